@@ -1,0 +1,637 @@
+/*
+ * arena.c - pages for every zs allocator, carved from mmap'd regions.
+ *
+ * Why a layer of our own instead of mmap per page: a page costs a system
+ * call and a VMA otherwise, and pages of many pools can be packed into few
+ * regions so that whole regions go back to the OS.  Each region is 2 MiB
+ * (512 pages) with a side table of page descriptors saying who owns each
+ * page, so zs_arena_compact() can ask an owner to move a page (seed 003's
+ * isolate / migrate / putback) without knowing what the owner stores.
+ *
+ * Locking: one mutex per arena guards the region table, bitmaps and owner
+ * table.  Owner callbacks are always called without it, so owners may take
+ * their own locks and call back into the arena.  An owner being called is
+ * marked busy; unregistering waits for it, so a pool can be destroyed while
+ * another thread compacts the arena.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "zs/arena.h"
+#include "zs/zs_internal.h"
+
+#define REGION_PAGES 512
+#define REGION_SIZE (REGION_PAGES * ZS_PAGE_SIZE)
+#define BITMAP_WORDS (REGION_PAGES / 64)
+#define MAX_REGIONS 8192 /* 16 GiB of pages per arena */
+#define MAX_OWNERS 1024
+/* Free pages kept resident before a purge returns them to the OS. */
+#define DIRTY_PURGE_MIN 256
+
+enum page_flags {
+	PAGE_MOVABLE = 1u << 0,
+	PAGE_ISOLATED = 1u << 1,
+};
+
+/* What the arena knows of one page; owner 0 means free. */
+struct page_desc {
+	uint32_t cookie;
+	uint32_t index;
+	uint16_t owner; /* owner id + 1 */
+	uint16_t flags;
+};
+
+struct region {
+	char *base;
+	unsigned slot; /* index in zs_arena.regions */
+	unsigned in_use;
+	bool evacuating; /* source of a running zs_arena_compact */
+	uint64_t free_map[BITMAP_WORDS];  /* 1 = free */
+	uint64_t dirty_map[BITMAP_WORDS]; /* 1 = free but still resident */
+	struct page_desc desc[REGION_PAGES];
+};
+
+struct owner {
+	void *owner;
+	const struct zs_movable_ops *ops;
+	unsigned busy; /* callbacks in flight */
+	bool live;
+};
+
+struct zs_arena {
+	pthread_mutex_t lock;
+	pthread_cond_t idle; /* an owner's busy count dropped */
+	struct region **regions;    /* MAX_REGIONS slots, NULL = unused */
+	unsigned *by_addr;          /* indexes of used slots, sorted by base */
+	unsigned nregions;          /* used slots in by_addr */
+	unsigned alloc_hint;        /* lowest slot that may have a free page */
+	unsigned slot_limit;        /* one past the highest slot ever used */
+	unsigned long pages_in_use;
+	unsigned long pages_free;
+	unsigned long pages_dirty;
+	unsigned long regions_released;
+	unsigned long pages_migrated;
+	unsigned long migrate_failures;
+	unsigned inject_after, inject_count;
+	struct owner owners[MAX_OWNERS];
+	bool compacting;
+};
+
+static void *region_page(const struct region *r, unsigned i)
+{
+	return r->base + (size_t)i * ZS_PAGE_SIZE;
+}
+
+static bool bit_test(const uint64_t *map, unsigned i)
+{
+	return (map[i / 64] >> (i % 64)) & 1;
+}
+
+static void bit_set(uint64_t *map, unsigned i)
+{
+	map[i / 64] |= 1ull << (i % 64);
+}
+
+static void bit_clear(uint64_t *map, unsigned i)
+{
+	map[i / 64] &= ~(1ull << (i % 64));
+}
+
+struct zs_arena *zs_arena_create(void)
+{
+	struct zs_arena *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		goto fail;
+	a->regions = calloc(MAX_REGIONS, sizeof(*a->regions));
+	a->by_addr = calloc(MAX_REGIONS, sizeof(*a->by_addr));
+	if (!a->regions || !a->by_addr)
+		goto fail;
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->idle, NULL);
+	return a;
+fail:
+	if (a) {
+		free(a->regions);
+		free(a->by_addr);
+		free(a);
+	}
+	errno = ENOMEM;
+	return NULL;
+}
+
+static void release_region(struct zs_arena *a, unsigned slot)
+{
+	struct region *r = a->regions[slot];
+	unsigned k, j;
+
+	for (k = 0; k < a->nregions && a->by_addr[k] != slot; k++)
+		;
+	for (j = k; j + 1 < a->nregions; j++)
+		a->by_addr[j] = a->by_addr[j + 1];
+	a->nregions--;
+	for (k = 0; k < REGION_PAGES; k++)
+		if (bit_test(r->dirty_map, k))
+			a->pages_dirty--;
+	a->pages_free -= REGION_PAGES;
+	munmap(r->base, REGION_SIZE);
+	free(r);
+	a->regions[slot] = NULL;
+	a->regions_released++;
+}
+
+int zs_arena_destroy(struct zs_arena *arena)
+{
+	unsigned i;
+
+	if (!arena)
+		return 0;
+	if (arena == zs_arena_default())
+		return -EBUSY;
+	pthread_mutex_lock(&arena->lock);
+	if (arena->pages_in_use) {
+		pthread_mutex_unlock(&arena->lock);
+		zs_report("zs_arena_destroy: %lu pages still in use; arena "
+			  "left alone (destroy its pools first)",
+			  arena->pages_in_use);
+		return -EBUSY;
+	}
+	for (i = 0; i < MAX_OWNERS; i++)
+		if (arena->owners[i].live) {
+			pthread_mutex_unlock(&arena->lock);
+			return -EBUSY;
+		}
+	while (arena->nregions)
+		release_region(arena, arena->by_addr[0]);
+	pthread_mutex_unlock(&arena->lock);
+	pthread_mutex_destroy(&arena->lock);
+	pthread_cond_destroy(&arena->idle);
+	free(arena->regions);
+	free(arena->by_addr);
+	free(arena);
+	return 0;
+}
+
+static struct zs_arena *default_arena;
+static pthread_once_t default_once = PTHREAD_ONCE_INIT;
+
+static void make_default_arena(void)
+{
+	default_arena = zs_arena_create();
+}
+
+struct zs_arena *zs_arena_default(void)
+{
+	pthread_once(&default_once, make_default_arena);
+	if (!default_arena)
+		errno = ENOMEM;
+	return default_arena;
+}
+
+/* Maps one more region; returns its slot or -1. */
+static int add_region(struct zs_arena *a)
+{
+	struct region *r;
+	unsigned slot, k;
+	void *base;
+
+	for (slot = 0; slot < MAX_REGIONS && a->regions[slot]; slot++)
+		;
+	if (slot == MAX_REGIONS)
+		return -1;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -1;
+	base = mmap(NULL, REGION_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED) {
+		free(r);
+		return -1;
+	}
+	r->base = base;
+	r->slot = slot;
+	if (slot + 1 > a->slot_limit)
+		a->slot_limit = slot + 1;
+	memset(r->free_map, 0xff, sizeof(r->free_map));
+	a->regions[slot] = r;
+	/* keep by_addr sorted so a page finds its region by binary search */
+	for (k = a->nregions; k > 0 &&
+			      a->regions[a->by_addr[k - 1]]->base > r->base;
+	     k--)
+		a->by_addr[k] = a->by_addr[k - 1];
+	a->by_addr[k] = slot;
+	a->nregions++;
+	a->pages_free += REGION_PAGES;
+	if (slot < a->alloc_hint)
+		a->alloc_hint = slot;
+	return (int)slot;
+}
+
+static struct region *find_region(struct zs_arena *a, const void *page,
+				  unsigned *page_index)
+{
+	const char *p = page;
+	unsigned lo = 0, hi = a->nregions;
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		struct region *r = a->regions[a->by_addr[mid]];
+
+		if (p < r->base) {
+			hi = mid;
+		} else if (p >= r->base + REGION_SIZE) {
+			lo = mid + 1;
+		} else {
+			if ((size_t)(p - r->base) % ZS_PAGE_SIZE)
+				return NULL;
+			*page_index = (unsigned)((size_t)(p - r->base) /
+						 ZS_PAGE_SIZE);
+			return r;
+		}
+	}
+	return NULL;
+}
+
+static int first_free(const struct region *r)
+{
+	unsigned w;
+
+	for (w = 0; w < BITMAP_WORDS; w++)
+		if (r->free_map[w])
+			return (int)(w * 64 + __builtin_ctzll(r->free_map[w]));
+	return -1;
+}
+
+/* Takes a free page from a region that is not being evacuated. */
+static void *take_page(struct zs_arena *a, int owner_id)
+{
+	struct region *r = NULL;
+	unsigned slot;
+	int i;
+
+	for (slot = a->alloc_hint; slot < a->slot_limit; slot++) {
+		r = a->regions[slot];
+		if (r && r->in_use < REGION_PAGES && !r->evacuating)
+			break;
+		r = NULL;
+	}
+	if (r && !a->compacting)
+		a->alloc_hint = slot;
+	if (!r) {
+		int s = add_region(a);
+
+		if (s < 0)
+			return NULL;
+		r = a->regions[s];
+	}
+	i = first_free(r);
+	bit_clear(r->free_map, (unsigned)i);
+	if (bit_test(r->dirty_map, (unsigned)i)) {
+		bit_clear(r->dirty_map, (unsigned)i);
+		a->pages_dirty--;
+	}
+	r->in_use++;
+	r->desc[i] = (struct page_desc){
+		.owner = (uint16_t)(owner_id + 1),
+	};
+	a->pages_in_use++;
+	a->pages_free--;
+	return region_page(r, (unsigned)i);
+}
+
+void *zs_arena_alloc_page(struct zs_arena *arena, int owner_id)
+{
+	void *page;
+
+	pthread_mutex_lock(&arena->lock);
+	if (arena->inject_count) {
+		if (arena->inject_after) {
+			arena->inject_after--;
+		} else {
+			arena->inject_count--;
+			pthread_mutex_unlock(&arena->lock);
+			errno = ENOMEM;
+			return NULL;
+		}
+	}
+	page = take_page(arena, owner_id);
+	pthread_mutex_unlock(&arena->lock);
+	if (!page)
+		errno = ENOMEM;
+	return page;
+}
+
+/* Returns runs of dirty free pages to the OS: they stay mapped, but read
+ * back as zeroes and cost no memory until touched again. */
+static void purge_dirty(struct zs_arena *a)
+{
+	unsigned k, i;
+
+	for (k = 0; k < a->nregions; k++) {
+		struct region *r = a->regions[a->by_addr[k]];
+
+		for (i = 0; i < REGION_PAGES;) {
+			unsigned j = i;
+
+			while (j < REGION_PAGES && bit_test(r->dirty_map, j))
+				j++;
+			if (j > i) {
+				madvise(region_page(r, i),
+					(size_t)(j - i) * ZS_PAGE_SIZE,
+					MADV_DONTNEED);
+				for (; i < j; i++)
+					bit_clear(r->dirty_map, i);
+			}
+			i = j + 1;
+		}
+	}
+	a->pages_dirty = 0;
+}
+
+/* Unmaps every empty region but `keep` of them (spares avoid mmap churn). */
+static void release_empty_regions(struct zs_arena *a, unsigned keep)
+{
+	unsigned k = 0;
+
+	while (k < a->nregions) {
+		unsigned slot = a->by_addr[k];
+		struct region *r = a->regions[slot];
+
+		if (r->in_use == 0 && !r->evacuating) {
+			if (keep) {
+				keep--;
+			} else {
+				release_region(a, slot);
+				continue;
+			}
+		}
+		k++;
+	}
+}
+
+static void put_page(struct zs_arena *a, struct region *r, unsigned i)
+{
+	unsigned slot = r->slot;
+
+	r->desc[i] = (struct page_desc){0};
+	bit_set(r->free_map, i);
+	bit_set(r->dirty_map, i);
+	r->in_use--;
+	a->pages_in_use--;
+	a->pages_free++;
+	a->pages_dirty++;
+	if (r->in_use == 0 && !r->evacuating) {
+		release_empty_regions(a, 1);
+	} else if (a->pages_dirty > DIRTY_PURGE_MIN &&
+		   a->pages_dirty > a->pages_in_use / 8) {
+		purge_dirty(a);
+	}
+	if (slot < a->alloc_hint)
+		a->alloc_hint = slot;
+}
+
+void zs_arena_free_page(struct zs_arena *arena, void *page)
+{
+	struct region *r;
+	unsigned i;
+
+	pthread_mutex_lock(&arena->lock);
+	r = find_region(arena, page, &i);
+	if (!r || bit_test(r->free_map, i)) {
+		pthread_mutex_unlock(&arena->lock);
+		zs_report("zs_arena_free_page: %p is not an allocated page of "
+			  "this arena (double free or foreign pointer)",
+			  page);
+		zs_corruption_abort();
+		return;
+	}
+	put_page(arena, r, i);
+	pthread_mutex_unlock(&arena->lock);
+}
+
+void zs_arena_set_page_owner(struct zs_arena *arena, void *page,
+			     uint32_t cookie, uint32_t index, int movable)
+{
+	struct region *r;
+	unsigned i;
+
+	pthread_mutex_lock(&arena->lock);
+	r = find_region(arena, page, &i);
+	if (r && !bit_test(r->free_map, i)) {
+		r->desc[i].cookie = cookie;
+		r->desc[i].index = index;
+		if (movable)
+			r->desc[i].flags |= PAGE_MOVABLE;
+		else
+			r->desc[i].flags &= (uint16_t)~PAGE_MOVABLE;
+	}
+	pthread_mutex_unlock(&arena->lock);
+}
+
+int zs_arena_register_owner(struct zs_arena *arena, void *owner,
+			    const struct zs_movable_ops *ops)
+{
+	int id;
+
+	pthread_mutex_lock(&arena->lock);
+	for (id = 0; id < MAX_OWNERS; id++)
+		if (!arena->owners[id].live && !arena->owners[id].busy)
+			break;
+	if (id == MAX_OWNERS) {
+		pthread_mutex_unlock(&arena->lock);
+		return -ENOSPC;
+	}
+	arena->owners[id] = (struct owner){
+		.owner = owner, .ops = ops, .live = true};
+	pthread_mutex_unlock(&arena->lock);
+	return id;
+}
+
+void zs_arena_unregister_owner(struct zs_arena *arena, int owner_id)
+{
+	struct owner *o;
+
+	if (owner_id < 0 || owner_id >= MAX_OWNERS)
+		return;
+	o = &arena->owners[owner_id];
+	pthread_mutex_lock(&arena->lock);
+	o->live = false;
+	/* A compaction may be inside this owner's callbacks: wait it out so
+	 * the owner can free its structures once we return. */
+	while (o->busy)
+		pthread_cond_wait(&arena->idle, &arena->lock);
+	pthread_mutex_unlock(&arena->lock);
+}
+
+void zs_arena_inject_failures(struct zs_arena *arena, unsigned after,
+			      unsigned count)
+{
+	pthread_mutex_lock(&arena->lock);
+	arena->inject_after = count ? after : 0;
+	arena->inject_count = count;
+	pthread_mutex_unlock(&arena->lock);
+}
+
+void zs_arena_trim(struct zs_arena *arena)
+{
+	pthread_mutex_lock(&arena->lock);
+	release_empty_regions(arena, 0);
+	purge_dirty(arena);
+	pthread_mutex_unlock(&arena->lock);
+}
+
+void zs_arena_stats(struct zs_arena *arena, struct zs_arena_stats *st)
+{
+	pthread_mutex_lock(&arena->lock);
+	st->pages_in_use = arena->pages_in_use;
+	st->pages_free = arena->pages_free;
+	st->regions_mapped = arena->nregions;
+	st->regions_released = arena->regions_released;
+	st->pages_migrated = arena->pages_migrated;
+	st->migrate_failures = arena->migrate_failures;
+	st->metadata_bytes = sizeof(*arena) +
+			     MAX_REGIONS * (sizeof(*arena->regions) +
+					    sizeof(*arena->by_addr)) +
+			     arena->nregions * sizeof(struct region);
+	pthread_mutex_unlock(&arena->lock);
+}
+
+static int cmp_in_use_desc(const void *x, const void *y, void *ctx)
+{
+	struct zs_arena *a = ctx;
+	unsigned ux = a->regions[*(const unsigned *)x]->in_use;
+	unsigned uy = a->regions[*(const unsigned *)y]->in_use;
+
+	return ux < uy ? 1 : ux > uy ? -1 : 0;
+}
+
+/* One page move; called without the lock, returns true when it moved. */
+static bool move_page(struct zs_arena *a, struct region *r, unsigned i)
+{
+	struct page_desc d;
+	struct owner *o;
+	void *old_page = region_page(r, i), *new_page;
+	bool moved = false;
+
+	pthread_mutex_lock(&a->lock);
+	d = r->desc[i];
+	if (bit_test(r->free_map, i) || !(d.flags & PAGE_MOVABLE) ||
+	    !d.owner || !a->owners[d.owner - 1].live) {
+		pthread_mutex_unlock(&a->lock);
+		return false;
+	}
+	o = &a->owners[d.owner - 1];
+	o->busy++;
+	r->desc[i].flags |= PAGE_ISOLATED;
+	pthread_mutex_unlock(&a->lock);
+
+	if (o->ops->isolate(o->owner, old_page, d.cookie, d.index) == 0) {
+		pthread_mutex_lock(&a->lock);
+		new_page = take_page(a, d.owner - 1);
+		if (new_page) {
+			/* described before the owner can see it: once migrate
+			 * returns, the owner may free it at any moment */
+			struct region *nr;
+			unsigned ni;
+
+			nr = find_region(a, new_page, &ni);
+			nr->desc[ni] = d;
+		}
+		pthread_mutex_unlock(&a->lock);
+		if (new_page && o->ops->migrate(o->owner, old_page, new_page,
+						d.cookie, d.index) == 0) {
+			moved = true;
+		} else {
+			o->ops->putback(o->owner, old_page, d.cookie, d.index);
+		}
+		pthread_mutex_lock(&a->lock);
+		if (moved) {
+			put_page(a, r, i);
+			a->pages_migrated++;
+		} else {
+			if (new_page) {
+				struct region *nr;
+				unsigned ni;
+
+				nr = find_region(a, new_page, &ni);
+				put_page(a, nr, ni);
+			}
+			a->migrate_failures++;
+		}
+	} else {
+		pthread_mutex_lock(&a->lock);
+		a->migrate_failures++;
+	}
+	if (!moved)
+		r->desc[i].flags &= (uint16_t)~PAGE_ISOLATED;
+	o->busy--;
+	pthread_cond_broadcast(&a->idle);
+	pthread_mutex_unlock(&a->lock);
+	return moved;
+}
+
+unsigned long zs_arena_compact(struct zs_arena *arena)
+{
+	struct zs_arena *a = arena;
+	unsigned *order, n, k, keep, i;
+	unsigned long total = 0, moved = 0, capacity = 0;
+	struct region **sources;
+	unsigned nsources = 0;
+
+	pthread_mutex_lock(&a->lock);
+	if (a->compacting || a->nregions < 2) {
+		pthread_mutex_unlock(&a->lock);
+		return 0;
+	}
+	a->compacting = true;
+	n = a->nregions;
+	order = malloc(n * sizeof(*order));
+	sources = malloc(n * sizeof(*sources));
+	if (!order || !sources) {
+		a->compacting = false;
+		pthread_mutex_unlock(&a->lock);
+		free(order);
+		free(sources);
+		return 0;
+	}
+	memcpy(order, a->by_addr, n * sizeof(*order));
+	qsort_r(order, n, sizeof(*order), cmp_in_use_desc, a);
+	/* The densest regions that can hold every page in use stay; the
+	 * others are evacuated into them. */
+	for (k = 0; k < n; k++)
+		total += a->regions[order[k]]->in_use;
+	for (keep = 0; keep < n && capacity < total; keep++)
+		capacity += REGION_PAGES;
+	if (keep == 0)
+		keep = 1;
+	for (k = keep; k < n; k++) {
+		struct region *r = a->regions[order[k]];
+
+		if (r->in_use) {
+			r->evacuating = true;
+			sources[nsources++] = r;
+		}
+	}
+	pthread_mutex_unlock(&a->lock);
+
+	for (k = 0; k < nsources; k++)
+		for (i = 0; i < REGION_PAGES; i++)
+			if (move_page(a, sources[k], i))
+				moved++;
+
+	pthread_mutex_lock(&a->lock);
+	for (k = 0; k < nsources; k++)
+		sources[k]->evacuating = false;
+	release_empty_regions(a, 0);
+	a->alloc_hint = 0;
+	a->compacting = false;
+	pthread_mutex_unlock(&a->lock);
+	free(order);
+	free(sources);
+	return moved;
+}

@@ -1,0 +1,200 @@
+/*
+ * handles.c - the handle table: what makes a handle stable and checkable.
+ *
+ * A handle names a slot in a per-pool table instead of a memory address, so
+ * objects can move (compaction, page migration) without users noticing, and
+ * so any 64-bit value can be checked before anything is dereferenced: the
+ * slot index must be in the table, the slot must be live, and its
+ * generation (bumped at every free) must match.  Both halves are XORed with
+ * per-pool random keys, so a handle from another pool, or a forged one,
+ * matches only by a 2^-32 chance.
+ *
+ * Each slot's meta word carries generation, live and moving bits, the
+ * object's size and a pin count.  Readers pin with one CAS and take no
+ * lock; the compactor marks an object "moving" with a CAS that succeeds
+ * only while the pin count is zero, so a reader never sees a half-moved
+ * object and waits at most for one object copy.
+ *
+ * Slot allocation is per size class (under the class lock): freed slots go
+ * back to their class's free list, and fresh slots come in batches from the
+ * pool under a small grow lock, so no pool-wide lock sits on the alloc path.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+
+#include "zs/zs_internal.h"
+
+#define FRESH_BATCH 64u
+
+struct zs_hslot *zs_slot_at(struct zs_pool *pool, uint32_t idx)
+{
+	struct zs_hslot *chunk;
+
+	if (idx >= atomic_load_explicit(&pool->ht_next, memory_order_acquire))
+		return NULL;
+	chunk = atomic_load_explicit(&pool->ht_chunks[idx >> ZS_HT_CHUNK_SHIFT],
+				     memory_order_acquire);
+	if (!chunk)
+		return NULL;
+	return &chunk[idx & (ZS_HT_CHUNK - 1)];
+}
+
+uint64_t zs_handle_encode(const struct zs_pool *pool, uint32_t idx,
+			  uint32_t gen)
+{
+	return ((uint64_t)(gen ^ pool->key_hi) << 32) | (idx ^ pool->key_lo);
+}
+
+struct zs_hslot *zs_handle_lookup(struct zs_pool *pool, uint64_t handle,
+				  uint32_t *gen)
+{
+	uint32_t idx = (uint32_t)handle ^ pool->key_lo;
+	struct zs_hslot *slot;
+	uint64_t m;
+
+	if (handle == 0)
+		return NULL;
+	slot = zs_slot_at(pool, idx);
+	if (!slot)
+		return NULL;
+	*gen = (uint32_t)(handle >> 32) ^ pool->key_hi;
+	m = atomic_load_explicit(&slot->meta, memory_order_acquire);
+	if (!(m & ZS_META_LIVE) || zs_meta_gen(m) != *gen)
+		return NULL;
+	return slot;
+}
+
+/* Makes sure the chunk holding slot `idx` exists; grow_lock held. */
+static int ensure_chunk(struct zs_pool *pool, uint32_t idx)
+{
+	unsigned c = idx >> ZS_HT_CHUNK_SHIFT;
+	struct zs_hslot *chunk;
+
+	if (c >= ZS_HT_MAX_CHUNKS)
+		return -ENOMEM;
+	if (atomic_load_explicit(&pool->ht_chunks[c], memory_order_relaxed))
+		return 0;
+	if (zs_inject_fail(pool))
+		return -ENOMEM;
+	chunk = calloc(ZS_HT_CHUNK, sizeof(*chunk));
+	if (!chunk)
+		return -ENOMEM;
+	atomic_store_explicit(&pool->ht_chunks[c], chunk, memory_order_release);
+	atomic_fetch_add_explicit(&pool->ht_nchunks, 1, memory_order_relaxed);
+	return 0;
+}
+
+int zs_slot_take(struct zs_pool *pool, struct size_class *c, uint32_t *idx)
+{
+	if (c->free_slots) {
+		struct zs_hslot *slot = zs_slot_at(pool, c->free_slots - 1);
+
+		*idx = c->free_slots - 1;
+		c->free_slots = (uint32_t)atomic_load_explicit(
+			&slot->loc, memory_order_relaxed);
+		return 0;
+	}
+	if (c->fresh_next == c->fresh_end) {
+		uint32_t first, room;
+		int err;
+
+		pthread_mutex_lock(&pool->grow_lock);
+		first = atomic_load_explicit(&pool->ht_next,
+					     memory_order_relaxed);
+		err = ensure_chunk(pool, first);
+		if (err) {
+			pthread_mutex_unlock(&pool->grow_lock);
+			return err;
+		}
+		/* a batch never crosses a chunk: the chunk is known to exist */
+		room = ZS_HT_CHUNK - (first & (ZS_HT_CHUNK - 1));
+		if (room > FRESH_BATCH)
+			room = FRESH_BATCH;
+		atomic_store_explicit(&pool->ht_next, first + room,
+				      memory_order_release);
+		pthread_mutex_unlock(&pool->grow_lock);
+		c->fresh_next = first;
+		c->fresh_end = first + room;
+	}
+	*idx = c->fresh_next++;
+	return 0;
+}
+
+void zs_slot_give_back(struct zs_pool *pool, struct size_class *c,
+		       uint32_t idx)
+{
+	struct zs_hslot *slot = zs_slot_at(pool, idx);
+
+	atomic_store_explicit(&slot->loc, c->free_slots, memory_order_relaxed);
+	c->free_slots = idx + 1;
+}
+
+int zs_pin(struct zs_pool *pool, uint64_t handle, struct zs_hslot **slotp,
+	   uint64_t *metap)
+{
+	struct zs_hslot *slot;
+	uint32_t gen;
+	unsigned spins = 0;
+	uint64_t m;
+
+	slot = zs_handle_lookup(pool, handle, &gen);
+	if (!slot)
+		return -EINVAL;
+	m = atomic_load_explicit(&slot->meta, memory_order_acquire);
+	for (;;) {
+		if (!(m & ZS_META_LIVE) || zs_meta_gen(m) != gen)
+			return -EINVAL;
+		if (m & ZS_META_MOVING) {
+			/* one object copy is in flight: wait it out */
+			if (++spins > 64)
+				sched_yield();
+			m = atomic_load_explicit(&slot->meta,
+						 memory_order_acquire);
+			continue;
+		}
+		if (zs_meta_pins(m) == ZS_META_PINS_MASK)
+			return -EBUSY;
+		if (atomic_compare_exchange_weak_explicit(
+			    &slot->meta, &m, m + 1, memory_order_acq_rel,
+			    memory_order_acquire))
+			break;
+	}
+	*slotp = slot;
+	*metap = m + 1;
+	return 0;
+}
+
+void zs_unpin(struct zs_hslot *slot)
+{
+	atomic_fetch_sub_explicit(&slot->meta, 1, memory_order_release);
+}
+
+bool zs_try_mark_moving(struct zs_hslot *slot)
+{
+	uint64_t m = atomic_load_explicit(&slot->meta, memory_order_acquire);
+
+	while (zs_meta_pins(m) == 0 && !(m & ZS_META_MOVING)) {
+		if (atomic_compare_exchange_weak_explicit(
+			    &slot->meta, &m, m | ZS_META_MOVING,
+			    memory_order_acq_rel, memory_order_acquire))
+			return true;
+	}
+	return false;
+}
+
+void zs_clear_moving(struct zs_hslot *slot)
+{
+	atomic_fetch_and_explicit(&slot->meta, ~ZS_META_MOVING,
+				  memory_order_release);
+}
+
+void zs_handles_destroy(struct zs_pool *pool)
+{
+	unsigned c;
+
+	for (c = 0; c < ZS_HT_MAX_CHUNKS; c++)
+		free(atomic_load_explicit(&pool->ht_chunks[c],
+					  memory_order_relaxed));
+	free(pool->ht_chunks);
+}

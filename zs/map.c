@@ -1,0 +1,244 @@
+/*
+ * map.c - reaching an object's bytes: map / unmap and read / write.
+ *
+ * An object that lies in one page is handed out in place.  One that
+ * straddles two pages is copied into a per-thread buffer (copy in for RO
+ * and RW, copy back at unmap for WO and RW): copying beat page-table tricks
+ * in the kernel's measurements (seed 004) and never fails, since the
+ * buffers are preallocated thread-local storage.
+ *
+ * Every map or open read pins the object (its handle slot's pin count), so
+ * neither the compactor nor page migration moves it until it is released.
+ * Each thread remembers what it pinned, which is how unmap and read_end
+ * tell a real release from a misuse.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "zs/sanitizer.h"
+#include "zs/zs_internal.h"
+
+enum pin_kind { PIN_NONE, PIN_MAP, PIN_READ };
+
+struct thread_pin {
+	uint64_t pool_id;
+	uint64_t handle;
+	struct zs_hslot *slot;
+	char *first, *second; /* where the object lies */
+	size_t first_len, size;
+	unsigned char kind, mode, buf;
+};
+
+#define NR_PINS (ZS_MAX_THREAD_MAPS + ZS_MAX_THREAD_READS)
+
+static _Thread_local struct thread_pin thread_pins[NR_PINS];
+static _Thread_local unsigned char thread_bufs[ZS_MAX_THREAD_MAPS]
+					      [ZS_PAGE_SIZE]
+	__attribute__((aligned(64)));
+
+static struct thread_pin *find_pin(const struct zs_pool *pool,
+				   uint64_t handle, enum pin_kind kind)
+{
+	unsigned i;
+
+	for (i = 0; i < NR_PINS; i++)
+		if (thread_pins[i].kind == kind &&
+		    thread_pins[i].pool_id == pool->id &&
+		    thread_pins[i].handle == handle)
+			return &thread_pins[i];
+	return NULL;
+}
+
+/* A free record of `kind`, respecting the per-kind limits. */
+static struct thread_pin *free_pin(enum pin_kind kind, unsigned *buf)
+{
+	bool used[ZS_MAX_THREAD_MAPS] = {false};
+	unsigned i, n = 0, limit;
+	struct thread_pin *slot = NULL;
+
+	limit = kind == PIN_MAP ? ZS_MAX_THREAD_MAPS : ZS_MAX_THREAD_READS;
+	for (i = 0; i < NR_PINS; i++) {
+		if (thread_pins[i].kind == kind) {
+			n++;
+			if (kind == PIN_MAP)
+				used[thread_pins[i].buf] = true;
+		} else if (thread_pins[i].kind == PIN_NONE && !slot) {
+			slot = &thread_pins[i];
+		}
+	}
+	if (n >= limit || !slot)
+		return NULL;
+	if (kind == PIN_MAP)
+		for (*buf = 0; used[*buf]; (*buf)++)
+			;
+	return slot;
+}
+
+/* Pins the object and finds where it lies; 0 or -EINVAL / -EBUSY. */
+static int pin_and_place(struct zs_pool *pool, uint64_t handle,
+			 struct thread_pin *p)
+{
+	struct zs_hslot *slot;
+	struct zspage *zsp;
+	struct size_class *c;
+	uint64_t m, loc;
+	int err;
+
+	err = zs_pin(pool, handle, &slot, &m);
+	if (err)
+		return err;
+	loc = atomic_load_explicit(&slot->loc, memory_order_acquire);
+	zsp = zs_zspage_by_id(pool, (uint32_t)(loc >> 32));
+	c = &pool->classes[atomic_load_explicit(&zsp->class_idx,
+						memory_order_relaxed)];
+	p->slot = slot;
+	p->size = zs_meta_size(m);
+	zs_obj_place(c, zsp, (uint32_t)loc, p->size, &p->first, &p->first_len,
+		     &p->second);
+	return 0;
+}
+
+void *zs_map_object(struct zs_pool *pool, uint64_t handle, enum zs_mapmode mm)
+{
+	struct thread_pin *p, tmp;
+	unsigned buf = 0;
+	unsigned char *b;
+	int err;
+
+	if (!pool || (mm != ZS_MM_RW && mm != ZS_MM_RO && mm != ZS_MM_WO)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (find_pin(pool, handle, PIN_MAP)) {
+		errno = EBUSY;
+		return NULL;
+	}
+	p = free_pin(PIN_MAP, &buf);
+	if (!p) {
+		/* a bad handle is still reported as such */
+		if (!zs_obj_size(pool, handle)) {
+			errno = EINVAL;
+			return NULL;
+		}
+		errno = EBUSY;
+		return NULL;
+	}
+	err = pin_and_place(pool, handle, &tmp);
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	tmp.pool_id = pool->id;
+	tmp.handle = handle;
+	tmp.kind = PIN_MAP;
+	tmp.mode = (unsigned char)mm;
+	tmp.buf = (unsigned char)buf;
+	*p = tmp;
+	if (!p->second)
+		return p->first;
+	b = thread_bufs[buf];
+	zs_unpoison(b, ZS_PAGE_SIZE);
+	if (mm != ZS_MM_WO) {
+		memcpy(b, p->first, p->first_len);
+		memcpy(b + p->first_len, p->second, p->size - p->first_len);
+	}
+	/* bytes past the object in the buffer are as out of bounds as the
+	 * bytes past it in place */
+	zs_poison(b + p->size, ZS_PAGE_SIZE - p->size);
+	return b;
+}
+
+int zs_unmap_object(struct zs_pool *pool, uint64_t handle)
+{
+	struct thread_pin *p;
+
+	if (!pool)
+		return -EINVAL;
+	p = find_pin(pool, handle, PIN_MAP);
+	if (!p)
+		return -EINVAL;
+	if (p->second && p->mode != ZS_MM_RO) {
+		const unsigned char *b = thread_bufs[p->buf];
+
+		memcpy(p->first, b, p->first_len);
+		memcpy(p->second, b + p->first_len, p->size - p->first_len);
+	}
+	zs_unpin(p->slot);
+	p->kind = PIN_NONE;
+	return 0;
+}
+
+const void *zs_obj_read_begin(struct zs_pool *pool, uint64_t handle,
+			      void *local_copy)
+{
+	struct thread_pin *p, tmp;
+	int err;
+
+	if (!pool) {
+		errno = EINVAL;
+		return NULL;
+	}
+	p = free_pin(PIN_READ, NULL);
+	if (!p) {
+		errno = zs_obj_size(pool, handle) ? EBUSY : EINVAL;
+		return NULL;
+	}
+	err = pin_and_place(pool, handle, &tmp);
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	if (tmp.second && !local_copy) {
+		zs_unpin(tmp.slot);
+		errno = EINVAL;
+		return NULL;
+	}
+	tmp.pool_id = pool->id;
+	tmp.handle = handle;
+	tmp.kind = PIN_READ;
+	*p = tmp;
+	if (!p->second)
+		return p->first;
+	memcpy(local_copy, p->first, p->first_len);
+	memcpy((char *)local_copy + p->first_len, p->second,
+	       p->size - p->first_len);
+	return local_copy;
+}
+
+int zs_obj_read_end(struct zs_pool *pool, uint64_t handle, const void *mem)
+{
+	struct thread_pin *p;
+
+	(void)mem;
+	if (!pool)
+		return -EINVAL;
+	p = find_pin(pool, handle, PIN_READ);
+	if (!p)
+		return -EINVAL;
+	zs_unpin(p->slot);
+	p->kind = PIN_NONE;
+	return 0;
+}
+
+int zs_obj_write(struct zs_pool *pool, uint64_t handle, const void *src,
+		 size_t len)
+{
+	struct thread_pin tmp;
+	int err;
+
+	if (!pool || (!src && len))
+		return -EINVAL;
+	err = pin_and_place(pool, handle, &tmp);
+	if (err)
+		return err;
+	if (len > tmp.size) {
+		zs_unpin(tmp.slot);
+		return -EINVAL;
+	}
+	memcpy(tmp.first, src, len < tmp.first_len ? len : tmp.first_len);
+	if (len > tmp.first_len)
+		memcpy(tmp.second, (const char *)src + tmp.first_len,
+		       len - tmp.first_len);
+	zs_unpin(tmp.slot);
+	return 0;
+}

@@ -1,0 +1,306 @@
+/*
+ * pool.c - pools and the object life cycle: create, malloc, free, destroy.
+ *
+ * The alloc and free paths take exactly one lock, their size class's:
+ * classes never share state on those paths except through atomics (page
+ * count, the page cap) and the rarely taken grow locks for new handle
+ * chunks and zspage descriptors.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "zs/zs_internal.h"
+
+static _Atomic uint64_t next_pool_id = 1;
+
+/* Per-pool handle keys: unpredictable, so a handle is only ever valid for
+ * the pool that issued it and a forged value is unlikely to pass. */
+static uint64_t random_key(uint64_t id)
+{
+	uint64_t k = 0;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (read(fd, &k, sizeof(k)) != (ssize_t)sizeof(k))
+			k = 0;
+		close(fd);
+	}
+	if (!k) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		k = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ id;
+	}
+	/* splitmix64 finaliser: spreads a weak seed over all bits */
+	k ^= k >> 30;
+	k *= 0xbf58476d1ce4e5b9ull;
+	k ^= k >> 27;
+	k *= 0x94d049bb133111ebull;
+	return k ^ (k >> 31);
+}
+
+struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg)
+{
+	static const struct zs_pool_config defaults;
+	struct zs_pool *pool;
+	uint64_t key;
+
+	if (!cfg)
+		cfg = &defaults;
+	if (cfg->chain_size > ZS_MAX_CHAIN) {
+		errno = EINVAL;
+		return NULL;
+	}
+	pool = calloc(1, sizeof(*pool));
+	if (!pool)
+		goto nomem;
+	snprintf(pool->name, sizeof(pool->name), "%s",
+		 cfg->name ? cfg->name : "zs");
+	pool->id = atomic_fetch_add(&next_pool_id, 1);
+	pool->chain_size = cfg->chain_size ? cfg->chain_size : ZS_DEFAULT_CHAIN;
+	pool->max_pages = cfg->max_pages;
+	pool->arena = cfg->arena ? cfg->arena : zs_arena_default();
+	if (!pool->arena)
+		goto nomem;
+	key = random_key(pool->id);
+	pool->key_hi = (uint32_t)(key >> 32);
+	pool->key_lo = (uint32_t)key;
+	pool->zsp_stride = sizeof(struct zspage) +
+			   pool->chain_size * sizeof(_Atomic(char *));
+	pool->zsp_stride = (pool->zsp_stride + 15) & ~(size_t)15;
+	pthread_mutex_init(&pool->inject_lock, NULL);
+	pthread_mutex_init(&pool->grow_lock, NULL);
+	pthread_mutex_init(&pool->zsp_lock, NULL);
+	pool->ht_chunks = calloc(ZS_HT_MAX_CHUNKS, sizeof(*pool->ht_chunks));
+	pool->zsp_chunks = calloc(ZS_ZSP_MAX_CHUNKS, sizeof(*pool->zsp_chunks));
+	if (!pool->ht_chunks || !pool->zsp_chunks)
+		goto free_tables;
+	if (zs_classes_init(pool))
+		goto free_tables;
+	pool->owner_id = zs_arena_register_owner(pool->arena, pool,
+						 &zs_movable_ops);
+	if (pool->owner_id < 0)
+		goto free_classes;
+	return pool;
+free_classes:
+	free(pool->classes);
+free_tables:
+	free(pool->ht_chunks);
+	free(pool->zsp_chunks);
+	free(pool);
+nomem:
+	errno = ENOMEM;
+	return NULL;
+}
+
+struct zs_pool *zs_create_pool(const char *name)
+{
+	struct zs_pool_config cfg = {.name = name};
+
+	return zs_create_pool_config(&cfg);
+}
+
+void zs_destroy_pool(struct zs_pool *pool)
+{
+	unsigned i;
+
+	if (!pool)
+		return;
+	/* First make sure no arena compaction is inside our callbacks, then
+	 * nothing can reach the pool but its (misbehaving) users. */
+	zs_arena_unregister_owner(pool->arena, pool->owner_id);
+	zs_zspages_destroy_all(pool);
+	zs_handles_destroy(pool);
+	for (i = 0; i < pool->nr_classes; i++)
+		pthread_mutex_destroy(&pool->classes[i].lock);
+	free(pool->classes);
+	pthread_mutex_destroy(&pool->inject_lock);
+	pthread_mutex_destroy(&pool->grow_lock);
+	pthread_mutex_destroy(&pool->zsp_lock);
+	free(pool);
+}
+
+const char *zs_pool_name(const struct zs_pool *pool)
+{
+	return pool ? pool->name : NULL;
+}
+
+int zs_malloc(struct zs_pool *pool, size_t size, uint64_t *handle)
+{
+	struct size_class *c;
+	struct zspage *zsp;
+	struct zs_hslot *slot;
+	uint32_t idx, obj, gen;
+	uint64_t m, h;
+	int err;
+
+	if (!pool || !handle || size == 0)
+		return -EINVAL;
+	if (size > ZS_PAGE_SIZE)
+		return -ENOSPC;
+	c = zs_class_for_size(pool, size);
+	pthread_mutex_lock(&c->lock);
+	err = zs_slot_take(pool, c, &idx);
+	if (err)
+		goto fail;
+	zsp = zs_find_fullest(c, NULL);
+	if (!zsp) {
+		zsp = zs_zspage_create(pool, c);
+		if (!zsp) {
+			zs_slot_give_back(pool, c, idx);
+			err = -ENOMEM;
+			goto fail;
+		}
+	}
+	obj = zs_obj_take(c, zsp, idx, size);
+	zs_fullness_fix(c, zsp);
+	slot = zs_slot_at(pool, idx);
+	m = atomic_load_explicit(&slot->meta, memory_order_relaxed);
+	gen = zs_meta_gen(m);
+	h = zs_handle_encode(pool, idx, gen);
+	if (h == 0) /* the one (idx, gen) pair that encodes to 0 is skipped */
+		h = zs_handle_encode(pool, idx, ++gen);
+	atomic_store_explicit(&slot->loc, ((uint64_t)zsp->id << 32) | obj,
+			      memory_order_relaxed);
+	atomic_store_explicit(&slot->meta,
+			      ((uint64_t)gen << 32) | ZS_META_LIVE |
+				      ((uint64_t)size << ZS_META_SIZE_SHIFT),
+			      memory_order_release);
+	atomic_fetch_add_explicit(&c->objs_used, 1, memory_order_relaxed);
+	c->bytes_stored += size;
+	pthread_mutex_unlock(&c->lock);
+	*handle = h;
+	return 0;
+fail:
+	pthread_mutex_unlock(&c->lock);
+	atomic_fetch_add(&pool->alloc_failures, 1);
+	return err;
+}
+
+int zs_free(struct zs_pool *pool, uint64_t handle)
+{
+	struct zs_hslot *slot;
+	struct size_class *c;
+	struct zspage *zsp;
+	uint32_t gen, idx, obj;
+	uint64_t m, loc;
+	size_t size;
+
+	if (!pool)
+		return -EINVAL;
+	slot = zs_handle_lookup(pool, handle, &gen);
+	if (!slot)
+		return -EINVAL;
+	m = atomic_load_explicit(&slot->meta, memory_order_acquire);
+	c = zs_class_for_size(pool, zs_meta_size(m));
+	pthread_mutex_lock(&c->lock);
+	/* Under the class lock the object can be neither freed nor moved by
+	 * anyone else; only pins can still come and go. */
+	m = atomic_load_explicit(&slot->meta, memory_order_acquire);
+	do {
+		if (!(m & ZS_META_LIVE) || zs_meta_gen(m) != gen) {
+			pthread_mutex_unlock(&c->lock);
+			return -EINVAL;
+		}
+		if (zs_meta_pins(m)) {
+			pthread_mutex_unlock(&c->lock);
+			return -EBUSY;
+		}
+	} while (!atomic_compare_exchange_weak_explicit(
+		&slot->meta, &m, (uint64_t)(gen + 1) << 32,
+		memory_order_acq_rel, memory_order_acquire));
+	size = zs_meta_size(m);
+	idx = (uint32_t)handle ^ pool->key_lo;
+	loc = atomic_load_explicit(&slot->loc, memory_order_relaxed);
+	zsp = zs_zspage_by_id(pool, (uint32_t)(loc >> 32));
+	obj = (uint32_t)loc;
+	if (!c->huge && zs_obj_header(c, zsp, obj) !=
+				((idx << 1) | ZS_OBJ_ALLOCATED)) {
+		zs_report("object %u of zspage %u (class %u) does not carry "
+			  "its handle slot %u",
+			  obj, zsp->id, c->size, idx);
+		zs_corruption_abort();
+	}
+	zs_obj_release(c, zsp, obj);
+	zs_slot_give_back(pool, c, idx);
+	atomic_fetch_sub_explicit(&c->objs_used, 1, memory_order_relaxed);
+	c->bytes_stored -= size;
+	if (zsp->inuse == 0 && !zsp->isolated && !zsp->pages_isolated)
+		zs_zspage_destroy(pool, c, zsp);
+	else
+		zs_fullness_fix(c, zsp);
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+size_t zs_obj_size(struct zs_pool *pool, uint64_t handle)
+{
+	struct zs_hslot *slot;
+	uint32_t gen;
+
+	if (!pool)
+		return 0;
+	slot = zs_handle_lookup(pool, handle, &gen);
+	if (!slot)
+		return 0;
+	return zs_meta_size(atomic_load(&slot->meta));
+}
+
+unsigned long zs_get_total_pages(struct zs_pool *pool)
+{
+	return pool ? atomic_load(&pool->pages) : 0;
+}
+
+void zs_pool_set_max_pages(struct zs_pool *pool, unsigned long max_pages)
+{
+	if (pool)
+		atomic_store(&pool->max_pages, max_pages);
+}
+
+void zs_pool_inject_failures(struct zs_pool *pool, unsigned after,
+			     unsigned count)
+{
+	if (!pool)
+		return;
+	pthread_mutex_lock(&pool->inject_lock);
+	pool->inject_after = count ? after : 0;
+	pool->inject_count = count;
+	atomic_store(&pool->inject_armed, count != 0);
+	pthread_mutex_unlock(&pool->inject_lock);
+}
+
+void zs_pool_stats(struct zs_pool *pool, struct zs_pool_stats *st)
+{
+	unsigned i;
+
+	memset(st, 0, sizeof(*st));
+	if (!pool)
+		return;
+	for (i = 0; i < pool->nr_classes; i++) {
+		struct size_class *c = &pool->classes[i];
+
+		pthread_mutex_lock(&c->lock);
+		st->objs_allocated += atomic_load(&c->objs_allocated);
+		st->objs_used += atomic_load(&c->objs_used);
+		st->bytes_stored += c->bytes_stored;
+		pthread_mutex_unlock(&c->lock);
+	}
+	st->pages_compacted = atomic_load(&pool->pages_compacted);
+	st->pages_used = atomic_load(&pool->pages);
+	st->zspages = atomic_load(&pool->zspages);
+	st->objs_moved = atomic_load(&pool->objs_moved);
+	st->pages_migrated = atomic_load(&pool->pages_migrated);
+	st->alloc_failures = atomic_load(&pool->alloc_failures);
+	st->compactions = atomic_load(&pool->compactions);
+	st->metadata_bytes =
+		sizeof(*pool) + pool->nr_classes * sizeof(struct size_class) +
+		atomic_load(&pool->ht_nchunks) * ZS_HT_CHUNK *
+			sizeof(struct zs_hslot) +
+		atomic_load(&pool->zsp_nchunks) * ZS_ZSP_CHUNK *
+			pool->zsp_stride;
+}

@@ -1,0 +1,53 @@
+/*
+ * zs/zbud.h - zbud, the two-buddies-per-page allocator (seed 001).
+ *
+ * Each page holds at most two objects: the first left-justified after the
+ * page header, the last right-justified at the page end, so a freed buddy's
+ * space joins the free middle.  Density is between 1 and 2 objects per page;
+ * in exchange reclaim is simple and deterministic: zbud_reclaim_page() takes
+ * the least recently used page and asks the owner to evict both buddies.
+ *
+ * Handles are 64-bit, never 0, and checked like zsmalloc's.  Errors are
+ * negative errno values; pointer-returning calls set errno.
+ */
+#ifndef ZS_ZBUD_H
+#define ZS_ZBUD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zs/arena.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct zbud_pool;
+
+struct zbud_ops {
+	/* Write the object back and zbud_free() its handle; 0 on success. */
+	int (*evict)(struct zbud_pool *pool, uint64_t handle);
+};
+
+#define ZBUD_CHUNK_SHIFT 6
+#define ZBUD_CHUNK_SIZE (1U << ZBUD_CHUNK_SHIFT) /* 64 B at 4 KiB pages */
+#define ZBUD_MAX_ALLOC_SIZE (ZS_PAGE_SIZE - 2 * ZBUD_CHUNK_SIZE)
+
+struct zbud_pool *zbud_create_pool(const struct zbud_ops *ops);
+/* Same, taking pages from `arena` (NULL = the default arena). */
+struct zbud_pool *zbud_create_pool_arena(const struct zbud_ops *ops,
+					 struct zs_arena *arena);
+void zbud_destroy_pool(struct zbud_pool *pool);
+int zbud_alloc(struct zbud_pool *pool, size_t size, uint64_t *handle);
+int zbud_free(struct zbud_pool *pool, uint64_t handle);
+void *zbud_map(struct zbud_pool *pool, uint64_t handle);
+int zbud_unmap(struct zbud_pool *pool, uint64_t handle);
+int zbud_reclaim_page(struct zbud_pool *pool, unsigned retries);
+uint64_t zbud_get_pool_size(struct zbud_pool *pool);
+/* Full consistency walk: 0 or -EUCLEAN. */
+int zbud_pool_check(struct zbud_pool *pool);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ZS_ZBUD_H */

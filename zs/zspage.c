@@ -1,0 +1,437 @@
+/*
+ * zspage.c - zspages: chains of pages holding the objects of one class.
+ *
+ * Objects are laid end to end across the chain, so object i of a class of
+ * slot size s starts at byte i*s of the concatenated pages and may straddle
+ * two pages (seed 004).  Each slot starts with a 4-byte header word: the
+ * handle slot index with an allocated tag, or the next free object.  The
+ * tag is what lets the compactor walk a page for live objects (seed 000).
+ *
+ * Descriptors live in a per-pool table that only grows (never freed before
+ * the pool), addressed by id.  A page's arena descriptor records
+ * (zspage id, position in chain), so migration can find its zspage from the
+ * page alone, and reading a recycled descriptor is never a use-after-free.
+ *
+ * Fullness groups follow the kernel (0-9% ... 90-99%, full); allocation
+ * takes the fullest zspage with room, so free space concentrates in few
+ * zspages and empties them.  All of this runs under the class lock.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zs/sanitizer.h"
+#include "zs/zs_internal.h"
+
+struct zspage *zs_zspage_by_id(struct zs_pool *pool, uint32_t id)
+{
+	char *chunk;
+
+	if (id >= atomic_load_explicit(&pool->zsp_next, memory_order_acquire))
+		return NULL;
+	chunk = atomic_load_explicit(&pool->zsp_chunks[id / ZS_ZSP_CHUNK],
+				     memory_order_acquire);
+	if (!chunk)
+		return NULL;
+	return (struct zspage *)(chunk + (id % ZS_ZSP_CHUNK) * pool->zsp_stride);
+}
+
+bool zs_inject_fail(struct zs_pool *pool)
+{
+	bool fail = false;
+
+	if (!atomic_load_explicit(&pool->inject_armed, memory_order_acquire))
+		return false;
+	pthread_mutex_lock(&pool->inject_lock);
+	if (pool->inject_count) {
+		if (pool->inject_after) {
+			pool->inject_after--;
+		} else {
+			pool->inject_count--;
+			fail = true;
+		}
+	}
+	if (!pool->inject_count)
+		atomic_store(&pool->inject_armed, false);
+	pthread_mutex_unlock(&pool->inject_lock);
+	return fail;
+}
+
+int zs_pool_reserve(struct zs_pool *pool, unsigned long pages)
+{
+	unsigned long cur = atomic_load(&pool->pages), max;
+
+	do {
+		max = atomic_load(&pool->max_pages);
+		if (max && cur + pages > max)
+			return -ENOMEM;
+	} while (!atomic_compare_exchange_weak(&pool->pages, &cur,
+					       cur + pages));
+	return 0;
+}
+
+static struct zspage *desc_alloc(struct zs_pool *pool)
+{
+	struct zspage *zsp;
+	uint32_t id;
+
+	pthread_mutex_lock(&pool->zsp_lock);
+	zsp = pool->zsp_free;
+	if (zsp) {
+		pool->zsp_free = zsp->next;
+		goto out;
+	}
+	id = atomic_load_explicit(&pool->zsp_next, memory_order_relaxed);
+	if (id % ZS_ZSP_CHUNK == 0) {
+		char *chunk;
+
+		if (id / ZS_ZSP_CHUNK >= ZS_ZSP_MAX_CHUNKS ||
+		    zs_inject_fail(pool) ||
+		    !(chunk = calloc(ZS_ZSP_CHUNK, pool->zsp_stride))) {
+			pthread_mutex_unlock(&pool->zsp_lock);
+			return NULL;
+		}
+		atomic_store_explicit(&pool->zsp_chunks[id / ZS_ZSP_CHUNK],
+				      chunk, memory_order_release);
+		atomic_fetch_add(&pool->zsp_nchunks, 1);
+	}
+	atomic_store_explicit(&pool->zsp_next, id + 1, memory_order_release);
+	zsp = zs_zspage_by_id(pool, id);
+	zsp->id = id;
+out:
+	pthread_mutex_unlock(&pool->zsp_lock);
+	return zsp;
+}
+
+static void desc_free(struct zs_pool *pool, struct zspage *zsp)
+{
+	atomic_store_explicit(&zsp->state, ZSPAGE_FREE, memory_order_release);
+	pthread_mutex_lock(&pool->zsp_lock);
+	zsp->next = pool->zsp_free;
+	pool->zsp_free = zsp;
+	pthread_mutex_unlock(&pool->zsp_lock);
+}
+
+static char *obj_addr(const struct size_class *c, const struct zspage *zsp,
+		      uint32_t obj, size_t *page_off, unsigned *page_no)
+{
+	size_t off = (size_t)obj * c->size;
+
+	*page_no = (unsigned)(off >> ZS_PAGE_SHIFT);
+	*page_off = off & (ZS_PAGE_SIZE - 1);
+	return atomic_load_explicit(&zsp->pages[*page_no],
+				    memory_order_relaxed) +
+	       *page_off;
+}
+
+uint32_t zs_obj_header(const struct size_class *c, const struct zspage *zsp,
+		       uint32_t obj)
+{
+	size_t off;
+	unsigned pg;
+
+	return zs_raw_load32(obj_addr(c, zsp, obj, &off, &pg));
+}
+
+static void set_header(const struct size_class *c, const struct zspage *zsp,
+		       uint32_t obj, uint32_t v)
+{
+	size_t off;
+	unsigned pg;
+
+	zs_raw_store32(obj_addr(c, zsp, obj, &off, &pg), v);
+}
+
+/* Poisons or unpoisons the bytes of slot `obj` from byte `from` on. */
+static void slot_poison(const struct size_class *c, const struct zspage *zsp,
+			uint32_t obj, size_t from, bool poison)
+{
+	size_t off = (size_t)obj * c->size + from;
+	size_t left = c->size - from;
+
+	while (left) {
+		size_t po = off & (ZS_PAGE_SIZE - 1);
+		size_t n = ZS_PAGE_SIZE - po;
+		char *p = atomic_load_explicit(
+			&zsp->pages[off >> ZS_PAGE_SHIFT], memory_order_relaxed);
+
+		if (n > left)
+			n = left;
+		if (poison)
+			zs_poison(p + po, n);
+		else
+			zs_unpoison(p + po, n);
+		off += n;
+		left -= n;
+	}
+}
+
+struct zspage *zs_zspage_create(struct zs_pool *pool, struct size_class *c)
+{
+	unsigned i, n = c->pages_per_zspage;
+	struct zspage *zsp;
+	uint32_t obj;
+
+	if (zs_pool_reserve(pool, n))
+		return NULL;
+	zsp = desc_alloc(pool);
+	if (!zsp)
+		goto unreserve;
+	for (i = 0; i < n; i++) {
+		char *page = NULL;
+
+		if (!zs_inject_fail(pool))
+			page = zs_arena_alloc_page(pool->arena, pool->owner_id);
+		if (!page) {
+			while (i--)
+				zs_arena_free_page(pool->arena,
+						   atomic_load(&zsp->pages[i]));
+			desc_free(pool, zsp);
+			goto unreserve;
+		}
+		atomic_store_explicit(&zsp->pages[i], page,
+				      memory_order_relaxed);
+		zs_arena_set_page_owner(pool->arena, page, zsp->id, i, 1);
+	}
+	atomic_store_explicit(&zsp->class_idx, c->index, memory_order_relaxed);
+	zsp->inuse = 0;
+	zsp->isolated = false;
+	zsp->pages_isolated = 0;
+	zsp->prev = zsp->next = NULL;
+	if (c->huge) {
+		zsp->free_head = 0;
+	} else {
+		for (obj = 0; obj < c->objs_per_zspage; obj++) {
+			set_header(c, zsp, obj,
+				   (obj + 1 < c->objs_per_zspage ? obj + 1
+								 : ZS_NO_OBJ)
+					   << 1);
+			slot_poison(c, zsp, obj, 0, true);
+		}
+		zsp->free_head = 0;
+	}
+	if (c->huge)
+		zs_poison(atomic_load(&zsp->pages[0]), ZS_PAGE_SIZE);
+	atomic_store_explicit(&zsp->state, ZSPAGE_LIVE, memory_order_release);
+	atomic_fetch_add(&c->objs_allocated, c->objs_per_zspage);
+	atomic_fetch_add(&pool->zspages, 1);
+	zs_fullness_insert(c, zsp);
+	return zsp;
+unreserve:
+	atomic_fetch_sub(&pool->pages, n);
+	return NULL;
+}
+
+void zs_zspage_destroy(struct zs_pool *pool, struct size_class *c,
+		       struct zspage *zsp)
+{
+	unsigned i;
+
+	if (!zsp->isolated)
+		zs_fullness_remove(c, zsp);
+	for (i = 0; i < c->pages_per_zspage; i++) {
+		char *page = atomic_load(&zsp->pages[i]);
+
+		zs_unpoison(page, ZS_PAGE_SIZE);
+		zs_arena_free_page(pool->arena, page);
+		atomic_store_explicit(&zsp->pages[i], NULL,
+				      memory_order_relaxed);
+	}
+	atomic_fetch_sub(&c->objs_allocated, c->objs_per_zspage);
+	atomic_fetch_sub(&pool->zspages, 1);
+	atomic_fetch_sub(&pool->pages, c->pages_per_zspage);
+	desc_free(pool, zsp);
+}
+
+void zs_zspages_destroy_all(struct zs_pool *pool)
+{
+	uint32_t id, n = atomic_load(&pool->zsp_next);
+
+	for (id = 0; id < n; id++) {
+		struct zspage *zsp = zs_zspage_by_id(pool, id);
+		unsigned i;
+
+		if (atomic_load(&zsp->state) != ZSPAGE_LIVE)
+			continue;
+		for (i = 0; i < pool->classes[atomic_load(&zsp->class_idx)]
+					.pages_per_zspage;
+		     i++) {
+			char *page = atomic_load(&zsp->pages[i]);
+
+			zs_unpoison(page, ZS_PAGE_SIZE);
+			zs_arena_free_page(pool->arena, page);
+		}
+	}
+	for (id = 0; id < ZS_ZSP_MAX_CHUNKS; id++)
+		free(atomic_load(&pool->zsp_chunks[id]));
+	free(pool->zsp_chunks);
+}
+
+unsigned zs_fullness_of(const struct size_class *c, uint32_t inuse)
+{
+	if (inuse == 0)
+		return ZS_FULLNESS_EMPTY;
+	if (inuse == c->objs_per_zspage)
+		return ZS_FULLNESS_FULL;
+	return (unsigned)(inuse * 100 / c->objs_per_zspage) / 10 + 1;
+}
+
+void zs_fullness_insert(struct size_class *c, struct zspage *zsp)
+{
+	unsigned g = zs_fullness_of(c, zsp->inuse);
+
+	zsp->fullness = (uint8_t)g;
+	zsp->prev = NULL;
+	zsp->next = c->groups[g];
+	if (zsp->next)
+		zsp->next->prev = zsp;
+	c->groups[g] = zsp;
+	c->group_count[g]++;
+}
+
+void zs_fullness_remove(struct size_class *c, struct zspage *zsp)
+{
+	unsigned g = zsp->fullness;
+
+	if (zsp->prev)
+		zsp->prev->next = zsp->next;
+	else
+		c->groups[g] = zsp->next;
+	if (zsp->next)
+		zsp->next->prev = zsp->prev;
+	zsp->prev = zsp->next = NULL;
+	c->group_count[g]--;
+}
+
+void zs_fullness_fix(struct size_class *c, struct zspage *zsp)
+{
+	if (zsp->isolated || zs_fullness_of(c, zsp->inuse) == zsp->fullness)
+		return;
+	zs_fullness_remove(c, zsp);
+	zs_fullness_insert(c, zsp);
+}
+
+struct zspage *zs_find_fullest(struct size_class *c,
+			       const struct zspage *exclude)
+{
+	int g;
+
+	for (g = ZS_FULLNESS_FULL - 1; g > ZS_FULLNESS_EMPTY; g--) {
+		struct zspage *zsp;
+
+		for (zsp = c->groups[g]; zsp; zsp = zsp->next)
+			if (zsp != exclude)
+				return zsp;
+	}
+	return NULL;
+}
+
+struct zspage *zs_find_emptiest(struct size_class *c)
+{
+	unsigned g;
+
+	for (g = ZS_FULLNESS_EMPTY + 1; g < ZS_FULLNESS_FULL; g++)
+		if (c->groups[g])
+			return c->groups[g];
+	return NULL;
+}
+
+uint32_t zs_obj_take(struct size_class *c, struct zspage *zsp,
+		     uint32_t slot_idx, size_t size)
+{
+	uint32_t obj = zsp->free_head;
+
+	if (c->huge) {
+		char *page = atomic_load_explicit(&zsp->pages[0],
+						  memory_order_relaxed);
+
+		zsp->free_head = ZS_NO_OBJ;
+		zsp->huge_slot = slot_idx;
+		zs_unpoison(page, size);
+	} else {
+		uint32_t h = zs_obj_header(c, zsp, obj);
+
+		if (h & ZS_OBJ_ALLOCATED) {
+			zs_report("free list of zspage %u (class %u) points "
+				  "at allocated object %u",
+				  zsp->id, c->size, obj);
+			zs_corruption_abort();
+		}
+		zsp->free_head = h >> 1;
+		slot_poison(c, zsp, obj, 0, false);
+		set_header(c, zsp, obj, (slot_idx << 1) | ZS_OBJ_ALLOCATED);
+		slot_poison(c, zsp, obj, ZS_OBJ_HEADER + size, true);
+	}
+	zsp->inuse++;
+	return obj;
+}
+
+void zs_obj_release(struct size_class *c, struct zspage *zsp, uint32_t obj)
+{
+	if (c->huge) {
+		zs_poison(atomic_load_explicit(&zsp->pages[0],
+					       memory_order_relaxed),
+			  ZS_PAGE_SIZE);
+	} else {
+		set_header(c, zsp, obj, zsp->free_head << 1);
+		slot_poison(c, zsp, obj, 0, true);
+	}
+	zsp->free_head = obj;
+	zsp->inuse--;
+}
+
+void zs_obj_place(const struct size_class *c, const struct zspage *zsp,
+		  uint32_t obj, size_t size, char **first, size_t *first_len,
+		  char **second)
+{
+	size_t off = (size_t)obj * c->size + (c->huge ? 0 : ZS_OBJ_HEADER);
+	size_t po = off & (ZS_PAGE_SIZE - 1);
+	unsigned pg = (unsigned)(off >> ZS_PAGE_SHIFT);
+
+	*first = atomic_load_explicit(&zsp->pages[pg], memory_order_relaxed) +
+		 po;
+	if (po + size <= ZS_PAGE_SIZE) {
+		*first_len = size;
+		*second = NULL;
+	} else {
+		*first_len = ZS_PAGE_SIZE - po;
+		*second = atomic_load_explicit(&zsp->pages[pg + 1],
+					       memory_order_relaxed);
+	}
+}
+
+void zs_obj_copy_out(const struct size_class *c, const struct zspage *zsp,
+		     uint32_t obj, size_t size, void *dst)
+{
+	char *first, *second;
+	size_t n1;
+
+	zs_obj_place(c, zsp, obj, size, &first, &n1, &second);
+	memcpy(dst, first, n1);
+	if (second)
+		memcpy((char *)dst + n1, second, size - n1);
+}
+
+void zs_obj_copy_in(const struct size_class *c, const struct zspage *zsp,
+		    uint32_t obj, const void *src, size_t len)
+{
+	char *first, *second;
+	size_t n1;
+
+	zs_obj_place(c, zsp, obj, len, &first, &n1, &second);
+	memcpy(first, src, n1);
+	if (second)
+		memcpy(second, (const char *)src + n1, len - n1);
+}
+
+unsigned long zs_class_freeable(const struct size_class *c)
+{
+	unsigned long alloc = atomic_load_explicit(&c->objs_allocated,
+						   memory_order_relaxed);
+	unsigned long used = atomic_load_explicit(&c->objs_used,
+						  memory_order_relaxed);
+
+	if (c->huge || used >= alloc)
+		return 0;
+	return (alloc - used) / c->objs_per_zspage * c->pages_per_zspage;
+}
