@@ -116,7 +116,7 @@ int zs_pool_check(struct zs_pool *pool)
 	if (!pool)
 		return -EINVAL;
 	for (i = 0; i < pool->nr_classes; i++)
-		pthread_mutex_lock(&pool->classes[i].lock);
+		zs_lock(&pool->classes[i].lock);
 	for (i = 0; i < pool->nr_classes; i++) {
 		struct size_class *c = &pool->classes[i];
 		unsigned long live = 0, nzsp = 0;
@@ -202,6 +202,6 @@ int zs_pool_check(struct zs_pool *pool)
 		     atomic_load(&pool->max_pages));
 out:
 	for (i = pool->nr_classes; i-- > 0;)
-		pthread_mutex_unlock(&pool->classes[i].lock);
+		zs_unlock(&pool->classes[i].lock);
 	return err;
 }

@@ -75,7 +75,7 @@ int zs_classes_init(struct zs_pool *pool)
 		 * holds one object per page (small chains) keeps the layout of
 		 * every other class */
 		c->huge = n == 1;
-		pthread_mutex_init(&c->lock, NULL);
+		zs_lock_init(&c->lock);
 		pool->size_to_class[i] = (uint16_t)(distinct - n);
 		/* the largest non-huge slot bounds the requests with headers */
 		if (!c->huge && pool->huge_size == 0)

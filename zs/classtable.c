@@ -20,14 +20,14 @@ static void read_row(struct size_class *c, struct class_row *r)
 {
 	unsigned g;
 
-	pthread_mutex_lock(&c->lock);
+	zs_lock(&c->lock);
 	for (g = 0; g < ZS_NR_FULLNESS; g++)
 		r->groups[g] = c->group_count[g];
 	r->allocated = atomic_load(&c->objs_allocated);
 	r->used = atomic_load(&c->objs_used);
 	r->pages = r->allocated / c->objs_per_zspage * c->pages_per_zspage;
 	r->freeable = zs_class_freeable(c);
-	pthread_mutex_unlock(&c->lock);
+	zs_unlock(&c->lock);
 }
 
 static const char *const group_names[ZS_NR_FULLNESS] = {
@@ -73,15 +73,34 @@ void zs_pool_print_classes(struct zs_pool *pool, FILE *out)
 		total.used, total.pages, "", total.freeable);
 }
 
+/* Pool names come from users: escape them so the JSON always parses. */
+static void print_json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(out, "\\u%04x", ch);
+		else
+			fputc(ch, out);
+	}
+	fputc('"', out);
+}
+
 void zs_pool_print_classes_json(struct zs_pool *pool, FILE *out)
 {
 	unsigned i, g;
 
 	if (!pool || !out)
 		return;
-	fprintf(out, "{\"pool\":\"%s\",\"chain_size\":%u,\"huge_class_size\":%zu,"
+	fputs("{\"pool\":", out);
+	print_json_string(out, pool->name);
+	fprintf(out, ",\"chain_size\":%u,\"huge_class_size\":%zu,"
 		     "\"pages\":%lu,\"classes\":[",
-		pool->name, pool->chain_size, pool->huge_size,
+		pool->chain_size, pool->huge_size,
 		atomic_load(&pool->pages));
 	for (i = 0; i < pool->nr_classes; i++) {
 		struct size_class *c = &pool->classes[i];

@@ -104,7 +104,7 @@ static unsigned long compact_class(struct zs_pool *pool, struct size_class *c)
 	if (c->huge || !atomic_compare_exchange_strong(&c->compacting,
 						       &expected, true))
 		return 0;
-	pthread_mutex_lock(&c->lock);
+	zs_lock(&c->lock);
 	while (zs_class_freeable(c) && (src = zs_find_emptiest(c))) {
 		uint32_t obj;
 		bool stuck = false;
@@ -123,8 +123,8 @@ static unsigned long compact_class(struct zs_pool *pool, struct size_class *c)
 			move_object(pool, c, src, obj, dst);
 			/* let waiting allocs and frees of this class in:
 			 * src is isolated, nobody else can pick or free it */
-			pthread_mutex_unlock(&c->lock);
-			pthread_mutex_lock(&c->lock);
+			zs_unlock(&c->lock);
+			zs_lock(&c->lock);
 		}
 		if (src->inuse == 0 || stuck)
 			freed += release_zspage(pool, c, src);
@@ -133,7 +133,7 @@ static unsigned long compact_class(struct zs_pool *pool, struct size_class *c)
 	}
 	while (c->isolated_list)
 		freed += release_zspage(pool, c, c->isolated_list);
-	pthread_mutex_unlock(&c->lock);
+	zs_unlock(&c->lock);
 	atomic_store(&c->compacting, false);
 	return freed;
 }
@@ -194,13 +194,13 @@ static struct size_class *lock_owner_class(struct zs_pool *pool,
 	if (ci >= pool->nr_classes)
 		return NULL;
 	c = &pool->classes[ci];
-	pthread_mutex_lock(&c->lock);
+	zs_lock(&c->lock);
 	if (atomic_load(&zsp->state) != ZSPAGE_LIVE ||
 	    atomic_load(&zsp->class_idx) != ci ||
 	    index >= c->pages_per_zspage ||
 	    atomic_load_explicit(&zsp->pages[index], memory_order_relaxed) !=
 		    page) {
-		pthread_mutex_unlock(&c->lock);
+		zs_unlock(&c->lock);
 		return NULL;
 	}
 	*zspp = zsp;
@@ -217,7 +217,7 @@ static int zs_page_isolate(void *owner, void *page, uint32_t id,
 	if (!c)
 		return -EAGAIN;
 	zsp->pages_isolated++;
-	pthread_mutex_unlock(&c->lock);
+	zs_unlock(&c->lock);
 	return 0;
 }
 
@@ -291,12 +291,12 @@ static int zs_page_migrate(void *owner, void *old_page, void *new_page,
 		zs_clear_moving(marked[i]);
 	zsp->pages_isolated--;
 	atomic_fetch_add(&pool->pages_migrated, 1);
-	pthread_mutex_unlock(&c->lock);
+	zs_unlock(&c->lock);
 	return 0;
 busy:
 	for (i = 0; i < nmarked; i++)
 		zs_clear_moving(marked[i]);
-	pthread_mutex_unlock(&c->lock);
+	zs_unlock(&c->lock);
 	return -EAGAIN;
 }
 
@@ -313,11 +313,11 @@ static void zs_page_putback(void *owner, void *page, uint32_t id,
 		return;
 	/* isolation kept the zspage alive and in its class */
 	c = &pool->classes[atomic_load(&zsp->class_idx)];
-	pthread_mutex_lock(&c->lock);
+	zs_lock(&c->lock);
 	zsp->pages_isolated--;
 	if (zsp->inuse == 0 && !zsp->isolated && !zsp->pages_isolated)
 		zs_zspage_destroy(pool, c, zsp);
-	pthread_mutex_unlock(&c->lock);
+	zs_unlock(&c->lock);
 }
 
 const struct zs_movable_ops zs_movable_ops = {

@@ -107,8 +107,6 @@ struct zs_pool *zs_create_pool(const char *name)
 
 void zs_destroy_pool(struct zs_pool *pool)
 {
-	unsigned i;
-
 	if (!pool)
 		return;
 	/* First make sure no arena compaction is inside our callbacks, then
@@ -116,8 +114,6 @@ void zs_destroy_pool(struct zs_pool *pool)
 	zs_arena_unregister_owner(pool->arena, pool->owner_id);
 	zs_zspages_destroy_all(pool);
 	zs_handles_destroy(pool);
-	for (i = 0; i < pool->nr_classes; i++)
-		pthread_mutex_destroy(&pool->classes[i].lock);
 	free(pool->classes);
 	pthread_mutex_destroy(&pool->inject_lock);
 	pthread_mutex_destroy(&pool->grow_lock);
@@ -144,7 +140,7 @@ int zs_malloc(struct zs_pool *pool, size_t size, uint64_t *handle)
 	if (size > ZS_PAGE_SIZE)
 		return -ENOSPC;
 	c = zs_class_for_size(pool, size);
-	pthread_mutex_lock(&c->lock);
+	zs_lock(&c->lock);
 	err = zs_slot_take(pool, c, &idx);
 	if (err)
 		goto fail;
@@ -173,11 +169,11 @@ int zs_malloc(struct zs_pool *pool, size_t size, uint64_t *handle)
 			      memory_order_release);
 	atomic_fetch_add_explicit(&c->objs_used, 1, memory_order_relaxed);
 	c->bytes_stored += size;
-	pthread_mutex_unlock(&c->lock);
+	zs_unlock(&c->lock);
 	*handle = h;
 	return 0;
 fail:
-	pthread_mutex_unlock(&c->lock);
+	zs_unlock(&c->lock);
 	atomic_fetch_add(&pool->alloc_failures, 1);
 	return err;
 }
@@ -198,17 +194,17 @@ int zs_free(struct zs_pool *pool, uint64_t handle)
 		return -EINVAL;
 	m = atomic_load_explicit(&slot->meta, memory_order_acquire);
 	c = zs_class_for_size(pool, zs_meta_size(m));
-	pthread_mutex_lock(&c->lock);
+	zs_lock(&c->lock);
 	/* Under the class lock the object can be neither freed nor moved by
 	 * anyone else; only pins can still come and go. */
 	m = atomic_load_explicit(&slot->meta, memory_order_acquire);
 	do {
 		if (!(m & ZS_META_LIVE) || zs_meta_gen(m) != gen) {
-			pthread_mutex_unlock(&c->lock);
+			zs_unlock(&c->lock);
 			return -EINVAL;
 		}
 		if (zs_meta_pins(m)) {
-			pthread_mutex_unlock(&c->lock);
+			zs_unlock(&c->lock);
 			return -EBUSY;
 		}
 	} while (!atomic_compare_exchange_weak_explicit(
@@ -234,7 +230,7 @@ int zs_free(struct zs_pool *pool, uint64_t handle)
 		zs_zspage_destroy(pool, c, zsp);
 	else
 		zs_fullness_fix(c, zsp);
-	pthread_mutex_unlock(&c->lock);
+	zs_unlock(&c->lock);
 	return 0;
 }
 
@@ -284,11 +280,11 @@ void zs_pool_stats(struct zs_pool *pool, struct zs_pool_stats *st)
 	for (i = 0; i < pool->nr_classes; i++) {
 		struct size_class *c = &pool->classes[i];
 
-		pthread_mutex_lock(&c->lock);
+		zs_lock(&c->lock);
 		st->objs_allocated += atomic_load(&c->objs_allocated);
 		st->objs_used += atomic_load(&c->objs_used);
 		st->bytes_stored += c->bytes_stored;
-		pthread_mutex_unlock(&c->lock);
+		zs_unlock(&c->lock);
 	}
 	st->pages_compacted = atomic_load(&pool->pages_compacted);
 	st->pages_used = atomic_load(&pool->pages);

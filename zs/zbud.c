@@ -28,12 +28,19 @@
  * handle twice, and unmaps only what it mapped.  A mapped buddy pins its
  * page: it is not freed (-EBUSY), reclaimed or migrated.
  *
- * Reclaim (the kernel's protocol, made precise): the chosen page leaves the
- * buddy lists and the LRU and is marked under reclaim, so no allocation
- * lands in it and no free releases it; evict runs without the pool lock and
- * may map, free and allocate on the same pool (new objects go to other
- * pages).  Afterwards the page is freed when both buddies are gone, else it
- * goes back to its buddy list and the LRU head.
+ * Reclaim (the kernel's protocol, made precise): the least recently
+ * allocated-into page that no map pins and the arena is not moving leaves
+ * the buddy lists and the LRU and is marked under reclaim, so no allocation
+ * lands in it and no free releases it.  Evict runs for the first buddy,
+ * then the last, without the pool lock, and may map, unmap, free and
+ * allocate on the same pool (new objects go to other pages) or reclaim
+ * another page; a buddy freed meanwhile, by the callback or another
+ * thread, is skipped.  It must not destroy the pool.  A failing evict stops
+ * the page's turn.  Afterwards the page is freed when both buddies are
+ * gone, else it goes back to its buddy list and the LRU head.
+ *
+ * Under ASan the header chunk, the hole and each object's chunk padding are
+ * poisoned, so an overflow through a mapped pointer stops where it happens.
  *
  * Locking: one mutex per pool; the arena is called with it held, which is
  * safe because the arena never holds its own lock while calling us.
@@ -57,7 +64,6 @@
 #define HDR_CHUNKS 1u
 /* Chunks the two buddies may share: 63. */
 #define BUDDY_CHUNKS (NCHUNKS - HDR_CHUNKS)
-#define MAX_CHUNKS ((unsigned)(ZBUD_MAX_ALLOC_SIZE >> ZBUD_CHUNK_SHIFT))
 #define THREAD_MAPS ZS_MAX_THREAD_MAPS
 /* Handle slots are 32-bit indexes; keep one value spare as "none". */
 #define SLOT_NONE UINT32_MAX
@@ -66,7 +72,7 @@
 enum { FIRST = 0, LAST = 1 };
 
 enum page_flags {
-	PG_RECLAIM = 1u << 0,  /* evict callbacks running on it */
+	PG_RECLAIM = 1u << 0, /* evict callbacks running on it */
 	PG_ISOLATED = 1u << 1, /* the arena is moving it */
 };
 
@@ -81,17 +87,17 @@ struct zbud_page {
 	void *page;
 	struct list buddy; /* unbuddied[free chunks] or buddied */
 	struct list lru;
-	uint32_t idx;      /* index in pool->descs; the arena cookie */
-	uint32_t slot[2];  /* handle slot per buddy, valid when chunks != 0 */
+	uint32_t idx; /* index in pool->descs; the arena cookie */
+	uint32_t slot[2]; /* handle slot per buddy, valid when chunks != 0 */
 	uint16_t chunks[2];
 	uint16_t flags;
-	uint32_t mapped;   /* maps held on both buddies */
-	uint32_t mark;     /* zbud_pool_check visit stamp */
+	uint32_t mapped; /* maps held on both buddies */
+	uint32_t mark; /* zbud_pool_check visit stamp */
 };
 
 struct slot {
 	uint32_t gen;
-	uint32_t desc;     /* descriptor index; next free slot when free */
+	uint32_t desc; /* descriptor index; next free slot when free */
 	uint32_t size;
 	uint16_t maps;
 	uint8_t state;
@@ -118,7 +124,7 @@ struct zbud_pool {
 	struct zbud_page **descs;
 	uint32_t *desc_free; /* stack of unused descriptor indexes */
 	uint32_t ndesc_free;
-	uint32_t desc_hw;    /* descriptor indexes ever used */
+	uint32_t desc_hw; /* descriptor indexes ever used */
 	uint32_t desc_cap;
 
 	struct slot *slots;
@@ -166,8 +172,17 @@ static void list_del(struct list *n)
 	list_init(n);
 }
 
-#define desc_of(ptr, member) \
-	((struct zbud_page *)((char *)(ptr) - offsetof(struct zbud_page, member)))
+static struct zbud_page *buddy_entry(struct list *l)
+{
+	return (struct zbud_page *)((char *)l -
+				    offsetof(struct zbud_page, buddy));
+}
+
+static struct zbud_page *lru_entry(struct list *l)
+{
+	return (struct zbud_page *)((char *)l -
+				    offsetof(struct zbud_page, lru));
+}
 
 /* --- handles ---------------------------------------------------------- */
 
@@ -402,8 +417,8 @@ static struct zbud_page *new_page(struct zbud_pool *pool)
 		free(d);
 		return NULL;
 	}
-	idx = pool->ndesc_free ? pool->desc_free[--pool->ndesc_free]
-			       : pool->desc_hw++;
+	idx = pool->ndesc_free ? pool->desc_free[--pool->ndesc_free] :
+				 pool->desc_hw++;
 	d->idx = idx;
 	d->slot[FIRST] = d->slot[LAST] = SLOT_NONE;
 	list_init(&d->buddy);
@@ -445,10 +460,11 @@ static void seed_keys(struct zbud_pool *pool)
 {
 	uint64_t buf[5];
 	uint64_t s;
-	struct timespec ts = {0};
+	struct timespec ts = { 0 };
 	int i;
 
-	if (getrandom(buf, sizeof(buf), GRND_NONBLOCK) == (ssize_t)sizeof(buf)) {
+	if (getrandom(buf, sizeof(buf), GRND_NONBLOCK) ==
+	    (ssize_t)sizeof(buf)) {
 		memcpy(pool->key, buf, sizeof(pool->key));
 		pool->hdr_magic = HDR_MAGIC ^ buf[4];
 		return;
@@ -541,7 +557,11 @@ static void zbud_putback(void *owner, void *page, uint32_t cookie,
 	pthread_mutex_unlock(&pool->lock);
 }
 
-static const struct zs_movable_ops zbud_movable_ops = {
+/* Not static: white-box tests drive isolate / migrate / putback directly,
+ * since the arena's window between them is too short to hit by chance.
+ * No header declares it; the tests declare it themselves. */
+extern const struct zs_movable_ops zbud_movable_ops;
+const struct zs_movable_ops zbud_movable_ops = {
 	.isolate = zbud_isolate,
 	.migrate = zbud_migrate,
 	.putback = zbud_putback,
@@ -575,8 +595,8 @@ struct zbud_pool *zbud_create_pool_arena(const struct zbud_ops *ops,
 		pool->has_evict = ops->evict != NULL;
 	}
 	pool->arena = arena;
-	pool->serial = __atomic_add_fetch(&pool_serial_counter, 1,
-					  __ATOMIC_RELAXED);
+	pool->serial =
+		__atomic_add_fetch(&pool_serial_counter, 1, __ATOMIC_RELAXED);
 	seed_keys(pool);
 	for (i = 0; i < NCHUNKS; i++)
 		list_init(&pool->unbuddied[i]);
@@ -619,7 +639,7 @@ void zbud_destroy_pool(struct zbud_pool *pool)
 	}
 	for (i = 0; i < THREAD_MAPS; i++)
 		if (thread_maps[i].serial == pool->serial)
-			thread_maps[i] = (struct tmap){0};
+			thread_maps[i] = (struct tmap){ 0 };
 	free(pool->descs);
 	free(pool->desc_free);
 	free(pool->slots);
@@ -649,7 +669,7 @@ int zbud_alloc(struct zbud_pool *pool, size_t size, uint64_t *handle)
 	/* Best fit: the page whose hole is the smallest that still fits. */
 	for (i = chunks; i < NCHUNKS; i++) {
 		if (!list_empty(&pool->unbuddied[i])) {
-			d = desc_of(pool->unbuddied[i].next, buddy);
+			d = buddy_entry(pool->unbuddied[i].next);
 			list_del(&d->buddy);
 			break;
 		}
@@ -800,7 +820,7 @@ int zbud_unmap(struct zbud_pool *pool, uint64_t handle)
 	}
 	s->maps--;
 	pool->descs[s->desc]->mapped--;
-	*tm = (struct tmap){0};
+	*tm = (struct tmap){ 0 };
 	pthread_mutex_unlock(&pool->lock);
 	return 0;
 }
@@ -825,7 +845,7 @@ static struct zbud_page *reclaim_candidate(struct zbud_pool *pool)
 	struct list *l;
 
 	for (l = pool->lru.prev; l != &pool->lru; l = l->prev) {
-		struct zbud_page *d = desc_of(l, lru);
+		struct zbud_page *d = lru_entry(l);
 
 		if (!d->mapped && !(d->flags & PG_ISOLATED))
 			return d;
@@ -883,9 +903,8 @@ int zbud_reclaim_page(struct zbud_pool *pool, unsigned retries)
 
 /* --- checking --------------------------------------------------------- */
 
-static int check_list(struct zbud_pool *pool, struct list *head,
-		      bool is_lru, const char *name, unsigned which,
-		      uint64_t *count)
+static int check_list(struct zbud_pool *pool, struct list *head, bool is_lru,
+		      const char *name, unsigned which, uint64_t *count)
 {
 	struct list *l;
 
@@ -897,10 +916,11 @@ static int check_list(struct zbud_pool *pool, struct list *head,
 			       (void *)l);
 			return -EUCLEAN;
 		}
-		d = is_lru ? desc_of(l, lru) : desc_of(l, buddy);
+		d = is_lru ? lru_entry(l) : buddy_entry(l);
 		if (d->idx >= pool->desc_hw || pool->descs[d->idx] != d) {
 			report("%s list %u: entry %p is not a live page "
-			       "descriptor", name, which, (void *)d);
+			       "descriptor",
+			       name, which, (void *)d);
 			return -EUCLEAN;
 		}
 		if (d->mark == pool->check_stamp) {
@@ -911,7 +931,8 @@ static int check_list(struct zbud_pool *pool, struct list *head,
 		d->mark = pool->check_stamp;
 		if (d->flags & PG_RECLAIM) {
 			report("%s list %u: page %u is under reclaim but "
-			       "listed", name, which, d->idx);
+			       "listed",
+			       name, which, d->idx);
 			return -EUCLEAN;
 		}
 		if (++*count > pool->pages_nr) {
@@ -951,7 +972,8 @@ static int check_page(struct zbud_pool *pool, struct zbud_page *d,
 	}
 	if (!header_intact(pool, d)) {
 		report("page %u at %p: header chunk overwritten (an object "
-		       "written past its end?)", d->idx, d->page);
+		       "written past its end?)",
+		       d->idx, d->page);
 		return -EUCLEAN;
 	}
 	if (d->chunks[FIRST] + d->chunks[LAST] > BUDDY_CHUNKS) {
@@ -973,17 +995,17 @@ static int check_page(struct zbud_pool *pool, struct zbud_page *d,
 		}
 		if (d->slot[bud] >= pool->slot_hw) {
 			report("page %u: %s buddy names slot %u beyond the "
-			       "table", d->idx, bud ? "last" : "first",
-			       d->slot[bud]);
+			       "table",
+			       d->idx, bud ? "last" : "first", d->slot[bud]);
 			return -EUCLEAN;
 		}
 		s = &pool->slots[d->slot[bud]];
 		if (s->state != SLOT_USED || s->desc != d->idx ||
 		    s->bud != bud) {
 			report("page %u: %s buddy's slot %u points elsewhere "
-			       "(state %u, page %u, buddy %u)", d->idx,
-			       bud ? "last" : "first", d->slot[bud], s->state,
-			       s->desc, s->bud);
+			       "(state %u, page %u, buddy %u)",
+			       d->idx, bud ? "last" : "first", d->slot[bud],
+			       s->state, s->desc, s->bud);
 			return -EUCLEAN;
 		}
 		if (size_to_chunks(s->size) != d->chunks[bud] || !s->size ||
@@ -1040,8 +1062,8 @@ int zbud_pool_check(struct zbud_pool *pool)
 	}
 	if (pages != pool->pages_nr || objs != pool->objs_nr) {
 		report("counted %llu pages and %llu objects, pool says %llu "
-		       "and %llu", (unsigned long long)pages,
-		       (unsigned long long)objs,
+		       "and %llu",
+		       (unsigned long long)pages, (unsigned long long)objs,
 		       (unsigned long long)pool->pages_nr,
 		       (unsigned long long)pool->objs_nr);
 		ret = -EUCLEAN;

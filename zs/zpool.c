@@ -36,8 +36,7 @@ struct zpool_driver {
 	int (*free)(void *pool, uint64_t handle);
 	void *(*map)(void *pool, uint64_t handle, enum zpool_mapmode mm);
 	int (*unmap)(void *pool, uint64_t handle);
-	int (*shrink)(struct zpool *zpool, unsigned pages,
-		      unsigned *reclaimed);
+	int (*shrink)(struct zpool *zpool, unsigned pages, unsigned *reclaimed);
 	uint64_t (*total_pages)(void *pool);
 	unsigned long (*compact)(void *pool);
 };
@@ -304,8 +303,8 @@ int zpool_free(struct zpool *zpool, uint64_t handle)
 void *zpool_map_handle(struct zpool *zpool, uint64_t handle,
 		       enum zpool_mapmode mm)
 {
-	if (!zpool || (mm != ZPOOL_MM_RW && mm != ZPOOL_MM_RO &&
-		       mm != ZPOOL_MM_WO)) {
+	if (!zpool ||
+	    (mm != ZPOOL_MM_RW && mm != ZPOOL_MM_RO && mm != ZPOOL_MM_WO)) {
 		errno = EINVAL;
 		return NULL;
 	}

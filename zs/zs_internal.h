@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "zs/arena.h"
+#include "zs/lock.h"
 #include "zs/zsmalloc.h"
 
 #define ZS_MIN_ALLOC_SIZE 32
@@ -105,7 +106,7 @@ struct zspage {
 /* ---- size classes ---- */
 
 struct size_class {
-	pthread_mutex_t lock;
+	zs_lock_t lock;
 	uint32_t size; /* slot size in bytes (object + header) */
 	uint32_t index;
 	uint16_t pages_per_zspage;

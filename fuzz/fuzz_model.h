@@ -1,0 +1,96 @@
+/*
+ * fuzz/fuzz_model.h - the shadow model the fuzz interpreters check against.
+ *
+ * The model knows every live handle, its size and what its bytes must be.
+ * Bytes are not stored: they are a function of a per-object seed and the
+ * byte's offset, so memory stays bounded whatever the input does and every
+ * object's content is distinct (a handle resolving to the wrong object, a
+ * shifted copy or a torn page is caught at the first differing byte).
+ *
+ * An object's bytes are two runs: [0, split) follow seed2 and [split, size)
+ * follow seed.  Writes always rewrite a prefix at least as long as the
+ * current first run, so two runs are always enough.
+ *
+ * The model is allocator-neutral (64-bit handles), so zbud and zpool ops can
+ * reuse it.  Any disagreement goes through fm_fail(): one exact message on
+ * stderr naming the op being run, then abort(), which every engine (libFuzzer,
+ * AFL++, the replay main) reports as a crash.
+ */
+#ifndef ZS_FUZZ_MODEL_H
+#define ZS_FUZZ_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FM_MAX_LIVE 4096         /* live objects the model tracks */
+/* Live bytes the model allows: enough for several 2 MiB arena regions, so
+ * arena compaction has regions to empty. */
+#define FM_MAX_BYTES (4u << 20)
+#define FM_HASH_SLOTS 8192       /* handle index, 2x FM_MAX_LIVE */
+#define FM_STALE_RING 64         /* recently freed handles kept for misuse */
+#define FM_MAX_OBJ 4096          /* largest object any target allocates */
+
+struct fm_obj {
+	uint64_t handle;
+	uint32_t size;
+	uint32_t split; /* bytes [0, split) follow seed2, the rest seed */
+	uint32_t seed;
+	uint32_t seed2;
+};
+
+struct fuzz_model {
+	struct fm_obj obj[FM_MAX_LIVE];
+	uint32_t nlive;
+	uint64_t bytes;
+	uint32_t next_seed; /* mixes an allocation counter into every seed */
+	int32_t index[FM_HASH_SLOTS]; /* handle -> obj[] position, -1 empty */
+	uint64_t stale[FM_STALE_RING];
+	uint32_t nstale;
+	uint32_t stale_pos;
+};
+
+/* Where the interpreter is, for failure messages and traces. */
+struct fm_context {
+	const char *target;  /* "zsmalloc" */
+	const char *op;      /* op being run */
+	unsigned long opno;  /* its number in the input, from 0 */
+	size_t offset;       /* its opcode's byte offset in the input */
+	bool trace;          /* ZS_FUZZ_TRACE set: print every op */
+};
+
+extern struct fm_context fm_ctx;
+
+void fm_fail(const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 1, 2)));
+void fm_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+void fm_reset(struct fuzz_model *m);
+/* A fresh 32-bit seed from a fuzz byte and the model's counter. */
+uint32_t fm_new_seed(struct fuzz_model *m, uint8_t fuzz);
+bool fm_has_room(const struct fuzz_model *m, size_t size);
+/* Adds a live object (its bytes all follow seed); fails on duplicates. */
+struct fm_obj *fm_add(struct fuzz_model *m, uint64_t handle, uint32_t size,
+		      uint32_t seed);
+struct fm_obj *fm_find(struct fuzz_model *m, uint64_t handle);
+/* Forgets a freed object; its handle joins the stale ring.  Moves the last
+ * object into the freed position. */
+void fm_remove(struct fuzz_model *m, struct fm_obj *o);
+/* The object at fuzz-chosen position sel, or NULL when none is live. */
+struct fm_obj *fm_pick(struct fuzz_model *m, uint32_t sel);
+/* A recently freed handle that is not live now, or 0. */
+uint64_t fm_pick_stale(struct fuzz_model *m, uint32_t sel);
+
+/* Pattern bytes: buf[i - from] = byte `i` of the pattern of seed. */
+void fm_pattern(uint8_t *buf, uint32_t seed, uint32_t from, uint32_t to);
+/* The object's whole expected content into buf (o->size bytes). */
+void fm_expect(const struct fm_obj *o, uint8_t *buf);
+/* Compares an object's bytes as seen through `how`; fm_fail on mismatch. */
+void fm_verify(const struct fm_obj *o, const void *bytes, const char *how);
+/* Records that [0, len) was rewritten with seed; len is clamped up to the
+ * current split so two runs still describe the object.  Returns the length
+ * the caller must actually write. */
+uint32_t fm_write_len(const struct fm_obj *o, uint32_t len);
+void fm_note_write(struct fm_obj *o, uint32_t len, uint32_t seed);
+
+#endif /* ZS_FUZZ_MODEL_H */

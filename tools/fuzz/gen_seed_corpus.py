@@ -1,0 +1,415 @@
+#!/usr/bin/env python3
+"""gen_seed_corpus.py - the deterministic seed corpus and dictionary of the
+zsmalloc fuzz target.
+
+Why: a fuzzer starting from nothing needs minutes to learn the input format
+(config byte, opcode, little-endian arguments) and to reach compaction,
+which needs many objects and then holes.  These seeds are short op sequences
+that already do each of those things, so every op and every branch of
+every op is reached from the first execution.
+
+The opcodes are read from fuzz/zs_ops.h (one "ZS_OP_NAME = 0xNN," a line),
+so the seeds follow the interpreter.  The output is the same on every run
+(a fixed PRNG seed, no clock), and files are named by the SHA-1 of their
+content, so regenerating adds nothing that is already there.
+
+    tools/fuzz/gen_seed_corpus.py [--out corpus/zsmalloc_fuzz]
+                                  [--dict fuzz/zsmalloc_fuzz.dict]
+"""
+
+import argparse
+import hashlib
+import os
+import random
+import re
+import struct
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OPS_HEADER = os.path.join(ROOT, "fuzz", "zs_ops.h")
+
+PAGE = 4096
+HEADER = 4  # the per-object header the class table adds (fuzz/zs_ops.c)
+
+
+def read_opcodes(path):
+    ops = {}
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"\s*ZS_OP_([A-Z_]+)\s*=\s*(0x[0-9a-fA-F]+|\d+),", line)
+            if m and m.group(1) != "SLOTS":
+                ops[m.group(1).lower()] = int(m.group(2), 0)
+    need = {"alloc", "free", "write_wo", "write_rw", "write_obj", "read_ro",
+            "read_rw", "read_begin", "nested", "compact", "shrink", "stats",
+            "check", "misuse", "inject", "max_pages", "recreate",
+            "arena_compact", "fill", "free_many", "verify_all", "drain"}
+    missing = need - set(ops)
+    if missing:
+        sys.exit("gen_seed_corpus: %s lacks %s" % (path, sorted(missing)))
+    return ops
+
+
+OP = read_opcodes(OPS_HEADER)
+
+
+def u8(v):
+    return struct.pack("<B", v & 0xff)
+
+
+def u16(v):
+    return struct.pack("<H", v & 0xffff)
+
+
+# Size kinds of choose_size() in fuzz/zs_ops.c.
+K_CLASS, K_HUGE, K_TINY, K_MAX, K_UNIFORM, K_SMALL, K_SLOT, K_BAD = range(8)
+
+
+def size_arg(size):
+    """(kind, raw) that make choose_size() return exactly `size`."""
+    return K_UNIFORM, (size - 1) % PAGE
+
+
+def cfg(chain=0, private_arena=False, plain_create=False, null_name=False):
+    return (chain & 0x1f) | (0x20 if private_arena else 0) | \
+        (0x40 if plain_create else 0) | (0x80 if null_name else 0)
+
+
+class Seq:
+    """An input under construction: the config byte, then ops."""
+
+    def __init__(self, config=0):
+        self.b = bytearray(u8(config))
+
+    def op(self, name, *args):
+        self.b += u8(OP[name])
+        for kind, v in args:
+            self.b += u8(v) if kind == 1 else u16(v)
+        return self
+
+    def alloc(self, size=None, kind=None, raw=0, seed=0):
+        if size is not None:
+            kind, raw = size_arg(size)
+        return self.op("alloc", (1, kind), (2, raw), (1, seed))
+
+    def fill(self, count, size=None, kind=None, raw=0, seed=0):
+        if size is not None:
+            kind, raw = size_arg(size)
+        return self.op("fill", (1, count - 1), (1, kind), (2, raw), (1, seed))
+
+    def free(self, sel=0):
+        return self.op("free", (2, sel))
+
+    def free_many(self, stride, off=0, invert=False):
+        return self.op("free_many", (1, (stride - 2) | (0x80 if invert else 0)),
+                       (1, off))
+
+    def write(self, how, sel=0, seed=0, length=0):
+        if how == "write_wo":
+            return self.op(how, (2, sel), (1, seed))
+        return self.op(how, (2, sel), (1, seed), (2, length))
+
+    def read(self, how, sel=0, flags=0):
+        if how == "read_begin":
+            return self.op(how, (2, sel), (1, flags))
+        return self.op(how, (2, sel))
+
+    def nested(self, sels, flags=0, modes=0, order=0):
+        self.op("nested", (1, len(sels) - 1), (1, flags), (2, modes),
+                (1, order))
+        for s in sels:
+            self.b += u16(s)
+        return self
+
+    def compact(self):
+        return self.op("compact")
+
+    def shrink(self, nr):
+        return self.op("shrink", (2, nr))
+
+    def stats(self, flags=0, size=0):
+        return self.op("stats", (1, flags), (2, size))
+
+    def check(self):
+        return self.op("check")
+
+    def misuse(self, kind, arg=0):
+        return self.op("misuse", (1, kind), (2, arg))
+
+    def inject(self, arena, after, count):
+        return self.op("inject", (1, 1 if arena else 0), (1, after),
+                       (1, count))
+
+    def max_pages(self, kind, arg=0):
+        return self.op("max_pages", (1, kind), (2, arg))
+
+    def recreate(self, config, drain_first=False, cap=None):
+        flags = 1 if drain_first else 0
+        if cap is not None:
+            flags |= 2 | ((cap & 0x3f) << 2)
+        return self.op("recreate", (1, config), (1, flags))
+
+    def arena_compact(self, trim=False):
+        return self.op("arena_compact", (1, 1 if trim else 0))
+
+    def verify_all(self, how=0):
+        return self.op("verify_all", (1, how))
+
+    def drain(self, backwards=False):
+        return self.op("drain", (1, 1 if backwards else 0))
+
+    def bytes(self):
+        return bytes(self.b)
+
+
+def interesting_sizes():
+    sizes = {1, 2, 3, 4, 4095, 4096, 4094, 3000, 3264, 3456, 3600, 3616,
+             3632, 3840}
+    for k in range(1, 257, 7):
+        for d in range(-4, 5):
+            sizes.add(16 * k + d)
+            sizes.add(16 * k - HEADER + d)
+    return sorted(s for s in sizes if 1 <= s <= PAGE)
+
+
+def scenarios():
+    """Hand-written sequences: each op, and the paths that need set-up."""
+    out = []
+    rw = ["write_wo", "write_rw", "write_obj"]
+    rd = ["read_ro", "read_rw", "read_begin"]
+
+    # Every size kind, alone and followed by every access path.
+    for kind in range(8):
+        for raw in (0, 0x0103, 0x04ff, 0x08f0, 0xffff, 0x7fff):
+            s = Seq().alloc(kind=kind, raw=raw, seed=raw & 0xff)
+            s.alloc(kind=kind | 0x80, raw=raw ^ 0x155, seed=1)
+            out.append(s.bytes())
+    for how in rw:
+        for size in (1, 33, 2000, 3700, 4096):
+            s = Seq().alloc(size).alloc(size + 0 if size == 4096 else size + 1)
+            s.write(how, 0, 7, size // 2).write(how, 1, 9, 0)
+            s.write(how, 0, 11, size).read("read_begin", 0)
+            out.append(s.bytes())
+    for how in rd:
+        for flags in (0, 1):
+            s = Seq().fill(20, 1500).read(how, 3, flags).read(how, 17, flags)
+            out.append(s.bytes())
+
+    # Objects straddling pages in every chain size, read every way.
+    for chain in range(0, 17):
+        s = Seq(cfg(chain)).fill(40, 3000, seed=chain).verify_all(0)
+        s.verify_all(1).verify_all(2).verify_all(3).stats(3, 3000).check()
+        out.append(s.bytes())
+
+    # Fragmentation then compaction, shrinking, arena compaction.
+    for chain in (1, 4, 8, 16):
+        for size in (48, 200, 1000, 2500, 3300):
+            s = Seq(cfg(chain)).fill(120, size).free_many(2, 1)
+            s.compact().stats(1, size).verify_all(1)
+            out.append(s.bytes())
+            s = Seq(cfg(chain)).fill(120, size).free_many(3, 0, invert=True)
+            s.shrink(1).shrink(0xffff).check()
+            out.append(s.bytes())
+            s = Seq(cfg(chain, private_arena=True)).fill(200, size)
+            s.free_many(2, 0).fill(30, size + 16).free_many(4, 1)
+            s.arena_compact(True).compact().arena_compact()
+            out.append(s.bytes())
+
+    # Arena compaction needs more than one 2 MiB region in use, then holes.
+    for chain in (1, 3, 8, 16):
+        for size, stride, invert in ((4096, 2, False), (3500, 3, True),
+                                     (2100, 2, False), (3900, 4, True)):
+            s = Seq(cfg(chain, private_arena=True))
+            s.fill(256, size).fill(256, size).fill(256, size - 8)
+            s.free_many(stride, chain, invert).arena_compact(chain & 1)
+            s.compact().arena_compact().fill(30, 700).free_many(2)
+            s.nested([0, 1, 2, 3], 0x10, 0xe4, 1).drain()
+            out.append(s.bytes())
+    s = Seq().fill(256, 4096).fill(256, 4096).free_many(2).arena_compact(True)
+    out.append(s.bytes())
+    # Arena compaction and zs_compact while objects are held: pinned pages
+    # must stay (migration refused, isolation put back).
+    for flags in (0x10, 0x12, 0x1a, 0x3e):
+        for size in (4096, 3000, 1200):
+            s = Seq(cfg(4, private_arena=True)).fill(256, size)
+            s.fill(256, size).fill(256, size).free_many(2, 1)
+            s.nested([1, 50, 99, 150, 201, 250, 300, 333, 370], flags,
+                     0x1b1b, 7)
+            s.nested([0, 30, 60, 90, 120, 180, 210, 240], flags, 0xffff, 1)
+            out.append(s.bytes())
+    out.append(Seq().fill(40, 100).free_many(2).shrink(0).shrink(1).bytes())
+    out.append(Seq(cfg(0, plain_create=True, null_name=True)).fill(5, 64)
+               .bytes())
+
+    # Nested maps and reads: every flag, every mode mix, limits.
+    for flags in (0, 1, 2, 4, 8, 16, 32, 0x3f, 0x41, 0x83, 0xff):
+        for modes in (0x0000, 0x5555, 0xaaaa, 0xffff, 0xe4e4, 0x1b1b):
+            sels = [0, 1, 2, 3, 4, 5, 6, 7, 8]
+            s = Seq().fill(12, 1800).fill(12, 100).nested(sels, flags, modes,
+                                                          flags ^ 0x5a)
+            out.append(s.bytes())
+    s = Seq().fill(30, 500).nested(list(range(17)), 0x3f, 0x0000, 3)
+    out.append(s.bytes())
+    s = Seq().fill(30, 500).nested([4, 4, 4, 7], 0x21, 0x1234, 9)
+    out.append(s.bytes())
+
+    # Misuse: every kind, against empty and populated pools.
+    for kind in range(10):
+        for arg in (0, 1, 0x5a5a, 0xffff, 0x0104):
+            out.append(Seq().misuse(kind, arg).bytes())
+            s = Seq(cfg(0, private_arena=kind == 9)).fill(10, 700)
+            s.free(2).free(3).misuse(kind, arg).misuse(kind, arg ^ 0x3c7)
+            out.append(s.bytes())
+
+    # Failure injection and page caps.
+    for arena in (False, True):
+        for after in (0, 1, 3, 17):
+            for count in (1, 3, 7):
+                s = Seq(cfg(8, private_arena=arena and after % 2 == 1))
+                s.fill(5, 2000).inject(arena, after, count).fill(60, 900)
+                s.fill(20, 3900).check().inject(arena, 0, 0).fill(5, 100)
+                s.free_many(2).compact()
+                out.append(s.bytes())
+    for kind in range(4):
+        for arg in (0, 5, 40, 300):
+            s = Seq().fill(30, 1000).max_pages(kind, arg).fill(80, 1700)
+            s.fill(50, 64).free_many(2).compact().max_pages(0).fill(10, 9)
+            out.append(s.bytes())
+
+    # Pool re-creation: chain sizes, arenas, caps, the bad config.
+    for chain in range(0, 32, 3):
+        for drain_first in (False, True):
+            s = Seq().fill(20, 333).recreate(
+                cfg(chain, private_arena=chain % 2 == 1, null_name=chain > 20),
+                drain_first, cap=chain if chain % 4 == 0 else None)
+            s.fill(20, 2222).misuse(2, 1).free(0)
+            out.append(s.bytes())
+    out.append(Seq(cfg(0, plain_create=True)).fill(3, 10).bytes())
+    out.append(Seq(cfg(31)).alloc(100).bytes())
+
+    # Stats, class table printing, drain.
+    for size in (0, 1, 16, 17, 3600, 4095, 4096, 4097):
+        out.append(Seq().fill(8, 123).stats(size & 3, size).bytes())
+    for backwards in (False, True):
+        s = Seq().fill(50, 100).fill(10, 4000).drain(backwards).fill(5, 50)
+        out.append(s.bytes())
+
+    # Short and degenerate inputs.
+    out += [b"", b"\x00", b"\x00\x00", b"\x00\x00\x04", b"\x3f" * 8,
+            bytes(range(64))]
+    return out
+
+
+def random_op(r, s):
+    name = r.choice(sorted(OP))
+    if name == "alloc":
+        s.alloc(kind=r.randrange(256), raw=r.randrange(65536),
+                seed=r.randrange(256))
+    elif name == "fill":
+        s.fill(r.randrange(1, 64), kind=r.randrange(7), raw=r.randrange(65536),
+               seed=r.randrange(256))
+    elif name == "free":
+        s.free(r.randrange(65536))
+    elif name == "free_many":
+        s.free_many(r.randrange(2, 9), r.randrange(256), r.random() < 0.3)
+    elif name in ("write_wo", "write_rw", "write_obj"):
+        s.write(name, r.randrange(65536), r.randrange(256), r.randrange(65536))
+    elif name in ("read_ro", "read_rw", "read_begin"):
+        s.read(name, r.randrange(65536), r.randrange(2))
+    elif name == "nested":
+        n = r.randrange(1, 10)
+        s.nested([r.randrange(65536) for _ in range(n)], r.randrange(256),
+                 r.randrange(65536), r.randrange(256))
+    elif name == "shrink":
+        s.shrink(r.randrange(65536))
+    elif name == "stats":
+        s.stats(r.randrange(256), r.randrange(65536))
+    elif name == "misuse":
+        s.misuse(r.randrange(256), r.randrange(65536))
+    elif name == "inject":
+        s.inject(r.random() < 0.5, r.randrange(32), r.randrange(8))
+    elif name == "max_pages":
+        s.max_pages(r.randrange(256), r.randrange(65536))
+    elif name == "recreate":
+        s.recreate(r.randrange(256), r.random() < 0.5,
+                   r.randrange(64) if r.random() < 0.3 else None)
+    elif name == "arena_compact":
+        s.arena_compact(r.random() < 0.5)
+    elif name == "verify_all":
+        s.verify_all(r.randrange(4))
+    elif name == "drain":
+        s.drain(r.random() < 0.5)
+    else:
+        s.op(name)
+
+
+def random_sequences(count):
+    r = random.Random(0x25f022)
+    out = []
+    for _ in range(count):
+        s = Seq(r.randrange(256))
+        s.fill(r.randrange(1, 40), kind=r.randrange(7), raw=r.randrange(65536))
+        for _ in range(r.randrange(4, 40)):
+            random_op(r, s)
+        out.append(s.bytes())
+    return out
+
+
+def dictionary():
+    """libFuzzer/AFL++ dictionary: opcodes, whole alloc ops of interesting
+    sizes, and interesting sizes as little-endian u16 arguments."""
+    lines = ["# zsmalloc_fuzz.dict - generated by tools/fuzz/gen_seed_corpus.py",
+             "# Opcodes (fuzz/zs_ops.h)."]
+    for name, code in sorted(OP.items(), key=lambda kv: kv[1]):
+        lines.append('op_%s="\\x%02x"' % (name, code))
+    lines.append("# alloc ops of sizes at class, huge and page boundaries.")
+    for size in (1, 2, 4, 12, 16, 17, 28, 32, 33, 60, 64, 124, 128, 252, 256,
+                 508, 512, 1020, 1024, 2044, 2048, 3276, 3632, 4092, 4095,
+                 4096):
+        kind, raw = size_arg(size)
+        lines.append('alloc_%d="\\x%02x\\x%02x\\x%02x\\x%02x"'
+                     % (size, OP["alloc"], kind, raw & 0xff, raw >> 8))
+    for kind in range(8):
+        lines.append('alloc_kind_%d="\\x%02x\\x%02x"' % (kind, OP["alloc"],
+                                                         kind))
+    lines.append("# Sizes as u16 arguments (uniform kind: size - 1).")
+    for size in (1, 16, 32, 3264, 3456, 3632, 4095, 4096):
+        raw = size - 1
+        lines.append('raw_%d="\\x%02x\\x%02x"' % (size, raw & 0xff, raw >> 8))
+    lines.append("# A fill of 255 objects, a fragmenting free, compaction.")
+    lines.append('fill_255="\\x%02x\\xfe"' % OP["fill"])
+    lines.append('free_half="\\x%02x\\x00\\x00"' % OP["free_many"])
+    lines.append('nested_all="\\x%02x\\x10\\xff"' % OP["nested"])
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default=os.path.join(ROOT, "corpus",
+                                                  "zsmalloc_fuzz"))
+    ap.add_argument("--dict", default=os.path.join(ROOT, "fuzz",
+                                                   "zsmalloc_fuzz.dict"))
+    ap.add_argument("--random", type=int, default=200,
+                    help="random op sequences besides the scenarios")
+    args = ap.parse_args()
+
+    seeds = scenarios() + random_sequences(args.random)
+    os.makedirs(args.out, exist_ok=True)
+    written = 0
+    names = set()
+    for data in seeds:
+        name = hashlib.sha1(data).hexdigest()
+        names.add(name)
+        path = os.path.join(args.out, name)
+        if not os.path.exists(path):
+            with open(path, "wb") as f:
+                f.write(data)
+            written += 1
+    with open(args.dict, "w") as f:
+        f.write(dictionary())
+    print("gen_seed_corpus: %d distinct seeds, %d new in %s; dictionary %s"
+          % (len(names), written, os.path.relpath(args.out),
+             os.path.relpath(args.dict)))
+
+
+if __name__ == "__main__":
+    main()

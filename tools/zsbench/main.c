@@ -1,0 +1,285 @@
+/*
+ * tools/zsbench/main.c - zsbench: flags, the order of the runs, the exit.
+ *
+ * The README's main job: one size trace (real compressed pages by default)
+ * replayed into zsmalloc (chain 4, 8, 16), zbud, a model of the kernel's
+ * zsmalloc and zbud, and malloc + memcpy under glibc, jemalloc and mimalloc,
+ * with density, fragmentation, speed, compaction and end-to-end figures for
+ * each.  Inputs are checked before anything long starts; bad input gives a
+ * message and exit status 2, a failed measurement or a data mismatch exit
+ * status 1.  Under `bazel run` relative paths are taken from the directory
+ * bazel was started in ($BUILD_WORKING_DIRECTORY).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create, open_memstream, asprintf */
+#endif
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tools/zsbench/zsbench.h"
+
+#define DEFAULT_OBJECTS 100000
+#define QUICK_OBJECTS 3000
+#define MAX_ROOTS 64
+
+static const char *const default_roots[] = { "/usr/lib", "/usr/bin",
+					      "/usr/share" };
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: zsbench [options]\n"
+		"  --trace=real|synthetic-694|synthetic-1340|synthetic-1636|uniform\n"
+		"                     size trace (default real: 4 KiB pages of /usr/lib,\n"
+		"                     /usr/bin and /usr/share, compressed)\n"
+		"  --compressor=lz4|zstd   for the real trace and end to end (default lz4)\n"
+		"  --objects=N        pages / objects in the trace (default %d, quick %d)\n"
+		"  --threads=N        the multi-threaded column (default 2)\n"
+		"  --seed=N           synthetic sizes, random frees, orders (default 1)\n"
+		"  --files=PATH[,PATH...]  read pages from these files and directories\n"
+		"                     instead of /usr (repeatable; implies --trace=real)\n"
+		"  --out=DIR          CSV, SVG and text output (default zsbench-out)\n"
+		"  --peers=LIST       glibc,jemalloc,mimalloc (default), tcmalloc,\n"
+		"                     NAME=/path/lib.so, or none\n"
+		"  --quick            a small run (seconds), for tests\n"
+		"  --help\n",
+		DEFAULT_OBJECTS, QUICK_OBJECTS);
+}
+
+static int parse_u64(const char *flag, const char *s, uint64_t max,
+		     uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (!*s || *s == '-')
+		goto bad;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	fprintf(stderr, "zsbench: %s: '%s' is not a number in 0..%llu\n", flag,
+		s, (unsigned long long)max);
+	return -EINVAL;
+}
+
+/* Relative paths are relative to where the user ran bazel from. */
+static char *user_path(const char *p)
+{
+	const char *wd = getenv("BUILD_WORKING_DIRECTORY");
+	char *out;
+
+	if (p[0] == '/' || !wd || !*wd)
+		return strdup(p);
+	if (asprintf(&out, "%s/%s", wd, p) < 0)
+		return NULL;
+	return out;
+}
+
+static int mkdir_p(const char *dir)
+{
+	char buf[4096];
+	size_t i, len = strlen(dir);
+
+	if (len == 0 || len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, dir, len + 1);
+	for (i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0777) && errno != EEXIST)
+			return -errno;
+		if (i < len)
+			buf[i] = '/';
+	}
+	{
+		struct stat st;
+
+		if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+			return -ENOTDIR;
+	}
+	return access(dir, W_OK) ? -errno : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const char *roots[MAX_ROOTS];
+	struct zb_config cfg;
+	struct zb_trace t;
+	static struct zb_results r;
+	const char *peers = "glibc,jemalloc,mimalloc", *out = "zsbench-out";
+	int nroots = 0, objects_set = 0, trace_set = 0, i, err;
+	uint64_t v, t0;
+
+	if (argc >= 2 && !strcmp(argv[1], "--peer-child"))
+		return zb_peer_child_main(argc, argv);
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.topts.kind = ZB_TRACE_REAL;
+	cfg.topts.comp = ZB_LZ4;
+	cfg.threads = 2;
+	cfg.seed = 1;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--quick")) {
+			cfg.quick = 1;
+		} else if (!strncmp(a, "--trace=", 8)) {
+			static const char *const names[] = {
+				"real", "synthetic-694", "synthetic-1340",
+				"synthetic-1636", "uniform"
+			};
+			int k;
+
+			for (k = 0; k < 5; k++)
+				if (!strcmp(a + 8, names[k]))
+					break;
+			if (k == 5) {
+				fprintf(stderr,
+					"zsbench: --trace: unknown trace '%s' (real, synthetic-694, synthetic-1340, synthetic-1636, uniform)\n",
+					a + 8);
+				return 2;
+			}
+			cfg.topts.kind = (enum zb_trace_kind)k;
+			trace_set = 1;
+		} else if (!strncmp(a, "--compressor=", 13)) {
+			if (!strcmp(a + 13, "lz4")) {
+				cfg.topts.comp = ZB_LZ4;
+			} else if (!strcmp(a + 13, "zstd")) {
+				cfg.topts.comp = ZB_ZSTD;
+			} else {
+				fprintf(stderr,
+					"zsbench: --compressor: unknown compressor '%s' (lz4, zstd)\n",
+					a + 13);
+				return 2;
+			}
+		} else if (!strncmp(a, "--objects=", 10)) {
+			if (parse_u64("--objects", a + 10, 50000000, &v) ||
+			    v == 0) {
+				if (v == 0)
+					fprintf(stderr,
+						"zsbench: --objects: must be at least 1\n");
+				return 2;
+			}
+			cfg.topts.objects = (size_t)v;
+			objects_set = 1;
+		} else if (!strncmp(a, "--threads=", 10)) {
+			if (parse_u64("--threads", a + 10, 64, &v) || v == 0) {
+				if (v == 0)
+					fprintf(stderr,
+						"zsbench: --threads: must be 1..64\n");
+				return 2;
+			}
+			cfg.threads = (int)v;
+		} else if (!strncmp(a, "--seed=", 7)) {
+			if (parse_u64("--seed", a + 7, UINT64_MAX, &v))
+				return 2;
+			cfg.seed = v;
+		} else if (!strncmp(a, "--files=", 8)) {
+			char *list = strdup(a + 8), *save = NULL, *tok;
+
+			if (!list)
+				return 2;
+			if (!list[0]) {
+				fprintf(stderr, "zsbench: --files: empty path\n");
+				return 2;
+			}
+			for (tok = strtok_r(list, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
+				if (nroots == MAX_ROOTS) {
+					fprintf(stderr,
+						"zsbench: --files: at most %d paths\n",
+						MAX_ROOTS);
+					return 2;
+				}
+				roots[nroots] = user_path(tok);
+				if (!roots[nroots])
+					return 2;
+				nroots++;
+			}
+			/* list is kept: roots are copies, tok is not used */
+			free(list);
+		} else if (!strncmp(a, "--out=", 6)) {
+			if (!a[6]) {
+				fprintf(stderr, "zsbench: --out: empty path\n");
+				return 2;
+			}
+			out = a + 6;
+		} else if (!strncmp(a, "--peers=", 8)) {
+			peers = a + 8;
+		} else {
+			fprintf(stderr, "zsbench: unknown argument '%s'\n", a);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (nroots && trace_set && cfg.topts.kind != ZB_TRACE_REAL) {
+		fprintf(stderr,
+			"zsbench: --files reads real pages; it cannot go with --trace=%s\n",
+			zb_trace_name(cfg.topts.kind));
+		return 2;
+	}
+	if (zb_peers_parse(peers, &cfg))
+		return 2;
+	if (!objects_set)
+		cfg.topts.objects = cfg.quick ? QUICK_OBJECTS : DEFAULT_OBJECTS;
+	if (nroots) {
+		cfg.topts.roots = roots;
+		cfg.topts.nroots = nroots;
+		cfg.topts.user_roots = 1;
+	} else {
+		cfg.topts.roots = (const char **)default_roots;
+		cfg.topts.nroots = 3;
+	}
+	cfg.topts.seed = cfg.seed;
+	cfg.topts.raw_pages = cfg.quick ? 500 : 20000;
+	cfg.pair_ops = cfg.quick ? 20000 : 500000;
+	cfg.access_ops = cfg.quick ? 10000 : 100000;
+	cfg.reps = cfg.quick ? 1 : 3;
+	cfg.out_dir = user_path(out);
+	if (!cfg.out_dir)
+		return 2;
+	err = mkdir_p(cfg.out_dir);
+	if (err) {
+		fprintf(stderr, "zsbench: --out: cannot use %s as output directory: %s\n",
+			cfg.out_dir, strerror(-err));
+		return 2;
+	}
+
+	t0 = zb_now_ns();
+	zb_pattern_init(cfg.seed);
+	zb_progress("trace %s, %zu objects%s", zb_trace_name(cfg.topts.kind),
+		    cfg.topts.objects,
+		    cfg.topts.kind == ZB_TRACE_REAL ?
+			    (cfg.topts.comp == ZB_ZSTD ? ", zstd -1" : ", lz4") :
+			    "");
+	err = zb_trace_build(&cfg.topts, &t);
+	if (err)
+		return err == -ENOMEM ? 1 : 2;
+	zb_progress("trace: %zu objects, mean %.0f B, sd %.0f B", t.n, t.mean,
+		    t.sd);
+
+	zb_kernel_rows(&cfg, &t, &r);
+	zb_zs_runs(&cfg, &t, &r);
+	zb_peers_run(&cfg, &t, &r);
+
+	zb_report_stdout(&cfg, &t, &r, (double)(zb_now_ns() - t0) / 1e9);
+	if (zb_report_files(&cfg, &t, &r)) {
+		fprintf(stderr, "zsbench: could not write every output file to %s\n",
+			cfg.out_dir);
+		r.errors++;
+	}
+	zb_trace_free(&t);
+	free(r.class_table);
+	return r.errors ? 1 : 0;
+}

@@ -1,0 +1,1064 @@
+/*
+ * tools/zsbench/zs_runs.c - the trace replayed into zsmalloc and zbud.
+ *
+ * Each measurement gets a fresh arena and pool, so pages, metadata and RSS
+ * can be charged to it alone: the density fill (then the speed loops and
+ * the end-to-end run on that full pool), and one fill per fraction for the
+ * fragmentation runs (free at random, compact with a reader thread timing
+ * its reads, verify every live byte, check the pool, compact the arena,
+ * trim, read RSS).  zsmalloc and zbud share the loops through a small
+ * backend table; zbud objects that do not fit (> 3968 B) are kept as a page
+ * each, as a zswap page that zbud refuses stays uncompressed.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create, open_memstream, asprintf */
+#endif
+#include <errno.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "tools/zsbench/zsbench.h"
+#include "zs/zbud.h"
+#include "zs/zsmalloc.h"
+
+/* --- the backend table --- */
+
+struct backend {
+	const char *name;
+	int is_zbud;
+	size_t max_size;
+	void *pool;
+	struct zs_arena *arena;
+};
+
+static int be_alloc(struct backend *b, size_t size, uint64_t *h)
+{
+	if (b->is_zbud)
+		return zbud_alloc(b->pool, size, h);
+	return zs_malloc(b->pool, size, h);
+}
+
+static int be_free(struct backend *b, uint64_t h)
+{
+	if (b->is_zbud)
+		return zbud_free(b->pool, h);
+	return zs_free(b->pool, h);
+}
+
+static int be_write(struct backend *b, uint64_t h, const void *src,
+		    size_t len)
+{
+	void *p;
+
+	if (!b->is_zbud)
+		return zs_obj_write(b->pool, h, src, len);
+	p = zbud_map(b->pool, h);
+	if (!p)
+		return -errno;
+	memcpy(p, src, len);
+	return zbud_unmap(b->pool, h);
+}
+
+static const void *be_read_begin(struct backend *b, uint64_t h, void *local)
+{
+	if (b->is_zbud)
+		return zbud_map(b->pool, h);
+	return zs_obj_read_begin(b->pool, h, local);
+}
+
+static int be_read_end(struct backend *b, uint64_t h, const void *mem)
+{
+	if (b->is_zbud)
+		return zbud_unmap(b->pool, h);
+	return zs_obj_read_end(b->pool, h, mem);
+}
+
+static unsigned long be_pages(struct backend *b)
+{
+	if (b->is_zbud)
+		return (unsigned long)zbud_get_pool_size(b->pool);
+	return zs_get_total_pages(b->pool);
+}
+
+static int be_open(struct backend *b, const char *name, unsigned chain)
+{
+	memset(b, 0, sizeof(*b));
+	b->name = name;
+	b->arena = zs_arena_create();
+	if (!b->arena)
+		return -errno;
+	if (chain == 0) {
+		b->is_zbud = 1;
+		b->max_size = ZBUD_MAX_ALLOC_SIZE;
+		b->pool = zbud_create_pool_arena(NULL, b->arena);
+	} else {
+		struct zs_pool_config cfg = { 0 };
+
+		cfg.name = name;
+		cfg.chain_size = chain;
+		cfg.arena = b->arena;
+		b->max_size = zs_max_alloc_size();
+		b->pool = zs_create_pool_config(&cfg);
+	}
+	if (!b->pool) {
+		int err = -errno;
+
+		zs_arena_destroy(b->arena);
+		return err ? err : -ENOMEM;
+	}
+	return 0;
+}
+
+static void be_close(struct backend *b)
+{
+	if (b->is_zbud)
+		zbud_destroy_pool(b->pool);
+	else
+		zs_destroy_pool(b->pool);
+	if (zs_arena_destroy(b->arena))
+		fprintf(stderr,
+			"zsbench: %s: zs_arena_destroy refused after the pool was destroyed\n",
+			b->name);
+	b->pool = NULL;
+	/* hand the metadata the pool malloc'd back, so the next run's RSS
+	 * baseline starts from a trimmed heap */
+	malloc_trim(0);
+}
+
+/* Fills the pool with the trace; h[i] = 0 for objects the backend cannot
+ * take (zbud above its maximum), counted in *rejected. */
+static int be_fill(struct backend *b, const struct zb_trace *t, uint64_t *h,
+		   size_t *rejected)
+{
+	size_t i;
+	int err;
+
+	*rejected = 0;
+	for (i = 0; i < t->n; i++) {
+		size_t s = t->sizes[i];
+
+		h[i] = 0;
+		if (s > b->max_size) {
+			(*rejected)++;
+			continue;
+		}
+		err = be_alloc(b, s, &h[i]);
+		if (err) {
+			fprintf(stderr,
+				"zsbench: %s: alloc of %zu B (object %zu) failed: %s\n",
+				b->name, s, i, strerror(-err));
+			return err;
+		}
+		err = be_write(b, h[i], zb_pattern + zb_pattern_off(i), s);
+		if (err) {
+			fprintf(stderr, "zsbench: %s: write failed: %s\n",
+				b->name, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* Reads every live object back; returns the number that differ. */
+static size_t be_verify(struct backend *b, const struct zb_trace *t,
+			const uint64_t *h)
+{
+	uint8_t local[ZB_PAGE];
+	size_t i, bad = 0;
+
+	for (i = 0; i < t->n; i++) {
+		const uint8_t *p;
+
+		if (!h[i])
+			continue;
+		p = be_read_begin(b, h[i], local);
+		if (!p) {
+			bad++;
+			continue;
+		}
+		if (memcmp(p, zb_pattern + zb_pattern_off(i), t->sizes[i]))
+			bad++;
+		be_read_end(b, h[i], p);
+	}
+	return bad;
+}
+
+/* --- speed loops --- */
+
+enum speed_what { SP_AF, SP_MAP, SP_READ, SP_WRITE };
+
+struct speed_arg {
+	struct backend *b;
+	enum speed_what what;
+	const uint64_t *h;
+	const uint32_t *sizes;
+	const uint32_t *idx; /* objects to touch, in order */
+	size_t len;
+	size_t off;
+	size_t ops;
+	uint64_t ns;
+	uint64_t sink;
+	int err;
+};
+
+#define RING 1024
+
+static void speed_thread(void *p)
+{
+	struct speed_arg *a = p;
+	struct backend *b = a->b;
+	uint8_t local[ZB_PAGE];
+	uint64_t ring[RING] = { 0 }, sink = 0, t0;
+	size_t i, k;
+	int err = 0;
+
+	t0 = zb_thread_cpu_ns();
+	switch (a->what) {
+	case SP_AF:
+		for (i = 0, k = a->off; i < a->ops; i++) {
+			size_t s = a->sizes[k];
+
+			if (++k == a->len)
+				k = 0;
+			if (s > b->max_size)
+				s = b->max_size;
+			if (ring[i % RING] && be_free(b, ring[i % RING]))
+				err = -EIO;
+			if (be_alloc(b, s, &ring[i % RING])) {
+				ring[i % RING] = 0;
+				err = -ENOMEM;
+				break;
+			}
+		}
+		break;
+	case SP_MAP:
+		for (i = 0, k = a->off; i < a->ops; i++) {
+			uint64_t h = a->h[a->idx[k]];
+			volatile const uint8_t *m;
+
+			if (++k == a->len)
+				k = 0;
+			if (b->is_zbud)
+				m = zbud_map(b->pool, h);
+			else
+				m = zs_map_object(b->pool, h, ZS_MM_RO);
+			if (!m) {
+				err = -EIO;
+				break;
+			}
+			sink += m[0];
+			if (b->is_zbud)
+				zbud_unmap(b->pool, h);
+			else
+				zs_unmap_object(b->pool, h);
+		}
+		break;
+	case SP_READ:
+		for (i = 0, k = a->off; i < a->ops; i++) {
+			uint64_t h = a->h[a->idx[k]];
+			volatile const uint8_t *m;
+
+			if (++k == a->len)
+				k = 0;
+			m = be_read_begin(b, h, local);
+			if (!m) {
+				err = -EIO;
+				break;
+			}
+			sink += m[0];
+			be_read_end(b, h, (const void *)m);
+		}
+		break;
+	case SP_WRITE:
+		for (i = 0, k = a->off; i < a->ops; i++) {
+			uint32_t j = a->idx[k];
+
+			if (++k == a->len)
+				k = 0;
+			if (be_write(b, a->h[j], zb_pattern + zb_pattern_off(j),
+				     a->sizes[j])) {
+				err = -EIO;
+				break;
+			}
+		}
+		break;
+	}
+	a->ns = zb_thread_cpu_ns() - t0;
+	if (a->what == SP_AF)
+		for (i = 0; i < RING; i++)
+			if (ring[i])
+				be_free(b, ring[i]);
+	a->sink = sink;
+	a->err = err;
+}
+
+/* Best of reps runs of ns per op, averaged over the threads. */
+static double speed(const struct zb_config *cfg, struct backend *b,
+		    enum speed_what what, const uint64_t *h,
+		    const uint32_t *sizes, const uint32_t *idx, size_t len,
+		    int threads, size_t ops)
+{
+	struct speed_arg a[64];
+	double best = NAN;
+	int rep, i;
+
+	if (len == 0)
+		return NAN;
+	for (rep = 0; rep < cfg->reps; rep++) {
+		double sum = 0;
+		int failed = 0;
+
+		for (i = 0; i < threads; i++) {
+			memset(&a[i], 0, sizeof(a[i]));
+			a[i].b = b;
+			a[i].what = what;
+			a[i].h = h;
+			a[i].sizes = sizes;
+			a[i].idx = idx;
+			a[i].len = len;
+			a[i].off = len * (size_t)i / (size_t)threads;
+			a[i].ops = ops;
+		}
+		if (zb_run_threads(threads, speed_thread, a, sizeof(a[0])))
+			return NAN;
+		for (i = 0; i < threads; i++) {
+			failed |= a[i].err != 0;
+			sum += (double)a[i].ns / (double)ops;
+		}
+		if (failed) {
+			fprintf(stderr,
+				"zsbench: %s: a speed loop failed (an operation returned an error)\n",
+				b->name);
+			return NAN;
+		}
+		sum /= threads;
+		if (isnan(best) || sum < best)
+			best = sum;
+	}
+	return best;
+}
+
+/* The plain memcpy the straddling map is compared with: the same objects
+ * laid out in fill order in memory of the same size, copied in the same
+ * (random) order. */
+static double memcpy_baseline(const struct zb_config *cfg,
+			      const struct zb_trace *t, const uint32_t *idx,
+			      size_t len, size_t ops)
+{
+	uint64_t *off = NULL, total = 0;
+	uint32_t *sorted = NULL;
+	uint8_t *src = NULL, dst[ZB_PAGE];
+	volatile uint8_t sink = 0;
+	double best = NAN;
+	size_t i, k;
+	int rep;
+
+	if (len == 0)
+		return NAN;
+	off = calloc(t->n, sizeof(*off));
+	sorted = malloc(len * sizeof(*sorted));
+	if (!off || !sorted)
+		goto out;
+	memcpy(sorted, idx, len * sizeof(*sorted));
+	for (i = 0; i < len; i++)
+		off[idx[i]] = 1;
+	for (i = 0; i < t->n; i++)
+		if (off[i]) {
+			off[i] = total;
+			total += t->sizes[i];
+		}
+	src = malloc(total ? total : 1);
+	if (!src)
+		goto out;
+	for (i = 0; i < total; i++)
+		src[i] = (uint8_t)i;
+	for (rep = 0; rep < cfg->reps; rep++) {
+		uint64_t t0 = zb_thread_cpu_ns();
+		double ns;
+
+		for (i = 0, k = 0; i < ops; i++) {
+			uint32_t j = idx[k];
+
+			if (++k == len)
+				k = 0;
+			memcpy(dst, src + off[j], t->sizes[j]);
+			sink += dst[0];
+		}
+		ns = (double)(zb_thread_cpu_ns() - t0) / (double)ops;
+		if (isnan(best) || ns < best)
+			best = ns;
+	}
+out:
+	(void)sink;
+	free(off);
+	free(sorted);
+	free(src);
+	return best;
+}
+
+/* --- end to end --- */
+
+struct e2e_arg {
+	struct backend *b;
+	const struct zb_trace *t;
+	size_t first, count;
+	uint64_t *hh;
+	uint32_t *clen;
+	int load;
+	size_t rejected;
+	uint64_t cpu_ns;
+	int err;
+};
+
+static void e2e_thread(void *p)
+{
+	struct e2e_arg *a = p;
+	const struct zb_trace *t = a->t;
+	size_t cap = zb_comp_bound(), i;
+	uint8_t *buf = malloc(cap), page[ZB_PAGE], local[ZB_PAGE];
+	void *ctx = zb_comp_ctx_new(t->comp);
+	uint64_t t0 = zb_thread_cpu_ns();
+
+	if (!buf || !ctx) {
+		a->err = -ENOMEM;
+		goto out;
+	}
+	for (i = a->first; i < a->first + a->count; i++) {
+		const uint8_t *raw = t->raw + i * ZB_PAGE;
+
+		if (!a->load) {
+			size_t c = zb_compress(t->comp, ctx, raw, buf, cap);
+			const uint8_t *src = buf;
+
+			if (c == 0 || c >= ZB_PAGE) {
+				c = ZB_PAGE;
+				src = raw;
+			}
+			a->hh[i] = 0;
+			if (c > a->b->max_size) {
+				a->rejected++;
+				continue;
+			}
+			if (be_alloc(a->b, c, &a->hh[i]) ||
+			    be_write(a->b, a->hh[i], src, c)) {
+				a->err = -EIO;
+				break;
+			}
+			a->clen[i] = (uint32_t)c;
+		} else {
+			const void *m;
+
+			if (!a->hh[i])
+				continue;
+			m = be_read_begin(a->b, a->hh[i], local);
+			if (!m || zb_decompress(t->comp, ctx, m, a->clen[i],
+						page)) {
+				a->err = -EIO;
+				if (m)
+					be_read_end(a->b, a->hh[i], m);
+				break;
+			}
+			be_read_end(a->b, a->hh[i], m);
+		}
+	}
+	a->cpu_ns = zb_thread_cpu_ns() - t0;
+out:
+	free(buf);
+	if (ctx)
+		zb_comp_ctx_free(t->comp, ctx);
+}
+
+/* Stores and loads the raw pages with 1 and N threads; pages/s. */
+static void e2e(const struct zb_config *cfg, const struct zb_trace *t,
+		struct backend *b, struct zb_row *row, struct zb_results *r)
+{
+	uint64_t *hh = calloc(t->nraw ? t->nraw : 1, sizeof(*hh));
+	uint32_t *clen = calloc(t->nraw ? t->nraw : 1, sizeof(*clen));
+	uint8_t page[ZB_PAGE], local[ZB_PAGE];
+	int pass;
+
+	if (!hh || !clen || t->nraw == 0)
+		goto out;
+	for (pass = 0; pass < 2; pass++) {
+		int threads = pass ? cfg->threads : 1, i, ld;
+		struct e2e_arg a[64];
+		size_t rejected = 0, bad = 0, j;
+
+		for (ld = 0; ld < 2; ld++) {
+			uint64_t busiest = 1;
+			int err = 0;
+
+			for (i = 0; i < threads; i++) {
+				memset(&a[i], 0, sizeof(a[i]));
+				a[i].b = b;
+				a[i].t = t;
+				a[i].first = t->nraw * (size_t)i /
+					     (size_t)threads;
+				a[i].count = t->nraw * (size_t)(i + 1) /
+						     (size_t)threads -
+					     a[i].first;
+				a[i].hh = hh;
+				a[i].clen = clen;
+				a[i].load = ld;
+			}
+			if (zb_run_threads(threads, e2e_thread, a,
+					   sizeof(a[0])))
+				err = -EAGAIN;
+			for (i = 0; i < threads; i++) {
+				err |= a[i].err;
+				rejected += a[i].rejected;
+				if (a[i].cpu_ns > busiest)
+					busiest = a[i].cpu_ns;
+			}
+			if (err) {
+				fprintf(stderr,
+					"zsbench: %s: end-to-end %s failed\n",
+					b->name, ld ? "load" : "store");
+				r->errors++;
+				break;
+			}
+			row->v[ld ? (pass ? M_LDM : M_LD1) :
+				    (pass ? M_STM : M_ST1)] =
+				(double)t->nraw * 1e9 / (double)busiest;
+		}
+		/* untimed: every stored page decompresses to its original */
+		for (j = 0; j < t->nraw; j++) {
+			const void *m;
+
+			if (!hh[j])
+				continue;
+			m = be_read_begin(b, hh[j], local);
+			if (!m || zb_decompress(t->comp, NULL, m, clen[j],
+						page) ||
+			    memcmp(page, t->raw + j * ZB_PAGE, ZB_PAGE))
+				bad++;
+			if (m)
+				be_read_end(b, hh[j], m);
+			be_free(b, hh[j]);
+			hh[j] = 0;
+		}
+		if (bad) {
+			fprintf(stderr,
+				"zsbench: %s: %zu end-to-end pages did not read back\n",
+				b->name, bad);
+			r->errors++;
+			row->v[M_ERRORS] = (isnan(row->v[M_ERRORS]) ?
+						    0 :
+						    row->v[M_ERRORS]) +
+					   (double)bad;
+		}
+		if (rejected && pass == 0 && !row->note[0])
+			snprintf(row->note, sizeof(row->note),
+				 "e2e: %zu pages too big, not stored",
+				 rejected);
+	}
+out:
+	free(hh);
+	free(clen);
+}
+
+/* --- the density run (and everything done on its full pool) --- */
+
+static void set_errors(struct zb_row *row, size_t n)
+{
+	row->v[M_ERRORS] = (isnan(row->v[M_ERRORS]) ? 0 : row->v[M_ERRORS]) +
+			   (double)n;
+}
+
+static void mm_stat(struct backend *b, const struct zb_trace *t,
+		    size_t live, unsigned long max_pages, size_t same,
+		    char *out, size_t outlen)
+{
+	struct zs_pool_stats st;
+	size_t huge_size = zs_huge_class_size(b->pool), i, huge = 0;
+	uint64_t stored = 0;
+
+	zs_pool_stats(b->pool, &st);
+	for (i = 0; i < t->n; i++)
+		if (t->sizes[i] >= huge_size)
+			huge++;
+	/* the trace's huge count scaled to the live share */
+	huge = (size_t)((double)huge * (double)live / (double)t->n);
+	stored = st.bytes_stored;
+	snprintf(out, outlen, "%8llu %8llu %8llu %8d %8llu %8zu %8lu %8zu %8zu",
+		 (unsigned long long)(live + same) * ZB_PAGE,
+		 (unsigned long long)stored,
+		 (unsigned long long)zs_get_total_pages(b->pool) * ZB_PAGE, 0,
+		 (unsigned long long)max_pages * ZB_PAGE, same,
+		 st.pages_compacted, huge, huge);
+}
+
+static void density_run(const struct zb_config *cfg, const struct zb_trace *t,
+			unsigned chain, struct zb_results *r)
+{
+	char name[32];
+	struct backend b;
+	struct zb_row *row;
+	uint64_t *h = calloc(t->n, sizeof(*h));
+	uint32_t *all = malloc(t->n * sizeof(*all));
+	uint32_t *strad = malloc(t->n * sizeof(*strad));
+	uint32_t *inpage = malloc(t->n * sizeof(*inpage));
+	size_t rejected = 0, nstrad = 0, ninpage = 0, i, nall = 0;
+	long rss0, rss1;
+	uint64_t t0;
+	int err;
+
+	if (chain)
+		snprintf(name, sizeof(name), "zsmalloc-c%u", chain);
+	else
+		snprintf(name, sizeof(name), "zbud");
+	row = zb_row_add(r, name, chain ? "zsmalloc" : "zbud");
+	if (!row || !h || !all || !strad || !inpage) {
+		r->errors++;
+		goto out_free;
+	}
+	memset(h, 0, t->n * sizeof(*h));
+	rss0 = zb_rss_bytes();
+	err = be_open(&b, name, chain);
+	if (err) {
+		fprintf(stderr, "zsbench: %s: cannot create the pool: %s\n",
+			name, strerror(-err));
+		r->errors++;
+		goto out_free;
+	}
+	zb_progress("%s: filling %zu objects", name, t->n);
+	t0 = zb_thread_cpu_ns();
+	err = be_fill(&b, t, h, &rejected);
+	t0 = zb_thread_cpu_ns() - t0;
+	if (err) {
+		r->errors++;
+		goto out;
+	}
+	rss1 = zb_rss_bytes();
+	{
+		unsigned long pages = be_pages(&b) + rejected;
+		struct zs_arena_stats as;
+		double meta = 0;
+
+		zs_arena_stats(b.arena, &as);
+		meta = (double)as.metadata_bytes;
+		if (!chain) {
+			/* zbud keeps its header in the page; its handle table
+			 * is in the arena's and pool's metadata, which zbud
+			 * does not report: counted by RSS only. */
+		} else {
+			struct zs_pool_stats st;
+
+			zs_pool_stats(b.pool, &st);
+			meta += (double)st.metadata_bytes;
+		}
+		row->v[M_PAGES] = (double)pages;
+		row->v[M_DENS_PAGES] = (double)pages * ZB_PAGE /
+				       (double)t->total;
+		row->v[M_DENS_ALLIN] = ((double)pages * ZB_PAGE + meta) /
+				       (double)t->total;
+		/* objects zbud refused would be whole pages in memory */
+		row->v[M_DENS_RSS] = ((double)(rss1 - rss0) +
+				      (double)rejected * ZB_PAGE) /
+				     (double)t->total;
+		if (!chain)
+			snprintf(row->note, sizeof(row->note),
+				 "%zu objects > %zu B kept as a page each; all-in: arena only",
+				 rejected, b.max_size);
+		else
+			snprintf(row->note, sizeof(row->note),
+				 "%u classes, huge >= %zu B; fill %.0f ns/object",
+				 zs_pool_class_count(b.pool),
+				 zs_huge_class_size(b.pool),
+				 (double)t0 / (double)t->n);
+	}
+	if (chain == 8) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+
+		if (f) {
+			zs_pool_print_classes(b.pool, f);
+			fclose(f);
+			free(r->class_table);
+			r->class_table = buf;
+		}
+		mm_stat(&b, t, t->n, be_pages(&b), t->same_pages,
+			r->mm_stat_fill, sizeof(r->mm_stat_fill));
+	}
+	if (!chain) {
+		size_t bad = be_verify(&b, t, h);
+
+		if (bad) {
+			fprintf(stderr, "zsbench: %s: %zu objects differ after the fill\n",
+				name, bad);
+			set_errors(row, bad);
+			r->errors++;
+		}
+	}
+
+	/* The access lists: every stored object in random order, split by
+	 * whether read_begin had to copy it (it spans two pages). */
+	zb_shuffle(all, t->n, cfg->seed, 0x5eed);
+	for (i = 0; i < t->n; i++) {
+		uint32_t j = all[i];
+		uint8_t local[ZB_PAGE];
+		const void *m;
+
+		if (!h[j])
+			continue;
+		all[nall++] = j;
+		m = be_read_begin(&b, h[j], local);
+		if (!m)
+			continue;
+		if (m == (const void *)local)
+			strad[nstrad++] = j;
+		else
+			inpage[ninpage++] = j;
+		be_read_end(&b, h[j], m);
+	}
+	zb_progress("%s: speed loops (%zu straddling, %zu in-page objects)",
+		    name, nstrad, ninpage);
+	row->v[M_AF1] = speed(cfg, &b, SP_AF, h, t->sizes, NULL, t->n, 1,
+			      cfg->pair_ops);
+	row->v[M_AFM] = speed(cfg, &b, SP_AF, h, t->sizes, NULL, t->n,
+			      cfg->threads, cfg->pair_ops);
+	row->v[M_MS1] = speed(cfg, &b, SP_MAP, h, t->sizes, strad, nstrad, 1,
+			      cfg->access_ops);
+	row->v[M_MSM] = speed(cfg, &b, SP_MAP, h, t->sizes, strad, nstrad,
+			      cfg->threads, cfg->access_ops);
+	row->v[M_MN1] = speed(cfg, &b, SP_MAP, h, t->sizes, inpage, ninpage,
+			      1, cfg->access_ops);
+	row->v[M_MNM] = speed(cfg, &b, SP_MAP, h, t->sizes, inpage, ninpage,
+			      cfg->threads, cfg->access_ops);
+	if (chain) {
+		row->v[M_RD1] = speed(cfg, &b, SP_READ, h, t->sizes, all, nall,
+				      1, cfg->access_ops);
+		row->v[M_RDM] = speed(cfg, &b, SP_READ, h, t->sizes, all, nall,
+				      cfg->threads, cfg->access_ops);
+		row->v[M_WR1] = speed(cfg, &b, SP_WRITE, h, t->sizes, all,
+				      nall, 1, cfg->access_ops);
+		row->v[M_WRM] = speed(cfg, &b, SP_WRITE, h, t->sizes, all,
+				      nall, cfg->threads, cfg->access_ops);
+	}
+	if (chain == 8) {
+		struct zb_row *mc = zb_row_add(r, "memcpy", "memcpy");
+
+		if (mc)
+			mc->v[M_CPY] = memcpy_baseline(cfg, t, strad, nstrad,
+						       cfg->access_ops);
+	}
+	zb_progress("%s: end to end, %zu pages", name, t->nraw);
+	e2e(cfg, t, &b, row, r);
+	{
+		size_t bad = be_verify(&b, t, h);
+
+		if (bad) {
+			fprintf(stderr,
+				"zsbench: %s: %zu objects differ after the speed loops\n",
+				name, bad);
+			set_errors(row, bad);
+			r->errors++;
+		}
+		if (!chain ? zbud_pool_check(b.pool) : zs_pool_check(b.pool)) {
+			fprintf(stderr, "zsbench: %s: pool check failed\n",
+				name);
+			set_errors(row, 1);
+			r->errors++;
+		}
+	}
+out:
+	be_close(&b);
+out_free:
+	free(h);
+	free(all);
+	free(strad);
+	free(inpage);
+}
+
+/* --- fragmentation and compaction --- */
+
+struct reader {
+	struct backend *b;
+	const uint64_t *h;
+	const uint32_t *live;
+	size_t nlive;
+	atomic_int stop;
+	atomic_int started;
+	uint64_t max_ns;
+	uint64_t raw_ns;
+	uint64_t ops;
+	int err;
+	uint64_t seed;
+};
+
+/* A read slower than this is checked for preemption. */
+#define SLOW_READ_NS 20000
+
+static long involuntary_switches(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru))
+		return -1;
+	return ru.ru_nivcsw;
+}
+
+/* Times every read; a slow read during which the kernel switched the
+ * reader out involuntarily is the machine's doing (other processes on
+ * the cores), not the pool's, and is kept apart: max_ns holds the longest
+ * read that was not preempted, raw_ns the longest of all. */
+static void *reader_main(void *p)
+{
+	struct reader *rd = p;
+	uint8_t local[ZB_PAGE];
+	struct zb_rng rng;
+	uint64_t max_ns = 0, raw_ns = 0, ops = 0;
+	long nivcsw = involuntary_switches();
+
+	zb_rng_seed(&rng, rd->seed);
+	while (!atomic_load_explicit(&rd->stop, memory_order_relaxed)) {
+		uint64_t h = rd->h[rd->live[zb_rng_next(&rng) % rd->nlive]];
+		volatile const uint8_t *m;
+		uint64_t t0 = zb_now_ns(), dt;
+
+		m = be_read_begin(rd->b, h, local);
+		if (!m) {
+			rd->err = -EIO;
+			break;
+		}
+		(void)m[0];
+		be_read_end(rd->b, h, (const void *)m);
+		dt = zb_now_ns() - t0;
+		if (dt > raw_ns)
+			raw_ns = dt;
+		if (dt > SLOW_READ_NS) {
+			long now = involuntary_switches();
+
+			if (now == nivcsw && dt > max_ns)
+				max_ns = dt;
+			nivcsw = now;
+		} else if (dt > max_ns) {
+			max_ns = dt;
+		}
+		if (!ops++)
+			atomic_store(&rd->started, 1);
+	}
+	rd->max_ns = max_ns;
+	rd->raw_ns = raw_ns;
+	rd->ops = ops;
+	atomic_store(&rd->started, 1); /* also when it stopped at once */
+	return NULL;
+}
+
+/* Returns once the reader is reading, so a short compaction is not over
+ * before the reader has looked at it. */
+static int reader_start(struct reader *rd, pthread_t *tid)
+{
+	uint64_t t0 = zb_now_ns();
+	int err;
+
+	atomic_store(&rd->stop, 0);
+	atomic_store(&rd->started, 0);
+	err = pthread_create(tid, NULL, reader_main, rd);
+	if (err)
+		return err;
+	while (!atomic_load(&rd->started) && zb_now_ns() - t0 < 1000000000ull)
+		sched_yield();
+	return 0;
+}
+
+static void reader_stop(struct reader *rd, pthread_t tid)
+{
+	atomic_store(&rd->stop, 1);
+	pthread_join(tid, NULL);
+}
+
+static void frag_run(const struct zb_config *cfg, const struct zb_trace *t,
+		     unsigned chain, int fi, struct zb_results *r)
+{
+	static const int fracs[3] = { 50, 75, 90 };
+	static const int mub[3] = { M_UB50, M_UB75, M_UB90 };
+	static const int mua[3] = { M_UA50, M_UA75, M_UA90 };
+	static const int mur[3] = { M_UR50, M_UR75, M_UR90 };
+	static const int mcf[3] = { M_CF50, M_CF75, M_CF90 };
+	static const int mcm[3] = { M_CM50, M_CM75, M_CM90 };
+	static const int mcms[3] = { M_CMS50, M_CMS75, M_CMS90 };
+	static const int mst[3] = { M_ST50, M_ST75, M_ST90 };
+	char name[32];
+	struct backend b;
+	struct zb_row *row;
+	uint64_t *h = calloc(t->n, sizeof(*h));
+	uint32_t *perm = malloc(t->n * sizeof(*perm));
+	size_t rejected = 0, nfree = t->n * (size_t)fracs[fi] / 100, i;
+	size_t rej_live = 0, bad;
+	uint64_t live_bytes = 0;
+	unsigned long pages_before, pages_after, fill_pages;
+	long rss0, rss1;
+	int err;
+
+	if (chain)
+		snprintf(name, sizeof(name), "zsmalloc-c%u", chain);
+	else
+		snprintf(name, sizeof(name), "zbud");
+	row = zb_row_find(r, name);
+	if (!row || !h || !perm) {
+		r->errors++;
+		goto out_free;
+	}
+	/* pre-touch the bookkeeping so it is not charged to the pool */
+	memset(h, 0, t->n * sizeof(*h));
+	memset(perm, 0, t->n * sizeof(*perm));
+	rss0 = zb_rss_bytes();
+	err = be_open(&b, name, chain);
+	if (err) {
+		r->errors++;
+		goto out_free;
+	}
+	zb_progress("%s: fill, free %d%% at random, compact", name,
+		    fracs[fi]);
+	if (be_fill(&b, t, h, &rejected)) {
+		r->errors++;
+		goto out;
+	}
+	fill_pages = be_pages(&b);
+	zb_shuffle(perm, t->n, cfg->seed, (uint64_t)fracs[fi]);
+	for (i = 0; i < nfree; i++) {
+		uint32_t j = perm[i];
+
+		if (h[j] && be_free(&b, h[j])) {
+			fprintf(stderr, "zsbench: %s: free failed\n", name);
+			r->errors++;
+			goto out;
+		}
+		h[j] = 0;
+	}
+	for (i = nfree; i < t->n; i++) {
+		live_bytes += t->sizes[perm[i]];
+		if (!h[perm[i]])
+			rej_live++;
+	}
+	pages_before = be_pages(&b) + rej_live;
+	row->v[mub[fi]] = (double)live_bytes /
+			  ((double)pages_before * ZB_PAGE);
+
+	if (chain) {
+		struct zs_pool_stats st0, st1;
+		struct reader rd;
+		pthread_t tid;
+		unsigned long freed;
+		uint64_t t0, dt;
+		struct timespec nap = { 0, 20 * 1000 * 1000 };
+
+		memset(&rd, 0, sizeof(rd));
+		rd.b = &b;
+		rd.h = h;
+		rd.live = perm + nfree;
+		rd.nlive = t->n - nfree;
+		rd.seed = cfg->seed + (uint64_t)fi;
+		if (rd.nlive && fi == 1 && chain == 8 &&
+		    !reader_start(&rd, &tid)) {
+			/* the reader alone: what the scheduler costs it */
+			nanosleep(&nap, NULL);
+			reader_stop(&rd, tid);
+			row->v[M_STBASE] = (double)rd.max_ns / 1000.0;
+		}
+		zs_pool_stats(b.pool, &st0);
+		if (rd.nlive && reader_start(&rd, &tid))
+			rd.nlive = 0;
+		t0 = zb_now_ns();
+		freed = zs_compact(b.pool);
+		dt = zb_now_ns() - t0;
+		if (rd.nlive) {
+			reader_stop(&rd, tid);
+			row->v[mst[fi]] = (double)rd.max_ns / 1000.0;
+			if (fi == 1)
+				row->v[M_STRAW75] = (double)rd.raw_ns / 1000.0;
+			if (rd.err) {
+				fprintf(stderr,
+					"zsbench: %s: a read failed during compaction\n",
+					name);
+				set_errors(row, 1);
+				r->errors++;
+			}
+		}
+		/* a second call picks up what the reader's pins held back */
+		freed += zs_compact(b.pool);
+		zs_pool_stats(b.pool, &st1);
+		pages_after = be_pages(&b);
+		row->v[mua[fi]] = (double)live_bytes /
+				  ((double)pages_after * ZB_PAGE);
+		row->v[mcf[fi]] = (double)freed;
+		row->v[mcm[fi]] = freed ? (double)(st1.objs_moved -
+						   st0.objs_moved) /
+						  (double)freed :
+					  NAN;
+		row->v[mcms[fi]] = (double)dt / 1e6;
+		if (pages_before - pages_after != freed)
+			snprintf(r->compact_note, sizeof(r->compact_note),
+				 "note: %s: zs_compact returned %lu freed pages, the page count fell by %ld",
+				 name, freed,
+				 (long)pages_before - (long)pages_after);
+		if (chain == 8 && fi == 1) {
+			mm_stat(&b, t, t->n - nfree, fill_pages,
+				t->same_pages - t->same_pages * 75 / 100,
+				r->mm_stat_after, sizeof(r->mm_stat_after));
+		}
+	} else {
+		pages_after = pages_before;
+		row->v[mua[fi]] = row->v[mub[fi]];
+	}
+	bad = be_verify(&b, t, h);
+	if (bad) {
+		fprintf(stderr, "zsbench: %s: %zu objects differ after compaction\n",
+			name, bad);
+		set_errors(row, bad);
+		r->errors++;
+	}
+	if (chain ? zs_pool_check(b.pool) : zbud_pool_check(b.pool)) {
+		fprintf(stderr, "zsbench: %s: pool check failed after compaction\n",
+			name);
+		set_errors(row, 1);
+		r->errors++;
+	}
+	{
+		unsigned long moved = zs_arena_compact(b.arena);
+
+		if (fi == 1)
+			row->v[M_AM75] = (double)moved;
+		zs_arena_trim(b.arena);
+		malloc_trim(0);
+		rss1 = zb_rss_bytes();
+		/* rejected zbud objects would be whole pages in memory */
+		row->v[mur[fi]] = (double)live_bytes /
+				  ((double)(rss1 - rss0) +
+				   (double)rej_live * ZB_PAGE);
+	}
+	bad = be_verify(&b, t, h);
+	if (bad) {
+		fprintf(stderr,
+			"zsbench: %s: %zu objects differ after arena compaction\n",
+			name, bad);
+		set_errors(row, bad);
+		r->errors++;
+	}
+out:
+	be_close(&b);
+out_free:
+	free(h);
+	free(perm);
+}
+
+void zb_zs_runs(const struct zb_config *cfg, const struct zb_trace *t,
+		struct zb_results *r)
+{
+	static const unsigned chains[4] = { 4, 8, 16, 0 };
+	int c, f;
+
+	for (c = 0; c < 4; c++) {
+		density_run(cfg, t, chains[c], r);
+		for (f = 0; f < 3; f++)
+			frag_run(cfg, t, chains[c], f, r);
+	}
+}
