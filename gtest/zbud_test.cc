@@ -343,8 +343,9 @@ TEST(ZbudDensity, NeverMorePagesThanObjectsNorFewerThanHalf)
 		uint64_t pages = pool.pages();
 		ASSERT_LE(pages, live.size()) << "step " << step;
 		ASSERT_GE(2 * pages, live.size()) << "step " << step;
-		if (step % 97 == 0)
+		if (step % 97 == 0) {
 			ASSERT_ERRNO(zbud_pool_check(pool), 0);
+		}
 	}
 	for (auto &o : live)
 		ASSERT_TRUE(
@@ -527,9 +528,10 @@ int EvictCb(zbud_pool *pool, uint64_t h)
 	if (ev->fail.count(h))
 		return -EIO;
 	auto it = ev->contents.find(h);
-	if (it != ev->contents.end())
+	if (it != ev->contents.end()) {
 		EXPECT_TRUE(
 			Holds(pool, h, it->second.first, it->second.second));
+	}
 	if (!ev->free_it)
 		return 0;
 	int r = zbud_free(pool, h);
@@ -776,8 +778,10 @@ TEST_F(ZbudReclaim, CallbackMayReclaimAnotherPage)
 	uint64_t p1 = Add(3000, 1), p2 = Add(3000, 2), p3 = Add(3000, 3);
 	int depth = 0;
 	ev_.hook = [&](zbud_pool *pool, uint64_t) {
-		if (depth++ == 0) /* once: p1 is off the LRU, p2 is next */
+		/* once: p1 is off the LRU, p2 is next */
+		if (depth++ == 0) {
 			EXPECT_ERRNO(zbud_reclaim_page(pool, 1), 0);
+		}
 		return 1;
 	};
 	EXPECT_ERRNO(zbud_reclaim_page(pool_, 1), 0);

@@ -581,11 +581,12 @@ TEST(ZpoolDifferential, SameSequenceSameResultsSameContents)
 	}
 	for (size_t n : live) {
 		for (int s = 0; s < 2; s++) {
-			if (objs[n].mapped)
+			if (objs[n].mapped) {
 				ASSERT_ERRNO(
 					zpool_unmap_handle(sides[s].pool,
 							   sides[s].handles[n]),
 					0);
+			}
 			ASSERT_TRUE(Holds(sides[s].pool, sides[s].handles[n],
 					  objs[n].size, objs[n].seed))
 				<< "side " << s << " object " << n;

@@ -197,9 +197,6 @@ int zs_pool_check(struct zs_pool *pool)
 	if (pages != atomic_load(&pool->pages))
 		FAIL("%lu pages in zspages, counted %lu", pool->name, pages,
 		     atomic_load(&pool->pages));
-	if (atomic_load(&pool->max_pages) && pages > atomic_load(&pool->max_pages))
-		FAIL("%lu pages held above the cap of %lu", pool->name, pages,
-		     atomic_load(&pool->max_pages));
 out:
 	for (i = pool->nr_classes; i-- > 0;)
 		zs_unlock(&pool->classes[i].lock);

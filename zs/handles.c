@@ -191,9 +191,10 @@ void zs_clear_moving(struct zs_hslot *slot)
 
 void zs_handles_destroy(struct zs_pool *pool)
 {
-	unsigned c;
+	unsigned long c, n = atomic_load(&pool->ht_nchunks);
 
-	for (c = 0; c < ZS_HT_MAX_CHUNKS; c++)
+	/* chunks are made in index order, so the first n are all there are */
+	for (c = 0; c < n; c++)
 		free(atomic_load_explicit(&pool->ht_chunks[c],
 					  memory_order_relaxed));
 	free(pool->ht_chunks);

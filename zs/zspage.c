@@ -262,7 +262,7 @@ void zs_zspages_destroy_all(struct zs_pool *pool)
 			zs_arena_free_page(pool->arena, page);
 		}
 	}
-	for (id = 0; id < ZS_ZSP_MAX_CHUNKS; id++)
+	for (id = 0; id < atomic_load(&pool->zsp_nchunks); id++)
 		free(atomic_load(&pool->zsp_chunks[id]));
 	free(pool->zsp_chunks);
 }
