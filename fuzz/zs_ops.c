@@ -21,6 +21,9 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +32,7 @@
 #include "fuzz/fuzz_cursor.h"
 #include "fuzz/fuzz_model.h"
 #include "zs/arena.h"
+#include "zs/pressure.h"
 #include "zs/zsmalloc.h"
 
 #define ZS_CHECK_EVERY 16
@@ -1295,6 +1299,165 @@ static void op_drain(struct zs_fuzz *f, struct fuzz_cursor *c)
 	drain(f, order & 1);
 }
 
+/* The mover of op_race: compaction of one kind, over and over, until the
+ * op's own accesses are done. */
+struct race_mover {
+	struct zs_pool *pool;
+	struct zs_arena *arena;
+	unsigned kind;
+	atomic_bool stop;
+	unsigned long rounds;
+};
+
+static void *race_mover_run(void *arg)
+{
+	struct race_mover *r = arg;
+
+	do {
+		switch (r->kind % 3) {
+		case 0:
+			zs_compact(r->pool);
+			break;
+		case 1:
+			zs_shrinker_scan(r->pool, 1);
+			break;
+		default:
+			zs_arena_compact(r->arena);
+			break;
+		}
+		/* Bounded, and yielding: the point is to overlap the
+		 * accesses, not to burn the fuzzer's time. */
+		sched_yield();
+	} while (++r->rounds < 1000 && !atomic_load(&r->stop));
+	return NULL;
+}
+
+/*
+ * Objects read, rewritten, freed and allocated while another thread moves
+ * them: every read must still see the model's bytes, every write land.
+ * The interleaving is the scheduler's, so a failure may need several runs
+ * to reproduce; everything the model checks holds for every interleaving.
+ */
+static void op_race(struct zs_fuzz *f, struct fuzz_cursor *c)
+{
+	uint8_t mover, n, act[64];
+	uint16_t sel[64];
+	struct race_mover r;
+	struct fm_obj *o;
+	pthread_t t;
+	unsigned i;
+	size_t size;
+
+	if (!fc_u8(c, &mover) || !fc_u8(c, &n))
+		return;
+	n = (uint8_t)(1 + n % 64);
+	for (i = 0; i < n; i++)
+		if (!fc_u8(c, &act[i]) || !fc_u16(c, &sel[i]))
+			return;
+	r.pool = f->pool;
+	r.arena = arena_of(f);
+	r.kind = mover;
+	r.rounds = 0;
+	atomic_init(&r.stop, false);
+	if (pthread_create(&t, NULL, race_mover_run, &r))
+		fm_fail("pthread_create failed");
+	for (i = 0; i < n; i++) {
+		/* No allocation while failures may be injected: a failed
+		 * zs_malloc is checked against statistics the mover changes. */
+		if (!(o = fm_pick(&f->m, sel[i]))) {
+			if (!enomem_ok(f))
+				do_alloc(f, 1 + sel[i] % zs_max_alloc_size(),
+					 act[i]);
+			continue;
+		}
+		switch (act[i] % 6) {
+		case 0:
+		case 1:
+		case 2:
+			verify_obj(f, o, act[i] % 3 == 0 ? V_READ :
+					 act[i] % 3 == 1 ? V_RO : V_RW);
+			break;
+		case 3:
+		case 4:
+			write_obj(f, o, act[i] % 2 ? W_WO : W_OBJ,
+				  sel[i] % (o->size + 1),
+				  fm_new_seed(&f->m, act[i]), false);
+			break;
+		default:
+			size = o->size;
+			do_free(f, o);
+			if (!enomem_ok(f))
+				do_alloc(f, size, act[i]);
+			break;
+		}
+	}
+	atomic_store(&r.stop, true);
+	if (pthread_join(t, NULL))
+		fm_fail("pthread_join failed");
+	fm_trace("  race: %u accesses, %lu mover rounds (kind %u)\n", n,
+		 r.rounds, mover % 3);
+	pool_check(f, "after a race with a mover");
+	f->verify_pending = true;
+}
+
+/*
+ * A pressure monitor (without PSI, so the machine does not matter) on the
+ * pool and its arena: a synchronous reclaim, maybe a soft limit and a
+ * notification the monitor's thread acts on while this one goes on, then
+ * removal and destruction.  Whatever it moved must read back unchanged.
+ */
+static void op_pressure(struct zs_fuzz *f, struct fuzz_cursor *c)
+{
+	struct zs_pressure_config cfg;
+	struct zs_pressure_stats st;
+	struct zs_pressure *mon;
+	unsigned long before = zs_get_total_pages(f->pool), freed, limit;
+	struct zs_arena *a = arena_of(f);
+	uint16_t arg;
+	uint8_t flags;
+
+	if (!fc_u8(c, &flags) || !fc_u16(c, &arg))
+		return;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.poll_ms = 1 + arg % 8;
+	cfg.psi_path = "";
+	mon = zs_pressure_create(&cfg);
+	if (!mon)
+		fm_fail("zs_pressure_create failed, errno %d", errno);
+	limit = flags & 1 ? before / 2 : 0;
+	expect_ret(zs_pressure_add_pool(mon, f->pool, limit), 0,
+		   "zs_pressure_add_pool", limit);
+	expect_ret(zs_pressure_add_pool(mon, f->pool, limit), -EEXIST,
+		   "zs_pressure_add_pool twice", limit);
+	if (flags & 2) {
+		expect_ret(zs_pressure_add_arena(mon, a), 0,
+			   "zs_pressure_add_arena", 0);
+		expect_ret(zs_pressure_add_arena(mon, a), -EEXIST,
+			   "zs_pressure_add_arena twice", 0);
+	}
+	if (flags & 4)
+		zs_pressure_notify(mon);
+	freed = zs_pressure_reclaim(mon, flags & 8 ? arg : 0);
+	if (zs_get_total_pages(f->pool) > before)
+		fm_fail("zs_pressure_reclaim (freed %lu) grew the pool from "
+			"%lu to %lu pages", freed, before,
+			zs_get_total_pages(f->pool));
+	memset(&st, 0, sizeof(st));
+	zs_pressure_get_stats(mon, &st);
+	if (st.psi_active)
+		fm_fail("the pressure monitor armed PSI with psi_path \"\"");
+	if (flags & 2)
+		expect_ret(zs_pressure_remove_arena(mon, a), 0,
+			   "zs_pressure_remove_arena", 0);
+	expect_ret(zs_pressure_remove_pool(mon, f->pool), 0,
+		   "zs_pressure_remove_pool", 0);
+	zs_pressure_destroy(mon);
+	fm_trace("  pressure: reclaim freed %lu, %lu -> %lu pages\n", freed,
+		 before, zs_get_total_pages(f->pool));
+	pool_check(f, "after pressure reclaim");
+	f->verify_pending = true;
+}
+
 struct zs_op {
 	const char *name;
 	void (*run)(struct zs_fuzz *f, struct fuzz_cursor *c);
@@ -1323,6 +1486,8 @@ static const struct zs_op zs_op_table[ZS_OP_SLOTS] = {
 	[ZS_OP_FREE_MANY] = { "free_many", op_free_many },
 	[ZS_OP_VERIFY_ALL] = { "verify_all", op_verify_all },
 	[ZS_OP_DRAIN] = { "drain", op_drain },
+	[ZS_OP_RACE] = { "race", op_race },
+	[ZS_OP_PRESSURE] = { "pressure", op_pressure },
 };
 
 const char *zs_fuzz_op_name(unsigned opcode)

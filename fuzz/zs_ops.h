@@ -45,6 +45,8 @@ enum zs_fuzz_opcode {
 	ZS_OP_FREE_MANY = 0x13,     /* u8 stride, u8 offset */
 	ZS_OP_VERIFY_ALL = 0x14,    /* u8 method */
 	ZS_OP_DRAIN = 0x15,         /* u8 order */
+	ZS_OP_RACE = 0x16,          /* u8 mover, u8 n, n x (u8 action, u16 sel) */
+	ZS_OP_PRESSURE = 0x17,      /* u8 flags, u16 arg */
 	ZS_OP_SLOTS = 0x40,
 };
 

@@ -414,6 +414,71 @@ void zs_arena_free_page(struct zs_arena *arena, void *page)
 	pthread_mutex_unlock(&arena->lock);
 }
 
+int zs_arena_alloc_pages(struct zs_arena *arena, int owner_id, unsigned n,
+			 void **pages, uint32_t cookie, int movable)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&arena->lock);
+	for (i = 0; i < n; i++) {
+		struct region *r;
+		unsigned pi;
+
+		if (arena->inject_count) {
+			if (arena->inject_after) {
+				arena->inject_after--;
+			} else {
+				arena->inject_count--;
+				break;
+			}
+		}
+		pages[i] = take_page(arena, owner_id);
+		if (!pages[i])
+			break;
+		r = find_region(arena, pages[i], &pi);
+		r->desc[pi].cookie = cookie;
+		r->desc[pi].index = i;
+		r->desc[pi].flags = movable ? PAGE_MOVABLE : 0;
+	}
+	if (i < n) {
+		while (i--) {
+			struct region *r;
+			unsigned pi;
+
+			r = find_region(arena, pages[i], &pi);
+			put_page(arena, r, pi);
+		}
+		pthread_mutex_unlock(&arena->lock);
+		return -ENOMEM;
+	}
+	pthread_mutex_unlock(&arena->lock);
+	return 0;
+}
+
+void zs_arena_free_pages(struct zs_arena *arena, void *const *pages,
+			 unsigned n)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&arena->lock);
+	for (i = 0; i < n; i++) {
+		struct region *r;
+		unsigned pi;
+
+		r = find_region(arena, pages[i], &pi);
+		if (!r || bit_test(r->free_map, pi)) {
+			pthread_mutex_unlock(&arena->lock);
+			zs_report("zs_arena_free_pages: %p is not an allocated "
+				  "page of this arena (double free or foreign "
+				  "pointer)",
+				  pages[i]);
+			zs_corruption_abort();
+		}
+		put_page(arena, r, pi);
+	}
+	pthread_mutex_unlock(&arena->lock);
+}
+
 void zs_arena_set_page_owner(struct zs_arena *arena, void *page,
 			     uint32_t cookie, uint32_t index, int movable)
 {

@@ -81,6 +81,12 @@ void zs_arena_unregister_owner(struct zs_arena *arena, int owner_id);
 /* One page, zeroed or not (NULL + ENOMEM). */
 void *zs_arena_alloc_page(struct zs_arena *arena, int owner_id);
 void zs_arena_free_page(struct zs_arena *arena, void *page);
+/* n pages under one lock, page i described as (cookie, i, movable): what a
+ * zspage needs.  0, or -ENOMEM with nothing taken. */
+int zs_arena_alloc_pages(struct zs_arena *arena, int owner_id, unsigned n,
+			 void **pages, uint32_t cookie, int movable);
+void zs_arena_free_pages(struct zs_arena *arena, void *const *pages,
+			 unsigned n);
 /* Records what the owner needs to find its structures from the page alone.
  * movable = 0 keeps the page out of zs_arena_compact. */
 void zs_arena_set_page_owner(struct zs_arena *arena, void *page,

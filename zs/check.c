@@ -41,7 +41,12 @@ static int check_zspage(struct zs_pool *pool, struct size_class *c,
 	if (zsp->inuse == 0 && !zsp->pages_isolated && !zsp->isolated)
 		FAIL("zspage %u (class %u) is empty but was not freed",
 		     pool->name, zsp->id, c->size);
-	for (obj = 0; obj < c->objs_per_zspage; obj++) {
+	if (!c->huge && zsp->fresh > c->objs_per_zspage)
+		FAIL("zspage %u (class %u) has fresh mark %u beyond its %u "
+		     "objects",
+		     pool->name, zsp->id, c->size, zsp->fresh,
+		     c->objs_per_zspage);
+	for (obj = 0; obj < (c->huge ? 1u : zsp->fresh); obj++) {
 		uint32_t idx;
 		struct zs_hslot *slot;
 		uint64_t m, want = ((uint64_t)zsp->id << 32) | obj;
@@ -83,7 +88,7 @@ static int check_zspage(struct zs_pool *pool, struct size_class *c,
 	for (f = zsp->free_head; f != ZS_NO_OBJ && !c->huge;) {
 		uint32_t hdr;
 
-		if (f >= c->objs_per_zspage || ++nfree > c->objs_per_zspage)
+		if (f >= zsp->fresh || ++nfree > c->objs_per_zspage)
 			FAIL("free list of zspage %u (class %u) is broken at "
 			     "%u",
 			     pool->name, zsp->id, c->size, f);
@@ -96,6 +101,8 @@ static int check_zspage(struct zs_pool *pool, struct size_class *c,
 	}
 	if (c->huge)
 		nfree = zsp->free_head == 0 ? 1 : 0;
+	else
+		nfree += c->objs_per_zspage - zsp->fresh;
 	if (inuse != zsp->inuse || inuse + nfree != c->objs_per_zspage)
 		FAIL("zspage %u (class %u) counts %u in use, holds %u live and "
 		     "%u free of %u",

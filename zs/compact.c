@@ -110,7 +110,7 @@ static unsigned long compact_class(struct zs_pool *pool, struct size_class *c)
 		bool stuck = false;
 
 		isolate_zspage(c, src);
-		for (obj = 0; obj < c->objs_per_zspage && src->inuse; obj++) {
+		for (obj = 0; obj < src->fresh && src->inuse; obj++) {
 			struct zspage *dst;
 
 			if (!(zs_obj_header(c, src, obj) & ZS_OBJ_ALLOCATED))
@@ -249,6 +249,8 @@ static int zs_page_migrate(void *owner, void *old_page, void *new_page,
 	if (zsp->inuse == 0)
 		goto busy; /* putback frees it; no point in moving */
 	page_objects(c, index, &first, &last);
+	if (!c->huge && last >= zsp->fresh)
+		last = zsp->fresh - 1; /* fresh > 0: the zspage is in use */
 	for (obj = first; obj <= last; obj++) {
 		struct zs_hslot *slot;
 

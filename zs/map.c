@@ -242,3 +242,14 @@ int zs_obj_write(struct zs_pool *pool, uint64_t handle, const void *src,
 	zs_unpin(tmp.slot);
 	return 0;
 }
+
+void zs_thread_forget_pool(const struct zs_pool *pool)
+{
+	unsigned i;
+
+	/* the destroying thread's own records; other threads' records of a
+	 * destroyed pool never match a later pool, whose id is new */
+	for (i = 0; i < NR_PINS; i++)
+		if (thread_pins[i].pool_id == pool->id)
+			thread_pins[i].kind = PIN_NONE;
+}

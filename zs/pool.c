@@ -120,6 +120,7 @@ void zs_destroy_pool(struct zs_pool *pool)
 	/* First make sure no arena compaction is inside our callbacks, then
 	 * nothing can reach the pool but its (misbehaving) users. */
 	zs_arena_unregister_owner(pool->arena, pool->owner_id);
+	zs_thread_forget_pool(pool);
 	zs_zspages_destroy_all(pool);
 	zs_handles_destroy(pool);
 	free(pool->classes);

@@ -92,7 +92,8 @@ struct zspage {
 	_Atomic uint32_t state;
 	uint32_t id;
 	uint32_t inuse;
-	uint32_t free_head; /* first free object, ZS_NO_OBJ when full */
+	uint32_t free_head; /* first freed object, ZS_NO_OBJ when none */
+	uint32_t fresh;     /* objects from here on were never used */
 	uint8_t fullness;
 	bool isolated;      /* taken out of the lists by the compactor */
 	uint16_t pages_isolated; /* pages held by an arena migration */
@@ -214,6 +215,9 @@ void zs_obj_copy_in(const struct size_class *c, const struct zspage *zsp,
 int zs_pool_reserve(struct zs_pool *pool, unsigned long pages);
 bool zs_inject_fail(struct zs_pool *pool);
 unsigned long zs_class_freeable(const struct size_class *c);
+
+/* map.c */
+void zs_thread_forget_pool(const struct zs_pool *pool);
 
 /* compact.c */
 extern const struct zs_movable_ops zs_movable_ops;

@@ -170,48 +170,39 @@ struct zspage *zs_zspage_create(struct zs_pool *pool, struct size_class *c)
 {
 	unsigned i, n = c->pages_per_zspage;
 	struct zspage *zsp;
-	uint32_t obj;
 
 	if (zs_pool_reserve(pool, n))
 		return NULL;
 	zsp = desc_alloc(pool);
 	if (!zsp)
 		goto unreserve;
-	for (i = 0; i < n; i++) {
-		char *page = NULL;
+	{
+		void *pages[ZS_MAX_CHAIN];
 
-		if (!zs_inject_fail(pool))
-			page = zs_arena_alloc_page(pool->arena, pool->owner_id);
-		if (!page) {
-			while (i--)
-				zs_arena_free_page(pool->arena,
-						   atomic_load(&zsp->pages[i]));
+		if (zs_inject_fail(pool) ||
+		    zs_arena_alloc_pages(pool->arena, pool->owner_id, n, pages,
+					 zsp->id, 1)) {
 			desc_free(pool, zsp);
 			goto unreserve;
 		}
-		atomic_store_explicit(&zsp->pages[i], page,
-				      memory_order_relaxed);
-		zs_arena_set_page_owner(pool->arena, page, zsp->id, i, 1);
+		for (i = 0; i < n; i++)
+			atomic_store_explicit(&zsp->pages[i], pages[i],
+					      memory_order_relaxed);
 	}
 	atomic_store_explicit(&zsp->class_idx, c->index, memory_order_relaxed);
 	zsp->inuse = 0;
 	zsp->isolated = false;
 	zsp->pages_isolated = 0;
 	zsp->prev = zsp->next = NULL;
-	if (c->huge) {
-		zsp->free_head = 0;
-	} else {
-		for (obj = 0; obj < c->objs_per_zspage; obj++) {
-			set_header(c, zsp, obj,
-				   (obj + 1 < c->objs_per_zspage ? obj + 1
-								 : ZS_NO_OBJ)
-					   << 1);
-			slot_poison(c, zsp, obj, 0, true);
-		}
-		zsp->free_head = 0;
-	}
-	if (c->huge)
-		zs_poison(atomic_load(&zsp->pages[0]), ZS_PAGE_SIZE);
+	/* Slots are handed out from `fresh` upwards before the free list is
+	 * used, so a new zspage costs no walk over its slots; untouched
+	 * slots carry no header and stay poisoned until taken. */
+	zsp->fresh = 0;
+	zsp->free_head = c->huge ? 0 : ZS_NO_OBJ;
+	for (i = 0; i < n; i++)
+		zs_poison(atomic_load_explicit(&zsp->pages[i],
+					       memory_order_relaxed),
+			  ZS_PAGE_SIZE);
 	atomic_store_explicit(&zsp->state, ZSPAGE_LIVE, memory_order_release);
 	atomic_fetch_add(&c->objs_allocated, c->objs_per_zspage);
 	atomic_fetch_add(&pool->zspages, 1);
@@ -225,18 +216,18 @@ unreserve:
 void zs_zspage_destroy(struct zs_pool *pool, struct size_class *c,
 		       struct zspage *zsp)
 {
+	void *pages[ZS_MAX_CHAIN];
 	unsigned i;
 
 	if (!zsp->isolated)
 		zs_fullness_remove(c, zsp);
 	for (i = 0; i < c->pages_per_zspage; i++) {
-		char *page = atomic_load(&zsp->pages[i]);
-
-		zs_unpoison(page, ZS_PAGE_SIZE);
-		zs_arena_free_page(pool->arena, page);
+		pages[i] = atomic_load(&zsp->pages[i]);
+		zs_unpoison(pages[i], ZS_PAGE_SIZE);
 		atomic_store_explicit(&zsp->pages[i], NULL,
 				      memory_order_relaxed);
 	}
+	zs_arena_free_pages(pool->arena, pages, c->pages_per_zspage);
 	atomic_fetch_sub(&c->objs_allocated, c->objs_per_zspage);
 	atomic_fetch_sub(&pool->zspages, 1);
 	atomic_fetch_sub(&pool->pages, c->pages_per_zspage);
@@ -348,6 +339,11 @@ uint32_t zs_obj_take(struct size_class *c, struct zspage *zsp,
 		zsp->free_head = ZS_NO_OBJ;
 		zsp->huge_slot = slot_idx;
 		zs_unpoison(page, size);
+	} else if (obj == ZS_NO_OBJ) {
+		obj = zsp->fresh++;
+		slot_poison(c, zsp, obj, 0, false);
+		set_header(c, zsp, obj, (slot_idx << 1) | ZS_OBJ_ALLOCATED);
+		slot_poison(c, zsp, obj, ZS_OBJ_HEADER + size, true);
 	} else {
 		uint32_t h = zs_obj_header(c, zsp, obj);
 

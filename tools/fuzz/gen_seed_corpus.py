@@ -42,7 +42,8 @@ def read_opcodes(path):
     need = {"alloc", "free", "write_wo", "write_rw", "write_obj", "read_ro",
             "read_rw", "read_begin", "nested", "compact", "shrink", "stats",
             "check", "misuse", "inject", "max_pages", "recreate",
-            "arena_compact", "fill", "free_many", "verify_all", "drain"}
+            "arena_compact", "fill", "free_many", "verify_all", "drain",
+            "race", "pressure"}
     missing = need - set(ops)
     if missing:
         sys.exit("gen_seed_corpus: %s lacks %s" % (path, sorted(missing)))
@@ -156,6 +157,15 @@ class Seq:
 
     def drain(self, backwards=False):
         return self.op("drain", (1, 1 if backwards else 0))
+
+    def race(self, mover, actions):
+        self.op("race", (1, mover), (1, len(actions) - 1))
+        for act, sel in actions:
+            self.b += u8(act) + u16(sel)
+        return self
+
+    def pressure(self, flags, arg=0):
+        return self.op("pressure", (1, flags), (2, arg))
 
     def bytes(self):
         return bytes(self.b)
@@ -293,6 +303,24 @@ def scenarios():
         s = Seq().fill(50, 100).fill(10, 4000).drain(backwards).fill(5, 50)
         out.append(s.bytes())
 
+    # Accesses racing a mover thread (compaction, shrinking, arena).
+    for mover in range(3):
+        for size in (100, 1500, 3000, 4096):
+            s = Seq(cfg(4, private_arena=mover == 2)).fill(200, size)
+            if mover == 2:
+                s.fill(256, 4096).fill(200, 4096)
+            s.free_many(2, mover)
+            s.race(mover, [(a, a * 7 + size) for a in range(48)])
+            s.race(mover + 3, [(a + 3, a * 13) for a in range(64)])
+            out.append(s.bytes())
+
+    # The pressure monitor: limits, arenas, notifications, partial reclaim.
+    for flags in range(16):
+        s = Seq(cfg(8, private_arena=flags & 2 == 2)).fill(200, 1700)
+        s.fill(100, 300).free_many(3, flags).pressure(flags, flags * 37)
+        s.fill(20, 900).free_many(2).pressure(flags ^ 5, 3)
+        out.append(s.bytes())
+
     # Short and degenerate inputs.
     out += [b"", b"\x00", b"\x00\x00", b"\x00\x00\x04", b"\x3f" * 8,
             bytes(range(64))]
@@ -336,6 +364,11 @@ def random_op(r, s):
         s.arena_compact(r.random() < 0.5)
     elif name == "verify_all":
         s.verify_all(r.randrange(4))
+    elif name == "race":
+        s.race(r.randrange(256), [(r.randrange(256), r.randrange(65536))
+                                  for _ in range(r.randrange(1, 20))])
+    elif name == "pressure":
+        s.pressure(r.randrange(256), r.randrange(65536))
     elif name == "drain":
         s.drain(r.random() < 0.5)
     else:

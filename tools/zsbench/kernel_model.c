@@ -96,17 +96,45 @@ static unsigned class_index(size_t size)
 	return idx < K_NCLASSES ? (unsigned)idx : K_NCLASSES - 1;
 }
 
-const struct zb_kclass *zb_kmodel_class(const struct zb_kmodel *m,
-					size_t size)
+const struct zb_kclass *zb_kmodel_class(const struct zb_kmodel *m, size_t size)
 {
 	return m->cls[class_index(size)];
+}
+
+void zb_waste_line(char *out, size_t len, const char *name,
+		   const struct zb_trace *t, double pages,
+		   size_t (*slot_of)(const void *ctx, size_t size),
+		   const void *ctx, size_t huge_from)
+{
+	double rounding = 0, huge = 0, rest, total = (double)t->total;
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		size_t s = t->sizes[i];
+
+		if (s >= huge_from)
+			huge += (double)(ZB_PAGE - s);
+		else
+			rounding += (double)(slot_of(ctx, s) - s);
+	}
+	rest = pages * ZB_PAGE - total - rounding - huge;
+	snprintf(
+		out, len,
+		"%-14s slot rounding %+.2f%%, one-object pages' ends %+.2f%%, zspage tails and free slots %+.2f%%",
+		name, 100 * rounding / total, 100 * huge / total,
+		100 * rest / total);
+}
+
+static size_t kmodel_slot(const void *ctx, size_t size)
+{
+	return zb_kmodel_class(ctx, size)->size;
 }
 
 /* --- zsmalloc model --- */
 
 struct kclass_fill {
-	size_t nobj;       /* objects placed, in fill order */
-	uint32_t *live;    /* live objects per zspage */
+	size_t nobj; /* objects placed, in fill order */
+	uint32_t *live; /* live objects per zspage */
 	size_t nzspages;
 };
 
@@ -203,13 +231,16 @@ static void zs_model(const struct zb_config *cfg, const struct zb_trace *t,
 	}
 	row->v[M_PAGES] = (double)pages;
 	row->v[M_DENS_PAGES] = (double)pages * ZB_PAGE / (double)t->total;
-	row->v[M_DENS_ALLIN] = ((double)pages * ZB_PAGE +
-				(double)t->n * K_HANDLE +
-				(double)zspages * K_ZSPAGE_DESC) /
-			       (double)t->total;
+	row->v[M_DENS_ALLIN] =
+		((double)pages * ZB_PAGE + (double)t->n * K_HANDLE +
+		 (double)zspages * K_ZSPAGE_DESC) /
+		(double)t->total;
 	snprintf(row->note, sizeof(row->note),
 		 "model: %u classes, huge >= %u B", m->nclasses,
 		 m->huge_threshold);
+	if (chain == 8)
+		zb_waste_line(r->waste[0], sizeof(r->waste[0]), name, t,
+			      (double)pages, kmodel_slot, m, m->huge_threshold);
 
 	for (f = 0; f < 3; f++) {
 		size_t nfree = t->n * (size_t)fracs[f] / 100;
@@ -244,14 +275,13 @@ static void zs_model(const struct zb_config *cfg, const struct zb_trace *t,
 			pages_after += (used - fz) * k->pages;
 			pages_freed += fz * k->pages;
 		}
-		row->v[mub[f]] = (double)live_bytes /
-				 ((double)pages_before * ZB_PAGE);
-		row->v[mua[f]] = (double)live_bytes /
-				 ((double)pages_after * ZB_PAGE);
+		row->v[mub[f]] =
+			(double)live_bytes / ((double)pages_before * ZB_PAGE);
+		row->v[mua[f]] =
+			(double)live_bytes / ((double)pages_after * ZB_PAGE);
 		row->v[mcf[f]] = (double)pages_freed;
-		row->v[mcm[f]] = pages_freed ?
-					 (double)moved / (double)pages_freed :
-					 NAN;
+		row->v[mcm[f]] =
+			pages_freed ? (double)moved / (double)pages_freed : NAN;
 	}
 	goto out;
 oom:
@@ -276,7 +306,7 @@ out:
 struct zpage {
 	uint8_t first, last;
 	int32_t prev, next; /* on an unbuddied list, or -1 */
-	int16_t list;       /* free chunks of the list it is on, -1 none */
+	int16_t list; /* free chunks of the list it is on, -1 none */
 };
 
 struct zbud_model {
@@ -427,8 +457,8 @@ static void zbud_model(const struct zb_config *cfg, const struct zb_trace *t,
 		goto out;
 	}
 	row->v[M_PAGES] = (double)(z.pages + raw_pages);
-	row->v[M_DENS_PAGES] = (double)(z.pages + raw_pages) * ZB_PAGE /
-			       (double)t->total;
+	row->v[M_DENS_PAGES] =
+		(double)(z.pages + raw_pages) * ZB_PAGE / (double)t->total;
 	/* zbud's header lives in the page and its handle is an address. */
 	row->v[M_DENS_ALLIN] = row->v[M_DENS_PAGES];
 	snprintf(row->note, sizeof(row->note),
@@ -453,8 +483,8 @@ static void zbud_model(const struct zb_config *cfg, const struct zb_trace *t,
 		for (i = nfree; i < t->n; i++)
 			live += t->sizes[perm[i]];
 		/* zbud cannot compact: before and after are the same */
-		row->v[mub[f]] = (double)live /
-				 ((double)(z.pages + rawp) * ZB_PAGE);
+		row->v[mub[f]] =
+			(double)live / ((double)(z.pages + rawp) * ZB_PAGE);
 		row->v[mua[f]] = row->v[mub[f]];
 	}
 out:

@@ -26,7 +26,24 @@
 #define MAX_ROOTS 64
 
 static const char *const default_roots[] = { "/usr/lib", "/usr/bin",
-					      "/usr/share" };
+					     "/usr/share" };
+
+/* Paths copied from the command line, freed at exit on every path out. */
+static char *owned[3 * MAX_ROOTS];
+static int nowned;
+
+static void free_owned(void)
+{
+	while (nowned > 0)
+		free(owned[--nowned]);
+}
+
+static char *keep(char *p)
+{
+	if (p && nowned < 3 * MAX_ROOTS)
+		owned[nowned++] = p;
+	return p;
+}
 
 static void usage(FILE *f)
 {
@@ -121,6 +138,7 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "--peer-child"))
 		return zb_peer_child_main(argc, argv);
 
+	atexit(free_owned);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.topts.kind = ZB_TRACE_REAL;
 	cfg.topts.comp = ZB_LZ4;
@@ -186,12 +204,13 @@ int main(int argc, char **argv)
 				return 2;
 			cfg.seed = v;
 		} else if (!strncmp(a, "--files=", 8)) {
-			char *list = strdup(a + 8), *save = NULL, *tok;
+			char *list = keep(strdup(a + 8)), *save = NULL, *tok;
 
 			if (!list)
 				return 2;
 			if (!list[0]) {
-				fprintf(stderr, "zsbench: --files: empty path\n");
+				fprintf(stderr,
+					"zsbench: --files: empty path\n");
 				return 2;
 			}
 			for (tok = strtok_r(list, ",", &save); tok;
@@ -202,13 +221,11 @@ int main(int argc, char **argv)
 						MAX_ROOTS);
 					return 2;
 				}
-				roots[nroots] = user_path(tok);
+				roots[nroots] = keep(user_path(tok));
 				if (!roots[nroots])
 					return 2;
 				nroots++;
 			}
-			/* list is kept: roots are copies, tok is not used */
-			free(list);
 		} else if (!strncmp(a, "--out=", 6)) {
 			if (!a[6]) {
 				fprintf(stderr, "zsbench: --out: empty path\n");
@@ -246,12 +263,13 @@ int main(int argc, char **argv)
 	cfg.pair_ops = cfg.quick ? 20000 : 500000;
 	cfg.access_ops = cfg.quick ? 10000 : 100000;
 	cfg.reps = cfg.quick ? 1 : 3;
-	cfg.out_dir = user_path(out);
+	cfg.out_dir = keep(user_path(out));
 	if (!cfg.out_dir)
 		return 2;
 	err = mkdir_p(cfg.out_dir);
 	if (err) {
-		fprintf(stderr, "zsbench: --out: cannot use %s as output directory: %s\n",
+		fprintf(stderr,
+			"zsbench: --out: cannot use %s as output directory: %s\n",
 			cfg.out_dir, strerror(-err));
 		return 2;
 	}
@@ -261,7 +279,8 @@ int main(int argc, char **argv)
 	zb_progress("trace %s, %zu objects%s", zb_trace_name(cfg.topts.kind),
 		    cfg.topts.objects,
 		    cfg.topts.kind == ZB_TRACE_REAL ?
-			    (cfg.topts.comp == ZB_ZSTD ? ", zstd -1" : ", lz4") :
+			    (cfg.topts.comp == ZB_ZSTD ? ", zstd -1" :
+							 ", lz4") :
 			    "");
 	err = zb_trace_build(&cfg.topts, &t);
 	if (err)
@@ -275,7 +294,8 @@ int main(int argc, char **argv)
 
 	zb_report_stdout(&cfg, &t, &r, (double)(zb_now_ns() - t0) / 1e9);
 	if (zb_report_files(&cfg, &t, &r)) {
-		fprintf(stderr, "zsbench: could not write every output file to %s\n",
+		fprintf(stderr,
+			"zsbench: could not write every output file to %s\n",
 			cfg.out_dir);
 		r.errors++;
 	}

@@ -93,7 +93,9 @@ void zb_progress(const char *fmt, ...)
 		cpu0 = cpu ? cpu : 1;
 	va_start(ap, fmt);
 	fprintf(stderr, "zsbench [%6.1fs wall %6.1fs cpu]: ",
-		(double)(zb_now_ns() - wall0) / 1e9, (double)(cpu - cpu0) / 1e9);
+		(double)(zb_now_ns() - wall0) / 1e9,
+		/* a forked measurement process starts its CPU time at 0 */
+		(double)(cpu >= cpu0 ? cpu - cpu0 : cpu) / 1e9);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);

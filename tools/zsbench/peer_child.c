@@ -327,8 +327,9 @@ static int e2e(struct child *c, int threads, double *store, double *load)
 		*(ld ? load : store) = (double)nraw * 1e9 / (double)busiest;
 	}
 	for (j = 0; j < nraw; j++) {
-		if (!err && (zb_decompress(comp, NULL, slot[j], clen[j], page) ||
-			     memcmp(page, c->raw + j * ZB_PAGE, ZB_PAGE)))
+		if (!err &&
+		    (zb_decompress(comp, NULL, slot[j], clen[j], page) ||
+		     memcmp(page, c->raw + j * ZB_PAGE, ZB_PAGE)))
 			err = -EIO;
 		free(slot[j]);
 	}
@@ -485,8 +486,9 @@ int zb_peer_child_main(int argc, char **argv)
 
 		if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
 		    h.magic != ZB_PEER_MAGIC || h.n == 0) {
-			out_error("the trace passed by the parent is unreadable%s",
-				  "");
+			out_error(
+				"the trace passed by the parent is unreadable%s",
+				"");
 			return 1;
 		}
 		c.map_len = h.raw_off + h.nraw * ZB_PAGE;

@@ -14,10 +14,10 @@
 
 struct zb_peer_hdr {
 	uint64_t magic;
-	uint64_t n;       /* sizes */
-	uint64_t nraw;    /* raw pages for the end-to-end run */
-	uint64_t total;   /* sum of sizes */
-	uint32_t comp;    /* enum zb_compressor */
+	uint64_t n; /* sizes */
+	uint64_t nraw; /* raw pages for the end-to-end run */
+	uint64_t total; /* sum of sizes */
+	uint32_t comp; /* enum zb_compressor */
 	uint32_t pad;
 	uint64_t raw_off;
 };

@@ -35,15 +35,20 @@ struct known_peer {
 static const struct known_peer known[] = {
 	{ "glibc", { NULL }, "libc6" },
 	{ "jemalloc", { "libjemalloc.so.2", NULL }, "libjemalloc2" },
-	{ "mimalloc", { "libmimalloc.so.2", "libmimalloc.so", NULL },
+	{ "mimalloc",
+	  { "libmimalloc.so.2", "libmimalloc.so", NULL },
 	  "libmimalloc2.0" },
-	{ "tcmalloc", { "libtcmalloc.so.4", "libtcmalloc_minimal.so.4", NULL },
+	{ "tcmalloc",
+	  { "libtcmalloc.so.4", "libtcmalloc_minimal.so.4", NULL },
 	  "libgoogle-perftools4" },
 };
 
 static const char *const lib_dirs[] = {
-	"/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu",
-	"/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib",
+	"/usr/lib/x86_64-linux-gnu",
+	"/lib/x86_64-linux-gnu",
+	"/usr/lib/aarch64-linux-gnu",
+	"/usr/lib64",
+	"/usr/lib",
 	"/usr/local/lib",
 };
 
@@ -161,7 +166,8 @@ static int trace_memfd(const struct zb_trace *t)
 	uint64_t raw_off;
 	int fd;
 
-	raw_off = (sizeof(hdr) + sizes_len + ZB_PAGE - 1) & ~(uint64_t)(ZB_PAGE - 1);
+	raw_off = (sizeof(hdr) + sizes_len + ZB_PAGE - 1) &
+		  ~(uint64_t)(ZB_PAGE - 1);
 	fd = memfd_create("zsbench-trace", 0);
 	if (fd < 0)
 		return -errno;
@@ -175,8 +181,7 @@ static int trace_memfd(const struct zb_trace *t)
 	    pwrite(fd, &hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
 	    pwrite(fd, t->sizes, sizes_len, sizeof(hdr)) !=
 		    (ssize_t)sizes_len ||
-	    (t->nraw && pwrite(fd, t->raw, t->nraw * ZB_PAGE,
-			       (off_t)raw_off) !=
+	    (t->nraw && pwrite(fd, t->raw, t->nraw * ZB_PAGE, (off_t)raw_off) !=
 				(ssize_t)(t->nraw * ZB_PAGE))) {
 		int err = -errno;
 
@@ -335,10 +340,12 @@ static int run_peer(const struct zb_config *cfg, const struct zb_peer *p,
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		if (WIFSIGNALED(status))
-			fprintf(stderr, "zsbench: peer %s: child killed by signal %d\n",
+			fprintf(stderr,
+				"zsbench: peer %s: child killed by signal %d\n",
 				p->name, WTERMSIG(status));
 		else
-			fprintf(stderr, "zsbench: peer %s: child exited with status %d\n",
+			fprintf(stderr,
+				"zsbench: peer %s: child exited with status %d\n",
 				p->name, WEXITSTATUS(status));
 		failed = 1;
 	}
@@ -354,7 +361,8 @@ int zb_peers_run(const struct zb_config *cfg, const struct zb_trace *t,
 		return 0;
 	tfd = trace_memfd(t);
 	if (tfd < 0) {
-		fprintf(stderr, "zsbench: cannot pass the trace to the peers: %s\n",
+		fprintf(stderr,
+			"zsbench: cannot pass the trace to the peers: %s\n",
 			strerror(-tfd));
 		r->errors++;
 		return tfd;
@@ -368,7 +376,9 @@ int zb_peers_run(const struct zb_config *cfg, const struct zb_trace *t,
 		zb_progress("peer %s%s%s: fill, free, trim, speed, end to end",
 			    p->name, p->lib[0] ? " via LD_PRELOAD=" : "",
 			    p->lib);
+		row->v[M_ERRORS] = 0;
 		if (run_peer(cfg, p, tfd, row)) {
+			row->v[M_ERRORS] = 1;
 			snprintf(row->note, sizeof(row->note),
 				 "FAILED, see stderr");
 			r->errors++;

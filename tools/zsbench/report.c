@@ -18,50 +18,79 @@
 #include "tools/zsbench/zsbench.h"
 
 const struct zb_metric_desc zb_metrics[ZB_NMETRICS] = {
-	[M_PAGES] = { "pages", "4 KiB pages held after the fill (RSS growth / 4096 for malloc peers)" },
-	[M_DENS_PAGES] = { "density_pages", "pool pages * 4096 / stored bytes after the fill" },
-	[M_DENS_ALLIN] = { "density_allin", "the same plus handles, descriptors and every metadata byte" },
-	[M_DENS_RSS] = { "density_rss", "RSS growth / stored bytes after the fill" },
-	[M_UB50] = { "util50_before", "live bytes / memory held after freeing 50% at random, before compaction" },
+	[M_PAGES] = { "pages",
+		      "4 KiB pages held after the fill (RSS growth / 4096 for malloc peers)" },
+	[M_DENS_PAGES] = { "density_pages",
+			   "pool pages * 4096 / stored bytes after the fill" },
+	[M_DENS_ALLIN] = { "density_allin",
+			   "the same plus handles, descriptors and every metadata byte" },
+	[M_DENS_RSS] = { "density_rss",
+			 "RSS growth / stored bytes after the fill" },
+	[M_UB50] = { "util50_before",
+		     "live bytes / memory held after freeing 50% at random, before compaction" },
 	[M_UA50] = { "util50_after", "the same after compaction (pool pages)" },
-	[M_UR50] = { "util50_rss", "live bytes / RSS growth after compaction, arena compaction and trim (peers: after malloc_trim or purge)" },
+	[M_UR50] = { "util50_rss",
+		     "live bytes / RSS growth after compaction, arena compaction and trim (peers: after malloc_trim or purge)" },
 	[M_UB75] = { "util75_before", "as util50_before, freeing 75%" },
 	[M_UA75] = { "util75_after", "as util50_after, freeing 75%" },
 	[M_UR75] = { "util75_rss", "as util50_rss, freeing 75%" },
 	[M_UB90] = { "util90_before", "as util50_before, freeing 90%" },
 	[M_UA90] = { "util90_after", "as util50_after, freeing 90%" },
 	[M_UR90] = { "util90_rss", "as util50_rss, freeing 90%" },
-	[M_CF50] = { "compact50_pages_freed", "pages freed by compaction after freeing 50%" },
-	[M_CM50] = { "compact50_moved_per_page", "objects moved per page freed" },
+	[M_CF50] = { "compact50_pages_freed",
+		     "pages freed by compaction after freeing 50%" },
+	[M_CM50] = { "compact50_moved_per_page",
+		     "objects moved per page freed" },
 	[M_CMS50] = { "compact50_ms", "duration of the zs_compact call, ms" },
-	[M_ST50] = { "compact50_stall_us", "longest read_begin..read_end of a reader thread during compaction, reads the kernel preempted (involuntary context switch) left out, us" },
-	[M_CF75] = { "compact75_pages_freed", "as compact50_pages_freed, freeing 75%" },
-	[M_CM75] = { "compact75_moved_per_page", "as compact50_moved_per_page, freeing 75%" },
+	[M_ST50] = { "compact50_stall_us",
+		     "longest read_begin..read_end of a reader thread during compaction, reads the kernel preempted (involuntary context switch) left out, us" },
+	[M_CF75] = { "compact75_pages_freed",
+		     "as compact50_pages_freed, freeing 75%" },
+	[M_CM75] = { "compact75_moved_per_page",
+		     "as compact50_moved_per_page, freeing 75%" },
 	[M_CMS75] = { "compact75_ms", "as compact50_ms, freeing 75%" },
-	[M_ST75] = { "compact75_stall_us", "as compact50_stall_us, freeing 75%" },
-	[M_CF90] = { "compact90_pages_freed", "as compact50_pages_freed, freeing 90%" },
-	[M_CM90] = { "compact90_moved_per_page", "as compact50_moved_per_page, freeing 90%" },
+	[M_ST75] = { "compact75_stall_us",
+		     "as compact50_stall_us, freeing 75%" },
+	[M_CF90] = { "compact90_pages_freed",
+		     "as compact50_pages_freed, freeing 90%" },
+	[M_CM90] = { "compact90_moved_per_page",
+		     "as compact50_moved_per_page, freeing 90%" },
 	[M_CMS90] = { "compact90_ms", "as compact50_ms, freeing 90%" },
-	[M_ST90] = { "compact90_stall_us", "as compact50_stall_us, freeing 90%" },
-	[M_STBASE] = { "stall_baseline_us", "longest reader op with no compaction running (not preempted), us" },
-	[M_STRAW75] = { "compact75_stall_raw_us", "longest reader op during the 75% compaction, preempted ops included, us" },
-	[M_AM75] = { "arena75_pages_migrated", "pages zs_arena_compact moved after the 75% compaction" },
-	[M_AF1] = { "alloc_free_ns_1t", "alloc + free pair on trace sizes, ns, one thread" },
-	[M_AFM] = { "alloc_free_ns_mt", "the same, per thread, with --threads threads" },
-	[M_MS1] = { "map_straddle_ns_1t", "map + unmap (RO) of objects spanning two pages, ns" },
-	[M_MSM] = { "map_straddle_ns_mt", "the same, per thread, --threads threads" },
-	[M_MN1] = { "map_inpage_ns_1t", "map + unmap (RO) of objects within one page, ns" },
-	[M_MNM] = { "map_inpage_ns_mt", "the same, per thread, --threads threads" },
-	[M_RD1] = { "read_ns_1t", "obj_read_begin + obj_read_end, all objects, ns" },
+	[M_ST90] = { "compact90_stall_us",
+		     "as compact50_stall_us, freeing 90%" },
+	[M_STBASE] = { "stall_baseline_us",
+		       "longest reader op with no compaction running (not preempted), us" },
+	[M_STRAW75] = { "compact75_stall_raw_us",
+			"longest reader op during the 75% compaction, preempted ops included, us" },
+	[M_AM75] = { "arena75_pages_migrated",
+		     "pages zs_arena_compact moved after the 75% compaction" },
+	[M_AF1] = { "alloc_free_ns_1t",
+		    "alloc + free pair on trace sizes, ns, one thread" },
+	[M_AFM] = { "alloc_free_ns_mt",
+		    "the same, per thread, with --threads threads" },
+	[M_MS1] = { "map_straddle_ns_1t",
+		    "map + unmap (RO) of objects spanning two pages, ns" },
+	[M_MSM] = { "map_straddle_ns_mt",
+		    "the same, per thread, --threads threads" },
+	[M_MN1] = { "map_inpage_ns_1t",
+		    "map + unmap (RO) of objects within one page, ns" },
+	[M_MNM] = { "map_inpage_ns_mt",
+		    "the same, per thread, --threads threads" },
+	[M_RD1] = { "read_ns_1t",
+		    "obj_read_begin + obj_read_end, all objects, ns" },
 	[M_RDM] = { "read_ns_mt", "the same, per thread, --threads threads" },
 	[M_WR1] = { "write_ns_1t", "obj_write of the whole object, ns" },
 	[M_WRM] = { "write_ns_mt", "the same, per thread, --threads threads" },
-	[M_CPY] = { "memcpy_straddle_ns", "plain memcpy of the same straddling objects from memory of the same size, ns" },
-	[M_ST1] = { "e2e_store_pages_s_1t", "compress + alloc + write of 4 KiB pages, pages/s, one thread" },
+	[M_CPY] = { "memcpy_straddle_ns",
+		    "plain memcpy of the same straddling objects from memory of the same size, ns" },
+	[M_ST1] = { "e2e_store_pages_s_1t",
+		    "compress + alloc + write of 4 KiB pages, pages/s, one thread" },
 	[M_STM] = { "e2e_store_pages_s_mt", "the same, all threads together" },
-	[M_LD1] = { "e2e_load_pages_s_1t", "read + decompress, pages/s, one thread" },
+	[M_LD1] = { "e2e_load_pages_s_1t",
+		    "read + decompress, pages/s, one thread" },
 	[M_LDM] = { "e2e_load_pages_s_mt", "the same, all threads together" },
-	[M_ERRORS] = { "errors", "data mismatches or failed consistency checks (must be 0)" },
+	[M_ERRORS] = { "errors",
+		       "data mismatches or failed consistency checks (must be 0)" },
 };
 
 int zb_metric_by_name(const char *name)
@@ -136,12 +165,12 @@ static void table_density(const struct zb_trace *t, struct zb_results *r)
 	int i;
 
 	printf("\nDENSITY after the fill: bytes held / bytes stored (lower is better)\n");
-	printf("%-16s %9s %10s %8s %8s  %s\n", "system", "pages",
-	       "pages-only", "all-in", "RSS", "note");
+	printf("%-16s %9s %10s %8s %8s  %s\n", "system", "pages", "pages-only",
+	       "all-in", "RSS", "note");
 	printf("%-16s %9llu %10s %8s %8s  %s\n", "floor",
 	       (unsigned long long)floor_pages,
-	       fmt((double)floor_pages * ZB_PAGE / (double)t->total, 4), "",
-	       "", "ceil(stored / 4096) pages");
+	       fmt((double)floor_pages * ZB_PAGE / (double)t->total, 4), "", "",
+	       "ceil(stored / 4096) pages");
 	for (i = 0; i < r->nrows; i++) {
 		const struct zb_row *w = &r->rows[i];
 
@@ -152,6 +181,11 @@ static void table_density(const struct zb_trace *t, struct zb_results *r)
 		       fmt(w->v[M_DENS_ALLIN], 4), fmt(w->v[M_DENS_RSS], 4),
 		       w->note);
 	}
+	if (r->waste[0][0] || r->waste[1][0])
+		printf("  pages above the floor, as a share of the stored bytes (chain 8):\n");
+	for (i = 0; i < 2; i++)
+		if (r->waste[i][0])
+			printf("    %s\n", r->waste[i]);
 }
 
 static void table_frag(struct zb_results *r)
@@ -324,8 +358,8 @@ static void table_targets(const struct zb_trace *t, struct zb_results *r)
 		snprintf(k, sizeof(k), "kernel-zs-c%s", chains[i]);
 		snprintf(what, sizeof(what),
 			 "density pages-only %s <= kernel model", zs);
-		verdict(what, val(r, zs, M_DENS_PAGES),
-			val(r, k, M_DENS_PAGES), 1);
+		verdict(what, val(r, zs, M_DENS_PAGES), val(r, k, M_DENS_PAGES),
+			1);
 	}
 	for (i = 0; i < 3; i++) {
 		double d = val(r, peers[i], M_DENS_RSS);
@@ -344,11 +378,10 @@ static void table_targets(const struct zb_trace *t, struct zb_results *r)
 	verdict("  the same by RSS (arena compacted and trimmed) >= 0.97",
 		val(r, "zsmalloc-c8", M_UR75), 0.97, 0);
 	verdict("  and far above every malloc peer after trim (best peer)",
-		val(r, "zsmalloc-c8", M_UR75),
-		peer_util < 0 ? NAN : peer_util, 0);
+		val(r, "zsmalloc-c8", M_UR75), peer_util < 0 ? NAN : peer_util,
+		0);
 	verdict("alloc+free 1t c8 <= 2x jemalloc (same loop, same run)",
-		val(r, "zsmalloc-c8", M_AF1),
-		2 * val(r, "jemalloc", M_AF1), 1);
+		val(r, "zsmalloc-c8", M_AF1), 2 * val(r, "jemalloc", M_AF1), 1);
 	verdict("map+unmap straddling 1t c8 <= 2x plain memcpy",
 		val(r, "zsmalloc-c8", M_MS1), 2 * val(r, "memcpy", M_CPY), 1);
 	verdict("longest reader stall during compaction (75%) < 1000 us",
@@ -374,7 +407,8 @@ void zb_report_stdout(const struct zb_config *cfg, const struct zb_trace *t,
 	if (r->mm_stat_fill[0]) {
 		printf("\nzram mm_stat of the default pool (zsmalloc-c8)\n");
 		printf("  orig_data_size compr_data_size mem_used_total mem_limit mem_used_max same_pages pages_compacted huge_pages huge_pages_since\n");
-		printf("  after the fill:                 %s\n", r->mm_stat_fill);
+		printf("  after the fill:                 %s\n",
+		       r->mm_stat_fill);
 		if (r->mm_stat_after[0])
 			printf("  after freeing 75%% + compacting: %s\n",
 			       r->mm_stat_after);
@@ -454,10 +488,11 @@ static int write_csv(const struct zb_config *cfg, const struct zb_trace *t,
 	f = zb_out_open(cfg, "run.csv");
 	if (!f)
 		return -1;
-	fprintf(f, "key,value\ntrace,%s\ncompressor,%s\nobjects,%zu\n"
-		   "stored_bytes,%llu\nmean_bytes,%.1f\nsd_bytes,%.1f\n"
-		   "incompressible,%zu\nsame_filled_skipped,%zu\n"
-		   "threads,%d\nseed,%llu\nquick,%d\ne2e_pages,%zu\n",
+	fprintf(f,
+		"key,value\ntrace,%s\ncompressor,%s\nobjects,%zu\n"
+		"stored_bytes,%llu\nmean_bytes,%.1f\nsd_bytes,%.1f\n"
+		"incompressible,%zu\nsame_filled_skipped,%zu\n"
+		"threads,%d\nseed,%llu\nquick,%d\ne2e_pages,%zu\n",
 		zb_trace_name(t->kind), zb_comp_name(t->comp), t->n,
 		(unsigned long long)t->total, t->mean, t->sd, t->huge_pages,
 		t->same_pages, cfg->threads, (unsigned long long)cfg->seed,
@@ -473,17 +508,17 @@ static int write_csv(const struct zb_config *cfg, const struct zb_trace *t,
 struct panel {
 	const char *title;
 	const char *subtitle;
-	double lo, hi;       /* axis range */
-	int m[2];            /* two bars per system */
-	int alt[2];          /* used when m[k] is not measured */
+	double lo, hi; /* axis range */
+	int m[2]; /* two bars per system */
+	int alt[2]; /* used when m[k] is not measured */
 	const char *legend[2];
 	int prec;
 };
 
 static const char *const bar_colour[2] = { "#2f6db5", "#9cc3ea" };
 
-static void svg_text(FILE *f, double x, double y, const char *anchor,
-		     int size, const char *s)
+static void svg_text(FILE *f, double x, double y, const char *anchor, int size,
+		     const char *s)
 {
 	fprintf(f,
 		"<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"%d\">",
@@ -541,8 +576,8 @@ static void svg_panel(FILE *f, const struct panel *p, struct zb_results *r,
 	snprintf(buf, sizeof(buf), "%.*f", p->prec, p->lo);
 	svg_text(f, x0 + label_w, y0 + nrows * row_h + 12, "middle", 9, buf);
 	snprintf(buf, sizeof(buf), "%.*f", p->prec, hi);
-	svg_text(f, x0 + label_w + plot_w, y0 + nrows * row_h + 12, "middle",
-		 9, buf);
+	svg_text(f, x0 + label_w + plot_w, y0 + nrows * row_h + 12, "middle", 9,
+		 buf);
 	for (i = 0; i < nrows; i++) {
 		const struct zb_row *row = &r->rows[rows[i]];
 		double y = y0 + i * row_h + 4;
@@ -574,18 +609,38 @@ static int write_svg(const struct zb_config *cfg, const struct zb_trace *t,
 {
 	char mt[48];
 	struct panel panels[4] = {
-		{ "Density after the fill", "bytes held / bytes stored, axis from 1.0 (lower is better)",
-		  1.0, 1.05, { M_DENS_PAGES, M_DENS_ALLIN }, { -1, M_DENS_RSS },
-		  { "pages only", "all-in (peers: RSS)" }, 3 },
-		{ "Utilization after freeing 75%", "live bytes / memory held (higher is better)",
-		  0.0, 1.0, { M_UA75, M_UR75 }, { -1, -1 },
-		  { "after compaction", "by RSS after trim" }, 2 },
-		{ "alloc + free", "ns per pair on trace sizes (lower is better)",
-		  0.0, 10.0, { M_AF1, M_AFM }, { -1, -1 },
-		  { "1 thread", mt }, 0 },
-		{ "Access", "ns per op, 1 thread (lower is better)", 0.0, 10.0,
-		  { M_MS1, M_RD1 }, { M_CPY, -1 },
-		  { "map straddling (memcpy)", "read_begin/end" }, 0 },
+		{ "Density after the fill",
+		  "bytes held / bytes stored, axis from 1.0 (lower is better)",
+		  1.0,
+		  1.05,
+		  { M_DENS_PAGES, M_DENS_ALLIN },
+		  { -1, M_DENS_RSS },
+		  { "pages only", "all-in (peers: RSS)" },
+		  3 },
+		{ "Utilization after freeing 75%",
+		  "live bytes / memory held (higher is better)",
+		  0.0,
+		  1.0,
+		  { M_UA75, M_UR75 },
+		  { -1, -1 },
+		  { "after compaction", "by RSS after trim" },
+		  2 },
+		{ "alloc + free",
+		  "ns per pair on trace sizes (lower is better)",
+		  0.0,
+		  10.0,
+		  { M_AF1, M_AFM },
+		  { -1, -1 },
+		  { "1 thread", mt },
+		  0 },
+		{ "Access",
+		  "ns per op, 1 thread (lower is better)",
+		  0.0,
+		  10.0,
+		  { M_MS1, M_RD1 },
+		  { M_CPY, -1 },
+		  { "map straddling (memcpy)", "read_begin/end" },
+		  0 },
 	};
 	const double pw = 400, rh = 26;
 	int rows[4][ZB_MAX_ROWS], nrows[4] = { 0 }, maxrows = 0, i, p, k;
@@ -597,8 +652,8 @@ static int write_svg(const struct zb_config *cfg, const struct zb_trace *t,
 			int any = 0;
 
 			for (k = 0; k < 2; k++)
-				any |= !isnan(bar_value(&r->rows[i],
-							&panels[p], k));
+				any |= !isnan(
+					bar_value(&r->rows[i], &panels[p], k));
 			if (any)
 				rows[p][nrows[p]++] = i;
 		}
@@ -651,7 +706,8 @@ int zb_report_files(const struct zb_config *cfg, const struct zb_trace *t,
 	}
 	f = zb_out_open(cfg, "mm_stat.txt");
 	if (f) {
-		fprintf(f, "# orig_data_size compr_data_size mem_used_total mem_limit mem_used_max same_pages pages_compacted huge_pages huge_pages_since\n");
+		fprintf(f,
+			"# orig_data_size compr_data_size mem_used_total mem_limit mem_used_max same_pages pages_compacted huge_pages huge_pages_since\n");
 		if (r->mm_stat_fill[0])
 			fprintf(f, "%s\n", r->mm_stat_fill);
 		if (r->mm_stat_after[0])

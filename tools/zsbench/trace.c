@@ -78,12 +78,12 @@ size_t zb_comp_bound(void)
 	return a > b ? a : b;
 }
 
-size_t zb_compress(enum zb_compressor c, void *ctx, const void *page,
-		   void *dst, size_t dst_cap)
+size_t zb_compress(enum zb_compressor c, void *ctx, const void *page, void *dst,
+		   size_t dst_cap)
 {
 	if (c == ZB_ZSTD) {
-		size_t r = ZSTD_compressCCtx(ctx, dst, dst_cap, page, ZB_PAGE,
-					     1);
+		size_t r =
+			ZSTD_compressCCtx(ctx, dst, dst_cap, page, ZB_PAGE, 1);
 
 		return ZSTD_isError(r) ? 0 : r;
 	}
@@ -91,8 +91,8 @@ size_t zb_compress(enum zb_compressor c, void *ctx, const void *page,
 	return (size_t)LZ4_compress_default(page, dst, ZB_PAGE, (int)dst_cap);
 }
 
-int zb_decompress(enum zb_compressor c, void *ctx, const void *src,
-		  size_t len, void *page)
+int zb_decompress(enum zb_compressor c, void *ctx, const void *src, size_t len,
+		  void *page)
 {
 	(void)ctx;
 	if (len == ZB_PAGE) {
@@ -106,7 +106,8 @@ int zb_decompress(enum zb_compressor c, void *ctx, const void *src,
 		return ZSTD_isError(r) || r != ZB_PAGE ? -1 : 0;
 	}
 	return LZ4_decompress_safe(src, page, (int)len, ZB_PAGE) == ZB_PAGE ?
-		       0 : -1;
+		       0 :
+		       -1;
 }
 
 /* --- the file walk --- */
@@ -195,7 +196,7 @@ static int walk_dir(struct walk *w, const char *dir, int depth)
 		n++;
 	}
 	closedir(d);
-	if (!err)
+	if (!err && n > 1)
 		qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n && !err; i++) {
 		char path[4096];
@@ -373,8 +374,9 @@ static int build_real(const struct zb_trace_opts *o, struct zb_trace *t,
 		stride = RUN_PAGES;
 	else
 		stride = (double)w.pages / (double)nruns;
-	zb_progress("%zu files, %llu pages; sampling runs of %d pages every %.0f pages",
-		    w.n, (unsigned long long)w.pages, RUN_PAGES, stride);
+	zb_progress(
+		"%zu files, %llu pages; sampling runs of %d pages every %.0f pages",
+		w.n, (unsigned long long)w.pages, RUN_PAGES, stride);
 
 	/* Later passes start their runs further into each stride, so that
 	 * same-filled and unreadable pages are made up for by new pages. */
@@ -432,15 +434,15 @@ static int build_real(const struct zb_trace_opts *o, struct zb_trace *t,
 		char roots[256] = "";
 		size_t len = 0;
 
-		for (i = 0; i < (size_t)o->nroots && len < sizeof(roots);
-		     i++)
+		for (i = 0; i < (size_t)o->nroots && len < sizeof(roots); i++)
 			len += (size_t)snprintf(roots + len,
 						sizeof(roots) - len, "%s%s",
 						i ? " " : "", o->roots[i]);
-		snprintf(t->desc, sizeof(t->desc),
-			 "real pages: %zu pages from %zu of %zu files under %s, compressed with %s; %zu same-filled pages skipped (zram keeps no object for them)",
-			 t->n, t->files_used, t->files_seen, roots,
-			 zb_comp_name(t->comp), t->same_pages);
+		snprintf(
+			t->desc, sizeof(t->desc),
+			"real pages: %zu pages from %zu of %zu files under %s, compressed with %s; %zu same-filled pages skipped (zram keeps no object for them)",
+			t->n, t->files_used, t->files_seen, roots,
+			zb_comp_name(t->comp), t->same_pages);
 	}
 	walk_free(&w);
 	if (t->n == 0) {
@@ -473,8 +475,7 @@ static void trunc_moments(double mu, double sigma, double a, double b,
 	double var;
 
 	*mean = mu + sigma * d;
-	var = sigma * sigma *
-	      (1.0 + (al * phi(al) - be * phi(be)) / z - d * d);
+	var = sigma * sigma * (1.0 + (al * phi(al) - be * phi(be)) / z - d * d);
 	*sd = sqrt(var > 0 ? var : 0);
 }
 
@@ -558,15 +559,17 @@ static int build_synthetic(const struct zb_trace_opts *o, struct zb_trace *t,
 	}
 	t->nraw = b->raw_cap;
 	if (o->kind == ZB_TRACE_UNIFORM)
-		snprintf(t->desc, sizeof(t->desc),
-			 "synthetic uniform sizes 32..4096: %zu objects, seed %llu",
-			 t->n, (unsigned long long)o->seed);
+		snprintf(
+			t->desc, sizeof(t->desc),
+			"synthetic uniform sizes 32..4096: %zu objects, seed %llu",
+			t->n, (unsigned long long)o->seed);
 	else
-		snprintf(t->desc, sizeof(t->desc),
-			 "synthetic mix, published mean %.0f sd %.0f%s: %zu objects, seed %llu (normal truncated to 1..4096, parameters solved to match)",
-			 mean, sd,
-			 small_frac > 0 ? " with 11% 28-byte objects" : "",
-			 t->n, (unsigned long long)o->seed);
+		snprintf(
+			t->desc, sizeof(t->desc),
+			"synthetic mix, published mean %.0f sd %.0f%s: %zu objects, seed %llu (normal truncated to 1..4096, parameters solved to match)",
+			mean, sd,
+			small_frac > 0 ? " with 11% 28-byte objects" : "", t->n,
+			(unsigned long long)o->seed);
 	return 0;
 }
 

@@ -51,8 +51,7 @@ static int be_free(struct backend *b, uint64_t h)
 	return zs_free(b->pool, h);
 }
 
-static int be_write(struct backend *b, uint64_t h, const void *src,
-		    size_t len)
+static int be_write(struct backend *b, uint64_t h, const void *src, size_t len)
 {
 	void *p;
 
@@ -308,8 +307,8 @@ static double speed(const struct zb_config *cfg, struct backend *b,
 	double best = NAN;
 	int rep, i;
 
-	if (len == 0)
-		return NAN;
+	if (len == 0 || (what == SP_WRITE && len < (size_t)threads))
+		return NAN; /* (too few objects to write each from one thread) */
 	for (rep = 0; rep < cfg->reps; rep++) {
 		double sum = 0;
 		int failed = 0;
@@ -324,6 +323,17 @@ static double speed(const struct zb_config *cfg, struct backend *b,
 			a[i].len = len;
 			a[i].off = len * (size_t)i / (size_t)threads;
 			a[i].ops = ops;
+			if (what != SP_AF && threads > 1 &&
+			    len >= (size_t)threads) {
+				/* each thread its own objects: two writers of
+				 * one object would race by the API's terms */
+				size_t end =
+					len * (size_t)(i + 1) / (size_t)threads;
+
+				a[i].idx = idx + a[i].off;
+				a[i].len = end - a[i].off;
+				a[i].off = 0;
+			}
 		}
 		if (zb_run_threads(threads, speed_thread, a, sizeof(a[0])))
 			return NAN;
@@ -402,6 +412,20 @@ out:
 	return best;
 }
 
+static void set_errors(struct zb_row *row, size_t n)
+{
+	row->v[M_ERRORS] =
+		(isnan(row->v[M_ERRORS]) ? 0 : row->v[M_ERRORS]) + (double)n;
+}
+
+/* A failed step: counted for the exit status and in the row's errors. */
+static void row_error(struct zb_results *r, struct zb_row *row)
+{
+	r->errors++;
+	if (row)
+		set_errors(row, 1);
+}
+
 /* --- end to end --- */
 
 struct e2e_arg {
@@ -457,8 +481,8 @@ static void e2e_thread(void *p)
 			if (!a->hh[i])
 				continue;
 			m = be_read_begin(a->b, a->hh[i], local);
-			if (!m || zb_decompress(t->comp, ctx, m, a->clen[i],
-						page)) {
+			if (!m ||
+			    zb_decompress(t->comp, ctx, m, a->clen[i], page)) {
 				a->err = -EIO;
 				if (m)
 					be_read_end(a->b, a->hh[i], m);
@@ -498,8 +522,8 @@ static void e2e(const struct zb_config *cfg, const struct zb_trace *t,
 				memset(&a[i], 0, sizeof(a[i]));
 				a[i].b = b;
 				a[i].t = t;
-				a[i].first = t->nraw * (size_t)i /
-					     (size_t)threads;
+				a[i].first =
+					t->nraw * (size_t)i / (size_t)threads;
 				a[i].count = t->nraw * (size_t)(i + 1) /
 						     (size_t)threads -
 					     a[i].first;
@@ -520,7 +544,7 @@ static void e2e(const struct zb_config *cfg, const struct zb_trace *t,
 				fprintf(stderr,
 					"zsbench: %s: end-to-end %s failed\n",
 					b->name, ld ? "load" : "store");
-				r->errors++;
+				row_error(r, row);
 				break;
 			}
 			row->v[ld ? (pass ? M_LDM : M_LD1) :
@@ -534,8 +558,8 @@ static void e2e(const struct zb_config *cfg, const struct zb_trace *t,
 			if (!hh[j])
 				continue;
 			m = be_read_begin(b, hh[j], local);
-			if (!m || zb_decompress(t->comp, NULL, m, clen[j],
-						page) ||
+			if (!m ||
+			    zb_decompress(t->comp, NULL, m, clen[j], page) ||
 			    memcmp(page, t->raw + j * ZB_PAGE, ZB_PAGE))
 				bad++;
 			if (m)
@@ -547,11 +571,8 @@ static void e2e(const struct zb_config *cfg, const struct zb_trace *t,
 			fprintf(stderr,
 				"zsbench: %s: %zu end-to-end pages did not read back\n",
 				b->name, bad);
+			set_errors(row, bad);
 			r->errors++;
-			row->v[M_ERRORS] = (isnan(row->v[M_ERRORS]) ?
-						    0 :
-						    row->v[M_ERRORS]) +
-					   (double)bad;
 		}
 		if (rejected && pass == 0 && !row->note[0])
 			snprintf(row->note, sizeof(row->note),
@@ -565,15 +586,14 @@ out:
 
 /* --- the density run (and everything done on its full pool) --- */
 
-static void set_errors(struct zb_row *row, size_t n)
+static size_t zs_slot(const void *ctx, size_t size)
 {
-	row->v[M_ERRORS] = (isnan(row->v[M_ERRORS]) ? 0 : row->v[M_ERRORS]) +
-			   (double)n;
+	return zs_class_size_for((struct zs_pool *)ctx, size);
 }
 
-static void mm_stat(struct backend *b, const struct zb_trace *t,
-		    size_t live, unsigned long max_pages, size_t same,
-		    char *out, size_t outlen)
+static void mm_stat(struct backend *b, const struct zb_trace *t, size_t live,
+		    unsigned long max_pages, size_t same, char *out,
+		    size_t outlen)
 {
 	struct zs_pool_stats st;
 	size_t huge_size = zs_huge_class_size(b->pool), i, huge = 0;
@@ -615,16 +635,17 @@ static void density_run(const struct zb_config *cfg, const struct zb_trace *t,
 		snprintf(name, sizeof(name), "zbud");
 	row = zb_row_add(r, name, chain ? "zsmalloc" : "zbud");
 	if (!row || !h || !all || !strad || !inpage) {
-		r->errors++;
+		row_error(r, row);
 		goto out_free;
 	}
 	memset(h, 0, t->n * sizeof(*h));
+	row->v[M_ERRORS] = 0; /* every check below adds what it finds */
 	rss0 = zb_rss_bytes();
 	err = be_open(&b, name, chain);
 	if (err) {
 		fprintf(stderr, "zsbench: %s: cannot create the pool: %s\n",
 			name, strerror(-err));
-		r->errors++;
+		row_error(r, row);
 		goto out_free;
 	}
 	zb_progress("%s: filling %zu objects", name, t->n);
@@ -632,7 +653,7 @@ static void density_run(const struct zb_config *cfg, const struct zb_trace *t,
 	err = be_fill(&b, t, h, &rejected);
 	t0 = zb_thread_cpu_ns() - t0;
 	if (err) {
-		r->errors++;
+		row_error(r, row);
 		goto out;
 	}
 	rss1 = zb_rss_bytes();
@@ -642,36 +663,47 @@ static void density_run(const struct zb_config *cfg, const struct zb_trace *t,
 		double meta = 0;
 
 		zs_arena_stats(b.arena, &as);
+		double pool_meta = 0;
+
 		meta = (double)as.metadata_bytes;
-		if (!chain) {
-			/* zbud keeps its header in the page; its handle table
-			 * is in the arena's and pool's metadata, which zbud
-			 * does not report: counted by RSS only. */
-		} else {
+		if (chain) {
 			struct zs_pool_stats st;
 
 			zs_pool_stats(b.pool, &st);
-			meta += (double)st.metadata_bytes;
+			pool_meta = (double)st.metadata_bytes;
 		}
+		/* zbud keeps its header in the page; whatever else it uses
+		 * it does not report, so its all-in is the arena's only and
+		 * its RSS column tells the rest. */
+		meta += pool_meta;
 		row->v[M_PAGES] = (double)pages;
-		row->v[M_DENS_PAGES] = (double)pages * ZB_PAGE /
-				       (double)t->total;
-		row->v[M_DENS_ALLIN] = ((double)pages * ZB_PAGE + meta) /
-				       (double)t->total;
+		row->v[M_DENS_PAGES] =
+			(double)pages * ZB_PAGE / (double)t->total;
+		row->v[M_DENS_ALLIN] =
+			((double)pages * ZB_PAGE + meta) / (double)t->total;
 		/* objects zbud refused would be whole pages in memory */
-		row->v[M_DENS_RSS] = ((double)(rss1 - rss0) +
-				      (double)rejected * ZB_PAGE) /
-				     (double)t->total;
+		row->v[M_DENS_RSS] =
+			((double)(rss1 - rss0) + (double)rejected * ZB_PAGE) /
+			(double)t->total;
 		if (!chain)
-			snprintf(row->note, sizeof(row->note),
-				 "%zu objects > %zu B kept as a page each; all-in: arena only",
-				 rejected, b.max_size);
+			snprintf(
+				row->note, sizeof(row->note),
+				"%zu objects > %zu B kept as a page each; all-in: arena only",
+				rejected, b.max_size);
 		else
-			snprintf(row->note, sizeof(row->note),
-				 "%u classes, huge >= %zu B; fill %.0f ns/object",
-				 zs_pool_class_count(b.pool),
-				 zs_huge_class_size(b.pool),
-				 (double)t0 / (double)t->n);
+			snprintf(
+				row->note, sizeof(row->note),
+				"%u classes, huge >= %zu B; metadata %.1f B/object (pool %.0f KiB, arena %.0f KiB)",
+				zs_pool_class_count(b.pool),
+				zs_huge_class_size(b.pool), meta / (double)t->n,
+				pool_meta / 1024,
+				(double)as.metadata_bytes / 1024);
+		if (chain == 8)
+			zb_waste_line(r->waste[1], sizeof(r->waste[1]), name, t,
+				      (double)pages, zs_slot, b.pool,
+				      zs_huge_class_size(b.pool));
+		zb_progress("%s: filled, %.0f ns/object (thread CPU time)",
+			    name, (double)t0 / (double)t->n);
 	}
 	if (chain == 8) {
 		char *buf = NULL;
@@ -691,7 +723,8 @@ static void density_run(const struct zb_config *cfg, const struct zb_trace *t,
 		size_t bad = be_verify(&b, t, h);
 
 		if (bad) {
-			fprintf(stderr, "zsbench: %s: %zu objects differ after the fill\n",
+			fprintf(stderr,
+				"zsbench: %s: %zu objects differ after the fill\n",
 				name, bad);
 			set_errors(row, bad);
 			r->errors++;
@@ -728,8 +761,8 @@ static void density_run(const struct zb_config *cfg, const struct zb_trace *t,
 			      cfg->access_ops);
 	row->v[M_MSM] = speed(cfg, &b, SP_MAP, h, t->sizes, strad, nstrad,
 			      cfg->threads, cfg->access_ops);
-	row->v[M_MN1] = speed(cfg, &b, SP_MAP, h, t->sizes, inpage, ninpage,
-			      1, cfg->access_ops);
+	row->v[M_MN1] = speed(cfg, &b, SP_MAP, h, t->sizes, inpage, ninpage, 1,
+			      cfg->access_ops);
 	row->v[M_MNM] = speed(cfg, &b, SP_MAP, h, t->sizes, inpage, ninpage,
 			      cfg->threads, cfg->access_ops);
 	if (chain) {
@@ -737,10 +770,10 @@ static void density_run(const struct zb_config *cfg, const struct zb_trace *t,
 				      1, cfg->access_ops);
 		row->v[M_RDM] = speed(cfg, &b, SP_READ, h, t->sizes, all, nall,
 				      cfg->threads, cfg->access_ops);
-		row->v[M_WR1] = speed(cfg, &b, SP_WRITE, h, t->sizes, all,
-				      nall, 1, cfg->access_ops);
-		row->v[M_WRM] = speed(cfg, &b, SP_WRITE, h, t->sizes, all,
-				      nall, cfg->threads, cfg->access_ops);
+		row->v[M_WR1] = speed(cfg, &b, SP_WRITE, h, t->sizes, all, nall,
+				      1, cfg->access_ops);
+		row->v[M_WRM] = speed(cfg, &b, SP_WRITE, h, t->sizes, all, nall,
+				      cfg->threads, cfg->access_ops);
 	}
 	if (chain == 8) {
 		struct zb_row *mc = zb_row_add(r, "memcpy", "memcpy");
@@ -904,7 +937,7 @@ static void frag_run(const struct zb_config *cfg, const struct zb_trace *t,
 		snprintf(name, sizeof(name), "zbud");
 	row = zb_row_find(r, name);
 	if (!row || !h || !perm) {
-		r->errors++;
+		row_error(r, row);
 		goto out_free;
 	}
 	/* pre-touch the bookkeeping so it is not charged to the pool */
@@ -913,13 +946,14 @@ static void frag_run(const struct zb_config *cfg, const struct zb_trace *t,
 	rss0 = zb_rss_bytes();
 	err = be_open(&b, name, chain);
 	if (err) {
-		r->errors++;
+		fprintf(stderr, "zsbench: %s: cannot create the pool: %s\n",
+			name, strerror(-err));
+		row_error(r, row);
 		goto out_free;
 	}
-	zb_progress("%s: fill, free %d%% at random, compact", name,
-		    fracs[fi]);
+	zb_progress("%s: fill, free %d%% at random, compact", name, fracs[fi]);
 	if (be_fill(&b, t, h, &rejected)) {
-		r->errors++;
+		row_error(r, row);
 		goto out;
 	}
 	fill_pages = be_pages(&b);
@@ -929,7 +963,7 @@ static void frag_run(const struct zb_config *cfg, const struct zb_trace *t,
 
 		if (h[j] && be_free(&b, h[j])) {
 			fprintf(stderr, "zsbench: %s: free failed\n", name);
-			r->errors++;
+			row_error(r, row);
 			goto out;
 		}
 		h[j] = 0;
@@ -940,8 +974,7 @@ static void frag_run(const struct zb_config *cfg, const struct zb_trace *t,
 			rej_live++;
 	}
 	pages_before = be_pages(&b) + rej_live;
-	row->v[mub[fi]] = (double)live_bytes /
-			  ((double)pages_before * ZB_PAGE);
+	row->v[mub[fi]] = (double)live_bytes / ((double)pages_before * ZB_PAGE);
 
 	if (chain) {
 		struct zs_pool_stats st0, st1;
@@ -987,19 +1020,20 @@ static void frag_run(const struct zb_config *cfg, const struct zb_trace *t,
 		freed += zs_compact(b.pool);
 		zs_pool_stats(b.pool, &st1);
 		pages_after = be_pages(&b);
-		row->v[mua[fi]] = (double)live_bytes /
-				  ((double)pages_after * ZB_PAGE);
+		row->v[mua[fi]] =
+			(double)live_bytes / ((double)pages_after * ZB_PAGE);
 		row->v[mcf[fi]] = (double)freed;
-		row->v[mcm[fi]] = freed ? (double)(st1.objs_moved -
-						   st0.objs_moved) /
-						  (double)freed :
-					  NAN;
+		row->v[mcm[fi]] =
+			freed ? (double)(st1.objs_moved - st0.objs_moved) /
+					(double)freed :
+				NAN;
 		row->v[mcms[fi]] = (double)dt / 1e6;
 		if (pages_before - pages_after != freed)
-			snprintf(r->compact_note, sizeof(r->compact_note),
-				 "note: %s: zs_compact returned %lu freed pages, the page count fell by %ld",
-				 name, freed,
-				 (long)pages_before - (long)pages_after);
+			snprintf(
+				r->compact_note, sizeof(r->compact_note),
+				"note: %s: zs_compact returned %lu freed pages, the page count fell by %ld",
+				name, freed,
+				(long)pages_before - (long)pages_after);
 		if (chain == 8 && fi == 1) {
 			mm_stat(&b, t, t->n - nfree, fill_pages,
 				t->same_pages - t->same_pages * 75 / 100,
@@ -1011,13 +1045,15 @@ static void frag_run(const struct zb_config *cfg, const struct zb_trace *t,
 	}
 	bad = be_verify(&b, t, h);
 	if (bad) {
-		fprintf(stderr, "zsbench: %s: %zu objects differ after compaction\n",
+		fprintf(stderr,
+			"zsbench: %s: %zu objects differ after compaction\n",
 			name, bad);
 		set_errors(row, bad);
 		r->errors++;
 	}
 	if (chain ? zs_pool_check(b.pool) : zbud_pool_check(b.pool)) {
-		fprintf(stderr, "zsbench: %s: pool check failed after compaction\n",
+		fprintf(stderr,
+			"zsbench: %s: pool check failed after compaction\n",
 			name);
 		set_errors(row, 1);
 		r->errors++;
@@ -1031,9 +1067,9 @@ static void frag_run(const struct zb_config *cfg, const struct zb_trace *t,
 		malloc_trim(0);
 		rss1 = zb_rss_bytes();
 		/* rejected zbud objects would be whole pages in memory */
-		row->v[mur[fi]] = (double)live_bytes /
-				  ((double)(rss1 - rss0) +
-				   (double)rej_live * ZB_PAGE);
+		row->v[mur[fi]] =
+			(double)live_bytes /
+			((double)(rss1 - rss0) + (double)rej_live * ZB_PAGE);
 	}
 	bad = be_verify(&b, t, h);
 	if (bad) {

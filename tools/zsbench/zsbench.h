@@ -36,17 +36,17 @@ enum zb_compressor {
 struct zb_trace {
 	enum zb_trace_kind kind;
 	enum zb_compressor comp;
-	uint32_t *sizes;    /* compressed size of each stored page, 1..4096 */
+	uint32_t *sizes; /* compressed size of each stored page, 1..4096 */
 	size_t n;
-	uint8_t *raw;       /* nraw uncompressed pages for the end-to-end test */
+	uint8_t *raw; /* nraw uncompressed pages for the end-to-end test */
 	size_t nraw;
-	uint64_t total;     /* sum of sizes */
+	uint64_t total; /* sum of sizes */
 	double mean, sd;
-	size_t files_used;  /* files pages were taken from */
-	size_t files_seen;  /* regular files found by the walk */
+	size_t files_used; /* files pages were taken from */
+	size_t files_seen; /* regular files found by the walk */
 	size_t files_skipped; /* unreadable, vanished or short */
-	size_t same_pages;  /* same-filled pages zram would not store */
-	size_t huge_pages;  /* pages that did not compress (size 4096) */
+	size_t same_pages; /* same-filled pages zram would not store */
+	size_t huge_pages; /* pages that did not compress (size 4096) */
 	char desc[512];
 };
 
@@ -55,11 +55,11 @@ struct zb_trace_opts {
 	enum zb_trace_kind kind;
 	enum zb_compressor comp;
 	size_t objects;
-	size_t raw_pages;   /* how many raw pages to keep for end to end */
+	size_t raw_pages; /* how many raw pages to keep for end to end */
 	uint64_t seed;
 	const char **roots; /* files or directories to read (real trace) */
 	int nroots;
-	int user_roots;     /* roots came from --files: be strict about them */
+	int user_roots; /* roots came from --files: be strict about them */
 };
 
 int zb_trace_build(const struct zb_trace_opts *o, struct zb_trace *t);
@@ -71,43 +71,70 @@ const char *zb_comp_name(enum zb_compressor c);
 void *zb_comp_ctx_new(enum zb_compressor c);
 void zb_comp_ctx_free(enum zb_compressor c, void *ctx);
 size_t zb_comp_bound(void);
-size_t zb_compress(enum zb_compressor c, void *ctx, const void *page,
-		   void *dst, size_t dst_cap);
+size_t zb_compress(enum zb_compressor c, void *ctx, const void *page, void *dst,
+		   size_t dst_cap);
 /* Decompresses src (len bytes) into a 4 KiB page; 0 or -1. */
-int zb_decompress(enum zb_compressor c, void *ctx, const void *src,
-		  size_t len, void *page);
+int zb_decompress(enum zb_compressor c, void *ctx, const void *src, size_t len,
+		  void *page);
 
-/* --- metrics and result rows --- */
+/* --- metrics and result rows (report.c's table says what each means) --- */
 
+/* Utilization: after the frees (before), after compaction (after, pool
+ * pages), after compaction + arena compaction + trim (RSS).  Compaction:
+ * pages freed, objects moved per page freed, call ms, longest reader stall
+ * in us.  Speed: ns per op with 1 and --threads threads.  End to end:
+ * pages per second. */
 enum zb_metric {
-	M_PAGES,      /* pages held after the fill (RSS growth for peers) */
-	M_DENS_PAGES, /* pool pages * 4096 / stored bytes */
-	M_DENS_ALLIN, /* the same plus every byte of metadata */
-	M_DENS_RSS,   /* RSS growth / stored bytes */
-	M_UB50, M_UA50, M_UR50, /* utilization after freeing 50%: before */
-	M_UB75, M_UA75, M_UR75, /* compaction, after it (pages), after it */
-	M_UB90, M_UA90, M_UR90, /* and arena compaction / trim (RSS) */
-	M_CF50, M_CM50, M_CMS50, M_ST50, /* compaction: pages freed, objects */
-	M_CF75, M_CM75, M_CMS75, M_ST75, /* moved per page freed, call ms, */
-	M_CF90, M_CM90, M_CMS90, M_ST90, /* longest reader stall us */
-	M_STBASE,     /* longest reader stall without compaction, us */
-	M_STRAW75,    /* longest reader op at 75%, preempted ones included */
-	M_AM75,       /* arena pages migrated after the 75% compaction */
-	M_AF1, M_AFM, /* alloc + free pair, ns, 1 and N threads */
-	M_MS1, M_MSM, /* map + unmap, straddling object, ns */
-	M_MN1, M_MNM, /* map + unmap, object within one page, ns */
-	M_RD1, M_RDM, /* read_begin + read_end, ns */
-	M_WR1, M_WRM, /* obj_write of the whole object, ns */
-	M_CPY,        /* plain memcpy of the straddling objects, ns */
-	M_ST1, M_STM, /* end to end: store (compress + alloc + write), pages/s */
-	M_LD1, M_LDM, /* load (read + decompress), pages/s */
-	M_ERRORS,     /* data mismatches and failed checks seen */
+	M_PAGES,
+	M_DENS_PAGES,
+	M_DENS_ALLIN,
+	M_DENS_RSS,
+	M_UB50,
+	M_UA50,
+	M_UR50,
+	M_UB75,
+	M_UA75,
+	M_UR75,
+	M_UB90,
+	M_UA90,
+	M_UR90,
+	M_CF50,
+	M_CM50,
+	M_CMS50,
+	M_ST50,
+	M_CF75,
+	M_CM75,
+	M_CMS75,
+	M_ST75,
+	M_CF90,
+	M_CM90,
+	M_CMS90,
+	M_ST90,
+	M_STBASE,
+	M_STRAW75,
+	M_AM75,
+	M_AF1, /* alloc + free pair */
+	M_AFM,
+	M_MS1, /* map + unmap (RO), object spanning two pages */
+	M_MSM,
+	M_MN1, /* map + unmap (RO), object within one page */
+	M_MNM,
+	M_RD1, /* obj_read_begin + obj_read_end */
+	M_RDM,
+	M_WR1, /* obj_write of the whole object */
+	M_WRM,
+	M_CPY, /* plain memcpy of the straddling objects */
+	M_ST1, /* end to end store: compress + alloc + write */
+	M_STM,
+	M_LD1, /* end to end load: read + decompress */
+	M_LDM,
+	M_ERRORS,
 	ZB_NMETRICS
 };
 
 struct zb_metric_desc {
-	const char *csv;   /* column name, also the peer protocol key */
-	const char *what;  /* one-line description for the CSV legend */
+	const char *csv; /* column name, also the peer protocol key */
+	const char *what; /* one-line description for the CSV legend */
 };
 
 extern const struct zb_metric_desc zb_metrics[ZB_NMETRICS];
@@ -125,11 +152,12 @@ struct zb_row {
 struct zb_results {
 	struct zb_row rows[ZB_MAX_ROWS];
 	int nrows;
-	char *class_table;   /* zs_pool_print_classes of the default pool */
+	char *class_table; /* zs_pool_print_classes of the default pool */
 	char mm_stat_fill[256];
 	char mm_stat_after[256];
 	char compact_note[256];
-	int errors;          /* anything that should make the exit non-zero */
+	char waste[2][256]; /* where the bytes above the floor go, chain 8 */
+	int errors; /* anything that should make the exit non-zero */
 };
 
 struct zb_row *zb_row_add(struct zb_results *r, const char *name,
@@ -147,29 +175,29 @@ struct zb_peer {
 
 struct zb_config {
 	struct zb_trace_opts topts;
-	int threads;        /* the multi-threaded column */
+	int threads; /* the multi-threaded column */
 	uint64_t seed;
 	int quick;
 	const char *out_dir;
 	struct zb_peer peers[ZB_MAX_PEERS];
 	int npeers;
-	size_t pair_ops;    /* alloc + free pairs per thread */
-	size_t access_ops;  /* map / read / write ops per thread */
-	int reps;           /* repetitions of each speed loop (best kept) */
+	size_t pair_ops; /* alloc + free pairs per thread */
+	size_t access_ops; /* map / read / write ops per thread */
+	int reps; /* repetitions of each speed loop (best kept) */
 };
 
 /* --- the kernel model --- */
 
 struct zb_kclass {
-	unsigned size;      /* slot size */
-	unsigned pages;     /* pages per zspage */
-	unsigned objs;      /* objects per zspage */
+	unsigned size; /* slot size */
+	unsigned pages; /* pages per zspage */
+	unsigned objs; /* objects per zspage */
 	int huge;
 };
 
 struct zb_kmodel {
 	unsigned chain_max;
-	unsigned nclasses;       /* distinct classes after merging */
+	unsigned nclasses; /* distinct classes after merging */
 	unsigned huge_threshold; /* sizes at or above it take a page alone */
 	struct zb_kclass *cls[256]; /* by class index, merged share */
 	struct zb_kclass store[256];
@@ -177,10 +205,16 @@ struct zb_kmodel {
 
 void zb_kmodel_init(struct zb_kmodel *m, unsigned chain_max);
 /* The class for a user size (the handle word is added inside). */
-const struct zb_kclass *zb_kmodel_class(const struct zb_kmodel *m,
-					size_t size);
+const struct zb_kclass *zb_kmodel_class(const struct zb_kmodel *m, size_t size);
 void zb_kernel_rows(const struct zb_config *cfg, const struct zb_trace *t,
 		    struct zb_results *r);
+/* Splits pages * 4096 - stored into slot rounding (handle word included),
+ * the unused ends of one-object pages, and the rest (zspage tails, free
+ * slots); slot_of(size) gives the slot, huge_from the one-page threshold. */
+void zb_waste_line(char *out, size_t len, const char *name,
+		   const struct zb_trace *t, double pages,
+		   size_t (*slot_of)(const void *ctx, size_t size),
+		   const void *ctx, size_t huge_from);
 
 /* --- zsmalloc and zbud runs --- */
 
@@ -208,8 +242,7 @@ uint64_t zb_now_ns(void);
  * processes sharing the machine's cores do not show up as slowness. */
 uint64_t zb_thread_cpu_ns(void);
 long zb_rss_bytes(void);
-void zb_progress(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+void zb_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void zb_progress_base(uint64_t wall0);
 uint64_t zb_progress_wall0(void);
 
@@ -219,8 +252,8 @@ struct zb_rng {
 
 void zb_rng_seed(struct zb_rng *r, uint64_t seed);
 uint64_t zb_rng_next(struct zb_rng *r);
-double zb_rng_unit(struct zb_rng *r);     /* [0, 1) */
-double zb_rng_normal(struct zb_rng *r);   /* N(0, 1) */
+double zb_rng_unit(struct zb_rng *r); /* [0, 1) */
+double zb_rng_normal(struct zb_rng *r); /* N(0, 1) */
 /* A permutation of 0..n-1 the same in every process for (seed, salt). */
 void zb_shuffle(uint32_t *perm, size_t n, uint64_t seed, uint64_t salt);
 

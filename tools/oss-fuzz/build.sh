@@ -1,0 +1,46 @@
+#!/bin/bash -eu
+# tools/oss-fuzz/build.sh - OSS-Fuzz's build script for zs.
+#
+# OSS-Fuzz runs it once per engine x sanitizer with the toolchain in the
+# environment: $CC $CXX $CFLAGS $CXXFLAGS carry the sanitizer and coverage
+# flags, $LIB_FUZZING_ENGINE the engine's main() (libFuzzer, AFL++'s
+# driver, honggfuzz), $OUT receives the fuzzers.  So nothing here names a
+# sanitizer or an engine: the same commands build every combination.  C
+# compiles with $CC $CFLAGS; the link uses $CXX $CXXFLAGS because every
+# engine's main() is C++.
+#
+# For each target in fuzz/ it puts in $OUT: the fuzzer, <target>.dict,
+# <target>.options and <target>_seed_corpus.zip (corpus/<target>/ plus the
+# named crashers of corpus/regressions/).  tools/oss-fuzz/local_check.sh runs
+# it here with the variables OSS-Fuzz would set.
+
+# The source tree: the working directory (the Dockerfile's WORKDIR), or
+# two levels above this script when run from a checkout.
+if [ -f zs/zsmalloc.h ]; then
+	src=$PWD
+else
+	src=$(cd "$(dirname "$0")/../.." && pwd)
+fi
+work=${WORK:-$(mktemp -d)}
+mkdir -p "$OUT" "$work/zs-obj"
+
+targets="zsmalloc_fuzz"
+common_c="fuzz/fuzz_model.c fuzz/zs_ops.c"
+
+cd "$src"
+for t in $targets; do
+	objs=()
+	for c in zs/*.c $common_c "fuzz/$t.c"; do
+		o=$work/zs-obj/$t-$(echo "$c" | tr / _).o
+		# shellcheck disable=SC2086
+		$CC $CFLAGS -std=c11 -D_GNU_SOURCE -I. -c "$c" -o "$o"
+		objs+=("$o")
+	done
+	# shellcheck disable=SC2086
+	$CXX $CXXFLAGS "${objs[@]}" $LIB_FUZZING_ENGINE -lpthread -o "$OUT/$t"
+	cp "fuzz/$t.dict" "$OUT/$t.dict"
+	cp "fuzz/$t.options" "$OUT/$t.options"
+	rm -f "$OUT/${t}_seed_corpus.zip"
+	zip -q -j "$OUT/${t}_seed_corpus.zip" corpus/"$t"/* \
+		$(find corpus/regressions -type f ! -name README.md)
+done
