@@ -270,6 +270,11 @@ def scenarios():
             s.free(2).free(3).misuse(kind, arg).misuse(kind, arg ^ 0x3c7)
             out.append(s.bytes())
 
+    # An arena with a registered pool but no page in use is still busy.
+    out.append(Seq(cfg(0, private_arena=True)).misuse(9, 3).bytes())
+    out.append(Seq(cfg(2, private_arena=True)).fill(9, 99).drain()
+               .misuse(9, 4).bytes())
+
     # Failure injection and page caps.
     for arena in (False, True):
         for after in (0, 1, 3, 17):
