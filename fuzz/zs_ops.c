@@ -42,6 +42,17 @@
 #define HELD_MAX (ZS_MAX_THREAD_MAPS + ZS_MAX_THREAD_READS + 1)
 #define SENTINEL_HANDLE 0x5eed5eed5eed5eedull
 
+#define OWN_PAGES 64
+
+struct page_owner {
+	void *page[OWN_PAGES];
+	uint32_t seed[OWN_PAGES];
+	bool isolated[OWN_PAGES];
+	unsigned refuse; /* bit 0: isolate refuses slots % 3 == 0,
+			    bit 1: migrate refuses slots % 5 == 0 */
+	unsigned long moved;
+};
+
 struct zs_fuzz {
 	struct zs_pool *pool;
 	struct zs_arena *arena;     /* private arena, NULL = default arena */
@@ -53,6 +64,9 @@ struct zs_fuzz {
 	unsigned verify_turn;       /* rotates verify_all's access path */
 	FILE *sink;                 /* /dev/null, for the class-table printers */
 	struct fuzz_model m;
+	struct page_owner own;      /* op_arena_pages: the harness's pages */
+	struct zs_arena *own_arena; /* the arena they came from */
+	int own_id;                 /* its owner id there, -1 = none */
 	uint8_t buf[FM_MAX_OBJ];               /* write pattern scratch */
 	uint8_t local[HELD_MAX][FM_MAX_OBJ];   /* read_begin local copies */
 };
@@ -214,6 +228,10 @@ static void verify_obj(struct zs_fuzz *f, const struct fm_obj *o, int how)
 	}
 }
 
+/* The harness's own arena pages (op_arena_pages, below). */
+static void own_verify_all(struct zs_fuzz *f, const char *when);
+static void own_release(struct zs_fuzz *f);
+
 static void verify_all(struct zs_fuzz *f)
 {
 	int how = (int)(f->verify_turn++ % V_METHODS);
@@ -221,6 +239,7 @@ static void verify_all(struct zs_fuzz *f)
 
 	for (i = 0; i < f->m.nlive; i++)
 		verify_obj(f, &f->m.obj[i], how);
+	own_verify_all(f, "(all pages checked)");
 }
 
 enum { W_OBJ, W_WO, W_RW, W_METHODS };
@@ -437,6 +456,7 @@ static void pool_close(struct zs_fuzz *f, bool free_first)
 	struct zs_arena_stats as;
 	int ret;
 
+	own_release(f);
 	if (free_first)
 		drain(f, false);
 	/* An armed default arena would fail the next pool's allocations
@@ -1458,6 +1478,223 @@ static void op_pressure(struct zs_fuzz *f, struct fuzz_cursor *c)
 	f->verify_pending = true;
 }
 
+/*
+ * The harness as a page owner of its own, beside the pool, on the pool's
+ * arena: pages straight from the page-owner interface, filled with a
+ * pattern, moved by arena compaction through the callbacks below.  The
+ * callbacks check they are asked about pages the owner holds, where it
+ * holds them, and may refuse (isolate or migrate -EAGAIN) to drive the
+ * arena's failure paths.  Page slot = cookie + index.
+ */
+static struct page_owner *own_slot(void *owner, void *page, uint32_t cookie,
+				   uint32_t index, const char *cb, unsigned *s)
+{
+	struct page_owner *po = owner;
+
+	*s = cookie + index;
+	if (*s >= OWN_PAGES || po->page[*s] != page)
+		fm_fail("arena %s callback for page %p (cookie %u index %u), "
+			"which the owner does not hold there",
+			cb, page, cookie, index);
+	return po;
+}
+
+static int own_isolate(void *owner, void *page, uint32_t cookie,
+		       uint32_t index)
+{
+	unsigned s;
+	struct page_owner *po = own_slot(owner, page, cookie, index,
+					 "isolate", &s);
+
+	if (po->isolated[s])
+		fm_fail("arena isolated page slot %u twice", s);
+	if ((po->refuse & 1) && s % 3 == 0)
+		return -EAGAIN;
+	po->isolated[s] = true;
+	return 0;
+}
+
+static int own_migrate(void *owner, void *old_page, void *new_page,
+		       uint32_t cookie, uint32_t index)
+{
+	unsigned s;
+	struct page_owner *po = own_slot(owner, old_page, cookie, index,
+					 "migrate", &s);
+
+	if (!po->isolated[s])
+		fm_fail("arena migrated page slot %u without isolating it", s);
+	if ((po->refuse & 2) && s % 5 == 0)
+		return -EAGAIN;
+	memcpy(new_page, old_page, ZS_PAGE_SIZE);
+	po->page[s] = new_page;
+	po->isolated[s] = false;
+	po->moved++;
+	return 0;
+}
+
+static void own_putback(void *owner, void *page, uint32_t cookie,
+			uint32_t index)
+{
+	unsigned s;
+	struct page_owner *po = own_slot(owner, page, cookie, index,
+					 "putback", &s);
+
+	if (!po->isolated[s])
+		fm_fail("arena put back page slot %u it never isolated", s);
+	po->isolated[s] = false;
+}
+
+static const struct zs_movable_ops own_ops = {
+	.isolate = own_isolate,
+	.migrate = own_migrate,
+	.putback = own_putback,
+};
+
+static void own_verify(struct page_owner *po, unsigned s, const char *when)
+{
+	static uint8_t want[ZS_PAGE_SIZE];
+	unsigned i;
+
+	fm_pattern(want, po->seed[s], 0, ZS_PAGE_SIZE);
+	if (!memcmp(want, po->page[s], ZS_PAGE_SIZE))
+		return;
+	for (i = 0; want[i] == ((uint8_t *)po->page[s])[i]; i++)
+		;
+	fm_fail("owner page slot %u %s: byte %u is %#04x, expected %#04x", s,
+		when, i, ((uint8_t *)po->page[s])[i], want[i]);
+}
+
+static void own_verify_all(struct zs_fuzz *f, const char *when)
+{
+	unsigned i;
+
+	for (i = 0; i < OWN_PAGES; i++)
+		if (f->own.page[i]) {
+			if (f->own.isolated[i])
+				fm_fail("owner page slot %u left isolated %s",
+					i, when);
+			own_verify(&f->own, i, when);
+		}
+}
+
+/* Returns every owner page, in groups, through both free calls. */
+static void own_release(struct zs_fuzz *f)
+{
+	struct page_owner *po = &f->own;
+	unsigned i, k;
+
+	if (f->own_id < 0)
+		return;
+	for (i = 0; i < OWN_PAGES; i = k) {
+		for (k = i; k < OWN_PAGES && po->page[k] && k - i < 4; k++)
+			;
+		if (k == i) {
+			k = i + 1;
+			continue;
+		}
+		if (k - i == 1)
+			zs_arena_free_page(f->own_arena, po->page[i]);
+		else
+			zs_arena_free_pages(f->own_arena, &po->page[i], k - i);
+		while (i < k)
+			po->page[i++] = NULL;
+	}
+	zs_arena_unregister_owner(f->own_arena, f->own_id);
+	f->own_id = -1;
+	f->own_arena = NULL;
+}
+
+/*
+ * Owner pages live across ops, beside the pool's, until released (flag 32,
+ * or when the pool goes): allocated in groups of 1..8 (single pages or
+ * zs_arena_alloc_pages), movable or not, some freed again, the arena
+ * compacted and trimmed; each page keeps its pattern wherever it moves.
+ */
+static void op_arena_pages(struct zs_fuzz *f, struct fuzz_cursor *c)
+{
+	struct page_owner *po = &f->own;
+	struct zs_arena_stats before, st;
+	unsigned i, k, n, want, groups = 0, held = 0;
+	uint8_t nb, flags;
+	uint16_t arg;
+	int ret;
+
+	if (!fc_u8(c, &nb) || !fc_u8(c, &flags) || !fc_u16(c, &arg))
+		return;
+	if (f->own_id < 0) {
+		memset(po, 0, sizeof(*po));
+		f->own_arena = arena_of(f);
+		f->own_id = zs_arena_register_owner(f->own_arena, po, &own_ops);
+		if (f->own_id < 0)
+			fm_fail("zs_arena_register_owner: %d", f->own_id);
+	}
+	po->refuse = flags >> 6;
+	memset(&before, 0, sizeof(before));
+	zs_arena_stats(f->own_arena, &before);
+	/* Up to n more pages, in groups placed in runs of free slots. */
+	want = 1 + nb % OWN_PAGES;
+	for (i = 0; i < OWN_PAGES && want; i += k ? k : 1) {
+		k = 1 + (arg >> (groups++ % 13)) % 8;
+		if (k > want)
+			k = want;
+		for (n = 0; n < k && i + n < OWN_PAGES && !po->page[i + n]; n++)
+			;
+		if ((k = n) == 0)
+			continue;
+		if (k == 1 && (flags & 1)) {
+			errno = 0;
+			po->page[i] = zs_arena_alloc_page(f->own_arena, f->own_id);
+			ret = po->page[i] ? 0 : -errno;
+			if (!ret)
+				zs_arena_set_page_owner(f->own_arena,
+							po->page[i], i, 0,
+							!(flags & 2));
+		} else {
+			ret = zs_arena_alloc_pages(f->own_arena, f->own_id, k,
+						   &po->page[i], i,
+						   !(flags & 2));
+		}
+		if (ret) {
+			/* Nothing of the group was taken. */
+			if (ret != -ENOMEM || !f->arena_injecting)
+				fm_fail("arena allocation of %u pages: %d", k,
+					ret);
+			memset(&po->page[i], 0, k * sizeof(po->page[0]));
+			break;
+		}
+		for (n = i; n < i + k; n++) {
+			po->seed[n] = fm_new_seed(&f->m, (uint8_t)n);
+			fm_pattern(po->page[n], po->seed[n], 0, ZS_PAGE_SIZE);
+			held++;
+		}
+		want -= k;
+	}
+	memset(&st, 0, sizeof(st));
+	zs_arena_stats(f->own_arena, &st);
+	if (st.pages_in_use - before.pages_in_use != held)
+		fm_fail("arena pages_in_use grew by %lu for %u owner pages",
+			st.pages_in_use - before.pages_in_use, held);
+	/* Holes, so compaction has something to do. */
+	if (flags & 4)
+		for (i = arg % 3; i < OWN_PAGES; i += 2 + arg % 3)
+			if (po->page[i]) {
+				zs_arena_free_page(f->own_arena, po->page[i]);
+				po->page[i] = NULL;
+			}
+	if (flags & 8)
+		zs_arena_compact(f->own_arena);
+	if (flags & 16)
+		zs_arena_trim(f->own_arena);
+	own_verify_all(f, flags & 8 ? "after arena compaction" : "at rest");
+	fm_trace("  arena pages: %u new, %lu moved so far, refuse %u\n", held,
+		 po->moved, po->refuse);
+	if (flags & 32)
+		own_release(f);
+	pool_check(f, "after arena page work");
+	if (flags & 8)
+		f->verify_pending = true;
+}
+
 struct zs_op {
 	const char *name;
 	void (*run)(struct zs_fuzz *f, struct fuzz_cursor *c);
@@ -1488,6 +1725,7 @@ static const struct zs_op zs_op_table[ZS_OP_SLOTS] = {
 	[ZS_OP_DRAIN] = { "drain", op_drain },
 	[ZS_OP_RACE] = { "race", op_race },
 	[ZS_OP_PRESSURE] = { "pressure", op_pressure },
+	[ZS_OP_ARENA_PAGES] = { "arena_pages", op_arena_pages },
 };
 
 const char *zs_fuzz_op_name(unsigned opcode)
@@ -1519,6 +1757,7 @@ int zs_fuzz_run(const uint8_t *data, size_t size)
 	}
 	fm_reset(&f->m);
 	f->arena = NULL;
+	f->own_id = -1;
 	f->verify_pending = false;
 	f->verify_turn = 0;
 	/* The default arena outlives inputs: no failure may carry over. */

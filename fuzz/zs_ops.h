@@ -47,6 +47,7 @@ enum zs_fuzz_opcode {
 	ZS_OP_DRAIN = 0x15,         /* u8 order */
 	ZS_OP_RACE = 0x16,          /* u8 mover, u8 n, n x (u8 action, u16 sel) */
 	ZS_OP_PRESSURE = 0x17,      /* u8 flags, u16 arg */
+	ZS_OP_ARENA_PAGES = 0x18,   /* u8 n, u8 flags, u16 arg */
 	ZS_OP_SLOTS = 0x40,
 };
 

@@ -322,7 +322,7 @@ TEST_F(ZsMisuse, MoreThanMaxThreadMaps)
 
 TEST_F(ZsMisuse, ReadEndWithoutBegin)
 {
-	uint8_t buf[16];
+	uint8_t buf[16] = {};
 	EXPECT_ERRNO(zs_obj_read_end(pool_, objs_[1].handle, buf), -EINVAL);
 	EXPECT_ERRNO(zs_obj_read_end(pool_, objs_[6].handle, nullptr),
 		     -EINVAL);

@@ -43,7 +43,7 @@ def read_opcodes(path):
             "read_rw", "read_begin", "nested", "compact", "shrink", "stats",
             "check", "misuse", "inject", "max_pages", "recreate",
             "arena_compact", "fill", "free_many", "verify_all", "drain",
-            "race", "pressure"}
+            "race", "pressure", "arena_pages"}
     missing = need - set(ops)
     if missing:
         sys.exit("gen_seed_corpus: %s lacks %s" % (path, sorted(missing)))
@@ -166,6 +166,9 @@ class Seq:
 
     def pressure(self, flags, arg=0):
         return self.op("pressure", (1, flags), (2, arg))
+
+    def arena_pages(self, n, flags, arg=0):
+        return self.op("arena_pages", (1, n - 1), (1, flags), (2, arg))
 
     def bytes(self):
         return bytes(self.b)
@@ -326,6 +329,25 @@ def scenarios():
         s.fill(20, 900).free_many(2).pressure(flags ^ 5, 3)
         out.append(s.bytes())
 
+    # The harness as a second page owner: single pages and page groups,
+    # movable or not, holes, arena compaction with refusals, injection.
+    # Owner pages placed before the pool thins out its regions get moved.
+    for flags in (0x00, 0x01, 0x0c, 0x0d, 0x1f, 0x4d, 0x8d, 0xcd, 0xdf, 0x0e):
+        for private in (False, True):
+            s = Seq(cfg(4, private_arena=private)).fill(256, 4096)
+            s.fill(256, 4096).arena_pages(64, flags & 3, 0x3a5b)
+            s.free_many(2, 0).arena_pages(2, flags | 0x0c, 0x1111)
+            s.arena_compact().fill(100, 3000).free_many(3, 1, invert=True)
+            s.arena_pages(9, flags | 0x08, 0xffff).arena_compact(True)
+            s.arena_pages(1, flags | 0x20).compact()
+            out.append(s.bytes())
+    s = Seq(cfg(0, private_arena=True)).inject(True, 5, 3)
+    s.arena_pages(40, 0x0d, 0x1234).arena_pages(9, 0x01, 0)
+    out.append(s.bytes())
+    s = Seq(cfg(3, private_arena=True)).arena_pages(30, 0x01, 7)
+    s.fill(100, 2000).recreate(cfg(5, private_arena=True)).arena_pages(9, 4)
+    out.append(s.bytes())
+
     # Short and degenerate inputs.
     out += [b"", b"\x00", b"\x00\x00", b"\x00\x00\x04", b"\x3f" * 8,
             bytes(range(64))]
@@ -374,6 +396,9 @@ def random_op(r, s):
                                   for _ in range(r.randrange(1, 20))])
     elif name == "pressure":
         s.pressure(r.randrange(256), r.randrange(65536))
+    elif name == "arena_pages":
+        s.arena_pages(r.randrange(1, 65), r.randrange(256),
+                      r.randrange(65536))
     elif name == "drain":
         s.drain(r.random() < 0.5)
     else:

@@ -125,13 +125,29 @@ static int mkdir_p(const char *dir)
 	return access(dir, W_OK) ? -errno : 0;
 }
 
+/* A sanitizer runtime owns malloc, so LD_PRELOAD'ed peers cannot replace
+ * it: sanitizer builds skip the peers unless --peers names them. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define ZB_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) ||    \
+	__has_feature(memory_sanitizer)
+#define ZB_SANITIZED 1
+#endif
+#endif
+#ifdef ZB_SANITIZED
+#define DEFAULT_PEERS "none"
+#else
+#define DEFAULT_PEERS "glibc,jemalloc,mimalloc"
+#endif
+
 int main(int argc, char **argv)
 {
 	static const char *roots[MAX_ROOTS];
 	struct zb_config cfg;
 	struct zb_trace t;
 	static struct zb_results r;
-	const char *peers = "glibc,jemalloc,mimalloc", *out = "zsbench-out";
+	const char *peers = DEFAULT_PEERS, *out = "zsbench-out";
 	int nroots = 0, objects_set = 0, trace_set = 0, i, err;
 	uint64_t v, t0;
 
@@ -246,6 +262,12 @@ int main(int argc, char **argv)
 			zb_trace_name(cfg.topts.kind));
 		return 2;
 	}
+#ifdef ZB_SANITIZED
+	if (!strcmp(peers, DEFAULT_PEERS))
+		fputs("zsbench: sanitizer build: malloc peers skipped (the "
+		      "sanitizer owns malloc; name them with --peers to try)\n",
+		      stderr);
+#endif
 	if (zb_peers_parse(peers, &cfg))
 		return 2;
 	if (!objects_set)
