@@ -71,6 +71,7 @@ int zs_classes_init(struct zs_pool *pool)
 		c->index = distinct - n;
 		c->pages_per_zspage = pages[i];
 		c->objs_per_zspage = objs[i];
+		c->group_mul = (10ull << 32) / objs[i];
 		/* only the top class drops the header; a lower class that also
 		 * holds one object per page (small chains) keeps the layout of
 		 * every other class */

@@ -112,6 +112,7 @@ struct size_class {
 	uint32_t index;
 	uint16_t pages_per_zspage;
 	uint16_t objs_per_zspage;
+	uint64_t group_mul; /* 10 * 2^32 / objs_per_zspage: fullness groups */
 	bool huge;
 	struct zspage *groups[ZS_NR_FULLNESS];
 	struct zspage *isolated_list; /* sources of a running compaction */
