@@ -49,43 +49,7 @@ size_t OffsetOf(const void *p)
 	return reinterpret_cast<uintptr_t>(p) & (kPage - 1);
 }
 
-/* A zbud pool on an arena of its own, both freed at scope end. */
-class Zbud {
-public:
-	explicit Zbud(const zbud_ops *ops = nullptr)
-	    : arena_(zs_arena_create()),
-	      pool_(zbud_create_pool_arena(ops, arena_))
-	{
-	}
-	~Zbud()
-	{
-		zbud_destroy_pool(pool_);
-		EXPECT_ERRNO(zs_arena_destroy(arena_), 0);
-	}
-	Zbud(const Zbud &) = delete;
-	Zbud &operator=(const Zbud &) = delete;
-
-	zbud_pool *get() const
-	{
-		return pool_;
-	}
-	operator zbud_pool *() const
-	{
-		return pool_;
-	}
-	zs_arena *arena() const
-	{
-		return arena_;
-	}
-	uint64_t pages() const
-	{
-		return zbud_get_pool_size(pool_);
-	}
-
-private:
-	zs_arena *arena_;
-	zbud_pool *pool_;
-};
+using zs::Zbud;
 
 /* Allocates and writes the seed's pattern through a map. */
 uint64_t AllocFilled(zbud_pool *pool, size_t size, uint64_t seed)

@@ -24,43 +24,7 @@ extern "C" {
 namespace
 {
 
-/* A zbud pool on an arena of its own, both freed at scope end. */
-class Zbud {
-public:
-	explicit Zbud(const zbud_ops *ops)
-	    : arena_(zs_arena_create()),
-	      pool_(zbud_create_pool_arena(ops, arena_))
-	{
-	}
-	~Zbud()
-	{
-		zbud_destroy_pool(pool_);
-		EXPECT_ERRNO(zs_arena_destroy(arena_), 0);
-	}
-	Zbud(const Zbud &) = delete;
-	Zbud &operator=(const Zbud &) = delete;
-
-	zbud_pool *get() const
-	{
-		return pool_;
-	}
-	operator zbud_pool *() const
-	{
-		return pool_;
-	}
-	zs_arena *arena() const
-	{
-		return arena_;
-	}
-	uint64_t pages() const
-	{
-		return zbud_get_pool_size(pool_);
-	}
-
-private:
-	zs_arena *arena_;
-	zbud_pool *pool_;
-};
+using zs::Zbud;
 
 /* Whoever takes a handle out of the shared table owns it, so each object
  * is freed exactly once, by its worker or by the evict callback. */

@@ -6,7 +6,7 @@
  * valid whatever the implementation does underneath.  This header adds:
  *   - names for errno values, so a failure reads "-EBUSY" and not "-16",
  *     and EXPECT_ERRNO / EXPECT_NULL_ERRNO built on them;
- *   - RAII owners (Pool, Mapping, Handles) so a failed ASSERT in the
+ *   - RAII owners (Pool, Zbud, Mapping, Handles) so a failed ASSERT in the
  *     middle of a test does not turn into a LeakSanitizer report or a
  *     stale map that makes the next test fail;
  *   - deterministic byte patterns keyed by a seed, so every object's
@@ -28,6 +28,7 @@
 
 extern "C" {
 #include "zs/arena.h"
+#include "zs/zbud.h"
 #include "zs/zsmalloc.h"
 }
 
@@ -432,6 +433,45 @@ template <typename Fn> std::string Capture(Fn print)
 	fclose(f);
 	return s;
 }
+
+/* A zbud pool on an arena of its own, both freed at scope end (the arena
+ * must then hold no page: a leak of pages fails the test). */
+class Zbud {
+public:
+	explicit Zbud(const zbud_ops *ops = nullptr)
+	    : arena_(zs_arena_create()),
+	      pool_(zbud_create_pool_arena(ops, arena_))
+	{
+	}
+	~Zbud()
+	{
+		zbud_destroy_pool(pool_);
+		EXPECT_ERRNO(zs_arena_destroy(arena_), 0);
+	}
+	Zbud(const Zbud &) = delete;
+	Zbud &operator=(const Zbud &) = delete;
+
+	zbud_pool *get() const
+	{
+		return pool_;
+	}
+	operator zbud_pool *() const
+	{
+		return pool_;
+	}
+	zs_arena *arena() const
+	{
+		return arena_;
+	}
+	uint64_t pages() const
+	{
+		return zbud_get_pool_size(pool_);
+	}
+
+private:
+	zs_arena *arena_;
+	zbud_pool *pool_;
+};
 
 } /* namespace zs */
 
