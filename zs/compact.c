@@ -92,10 +92,13 @@ static unsigned long release_zspage(struct zs_pool *pool,
 	return 0;
 }
 
-/* Empties the emptiest zspages of one class into the fullest.  Sources
- * whose pinned objects could not move stay isolated until the pass ends,
- * so the pass never picks them twice. */
-static unsigned long compact_class(struct zs_pool *pool, struct size_class *c)
+/* Empties the emptiest zspages of one class into the fullest, until
+ * `goal` pages are freed (pages go in whole zspages, so a shrinker asking
+ * for nr pages may get up to a zspage more).  Sources whose pinned objects
+ * could not move stay isolated until the pass ends, so the pass never
+ * picks them twice. */
+static unsigned long compact_class(struct zs_pool *pool, struct size_class *c,
+				   unsigned long goal)
 {
 	unsigned long freed = 0;
 	struct zspage *src;
@@ -105,7 +108,8 @@ static unsigned long compact_class(struct zs_pool *pool, struct size_class *c)
 						       &expected, true))
 		return 0;
 	zs_lock(&c->lock);
-	while (zs_class_freeable(c) && (src = zs_find_emptiest(c))) {
+	while (freed < goal && zs_class_freeable(c) &&
+	       (src = zs_find_emptiest(c))) {
 		uint32_t obj;
 		bool stuck = false;
 
@@ -146,7 +150,8 @@ static unsigned long compact_some(struct zs_pool *pool, unsigned long goal)
 	/* largest classes first: they free pages with the fewest moves */
 	for (i = pool->nr_classes; i-- > 0 && freed < goal;)
 		if (zs_class_freeable(&pool->classes[i]))
-			freed += compact_class(pool, &pool->classes[i]);
+			freed += compact_class(pool, &pool->classes[i],
+					       goal - freed);
 	atomic_fetch_add(&pool->pages_compacted, freed);
 	atomic_fetch_add(&pool->compactions, 1);
 	return freed;

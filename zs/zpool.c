@@ -319,9 +319,11 @@ int zpool_unmap_handle(struct zpool *zpool, uint64_t handle)
 }
 
 /*
- * Frees up to `pages` pages.  *reclaimed (when not NULL) gets the pages
- * freed.  Returns 0 when all `pages` were freed, else the reason it
- * stopped: -EAGAIN nothing more could be freed, -EINVAL a zbud pool
+ * Frees at least `pages` pages when it can: zsmalloc frees whole zspages
+ * (up to 16 pages each), so it may free up to one zspage more than asked,
+ * as a kernel shrinker's scan may.  *reclaimed (when not NULL) gets the
+ * pages freed.  Returns 0 when `pages` or more were freed, else the reason
+ * it stopped: -EAGAIN nothing more could be freed, -EINVAL a zbud pool
  * created without an evict callback.
  */
 int zpool_shrink(struct zpool *zpool, unsigned pages, unsigned *reclaimed)

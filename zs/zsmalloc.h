@@ -91,6 +91,8 @@ size_t zs_class_size_for(struct zs_pool *pool, size_t size);
 /* Moving objects. */
 unsigned long zs_compact(struct zs_pool *pool);
 unsigned long zs_shrinker_count(struct zs_pool *pool);
+/* Compacts until nr pages are freed or nothing more can be; pages go in
+ * whole zspages, so up to one zspage more than nr may be freed. */
 unsigned long zs_shrinker_scan(struct zs_pool *pool, unsigned long nr);
 
 /* Checking and reporting. */
