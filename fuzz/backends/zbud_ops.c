@@ -1,0 +1,1307 @@
+/*
+ * fuzz/backends/zbud_ops.c - the zbud op-sequence interpreter and its op
+ * table.
+ *
+ * Each op is one small function reading its own arguments from the cursor
+ * and checking every result against zs/zbud.h, the contract of issue 6 and
+ * the shadow model (fuzz/fuzz_model.h).  Besides each object's bytes the
+ * harness models zbud's pages, because zbud's promises are about pages:
+ *   - where an object sits: a page's first buddy starts at chunk 1, its
+ *     last buddy ends at the page end (learned from zbud_map's pointer);
+ *   - which page an allocation takes: the best fit among one-buddy pages,
+ *     a new page only when none fits (so -ENOMEM under fault injection is
+ *     only allowed then), never more pages than objects;
+ *   - which page reclaim takes: the least recently allocated-into page no
+ *     map pins, the first buddy evicted before the last, a page whose
+ *     evict failed put back at the LRU head.
+ * The evict callback verifies the object's bytes through a map, files it in
+ * the "written back" ring (op recall brings it back) and zbud_free()s it;
+ * a fail mask makes chosen evicts fail instead.
+ *
+ * Between ops nothing is mapped.  zbud_pool_check runs every ZB_CHECK_EVERY
+ * ops, after every move and at the end; at the end everything is freed,
+ * the pool holds no page and the private arena none in use.
+ */
+#include "fuzz/backends/zbud_ops.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz/fuzz_cursor.h"
+#include "fuzz/fuzz_model.h"
+#include "zs/arena.h"
+#include "zs/zbud.h"
+#include "zs/zsmalloc.h" /* ZS_MAX_THREAD_MAPS: zbud's map limit */
+
+#define ZB_CHECK_EVERY 16
+#define ZB_NCHUNKS ((unsigned)(ZS_PAGE_SIZE / ZBUD_CHUNK_SIZE))
+#define ZB_BUDDY_CHUNKS (ZB_NCHUNKS - 1) /* chunk 0 is the header */
+#define ZB_MAPS ZS_MAX_THREAD_MAPS
+#define SENTINEL_HANDLE 0x5eed5eed5eed5eedull
+#define WB_RING 64
+
+enum { FIRST = 0, LAST = 1 };
+
+/* Per live object, parallel to fuzz_model.obj[] (kept in step by
+ * obj_remove()). */
+struct zb_side {
+	uintptr_t page;
+	uint8_t bud;
+	bool mapped;
+};
+
+/* A page as the model sees it: where, how recently allocated into (the
+ * LRU), how many buddies. */
+struct zb_page {
+	uintptr_t addr;
+	uint64_t stamp;
+	uint8_t nobj;
+	uint8_t chunks[2]; /* per buddy, 0 = free */
+};
+
+/* What the evict callback wrote back: enough to recreate the bytes. */
+struct zb_wb {
+	uint32_t size, split, seed, seed2;
+};
+
+struct zb_fuzz {
+	struct zbud_pool *pool;
+	struct zs_arena *arena;
+	bool has_evict;
+	bool injecting;
+	bool verify_pending;
+	struct fuzz_model m;
+	struct zb_side side[FM_MAX_LIVE];
+	struct zb_page pages[FM_MAX_LIVE];
+	uint32_t npages;
+	uint64_t clock;
+	/* Maps held by op_nested, whose pages reclaim must skip. */
+	uintptr_t held_page[ZB_MAPS];
+	unsigned nheld;
+	/* The reclaim in progress (evict callback state). */
+	bool reclaiming;
+	uint16_t fail_mask;
+	uint8_t rflags;
+	unsigned ncalls;
+	unsigned turns;
+	unsigned emptied;
+	unsigned turn_left; /* buddies still to evict in this page's turn */
+	uintptr_t turn_page;
+	/* The written-back ring. */
+	struct zb_wb wb[WB_RING];
+	unsigned nwb, wb_pos;
+	unsigned long written_back;
+	uint8_t buf[FM_MAX_OBJ];
+};
+
+static struct zb_fuzz F;
+
+/* ---- small helpers ---- */
+
+static void expect_ret(int got, int want, const char *call, uint64_t h)
+{
+	if (got != want)
+		fm_fail("%s(handle %#" PRIx64 ") returned %d, expected %d",
+			call, h, got, want);
+}
+
+static void expect_null(const void *p, int err, int want, const char *call,
+			uint64_t h)
+{
+	if (p || err != want)
+		fm_fail("%s(handle %#" PRIx64 ") returned %p errno %d, "
+			"expected NULL errno %d",
+			call, h, p, err, want);
+}
+
+static unsigned chunks_of(uint32_t size)
+{
+	return (size + ZBUD_CHUNK_SIZE - 1) / ZBUD_CHUNK_SIZE;
+}
+
+static uint32_t pos_of(const struct zb_fuzz *f, const struct fm_obj *o)
+{
+	return (uint32_t)(o - f->m.obj);
+}
+
+static uint64_t pool_pages(struct zb_fuzz *f)
+{
+	return zbud_get_pool_size(f->pool);
+}
+
+static void pool_check(struct zb_fuzz *f, const char *when)
+{
+	int ret = zbud_pool_check(f->pool);
+
+	if (ret)
+		fm_fail("zbud_pool_check %s returned %d", when, ret);
+}
+
+static int page_find(const struct zb_fuzz *f, uintptr_t addr)
+{
+	uint32_t i;
+
+	for (i = 0; i < f->npages; i++)
+		if (f->pages[i].addr == addr)
+			return (int)i;
+	return -1;
+}
+
+static struct zb_page *page_of(struct zb_fuzz *f, const struct fm_obj *o)
+{
+	int i = page_find(f, f->side[pos_of(f, o)].page);
+
+	if (i < 0)
+		fm_fail("model: object %#" PRIx64 " on unknown page %#lx",
+			o->handle, (unsigned long)f->side[pos_of(f, o)].page);
+	return &f->pages[i];
+}
+
+static void page_drop(struct zb_fuzz *f, struct zb_page *pg)
+{
+	*pg = f->pages[--f->npages];
+}
+
+/* Forgets an object the pool freed; its page goes when it held only it. */
+static void obj_remove(struct zb_fuzz *f, struct fm_obj *o)
+{
+	uint32_t pos = pos_of(f, o), last = f->m.nlive - 1;
+	struct zb_page *pg = page_of(f, o);
+
+	pg->chunks[f->side[pos].bud] = 0;
+	if (--pg->nobj == 0)
+		page_drop(f, pg);
+	fm_remove(&f->m, o);
+	f->side[pos] = f->side[last];
+}
+
+/* Where the object must sit in its page, by the zbud layout. */
+static uintptr_t expected_offset(const struct fm_obj *o, uint8_t bud)
+{
+	return bud == FIRST ? ZBUD_CHUNK_SIZE :
+			      ZS_PAGE_SIZE - chunks_of(o->size) * ZBUD_CHUNK_SIZE;
+}
+
+static void check_place(struct zb_fuzz *f, const struct fm_obj *o,
+			const void *p, const char *how)
+{
+	const struct zb_side *s = &f->side[pos_of(f, o)];
+	uintptr_t a = (uintptr_t)p;
+
+	if ((a & ~(ZS_PAGE_SIZE - 1)) != s->page ||
+	    (a & (ZS_PAGE_SIZE - 1)) != expected_offset(o, s->bud))
+		fm_fail("%s: handle %#" PRIx64 " (%u bytes, %s buddy of page "
+			"%#lx) mapped at %p, expected offset %lu",
+			how, o->handle, o->size, s->bud ? "last" : "first",
+			(unsigned long)s->page, p,
+			(unsigned long)expected_offset(o, s->bud));
+}
+
+/* Statistics against the model; cheap, so after every op. */
+static void check_pages(struct zb_fuzz *f)
+{
+	uint64_t pages = pool_pages(f);
+
+	if (pages != f->npages)
+		fm_fail("zbud_get_pool_size %" PRIu64 ", model has %u pages",
+			pages, f->npages);
+	if (pages > f->m.nlive || 2 * pages < f->m.nlive)
+		fm_fail("%" PRIu64 " pages for %u objects (density must be "
+			"1..2 per page)",
+			pages, f->m.nlive);
+}
+
+/* The page model against itself and the arena: runs with pool checks. */
+static void check_model(struct zb_fuzz *f)
+{
+	struct zs_arena_stats as;
+	uint32_t i, n = 0;
+
+	for (i = 0; i < f->npages; i++) {
+		const struct zb_page *pg = &f->pages[i];
+
+		if (!pg->nobj || pg->nobj != !!pg->chunks[FIRST] +
+						     !!pg->chunks[LAST] ||
+		    pg->chunks[FIRST] + pg->chunks[LAST] > ZB_BUDDY_CHUNKS)
+			fm_fail("model: page %#lx holds %u objects (chunks "
+				"%u+%u)",
+				(unsigned long)pg->addr, pg->nobj,
+				pg->chunks[FIRST], pg->chunks[LAST]);
+		n += f->pages[i].nobj;
+	}
+	if (n != f->m.nlive)
+		fm_fail("model: pages hold %u objects, %u live", n, f->m.nlive);
+	memset(&as, 0, sizeof(as));
+	zs_arena_stats(f->arena, &as);
+	if (as.pages_in_use != f->npages)
+		fm_fail("private arena has %lu pages in use, the pool %u",
+			as.pages_in_use, f->npages);
+}
+
+static void full_check(struct zb_fuzz *f, const char *when)
+{
+	pool_check(f, when);
+	check_model(f);
+}
+
+/* ---- reading and writing one object ---- */
+
+static void *map_obj(struct zb_fuzz *f, const struct fm_obj *o,
+		     const char *how)
+{
+	void *p;
+
+	errno = 0;
+	p = zbud_map(f->pool, o->handle);
+	if (!p)
+		fm_fail("%s: zbud_map(%#" PRIx64 ") failed, errno %d", how,
+			o->handle, errno);
+	check_place(f, o, p, how);
+	return p;
+}
+
+/* A map that may find the object in another page than the model's. */
+static void *map_obj_anywhere(struct zb_fuzz *f, const struct fm_obj *o,
+			      const char *how)
+{
+	void *p;
+
+	errno = 0;
+	p = zbud_map(f->pool, o->handle);
+	if (!p)
+		fm_fail("%s: zbud_map(%#" PRIx64 ") failed, errno %d", how,
+			o->handle, errno);
+	return p;
+}
+
+static void verify_obj(struct zb_fuzz *f, const struct fm_obj *o)
+{
+	void *p = map_obj(f, o, "read");
+
+	fm_verify(o, p, "zbud_map");
+	expect_ret(zbud_unmap(f->pool, o->handle), 0, "zbud_unmap", o->handle);
+}
+
+static void verify_all(struct zb_fuzz *f)
+{
+	uint32_t i;
+
+	for (i = 0; i < f->m.nlive; i++)
+		verify_obj(f, &f->m.obj[i]);
+}
+
+/* Rewrites [0, len) with seed's pattern (all of it when `fresh`). */
+static void write_obj(struct zb_fuzz *f, struct fm_obj *o, uint32_t len,
+		      uint32_t seed, bool fresh)
+{
+	void *p = map_obj(f, o, "write");
+
+	len = fresh ? o->size : fm_write_len(o, len);
+	if (!fresh)
+		fm_verify(o, p, "zbud_map before a write");
+	fm_pattern(f->buf, seed, 0, len);
+	memcpy(p, f->buf, len);
+	expect_ret(zbud_unmap(f->pool, o->handle), 0, "zbud_unmap", o->handle);
+	fm_note_write(o, len, seed);
+}
+
+/* ---- allocation ---- */
+
+static size_t clamp_size(long v)
+{
+	return (size_t)(v < 1 ? 1 : v > (long)ZBUD_MAX_ALLOC_SIZE ?
+					 (long)ZBUD_MAX_ALLOC_SIZE : v);
+}
+
+/* Sizes biased to the chunk arithmetic. */
+static size_t choose_size(uint8_t kind, uint16_t raw)
+{
+	long d = (long)((raw >> 8) % 5) - 2; /* -2 .. +2 */
+
+	switch (kind % 8) {
+	case 0: /* a chunk boundary, +-2 */
+		return clamp_size(64L * ((raw & 0x3f) + 1) + d);
+	case 1:
+		return 1 + raw % 4;
+	case 2: /* the largest: ZBUD_MAX_ALLOC_SIZE and just below */
+		return ZBUD_MAX_ALLOC_SIZE - raw % 3;
+	case 3:
+		return 1 + raw % ZBUD_MAX_ALLOC_SIZE;
+	case 4: /* whole chunks, so two buddies can fill a page exactly */
+		return 64u * (1 + raw % ZB_BUDDY_CHUNKS);
+	case 5:
+		return 1 + raw % 256;
+	case 6: /* about half a page: pairs that just do or do not fit */
+		return clamp_size(64L * (31 + (raw & 1)) + d);
+	default: /* out of range */
+		switch (raw & 3) {
+		case 0:
+			return 0;
+		case 1:
+			return ZBUD_MAX_ALLOC_SIZE + 1;
+		case 2:
+			return ZBUD_MAX_ALLOC_SIZE + 1 + (raw >> 2);
+		default:
+			return SIZE_MAX;
+		}
+	}
+}
+
+static unsigned page_free(const struct zb_page *pg)
+{
+	return ZB_BUDDY_CHUNKS - pg->chunks[FIRST] - pg->chunks[LAST];
+}
+
+/* The one-buddy page an allocation of `size` must land in (best fit), or
+ * NULL when it needs a new page. */
+static struct zb_page *best_fit(struct zb_fuzz *f, uint32_t size)
+{
+	unsigned need = chunks_of(size), best = ZB_NCHUNKS, fr;
+	struct zb_page *bp = NULL;
+	uint32_t i;
+
+	for (i = 0; i < f->npages; i++) {
+		if (f->pages[i].nobj != 1)
+			continue;
+		fr = page_free(&f->pages[i]);
+		if (fr >= need && fr < best) {
+			best = fr;
+			bp = &f->pages[i];
+		}
+	}
+	return bp;
+}
+
+/* Allocates an object and fills it; NULL when refused as the contract
+ * allows, or when the model is full. */
+static struct fm_obj *do_alloc(struct zb_fuzz *f, size_t size, uint8_t fuzz)
+{
+	uint64_t h = SENTINEL_HANDLE, before = pool_pages(f);
+	struct zb_page *fit = NULL, *pg;
+	struct fm_obj *o;
+	struct zb_side *s;
+	uintptr_t page;
+	int ret, want = 0;
+	void *p;
+	int pi;
+
+	if (size == 0)
+		want = -EINVAL;
+	else if (size > ZBUD_MAX_ALLOC_SIZE)
+		want = -ENOSPC;
+	else if (!fm_has_room(&f->m, size))
+		return NULL;
+	else
+		fit = best_fit(f, (uint32_t)size);
+	ret = zbud_alloc(f->pool, size, &h);
+	fm_trace("  zbud_alloc(%zu) = %d handle %#" PRIx64 "\n", size, ret, h);
+	if (ret != want &&
+	    !(want == 0 && ret == -ENOMEM && f->injecting && !fit))
+		fm_fail("zbud_alloc(%zu) returned %d, expected %d%s", size, ret,
+			want, fit ? " (a page with room exists)" : "");
+	if (ret) {
+		if (h != SENTINEL_HANDLE)
+			fm_fail("zbud_alloc(%zu) failed with %d but stored "
+				"handle %#" PRIx64, size, ret, h);
+		if (pool_pages(f) != before)
+			fm_fail("a failed zbud_alloc changed the pool from %"
+				PRIu64 " to %" PRIu64 " pages",
+				before, pool_pages(f));
+		if (ret == -ENOMEM) {
+			pool_check(f, "after an allocation failure");
+			f->verify_pending = true;
+		}
+		return NULL;
+	}
+	if (h == 0 || h == SENTINEL_HANDLE)
+		fm_fail("zbud_alloc(%zu) succeeded with handle %#" PRIx64, size,
+			h);
+	if (pool_pages(f) != before + (fit ? 0 : 1))
+		fm_fail("zbud_alloc(%zu) took the pool from %" PRIu64 " to %"
+			PRIu64 " pages; %s",
+			size, before, pool_pages(f),
+			fit ? "a one-buddy page had room" : "no page had room");
+	o = fm_add(&f->m, h, (uint32_t)size, 0);
+	s = &f->side[pos_of(f, o)];
+	s->mapped = false;
+	s->page = 0;
+	errno = 0;
+	p = zbud_map(f->pool, h);
+	if (!p)
+		fm_fail("zbud_map of a new object failed, errno %d", errno);
+	page = (uintptr_t)p & ~(ZS_PAGE_SIZE - 1);
+	pi = page_find(f, page);
+	if (fit) {
+		/* Best fit: any page with exactly as few free chunks would
+		 * do, so compare hole sizes, not addresses. */
+		if (pi < 0 || f->pages[pi].nobj != 1 ||
+		    page_free(&f->pages[pi]) != page_free(fit))
+			fm_fail("zbud_alloc(%zu) put the object at %p, not in "
+				"the best-fitting page %#lx (%u free chunks)",
+				size, p, (unsigned long)fit->addr,
+				page_free(fit));
+		pg = &f->pages[pi];
+		s->bud = pg->chunks[FIRST] ? LAST : FIRST;
+		pg->nobj = 2;
+	} else {
+		if (pi >= 0)
+			fm_fail("zbud_alloc(%zu) needed a new page but returned "
+				"%p in page %#lx the model already knows",
+				size, p, (unsigned long)page);
+		pg = &f->pages[f->npages++];
+		pg->addr = page;
+		pg->nobj = 1;
+		pg->chunks[FIRST] = pg->chunks[LAST] = 0;
+		s->bud = FIRST;
+	}
+	pg->chunks[s->bud] = (uint8_t)chunks_of(o->size);
+	s->page = page;
+	pg->stamp = ++f->clock;
+	check_place(f, o, p, "a new object");
+	fm_pattern(f->buf, o->seed = fm_new_seed(&f->m, fuzz), 0, o->size);
+	memcpy(p, f->buf, o->size);
+	expect_ret(zbud_unmap(f->pool, h), 0, "zbud_unmap", h);
+	return o;
+}
+
+static void do_free(struct zb_fuzz *f, struct fm_obj *o)
+{
+	uint64_t h = o->handle, before = pool_pages(f);
+	bool last = page_of(f, o)->nobj == 1;
+
+	expect_ret(zbud_free(f->pool, h), 0, "zbud_free", h);
+	obj_remove(f, o);
+	if (pool_pages(f) != before - (last ? 1 : 0))
+		fm_fail("zbud_free of %s buddy took the pool from %" PRIu64
+			" to %" PRIu64 " pages",
+			last ? "a page's only" : "one of two", before,
+			pool_pages(f));
+	fm_trace("  zbud_free(%#" PRIx64 ")\n", h);
+}
+
+/* ---- the pool ---- */
+
+static int zb_evict(struct zbud_pool *pool, uint64_t handle);
+
+static const struct zbud_ops evict_ops = { .evict = zb_evict };
+
+static void pool_open(struct zb_fuzz *f, uint8_t cfg)
+{
+	f->arena = zs_arena_create();
+	if (!f->arena)
+		fm_fail("zs_arena_create failed, errno %d", errno);
+	f->has_evict = !(cfg & 1);
+	f->pool = zbud_create_pool_arena(f->has_evict ? &evict_ops : NULL,
+					 f->arena);
+	if (!f->pool)
+		fm_fail("zbud_create_pool_arena failed, errno %d", errno);
+	f->injecting = false;
+	f->npages = 0;
+	f->nheld = 0;
+	if (pool_pages(f))
+		fm_fail("a new pool holds %" PRIu64 " pages", pool_pages(f));
+}
+
+static void drain(struct zb_fuzz *f)
+{
+	while (f->m.nlive)
+		do_free(f, &f->m.obj[0]);
+	if (pool_pages(f) || f->npages)
+		fm_fail("an emptied pool holds %" PRIu64 " pages",
+			pool_pages(f));
+	full_check(f, "on an emptied pool");
+}
+
+static void pool_close(struct zb_fuzz *f, bool free_first)
+{
+	struct zs_arena_stats as;
+	int ret;
+
+	zs_arena_inject_failures(f->arena, 0, 0);
+	f->injecting = false;
+	if (free_first)
+		drain(f);
+	zbud_destroy_pool(f->pool);
+	f->pool = NULL;
+	while (f->m.nlive)
+		fm_remove(&f->m, &f->m.obj[f->m.nlive - 1]);
+	f->npages = 0;
+	memset(&as, 0, sizeof(as));
+	zs_arena_stats(f->arena, &as);
+	if (as.pages_in_use)
+		fm_fail("the private arena still has %lu pages in use after "
+			"its only pool was destroyed",
+			as.pages_in_use);
+	ret = zs_arena_destroy(f->arena);
+	if (ret)
+		fm_fail("zs_arena_destroy of an unused arena: %d", ret);
+	f->arena = NULL;
+}
+
+/* ---- reclaim ---- */
+
+static bool page_held(const struct zb_fuzz *f, uintptr_t addr)
+{
+	unsigned i;
+
+	for (i = 0; i < f->nheld; i++)
+		if (f->held_page[i] == addr)
+			return true;
+	return false;
+}
+
+/* The page zbud_reclaim_page must take next: the least recently used one
+ * no map pins. */
+static struct zb_page *lru_victim(struct zb_fuzz *f)
+{
+	struct zb_page *v = NULL;
+	uint32_t i;
+
+	for (i = 0; i < f->npages; i++)
+		if (!page_held(f, f->pages[i].addr) &&
+		    (!v || f->pages[i].stamp < v->stamp))
+			v = &f->pages[i];
+	return v;
+}
+
+static void wb_file(struct zb_fuzz *f, const struct fm_obj *o)
+{
+	struct zb_wb *w = &f->wb[f->wb_pos];
+
+	w->size = o->size;
+	w->split = o->split;
+	w->seed = o->seed;
+	w->seed2 = o->seed2;
+	f->wb_pos = (f->wb_pos + 1) % WB_RING;
+	if (f->nwb < WB_RING)
+		f->nwb++;
+	f->written_back++;
+}
+
+/*
+ * The evict callback: the object must be a buddy of the LRU victim, the
+ * first before the last; it is verified through a map, written back and
+ * freed, unless the fail mask says this evict fails.
+ */
+static int zb_evict(struct zbud_pool *pool, uint64_t handle)
+{
+	struct zb_fuzz *f = &F;
+	unsigned call = f->ncalls++;
+	struct zb_page *pg, *v;
+	struct fm_obj *o;
+	struct zb_side *s;
+	void *p;
+	int ret;
+
+	if (!f->reclaiming || pool != f->pool)
+		fm_fail("evict callback outside zbud_reclaim_page (pool %p, "
+			"ours %p)",
+			(void *)pool, (void *)f->pool);
+	o = fm_find(&f->m, handle);
+	if (!o)
+		fm_fail("evict of handle %#" PRIx64 ", which is not live",
+			handle);
+	s = &f->side[pos_of(f, o)];
+	pg = page_of(f, o);
+	if (f->turn_left == 0) {
+		/* A new page's turn: the LRU tail. */
+		v = lru_victim(f);
+		if (pg != v)
+			fm_fail("reclaim evicts %#" PRIx64 " of page %#lx "
+				"(stamp %" PRIu64 "), but the least recently "
+				"used unpinned page is %#lx (stamp %" PRIu64 ")",
+				handle, (unsigned long)pg->addr, pg->stamp,
+				v ? (unsigned long)v->addr : 0UL,
+				v ? v->stamp : 0);
+		f->turn_page = pg->addr;
+		f->turn_left = pg->nobj;
+		f->turns++;
+	} else if (pg->addr != f->turn_page) {
+		fm_fail("reclaim moved to page %#lx before finishing page %#lx",
+			(unsigned long)pg->addr, (unsigned long)f->turn_page);
+	}
+	if (f->turn_left == 2 && s->bud != FIRST)
+		fm_fail("reclaim evicts the last buddy %#" PRIx64 " before the "
+			"first", handle);
+	if (f->rflags & 1)
+		pool_check(f, "inside an evict callback");
+	if (f->nheld == ZB_MAPS) {
+		/* This thread cannot map another object: the write-back
+		 * cannot read it, so the evict fails. */
+		errno = 0;
+		p = zbud_map(pool, handle);
+		expect_null(p, errno, EBUSY, "zbud_map in evict at the map limit",
+			    handle);
+		ret = -EBUSY;
+	} else if (f->fail_mask >> (call % 16) & 1) {
+		ret = -EIO;
+	} else {
+		p = map_obj(f, o, "evict");
+		fm_verify(o, p, "zbud_map in evict");
+		if (f->rflags & 2)
+			expect_ret(zbud_free(pool, handle), -EBUSY,
+				   "zbud_free of a mapped object in evict",
+				   handle);
+		expect_ret(zbud_unmap(pool, handle), 0, "zbud_unmap in evict",
+			   handle);
+		wb_file(f, o);
+		expect_ret(zbud_free(pool, handle), 0, "zbud_free in evict",
+			   handle);
+		ret = 0;
+	}
+	fm_trace("  evict %#" PRIx64 " (page %#lx, %s buddy): %d\n", handle,
+		 (unsigned long)pg->addr, s->bud ? "last" : "first", ret);
+	if (ret) {
+		/* The page's turn ends; it goes to the LRU head. */
+		pg->stamp = ++f->clock;
+		f->turn_left = 0;
+		return ret;
+	}
+	f->turn_left--;
+	if (pg->nobj == 1)
+		f->emptied++;
+	obj_remove(f, o);
+	return 0;
+}
+
+/* One zbud_reclaim_page call, checked against the model. */
+static void do_reclaim(struct zb_fuzz *f, unsigned retries, uint16_t mask,
+		       uint8_t flags)
+{
+	uint64_t before = pool_pages(f);
+	bool victim = lru_victim(f) != NULL;
+	int ret, want;
+
+	f->reclaiming = true;
+	f->fail_mask = mask;
+	f->rflags = flags;
+	f->ncalls = f->turns = f->emptied = f->turn_left = 0;
+	ret = zbud_reclaim_page(f->pool, retries);
+	f->reclaiming = false;
+	fm_trace("  zbud_reclaim_page(%u) = %d: %u evicts, %u turns, %u "
+		 "freed\n",
+		 retries, ret, f->ncalls, f->turns, f->emptied);
+	if (!f->has_evict) {
+		expect_ret(ret, -EINVAL, "zbud_reclaim_page without evict", 0);
+		if (f->ncalls)
+			fm_fail("a pool without evict called evict");
+		return;
+	}
+	if (f->turn_left)
+		fm_fail("zbud_reclaim_page returned with %u buddies of page "
+			"%#lx not evicted",
+			f->turn_left, (unsigned long)f->turn_page);
+	want = f->emptied ? 0 : -EAGAIN;
+	expect_ret(ret, want, "zbud_reclaim_page", retries);
+	if (f->emptied > 1)
+		fm_fail("zbud_reclaim_page freed %u pages, at most one",
+			f->emptied);
+	if (f->turns > retries || (!f->emptied && victim &&
+				   f->turns != retries))
+		fm_fail("zbud_reclaim_page(%u) took %u page turns (freed %u)",
+			retries, f->turns, f->emptied);
+	if (pool_pages(f) != before - f->emptied)
+		fm_fail("zbud_reclaim_page freeing %u pages took the pool from "
+			"%" PRIu64 " to %" PRIu64,
+			f->emptied, before, pool_pages(f));
+}
+
+/* ---- the ops ---- */
+
+static void op_alloc(struct zb_fuzz *f, struct fuzz_cursor *c)
+{
+	uint8_t kind, fuzz;
+	uint16_t raw;
+
+	if (!fc_u8(c, &kind) || !fc_u16(c, &raw) || !fc_u8(c, &fuzz))
+		return;
+	do_alloc(f, choose_size(kind, raw), fuzz);
+}
+
+static void op_free(struct zb_fuzz *f, struct fuzz_cursor *c)
+{
+	struct fm_obj *o;
+	uint16_t sel;
+
+	if (!fc_u16(c, &sel) || !(o = fm_pick(&f->m, sel)))
+		return;
+	do_free(f, o);
+}
+
+static void op_write(struct zb_fuzz *f, struct fuzz_cursor *c)
+{
+	struct fm_obj *o;
+	uint16_t sel, len;
+	uint8_t fuzz;
+
+	if (!fc_u16(c, &sel) || !fc_u8(c, &fuzz) || !fc_u16(c, &len) ||
+	    !(o = fm_pick(&f->m, sel)))
+		return;
+	write_obj(f, o, len % (o->size + 1), fm_new_seed(&f->m, fuzz), false);
+}
+
+static void op_read(struct zb_fuzz *f, struct fuzz_cursor *c)
+{
+	struct fm_obj *o;
+	uint16_t sel;
+
+	if (!fc_u16(c, &sel) || !(o = fm_pick(&f->m, sel)))
+		return;
+	verify_obj(f, o);
+}
+
+/*
+ * Up to ZB_MAPS + 2 maps at once (over the limit and twice: -EBUSY),
+ * writes through some, work done while they are held (free -> -EBUSY,
+ * reclaim skipping the pinned pages, arena compaction moving none of them,
+ * a check), then unmapped in another order, each unmapped twice.  Work may
+ * free other objects, which moves model positions: held objects are
+ * named by handle.
+ */
+static void relocate(struct zb_fuzz *f, const char *when);
+
+static void op_nested(struct zb_fuzz *f, struct fuzz_cursor *c)
+{
+	uint64_t held[ZB_MAPS], h;
+	void *hp[ZB_MAPS], *p;
+	uint16_t sel[ZB_MAPS + 2];
+	uint8_t n, flags, order;
+	unsigned i, j, k;
+	struct fm_obj *o;
+	bool done[ZB_MAPS] = { false };
+
+	if (!fc_u8(c, &n) || !fc_u8(c, &flags) || !fc_u8(c, &order))
+		return;
+	n = (uint8_t)(1 + n % (ZB_MAPS + 2));
+	for (i = 0; i < n; i++)
+		if (!fc_u16(c, &sel[i]))
+			return;
+	if (!f->m.nlive)
+		return;
+	f->nheld = 0;
+	for (i = 0; i < n; i++) {
+		o = fm_pick(&f->m, sel[i]);
+		h = o->handle;
+		if (f->side[pos_of(f, o)].mapped || f->nheld == ZB_MAPS) {
+			errno = 0;
+			p = zbud_map(f->pool, h);
+			expect_null(p, errno, EBUSY,
+				    f->side[pos_of(f, o)].mapped ?
+					    "zbud_map of a mapped handle" :
+					    "zbud_map over the map limit",
+				    h);
+			continue;
+		}
+		p = map_obj(f, o, "nested map");
+		fm_verify(o, p, "nested zbud_map");
+		if (sel[i] & 0x8000) {
+			uint32_t len = fm_write_len(o, (sel[i] >> 4) & 0x7ff);
+			uint32_t seed = fm_new_seed(&f->m, (uint8_t)i);
+
+			fm_pattern(f->buf, seed, 0, len);
+			memcpy(p, f->buf, len);
+			fm_note_write(o, len, seed);
+		}
+		f->side[pos_of(f, o)].mapped = true;
+		held[f->nheld] = h;
+		hp[f->nheld] = p;
+		f->held_page[f->nheld++] = f->side[pos_of(f, o)].page;
+	}
+	fm_trace("  nested: %u held, flags %#x\n", f->nheld, flags);
+	if (flags & 1)
+		expect_ret(zbud_free(f->pool, held[0]), -EBUSY,
+			   "zbud_free while mapped", held[0]);
+	if ((flags & 2) && f->has_evict)
+		do_reclaim(f, 1 + (flags >> 4) % 4, 0, 0);
+	/* Compaction only below the map limit: relocate() maps the objects
+	 * not held to learn where they went. */
+	if ((flags & 4) && f->nheld < ZB_MAPS) {
+		zs_arena_compact(f->arena);
+		relocate(f, "arena compaction with maps held");
+	}
+	if (flags & 8)
+		pool_check(f, "with maps held");
+	for (i = 0; i < f->nheld; i++) {
+		o = fm_find(&f->m, held[i]);
+		if (!o)
+			fm_fail("held handle %#" PRIx64 " was freed under its "
+				"map", held[i]);
+		fm_verify(o, hp[i], "a held map after work");
+		check_place(f, o, hp[i], "a held map after work");
+	}
+	for (k = 0; k < f->nheld; k++) {
+		j = (k * (2u * order + 1) + order) % f->nheld;
+		/* A permutation only when gcd(2*order+1, nheld) = 1: step
+		 * over entries already released. */
+		while (done[j])
+			j = (j + 1) % f->nheld;
+		done[j] = true;
+		h = held[j];
+		expect_ret(zbud_unmap(f->pool, h), 0, "nested zbud_unmap", h);
+		expect_ret(zbud_unmap(f->pool, h), -EINVAL,
+			   "zbud_unmap twice", h);
+		f->side[pos_of(f, fm_find(&f->m, h))].mapped = false;
+	}
+	f->nheld = 0;
+	if (flags & 6)
+		f->verify_pending = true;
+}
+
+static void op_reclaim(struct zb_fuzz *f, struct fuzz_cursor *c)
+{
+	uint8_t retries, flags;
+	uint16_t mask;
+	unsigned guard;
+
+	if (!fc_u8(c, &retries) || !fc_u16(c, &mask) || !fc_u8(c, &flags))
+		return;
+	retries %= 12;
+	if (!(flags & 4)) {
+		do_reclaim(f, retries, mask, flags);
+	} else {
+		/* Reclaim until nothing can be (the fail mask applies to the
+		 * first call only): the writeback of a whole pool. */
+		for (guard = 0; guard <= FM_MAX_LIVE; guard++) {
+			do_reclaim(f, retries | 1, guard ? 0 : mask, flags);
+			if (!f->emptied)
+				break;
+		}
+		if (f->has_evict && f->npages && !(guard == 0 && mask))
+			fm_fail("reclaim until -EAGAIN left %u pages",
+				f->npages);
+	}
+	full_check(f, "after reclaim");
+}
+
+static void check_bad_handle(struct zb_fuzz *f, uint64_t h, const char *what)
+{
+	uint64_t before = pool_pages(f);
+	char call[96];
+	void *p;
+
+	snprintf(call, sizeof(call), "zbud_free of %s", what);
+	expect_ret(zbud_free(f->pool, h), -EINVAL, call, h);
+	snprintf(call, sizeof(call), "zbud_map of %s", what);
+	errno = 0;
+	p = zbud_map(f->pool, h);
+	expect_null(p, errno, EINVAL, call, h);
+	snprintf(call, sizeof(call), "zbud_unmap of %s", what);
+	expect_ret(zbud_unmap(f->pool, h), -EINVAL, call, h);
+	if (pool_pages(f) != before)
+		fm_fail("%s changed the pool's pages", what);
+}
+
+static uint64_t forge(struct zb_fuzz *f, uint16_t arg)
+{
+	struct fm_obj *o = fm_pick(&f->m, arg >> 8);
+	uint64_t base = o ? o->handle : 0x0123456789abcdefull;
+	unsigned v = (arg >> 2) & 63;
+
+	switch (arg & 3) {
+	case 0:
+		return base ^ (1ull << v);
+	case 1:
+		return base + v + 1;
+	case 2:
+		return base - v - 1;
+	default:
+		return (arg + 1) * 0x9e3779b97f4a7c15ull;
+	}
+}
+
+/* A second pool on the same arena: handles do not cross, and one without
+ * an evict callback cannot reclaim. */
+static void misuse_foreign(struct zb_fuzz *f, uint16_t arg)
+{
+	struct zbud_pool *other;
+	struct fm_obj *o;
+	uint64_t oh = SENTINEL_HANDLE;
+	size_t size = 1 + arg % ZBUD_MAX_ALLOC_SIZE;
+	void *p;
+	int ret;
+
+	other = zbud_create_pool_arena(NULL, f->arena);
+	if (!other)
+		fm_fail("creating a second pool failed, errno %d", errno);
+	expect_ret(zbud_reclaim_page(other, 4), -EINVAL,
+		   "zbud_reclaim_page of a pool without evict", 0);
+	ret = zbud_alloc(other, size, &oh);
+	if (ret && !(ret == -ENOMEM && f->injecting))
+		fm_fail("zbud_alloc(%zu) in a second pool: %d", size, ret);
+	if (!ret) {
+		if (!fm_find(&f->m, oh))
+			check_bad_handle(f, oh, "another pool's handle");
+		expect_ret(zbud_reclaim_page(other, 4), -EINVAL,
+			   "zbud_reclaim_page of a pool without evict", 0);
+		if (zbud_get_pool_size(other) != 1)
+			fm_fail("a second pool with one object has %" PRIu64
+				" pages",
+				zbud_get_pool_size(other));
+		expect_ret(zbud_free(other, oh), 0, "zbud_free in a second pool",
+			   oh);
+	}
+	if ((o = fm_pick(&f->m, arg))) {
+		expect_ret(zbud_free(other, o->handle), -EINVAL,
+			   "zbud_free of another pool's handle", o->handle);
+		errno = 0;
+		p = zbud_map(other, o->handle);
+		expect_null(p, errno, EINVAL, "zbud_map of another pool's handle",
+			    o->handle);
+	}
+	expect_ret(zbud_pool_check(other), 0, "zbud_pool_check(second pool)",
+		   0);
+	if (zbud_get_pool_size(other))
+		fm_fail("an emptied second pool holds %" PRIu64 " pages",
+			zbud_get_pool_size(other));
+	zbud_destroy_pool(other);
+}
+
+static void misuse_args(struct zb_fuzz *f, struct fm_obj *o)
+{
+	uint64_t h = o ? o->handle : SENTINEL_HANDLE, out = SENTINEL_HANDLE;
+	void *p;
+
+	expect_ret(zbud_alloc(NULL, 16, &out), -EINVAL, "zbud_alloc(NULL pool)",
+		   out);
+	expect_ret(zbud_alloc(f->pool, 16, NULL), -EINVAL,
+		   "zbud_alloc(NULL handle pointer)", 0);
+	if (out != SENTINEL_HANDLE)
+		fm_fail("zbud_alloc(NULL pool) stored a handle");
+	expect_ret(zbud_free(NULL, h), -EINVAL, "zbud_free(NULL pool)", h);
+	errno = 0;
+	p = zbud_map(NULL, h);
+	expect_null(p, errno, EINVAL, "zbud_map(NULL pool)", h);
+	expect_ret(zbud_unmap(NULL, h), -EINVAL, "zbud_unmap(NULL pool)", h);
+	expect_ret(zbud_reclaim_page(NULL, 1), -EINVAL,
+		   "zbud_reclaim_page(NULL)", 0);
+	expect_ret(zbud_pool_check(NULL), -EINVAL, "zbud_pool_check(NULL)", 0);
+	if (zbud_get_pool_size(NULL))
+		fm_fail("zbud_get_pool_size(NULL) is not 0");
+	zbud_destroy_pool(NULL);
+}
+
+static void op_misuse(struct zb_fuzz *f, struct fuzz_cursor *c)
+{
+	uint64_t h, out;
+	struct fm_obj *o;
+	uint16_t arg;
+	uint8_t kind;
+	size_t size;
+	void *p, *q;
+
+	if (!fc_u8(c, &kind) || !fc_u16(c, &arg))
+		return;
+	o = fm_pick(&f->m, arg);
+	switch (kind % 9) {
+	case 0:
+		check_bad_handle(f, 0, "handle 0");
+		break;
+	case 1:
+		h = forge(f, arg);
+		if (!fm_find(&f->m, h))
+			check_bad_handle(f, h, "a forged handle");
+		break;
+	case 2:
+		h = fm_pick_stale(&f->m, arg);
+		if (h)
+			check_bad_handle(f, h, "a stale handle");
+		break;
+	case 3: /* double free of a fresh object */
+		o = do_alloc(f, 1 + arg % ZBUD_MAX_ALLOC_SIZE, (uint8_t)arg);
+		if (o) {
+			h = o->handle;
+			do_free(f, o);
+			check_bad_handle(f, h, "a double-freed handle");
+		}
+		break;
+	case 4: /* unmap without map */
+		if (o)
+			expect_ret(zbud_unmap(f->pool, o->handle), -EINVAL,
+				   "zbud_unmap without zbud_map", o->handle);
+		break;
+	case 5: /* free while mapped, map twice */
+		if (!o)
+			break;
+		p = map_obj(f, o, "misuse map");
+		fm_verify(o, p, "zbud_map");
+		expect_ret(zbud_free(f->pool, o->handle), -EBUSY,
+			   "zbud_free while mapped", o->handle);
+		errno = 0;
+		q = zbud_map(f->pool, o->handle);
+		expect_null(q, errno, EBUSY, "zbud_map of a mapped handle",
+			    o->handle);
+		fm_verify(o, p, "zbud_map after refused calls");
+		expect_ret(zbud_unmap(f->pool, o->handle), 0, "zbud_unmap",
+			   o->handle);
+		expect_ret(zbud_unmap(f->pool, o->handle), -EINVAL,
+			   "zbud_unmap twice", o->handle);
+		break;
+	case 6:
+		misuse_args(f, o);
+		break;
+	case 7: /* sizes out of range */
+		size = (arg & 3) == 0 ? 0 :
+		       (arg & 3) == 1 ? ZBUD_MAX_ALLOC_SIZE + 1 :
+		       (arg & 3) == 2 ? ZS_PAGE_SIZE + (arg >> 2) :
+					SIZE_MAX;
+		out = SENTINEL_HANDLE;
+		expect_ret(zbud_alloc(f->pool, size, &out),
+			   size ? -ENOSPC : -EINVAL, "zbud_alloc of a bad size",
+			   size);
+		if (out != SENTINEL_HANDLE)
+			fm_fail("a refused zbud_alloc stored a handle");
+		break;
+	default:
+		misuse_foreign(f, arg);
+		break;
+	}
+	check_pages(f);
+	pool_check(f, "after misuse");
+	if (o && fm_find(&f->m, o->handle))
+		verify_obj(f, o);
+}
+
+static void op_inject(struct zb_fuzz *f, struct fuzz_cursor *c)
+{
+	uint8_t after, count;
+
+	if (!fc_u8(c, &after) || !fc_u8(c, &count))
+		return;
+	count %= 8;
+	zs_arena_inject_failures(f->arena, after % 16, count);
+	f->injecting = count != 0;
+}
+
+/*
+ * After arena compaction: every object must read back the same at the same
+ * offset of its (maybe new) page, both buddies of a page must move
+ * together, and a mapped object must not move at all (its page is the one
+ * the model has).  Updates the model's page addresses.
+ */
+static void relocate(struct zb_fuzz *f, const char *when)
+{
+	static uintptr_t newp[FM_MAX_LIVE];
+	struct fm_obj *o;
+	uint32_t i, j, n;
+	void *p;
+
+	for (i = 0; i < f->m.nlive; i++) {
+		o = &f->m.obj[i];
+		if (f->side[i].mapped) {
+			newp[i] = f->side[i].page;
+			continue;
+		}
+		p = map_obj_anywhere(f, o, when);
+		fm_verify(o, p, when);
+		expect_ret(zbud_unmap(f->pool, o->handle), 0, "zbud_unmap",
+			   o->handle);
+		newp[i] = (uintptr_t)p & ~(ZS_PAGE_SIZE - 1);
+		if (((uintptr_t)p & (ZS_PAGE_SIZE - 1)) !=
+		    expected_offset(o, f->side[i].bud))
+			fm_fail("%s moved %#" PRIx64 " within its page (now at "
+				"%p)",
+				when, o->handle, p);
+	}
+	for (j = 0; j < f->npages; j++) {
+		uintptr_t to = 0;
+
+		for (i = 0, n = 0; i < f->m.nlive; i++) {
+			if (f->side[i].page != f->pages[j].addr)
+				continue;
+			if (n++ && newp[i] != to)
+				fm_fail("%s split the buddies of page %#lx",
+					when, (unsigned long)f->pages[j].addr);
+			to = newp[i];
+		}
+		f->pages[j].addr = to;
+	}
+	for (i = 0; i < f->m.nlive; i++)
+		f->side[i].page = newp[i];
+	for (j = 1; j < f->npages; j++)
+		for (i = 0; i < j; i++)
+			if (f->pages[i].addr == f->pages[j].addr)
+				fm_fail("%s merged two pages into %#lx", when,
+					(unsigned long)f->pages[j].addr);
+	full_check(f, when);
+}
+
+static void op_arena_compact(struct zb_fuzz *f, struct fuzz_cursor *c)
+{
+	unsigned long moved;
+	uint8_t flags;
+
+	if (!fc_u8(c, &flags))
+		return;
+	moved = zs_arena_compact(f->arena);
+	if (flags & 1)
+		zs_arena_trim(f->arena);
+	fm_trace("  arena compaction moved %lu pages\n", moved);
+	relocate(f, "after arena compaction");
+}
+
+static void op_check(struct zb_fuzz *f, struct fuzz_cursor *c)
+{
+	(void)c;
+	full_check(f, "(op)");
+}
+
+static void op_fill(struct zb_fuzz *f, struct fuzz_cursor *c)
+{
+	uint8_t count, kind, fuzz;
+	uint16_t raw;
+	unsigned i;
+
+	if (!fc_u8(c, &count) || !fc_u8(c, &kind) || !fc_u16(c, &raw) ||
+	    !fc_u8(c, &fuzz))
+		return;
+	for (i = 0; i < count; i++)
+		do_alloc(f, choose_size(kind, (uint16_t)(raw + i * 97)),
+			 (uint8_t)(fuzz + i));
+}
+
+static void op_free_many(struct zb_fuzz *f, struct fuzz_cursor *c)
+{
+	uint8_t stride, offset;
+	uint32_t i;
+
+	if (!fc_u8(c, &stride) || !fc_u8(c, &offset))
+		return;
+	stride = (uint8_t)(2 + stride % 7);
+	/* Backwards, so removals (the last object moves into the hole) do
+	 * not disturb the positions still to visit. */
+	for (i = f->m.nlive; i-- > 0;)
+		if ((i + offset) % stride == 0)
+			do_free(f, &f->m.obj[i]);
+}
+
+static void op_verify_all(struct zb_fuzz *f, struct fuzz_cursor *c)
+{
+	(void)c;
+	verify_all(f);
+}
+
+static void op_recreate(struct zb_fuzz *f, struct fuzz_cursor *c)
+{
+	uint8_t cfg, flags;
+
+	if (!fc_u8(c, &cfg) || !fc_u8(c, &flags))
+		return;
+	/* flags & 1: destroy with objects live (the pool frees them). */
+	pool_close(f, !(flags & 1));
+	pool_open(f, cfg);
+}
+
+/* Swap-in: an object written back comes into the pool again, unchanged. */
+static void op_recall(struct zb_fuzz *f, struct fuzz_cursor *c)
+{
+	const struct zb_wb *w;
+	struct fm_obj *o;
+	uint16_t sel;
+	void *p;
+
+	if (!fc_u16(c, &sel) || !f->nwb)
+		return;
+	w = &f->wb[sel % f->nwb];
+	o = do_alloc(f, w->size, (uint8_t)sel);
+	if (!o)
+		return;
+	o->seed = w->seed;
+	o->split = w->split;
+	o->seed2 = w->seed2;
+	p = map_obj(f, o, "recall");
+	fm_expect(o, p);
+	expect_ret(zbud_unmap(f->pool, o->handle), 0, "zbud_unmap", o->handle);
+	verify_obj(f, o);
+}
+
+struct zb_op {
+	const char *name;
+	void (*run)(struct zb_fuzz *f, struct fuzz_cursor *c);
+};
+
+static const struct zb_op zb_op_table[ZB_OP_SLOTS] = {
+	[ZB_OP_ALLOC] = { "alloc", op_alloc },
+	[ZB_OP_FREE] = { "free", op_free },
+	[ZB_OP_WRITE] = { "write", op_write },
+	[ZB_OP_READ] = { "read", op_read },
+	[ZB_OP_NESTED] = { "nested", op_nested },
+	[ZB_OP_RECLAIM] = { "reclaim", op_reclaim },
+	[ZB_OP_MISUSE] = { "misuse", op_misuse },
+	[ZB_OP_INJECT] = { "inject", op_inject },
+	[ZB_OP_ARENA_COMPACT] = { "arena_compact", op_arena_compact },
+	[ZB_OP_CHECK] = { "check", op_check },
+	[ZB_OP_FILL] = { "fill", op_fill },
+	[ZB_OP_FREE_MANY] = { "free_many", op_free_many },
+	[ZB_OP_VERIFY_ALL] = { "verify_all", op_verify_all },
+	[ZB_OP_RECREATE] = { "recreate", op_recreate },
+	[ZB_OP_RECALL] = { "recall", op_recall },
+};
+
+const char *zb_fuzz_op_name(unsigned opcode)
+{
+	return opcode < ZB_OP_SLOTS ? zb_op_table[opcode].name : NULL;
+}
+
+int zb_fuzz_run(const uint8_t *data, size_t size)
+{
+	static int trace = -1;
+	struct zb_fuzz *f = &F;
+	struct fuzz_cursor c;
+	const struct zb_op *op;
+	unsigned long opno = 0;
+	uint8_t cfg = 0, code;
+	size_t at;
+
+	if (trace < 0)
+		trace = getenv("ZS_FUZZ_TRACE") != NULL;
+	fm_ctx.target = "zbud";
+	fm_ctx.trace = trace;
+	fm_ctx.op = "(setup)";
+	fm_ctx.opno = 0;
+	fm_ctx.offset = 0;
+	fm_reset(&f->m);
+	f->verify_pending = false;
+	f->reclaiming = false;
+	f->clock = 0;
+	f->nwb = f->wb_pos = 0;
+	f->written_back = 0;
+
+	fc_init(&c, data, size);
+	fc_u8(&c, &cfg);
+	pool_open(f, cfg);
+	for (;;) {
+		at = c.pos;
+		if (!fc_u8(&c, &code))
+			break;
+		op = &zb_op_table[code & (ZB_OP_SLOTS - 1)];
+		if (!op->run)
+			continue;
+		fm_ctx.op = op->name;
+		fm_ctx.opno = opno;
+		fm_ctx.offset = at;
+		fm_trace("op #%lu @%zu %s (live %u, %llu bytes, %u pages)\n",
+			 opno, at, op->name, f->m.nlive,
+			 (unsigned long long)f->m.bytes, f->npages);
+		op->run(f, &c);
+		check_pages(f);
+		if (f->verify_pending) {
+			verify_all(f);
+			f->verify_pending = false;
+		}
+		if (++opno % ZB_CHECK_EVERY == 0)
+			full_check(f, "(periodic)");
+	}
+	fm_ctx.op = "(end of input)";
+	fm_ctx.opno = opno;
+	fm_ctx.offset = size;
+	zs_arena_inject_failures(f->arena, 0, 0);
+	f->injecting = false;
+	verify_all(f);
+	full_check(f, "at the end");
+	pool_close(f, true);
+	return 0;
+}
