@@ -17,6 +17,10 @@
  * struct fuzz_cursor *c)`, give it a free opcode in zs_ops.h and a row in
  * zs_op_table below.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* usleep, with -std=c11 */
+#endif
+
 #include "fuzz/zs_ops.h"
 
 #include <errno.h>
@@ -28,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fuzz/fuzz_cursor.h"
 #include "fuzz/fuzz_model.h"
@@ -1440,10 +1445,18 @@ static void op_pressure(struct zs_fuzz *f, struct fuzz_cursor *c)
 		return;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.poll_ms = 1 + arg % 8;
-	cfg.psi_path = "";
+	/* No PSI, or a PSI file that cannot exist: the monitor must run
+	 * without it and say why. */
+	cfg.psi_path = flags & 16 ? "/nonexistent/zs-fuzz/pressure" : "";
 	mon = zs_pressure_create(&cfg);
 	if (!mon)
 		fm_fail("zs_pressure_create failed, errno %d", errno);
+	memset(&st, 0, sizeof(st));
+	zs_pressure_get_stats(mon, &st);
+	if (st.psi_active || st.psi_error != (flags & 16 ? ENOENT : 0))
+		fm_fail("pressure monitor with psi_path \"%s\": psi_active %d "
+			"psi_error %d", cfg.psi_path, st.psi_active,
+			st.psi_error);
 	limit = flags & 1 ? before / 2 : 0;
 	expect_ret(zs_pressure_add_pool(mon, f->pool, limit), 0,
 		   "zs_pressure_add_pool", limit);
@@ -1457,20 +1470,46 @@ static void op_pressure(struct zs_fuzz *f, struct fuzz_cursor *c)
 	}
 	if (flags & 4)
 		zs_pressure_notify(mon);
+	/* Long enough for the monitor's thread to poll the soft limit. */
+	if (flags & 32)
+		usleep(1000 * (cfg.poll_ms + 1));
 	freed = zs_pressure_reclaim(mon, flags & 8 ? arg : 0);
 	if (zs_get_total_pages(f->pool) > before)
 		fm_fail("zs_pressure_reclaim (freed %lu) grew the pool from "
 			"%lu to %lu pages", freed, before,
 			zs_get_total_pages(f->pool));
-	memset(&st, 0, sizeof(st));
-	zs_pressure_get_stats(mon, &st);
-	if (st.psi_active)
-		fm_fail("the pressure monitor armed PSI with psi_path \"\"");
+	if (flags & 64) {
+		/* Bad arguments and unknown registrations. */
+		expect_ret(zs_pressure_add_pool(NULL, f->pool, 0), -EINVAL,
+			   "zs_pressure_add_pool(NULL monitor)", 0);
+		expect_ret(zs_pressure_add_pool(mon, NULL, 0), -EINVAL,
+			   "zs_pressure_add_pool(NULL pool)", 0);
+		expect_ret(zs_pressure_add_arena(mon, NULL), -EINVAL,
+			   "zs_pressure_add_arena(NULL)", 0);
+		expect_ret(zs_pressure_remove_pool(NULL, f->pool), -EINVAL,
+			   "zs_pressure_remove_pool(NULL monitor)", 0);
+		expect_ret(zs_pressure_remove_arena(NULL, a), -EINVAL,
+			   "zs_pressure_remove_arena(NULL monitor)", 0);
+		if (!(flags & 2))
+			expect_ret(zs_pressure_remove_arena(mon, a), -ENOENT,
+				   "zs_pressure_remove_arena of an arena "
+				   "never added", 0);
+		if (zs_pressure_reclaim(NULL, 1))
+			fm_fail("zs_pressure_reclaim(NULL) is not 0");
+		zs_pressure_notify(NULL);
+		zs_pressure_destroy(NULL);
+		memset(&st, 0xff, sizeof(st));
+		zs_pressure_get_stats(NULL, &st);
+		if (st.pages_freed || st.psi_active)
+			fm_fail("zs_pressure_get_stats(NULL) did not zero");
+	}
 	if (flags & 2)
 		expect_ret(zs_pressure_remove_arena(mon, a), 0,
 			   "zs_pressure_remove_arena", 0);
 	expect_ret(zs_pressure_remove_pool(mon, f->pool), 0,
 		   "zs_pressure_remove_pool", 0);
+	expect_ret(zs_pressure_remove_pool(mon, f->pool), -ENOENT,
+		   "zs_pressure_remove_pool twice", 0);
 	zs_pressure_destroy(mon);
 	fm_trace("  pressure: reclaim freed %lu, %lu -> %lu pages\n", freed,
 		 before, zs_get_total_pages(f->pool));

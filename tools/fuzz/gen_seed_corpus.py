@@ -323,7 +323,7 @@ def scenarios():
             out.append(s.bytes())
 
     # The pressure monitor: limits, arenas, notifications, partial reclaim.
-    for flags in range(16):
+    for flags in list(range(16)) + [0x10, 0x21, 0x43, 0x71, 0xff]:
         s = Seq(cfg(8, private_arena=flags & 2 == 2)).fill(200, 1700)
         s.fill(100, 300).free_many(3, flags).pressure(flags, flags * 37)
         s.fill(20, 900).free_many(2).pressure(flags ^ 5, 3)
