@@ -781,7 +781,7 @@ static void op_misuse(struct zp_fuzz *f, struct fuzz_cursor *c)
 	uint16_t arg;
 	uint8_t kind;
 	size_t size;
-	void *p[NB];
+	void *p[NB], *q;
 
 	if (!fc_u8(c, &kind) || !fc_u16(c, &arg))
 		return;
@@ -834,10 +834,12 @@ static void op_misuse(struct zp_fuzz *f, struct fuzz_cursor *c)
 			fm_verify(o, p[b], "map");
 			expect_ret(zpool_free(f->pool[b], o->handle), -EBUSY, b,
 				   "zpool_free while mapped", o->handle);
+			/* the call first: C leaves the order in which
+			 * arguments are evaluated open, and errno is one */
 			errno = 0;
-			expect_null(zpool_map_handle(f->pool[b], o->handle,
-						     modes[(arg >> 3) % 3]),
-				    errno, EBUSY, b,
+			q = zpool_map_handle(f->pool[b], o->handle,
+					     modes[(arg >> 3) % 3]);
+			expect_null(q, errno, EBUSY, b,
 				    "zpool_map_handle of a mapped handle",
 				    o->handle);
 			fm_verify(o, p[b], "map after refused calls");
