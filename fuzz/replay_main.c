@@ -99,8 +99,9 @@ static int replay_dir(const char *dir)
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		/* stat, not d_type: Bazel's runfiles are symlinks. */
+		/* Corpus directories may hold their README and BUILD. */
 		if (!ret && !stat(path, &st) && S_ISREG(st.st_mode) &&
-		    !strstr(names[i], "README"))
+		    !strstr(names[i], "README") && strcmp(names[i], "BUILD"))
 			ret = replay_file(path);
 		free(names[i]);
 	}

@@ -36,8 +36,8 @@ build_afl "$target" "$work/$target" || exit 1
 build_afl "$target" "$work/$target.cmplog" cmplog || exit 1
 
 # AFL++ refuses empty seeds; inputs longer than max_len only slow it down.
-find "$ZS_ROOT/corpus/$target" -type f -size +0 -size -4097c \
-	-exec cp {} "$work/in/" \;
+find "$ZS_ROOT/corpus/$target" -maxdepth 1 -type f -size +0 -size -4097c \
+	! -name BUILD ! -name 'README*' -exec cp {} "$work/in/" \;
 
 # AFL++ insists on these sanitizer settings (symbolize=0, abort_on_error).
 export ASAN_OPTIONS=abort_on_error=1:symbolize=0:detect_leaks=1:allocator_may_return_null=1
@@ -46,7 +46,7 @@ export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:symbolize=0
 export AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 AFL_NO_UI=1
 export AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_STARTUP_CALIBRATION=1
 
-dict=$ZS_ROOT/fuzz/$target.dict
+dict=$(zs_target_file "$target" dict)
 common=(-i "$work/in" -o "$work/out" -V "$seconds" -t 10000)
 [ -f "$dict" ] && common+=(-x "$dict")
 pids=()

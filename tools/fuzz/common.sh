@@ -8,11 +8,37 @@
 # sources the same way.  Source this file; it defines functions only.
 
 ZS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-ZS_TARGETS="zsmalloc_fuzz"
-# Sources of the fuzz library, the entry point and the library under test.
+# Every target: fuzz/<target>.c (zsmalloc_fuzz, interpreter zs_ops.c) or
+# fuzz/backends/<name>_fuzz.c (interpreter <name>_ops.c beside it).
+ZS_TARGETS="zsmalloc_fuzz $(cd "$ZS_ROOT/fuzz/backends" 2>/dev/null &&
+	ls ./*_fuzz.c 2>/dev/null | sed 's|^\./||; s|\.c$||' | tr '\n' ' ')"
+# Sources of a target's fuzz library, its entry point and the library.
 zs_fuzz_sources() {
-	echo "$ZS_ROOT"/fuzz/fuzz_model.c "$ZS_ROOT"/fuzz/zs_ops.c \
-		"$ZS_ROOT/fuzz/$1.c" "$ZS_ROOT"/zs/*.c
+	if [ -f "$ZS_ROOT/fuzz/$1.c" ]; then
+		echo "$ZS_ROOT"/fuzz/fuzz_model.c "$ZS_ROOT"/fuzz/zs_ops.c \
+			"$ZS_ROOT/fuzz/$1.c" "$ZS_ROOT"/zs/*.c
+	else
+		echo "$ZS_ROOT"/fuzz/fuzz_model.c \
+			"$ZS_ROOT/fuzz/backends/${1%_fuzz}_ops.c" \
+			"$ZS_ROOT/fuzz/backends/$1.c" "$ZS_ROOT"/zs/*.c
+	fi
+}
+
+# A target's .dict or .options file (may not exist).
+zs_target_file() {
+	if [ -f "$ZS_ROOT/fuzz/$1.c" ]; then
+		echo "$ZS_ROOT/fuzz/$1.$2"
+	else
+		echo "$ZS_ROOT/fuzz/backends/$1.$2"
+	fi
+}
+
+# A target's named crashers: corpus/regressions/ for zsmalloc_fuzz,
+# corpus/<target>/regressions/ for the others.
+zs_regressions() {
+	local d=$ZS_ROOT/corpus/$1/regressions
+	[ "$1" = zsmalloc_fuzz ] && d=$ZS_ROOT/corpus/regressions
+	[ -d "$d" ] && find "$d" -maxdepth 1 -type f ! -name 'README*' | sort
 }
 
 ZS_CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -I$ZS_ROOT"

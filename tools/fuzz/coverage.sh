@@ -1,64 +1,75 @@
 #!/usr/bin/env bash
 # tools/fuzz/coverage.sh - line and branch coverage of zs/ reached by
-# replaying the corpus (and the regression crashers) of a fuzz target.
+# replaying the fuzz corpora and the named crashers.
 #
-# Builds the replay tool with clang's source-based coverage (no sanitizer:
-# coverage only), replays corpus/<target>/ in one process and each
-# corpus/regressions/ file in its own (an open bug's crasher aborts, which
-# loses only its own profile), merges the profiles and prints llvm-cov's
-# report for zs/*.c.  --html DIR also writes the annotated sources;
-# --min-lines PCT exits 1 when line coverage is below PCT.
+# Builds each target's replay tool with clang's source-based coverage (no
+# sanitizer: coverage only), replays corpus/<target>/ in one process (file
+# by file if an input fails, so only that input's profile is lost) and each
+# named crasher in its own, merges the profiles of all targets and prints
+# llvm-cov's report for zs/*.c.  By default every target (zsmalloc_fuzz
+# and fuzz/backends/*_fuzz.c); -t (repeatable) picks some.  --html DIR also
+# writes the annotated sources; --min-lines PCT exits 1 when line coverage
+# is below PCT.
 #
-#   tools/fuzz/coverage.sh [-t TARGET] [--html DIR] [--min-lines PCT]
+#   tools/fuzz/coverage.sh [-t TARGET]... [--html DIR] [--min-lines PCT]
 set -u
 . "$(dirname "$0")/common.sh"
 
-target=zsmalloc_fuzz html= min=
+targets=() html= min=
 while [ $# -gt 0 ]; do
 	case $1 in
-	-t) target=$2; shift 2 ;;
+	-t) targets+=("$2"); shift 2 ;;
 	--html) html=$2; shift 2 ;;
 	--min-lines) min=$2; shift 2 ;;
-	*) echo "usage: $0 [-t TARGET] [--html DIR] [--min-lines PCT]" >&2
+	*) echo "usage: $0 [-t TARGET]... [--html DIR] [--min-lines PCT]" >&2
 		exit 2 ;;
 	esac
 done
+[ ${#targets[@]} -gt 0 ] || read -r -a targets <<<"$ZS_TARGETS"
 cov=llvm-cov-14 prof=llvm-profdata-14
 command -v $cov >/dev/null || cov=llvm-cov
 command -v $prof >/dev/null || prof=llvm-profdata
 zs_need $cov llvm-14 || exit 1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-
-bin=$work/replay
-build_replay "$target" "$bin" -fprofile-instr-generate -fcoverage-mapping ||
-	exit 1
 export ZS_REPLAY_QUIET=1
-# One process for the whole corpus; if an input fails (an open bug), one
-# process per file instead, so only the failing inputs' profiles are lost.
-if ! LLVM_PROFILE_FILE=$work/corpus.profraw "$bin" \
-	"$ZS_ROOT/corpus/$target" >/dev/null 2>"$work/replay.err"; then
-	tail -3 "$work/replay.err" >&2
-	echo "coverage: the corpus replay failed; replaying file by file" >&2
-	rm -f "$work/corpus.profraw"
-fi
+
+objects=()
 failed=0
-for f in "$ZS_ROOT"/corpus/regressions/* \
-	$([ -f "$work/corpus.profraw" ] || echo "$ZS_ROOT/corpus/$target"/*); do
-	case $f in *README*) continue ;; esac
-	[ -f "$f" ] || continue
-	LLVM_PROFILE_FILE=$work/each-%4m.profraw "$bin" "$f" >/dev/null \
-		2>&1 || failed=$((failed + 1))
+for t in "${targets[@]}"; do
+	bin=$work/replay-$t
+	build_replay "$t" "$bin" -fprofile-instr-generate -fcoverage-mapping ||
+		exit 1
+	objects+=("$bin")
+	inputs=()
+	if ! LLVM_PROFILE_FILE=$work/$t-corpus.profraw "$bin" \
+		"$ZS_ROOT/corpus/$t" >/dev/null 2>"$work/replay.err"; then
+		tail -3 "$work/replay.err" >&2
+		echo "coverage: $t: the corpus replay failed; file by file" >&2
+		rm -f "$work/$t-corpus.profraw"
+		mapfile -t inputs < <(find "$ZS_ROOT/corpus/$t" -maxdepth 1 \
+			-type f ! -name 'README*' ! -name BUILD)
+	fi
+	mapfile -t -O ${#inputs[@]} inputs < <(zs_regressions "$t")
+	for f in "${inputs[@]}"; do
+		LLVM_PROFILE_FILE=$work/$t-each-%4m.profraw "$bin" "$f" \
+			>/dev/null 2>&1 || failed=$((failed + 1))
+	done
 done
 [ "$failed" = 0 ] ||
-	echo "coverage: $failed input(s) failed (open bugs: see corpus/BUILD)" >&2
+	echo "coverage: $failed input(s) failed (open bugs? see corpus/BUILD)" >&2
 $prof merge -sparse "$work"/*.profraw -o "$work/all.profdata" || exit 1
 
 srcs=("$ZS_ROOT"/zs/*.c)
-$cov report "$bin" -instr-profile="$work/all.profdata" "${srcs[@]}" |
-	tee "$work/report.txt"
+more=()
+for o in "${objects[@]:1}"; do
+	more+=(-object "$o")
+done
+$cov report "${objects[0]}" "${more[@]}" -instr-profile="$work/all.profdata" \
+	"${srcs[@]}" | tee "$work/report.txt"
 if [ -n "$html" ]; then
-	$cov show "$bin" -instr-profile="$work/all.profdata" -format=html \
+	$cov show "${objects[0]}" "${more[@]}" \
+		-instr-profile="$work/all.profdata" -format=html \
 		-show-branches=count -output-dir="$html" "${srcs[@]}" &&
 		echo "coverage: HTML in $html/index.html"
 fi
@@ -67,8 +78,8 @@ fi
 total=$(grep '^TOTAL' "$work/report.txt")
 lines=$(echo "$total" | awk '{print $10}')
 branches=$(echo "$total" | awk '{print $13}')
-echo "coverage: zs/ lines $lines, branches $branches (corpus/$target +" \
-	"corpus/regressions)"
+echo "coverage: zs/ lines $lines, branches $branches (targets:" \
+	"${targets[*]}; corpora and named crashers)"
 if [ -n "$min" ]; then
 	awk -v l="${lines%\%}" -v m="$min" 'BEGIN {exit !(l + 0 >= m + 0)}' ||
 		{ echo "coverage: lines $lines < $min%" >&2; exit 1; }

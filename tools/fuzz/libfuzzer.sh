@@ -36,14 +36,15 @@ build_libfuzzer "$target" "$bin" || exit 1
 
 # The options file's [libfuzzer] section, as flags.
 opts=()
-if [ -f "$ZS_ROOT/fuzz/$target.options" ]; then
+options=$(zs_target_file "$target" options)
+if [ -f "$options" ]; then
 	while IFS='=' read -r k v; do
 		k=$(echo "$k" | tr -d ' ') v=$(echo "$v" | tr -d ' ')
 		case $k in ''|'#'*|'['*) continue ;; esac
 		opts+=("-$k=$v")
-	done <"$ZS_ROOT/fuzz/$target.options"
+	done <"$options"
 fi
-dict=$ZS_ROOT/fuzz/$target.dict
+dict=$(zs_target_file "$target" dict)
 [ -f "$dict" ] && opts+=("-dict=$dict")
 
 # One job runs in-process (fastest); more use fork mode, which survives

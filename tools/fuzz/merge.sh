@@ -34,7 +34,7 @@ if [ -z "$bin" ]; then
 	build_libfuzzer "$target" "$bin" || exit 1
 fi
 maxlen=$(sed -n 's/^ *max_len *= *\([0-9]*\).*/\1/p' \
-	"$ZS_ROOT/fuzz/$target.options" 2>/dev/null)
+	"$(zs_target_file "$target" options)" 2>/dev/null)
 before=$(find "$corpus" -type f | wc -l)
 # AFL++ queues hold their own bookkeeping directories: files only.
 srcs=()
