@@ -43,8 +43,7 @@ static inline bool fc_done(const struct fuzz_cursor *c)
 }
 
 /* Takes n bytes or none: a value is never half-read. */
-static inline bool fc_take(struct fuzz_cursor *c, size_t n,
-			   const uint8_t **out)
+static inline bool fc_take(struct fuzz_cursor *c, size_t n, const uint8_t **out)
 {
 	if (c->exhausted || c->size - c->pos < n) {
 		c->exhausted = true;

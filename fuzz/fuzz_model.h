@@ -23,13 +23,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FM_MAX_LIVE 4096         /* live objects the model tracks */
+#define FM_MAX_LIVE 4096 /* live objects the model tracks */
 /* Live bytes the model allows: enough for several 2 MiB arena regions, so
  * arena compaction has regions to empty. */
 #define FM_MAX_BYTES (4u << 20)
-#define FM_HASH_SLOTS 8192       /* handle index, 2x FM_MAX_LIVE */
-#define FM_STALE_RING 64         /* recently freed handles kept for misuse */
-#define FM_MAX_OBJ 4096          /* largest object any target allocates */
+#define FM_HASH_SLOTS 8192 /* handle index, 2x FM_MAX_LIVE */
+#define FM_STALE_RING 64 /* recently freed handles kept for misuse */
+#define FM_MAX_OBJ 4096 /* largest object any target allocates */
 
 struct fm_obj {
 	uint64_t handle;
@@ -52,11 +52,11 @@ struct fuzz_model {
 
 /* Where the interpreter is, for failure messages and traces. */
 struct fm_context {
-	const char *target;  /* "zsmalloc" */
-	const char *op;      /* op being run */
-	unsigned long opno;  /* its number in the input, from 0 */
-	size_t offset;       /* its opcode's byte offset in the input */
-	bool trace;          /* ZS_FUZZ_TRACE set: print every op */
+	const char *target; /* "zsmalloc" */
+	const char *op; /* op being run */
+	unsigned long opno; /* its number in the input, from 0 */
+	size_t offset; /* its opcode's byte offset in the input */
+	bool trace; /* ZS_FUZZ_TRACE set: print every op */
 };
 
 extern struct fm_context fm_ctx;

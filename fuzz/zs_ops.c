@@ -60,20 +60,20 @@ struct page_owner {
 
 struct zs_fuzz {
 	struct zs_pool *pool;
-	struct zs_arena *arena;     /* private arena, NULL = default arena */
-	unsigned long cap;          /* zs_pool_set_max_pages value, 0 = none */
-	unsigned long cap_limit;    /* pages may never exceed this (cap > 0) */
-	bool pool_injecting;        /* zs_pool_inject_failures armed */
-	bool arena_injecting;       /* zs_arena_inject_failures armed */
-	bool verify_pending;        /* read every object back after this op */
-	unsigned verify_turn;       /* rotates verify_all's access path */
-	FILE *sink;                 /* /dev/null, for the class-table printers */
+	struct zs_arena *arena; /* private arena, NULL = default arena */
+	unsigned long cap; /* zs_pool_set_max_pages value, 0 = none */
+	unsigned long cap_limit; /* pages may never exceed this (cap > 0) */
+	bool pool_injecting; /* zs_pool_inject_failures armed */
+	bool arena_injecting; /* zs_arena_inject_failures armed */
+	bool verify_pending; /* read every object back after this op */
+	unsigned verify_turn; /* rotates verify_all's access path */
+	FILE *sink; /* /dev/null, for the class-table printers */
 	struct fuzz_model m;
-	struct page_owner own;      /* op_arena_pages: the harness's pages */
+	struct page_owner own; /* op_arena_pages: the harness's pages */
 	struct zs_arena *own_arena; /* the arena they came from */
-	int own_id;                 /* its owner id there, -1 = none */
-	uint8_t buf[FM_MAX_OBJ];               /* write pattern scratch */
-	uint8_t local[HELD_MAX][FM_MAX_OBJ];   /* read_begin local copies */
+	int own_id; /* its owner id there, -1 = none */
+	uint8_t buf[FM_MAX_OBJ]; /* write pattern scratch */
+	uint8_t local[HELD_MAX][FM_MAX_OBJ]; /* read_begin local copies */
 };
 
 static struct zs_fuzz F;
@@ -113,13 +113,13 @@ static void expect_null(const void *p, int err, int want, const char *call,
 			call, h, p, err, want);
 }
 
-#define SAME_STAT(a, b, field, what)                                       \
-	do {                                                               \
-		if ((a)->field != (b)->field)                              \
-			fm_fail("%s changed stats." #field                 \
-				" from %llu to %llu",                      \
-				what, (unsigned long long)(b)->field,      \
-				(unsigned long long)(a)->field);           \
+#define SAME_STAT(a, b, field, what)                                  \
+	do {                                                          \
+		if ((a)->field != (b)->field)                         \
+			fm_fail("%s changed stats." #field            \
+				" from %llu to %llu",                 \
+				what, (unsigned long long)(b)->field, \
+				(unsigned long long)(a)->field);      \
 	} while (0)
 
 /* The pool must look exactly as before a call that had to change nothing. */
@@ -205,8 +205,8 @@ static void verify_obj(struct zs_fuzz *f, const struct fm_obj *o, int how)
 	void *mp;
 
 	if (sz != o->size)
-		fm_fail("zs_obj_size(%#" PRIx64 ") = %zu, allocated %u", h,
-			sz, o->size);
+		fm_fail("zs_obj_size(%#" PRIx64 ") = %zu, allocated %u", h, sz,
+			o->size);
 	switch (how) {
 	case V_READ:
 	case V_READ_UNINIT:
@@ -226,9 +226,11 @@ static void verify_obj(struct zs_fuzz *f, const struct fm_obj *o, int how)
 		break;
 	case V_RO:
 	case V_RW:
-		mp = zs_map_object(f->pool, h, how == V_RO ? ZS_MM_RO : ZS_MM_RW);
+		mp = zs_map_object(f->pool, h,
+				   how == V_RO ? ZS_MM_RO : ZS_MM_RW);
 		fm_verify(o, mp, how == V_RO ? "map RO" : "map RW");
-		expect_ret(zs_unmap_object(f->pool, h), 0, "zs_unmap_object", h);
+		expect_ret(zs_unmap_object(f->pool, h), 0, "zs_unmap_object",
+			   h);
 		break;
 	}
 }
@@ -269,14 +271,17 @@ static void write_obj(struct zs_fuzz *f, struct fm_obj *o, int how,
 		break;
 	case W_WO:
 	case W_RW:
-		p = zs_map_object(f->pool, h, how == W_WO ? ZS_MM_WO : ZS_MM_RW);
+		p = zs_map_object(f->pool, h,
+				  how == W_WO ? ZS_MM_WO : ZS_MM_RW);
 		if (!p)
-			fm_fail("zs_map_object(%#" PRIx64 ", %s) failed, errno %d",
+			fm_fail("zs_map_object(%#" PRIx64
+				", %s) failed, errno %d",
 				h, how == W_WO ? "WO" : "RW", errno);
 		if (how == W_RW && !fresh)
 			fm_verify(o, p, "map RW before a write");
 		memcpy(p, f->buf, len);
-		expect_ret(zs_unmap_object(f->pool, h), 0, "zs_unmap_object", h);
+		expect_ret(zs_unmap_object(f->pool, h), 0, "zs_unmap_object",
+			   h);
 		break;
 	}
 	fm_note_write(o, len, seed);
@@ -352,16 +357,19 @@ static struct fm_obj *do_alloc(struct zs_fuzz *f, size_t size, uint8_t fuzz)
 	if (ret) {
 		if (h != SENTINEL_HANDLE)
 			fm_fail("zs_malloc(%zu) failed with %d but stored handle "
-				"%#" PRIx64, size, ret, h);
+				"%#" PRIx64,
+				size, ret, h);
 		if (ret == -ENOMEM) {
 			/* Nothing leaks: only the failure counter moves.  A
 			 * failure must leave every object intact. */
 			before.alloc_failures++;
-			expect_unchanged(f, &before, "a failed zs_malloc", false);
+			expect_unchanged(f, &before, "a failed zs_malloc",
+					 false);
 			pool_check(f, "after an allocation failure");
 			f->verify_pending = true;
 		} else {
-			expect_unchanged(f, &before, "a rejected zs_malloc", true);
+			expect_unchanged(f, &before, "a rejected zs_malloc",
+					 true);
 		}
 		return NULL;
 	}
@@ -370,7 +378,8 @@ static struct fm_obj *do_alloc(struct zs_fuzz *f, size_t size, uint8_t fuzz)
 			h);
 	got = zs_obj_size(f->pool, h);
 	if (got != size)
-		fm_fail("zs_obj_size of a new %zu-byte object is %zu", size, got);
+		fm_fail("zs_obj_size of a new %zu-byte object is %zu", size,
+			got);
 	pages = zs_get_total_pages(f->pool);
 	if (f->cap && pages > before.pages_used && pages > f->cap)
 		fm_fail("zs_malloc grew the pool to %lu pages over its cap %lu",
@@ -435,8 +444,8 @@ static void pool_open(struct zs_fuzz *f, uint8_t cfg, unsigned long max_pages)
 		fm_fail("a new pool holds %lu pages",
 			zs_get_total_pages(f->pool));
 	pool_check(f, "on a new pool");
-	fm_trace("  pool chain %u cap %lu arena %s\n", pc.chain_size,
-		 max_pages, f->arena ? "private" : "default");
+	fm_trace("  pool chain %u cap %lu arena %s\n", pc.chain_size, max_pages,
+		 f->arena ? "private" : "default");
 }
 
 static void drain(struct zs_fuzz *f, bool backwards)
@@ -566,8 +575,7 @@ static void op_read_begin(struct zs_fuzz *f, struct fuzz_cursor *c)
 	uint16_t sel;
 	uint8_t flags;
 
-	if (!fc_u16(c, &sel) || !fc_u8(c, &flags) ||
-	    !(o = fm_pick(&f->m, sel)))
+	if (!fc_u16(c, &sel) || !fc_u8(c, &flags) || !(o = fm_pick(&f->m, sel)))
 		return;
 	verify_obj(f, o, flags & 1 ? V_READ_UNINIT : V_READ);
 }
@@ -580,8 +588,7 @@ struct held {
 	struct fm_obj view; /* what p must show (the model plus our write) */
 };
 
-static const char *const held_kind[] = { "map RO", "map RW", "map WO",
-					 "read" };
+static const char *const held_kind[] = { "map RO", "map RW", "map WO", "read" };
 
 static struct held *held_find(struct held *held, unsigned n, uint64_t h)
 {
@@ -599,8 +606,8 @@ static void held_verify(struct held *held, unsigned n, const char *when)
 	unsigned i;
 
 	for (i = 0; i < n; i++) {
-		snprintf(how, sizeof(how), "%s held %s", held_kind[held[i].kind],
-			 when);
+		snprintf(how, sizeof(how), "%s held %s",
+			 held_kind[held[i].kind], when);
 		fm_verify(&held[i].view, held[i].p, how);
 	}
 }
@@ -638,20 +645,22 @@ static void op_nested(struct zs_fuzz *f, struct fuzz_cursor *c)
 		h = o->handle;
 		kind = (modebits >> (2 * (i % 8)) ^ (i >= 8 ? 2 : 0)) & 3;
 		hd = held_find(held, nheld, h);
-		if (kind < 3 && (hd ? hd->kind < 3 : nmaps == ZS_MAX_THREAD_MAPS)) {
+		if (kind < 3 &&
+		    (hd ? hd->kind < 3 : nmaps == ZS_MAX_THREAD_MAPS)) {
 			/* This thread already maps it, or holds too many. */
 			errno = 0;
 			p = zs_map_object(f->pool, h, modes[kind]);
 			expect_null(p, errno, EBUSY,
 				    hd ? "zs_map_object of a handle mapped "
-					 "twice"
-				       : "zs_map_object over the map limit",
+					 "twice" :
+					 "zs_map_object over the map limit",
 				    h);
 			continue;
 		}
 		if (!hd && kind == 3 && nreads == ZS_MAX_THREAD_READS) {
 			errno = 0;
-			p = (void *)zs_obj_read_begin(f->pool, h, f->local[nheld]);
+			p = (void *)zs_obj_read_begin(f->pool, h,
+						      f->local[nheld]);
 			expect_null(p, errno, EBUSY,
 				    "zs_obj_read_begin over the read limit", h);
 			continue;
@@ -676,8 +685,8 @@ static void op_nested(struct zs_fuzz *f, struct fuzz_cursor *c)
 			if (kind != 2)
 				fm_verify(o, p, "nested map");
 			if (kind != 0) {
-				len = kind == 2 ? o->size
-						: fm_write_len(o, sel[i] >> 4);
+				len = kind == 2 ? o->size :
+						  fm_write_len(o, sel[i] >> 4);
 				fm_note_write(&hd->view, len,
 					      fm_new_seed(&f->m, (uint8_t)i));
 				fm_expect(&hd->view, p);
@@ -754,7 +763,8 @@ static void op_nested(struct zs_fuzz *f, struct fuzz_cursor *c)
 	if (flags & 32) {
 		h = held[nheld - 1].o->handle;
 		if (held[nheld - 1].kind == 3)
-			expect_ret(zs_obj_read_end(f->pool, h, held[nheld - 1].p),
+			expect_ret(zs_obj_read_end(f->pool, h,
+						   held[nheld - 1].p),
 				   -EINVAL, "zs_obj_read_end twice", h);
 		else
 			expect_ret(zs_unmap_object(f->pool, h), -EINVAL,
@@ -780,19 +790,21 @@ static void op_compact(struct zs_fuzz *f, struct fuzz_cursor *c)
 	fm_trace("  zs_compact freed %lu (count was %lu), %lu -> %lu pages\n",
 		 ret, count, before.pages_used, pages);
 	if (before.pages_used - pages != ret)
-		fm_fail("zs_compact returned %lu but pages went %lu -> %lu", ret,
-			before.pages_used, pages);
+		fm_fail("zs_compact returned %lu but pages went %lu -> %lu",
+			ret, before.pages_used, pages);
 	if (after.pages_compacted - before.pages_compacted != ret)
 		fm_fail("zs_compact returned %lu but pages_compacted went "
 			"%lu -> %lu",
 			ret, before.pages_compacted, after.pages_compacted);
 	if (ret > count)
 		fm_fail("zs_compact freed %lu pages, zs_shrinker_count "
-			"promised %lu", ret, count);
+			"promised %lu",
+			ret, count);
 	left = zs_shrinker_count(f->pool);
 	if (left)
 		fm_fail("zs_shrinker_count is %lu after zs_compact with "
-			"nothing pinned", left);
+			"nothing pinned",
+			left);
 	pool_check(f, "after zs_compact");
 	f->verify_pending = true;
 }
@@ -982,7 +994,8 @@ static void misuse_held(struct zs_fuzz *f, struct fm_obj *o, uint16_t arg)
 	if (arg & 4) {
 		r = zs_obj_read_begin(f->pool, h, f->local[0]);
 		fm_verify(o, r, "zs_obj_read_begin");
-		expect_ret(zs_free(f->pool, h), -EBUSY, "zs_free while read", h);
+		expect_ret(zs_free(f->pool, h), -EBUSY, "zs_free while read",
+			   h);
 		expect_ret(zs_unmap_object(f->pool, h), -EINVAL,
 			   "zs_unmap_object of a handle being read", h);
 		expect_ret(zs_obj_read_end(f->pool, h, r), 0, "zs_obj_read_end",
@@ -1073,7 +1086,8 @@ static void misuse_args(struct zs_fuzz *f, struct fm_obj *o)
 				   "zs_obj_read_end", h);
 		} else if (errno != EINVAL) {
 			fm_fail("zs_obj_read_begin(local_copy NULL) failed "
-				"with errno %d, expected EINVAL", errno);
+				"with errno %d, expected EINVAL",
+				errno);
 		}
 	}
 	expect_unchanged(f, &before, "calls with bad arguments", true);
@@ -1162,7 +1176,8 @@ static void op_misuse(struct zs_fuzz *f, struct fuzz_cursor *c)
 			ret = zs_arena_destroy(f->arena);
 			if (ret != -EBUSY)
 				fm_fail("zs_arena_destroy of an arena in use "
-					"returned %d, expected %d", ret, -EBUSY);
+					"returned %d, expected %d",
+					ret, -EBUSY);
 		}
 		break;
 	}
@@ -1399,8 +1414,10 @@ static void op_race(struct zs_fuzz *f, struct fuzz_cursor *c)
 		case 0:
 		case 1:
 		case 2:
-			verify_obj(f, o, act[i] % 3 == 0 ? V_READ :
-					 act[i] % 3 == 1 ? V_RO : V_RW);
+			verify_obj(f, o,
+				   act[i] % 3 == 0 ? V_READ :
+				   act[i] % 3 == 1 ? V_RO :
+						     V_RW);
 			break;
 		case 3:
 		case 4:
@@ -1455,8 +1472,8 @@ static void op_pressure(struct zs_fuzz *f, struct fuzz_cursor *c)
 	zs_pressure_get_stats(mon, &st);
 	if (st.psi_active || st.psi_error != (flags & 16 ? ENOENT : 0))
 		fm_fail("pressure monitor with psi_path \"%s\": psi_active %d "
-			"psi_error %d", cfg.psi_path, st.psi_active,
-			st.psi_error);
+			"psi_error %d",
+			cfg.psi_path, st.psi_active, st.psi_error);
 	limit = flags & 1 ? before / 2 : 0;
 	expect_ret(zs_pressure_add_pool(mon, f->pool, limit), 0,
 		   "zs_pressure_add_pool", limit);
@@ -1476,8 +1493,8 @@ static void op_pressure(struct zs_fuzz *f, struct fuzz_cursor *c)
 	freed = zs_pressure_reclaim(mon, flags & 8 ? arg : 0);
 	if (zs_get_total_pages(f->pool) > before)
 		fm_fail("zs_pressure_reclaim (freed %lu) grew the pool from "
-			"%lu to %lu pages", freed, before,
-			zs_get_total_pages(f->pool));
+			"%lu to %lu pages",
+			freed, before, zs_get_total_pages(f->pool));
 	if (flags & 64) {
 		/* Bad arguments and unknown registrations. */
 		expect_ret(zs_pressure_add_pool(NULL, f->pool, 0), -EINVAL,
@@ -1493,7 +1510,8 @@ static void op_pressure(struct zs_fuzz *f, struct fuzz_cursor *c)
 		if (!(flags & 2))
 			expect_ret(zs_pressure_remove_arena(mon, a), -ENOENT,
 				   "zs_pressure_remove_arena of an arena "
-				   "never added", 0);
+				   "never added",
+				   0);
 		if (zs_pressure_reclaim(NULL, 1))
 			fm_fail("zs_pressure_reclaim(NULL) is not 0");
 		zs_pressure_notify(NULL);
@@ -1538,12 +1556,11 @@ static struct page_owner *own_slot(void *owner, void *page, uint32_t cookie,
 	return po;
 }
 
-static int own_isolate(void *owner, void *page, uint32_t cookie,
-		       uint32_t index)
+static int own_isolate(void *owner, void *page, uint32_t cookie, uint32_t index)
 {
 	unsigned s;
-	struct page_owner *po = own_slot(owner, page, cookie, index,
-					 "isolate", &s);
+	struct page_owner *po =
+		own_slot(owner, page, cookie, index, "isolate", &s);
 
 	if (po->isolated[s])
 		fm_fail("arena isolated page slot %u twice", s);
@@ -1557,8 +1574,8 @@ static int own_migrate(void *owner, void *old_page, void *new_page,
 		       uint32_t cookie, uint32_t index)
 {
 	unsigned s;
-	struct page_owner *po = own_slot(owner, old_page, cookie, index,
-					 "migrate", &s);
+	struct page_owner *po =
+		own_slot(owner, old_page, cookie, index, "migrate", &s);
 
 	if (!po->isolated[s])
 		fm_fail("arena migrated page slot %u without isolating it", s);
@@ -1575,8 +1592,8 @@ static void own_putback(void *owner, void *page, uint32_t cookie,
 			uint32_t index)
 {
 	unsigned s;
-	struct page_owner *po = own_slot(owner, page, cookie, index,
-					 "putback", &s);
+	struct page_owner *po =
+		own_slot(owner, page, cookie, index, "putback", &s);
 
 	if (!po->isolated[s])
 		fm_fail("arena put back page slot %u it never isolated", s);
@@ -1682,7 +1699,8 @@ static void op_arena_pages(struct zs_fuzz *f, struct fuzz_cursor *c)
 			continue;
 		if (k == 1 && (flags & 1)) {
 			errno = 0;
-			po->page[i] = zs_arena_alloc_page(f->own_arena, f->own_id);
+			po->page[i] =
+				zs_arena_alloc_page(f->own_arena, f->own_id);
 			ret = po->page[i] ? 0 : -errno;
 			if (!ret)
 				zs_arena_set_page_owner(f->own_arena,

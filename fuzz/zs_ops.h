@@ -22,32 +22,32 @@
 #include <stdint.h>
 
 enum zs_fuzz_opcode {
-	ZS_OP_ALLOC = 0x00,         /* u8 size kind, u16 raw, u8 seed */
-	ZS_OP_FREE = 0x01,          /* u16 sel */
-	ZS_OP_WRITE_WO = 0x02,      /* u16 sel, u8 seed */
-	ZS_OP_WRITE_RW = 0x03,      /* u16 sel, u8 seed, u16 len */
-	ZS_OP_WRITE_OBJ = 0x04,     /* u16 sel, u8 seed, u16 len */
-	ZS_OP_READ_RO = 0x05,       /* u16 sel */
-	ZS_OP_READ_RW = 0x06,       /* u16 sel */
-	ZS_OP_READ_BEGIN = 0x07,    /* u16 sel, u8 flags */
-	ZS_OP_NESTED = 0x08,        /* u8 n, u8 flags, u16 modes, u8 order,
+	ZS_OP_ALLOC = 0x00, /* u8 size kind, u16 raw, u8 seed */
+	ZS_OP_FREE = 0x01, /* u16 sel */
+	ZS_OP_WRITE_WO = 0x02, /* u16 sel, u8 seed */
+	ZS_OP_WRITE_RW = 0x03, /* u16 sel, u8 seed, u16 len */
+	ZS_OP_WRITE_OBJ = 0x04, /* u16 sel, u8 seed, u16 len */
+	ZS_OP_READ_RO = 0x05, /* u16 sel */
+	ZS_OP_READ_RW = 0x06, /* u16 sel */
+	ZS_OP_READ_BEGIN = 0x07, /* u16 sel, u8 flags */
+	ZS_OP_NESTED = 0x08, /* u8 n, u8 flags, u16 modes, u8 order,
 				       n x u16 sel */
-	ZS_OP_COMPACT = 0x09,       /* (none) */
-	ZS_OP_SHRINK = 0x0a,        /* u16 nr */
-	ZS_OP_STATS = 0x0b,         /* u8 flags, u16 size */
-	ZS_OP_CHECK = 0x0c,         /* (none) */
-	ZS_OP_MISUSE = 0x0d,        /* u8 kind, u16 arg */
-	ZS_OP_INJECT = 0x0e,        /* u8 target, u8 after, u8 count */
-	ZS_OP_MAX_PAGES = 0x0f,     /* u8 kind, u16 arg */
-	ZS_OP_RECREATE = 0x10,      /* u8 config, u8 flags */
+	ZS_OP_COMPACT = 0x09, /* (none) */
+	ZS_OP_SHRINK = 0x0a, /* u16 nr */
+	ZS_OP_STATS = 0x0b, /* u8 flags, u16 size */
+	ZS_OP_CHECK = 0x0c, /* (none) */
+	ZS_OP_MISUSE = 0x0d, /* u8 kind, u16 arg */
+	ZS_OP_INJECT = 0x0e, /* u8 target, u8 after, u8 count */
+	ZS_OP_MAX_PAGES = 0x0f, /* u8 kind, u16 arg */
+	ZS_OP_RECREATE = 0x10, /* u8 config, u8 flags */
 	ZS_OP_ARENA_COMPACT = 0x11, /* u8 flags */
-	ZS_OP_FILL = 0x12,          /* u8 count, u8 size kind, u16 raw, u8 seed */
-	ZS_OP_FREE_MANY = 0x13,     /* u8 stride, u8 offset */
-	ZS_OP_VERIFY_ALL = 0x14,    /* u8 method */
-	ZS_OP_DRAIN = 0x15,         /* u8 order */
-	ZS_OP_RACE = 0x16,          /* u8 mover, u8 n, n x (u8 action, u16 sel) */
-	ZS_OP_PRESSURE = 0x17,      /* u8 flags, u16 arg */
-	ZS_OP_ARENA_PAGES = 0x18,   /* u8 n, u8 flags, u16 arg */
+	ZS_OP_FILL = 0x12, /* u8 count, u8 size kind, u16 raw, u8 seed */
+	ZS_OP_FREE_MANY = 0x13, /* u8 stride, u8 offset */
+	ZS_OP_VERIFY_ALL = 0x14, /* u8 method */
+	ZS_OP_DRAIN = 0x15, /* u8 order */
+	ZS_OP_RACE = 0x16, /* u8 mover, u8 n, n x (u8 action, u16 sel) */
+	ZS_OP_PRESSURE = 0x17, /* u8 flags, u16 arg */
+	ZS_OP_ARENA_PAGES = 0x18, /* u8 n, u8 flags, u16 arg */
 	ZS_OP_SLOTS = 0x40,
 };
 

@@ -32,7 +32,8 @@ extern "C" {
 #include "zs/zsmalloc.h"
 }
 
-namespace zs {
+namespace zs
+{
 
 /* "EINVAL" for EINVAL or -EINVAL; NULL for values we have no name for. */
 inline const char *ErrnoName(long e)
@@ -40,22 +41,38 @@ inline const char *ErrnoName(long e)
 	if (e < 0)
 		e = -e;
 	switch (e) {
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case EAGAIN: return "EAGAIN";
-	case ENOMEM: return "ENOMEM";
-	case EFAULT: return "EFAULT";
-	case EBUSY: return "EBUSY";
-	case EEXIST: return "EEXIST";
-	case EINVAL: return "EINVAL";
-	case ENOSPC: return "ENOSPC";
-	case E2BIG: return "E2BIG";
-	case ERANGE: return "ERANGE";
-	case EDEADLK: return "EDEADLK";
-	case EOVERFLOW: return "EOVERFLOW";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case EUCLEAN: return "EUCLEAN";
-	default: return nullptr;
+	case EPERM:
+		return "EPERM";
+	case ENOENT:
+		return "ENOENT";
+	case EAGAIN:
+		return "EAGAIN";
+	case ENOMEM:
+		return "ENOMEM";
+	case EFAULT:
+		return "EFAULT";
+	case EBUSY:
+		return "EBUSY";
+	case EEXIST:
+		return "EEXIST";
+	case EINVAL:
+		return "EINVAL";
+	case ENOSPC:
+		return "ENOSPC";
+	case E2BIG:
+		return "E2BIG";
+	case ERANGE:
+		return "ERANGE";
+	case EDEADLK:
+		return "EDEADLK";
+	case EOVERFLOW:
+		return "EOVERFLOW";
+	case EOPNOTSUPP:
+		return "EOPNOTSUPP";
+	case EUCLEAN:
+		return "EUCLEAN";
+	default:
+		return nullptr;
 	}
 }
 
@@ -103,15 +120,16 @@ inline ::testing::AssertionResult NullErrno(const char *expr, const void *p,
 	ASSERT_PRED_FORMAT2(::zs::ErrnoEq, (long long)(expr), (long long)(want))
 
 /* EXPECT_NULL_ERRNO(zs_map_object(...), -EBUSY): NULL and errno EBUSY. */
-#define EXPECT_NULL_ERRNO(expr, want_neg)                                   \
-	do {                                                                \
-		errno = 0;                                                  \
-		const void *zs_p_ = (expr);                                 \
-		int zs_e_ = errno;                                          \
+#define EXPECT_NULL_ERRNO(expr, want_neg)                                      \
+	do {                                                                   \
+		errno = 0;                                                     \
+		const void *zs_p_ = (expr);                                    \
+		int zs_e_ = errno;                                             \
 		EXPECT_TRUE(::zs::NullErrno(#expr, zs_p_, zs_e_, (want_neg))); \
 	} while (0)
 
-namespace zs {
+namespace zs
+{
 
 /* ---- deterministic contents ---------------------------------------- */
 
@@ -168,9 +186,11 @@ inline ::testing::AssertionResult BytesMatch(const void *p, size_t n,
 
 class Pool {
 public:
-	explicit Pool(const char *name = "gtest") : p_(zs_create_pool(name)) {}
+	explicit Pool(const char *name = "gtest") : p_(zs_create_pool(name))
+	{
+	}
 	explicit Pool(const zs_pool_config &cfg)
-		: p_(zs_create_pool_config(&cfg))
+	    : p_(zs_create_pool_config(&cfg))
 	{
 	}
 	static Pool WithChain(unsigned chain, unsigned long max_pages = 0)
@@ -181,13 +201,25 @@ public:
 		cfg.max_pages = max_pages;
 		return Pool(cfg);
 	}
-	Pool(Pool &&o) noexcept : p_(o.p_) { o.p_ = nullptr; }
+	Pool(Pool &&o) noexcept : p_(o.p_)
+	{
+		o.p_ = nullptr;
+	}
 	Pool(const Pool &) = delete;
 	Pool &operator=(const Pool &) = delete;
-	~Pool() { zs_destroy_pool(p_); }
+	~Pool()
+	{
+		zs_destroy_pool(p_);
+	}
 
-	zs_pool *get() const { return p_; }
-	operator zs_pool *() const { return p_; }
+	zs_pool *get() const
+	{
+		return p_;
+	}
+	operator zs_pool *() const
+	{
+		return p_;
+	}
 	struct zs_pool_stats Stats() const
 	{
 		struct zs_pool_stats st;
@@ -204,18 +236,33 @@ private:
 class Mapping {
 public:
 	Mapping(zs_pool *pool, uint64_t h, zs_mapmode mm)
-		: pool_(pool), h_(h), p_(zs_map_object(pool, h, mm)),
-		  err_(p_ ? 0 : errno)
+	    : pool_(pool), h_(h), p_(zs_map_object(pool, h, mm)),
+	      err_(p_ ? 0 : errno)
 	{
 	}
 	Mapping(const Mapping &) = delete;
 	Mapping &operator=(const Mapping &) = delete;
-	~Mapping() { Unmap(); }
+	~Mapping()
+	{
+		Unmap();
+	}
 
-	explicit operator bool() const { return p_ != nullptr; }
-	uint8_t *bytes() const { return static_cast<uint8_t *>(p_); }
-	void *get() const { return p_; }
-	int err() const { return err_; }
+	explicit operator bool() const
+	{
+		return p_ != nullptr;
+	}
+	uint8_t *bytes() const
+	{
+		return static_cast<uint8_t *>(p_);
+	}
+	void *get() const
+	{
+		return p_;
+	}
+	int err() const
+	{
+		return err_;
+	}
 	/* Unmaps now; the contract's return value (0 when nothing is held). */
 	int Unmap()
 	{
@@ -246,8 +293,8 @@ inline ::testing::AssertionResult HasPattern(zs_pool *pool, uint64_t h,
 	size_t size = zs_obj_size(pool, h);
 	if (size != n)
 		return ::testing::AssertionFailure()
-		       << "zs_obj_size(" << h << ") = " << size
-		       << ", expected " << n;
+		       << "zs_obj_size(" << h << ") = " << size << ", expected "
+		       << n;
 	std::vector<uint8_t> buf(n);
 	errno = 0;
 	const void *p = zs_obj_read_begin(pool, h, buf.data());
@@ -278,10 +325,15 @@ struct Obj {
  */
 class Handles {
 public:
-	explicit Handles(zs_pool *pool) : pool_(pool) {}
+	explicit Handles(zs_pool *pool) : pool_(pool)
+	{
+	}
 	Handles(const Handles &) = delete;
 	Handles &operator=(const Handles &) = delete;
-	~Handles() { FreeAll(); }
+	~Handles()
+	{
+		FreeAll();
+	}
 
 	/* zs_malloc + pattern write; the result of zs_malloc. */
 	int Alloc(size_t size, uint64_t seed)
@@ -295,7 +347,7 @@ public:
 	/* Takes over an object the caller allocated; writes its pattern. */
 	int Adopt(uint64_t h, size_t size, uint64_t seed)
 	{
-		objs_.push_back({h, size, seed});
+		objs_.push_back({ h, size, seed });
 		return WritePattern(pool_, h, size, seed);
 	}
 	/* Frees the i-th object (swap-remove: indexes after it change). */
@@ -337,11 +389,26 @@ public:
 		return b;
 	}
 
-	size_t size() const { return objs_.size(); }
-	bool empty() const { return objs_.empty(); }
-	const Obj &operator[](size_t i) const { return objs_[i]; }
-	std::vector<Obj> &objs() { return objs_; }
-	zs_pool *pool() const { return pool_; }
+	size_t size() const
+	{
+		return objs_.size();
+	}
+	bool empty() const
+	{
+		return objs_.empty();
+	}
+	const Obj &operator[](size_t i) const
+	{
+		return objs_[i];
+	}
+	std::vector<Obj> &objs()
+	{
+		return objs_;
+	}
+	zs_pool *pool() const
+	{
+		return pool_;
+	}
 
 private:
 	zs_pool *pool_;
@@ -363,12 +430,12 @@ private:
 struct ClassModel {
 	static constexpr size_t kHeader = 4;
 	unsigned chain = 0;
-	unsigned classes = 0;  /* distinct after merging */
-	size_t huge = 0;       /* zs_huge_class_size */
-	size_t largest = 0;    /* largest non-huge slot size */
-	unsigned pages[4097];  /* by slot size (multiples of 16) */
+	unsigned classes = 0; /* distinct after merging */
+	size_t huge = 0; /* zs_huge_class_size */
+	size_t largest = 0; /* largest non-huge slot size */
+	unsigned pages[4097]; /* by slot size (multiples of 16) */
 	unsigned objs[4097];
-	size_t rep[4097];      /* slot size after merging */
+	size_t rep[4097]; /* slot size after merging */
 
 	explicit ClassModel(unsigned chain_size, bool exact_fraction = false)
 	{
@@ -385,7 +452,8 @@ struct ClassModel {
 					better = used * best_den > best_num * z;
 				if (better) {
 					best_num = exact_fraction ?
-						used : used * 100 / z;
+							   used :
+							   used * 100 / z;
 					best_den = exact_fraction ? z : 1;
 					best_k = k;
 				}
@@ -417,7 +485,8 @@ struct ClassModel {
 };
 
 /* Everything zs_pool_print_classes* wrote, as one string. */
-template <typename Fn> std::string Capture(Fn print)
+template <typename Fn>
+std::string Capture(Fn print)
 {
 	FILE *f = tmpfile();
 	if (!f)

@@ -14,7 +14,8 @@
 #include <set>
 #include <thread>
 
-namespace {
+namespace
+{
 
 TEST(ZsApi, CreatePoolWithName)
 {
@@ -86,14 +87,14 @@ TEST(ZsApi, MallocGivesDistinctNonZeroHandlesOfTheRightSize)
 	zs::Pool pool;
 	std::set<uint64_t> seen;
 	std::vector<std::pair<uint64_t, size_t>> objs;
-	for (size_t size : {1, 2, 15, 16, 17, 27, 28, 29, 100, 1000, 2048,
-			    3000, 3500, 4000, 4095, 4096}) {
+	for (size_t size : { 1, 2, 15, 16, 17, 27, 28, 29, 100, 1000, 2048,
+			     3000, 3500, 4000, 4095, 4096 }) {
 		uint64_t h = 0;
 		ASSERT_ERRNO(zs_malloc(pool, size, &h), 0) << "size " << size;
 		EXPECT_NE(h, 0u);
 		EXPECT_TRUE(seen.insert(h).second) << "handle reused: " << h;
 		EXPECT_EQ(zs_obj_size(pool, h), size);
-		objs.push_back({h, size});
+		objs.push_back({ h, size });
 	}
 	EXPECT_ERRNO(zs_pool_check(pool), 0);
 	for (auto &o : objs)
@@ -215,14 +216,13 @@ TEST(ZsApi, ThreadHoldsManyMapsAtOnce)
 	std::vector<void *> ptrs;
 	for (size_t i = 0; i < objs.size(); i++) {
 		void *p = zs_map_object(pool, objs[i].handle, ZS_MM_RO);
-		ASSERT_NE(p, nullptr) << "map " << i << ": "
-				      << zs::ErrString(-errno);
+		ASSERT_NE(p, nullptr)
+			<< "map " << i << ": " << zs::ErrString(-errno);
 		ptrs.push_back(p);
 	}
 	/* All views valid at once: no buffer shared between two maps. */
 	for (size_t i = 0; i < objs.size(); i++)
-		EXPECT_TRUE(zs::BytesMatch(ptrs[i], objs[i].size,
-					   objs[i].seed))
+		EXPECT_TRUE(zs::BytesMatch(ptrs[i], objs[i].size, objs[i].seed))
 			<< "map " << i;
 	for (size_t i = 0; i < objs.size(); i++)
 		EXPECT_ERRNO(zs_unmap_object(pool, objs[i].handle), 0);
@@ -346,8 +346,8 @@ TEST(ZsApi, PrintClassesWritesSomething)
 	zs::Pool pool;
 	zs::Handles objs(pool);
 	ASSERT_ERRNO(objs.Alloc(300, 1), 0);
-	std::string text = zs::Capture(
-		[&](FILE *f) { zs_pool_print_classes(pool, f); });
+	std::string text =
+		zs::Capture([&](FILE *f) { zs_pool_print_classes(pool, f); });
 	std::string json = zs::Capture(
 		[&](FILE *f) { zs_pool_print_classes_json(pool, f); });
 	EXPECT_NE(text.find("Total"), std::string::npos) << text;

@@ -19,7 +19,8 @@
 #include <set>
 #include <sstream>
 
-namespace {
+namespace
+{
 
 class ZsClasses : public ::testing::TestWithParam<unsigned> {};
 
@@ -28,9 +29,9 @@ TEST(ZsClassModel, ReproducesTheKernelsPublishedCounts)
 	/* The model's own sanity check: it gives the kernel's numbers
 	 * (69 / 123 / 191 classes, largest non-huge slot 3264 / 3632 /
 	 * 3840, huge from there minus 7 with the kernel's 8-byte handle). */
-	const unsigned chains[] = {4, 8, 16};
-	const unsigned counts[] = {69, 123, 191};
-	const size_t largest[] = {3264, 3632, 3840};
+	const unsigned chains[] = { 4, 8, 16 };
+	const unsigned counts[] = { 69, 123, 191 };
+	const size_t largest[] = { 3264, 3632, 3840 };
 	for (int i = 0; i < 3; i++) {
 		zs::ClassModel k(chains[i]);
 		EXPECT_EQ(k.classes, counts[i]) << "chain " << chains[i];
@@ -40,7 +41,7 @@ TEST(ZsClassModel, ReproducesTheKernelsPublishedCounts)
 
 TEST(ZsClassModel, CountsForChains4_8_16)
 {
-	for (unsigned chain : {4u, 8u, 16u}) {
+	for (unsigned chain : { 4u, 8u, 16u }) {
 		zs::ClassModel m(chain), x(chain, true);
 		zs::Pool pool = zs::Pool::WithChain(chain);
 		ASSERT_NE(pool.get(), nullptr);
@@ -52,7 +53,8 @@ TEST(ZsClassModel, CountsForChains4_8_16)
 		       m.largest - 7, x.classes, x.huge);
 		EXPECT_EQ(zs_pool_class_count(pool), m.classes)
 			<< "chain " << chain;
-		EXPECT_EQ(zs_huge_class_size(pool), m.huge) << "chain " << chain;
+		EXPECT_EQ(zs_huge_class_size(pool), m.huge)
+			<< "chain " << chain;
 	}
 }
 
@@ -82,7 +84,8 @@ TEST_P(ZsClasses, EverySizeLandsInTheModelsClass)
 				<< "no room for the header, size " << n;
 		}
 		ASSERT_EQ(s % 16, 0u) << "size " << n;
-		ASSERT_EQ(s, m.SlotFor(n)) << "size " << n << ", chain " << chain;
+		ASSERT_EQ(s, m.SlotFor(n))
+			<< "size " << n << ", chain " << chain;
 	}
 }
 
@@ -138,8 +141,8 @@ TEST_P(ZsClasses, HugeBoundaryIsExact)
 	EXPECT_EQ(zs_get_total_pages(pool), 0u);
 
 	/* From huge up, every object takes exactly one page. */
-	for (size_t n : {huge, huge + 1, huge + 16, (size_t)4095,
-			 (size_t)4096}) {
+	for (size_t n :
+	     { huge, huge + 1, huge + 16, (size_t)4095, (size_t)4096 }) {
 		zs::Handles hs(pool);
 		for (unsigned i = 1; i <= 5; i++) {
 			ASSERT_ERRNO(hs.Alloc(n, i), 0);
@@ -194,8 +197,8 @@ TEST_P(ZsClasses, PrintedTableListsTheModelsClasses)
 	zs::ClassModel m(chain);
 	zs::Pool pool = zs::Pool::WithChain(chain);
 	ASSERT_NE(pool.get(), nullptr);
-	std::string text = zs::Capture(
-		[&](FILE *f) { zs_pool_print_classes(pool, f); });
+	std::string text =
+		zs::Capture([&](FILE *f) { zs_pool_print_classes(pool, f); });
 	std::istringstream in(text);
 	std::string line;
 	std::map<size_t, unsigned> rows; /* size -> pages_per_zspage */
@@ -206,8 +209,8 @@ TEST_P(ZsClasses, PrintedTableListsTheModelsClasses)
 		std::string t;
 		while (ls >> t)
 			tok.push_back(t);
-		if (tok.size() < 7 || tok[0].find_first_not_of("0123456789") !=
-					      std::string::npos)
+		if (tok.size() < 7 ||
+		    tok[0].find_first_not_of("0123456789") != std::string::npos)
 			continue;
 		size_t size = std::stoul(tok[1]);
 		unsigned ppz = std::stoul(tok[tok.size() - 2]);
@@ -220,7 +223,8 @@ TEST_P(ZsClasses, PrintedTableListsTheModelsClasses)
 		reps.insert(m.SlotFor(n));
 	for (size_t slot : reps) {
 		ASSERT_EQ(rows.count(slot), 1u)
-			<< "no row for class size " << slot << "\n" << text;
+			<< "no row for class size " << slot << "\n"
+			<< text;
 		EXPECT_EQ(rows[slot], m.pages[slot]) << "size " << slot;
 	}
 }

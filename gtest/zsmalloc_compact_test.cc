@@ -17,7 +17,8 @@
 
 #include <random>
 
-namespace {
+namespace
+{
 
 /* In-page address of a contiguous object, or 0 when it straddles. */
 uintptr_t Where(zs_pool *pool, uint64_t h)
@@ -35,7 +36,7 @@ uintptr_t Where(zs_pool *pool, uint64_t h)
 void MakeSparse(zs::Handles &objs, unsigned n, uint32_t seed)
 {
 	std::mt19937 rng(seed);
-	const size_t sizes[] = {60, 100, 700, 1500, 3000, 4000};
+	const size_t sizes[] = { 60, 100, 700, 1500, 3000, 4000 };
 	for (unsigned i = 0; i < n; i++)
 		ASSERT_ERRNO(objs.Alloc(sizes[i % 6] - rng() % 8, i), 0);
 	while (objs.size() > n / 10)
@@ -85,7 +86,8 @@ TEST(ZsCompact, PagesCompactedAccumulates)
 	std::mt19937 rng(9);
 	for (int round = 0; round < 3; round++) {
 		for (int i = 0; i < 1000; i++)
-			ASSERT_ERRNO(objs.Alloc(1 + rng() % 3000, 50000 + i), 0);
+			ASSERT_ERRNO(objs.Alloc(1 + rng() % 3000, 50000 + i),
+				     0);
 		while (objs.size() > 400)
 			ASSERT_ERRNO(objs.Free(rng() % objs.size()), 0);
 		unsigned long pages = zs_get_total_pages(pool);
@@ -206,8 +208,8 @@ TEST(ZsCompact, ReadOpenObjectIsNotMoved)
 	 * zspage), within the per-thread limit on open reads. */
 	std::vector<uint8_t> local(1500);
 	std::vector<std::pair<size_t, const void *>> open;
-	for (size_t i = 0;
-	     i < objs.size() && open.size() < ZS_MAX_THREAD_READS; i += 8) {
+	for (size_t i = 0; i < objs.size() && open.size() < ZS_MAX_THREAD_READS;
+	     i += 8) {
 		const void *p =
 			zs_obj_read_begin(pool, objs[i].handle, local.data());
 		ASSERT_NE(p, nullptr);
@@ -216,7 +218,7 @@ TEST(ZsCompact, ReadOpenObjectIsNotMoved)
 				     0);
 			continue;
 		}
-		open.push_back({i, p});
+		open.push_back({ i, p });
 	}
 	ASSERT_FALSE(open.empty());
 	EXPECT_GT(zs_compact(pool), 0u);

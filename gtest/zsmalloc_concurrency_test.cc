@@ -16,7 +16,8 @@
 #include <random>
 #include <thread>
 
-namespace {
+namespace
+{
 
 constexpr int kThreads = 4;
 
@@ -67,7 +68,7 @@ struct Worker {
 					Fail("zs_malloc " + zs::ErrString(ret));
 					break;
 				}
-				zs::Obj o = {h, size, ++seed};
+				zs::Obj o = { h, size, ++seed };
 				/* Fill half the objects through a WO map,
 				 * half through obj_write. */
 				if (rng() % 2) {
@@ -88,11 +89,12 @@ struct Worker {
 			} else if (r < 80) {
 				zs::Obj &o = live[rng() % live.size()];
 				if (!Check(o, (int)(rng() % 2)))
-					Fail("object " + std::to_string(o.handle) +
+					Fail("object " +
+					     std::to_string(o.handle) +
 					     " changed");
 				/* Rewrite in place through RW. */
-				void *p = zs_map_object(pool, o.handle,
-							ZS_MM_RW);
+				void *p =
+					zs_map_object(pool, o.handle, ZS_MM_RW);
 				if (!p) {
 					Fail("map RW failed");
 					break;
@@ -151,8 +153,13 @@ TEST(ZsConcurrency, ThreadsInTheirOwnClasses)
 	zs::Pool pool;
 	std::vector<Worker> w;
 	for (int i = 0; i < kThreads; i++)
-		w.push_back({pool, i, 1 + 1024 * (size_t)i, 1024 * (size_t)(i + 1),
-			     20000, {}, ""});
+		w.push_back({ pool,
+			      i,
+			      1 + 1024 * (size_t)i,
+			      1024 * (size_t)(i + 1),
+			      20000,
+			      {},
+			      "" });
 	RunWorkers(pool, w);
 	for (Worker &x : w)
 		x.FreeAll();
@@ -164,7 +171,7 @@ TEST(ZsConcurrency, ThreadsInTheSameClasses)
 	zs::Pool pool;
 	std::vector<Worker> w;
 	for (int i = 0; i < kThreads; i++)
-		w.push_back({pool, i, 200, 400, 20000, {}, ""});
+		w.push_back({ pool, i, 200, 400, 20000, {}, "" });
 	RunWorkers(pool, w);
 	for (Worker &x : w)
 		x.FreeAll();
@@ -178,16 +185,16 @@ TEST(ZsConcurrency, SharedReadersWhileOthersChurnAndCompact)
 	for (int i = 0; i < 300; i++)
 		ASSERT_ERRNO(shared.Alloc(1 + (i * 131) % 4096, 7000 + i), 0);
 
-	std::atomic<bool> stop{false};
-	std::atomic<unsigned long> reads{0}, bad{0}, compacted{0};
+	std::atomic<bool> stop{ false };
+	std::atomic<unsigned long> reads{ 0 }, bad{ 0 }, compacted{ 0 };
 	auto reader = [&](int id) {
 		std::mt19937 rng(id);
 		std::vector<uint8_t> local(4096);
 		while (!stop) {
 			const zs::Obj &o = shared[rng() % shared.size()];
 			if (rng() % 2) {
-				void *p = zs_map_object(pool, o.handle,
-							ZS_MM_RO);
+				void *p =
+					zs_map_object(pool, o.handle, ZS_MM_RO);
 				if (!p || !zs::BytesMatch(p, o.size, o.seed))
 					bad++;
 				if (p)
@@ -212,7 +219,7 @@ TEST(ZsConcurrency, SharedReadersWhileOthersChurnAndCompact)
 	std::thread r1(reader, 1), r2(reader, 2), c(compactor);
 	std::vector<Worker> w;
 	for (int i = 0; i < 2; i++)
-		w.push_back({pool, i, 1, 4096, 15000, {}, ""});
+		w.push_back({ pool, i, 1, 4096, 15000, {}, "" });
 	RunWorkers(pool, w, &stop, shared.size());
 	r1.join();
 	r2.join();
@@ -233,14 +240,14 @@ TEST(ZsConcurrency, SameHandleMappedByManyThreads)
 	zs::Handles objs(pool);
 	ASSERT_ERRNO(objs.Alloc(3000, 1), 0);
 	ASSERT_ERRNO(objs.Alloc(40, 2), 0);
-	std::atomic<unsigned long> bad{0};
+	std::atomic<unsigned long> bad{ 0 };
 	std::vector<std::thread> t;
 	for (int i = 0; i < kThreads; i++)
 		t.emplace_back([&] {
 			for (int k = 0; k < 5000; k++) {
 				const zs::Obj &o = objs[k % 2];
-				void *p = zs_map_object(pool, o.handle,
-							ZS_MM_RO);
+				void *p =
+					zs_map_object(pool, o.handle, ZS_MM_RO);
 				if (!p || !zs::BytesMatch(p, o.size, o.seed))
 					bad++;
 				if (p && zs_unmap_object(pool, o.handle))

@@ -16,7 +16,8 @@
 
 #include <random>
 
-namespace {
+namespace
+{
 
 constexpr uint64_t kSentinel = 0x0badf00d0badf00dULL;
 
@@ -31,7 +32,7 @@ struct Live {
 struct Sequence {
 	struct Op {
 		bool alloc;
-		size_t size;  /* alloc */
+		size_t size; /* alloc */
 		uint32_t pick; /* free: index = pick % live */
 	};
 	std::vector<Op> ops;
@@ -41,15 +42,24 @@ struct Sequence {
 		std::mt19937 rng(seed);
 		unsigned live = 0;
 		for (unsigned i = 0; i < n; i++) {
-			bool alloc = live == 0 || (live < 40 && rng() % 100 < 60)
-				     || rng() % 100 < 20;
-			Op op = {alloc, 0, (uint32_t)rng()};
+			bool alloc = live == 0 ||
+				     (live < 40 && rng() % 100 < 60) ||
+				     rng() % 100 < 20;
+			Op op = { alloc, 0, (uint32_t)rng() };
 			if (alloc) {
 				switch (rng() % 4) {
-				case 0: op.size = 1 + rng() % 256; break;
-				case 1: op.size = 1 + rng() % 2048; break;
-				case 2: op.size = 2048 + rng() % 2049; break;
-				default: op.size = 3600 + rng() % 497; break;
+				case 0:
+					op.size = 1 + rng() % 256;
+					break;
+				case 1:
+					op.size = 1 + rng() % 2048;
+					break;
+				case 2:
+					op.size = 2048 + rng() % 2049;
+					break;
+				default:
+					op.size = 3600 + rng() % 497;
+					break;
 				}
 				live++;
 			} else {
@@ -74,8 +84,8 @@ struct RunResult {
 		if (zs_obj_size(pool, o.handle) != o.bytes.size())
 			return ::testing::AssertionFailure()
 			       << "object " << i << ": size "
-			       << zs_obj_size(pool, o.handle) << " != "
-			       << o.bytes.size();
+			       << zs_obj_size(pool, o.handle)
+			       << " != " << o.bytes.size();
 		const void *p = zs_obj_read_begin(pool, o.handle, buf.data());
 		if (!p)
 			return ::testing::AssertionFailure()
@@ -108,7 +118,7 @@ RunResult Replay(zs_pool *pool, const Sequence &seq, const char *what,
 			uint64_t h = kSentinel;
 			int ret = zs_malloc(pool, size, &h);
 			if (ret == 0) {
-				Live o = {h, zs::Pattern(size, ++seed)};
+				Live o = { h, zs::Pattern(size, ++seed) };
 				EXPECT_ERRNO(zs_obj_write(pool, h,
 							  o.bytes.data(), size),
 					     0);
@@ -116,9 +126,8 @@ RunResult Replay(zs_pool *pool, const Sequence &seq, const char *what,
 				live.push_back(std::move(o));
 				res.allocs_ok++;
 			} else {
-				EXPECT_ERRNO(ret, -ENOMEM)
-					<< what << " k=" << k << " step "
-					<< step;
+				EXPECT_ERRNO(ret, -ENOMEM) << what << " k=" << k
+							   << " step " << step;
 				EXPECT_EQ(h, kSentinel)
 					<< "handle written on failure";
 				res.enomem++;
@@ -235,7 +244,7 @@ TEST(ZsFaults, ArenaHookSweepFailsEachPageInTurn)
 TEST(ZsFaults, PersistentFailureThenRecovery)
 {
 	Sequence seq(200, 3);
-	for (unsigned k : {0u, 3u, 10u, 30u}) {
+	for (unsigned k : { 0u, 3u, 10u, 30u }) {
 		zs::Pool pool;
 		ASSERT_NE(pool.get(), nullptr);
 		zs::Handles objs(pool);
@@ -245,9 +254,9 @@ TEST(ZsFaults, PersistentFailureThenRecovery)
 		for (const Sequence::Op &op : seq.ops) {
 			if (!op.alloc) {
 				if (!objs.empty()) {
-					ASSERT_ERRNO(
-						objs.Free(op.pick % objs.size()),
-						0);
+					ASSERT_ERRNO(objs.Free(op.pick %
+							       objs.size()),
+						     0);
 				}
 				continue;
 			}

@@ -15,7 +15,8 @@
 #include <algorithm>
 #include <random>
 
-namespace {
+namespace
+{
 
 void CheckAgainst(zs::Pool &pool, const zs::Handles &objs, const char *when)
 {
@@ -27,8 +28,7 @@ void CheckAgainst(zs::Pool &pool, const zs::Handles &objs, const char *when)
 	EXPECT_GE(st.pages_used * 4096, objs.BytesLive()) << when;
 }
 
-void Churn(unsigned chain, unsigned total, unsigned live_target,
-	   uint32_t seed)
+void Churn(unsigned chain, unsigned total, unsigned live_target, uint32_t seed)
 {
 	zs::Pool pool = zs::Pool::WithChain(chain);
 	ASSERT_NE(pool.get(), nullptr);

@@ -18,16 +18,19 @@
 #include <set>
 #include <thread>
 
-namespace {
+namespace
+{
 
 class ZsMisuse : public ::testing::Test {
 protected:
-	ZsMisuse() : objs_(pool_) {}
+	ZsMisuse() : objs_(pool_)
+	{
+	}
 
 	void SetUp() override
 	{
 		ASSERT_NE(pool_.get(), nullptr);
-		const size_t sizes[] = {1, 40, 300, 1000, 2100, 3500, 4096};
+		const size_t sizes[] = { 1, 40, 300, 1000, 2100, 3500, 4096 };
 		uint64_t seed = 1;
 		for (int round = 0; round < 5; round++)
 			for (size_t s : sizes)
@@ -106,9 +109,10 @@ TEST_F(ZsMisuse, ForgedHandles)
 		live.insert(objs_[i].handle);
 	live.insert(h);
 
-	std::vector<uint64_t> forged = {1, 2, 3, 4, 8, 0xffffffffULL,
-					~0ULL, ~h, h + 1, h - 1, h + 2,
-					h + 4096, h << 1, h >> 1};
+	std::vector<uint64_t> forged = {
+		1,  2,	   3,	  4,	 8,	   0xffffffffULL, ~0ULL,
+		~h, h + 1, h - 1, h + 2, h + 4096, h << 1,	  h >> 1
+	};
 	for (int bit = 0; bit < 64; bit++)
 		forged.push_back(h ^ (1ULL << bit));
 	std::mt19937_64 rng(20240601);
@@ -188,7 +192,7 @@ TEST_F(ZsMisuse, AnotherPoolsHandle)
 	zs::Handles theirs(other);
 	/* The same sizes in the same order as ours: a pool that numbered its
 	 * handles from the same start would alias ours. */
-	const size_t sizes[] = {1, 40, 300, 1000, 2100, 3500, 4096};
+	const size_t sizes[] = { 1, 40, 300, 1000, 2100, 3500, 4096 };
 	uint64_t seed = 1000;
 	for (int round = 0; round < 5; round++)
 		for (size_t s : sizes)
@@ -210,7 +214,7 @@ TEST_F(ZsMisuse, AnotherPoolsHandle)
 
 TEST_F(ZsMisuse, FreeWhileMapped)
 {
-	for (zs_mapmode mm : {ZS_MM_RO, ZS_MM_RW, ZS_MM_WO}) {
+	for (zs_mapmode mm : { ZS_MM_RO, ZS_MM_RW, ZS_MM_WO }) {
 		uint64_t h = objs_[3].handle;
 		void *p = zs_map_object(pool_, h, mm);
 		ASSERT_NE(p, nullptr);
@@ -225,7 +229,7 @@ TEST_F(ZsMisuse, FreeWhileMapped)
 TEST_F(ZsMisuse, FreeWhileMappedByAnotherThread)
 {
 	uint64_t h = objs_[4].handle;
-	std::atomic<int> stage{0};
+	std::atomic<int> stage{ 0 };
 	std::thread t([&] {
 		void *p = zs_map_object(pool_, h, ZS_MM_RO);
 		stage = p ? 1 : -1;
@@ -324,8 +328,7 @@ TEST_F(ZsMisuse, ReadEndWithoutBegin)
 {
 	uint8_t buf[16] = {};
 	EXPECT_ERRNO(zs_obj_read_end(pool_, objs_[1].handle, buf), -EINVAL);
-	EXPECT_ERRNO(zs_obj_read_end(pool_, objs_[6].handle, nullptr),
-		     -EINVAL);
+	EXPECT_ERRNO(zs_obj_read_end(pool_, objs_[6].handle, nullptr), -EINVAL);
 	ExpectUnchanged();
 }
 
@@ -365,8 +368,8 @@ TEST_F(ZsMisuse, MallocSizeZero)
 
 TEST_F(ZsMisuse, MallocTooLarge)
 {
-	for (size_t size : {(size_t)4097, (size_t)8192, (size_t)1 << 31,
-			    SIZE_MAX}) {
+	for (size_t size :
+	     { (size_t)4097, (size_t)8192, (size_t)1 << 31, SIZE_MAX }) {
 		uint64_t h = 0x1234;
 		EXPECT_ERRNO(zs_malloc(pool_, size, &h), -ENOSPC)
 			<< "size " << size;

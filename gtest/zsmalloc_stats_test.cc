@@ -15,7 +15,8 @@
 #include <random>
 #include <sstream>
 
-namespace {
+namespace
+{
 
 std::vector<std::string> Tokens(const std::string &line)
 {
@@ -37,7 +38,7 @@ bool IsNumber(const std::string &s)
 struct Table {
 	std::vector<std::string> header;
 	std::vector<std::vector<unsigned long>> rows; /* class rows */
-	std::vector<unsigned long> total;             /* numbers after Total */
+	std::vector<unsigned long> total; /* numbers after Total */
 	bool has_total = false;
 
 	int Col(const std::string &name) const
@@ -99,7 +100,8 @@ TEST(ZsStats, StatsFollowLiveObjects)
 	std::mt19937 rng(3);
 	for (int step = 0; step < 20; step++) {
 		for (int i = 0; i < 300; i++)
-			ASSERT_ERRNO(objs.Alloc(1 + rng() % 4096, step * 1000 + i),
+			ASSERT_ERRNO(objs.Alloc(1 + rng() % 4096,
+						step * 1000 + i),
 				     0);
 		for (int i = 0; i < 150; i++)
 			ASSERT_ERRNO(objs.Free(rng() % objs.size()), 0);
@@ -143,21 +145,21 @@ TEST(ZsStats, ClassTableHeaderAndTotalMatchStats)
 	zs::Pool pool("stats");
 	zs::Handles objs(pool);
 	Populate(objs, 5000, 11);
-	std::string text = zs::Capture(
-		[&](FILE *f) { zs_pool_print_classes(pool, f); });
+	std::string text =
+		zs::Capture([&](FILE *f) { zs_pool_print_classes(pool, f); });
 	Table t = Parse(text);
 	ASSERT_FALSE(t.header.empty()) << "no header line:\n" << text;
 	for (const char *name :
-	     {"class", "size", "obj_allocated", "obj_used", "pages_used",
-	      "pages_per_zspage", "freeable", "10%", "100%"})
+	     { "class", "size", "obj_allocated", "obj_used", "pages_used",
+	       "pages_per_zspage", "freeable", "10%", "100%" })
 		ASSERT_GE(t.Col(name), 0) << "column " << name << "\n" << text;
 	ASSERT_TRUE(t.has_total) << text;
 	ASSERT_FALSE(t.rows.empty()) << text;
 
 	const int c_alloc = t.Col("obj_allocated"), c_used = t.Col("obj_used"),
 		  c_pages = t.Col("pages_used"),
-		  c_ppz = t.Col("pages_per_zspage"),
-		  c_free = t.Col("freeable"), c_size = t.Col("size");
+		  c_ppz = t.Col("pages_per_zspage"), c_free = t.Col("freeable"),
+		  c_size = t.Col("size");
 	std::vector<int> buckets;
 	for (size_t i = 0; i < t.header.size(); i++)
 		if (t.header[i].back() == '%')
@@ -176,8 +178,7 @@ TEST(ZsStats, ClassTableHeaderAndTotalMatchStats)
 		EXPECT_EQ(row[c_alloc], zspages * per) << "size " << size;
 		EXPECT_LE(row[c_used], row[c_alloc]) << "size " << size;
 		/* The kernel's freeable estimate (zs_can_compact). */
-		EXPECT_EQ(row[c_free],
-			  (row[c_alloc] - row[c_used]) / per * ppz)
+		EXPECT_EQ(row[c_free], (row[c_alloc] - row[c_used]) / per * ppz)
 			<< "size " << size;
 		unsigned long in_buckets = 0;
 		for (size_t b = 0; b < buckets.size(); b++) {
@@ -205,7 +206,8 @@ TEST(ZsStats, ClassTableHeaderAndTotalMatchStats)
 	const std::vector<unsigned long> &n = t.total;
 	ASSERT_GE(n.size(), buckets.size() + 4) << text;
 	for (size_t b = 0; b < buckets.size(); b++)
-		EXPECT_EQ(n[b], sum_buckets[b]) << "bucket " << t.header[buckets[b]];
+		EXPECT_EQ(n[b], sum_buckets[b])
+			<< "bucket " << t.header[buckets[b]];
 	size_t k = buckets.size();
 	EXPECT_EQ(n[k], st.objs_allocated) << text;
 	EXPECT_EQ(n[k + 1], st.objs_used) << text;
@@ -216,8 +218,8 @@ TEST(ZsStats, ClassTableHeaderAndTotalMatchStats)
 TEST(ZsStats, ClassTableOfEmptyPool)
 {
 	zs::Pool pool;
-	std::string text = zs::Capture(
-		[&](FILE *f) { zs_pool_print_classes(pool, f); });
+	std::string text =
+		zs::Capture([&](FILE *f) { zs_pool_print_classes(pool, f); });
 	Table t = Parse(text);
 	ASSERT_FALSE(t.header.empty()) << text;
 	ASSERT_TRUE(t.has_total) << text;
@@ -228,7 +230,9 @@ TEST(ZsStats, ClassTableOfEmptyPool)
 /* A strict little JSON recogniser: enough to say "it parses". */
 class Json {
 public:
-	explicit Json(const std::string &s) : s_(s) {}
+	explicit Json(const std::string &s) : s_(s)
+	{
+	}
 	bool Valid()
 	{
 		Ws();
@@ -237,7 +241,10 @@ public:
 		Ws();
 		return i_ == s_.size();
 	}
-	size_t pos() const { return i_; }
+	size_t pos() const
+	{
+		return i_;
+	}
 
 private:
 	void Ws()
@@ -356,8 +363,9 @@ TEST(ZsStats, JsonOutputParses)
 	EXPECT_EQ(depth, 0);
 	EXPECT_FALSE(in_string);
 	Json parser(json);
-	EXPECT_TRUE(parser.Valid()) << "JSON error near byte " << parser.pos()
-				    << ":\n" << json.substr(0, 2000);
+	EXPECT_TRUE(parser.Valid())
+		<< "JSON error near byte " << parser.pos() << ":\n"
+		<< json.substr(0, 2000);
 	/* The class records' obj_used add up to the live count. */
 	unsigned long used = 0;
 	unsigned records = 0;
@@ -375,8 +383,8 @@ TEST(ZsStats, JsonEscapesThePoolName)
 {
 	/* The name is the caller's string: quotes, backslashes and control
 	 * characters in it must not break the document. */
-	for (const char *name : {"json \"quoted\" name", "back\\slash",
-				 "tab\there", "new\nline"}) {
+	for (const char *name : { "json \"quoted\" name", "back\\slash",
+				  "tab\there", "new\nline" }) {
 		zs::Pool pool(name);
 		zs::Handles objs(pool);
 		ASSERT_ERRNO(objs.Alloc(100, 1), 0);

@@ -22,12 +22,13 @@
 
 #include <set>
 
-namespace {
+namespace
+{
 
 struct Layout {
 	std::set<size_t> inplace_buckets; /* 16-byte buckets of slot starts */
-	unsigned inplace = 0;             /* per zspage */
-	unsigned straddling = 0;          /* per zspage */
+	unsigned inplace = 0; /* per zspage */
+	unsigned straddling = 0; /* per zspage */
 };
 
 Layout Expected(size_t slot, unsigned objs)
@@ -118,8 +119,8 @@ TEST_P(ZsStraddle, EveryAccessPathAtEveryOffset)
 		std::vector<uint8_t> v = zs::Pattern(n, s + 4);
 		std::vector<uint8_t> prefix = zs::Pattern(n / 2 + 1, s + 5);
 		ASSERT_ERRNO(zs_obj_write(pool, h, v.data(), n), 0);
-		ASSERT_ERRNO(zs_obj_write(pool, h, prefix.data(), prefix.size()),
-			     0);
+		ASSERT_ERRNO(
+			zs_obj_write(pool, h, prefix.data(), prefix.size()), 0);
 		memcpy(v.data(), prefix.data(), prefix.size());
 		const void *q = zs_obj_read_begin(pool, h, local.data());
 		ASSERT_NE(q, nullptr);
@@ -167,8 +168,8 @@ TEST(ZsStraddleMixed, ShortObjectsInEveryClassKeepTheirBytes)
 	for (size_t i = 0; i < objs.size(); i++) {
 		zs::Mapping m(pool, objs[i].handle, ZS_MM_RW);
 		ASSERT_TRUE(m);
-		EXPECT_TRUE(zs::BytesMatch(m.get(), objs[i].size,
-					   objs[i].seed));
+		EXPECT_TRUE(
+			zs::BytesMatch(m.get(), objs[i].size, objs[i].seed));
 		zs::FillPattern(m.get(), objs[i].size, seed + i);
 		objs.objs()[i].seed = seed + i;
 	}
@@ -181,7 +182,7 @@ TEST(ZsStraddleMixed, HugeObjectsEveryPath)
 	zs::Pool pool;
 	zs::Handles objs(pool);
 	size_t huge = zs_huge_class_size(pool);
-	for (size_t n : {huge, huge + 1, (size_t)4000, (size_t)4096})
+	for (size_t n : { huge, huge + 1, (size_t)4000, (size_t)4096 })
 		for (int j = 0; j < 3; j++)
 			ASSERT_ERRNO(objs.Alloc(n, n * 10 + j), 0);
 	std::vector<uint8_t> local(4096);

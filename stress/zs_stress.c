@@ -194,9 +194,8 @@ static void work_own(struct object *own, uint32_t *r)
 		n = 1 + next_rand(r) % 3;
 		for (i = 0; i < n; i++) {
 			held[i] = &own[(o - own + i * 97) % OWN_OBJECTS];
-			verify("own nested map",
-			       held[i], zs_map_object(pool, held[i]->handle,
-						      ZS_MM_RO));
+			verify("own nested map", held[i],
+			       zs_map_object(pool, held[i]->handle, ZS_MM_RO));
 		}
 		for (i = n; i-- > 0;)
 			zs_unmap_object(pool, held[i]->handle);
@@ -260,7 +259,7 @@ static void *shrinker_main(void *arg)
  * pages are then migrated into (and out of). */
 static void *migrator_main(void *arg)
 {
-	struct zs_pool_config cfg = {.name = "filler", .arena = arena};
+	struct zs_pool_config cfg = { .name = "filler", .arena = arena };
 	struct zs_pool *filler = zs_create_pool_config(&cfg);
 	uint64_t h[1024];
 	uint32_t r = 777;
@@ -315,8 +314,9 @@ static void *watchdog_main(void *arg)
 		idle = now == last ? idle + 1 : 0;
 		last = now;
 		if (idle >= WATCHDOG_SECONDS) {
-			fprintf(stderr, "zs_stress: FAIL no progress for %u s "
-					"(deadlock?)\n",
+			fprintf(stderr,
+				"zs_stress: FAIL no progress for %u s "
+				"(deadlock?)\n",
 				WATCHDOG_SECONDS);
 			abort();
 		}
@@ -349,8 +349,8 @@ static void parse_args(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct zs_pressure_config pcfg = {.poll_ms = 20, .psi_path = ""};
-	struct zs_pool_config cfg = {.name = "stress"};
+	struct zs_pressure_config pcfg = { .poll_ms = 20, .psi_path = "" };
+	struct zs_pool_config cfg = { .name = "stress" };
 	pthread_t w[64], helpers[5];
 	struct zs_pool_stats st;
 	struct zs_arena_stats ast;
@@ -389,7 +389,8 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < SHARED_OBJECTS; i++) {
 		unsigned char local[4096];
-		const void *p = zs_obj_read_begin(pool, shared[i].handle, local);
+		const void *p =
+			zs_obj_read_begin(pool, shared[i].handle, local);
 
 		verify("shared final read", &shared[i], p);
 		zs_obj_read_end(pool, shared[i].handle, p);
@@ -398,8 +399,9 @@ int main(int argc, char **argv)
 	zs_pool_stats(pool, &st);
 	zs_arena_stats(arena, &ast);
 	if (zs_pool_check(pool) || zs_get_total_pages(pool) != 0) {
-		fprintf(stderr, "zs_stress: FAIL pool not empty at the end "
-				"(%lu pages)\n",
+		fprintf(stderr,
+			"zs_stress: FAIL pool not empty at the end "
+			"(%lu pages)\n",
 			zs_get_total_pages(pool));
 		return 1;
 	}

@@ -51,7 +51,7 @@ struct region {
 	unsigned slot; /* index in zs_arena.regions */
 	unsigned in_use;
 	bool evacuating; /* source of a running zs_arena_compact */
-	uint64_t free_map[BITMAP_WORDS];  /* 1 = free */
+	uint64_t free_map[BITMAP_WORDS]; /* 1 = free */
 	uint64_t dirty_map[BITMAP_WORDS]; /* 1 = free but still resident */
 	struct page_desc desc[REGION_PAGES];
 };
@@ -66,11 +66,11 @@ struct owner {
 struct zs_arena {
 	pthread_mutex_t lock;
 	pthread_cond_t idle; /* an owner's busy count dropped */
-	struct region **regions;    /* MAX_REGIONS slots, NULL = unused */
-	unsigned *by_addr;          /* indexes of used slots, sorted by base */
-	unsigned nregions;          /* used slots in by_addr */
-	unsigned alloc_hint;        /* lowest slot that may have a free page */
-	unsigned slot_limit;        /* one past the highest slot ever used */
+	struct region **regions; /* MAX_REGIONS slots, NULL = unused */
+	unsigned *by_addr; /* indexes of used slots, sorted by base */
+	unsigned nregions; /* used slots in by_addr */
+	unsigned alloc_hint; /* lowest slot that may have a free page */
+	unsigned slot_limit; /* one past the highest slot ever used */
 	unsigned long pages_in_use;
 	unsigned long pages_free;
 	unsigned long pages_dirty;
@@ -220,9 +220,8 @@ static int add_region(struct zs_arena *a)
 	memset(r->free_map, 0xff, sizeof(r->free_map));
 	a->regions[slot] = r;
 	/* keep by_addr sorted so a page finds its region by binary search */
-	for (k = a->nregions; k > 0 &&
-			      a->regions[a->by_addr[k - 1]]->base > r->base;
-	     k--)
+	for (k = a->nregions;
+	     k > 0 && a->regions[a->by_addr[k - 1]]->base > r->base; k--)
 		a->by_addr[k] = a->by_addr[k - 1];
 	a->by_addr[k] = slot;
 	a->nregions++;
@@ -378,7 +377,7 @@ static void put_page(struct zs_arena *a, struct region *r, unsigned i)
 {
 	unsigned slot = r->slot;
 
-	r->desc[i] = (struct page_desc){0};
+	r->desc[i] = (struct page_desc){ 0 };
 	bit_set(r->free_map, i);
 	bit_set(r->dirty_map, i);
 	r->in_use--;
@@ -455,8 +454,7 @@ int zs_arena_alloc_pages(struct zs_arena *arena, int owner_id, unsigned n,
 	return 0;
 }
 
-void zs_arena_free_pages(struct zs_arena *arena, void *const *pages,
-			 unsigned n)
+void zs_arena_free_pages(struct zs_arena *arena, void *const *pages, unsigned n)
 {
 	unsigned i;
 
@@ -511,8 +509,8 @@ int zs_arena_register_owner(struct zs_arena *arena, void *owner,
 		pthread_mutex_unlock(&arena->lock);
 		return -ENOSPC;
 	}
-	arena->owners[id] = (struct owner){
-		.owner = owner, .ops = ops, .live = true};
+	arena->owners[id] =
+		(struct owner){ .owner = owner, .ops = ops, .live = true };
 	pthread_mutex_unlock(&arena->lock);
 	return id;
 }
@@ -585,8 +583,8 @@ static bool move_page(struct zs_arena *a, struct region *r, unsigned i)
 
 	pthread_mutex_lock(&a->lock);
 	d = r->desc[i];
-	if (bit_test(r->free_map, i) || !(d.flags & PAGE_MOVABLE) ||
-	    !d.owner || !a->owners[d.owner - 1].live) {
+	if (bit_test(r->free_map, i) || !(d.flags & PAGE_MOVABLE) || !d.owner ||
+	    !a->owners[d.owner - 1].live) {
 		pthread_mutex_unlock(&a->lock);
 		return false;
 	}

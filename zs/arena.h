@@ -39,7 +39,8 @@ struct zs_arena;
  * cookie and index are the values the owner gave zs_arena_set_page_owner().
  */
 struct zs_movable_ops {
-	int (*isolate)(void *owner, void *page, uint32_t cookie, uint32_t index);
+	int (*isolate)(void *owner, void *page, uint32_t cookie,
+		       uint32_t index);
 	int (*migrate)(void *owner, void *old_page, void *new_page,
 		       uint32_t cookie, uint32_t index);
 	void (*putback)(void *owner, void *page, uint32_t cookie,
@@ -47,13 +48,13 @@ struct zs_movable_ops {
 };
 
 struct zs_arena_stats {
-	unsigned long pages_in_use;     /* pages handed to owners now */
-	unsigned long pages_free;       /* mapped, free, kept for reuse */
-	unsigned long regions_mapped;   /* regions currently mmap'd */
+	unsigned long pages_in_use; /* pages handed to owners now */
+	unsigned long pages_free; /* mapped, free, kept for reuse */
+	unsigned long regions_mapped; /* regions currently mmap'd */
 	unsigned long regions_released; /* regions munmap'd, cumulative */
-	unsigned long pages_migrated;   /* by zs_arena_compact, cumulative */
+	unsigned long pages_migrated; /* by zs_arena_compact, cumulative */
 	unsigned long migrate_failures; /* isolate or migrate refused */
-	size_t metadata_bytes;          /* region descriptors and tables */
+	size_t metadata_bytes; /* region descriptors and tables */
 };
 
 /* A new arena.  NULL + ENOMEM when the OS refuses memory. */

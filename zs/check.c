@@ -13,11 +13,11 @@
 
 #include "zs/zs_internal.h"
 
-#define FAIL(...)                                                             \
-	do {                                                                  \
-		zs_report("zs_pool_check(%s): " __VA_ARGS__);                 \
-		err = -EUCLEAN;                                               \
-		goto out;                                                     \
+#define FAIL(...)                                             \
+	do {                                                  \
+		zs_report("zs_pool_check(%s): " __VA_ARGS__); \
+		err = -EUCLEAN;                               \
+		goto out;                                     \
 	} while (0)
 
 static int check_zspage(struct zs_pool *pool, struct size_class *c,
@@ -133,7 +133,8 @@ int zs_pool_check(struct zs_pool *pool)
 			struct zspage *zsp, *prev = NULL;
 			unsigned long n = 0;
 
-			for (zsp = c->groups[g]; zsp; prev = zsp, zsp = zsp->next) {
+			for (zsp = c->groups[g]; zsp;
+			     prev = zsp, zsp = zsp->next) {
 				if (zsp->prev != prev)
 					FAIL("fullness list %u of class %u has "
 					     "a broken back link at zspage %u",
@@ -174,7 +175,8 @@ int zs_pool_check(struct zs_pool *pool)
 			FAIL("class %u holds %lu live objects, counted %lu",
 			     pool->name, c->size, live,
 			     atomic_load(&c->objs_used));
-		if (nzsp * c->objs_per_zspage != atomic_load(&c->objs_allocated))
+		if (nzsp * c->objs_per_zspage !=
+		    atomic_load(&c->objs_allocated))
 			FAIL("class %u has %lu zspages of %u objects, counted "
 			     "%lu allocated",
 			     pool->name, c->size, nzsp, c->objs_per_zspage,

@@ -44,7 +44,8 @@ int zs_classes_init(struct zs_pool *pool)
 
 	/* first pass: count distinct classes, largest first */
 	for (i = ZS_NR_SIZE_SLOTS - 1; i >= 0; i--) {
-		uint32_t size = ZS_MIN_ALLOC_SIZE + (uint32_t)i * ZS_CLASS_DELTA;
+		uint32_t size =
+			ZS_MIN_ALLOC_SIZE + (uint32_t)i * ZS_CLASS_DELTA;
 
 		zs_class_geometry(pool->chain_size, size, &pages[i], &objs[i]);
 		if (i == ZS_NR_SIZE_SLOTS - 1 || pages[i] != pages[i + 1] ||
@@ -57,7 +58,8 @@ int zs_classes_init(struct zs_pool *pool)
 	/* classes[] is ordered by ascending slot size; fill from the top */
 	pool->huge_size = 0;
 	for (i = ZS_NR_SIZE_SLOTS - 1; i >= 0; i--) {
-		uint32_t size = ZS_MIN_ALLOC_SIZE + (uint32_t)i * ZS_CLASS_DELTA;
+		uint32_t size =
+			ZS_MIN_ALLOC_SIZE + (uint32_t)i * ZS_CLASS_DELTA;
 		struct size_class *c;
 
 		if (i != ZS_NR_SIZE_SLOTS - 1 && pages[i] == pages[i + 1] &&

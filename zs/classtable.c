@@ -31,13 +31,13 @@ static void read_row(struct size_class *c, struct class_row *r)
 }
 
 static const char *const group_names[ZS_NR_FULLNESS] = {
-	"0%", "10%", "20%", "30%", "40%", "50%",
+	"0%",  "10%", "20%", "30%", "40%", "50%",
 	"60%", "70%", "80%", "90%", "99%", "100%",
 };
 
 void zs_pool_print_classes(struct zs_pool *pool, FILE *out)
 {
-	struct class_row total = {{0}, 0, 0, 0, 0};
+	struct class_row total = { { 0 }, 0, 0, 0, 0 };
 	unsigned i, g;
 
 	if (!pool || !out)
@@ -45,15 +45,15 @@ void zs_pool_print_classes(struct zs_pool *pool, FILE *out)
 	fprintf(out, "%5s %5s", "class", "size");
 	for (g = 1; g < ZS_NR_FULLNESS; g++)
 		fprintf(out, " %9s", group_names[g]);
-	fprintf(out, " %13s %10s %10s %16s %8s\n", "obj_allocated",
-		"obj_used", "pages_used", "pages_per_zspage", "freeable");
+	fprintf(out, " %13s %10s %10s %16s %8s\n", "obj_allocated", "obj_used",
+		"pages_used", "pages_per_zspage", "freeable");
 	for (i = 0; i < pool->nr_classes; i++) {
 		struct size_class *c = &pool->classes[i];
 		struct class_row r;
 
 		read_row(c, &r);
-		fprintf(out, "%5u %5u", (c->size - ZS_MIN_ALLOC_SIZE) /
-						ZS_CLASS_DELTA,
+		fprintf(out, "%5u %5u",
+			(c->size - ZS_MIN_ALLOC_SIZE) / ZS_CLASS_DELTA,
 			c->size);
 		for (g = 1; g < ZS_NR_FULLNESS; g++) {
 			fprintf(out, " %9lu", r.groups[g]);
@@ -98,10 +98,10 @@ void zs_pool_print_classes_json(struct zs_pool *pool, FILE *out)
 		return;
 	fputs("{\"pool\":", out);
 	print_json_string(out, pool->name);
-	fprintf(out, ",\"chain_size\":%u,\"huge_class_size\":%zu,"
-		     "\"pages\":%lu,\"classes\":[",
-		pool->chain_size, pool->huge_size,
-		atomic_load(&pool->pages));
+	fprintf(out,
+		",\"chain_size\":%u,\"huge_class_size\":%zu,"
+		"\"pages\":%lu,\"classes\":[",
+		pool->chain_size, pool->huge_size, atomic_load(&pool->pages));
 	for (i = 0; i < pool->nr_classes; i++) {
 		struct size_class *c = &pool->classes[i];
 		struct class_row r;

@@ -73,8 +73,8 @@ static void isolate_zspage(struct size_class *c, struct zspage *zsp)
 
 /* Returns an isolated zspage to its lists, or frees it when empty;
  * returns the pages freed. */
-static unsigned long release_zspage(struct zs_pool *pool,
-				    struct size_class *c, struct zspage *zsp)
+static unsigned long release_zspage(struct zs_pool *pool, struct size_class *c,
+				    struct zspage *zsp)
 {
 	if (zsp->prev)
 		zsp->prev->next = zsp->next;
@@ -104,8 +104,8 @@ static unsigned long compact_class(struct zs_pool *pool, struct size_class *c,
 	struct zspage *src;
 	bool expected = false;
 
-	if (c->huge || !atomic_compare_exchange_strong(&c->compacting,
-						       &expected, true))
+	if (c->huge ||
+	    !atomic_compare_exchange_strong(&c->compacting, &expected, true))
 		return 0;
 	zs_lock(&c->lock);
 	while (freed < goal && zs_class_freeable(c) &&
@@ -212,8 +212,7 @@ static struct size_class *lock_owner_class(struct zs_pool *pool,
 	return c;
 }
 
-static int zs_page_isolate(void *owner, void *page, uint32_t id,
-			   uint32_t index)
+static int zs_page_isolate(void *owner, void *page, uint32_t id, uint32_t index)
 {
 	struct zs_pool *pool = owner;
 	struct zspage *zsp;
@@ -281,8 +280,8 @@ static int zs_page_migrate(void *owner, void *old_page, void *new_page,
 		uint64_t m = atomic_load(&marked[i]->meta);
 		uint64_t loc = atomic_load(&marked[i]->loc);
 		size_t start = (size_t)(uint32_t)loc * c->size;
-		size_t end = start + (c->huge ? 0 : ZS_OBJ_HEADER) +
-			     zs_meta_size(m);
+		size_t end =
+			start + (c->huge ? 0 : ZS_OBJ_HEADER) + zs_meta_size(m);
 		size_t pstart = (size_t)index * ZS_PAGE_SIZE;
 
 		if (start < pstart)

@@ -121,8 +121,7 @@ int zs_slot_take(struct zs_pool *pool, struct size_class *c, uint32_t *idx)
 	return 0;
 }
 
-void zs_slot_give_back(struct zs_pool *pool, struct size_class *c,
-		       uint32_t idx)
+void zs_slot_give_back(struct zs_pool *pool, struct size_class *c, uint32_t idx)
 {
 	struct zs_hslot *slot = zs_slot_at(pool, idx);
 

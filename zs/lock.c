@@ -21,9 +21,9 @@ void zs_lock_slow(zs_lock_t *l)
 		c = 0;
 		if (atomic_load_explicit(&l->state, memory_order_relaxed) ==
 			    0 &&
-		    atomic_compare_exchange_weak_explicit(
-			    &l->state, &c, 1, memory_order_acquire,
-			    memory_order_relaxed))
+		    atomic_compare_exchange_weak_explicit(&l->state, &c, 1,
+							  memory_order_acquire,
+							  memory_order_relaxed))
 			return;
 #if defined(__x86_64__) || defined(__i386__)
 		__builtin_ia32_pause();
@@ -32,8 +32,8 @@ void zs_lock_slow(zs_lock_t *l)
 	/* from here on the lock is taken as "contended", so the owner's
 	 * unlock always wakes a sleeper */
 	while (atomic_exchange_explicit(&l->state, 2, memory_order_acquire))
-		syscall(SYS_futex, &l->state, FUTEX_WAIT_PRIVATE, 2, NULL,
-			NULL, 0);
+		syscall(SYS_futex, &l->state, FUTEX_WAIT_PRIVATE, 2, NULL, NULL,
+			0);
 }
 
 void zs_unlock_wake(zs_lock_t *l)

@@ -18,7 +18,10 @@ typedef struct {
 	_Atomic int state; /* 0 free, 1 locked, 2 locked with waiters */
 } zs_lock_t;
 
-#define ZS_LOCK_INIT {0}
+#define ZS_LOCK_INIT \
+	{            \
+		0    \
+	}
 
 void zs_lock_slow(zs_lock_t *l);
 void zs_unlock_wake(zs_lock_t *l);

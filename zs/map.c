@@ -32,12 +32,11 @@ struct thread_pin {
 #define NR_PINS (ZS_MAX_THREAD_MAPS + ZS_MAX_THREAD_READS)
 
 static _Thread_local struct thread_pin thread_pins[NR_PINS];
-static _Thread_local unsigned char thread_bufs[ZS_MAX_THREAD_MAPS]
-					      [ZS_PAGE_SIZE]
+static _Thread_local unsigned char thread_bufs[ZS_MAX_THREAD_MAPS][ZS_PAGE_SIZE]
 	__attribute__((aligned(64)));
 
-static struct thread_pin *find_pin(const struct zs_pool *pool,
-				   uint64_t handle, enum pin_kind kind)
+static struct thread_pin *find_pin(const struct zs_pool *pool, uint64_t handle,
+				   enum pin_kind kind)
 {
 	unsigned i;
 
@@ -52,7 +51,7 @@ static struct thread_pin *find_pin(const struct zs_pool *pool,
 /* A free record of `kind`, respecting the per-kind limits. */
 static struct thread_pin *free_pin(enum pin_kind kind, unsigned *buf)
 {
-	bool used[ZS_MAX_THREAD_MAPS] = {false};
+	bool used[ZS_MAX_THREAD_MAPS] = { false };
 	unsigned i, n = 0, limit;
 	struct thread_pin *slot = NULL;
 

@@ -90,8 +90,8 @@ struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg)
 		goto free_tables;
 	if (zs_classes_init(pool))
 		goto free_tables;
-	pool->owner_id = zs_arena_register_owner(pool->arena, pool,
-						 &zs_movable_ops);
+	pool->owner_id =
+		zs_arena_register_owner(pool->arena, pool, &zs_movable_ops);
 	if (pool->owner_id < 0)
 		goto free_classes;
 	return pool;
@@ -108,7 +108,7 @@ nomem:
 
 struct zs_pool *zs_create_pool(const char *name)
 {
-	struct zs_pool_config cfg = {.name = name};
+	struct zs_pool_config cfg = { .name = name };
 
 	return zs_create_pool_config(&cfg);
 }
@@ -224,8 +224,8 @@ int zs_free(struct zs_pool *pool, uint64_t handle)
 	loc = atomic_load_explicit(&slot->loc, memory_order_relaxed);
 	zsp = zs_zspage_by_id(pool, (uint32_t)(loc >> 32));
 	obj = (uint32_t)loc;
-	if (!c->huge && zs_obj_header(c, zsp, obj) !=
-				((idx << 1) | ZS_OBJ_ALLOCATED)) {
+	if (!c->huge &&
+	    zs_obj_header(c, zsp, obj) != ((idx << 1) | ZS_OBJ_ALLOCATED)) {
 		zs_report("object %u of zspage %u (class %u) does not carry "
 			  "its handle slot %u",
 			  obj, zsp->id, c->size, idx);
@@ -302,10 +302,10 @@ void zs_pool_stats(struct zs_pool *pool, struct zs_pool_stats *st)
 	st->pages_migrated = atomic_load(&pool->pages_migrated);
 	st->alloc_failures = atomic_load(&pool->alloc_failures);
 	st->compactions = atomic_load(&pool->compactions);
-	st->metadata_bytes =
-		sizeof(*pool) + pool->nr_classes * sizeof(struct size_class) +
-		atomic_load(&pool->ht_nchunks) * ZS_HT_CHUNK *
-			sizeof(struct zs_hslot) +
-		atomic_load(&pool->zsp_nchunks) * ZS_ZSP_CHUNK *
-			pool->zsp_stride;
+	st->metadata_bytes = sizeof(*pool) +
+			     pool->nr_classes * sizeof(struct size_class) +
+			     atomic_load(&pool->ht_nchunks) * ZS_HT_CHUNK *
+				     sizeof(struct zs_hslot) +
+			     atomic_load(&pool->zsp_nchunks) * ZS_ZSP_CHUNK *
+				     pool->zsp_stride;
 }

@@ -36,7 +36,7 @@ struct zs_pressure {
 	pthread_mutex_t lock;
 	pthread_t thread;
 	int wake_fd; /* eventfd: notify and stop */
-	int psi_fd;  /* -1 without PSI */
+	int psi_fd; /* -1 without PSI */
 	bool stopping;
 	unsigned poll_ms;
 	struct watched_pool *pools;
@@ -67,8 +67,7 @@ static int psi_open(const char *path, unsigned stall_us, unsigned window_us)
 }
 
 /* Shrinks everything registered; lock held. */
-static unsigned long reclaim_locked(struct zs_pressure *mon,
-				    unsigned long goal)
+static unsigned long reclaim_locked(struct zs_pressure *mon, unsigned long goal)
 {
 	unsigned long freed = 0;
 	size_t i;
@@ -83,7 +82,8 @@ static unsigned long reclaim_locked(struct zs_pressure *mon,
 			freed += zs_shrinker_scan(pool, want);
 	}
 	for (i = 0; i < mon->narenas; i++) {
-		mon->stats.arena_pages_moved += zs_arena_compact(mon->arenas[i]);
+		mon->stats.arena_pages_moved +=
+			zs_arena_compact(mon->arenas[i]);
 		zs_arena_trim(mon->arenas[i]);
 	}
 	mon->stats.pages_freed += freed;
@@ -113,8 +113,8 @@ static void *monitor_main(void *arg)
 
 	for (;;) {
 		struct pollfd fds[2] = {
-			{.fd = mon->wake_fd, .events = POLLIN},
-			{.fd = mon->psi_fd, .events = POLLPRI},
+			{ .fd = mon->wake_fd, .events = POLLIN },
+			{ .fd = mon->psi_fd, .events = POLLPRI },
 		};
 		int n = poll(fds, mon->psi_fd >= 0 ? 2 : 1, (int)mon->poll_ms);
 
@@ -174,10 +174,10 @@ struct zs_pressure *zs_pressure_create(const struct zs_pressure_config *cfg)
 	path = cfg->psi_path ? cfg->psi_path : "/proc/pressure/memory";
 	if (*path) {
 		int fd = psi_open(path,
-				  cfg->psi_stall_us ? cfg->psi_stall_us
-						    : DEFAULT_STALL_US,
-				  cfg->psi_window_us ? cfg->psi_window_us
-						     : DEFAULT_WINDOW_US);
+				  cfg->psi_stall_us ? cfg->psi_stall_us :
+						      DEFAULT_STALL_US,
+				  cfg->psi_window_us ? cfg->psi_window_us :
+						       DEFAULT_WINDOW_US);
 
 		if (fd >= 0) {
 			mon->psi_fd = fd;
@@ -254,8 +254,9 @@ int zs_pressure_add_pool(struct zs_pressure *mon, struct zs_pool *pool,
 		err = grow((void **)&mon->pools, &mon->cap_pools, mon->npools,
 			   sizeof(*mon->pools));
 	if (!err)
-		mon->pools[mon->npools++] = (struct watched_pool){
-			.pool = pool, .soft_limit = soft_limit_pages};
+		mon->pools[mon->npools++] =
+			(struct watched_pool){ .pool = pool,
+					       .soft_limit = soft_limit_pages };
 	pthread_mutex_unlock(&mon->lock);
 	return err;
 }

@@ -29,20 +29,20 @@ struct zs_pressure;
 
 /* Zero-initialised = defaults. */
 struct zs_pressure_config {
-	unsigned poll_ms;       /* soft-limit period; 0 = 100 ms */
-	const char *psi_path;   /* NULL = /proc/pressure/memory; "" = no PSI */
-	unsigned psi_stall_us;  /* 0 = 100000 (100 ms of stall ...) */
+	unsigned poll_ms; /* soft-limit period; 0 = 100 ms */
+	const char *psi_path; /* NULL = /proc/pressure/memory; "" = no PSI */
+	unsigned psi_stall_us; /* 0 = 100000 (100 ms of stall ...) */
 	unsigned psi_window_us; /* 0 = 1000000 (... per 1 s window) */
 };
 
 struct zs_pressure_stats {
-	int psi_active;  /* 1 while a PSI trigger is armed */
-	int psi_error;   /* errno that kept PSI off, 0 when active or off by
+	int psi_active; /* 1 while a PSI trigger is armed */
+	int psi_error; /* errno that kept PSI off, 0 when active or off by
 			  * configuration */
 	unsigned long psi_events;
 	unsigned long soft_limit_events;
 	unsigned long explicit_events;
-	unsigned long pages_freed;      /* by pool compaction */
+	unsigned long pages_freed; /* by pool compaction */
 	unsigned long arena_pages_moved; /* by arena compaction */
 };
 

@@ -26,7 +26,7 @@
 
 #define ZS_MIN_ALLOC_SIZE 32
 #define ZS_CLASS_DELTA 16 /* page size >> 8, as in the kernel */
-#define ZS_NR_SIZE_SLOTS                                                      \
+#define ZS_NR_SIZE_SLOTS \
 	((ZS_PAGE_SIZE - ZS_MIN_ALLOC_SIZE) / ZS_CLASS_DELTA + 1) /* 255 */
 #define ZS_MAX_CHAIN 16
 #define ZS_DEFAULT_CHAIN 8
@@ -77,7 +77,7 @@ struct zs_hslot {
 
 #define ZS_HT_CHUNK_SHIFT 14
 #define ZS_HT_CHUNK (1u << ZS_HT_CHUNK_SHIFT) /* slots per chunk */
-#define ZS_HT_MAX_CHUNKS (1u << 15)           /* 2^29 handles per pool */
+#define ZS_HT_MAX_CHUNKS (1u << 15) /* 2^29 handles per pool */
 
 /* ---- zspages ---- */
 
@@ -87,17 +87,18 @@ enum zspage_state {
 };
 
 struct zspage {
-	struct zspage *prev, *next; /* fullness list (or descriptor free list) */
+	struct zspage *prev,
+		*next; /* fullness list (or descriptor free list) */
 	_Atomic uint32_t class_idx;
 	_Atomic uint32_t state;
 	uint32_t id;
 	uint32_t inuse;
 	uint32_t free_head; /* first freed object, ZS_NO_OBJ when none */
-	uint32_t fresh;     /* objects from here on were never used */
+	uint32_t fresh; /* objects from here on were never used */
 	uint8_t fullness;
-	bool isolated;      /* taken out of the lists by the compactor */
+	bool isolated; /* taken out of the lists by the compactor */
 	uint16_t pages_isolated; /* pages held by an arena migration */
-	uint32_t huge_slot;      /* huge class: the one object's handle slot */
+	uint32_t huge_slot; /* huge class: the one object's handle slot */
 	_Atomic(char *) pages[]; /* chain of pages_per_zspage pages */
 };
 
@@ -133,7 +134,7 @@ struct zs_pool {
 	int owner_id;
 	unsigned chain_size;
 	uint32_t key_hi, key_lo; /* scramble handles per pool */
-	size_t huge_size;        /* requests >= this take a page each */
+	size_t huge_size; /* requests >= this take a page each */
 
 	_Atomic unsigned long pages;
 	_Atomic unsigned long max_pages;
@@ -150,7 +151,7 @@ struct zs_pool {
 	uint16_t size_to_class[ZS_NR_SIZE_SLOTS];
 
 	pthread_mutex_t grow_lock; /* handle table growth */
-	_Atomic uint32_t ht_next;  /* slots ever handed to classes */
+	_Atomic uint32_t ht_next; /* slots ever handed to classes */
 	_Atomic(struct zs_hslot *) *ht_chunks;
 	_Atomic unsigned long ht_nchunks;
 

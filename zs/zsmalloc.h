@@ -35,24 +35,24 @@ enum zs_mapmode {
 
 /* Zero-initialised = defaults. */
 struct zs_pool_config {
-	const char *name;        /* for reports and the class table; may be NULL */
-	unsigned chain_size;     /* max pages per zspage, 1..16; 0 = 8 */
+	const char *name; /* for reports and the class table; may be NULL */
+	unsigned chain_size; /* max pages per zspage, 1..16; 0 = 8 */
 	unsigned long max_pages; /* hard cap on pages held; 0 = none */
-	struct zs_arena *arena;  /* NULL = zs_arena_default() */
+	struct zs_arena *arena; /* NULL = zs_arena_default() */
 };
 
 struct zs_pool_stats {
 	unsigned long pages_compacted; /* cumulative, by compaction */
-	unsigned long pages_used;      /* = zs_get_total_pages() */
-	unsigned long objs_allocated;  /* object slots in all zspages */
-	unsigned long objs_used;       /* live objects */
-	unsigned long zspages;         /* zspages in all classes */
-	uint64_t bytes_stored;         /* sum of live objects' sizes */
-	uint64_t metadata_bytes;       /* handle table and descriptors */
-	unsigned long objs_moved;      /* cumulative, by compaction */
-	unsigned long pages_migrated;  /* cumulative, by page migration */
-	unsigned long alloc_failures;  /* -ENOMEM returned by zs_malloc */
-	unsigned long compactions;     /* zs_compact calls that ran */
+	unsigned long pages_used; /* = zs_get_total_pages() */
+	unsigned long objs_allocated; /* object slots in all zspages */
+	unsigned long objs_used; /* live objects */
+	unsigned long zspages; /* zspages in all classes */
+	uint64_t bytes_stored; /* sum of live objects' sizes */
+	uint64_t metadata_bytes; /* handle table and descriptors */
+	unsigned long objs_moved; /* cumulative, by compaction */
+	unsigned long pages_migrated; /* cumulative, by page migration */
+	unsigned long alloc_failures; /* -ENOMEM returned by zs_malloc */
+	unsigned long compactions; /* zs_compact calls that ran */
 };
 
 /* Pools. */

@@ -33,7 +33,8 @@ struct zspage *zs_zspage_by_id(struct zs_pool *pool, uint32_t id)
 				     memory_order_acquire);
 	if (!chunk)
 		return NULL;
-	return (struct zspage *)(chunk + (id % ZS_ZSP_CHUNK) * pool->zsp_stride);
+	return (struct zspage *)(chunk +
+				 (id % ZS_ZSP_CHUNK) * pool->zsp_stride);
 }
 
 bool zs_inject_fail(struct zs_pool *pool)
@@ -65,8 +66,8 @@ int zs_pool_reserve(struct zs_pool *pool, unsigned long pages)
 		max = atomic_load(&pool->max_pages);
 		if (max && cur + pages > max)
 			return -ENOMEM;
-	} while (!atomic_compare_exchange_weak(&pool->pages, &cur,
-					       cur + pages));
+	} while (
+		!atomic_compare_exchange_weak(&pool->pages, &cur, cur + pages));
 	return 0;
 }
 
@@ -152,8 +153,9 @@ static void slot_poison(const struct size_class *c, const struct zspage *zsp,
 	while (left) {
 		size_t po = off & (ZS_PAGE_SIZE - 1);
 		size_t n = ZS_PAGE_SIZE - po;
-		char *p = atomic_load_explicit(
-			&zsp->pages[off >> ZS_PAGE_SHIFT], memory_order_relaxed);
+		char *p =
+			atomic_load_explicit(&zsp->pages[off >> ZS_PAGE_SHIFT],
+					     memory_order_relaxed);
 
 		if (n > left)
 			n = left;
@@ -423,10 +425,10 @@ void zs_obj_copy_in(const struct size_class *c, const struct zspage *zsp,
 
 unsigned long zs_class_freeable(const struct size_class *c)
 {
-	unsigned long alloc = atomic_load_explicit(&c->objs_allocated,
-						   memory_order_relaxed);
-	unsigned long used = atomic_load_explicit(&c->objs_used,
-						  memory_order_relaxed);
+	unsigned long alloc =
+		atomic_load_explicit(&c->objs_allocated, memory_order_relaxed);
+	unsigned long used =
+		atomic_load_explicit(&c->objs_used, memory_order_relaxed);
 
 	if (c->huge || used >= alloc)
 		return 0;

@@ -182,8 +182,9 @@ static void obj_remove(struct zb_fuzz *f, struct fm_obj *o)
 /* Where the object must sit in its page, by the zbud layout. */
 static uintptr_t expected_offset(const struct fm_obj *o, uint8_t bud)
 {
-	return bud == FIRST ? ZBUD_CHUNK_SIZE :
-			      ZS_PAGE_SIZE - chunks_of(o->size) * ZBUD_CHUNK_SIZE;
+	return bud == FIRST ?
+		       ZBUD_CHUNK_SIZE :
+		       ZS_PAGE_SIZE - chunks_of(o->size) * ZBUD_CHUNK_SIZE;
 }
 
 static void check_place(struct zb_fuzz *f, const struct fm_obj *o,
@@ -224,8 +225,8 @@ static void check_model(struct zb_fuzz *f)
 	for (i = 0; i < f->npages; i++) {
 		const struct zb_page *pg = &f->pages[i];
 
-		if (!pg->nobj || pg->nobj != !!pg->chunks[FIRST] +
-						     !!pg->chunks[LAST] ||
+		if (!pg->nobj ||
+		    pg->nobj != !!pg->chunks[FIRST] + !!pg->chunks[LAST] ||
 		    pg->chunks[FIRST] + pg->chunks[LAST] > ZB_BUDDY_CHUNKS)
 			fm_fail("model: page %#lx holds %u objects (chunks "
 				"%u+%u)",
@@ -250,8 +251,7 @@ static void full_check(struct zb_fuzz *f, const char *when)
 
 /* ---- reading and writing one object ---- */
 
-static void *map_obj(struct zb_fuzz *f, const struct fm_obj *o,
-		     const char *how)
+static void *map_obj(struct zb_fuzz *f, const struct fm_obj *o, const char *how)
 {
 	void *p;
 
@@ -313,8 +313,10 @@ static void write_obj(struct zb_fuzz *f, struct fm_obj *o, uint32_t len,
 
 static size_t clamp_size(long v)
 {
-	return (size_t)(v < 1 ? 1 : v > (long)ZBUD_MAX_ALLOC_SIZE ?
-					 (long)ZBUD_MAX_ALLOC_SIZE : v);
+	return (size_t)(v < 1 ? 1 :
+			v > (long)ZBUD_MAX_ALLOC_SIZE ?
+				(long)ZBUD_MAX_ALLOC_SIZE :
+				v);
 }
 
 /* Sizes biased to the chunk arithmetic. */
@@ -406,10 +408,11 @@ static struct fm_obj *do_alloc(struct zb_fuzz *f, size_t size, uint8_t fuzz)
 	if (ret) {
 		if (h != SENTINEL_HANDLE)
 			fm_fail("zbud_alloc(%zu) failed with %d but stored "
-				"handle %#" PRIx64, size, ret, h);
+				"handle %#" PRIx64,
+				size, ret, h);
 		if (pool_pages(f) != before)
-			fm_fail("a failed zbud_alloc changed the pool from %"
-				PRIu64 " to %" PRIu64 " pages",
+			fm_fail("a failed zbud_alloc changed the pool from %" PRIu64
+				" to %" PRIu64 " pages",
 				before, pool_pages(f));
 		if (ret == -ENOMEM) {
 			pool_check(f, "after an allocation failure");
@@ -421,8 +424,8 @@ static struct fm_obj *do_alloc(struct zb_fuzz *f, size_t size, uint8_t fuzz)
 		fm_fail("zbud_alloc(%zu) succeeded with handle %#" PRIx64, size,
 			h);
 	if (pool_pages(f) != before + (fit ? 0 : 1))
-		fm_fail("zbud_alloc(%zu) took the pool from %" PRIu64 " to %"
-			PRIu64 " pages; %s",
+		fm_fail("zbud_alloc(%zu) took the pool from %" PRIu64
+			" to %" PRIu64 " pages; %s",
 			size, before, pool_pages(f),
 			fit ? "a one-buddy page had room" : "no page had room");
 	o = fm_add(&f->m, h, (uint32_t)size, 0);
@@ -613,7 +616,8 @@ static int zb_evict(struct zbud_pool *pool, uint64_t handle)
 		if (pg != v)
 			fm_fail("reclaim evicts %#" PRIx64 " of page %#lx "
 				"(stamp %" PRIu64 "), but the least recently "
-				"used unpinned page is %#lx (stamp %" PRIu64 ")",
+				"used unpinned page is %#lx (stamp %" PRIu64
+				")",
 				handle, (unsigned long)pg->addr, pg->stamp,
 				v ? (unsigned long)v->addr : 0UL,
 				v ? v->stamp : 0);
@@ -626,7 +630,8 @@ static int zb_evict(struct zbud_pool *pool, uint64_t handle)
 	}
 	if (f->turn_left == 2 && s->bud != FIRST)
 		fm_fail("reclaim evicts the last buddy %#" PRIx64 " before the "
-			"first", handle);
+			"first",
+			handle);
 	if (f->rflags & 1)
 		pool_check(f, "inside an evict callback");
 	if (f->nheld == ZB_MAPS) {
@@ -634,8 +639,8 @@ static int zb_evict(struct zbud_pool *pool, uint64_t handle)
 		 * cannot read it, so the evict fails. */
 		errno = 0;
 		p = zbud_map(pool, handle);
-		expect_null(p, errno, EBUSY, "zbud_map in evict at the map limit",
-			    handle);
+		expect_null(p, errno, EBUSY,
+			    "zbud_map in evict at the map limit", handle);
 		ret = -EBUSY;
 	} else if (f->fail_mask >> (call % 16) & 1) {
 		ret = -EIO;
@@ -700,8 +705,8 @@ static void do_reclaim(struct zb_fuzz *f, unsigned retries, uint16_t mask,
 	if (f->emptied > 1)
 		fm_fail("zbud_reclaim_page freed %u pages, at most one",
 			f->emptied);
-	if (f->turns > retries || (!f->emptied && victim &&
-				   f->turns != retries))
+	if (f->turns > retries ||
+	    (!f->emptied && victim && f->turns != retries))
 		fm_fail("zbud_reclaim_page(%u) took %u page turns (freed %u)",
 			retries, f->turns, f->emptied);
 	if (pool_pages(f) != before - f->emptied)
@@ -829,7 +834,8 @@ static void op_nested(struct zb_fuzz *f, struct fuzz_cursor *c)
 		o = fm_find(&f->m, held[i]);
 		if (!o)
 			fm_fail("held handle %#" PRIx64 " was freed under its "
-				"map", held[i]);
+				"map",
+				held[i]);
 		fm_verify(o, hp[i], "a held map after work");
 		check_place(f, o, hp[i], "a held map after work");
 	}
@@ -842,8 +848,8 @@ static void op_nested(struct zb_fuzz *f, struct fuzz_cursor *c)
 		done[j] = true;
 		h = held[j];
 		expect_ret(zbud_unmap(f->pool, h), 0, "nested zbud_unmap", h);
-		expect_ret(zbud_unmap(f->pool, h), -EINVAL,
-			   "zbud_unmap twice", h);
+		expect_ret(zbud_unmap(f->pool, h), -EINVAL, "zbud_unmap twice",
+			   h);
 		f->side[pos_of(f, fm_find(&f->m, h))].mapped = false;
 	}
 	f->nheld = 0;
@@ -941,16 +947,16 @@ static void misuse_foreign(struct zb_fuzz *f, uint16_t arg)
 			fm_fail("a second pool with one object has %" PRIu64
 				" pages",
 				zbud_get_pool_size(other));
-		expect_ret(zbud_free(other, oh), 0, "zbud_free in a second pool",
-			   oh);
+		expect_ret(zbud_free(other, oh), 0,
+			   "zbud_free in a second pool", oh);
 	}
 	if ((o = fm_pick(&f->m, arg))) {
 		expect_ret(zbud_free(other, o->handle), -EINVAL,
 			   "zbud_free of another pool's handle", o->handle);
 		errno = 0;
 		p = zbud_map(other, o->handle);
-		expect_null(p, errno, EINVAL, "zbud_map of another pool's handle",
-			    o->handle);
+		expect_null(p, errno, EINVAL,
+			    "zbud_map of another pool's handle", o->handle);
 	}
 	expect_ret(zbud_pool_check(other), 0, "zbud_pool_check(second pool)",
 		   0);

@@ -23,21 +23,21 @@
 #include <stdint.h>
 
 enum zb_fuzz_opcode {
-	ZB_OP_ALLOC = 0x00,         /* u8 size kind, u16 raw, u8 seed */
-	ZB_OP_FREE = 0x01,          /* u16 sel */
-	ZB_OP_WRITE = 0x02,         /* u16 sel, u8 seed, u16 len */
-	ZB_OP_READ = 0x03,          /* u16 sel */
-	ZB_OP_NESTED = 0x04,        /* u8 n, u8 flags, u8 order, n x u16 sel */
-	ZB_OP_RECLAIM = 0x05,       /* u8 retries, u16 fail mask, u8 flags */
-	ZB_OP_MISUSE = 0x06,        /* u8 kind, u16 arg */
-	ZB_OP_INJECT = 0x07,        /* u8 after, u8 count */
+	ZB_OP_ALLOC = 0x00, /* u8 size kind, u16 raw, u8 seed */
+	ZB_OP_FREE = 0x01, /* u16 sel */
+	ZB_OP_WRITE = 0x02, /* u16 sel, u8 seed, u16 len */
+	ZB_OP_READ = 0x03, /* u16 sel */
+	ZB_OP_NESTED = 0x04, /* u8 n, u8 flags, u8 order, n x u16 sel */
+	ZB_OP_RECLAIM = 0x05, /* u8 retries, u16 fail mask, u8 flags */
+	ZB_OP_MISUSE = 0x06, /* u8 kind, u16 arg */
+	ZB_OP_INJECT = 0x07, /* u8 after, u8 count */
 	ZB_OP_ARENA_COMPACT = 0x08, /* u8 flags */
-	ZB_OP_CHECK = 0x09,         /* (none) */
-	ZB_OP_FILL = 0x0a,          /* u8 count, u8 size kind, u16 raw, u8 seed */
-	ZB_OP_FREE_MANY = 0x0b,     /* u8 stride, u8 offset */
-	ZB_OP_VERIFY_ALL = 0x0c,    /* (none) */
-	ZB_OP_RECREATE = 0x0d,      /* u8 config, u8 flags */
-	ZB_OP_RECALL = 0x0e,        /* u16 sel */
+	ZB_OP_CHECK = 0x09, /* (none) */
+	ZB_OP_FILL = 0x0a, /* u8 count, u8 size kind, u16 raw, u8 seed */
+	ZB_OP_FREE_MANY = 0x0b, /* u8 stride, u8 offset */
+	ZB_OP_VERIFY_ALL = 0x0c, /* (none) */
+	ZB_OP_RECREATE = 0x0d, /* u8 config, u8 flags */
+	ZB_OP_RECALL = 0x0e, /* u16 sel */
 	ZB_OP_SLOTS = 0x20,
 };
 

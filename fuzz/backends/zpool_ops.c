@@ -68,8 +68,7 @@ static struct zp_fuzz F;
 
 /* ---- helpers ---- */
 
-static void expect_ret(int got, int want, int b, const char *call,
-		       uint64_t h)
+static void expect_ret(int got, int want, int b, const char *call, uint64_t h)
 {
 	if (got != want)
 		fm_fail("%s %s(handle %#" PRIx64 ") returned %d, expected %d",
@@ -123,8 +122,7 @@ static void check_sizes(struct zp_fuzz *f)
 	uint32_t n = f->m[0].nlive;
 
 	if (f->m[1].nlive != n || f->m[0].bytes != f->m[1].bytes)
-		fm_fail("models out of step: %u/%u objects", n,
-			f->m[1].nlive);
+		fm_fail("models out of step: %u/%u objects", n, f->m[1].nlive);
 	if (p0 < (f->m[0].bytes + ZS_PAGE_SIZE - 1) / ZS_PAGE_SIZE)
 		fm_fail("zsmalloc holds %" PRIu64 " pages for %" PRIu64
 			" bytes",
@@ -139,8 +137,8 @@ static const enum zpool_mapmode modes[] = { ZPOOL_MM_RO, ZPOOL_MM_RW,
 					    ZPOOL_MM_WO };
 static const char *const mode_name[] = { "RO", "RW", "WO" };
 
-static void *map_one(struct zp_fuzz *f, int b, const struct fm_obj *o,
-		     int mode, const char *how)
+static void *map_one(struct zp_fuzz *f, int b, const struct fm_obj *o, int mode,
+		     const char *how)
 {
 	void *p;
 
@@ -162,8 +160,8 @@ static void verify_pair(struct zp_fuzz *f, uint32_t i, int mode)
 
 	if (a->size != z->size || a->seed != z->seed || a->split != z->split ||
 	    a->seed2 != z->seed2)
-		fm_fail("models out of step at %u: %#" PRIx64 " / %#" PRIx64,
-			i, a->handle, z->handle);
+		fm_fail("models out of step at %u: %#" PRIx64 " / %#" PRIx64, i,
+			a->handle, z->handle);
 	for (b = 0; b < NB; b++) {
 		const struct fm_obj *o = &f->m[b].obj[i];
 
@@ -275,8 +273,7 @@ static bool do_alloc(struct zp_fuzz *f, size_t size, uint8_t fuzz)
 		expect_ret(ret[b], want, b, "zpool_malloc", size);
 		if (ret[b] ? h[b] != SENTINEL_HANDLE :
 			     h[b] == 0 || h[b] == SENTINEL_HANDLE)
-			fm_fail("%s zpool_malloc(%zu) = %d stored handle %#"
-				PRIx64,
+			fm_fail("%s zpool_malloc(%zu) = %d stored handle %#" PRIx64,
 				type_name[b], size, ret[b], h[b]);
 	}
 	if (want)
@@ -313,8 +310,8 @@ static void pools_open(struct zp_fuzz *f, uint8_t cfg)
 	f->has_evict = !(cfg & 1);
 	for (b = 0; b < NB; b++) {
 		errno = 0;
-		f->pool[b] = zpool_create_pool(type_name[b], name,
-					       f->has_evict ? &evict_ops : NULL);
+		f->pool[b] = zpool_create_pool(
+			type_name[b], name, f->has_evict ? &evict_ops : NULL);
 		if (!f->pool[b])
 			fm_fail("zpool_create_pool(\"%s\") failed, errno %d",
 				type_name[b], errno);
@@ -356,8 +353,7 @@ static uint32_t pos_of_handle(struct zp_fuzz *f, int b, uint64_t h)
 	struct fm_obj *o = fm_find(&f->m[b], h);
 
 	if (!o)
-		fm_fail("%s: handle %#" PRIx64 " is not live", type_name[b],
-			h);
+		fm_fail("%s: handle %#" PRIx64 " is not live", type_name[b], h);
 	return (uint32_t)(o - f->m[b].obj);
 }
 
@@ -384,8 +380,10 @@ static int zp_evict(struct zpool *pool, uint64_t handle)
 	if (f->nheld == ZP_MAPS) {
 		errno = 0;
 		p = zpool_map_handle(pool, handle, ZPOOL_MM_RO);
-		expect_null(p, errno, EBUSY, 1, "zpool_map_handle in evict at "
-			    "the map limit", handle);
+		expect_null(p, errno, EBUSY, 1,
+			    "zpool_map_handle in evict at "
+			    "the map limit",
+			    handle);
 		return -EBUSY;
 	}
 	if (f->fail_mask >> (call % 16) & 1)
@@ -537,7 +535,8 @@ static void op_nested(struct zp_fuzz *f, struct fuzz_cursor *c)
 	for (i = 0; i < n; i++) {
 		pos = sel[i] % f->m[0].nlive;
 		mode = (int)((modebits >> (2 * (i % 8))) & 3) % 3;
-		for (j = 0; j < nh && held[0][j] != f->m[0].obj[pos].handle; j++)
+		for (j = 0; j < nh && held[0][j] != f->m[0].obj[pos].handle;
+		     j++)
 			;
 		for (b = 0; b < NB; b++) {
 			errno = 0;
@@ -548,10 +547,11 @@ static void op_nested(struct zp_fuzz *f, struct fuzz_cursor *c)
 		}
 		same_ret(ret, "nested zpool_map_handle");
 		if (j < nh || nh == ZP_MAPS) {
-			expect_ret(ret[0], -EBUSY, 0, j < nh ?
-				   "zpool_map_handle of a mapped handle" :
-				   "zpool_map_handle over the map limit",
-				   f->m[0].obj[pos].handle);
+			expect_ret(
+				ret[0], -EBUSY, 0,
+				j < nh ? "zpool_map_handle of a mapped handle" :
+					 "zpool_map_handle over the map limit",
+				f->m[0].obj[pos].handle);
 			continue;
 		}
 		expect_ret(ret[0], 0, 0, "nested zpool_map_handle",
@@ -851,8 +851,9 @@ static void op_misuse(struct zp_fuzz *f, struct fuzz_cursor *c)
 		for (b = 0; b < NB; b++) {
 			h[b] = n ? f->m[b].obj[i].handle : SENTINEL_HANDLE;
 			errno = 0;
-			p[b] = zpool_map_handle(f->pool[b], h[b],
-						(enum zpool_mapmode)(3 + arg % 5));
+			p[b] = zpool_map_handle(
+				f->pool[b], h[b],
+				(enum zpool_mapmode)(3 + arg % 5));
 			expect_null(p[b], errno, EINVAL, b,
 				    "zpool_map_handle(bad mode)", h[b]);
 		}

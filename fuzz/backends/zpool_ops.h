@@ -22,18 +22,18 @@
 #include <stdint.h>
 
 enum zp_fuzz_opcode {
-	ZP_OP_ALLOC = 0x00,      /* u8 size kind, u16 raw, u8 seed */
-	ZP_OP_FREE = 0x01,       /* u16 sel */
-	ZP_OP_WRITE = 0x02,      /* u16 sel, u8 seed, u16 len, u8 mode */
-	ZP_OP_READ = 0x03,       /* u16 sel, u8 mode */
-	ZP_OP_NESTED = 0x04,     /* u8 n, u8 flags, u16 modes, n x u16 sel */
-	ZP_OP_SHRINK = 0x05,     /* u16 pages, u16 fail mask */
-	ZP_OP_COMPACT = 0x06,    /* (none) */
-	ZP_OP_MISUSE = 0x07,     /* u8 kind, u16 arg */
-	ZP_OP_FILL = 0x08,       /* u8 count, u8 size kind, u16 raw, u8 seed */
-	ZP_OP_FREE_MANY = 0x09,  /* u8 stride, u8 offset */
+	ZP_OP_ALLOC = 0x00, /* u8 size kind, u16 raw, u8 seed */
+	ZP_OP_FREE = 0x01, /* u16 sel */
+	ZP_OP_WRITE = 0x02, /* u16 sel, u8 seed, u16 len, u8 mode */
+	ZP_OP_READ = 0x03, /* u16 sel, u8 mode */
+	ZP_OP_NESTED = 0x04, /* u8 n, u8 flags, u16 modes, n x u16 sel */
+	ZP_OP_SHRINK = 0x05, /* u16 pages, u16 fail mask */
+	ZP_OP_COMPACT = 0x06, /* (none) */
+	ZP_OP_MISUSE = 0x07, /* u8 kind, u16 arg */
+	ZP_OP_FILL = 0x08, /* u8 count, u8 size kind, u16 raw, u8 seed */
+	ZP_OP_FREE_MANY = 0x09, /* u8 stride, u8 offset */
 	ZP_OP_VERIFY_ALL = 0x0a, /* (none) */
-	ZP_OP_RECREATE = 0x0b,   /* u8 config, u8 flags */
+	ZP_OP_RECREATE = 0x0b, /* u8 config, u8 flags */
 	ZP_OP_SLOTS = 0x20,
 };
 
