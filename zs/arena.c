@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 
 #include "zs/arena.h"
+#include "zs/host.h"
 #include "zs/zs_internal.h"
 
 #define REGION_PAGES 512
@@ -104,12 +105,12 @@ static void bit_clear(uint64_t *map, unsigned i)
 
 struct zs_arena *zs_arena_create(void)
 {
-	struct zs_arena *a = calloc(1, sizeof(*a));
+	struct zs_arena *a = zs_host_calloc(1, sizeof(*a));
 
 	if (!a)
 		goto fail;
-	a->regions = calloc(MAX_REGIONS, sizeof(*a->regions));
-	a->by_addr = calloc(MAX_REGIONS, sizeof(*a->by_addr));
+	a->regions = zs_host_calloc(MAX_REGIONS, sizeof(*a->regions));
+	a->by_addr = zs_host_calloc(MAX_REGIONS, sizeof(*a->by_addr));
 	if (!a->regions || !a->by_addr)
 		goto fail;
 	pthread_mutex_init(&a->lock, NULL);
@@ -204,11 +205,13 @@ static int add_region(struct zs_arena *a)
 		;
 	if (slot == MAX_REGIONS)
 		return -1;
-	r = calloc(1, sizeof(*r));
+	r = zs_host_calloc(1, sizeof(*r));
 	if (!r)
 		return -1;
-	base = mmap(NULL, REGION_SIZE, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	base = zs_host_refuses() ?
+		       MAP_FAILED :
+		       mmap(NULL, REGION_SIZE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (base == MAP_FAILED) {
 		free(r);
 		return -1;
@@ -653,8 +656,8 @@ unsigned long zs_arena_compact(struct zs_arena *arena)
 	}
 	a->compacting = true;
 	n = a->nregions;
-	order = malloc(n * sizeof(*order));
-	sources = malloc(n * sizeof(*sources));
+	order = zs_host_malloc(n * sizeof(*order));
+	sources = zs_host_malloc(n * sizeof(*sources));
 	if (!order || !sources) {
 		a->compacting = false;
 		pthread_mutex_unlock(&a->lock);

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "zs/host.h"
 #include "zs/zs_internal.h"
 
 void zs_class_geometry(unsigned chain, uint32_t size, uint16_t *pages,
@@ -52,7 +53,7 @@ int zs_classes_init(struct zs_pool *pool)
 		    objs[i] != objs[i + 1])
 			distinct++;
 	}
-	classes = calloc(distinct, sizeof(*classes));
+	classes = zs_host_calloc(distinct, sizeof(*classes));
 	if (!classes)
 		return -ENOMEM;
 	/* classes[] is ordered by ascending slot size; fill from the top */

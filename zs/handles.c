@@ -23,6 +23,7 @@
 #include <sched.h>
 #include <stdlib.h>
 
+#include "zs/host.h"
 #include "zs/zs_internal.h"
 
 #define FRESH_BATCH 64u
@@ -77,7 +78,7 @@ static int ensure_chunk(struct zs_pool *pool, uint32_t idx)
 		return 0;
 	if (zs_inject_fail(pool))
 		return -ENOMEM;
-	chunk = calloc(ZS_HT_CHUNK, sizeof(*chunk));
+	chunk = zs_host_calloc(ZS_HT_CHUNK, sizeof(*chunk));
 	if (!chunk)
 		return -ENOMEM;
 	atomic_store_explicit(&pool->ht_chunks[c], chunk, memory_order_release);

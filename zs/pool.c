@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "zs/host.h"
 #include "zs/zs_internal.h"
 
 static _Atomic uint64_t next_pool_id = 1;
@@ -64,7 +65,7 @@ struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg)
 		errno = EINVAL;
 		return NULL;
 	}
-	pool = calloc(1, sizeof(*pool));
+	pool = zs_host_calloc(1, sizeof(*pool));
 	if (!pool)
 		goto nomem;
 	snprintf(pool->name, sizeof(pool->name), "%s",
@@ -84,8 +85,10 @@ struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg)
 	pthread_mutex_init(&pool->inject_lock, NULL);
 	pthread_mutex_init(&pool->grow_lock, NULL);
 	pthread_mutex_init(&pool->zsp_lock, NULL);
-	pool->ht_chunks = calloc(ZS_HT_MAX_CHUNKS, sizeof(*pool->ht_chunks));
-	pool->zsp_chunks = calloc(ZS_ZSP_MAX_CHUNKS, sizeof(*pool->zsp_chunks));
+	pool->ht_chunks =
+		zs_host_calloc(ZS_HT_MAX_CHUNKS, sizeof(*pool->ht_chunks));
+	pool->zsp_chunks =
+		zs_host_calloc(ZS_ZSP_MAX_CHUNKS, sizeof(*pool->zsp_chunks));
 	if (!pool->ht_chunks || !pool->zsp_chunks)
 		goto free_tables;
 	if (zs_classes_init(pool))

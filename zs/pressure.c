@@ -21,6 +21,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "zs/host.h"
 #include "zs/pressure.h"
 
 #define DEFAULT_POLL_MS 100
@@ -158,7 +159,7 @@ struct zs_pressure *zs_pressure_create(const struct zs_pressure_config *cfg)
 
 	if (!cfg)
 		cfg = &defaults;
-	mon = calloc(1, sizeof(*mon));
+	mon = zs_host_calloc(1, sizeof(*mon));
 	if (!mon) {
 		errno = ENOMEM;
 		return NULL;
@@ -230,7 +231,7 @@ static int grow(void **array, size_t *cap, size_t n, size_t elem)
 	if (n < *cap)
 		return 0;
 	ncap = *cap ? *cap * 2 : 4;
-	p = realloc(*array, ncap * elem);
+	p = zs_host_realloc(*array, ncap * elem);
 	if (!p)
 		return -ENOMEM;
 	*array = p;

@@ -1,30 +1,62 @@
 /*
  * report.c - the one place zs speaks up about misuse and corruption.
  *
- * Every report is a fixed message prefixed "zs: " on stderr, so logs and
- * fuzz crash triage can match them exactly.  Corruption (an inconsistency
- * the allocator cannot explain by misuse) is never continued past: it
- * aborts, because every later answer would be a guess.
+ * Every report is a fixed message prefixed "zs: ", on stderr or through the
+ * hook of zs/report.h, so logs and fuzz crash triage can match them exactly.
+ * Corruption (an inconsistency the allocator cannot explain by misuse) is
+ * never continued past: it aborts, because every later answer would be a
+ * guess.
  */
+#include "zs/report.h"
+
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "zs/zs_internal.h"
 
+/* Long enough for every message zs formats; a longer one is cut, never
+ * overrun. */
+#define ZS_REPORT_MAX 512
+
+static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
+static zs_report_hook *report_hook;
+static void *report_arg;
+
+zs_report_hook *zs_set_report_hook(zs_report_hook *hook, void *arg,
+				   void **old_arg)
+{
+	zs_report_hook *old;
+
+	pthread_mutex_lock(&report_lock);
+	old = report_hook;
+	if (old_arg)
+		*old_arg = report_arg;
+	report_hook = hook;
+	report_arg = arg;
+	pthread_mutex_unlock(&report_lock);
+	return old;
+}
+
 void zs_report(const char *fmt, ...)
 {
+	char msg[ZS_REPORT_MAX] = "zs: ";
 	va_list ap;
 
 	va_start(ap, fmt);
-	fputs("zs: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(msg + 4, sizeof(msg) - 4, fmt, ap);
 	va_end(ap);
+	pthread_mutex_lock(&report_lock);
+	if (report_hook)
+		report_hook(msg, report_arg);
+	else
+		fprintf(stderr, "%s\n", msg);
+	pthread_mutex_unlock(&report_lock);
 }
 
 _Noreturn void zs_corruption_abort(void)
 {
-	fputs("zs: heap corruption detected, aborting\n", stderr);
+	zs_report("heap corruption detected, aborting");
 	abort();
 }

@@ -56,6 +56,7 @@
 #include <time.h>
 
 #include "zs/arena.h"
+#include "zs/host.h"
 #include "zs/sanitizer.h"
 #include "zs/zbud.h"
 #include "zs/zs_internal.h" /* zs_report; ZS_MAX_THREAD_MAPS */
@@ -260,7 +261,7 @@ static int reserve_slot(struct zbud_pool *pool)
 	if (pool->slot_cap >= SLOT_NONE / 2)
 		return -ENOMEM;
 	cap = pool->slot_cap ? pool->slot_cap * 2 : 256;
-	ns = realloc(pool->slots, (size_t)cap * sizeof(*ns));
+	ns = zs_host_realloc(pool->slots, (size_t)cap * sizeof(*ns));
 	if (!ns)
 		return -ENOMEM;
 	pool->slots = ns;
@@ -399,17 +400,18 @@ static struct zbud_page *new_page(struct zbud_pool *pool)
 
 		if (pool->desc_cap >= SLOT_NONE / 2)
 			return NULL;
-		nd = realloc(pool->descs, (size_t)cap * sizeof(*nd));
+		nd = zs_host_realloc(pool->descs, (size_t)cap * sizeof(*nd));
 		if (!nd)
 			return NULL;
 		pool->descs = nd;
-		nf = realloc(pool->desc_free, (size_t)cap * sizeof(*nf));
+		nf = zs_host_realloc(pool->desc_free,
+				     (size_t)cap * sizeof(*nf));
 		if (!nf)
 			return NULL;
 		pool->desc_free = nf;
 		pool->desc_cap = cap;
 	}
-	d = calloc(1, sizeof(*d));
+	d = zs_host_calloc(1, sizeof(*d));
 	if (!d)
 		return NULL;
 	d->page = zs_arena_alloc_page(pool->arena, pool->owner_id);
@@ -580,7 +582,7 @@ struct zbud_pool *zbud_create_pool_arena(const struct zbud_ops *ops,
 		errno = ENOMEM;
 		return NULL;
 	}
-	pool = calloc(1, sizeof(*pool));
+	pool = zs_host_calloc(1, sizeof(*pool));
 	if (!pool) {
 		errno = ENOMEM;
 		return NULL;

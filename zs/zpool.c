@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zs/host.h"
 #include "zs/zbud.h"
 #include "zs/zpool.h"
 #include "zs/zsmalloc.h"
@@ -249,7 +250,7 @@ struct zpool *zpool_create_pool(const char *type, const char *name,
 		errno = EINVAL;
 		return NULL;
 	}
-	zpool = calloc(1, sizeof(*zpool));
+	zpool = zs_host_calloc(1, sizeof(*zpool));
 	if (!zpool) {
 		errno = ENOMEM;
 		return NULL;

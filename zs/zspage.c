@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zs/host.h"
 #include "zs/sanitizer.h"
 #include "zs/zs_internal.h"
 
@@ -88,7 +89,7 @@ static struct zspage *desc_alloc(struct zs_pool *pool)
 
 		if (id / ZS_ZSP_CHUNK >= ZS_ZSP_MAX_CHUNKS ||
 		    zs_inject_fail(pool) ||
-		    !(chunk = calloc(ZS_ZSP_CHUNK, pool->zsp_stride))) {
+		    !(chunk = zs_host_calloc(ZS_ZSP_CHUNK, pool->zsp_stride))) {
 			pthread_mutex_unlock(&pool->zsp_lock);
 			return NULL;
 		}

@@ -8,20 +8,24 @@
 # named crasher in its own, merges the profiles of all targets and prints
 # llvm-cov's report for zs/*.c.  By default every target (zsmalloc_fuzz
 # and fuzz/backends/*_fuzz.c); -t (repeatable) picks some.  --html DIR also
-# writes the annotated sources; --min-lines PCT exits 1 when line coverage
-# is below PCT.
+# writes the annotated sources; --missed FILE writes every line no input
+# reached, as file:line: source; --min-lines PCT exits 1 when line
+# coverage is below PCT.
 #
-#   tools/fuzz/coverage.sh [-t TARGET]... [--html DIR] [--min-lines PCT]
+#   tools/fuzz/coverage.sh [-t TARGET]... [--html DIR] [--missed FILE]
+#                          [--min-lines PCT]
 set -u
 . "$(dirname "$0")/common.sh"
 
-targets=() html= min=
+targets=() html= missed= min=
 while [ $# -gt 0 ]; do
 	case $1 in
 	-t) targets+=("$2"); shift 2 ;;
 	--html) html=$2; shift 2 ;;
+	--missed) missed=$2; shift 2 ;;
 	--min-lines) min=$2; shift 2 ;;
-	*) echo "usage: $0 [-t TARGET]... [--html DIR] [--min-lines PCT]" >&2
+	*) echo "usage: $0 [-t TARGET]... [--html DIR] [--missed FILE]" \
+		"[--min-lines PCT]" >&2
 		exit 2 ;;
 	esac
 done
@@ -72,6 +76,17 @@ if [ -n "$html" ]; then
 		-instr-profile="$work/all.profdata" -format=html \
 		-show-branches=count -output-dir="$html" "${srcs[@]}" &&
 		echo "coverage: HTML in $html/index.html"
+fi
+if [ -n "$missed" ]; then
+	# llvm-cov's text view prints "  line|  count|source"; a count of 0
+	# is a line that was compiled and never run.
+	for src in "${srcs[@]}"; do
+		$cov show "${objects[0]}" "${more[@]}" \
+			-instr-profile="$work/all.profdata" "$src" |
+			awk -v f="${src#"$ZS_ROOT"/}" -F'|' \
+				'$2 ~ /^ *0$/ {gsub(/ /, "", $1); print f ":" $1 ": " $3}'
+	done >"$missed"
+	echo "coverage: $(wc -l <"$missed") missed lines in $missed"
 fi
 # TOTAL  regions missed cover  functions missed exec  lines missed cover
 #        branches missed cover

@@ -1,0 +1,19 @@
+/*
+ * zs/host.h - every host allocation zs makes goes through here, so that
+ * zs/fault.h can make it fail.  Not a public header.
+ */
+#ifndef ZS_HOST_H
+#define ZS_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* True when an armed injection says this allocation fails (errno is then
+ * ENOMEM).  Callers about to mmap ask this first. */
+bool zs_host_refuses(void);
+
+void *zs_host_malloc(size_t size);
+void *zs_host_calloc(size_t n, size_t size);
+void *zs_host_realloc(void *p, size_t size);
+
+#endif /* ZS_HOST_H */
