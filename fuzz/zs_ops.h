@@ -48,6 +48,10 @@ enum zs_fuzz_opcode {
 	ZS_OP_RACE = 0x16, /* u8 mover, u8 n, n x (u8 action, u16 sel) */
 	ZS_OP_PRESSURE = 0x17, /* u8 flags, u16 arg */
 	ZS_OP_ARENA_PAGES = 0x18, /* u8 n, u8 flags, u16 arg */
+	ZS_OP_CORRUPT = 0x19, /* u8 kind, u16 sel */
+	ZS_OP_HOST_FAULT = 0x1a, /* u8 flags, u8 after, u8 count, u8 pick */
+	ZS_OP_PAGE_OPS = 0x1b, /* u8 flags, u16 sel */
+	ZS_OP_FATAL = 0x1c, /* u8 kind, u16 arg */
 	ZS_OP_SLOTS = 0x40,
 };
 

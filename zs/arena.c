@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -82,6 +83,12 @@ struct zs_arena {
 	struct owner owners[MAX_OWNERS];
 	bool compacting;
 };
+
+/* The process-wide default arena, made on first use.  A failed attempt
+ * (the host out of memory) is not remembered: the next caller tries again,
+ * so one early ENOMEM does not leave the process without one for good. */
+static _Atomic(struct zs_arena *) default_arena;
+static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void *region_page(const struct region *r, unsigned i)
 {
@@ -152,7 +159,8 @@ int zs_arena_destroy(struct zs_arena *arena)
 
 	if (!arena)
 		return 0;
-	if (arena == zs_arena_default())
+	/* Not zs_arena_default(): that would make one just to compare. */
+	if (arena == atomic_load(&default_arena))
 		return -EBUSY;
 	pthread_mutex_lock(&arena->lock);
 	if (arena->pages_in_use) {
@@ -178,20 +186,23 @@ int zs_arena_destroy(struct zs_arena *arena)
 	return 0;
 }
 
-static struct zs_arena *default_arena;
-static pthread_once_t default_once = PTHREAD_ONCE_INIT;
-
-static void make_default_arena(void)
-{
-	default_arena = zs_arena_create();
-}
-
 struct zs_arena *zs_arena_default(void)
 {
-	pthread_once(&default_once, make_default_arena);
-	if (!default_arena)
+	struct zs_arena *a =
+		atomic_load_explicit(&default_arena, memory_order_acquire);
+
+	if (a)
+		return a;
+	pthread_mutex_lock(&default_lock);
+	a = atomic_load_explicit(&default_arena, memory_order_relaxed);
+	if (!a) {
+		a = zs_arena_create();
+		atomic_store_explicit(&default_arena, a, memory_order_release);
+	}
+	pthread_mutex_unlock(&default_lock);
+	if (!a)
 		errno = ENOMEM;
-	return default_arena;
+	return a;
 }
 
 /* Maps one more region; returns its slot or -1. */

@@ -143,10 +143,15 @@ int zs_pool_check(struct zs_pool *pool)
 						   &bytes);
 				if (err)
 					goto out;
+				/* Bounds the walk.  A real cycle fails the
+				 * back-link test first (some node is reached
+				 * from two predecessors), so this trips only
+				 * when the pool's count is too low. */
 				if (++n > atomic_load(&pool->zspages))
-					FAIL("fullness list %u of class %u "
-					     "loops",
-					     pool->name, g, c->size);
+					FAIL("fullness list %u of class %u holds "
+					     "more than the pool's %lu zspages",
+					     pool->name, g, c->size,
+					     atomic_load(&pool->zspages));
 			}
 			if (n != c->group_count[g])
 				FAIL("class %u group %u holds %lu zspages, "

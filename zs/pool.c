@@ -7,51 +7,15 @@
  * chunks and zspage descriptors.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "zs/host.h"
+#include "zs/secret.h"
 #include "zs/zs_internal.h"
 
 static _Atomic uint64_t next_pool_id = 1;
-
-/* Per-pool handle keys: unpredictable, so a handle is only ever valid for
- * the pool that issued it and a forged value is unlikely to pass. */
-static uint64_t random_key(uint64_t id)
-{
-	uint64_t k = 0;
-#ifdef ZS_FIXED_HANDLE_KEY
-	/* fuzzing builds: the same input gives the same handles, so crash
-	 * reports reproduce bit for bit */
-	int fd = -1;
-
-	k = id;
-#else
-	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-#endif
-
-	if (fd >= 0) {
-		if (read(fd, &k, sizeof(k)) != (ssize_t)sizeof(k))
-			k = 0;
-		close(fd);
-	}
-	if (!k) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		k = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ id;
-	}
-	/* splitmix64 finaliser: spreads a weak seed over all bits */
-	k ^= k >> 30;
-	k *= 0xbf58476d1ce4e5b9ull;
-	k ^= k >> 27;
-	k *= 0x94d049bb133111ebull;
-	return k ^ (k >> 31);
-}
 
 struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg)
 {
@@ -75,8 +39,8 @@ struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg)
 	pool->max_pages = cfg->max_pages;
 	pool->arena = cfg->arena ? cfg->arena : zs_arena_default();
 	if (!pool->arena)
-		goto nomem;
-	key = random_key(pool->id);
+		goto free_tables; /* none yet: frees the pool */
+	key = zs_secret_seed(pool->id);
 	pool->key_hi = (uint32_t)(key >> 32);
 	pool->key_lo = (uint32_t)key;
 	pool->zsp_stride = sizeof(struct zspage) +

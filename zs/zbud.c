@@ -44,6 +44,9 @@
  *
  * Locking: one mutex per pool; the arena is called with it held, which is
  * safe because the arena never holds its own lock while calling us.
+ *
+ * The pool, page and slot layouts are in zs/zbud_internal.h, so white-box
+ * fuzzing and tests can corrupt them and drive the movable-page callbacks.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -52,91 +55,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "zs/arena.h"
 #include "zs/host.h"
+#include "zs/secret.h"
 #include "zs/sanitizer.h"
 #include "zs/zbud.h"
+#include "zs/zbud_internal.h"
 #include "zs/zs_internal.h" /* zs_report; ZS_MAX_THREAD_MAPS */
 
-#define NCHUNKS ((unsigned)(ZS_PAGE_SIZE >> ZBUD_CHUNK_SHIFT)) /* 64 */
-#define HDR_CHUNKS 1u
-/* Chunks the two buddies may share: 63. */
-#define BUDDY_CHUNKS (NCHUNKS - HDR_CHUNKS)
 #define THREAD_MAPS ZS_MAX_THREAD_MAPS
-/* Handle slots are 32-bit indexes; keep one value spare as "none". */
-#define SLOT_NONE UINT32_MAX
 #define HDR_MAGIC 0x7a6275645f686472ULL /* "zbud_hdr" */
-
-enum { FIRST = 0, LAST = 1 };
-
-enum page_flags {
-	PG_RECLAIM = 1u << 0, /* evict callbacks running on it */
-	PG_ISOLATED = 1u << 1, /* the arena is moving it */
-};
-
-enum slot_state { SLOT_FREE = 0, SLOT_USED = 1 };
-
-struct list {
-	struct list *prev, *next;
-};
-
-/* Side descriptor of one zbud page. */
-struct zbud_page {
-	void *page;
-	struct list buddy; /* unbuddied[free chunks] or buddied */
-	struct list lru;
-	uint32_t idx; /* index in pool->descs; the arena cookie */
-	uint32_t slot[2]; /* handle slot per buddy, valid when chunks != 0 */
-	uint16_t chunks[2];
-	uint16_t flags;
-	uint32_t mapped; /* maps held on both buddies */
-	uint32_t mark; /* zbud_pool_check visit stamp */
-};
-
-struct slot {
-	uint32_t gen;
-	uint32_t desc; /* descriptor index; next free slot when free */
-	uint32_t size;
-	uint16_t maps;
-	uint8_t state;
-	uint8_t bud;
-};
-
-/* Chunk 0 of every page holds four 32-bit words: the pool's header magic
- * (two words), the descriptor index, and the index keyed by the magic. */
-#define HDR_WORDS 4
-
-struct zbud_pool {
-	pthread_mutex_t lock;
-	struct zbud_ops ops;
-	bool has_evict;
-	struct zs_arena *arena;
-	int owner_id;
-	uint64_t serial;
-	uint64_t key[4];
-	uint64_t hdr_magic;
-	struct list unbuddied[NCHUNKS];
-	struct list buddied;
-	struct list lru;
-
-	struct zbud_page **descs;
-	uint32_t *desc_free; /* stack of unused descriptor indexes */
-	uint32_t ndesc_free;
-	uint32_t desc_hw; /* descriptor indexes ever used */
-	uint32_t desc_cap;
-
-	struct slot *slots;
-	uint32_t slot_hw;
-	uint32_t slot_cap;
-	uint32_t slot_free; /* head of the free slot list */
-
-	uint64_t pages_nr;
-	uint64_t objs_nr;
-	uint32_t check_stamp;
-};
 
 /* One map held by this thread; serial identifies the pool uniquely, so a
  * new pool at a freed pool's address never matches a stale entry. */
@@ -449,36 +379,14 @@ static void release_page(struct zbud_pool *pool, struct zbud_page *d)
 
 /* --- pools ------------------------------------------------------------ */
 
-static uint64_t splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 static void seed_keys(struct zbud_pool *pool)
 {
-	uint64_t buf[5];
-	uint64_t s;
-	struct timespec ts = { 0 };
+	uint64_t s = zs_secret_seed((uint64_t)(uintptr_t)pool ^ pool->serial);
 	int i;
 
-	if (getrandom(buf, sizeof(buf), GRND_NONBLOCK) ==
-	    (ssize_t)sizeof(buf)) {
-		memcpy(pool->key, buf, sizeof(pool->key));
-		pool->hdr_magic = HDR_MAGIC ^ buf[4];
-		return;
-	}
-	/* No entropy yet (early boot): still distinct per pool, just not
-	 * secret, which keeps foreign-handle detection working. */
-	timespec_get(&ts, TIME_UTC);
-	s = (uint64_t)(uintptr_t)pool ^ pool->serial ^
-	    ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec;
 	for (i = 0; i < 4; i++)
-		pool->key[i] = splitmix64(&s);
-	pool->hdr_magic = HDR_MAGIC ^ splitmix64(&s);
+		pool->key[i] = zs_secret_next(&s);
+	pool->hdr_magic = HDR_MAGIC ^ zs_secret_next(&s);
 }
 
 static struct zbud_page *desc_for(struct zbud_pool *pool, void *page,
@@ -559,10 +467,7 @@ static void zbud_putback(void *owner, void *page, uint32_t cookie,
 	pthread_mutex_unlock(&pool->lock);
 }
 
-/* Not static: white-box tests drive isolate / migrate / putback directly,
- * since the arena's window between them is too short to hit by chance.
- * No header declares it; the tests declare it themselves. */
-extern const struct zs_movable_ops zbud_movable_ops;
+/* Not static: zs/zbud_internal.h declares it for white-box code. */
 const struct zs_movable_ops zbud_movable_ops = {
 	.isolate = zbud_isolate,
 	.migrate = zbud_migrate,
@@ -937,11 +842,10 @@ static int check_list(struct zbud_pool *pool, struct list *head, bool is_lru,
 			       name, which, d->idx);
 			return -EUCLEAN;
 		}
-		if (++*count > pool->pages_nr) {
-			report("%s list %u: more entries than the %llu pages",
-			       name, which, (unsigned long long)pool->pages_nr);
-			return -EUCLEAN;
-		}
+		/* No length guard is needed: every entry so far is a distinct
+		 * live descriptor, so a loop is caught as "listed twice" within
+		 * pages_nr steps. */
+		++*count;
 		if (is_lru)
 			continue;
 		if (which == NCHUNKS) {
@@ -963,7 +867,7 @@ static int check_list(struct zbud_pool *pool, struct list *head, bool is_lru,
 }
 
 static int check_page(struct zbud_pool *pool, struct zbud_page *d,
-		      uint64_t *objs, uint64_t *pinned_empty)
+		      uint64_t *objs)
 {
 	uint32_t maps = 0;
 	int bud;
@@ -1025,19 +929,24 @@ static int check_page(struct zbud_pool *pool, struct zbud_page *d,
 		       d->mapped, maps);
 		return -EUCLEAN;
 	}
-	if (page_empty(d)) {
-		if (!(d->flags & (PG_ISOLATED | PG_RECLAIM))) {
-			report("page %u: empty but not released", d->idx);
-			return -EUCLEAN;
-		}
-		++*pinned_empty;
+	/* Only the arena or reclaim may hold an emptied page, and they
+	 * release it when done; anywhere else it is a leaked page.  Every
+	 * other page holds a counted object, so pages never outnumber
+	 * objects beyond these. */
+	if (page_empty(d) && !(d->flags & (PG_ISOLATED | PG_RECLAIM))) {
+		report("page %u: empty but not released", d->idx);
+		return -EUCLEAN;
 	}
 	return 0;
 }
 
+/* What a free descriptor index holds in descs[] while the check walks the
+ * free stack; never a real descriptor. */
+static struct zbud_page desc_claimed;
+
 int zbud_pool_check(struct zbud_pool *pool)
 {
-	uint64_t pages = 0, objs = 0, listed = 0, lru = 0, off = 0, empty = 0;
+	uint64_t pages = 0, objs = 0, listed = 0, lru = 0, off = 0;
 	uint64_t used = 0, nfree = 0;
 	uint32_t i;
 	int ret = 0;
@@ -1055,7 +964,7 @@ int zbud_pool_check(struct zbud_pool *pool)
 			ret = -EUCLEAN;
 			goto out;
 		}
-		ret = check_page(pool, d, &objs, &empty);
+		ret = check_page(pool, d, &objs);
 		if (ret)
 			goto out;
 		pages++;
@@ -1068,16 +977,6 @@ int zbud_pool_check(struct zbud_pool *pool)
 		       (unsigned long long)pages, (unsigned long long)objs,
 		       (unsigned long long)pool->pages_nr,
 		       (unsigned long long)pool->objs_nr);
-		ret = -EUCLEAN;
-		goto out;
-	}
-	/* Pinned empty pages exist only while the arena or reclaim holds
-	 * them, and each holds one page at a time per thread; more pages
-	 * than objects beyond those is a leak. */
-	if (pages - empty > objs) {
-		report("%llu non-empty pages for %llu objects",
-		       (unsigned long long)(pages - empty),
-		       (unsigned long long)objs);
 		ret = -EUCLEAN;
 		goto out;
 	}
@@ -1160,7 +1059,29 @@ int zbud_pool_check(struct zbud_pool *pool)
 		       pool->ndesc_free, (unsigned long long)pages,
 		       pool->desc_hw);
 		ret = -EUCLEAN;
+		goto out;
 	}
+	/* new_page trusts the stack: an index in it that is in use, or in
+	 * it twice, would hand a second page a live descriptor's place.
+	 * Each entry claims its empty descs[] place while walking; with the
+	 * count above, all claimed means exactly the unused indexes. */
+	for (i = 0; i < pool->ndesc_free; i++) {
+		uint32_t e = pool->desc_free[i];
+
+		if (e >= pool->desc_hw || pool->descs[e]) {
+			report("free descriptor stack entry %u: index %u is %s",
+			       i, e,
+			       e >= pool->desc_hw ? "beyond the table" :
+			       pool->descs[e] == &desc_claimed ?
+						    "listed twice" :
+						    "in use");
+			ret = -EUCLEAN;
+			break;
+		}
+		pool->descs[e] = &desc_claimed;
+	}
+	while (i-- > 0)
+		pool->descs[pool->desc_free[i]] = NULL;
 out:
 	pthread_mutex_unlock(&pool->lock);
 	return ret;

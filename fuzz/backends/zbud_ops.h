@@ -38,6 +38,12 @@ enum zb_fuzz_opcode {
 	ZB_OP_VERIFY_ALL = 0x0c, /* (none) */
 	ZB_OP_RECREATE = 0x0d, /* u8 config, u8 flags */
 	ZB_OP_RECALL = 0x0e, /* u16 sel */
+	ZB_OP_CORRUPT = 0x0f, /* u8 kind, u16 arg (white-box) */
+	ZB_OP_HOST_FAULT = 0x10, /* u8 after, u8 count, u8 n, u8 size kind,
+				    u16 raw, u8 seed, u8 flags */
+	ZB_OP_PAGE_MOVE = 0x11, /* u16 sel, u8 how, u8 flags (white-box) */
+	ZB_OP_POOLS = 0x12, /* u16 n, u8 flags */
+	ZB_OP_FATAL = 0x13, /* u16 sel, u8 how (death test, forked) */
 	ZB_OP_SLOTS = 0x20,
 };
 

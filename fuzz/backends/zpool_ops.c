@@ -29,6 +29,7 @@
 
 #include "fuzz/fuzz_cursor.h"
 #include "fuzz/fuzz_model.h"
+#include "zs/fault.h"
 #include "zs/zbud.h"
 #include "zs/zpool.h"
 #include "zs/zsmalloc.h"
@@ -932,6 +933,55 @@ static void op_recreate(struct zp_fuzz *f, struct fuzz_cursor *c)
 	pools_open(f, cfg);
 }
 
+/* Creating a zpool while the host refuses its `after`-th allocation from
+ * now: the front end and both backends must turn every refusal into NULL
+ * with errno ENOMEM and free what they had taken (LeakSanitizer checks at
+ * exit), and a creation that made fewer allocations must succeed. */
+static void op_host_fault(struct zp_fuzz *f, struct fuzz_cursor *c)
+{
+	unsigned long before = zs_host_failures_injected(), injected;
+	uint8_t type, after;
+	struct zpool *pool;
+	uint64_t h = SENTINEL_HANDLE;
+	int b, err, ret;
+
+	(void)f;
+	if (!fc_u8(c, &type) || !fc_u8(c, &after))
+		return;
+	b = type % NB;
+	zs_inject_host_failures(after % 16, 1);
+	errno = 0;
+	pool = zpool_create_pool(type_name[b],
+				 type & 2 ? NULL : "zs-fuzz-fault",
+				 type & 4 ? &evict_ops : NULL);
+	err = errno;
+	injected = zs_host_failures_injected() - before;
+	zs_inject_host_failures(0, 0);
+	if (injected > 1)
+		fm_fail("%s zpool_create_pool: %lu host failures injected, "
+			"one was armed",
+			type_name[b], injected);
+	if (injected) {
+		expect_null(pool, err, ENOMEM, b,
+			    "zpool_create_pool with a host allocation refused",
+			    0);
+		return;
+	}
+	if (!pool)
+		fm_fail("%s zpool_create_pool failed (errno %d) with no host "
+			"allocation refused",
+			type_name[b], err);
+	/* The pool is whole: an object goes in and the pool empties. */
+	ret = zpool_malloc(pool, 64, &h);
+	expect_ret(ret, 0, b, "zpool_malloc on a pool made beside a fault", h);
+	expect_ret(zpool_free(pool, h), 0, b,
+		   "zpool_free on a pool made beside a fault", h);
+	if (zpool_get_total_size(pool))
+		fm_fail("%s: an emptied pool made beside a fault holds pages",
+			type_name[b]);
+	zpool_destroy_pool(pool);
+}
+
 struct zp_op {
 	const char *name;
 	void (*run)(struct zp_fuzz *f, struct fuzz_cursor *c);
@@ -950,6 +1000,7 @@ static const struct zp_op zp_op_table[ZP_OP_SLOTS] = {
 	[ZP_OP_FREE_MANY] = { "free_many", op_free_many },
 	[ZP_OP_VERIFY_ALL] = { "verify_all", op_verify_all },
 	[ZP_OP_RECREATE] = { "recreate", op_recreate },
+	[ZP_OP_HOST_FAULT] = { "host_fault", op_host_fault },
 };
 
 const char *zp_fuzz_op_name(unsigned opcode)

@@ -34,6 +34,7 @@ enum zp_fuzz_opcode {
 	ZP_OP_FREE_MANY = 0x09, /* u8 stride, u8 offset */
 	ZP_OP_VERIFY_ALL = 0x0a, /* (none) */
 	ZP_OP_RECREATE = 0x0b, /* u8 config, u8 flags */
+	ZP_OP_HOST_FAULT = 0x0c, /* u8 type, u8 after */
 	ZP_OP_SLOTS = 0x20,
 };
 

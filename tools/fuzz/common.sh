@@ -8,29 +8,12 @@
 # sources the same way.  Source this file; it defines functions only.
 
 ZS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# Every target: fuzz/<target>.c (zsmalloc_fuzz, interpreter zs_ops.c) or
-# fuzz/backends/<name>_fuzz.c (interpreter <name>_ops.c beside it).
-ZS_TARGETS="zsmalloc_fuzz $(cd "$ZS_ROOT/fuzz/backends" 2>/dev/null &&
-	ls ./*_fuzz.c 2>/dev/null | sed 's|^\./||; s|\.c$||' | tr '\n' ' ')"
-# Sources of a target's fuzz library, its entry point and the library.
-zs_fuzz_sources() {
-	if [ -f "$ZS_ROOT/fuzz/$1.c" ]; then
-		echo "$ZS_ROOT"/fuzz/fuzz_model.c "$ZS_ROOT"/fuzz/zs_ops.c \
-			"$ZS_ROOT/fuzz/$1.c" "$ZS_ROOT"/zs/*.c
-	else
-		echo "$ZS_ROOT"/fuzz/fuzz_model.c \
-			"$ZS_ROOT/fuzz/backends/${1%_fuzz}_ops.c" \
-			"$ZS_ROOT/fuzz/backends/$1.c" "$ZS_ROOT"/zs/*.c
-	fi
-}
+. "$ZS_ROOT/tools/fuzz/targets.sh"
+ZS_TARGETS=$(zs_fuzz_targets "$ZS_ROOT")
 
 # A target's .dict or .options file (may not exist).
 zs_target_file() {
-	if [ -f "$ZS_ROOT/fuzz/$1.c" ]; then
-		echo "$ZS_ROOT/fuzz/$1.$2"
-	else
-		echo "$ZS_ROOT/fuzz/backends/$1.$2"
-	fi
+	echo "$(zs_fuzz_dir "$ZS_ROOT" "$1")/$1.$2"
 }
 
 # A target's named crashers: corpus/regressions/ for zsmalloc_fuzz,
@@ -66,7 +49,7 @@ build_libfuzzer() {
 	zs_need clang clang || return 1
 	# shellcheck disable=SC2046
 	clang $ZS_CFLAGS $ZS_SAN -fsanitize=fuzzer \
-		$(zs_fuzz_sources "$1") -lpthread -o "$2"
+		$(zs_fuzz_sources "$ZS_ROOT" "$1") -lpthread -o "$2"
 }
 
 # build_afl TARGET OUT [cmplog]: afl-clang-fast + ASan + UBSan, linked with
@@ -78,7 +61,7 @@ build_afl() {
 	[ -f "$driver" ] || { echo "fuzz: $driver missing" >&2; return 1; }
 	out=$(realpath -m "$2")
 	objs=$(mktemp -d)
-	for src in $(zs_fuzz_sources "$1"); do
+	for src in $(zs_fuzz_sources "$ZS_ROOT" "$1"); do
 		env AFL_QUIET=1 ${3:+AFL_LLVM_CMPLOG=1} afl-clang-fast \
 			$ZS_CFLAGS $ZS_SAN -c "$src" \
 			-o "$objs/$(basename "$src" .c).o" || {
@@ -99,6 +82,6 @@ build_replay() {
 	local t=$1 out=$2
 	shift 2
 	# shellcheck disable=SC2046
-	clang $ZS_CFLAGS "$@" $(zs_fuzz_sources "$t") \
+	clang $ZS_CFLAGS "$@" $(zs_fuzz_sources "$ZS_ROOT" "$t") \
 		"$ZS_ROOT/fuzz/replay_main.c" -lpthread -o "$out"
 }

@@ -5,7 +5,8 @@
 # Builds each target's replay tool with clang's source-based coverage (no
 # sanitizer: coverage only), replays corpus/<target>/ in one process (file
 # by file if an input fails, so only that input's profile is lost) and each
-# named crasher in its own, merges the profiles of all targets and prints
+# named crasher in its own (forked death-test children merge into the same
+# profile: %m), merges the profiles of all targets and prints
 # llvm-cov's report for zs/*.c.  By default every target (zsmalloc_fuzz
 # and fuzz/backends/*_fuzz.c); -t (repeatable) picks some.  --html DIR also
 # writes the annotated sources; --missed FILE writes every line no input
@@ -46,11 +47,11 @@ for t in "${targets[@]}"; do
 		exit 1
 	objects+=("$bin")
 	inputs=()
-	if ! LLVM_PROFILE_FILE=$work/$t-corpus.profraw "$bin" \
+	if ! LLVM_PROFILE_FILE=$work/$t-corpus-%m.profraw "$bin" \
 		"$ZS_ROOT/corpus/$t" >/dev/null 2>"$work/replay.err"; then
 		tail -3 "$work/replay.err" >&2
 		echo "coverage: $t: the corpus replay failed; file by file" >&2
-		rm -f "$work/$t-corpus.profraw"
+		rm -f "$work/$t"-corpus-*.profraw
 		mapfile -t inputs < <(find "$ZS_ROOT/corpus/$t" -maxdepth 1 \
 			-type f ! -name 'README*' ! -name BUILD)
 	fi

@@ -13,8 +13,9 @@ output is the same on every run (a fixed PRNG seed, no clock), and files
 are named by the SHA-1 of their content, so regenerating adds nothing that
 is already there.
 
-    tools/fuzz/gen_backend_corpus.py [--root DIR]
-writes corpus/zbud_fuzz/, corpus/zpool_fuzz/ and the two .dict files.
+    tools/fuzz/gen_backend_corpus.py [--root DIR] [-t TARGET]...
+writes corpus/zbud_fuzz/, corpus/zpool_fuzz/ and the two .dict files (-t:
+only those of TARGET, zbud_fuzz or zpool_fuzz).
 """
 
 import argparse
@@ -173,8 +174,10 @@ def zbud_seeds(ops):
         alloc(s, 10)
         s.op("reclaim", (1, 2), (2, 0), (1, 0))
         out.append(s)
-    # Random mixes.
-    names = sorted(ops)
+    # Random mixes of the ops the first seeds knew (kept as they were, so
+    # regenerating leaves these files alone; the white-box ops have their
+    # own mixes below).
+    names = sorted(n for n in ops if n not in WHITE_BOX_OPS + LATER_OPS)
     for _ in range(24):
         s = S(rnd.randrange(2))
         for _ in range(rnd.randrange(10, 40)):
@@ -190,6 +193,157 @@ def zbud_seeds(ops):
                 s.b += u8(ops[name])
                 s.b += bytes(rnd.randrange(256) for _ in range(6))
         out.append(s)
+    out += zbud_white_box_seeds(ops, S, alloc)
+    return out
+
+
+# zbud ops added with zs/zbud_internal.h (fuzz/backends/zbud_ops.c).
+WHITE_BOX_OPS = ("corrupt", "host_fault", "page_move", "pools")
+# Ops added after the random mixes were made: scenarios only, so the mixes
+# (and the corpus files they made) stay as they are.
+LATER_OPS = ("fatal",)
+ZB_CORRUPTION_KINDS = 26  # enum zb_corruption_kind
+ZB_MAPS = 8
+
+
+def zbud_white_box_seeds(ops, S, alloc):
+    rnd = random.Random(0x2b0dc0)
+    out = []
+
+    def varied(s):
+        """Pages of every shape the corruptions need: two buddied pages,
+        two one-buddy pages on one unbuddied list, two more on another,
+        free handle slots and free descriptor indexes."""
+        for size in (1000, 1000, 3000, 3000, 2000, 2000, 3968, 3968):
+            alloc(s, size)
+        s.op("free", (2, 6)).op("free", (2, 6))
+        alloc(s, 1000)
+        alloc(s, 1000)
+        alloc(s, 3968)
+        alloc(s, 3968)
+        alloc(s, 3968)
+        s.op("free", (2, 8)).op("free", (2, 8)).op("free", (2, 8))
+        return s
+
+    # Every corruption kind, each with arguments that pick its variants
+    # (the low bits) and its targets (the high bits); the last kinds past
+    # the table are no-ops.
+    for kind in range(32):
+        s = varied(S())
+        for arg in (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+                    0x13, 0x2f, 0x155, 0xab7, 0x1234, 0xffff):
+            s.op("corrupt", (1, kind), (2, arg))
+        s.op("check")
+        out.append(s)
+    # Corruptions of an empty pool, a one-page pool and a pool without
+    # evict: most kinds find no target there.
+    for cfg, n in ((0, 0), (1, 1), (0, 3)):
+        s = S(cfg)
+        for i in range(n):
+            alloc(s, 500 + 1500 * i, i)
+        for kind in range(ZB_CORRUPTION_KINDS):
+            s.op("corrupt", (1, kind), (2, rnd.randrange(0x10000)))
+        out.append(s)
+    # Host allocation failures on a fresh pool's first allocation: the
+    # handle slot table, the descriptor table and its free stack, the
+    # descriptor, the arena's region (its table entry, then its mmap), in
+    # that order; then the same for second pools.
+    for after in range(8):
+        for flags in (0, 1, 2, 5):
+            s = S()
+            s.op("host_fault", (1, after), (1, 0), (1, 3), (1, ZB_UNIFORM),
+                 (2, 3000), (1, after), (1, flags))
+            alloc(s, 100)
+            s.op("check")
+            out.append(s)
+    # Table growth under host failures: the slot table at 256 handles and
+    # the descriptor table at 64 and 128 pages.
+    for after in range(6):
+        for count in (0, 2):
+            s = S()
+            s.op("fill", (1, 250), (1, 1), (2, 0), (1, 1))
+            s.op("host_fault", (1, after), (1, count), (1, 12), (1, 1),
+                 (2, 7), (1, 3), (1, 0))
+            out.append(s)
+        s = S()
+        s.op("fill", (1, 63), (1, 2), (2, 0), (1, 1))
+        s.op("host_fault", (1, after), (1, 0), (1, 4), (1, 2), (2, 0),
+             (1, 2), (1, 0))
+        out.append(s)
+    # A second arena region under host failures (the first holds 512
+    # pages), then arena compaction with its own allocation failing.
+    for after in range(4):
+        s = S()
+        for _ in range(4):
+            s.op("fill", (1, 128), (1, 2), (2, 0), (1, 3))
+        s.op("host_fault", (1, after), (1, 1), (1, 6), (1, 2), (2, 1),
+             (1, 4), (1, 0))
+        s.op("free_many", (1, 0), (1, 1))
+        s.op("host_fault", (1, after), (1, 0), (1, 0), (1, 0), (2, 0),
+             (1, 0), (1, 4))
+        s.op("check")
+        out.append(s)
+    # Page moves step by step: every kind of work while isolated, migrate
+    # or putback, refused callbacks first, isolate while mapped.
+    for how in range(8):
+        for flags in (0, 1, 2, 4, 7):
+            s = S()
+            for size in (1000, 1000, 3000, 2000, 500):
+                alloc(s, size)
+            for sel in (0, 2, 4):
+                s.op("page_move", (2, sel), (1, how | (sel << 3)),
+                     (1, flags))
+            s.op("verify_all").op("check")
+            out.append(s)
+    # ... and with several arena regions, so arena compaction runs (and
+    # must leave the isolated page alone), and with page faults armed.
+    for how, flags in ((6, 0), (6, 4), (0, 0), (3, 0), (4, 1)):
+        s = S()
+        for _ in range(5):
+            s.op("fill", (1, 150), (1, 2), (2, 0), (1, 3))
+        s.op("free_many", (1, 0), (1, 1))
+        s.op("free_many", (1, 3), (1, 0))
+        s.op("page_move", (2, 5), (1, how), (1, flags))
+        s.op("inject", (1, 0), (1, 1))
+        s.op("page_move", (2, 9), (1, how), (1, flags))
+        out.append(s)
+    # Second pools up to the arena's owner limit, and a pool destroyed
+    # with maps held.
+    for n, flags in ((1025, 0), (1025, 3), (1023, 2), (5, 1), (0, 1)):
+        s = S()
+        alloc(s, 300)
+        s.op("pools", (2, n), (1, flags))
+        alloc(s, 300)
+        out.append(s)
+    # Random mixes with the white-box ops.
+    names = sorted(n for n in ops if n != "recreate" and n not in LATER_OPS)
+    for _ in range(16):
+        s = S(rnd.randrange(2))
+        for _ in range(rnd.randrange(10, 40)):
+            name = rnd.choice(names + list(WHITE_BOX_OPS) * 2)
+            if name == "pools":
+                s.op("pools", (2, rnd.choice((3, 1030))),
+                     (1, rnd.randrange(4)))
+                continue
+            s.op("alloc", (1, rnd.randrange(8)),
+                 (2, rnd.randrange(0x10000)), (1, rnd.randrange(256)))
+            s.b += u8(ops[name])
+            s.b += bytes(rnd.randrange(256) for _ in range(8))
+        out.append(s)
+    # Death tests: unmapping an object whose slot lost its map count, with
+    # one slot or every slot cleared, from each of several objects.
+    for how in (0, 1):
+        s = S()
+        for i in range(6):
+            alloc(s, 100 + 700 * i, i)
+        for sel in (0, 1, 5, 0x1234):
+            s.op("fatal", (2, sel), (1, how))
+        s.op("free", (2, 0))
+        s.op("fatal", (2, 3), (1, how))
+        out.append(s)
+    s = S()
+    s.op("fatal", (2, 0), (1, 0))  # no object: nothing to map
+    out.append(s)
     return out
 
 
@@ -251,7 +405,18 @@ def zpool_seeds(ops):
         alloc(s, 10)
         s.op("shrink", (2, 1), (2, 0))
         out.append(s)
-    names = sorted(n for n in ops if n != "recreate")
+    # Creating pools while the host refuses memory, at every allocation of
+    # the front end and both backends, with and without evict ops.
+    for typ in range(8):
+        s = S()
+        alloc(s, 700)
+        for after in range(12):
+            s.op("host_fault", (1, typ), (1, after))
+        s.op("verify_all")
+        out.append(s)
+    # The random mixes keep the ops they were made with, so the seeds
+    # already in the corpus come out the same.
+    names = sorted(n for n in ops if n not in ("recreate", "host_fault"))
     for _ in range(24):
         s = S(rnd.randrange(4))
         for _ in range(rnd.randrange(10, 40)):
@@ -292,12 +457,16 @@ def write_dict(ops, path, target, header):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--root", default=ROOT)
+    ap.add_argument("-t", "--target", action="append",
+                    help="only this target (repeatable; default: all)")
     a = ap.parse_args()
     targets = (
         ("zbud_fuzz", "ZB", "zbud_ops.h", zbud_seeds),
         ("zpool_fuzz", "ZP", "zpool_ops.h", zpool_seeds),
     )
     for target, prefix, header, gen in targets:
+        if a.target and target not in a.target:
+            continue
         hpath = os.path.join(a.root, "fuzz", "backends", header)
         ops = read_opcodes(hpath, prefix)
         n = write_corpus(gen(ops), os.path.join(a.root, "corpus", target))

@@ -43,7 +43,8 @@ def read_opcodes(path):
             "read_rw", "read_begin", "nested", "compact", "shrink", "stats",
             "check", "misuse", "inject", "max_pages", "recreate",
             "arena_compact", "fill", "free_many", "verify_all", "drain",
-            "race", "pressure", "arena_pages"}
+            "race", "pressure", "arena_pages", "corrupt", "host_fault",
+            "page_ops"}
     missing = need - set(ops)
     if missing:
         sys.exit("gen_seed_corpus: %s lacks %s" % (path, sorted(missing)))
@@ -170,8 +171,29 @@ class Seq:
     def arena_pages(self, n, flags, arg=0):
         return self.op("arena_pages", (1, n - 1), (1, flags), (2, arg))
 
+    def corrupt(self, kind, sel=0):
+        return self.op("corrupt", (1, kind), (2, sel))
+
+    def host_fault(self, flags, after=0, count=1, pick=0):
+        return self.op("host_fault", (1, flags), (1, after), (1, count),
+                       (1, pick))
+
+    def page_ops(self, flags, sel=0):
+        return self.op("page_ops", (1, flags), (2, sel))
+
+    def fatal(self, kind, arg=0):
+        return self.op("fatal", (1, kind), (2, arg))
+
     def bytes(self):
         return bytes(self.b)
+
+
+# host_fault's steps (flags) and corrupt's kinds (fuzz/zs_ops.c).
+HF_SIDE, HF_SIDE_ARENA, HF_ARENA_PAGES, HF_MAIN, HF_PRESSURE, HF_COMPACT, \
+    HF_OWNERS, HF_NO_FD = (1 << i for i in range(8))
+CORRUPT_KINDS = 24
+FATAL_KINDS = 5  # fuzz/zs_fatal.c's kinds[]
+SIDE_NAMES = 6  # pool names host_fault's second pool is given
 
 
 def interesting_sizes():
@@ -348,14 +370,104 @@ def scenarios():
     s.fill(100, 2000).recreate(cfg(5, private_arena=True)).arena_pages(9, 4)
     out.append(s.bytes())
 
+    # PSI stand-ins: /dev/null (armed, never fires), /dev/full (refused).
+    for flags in (0x80, 0x90, 0x86, 0x9b, 0xa9, 0xe7, 0xf5):
+        s = Seq(cfg(8, private_arena=flags & 2 == 2)).fill(200, 1700)
+        s.free_many(3, flags).pressure(flags, flags * 37)
+        out.append(s.bytes())
+
+    # Corruption: every kind zs_pool_check names, in pools of every shape
+    # (small and huge objects, free lists, several zspages per list), and
+    # in an empty pool, where most kinds have no place and are skipped.
+    for chain in (1, 4, 8, 16):
+        s = Seq(cfg(chain)).fill(40, 100).fill(6, 4096).fill(30, 1500)
+        s.fill(20, 40).free_many(3, 1)
+        for kind in range(CORRUPT_KINDS):
+            s.corrupt(kind, kind * 0x0911 + chain)
+            s.corrupt(kind, 0x8100 | (kind * 7 + chain))
+        out.append(s.bytes())
+    for kind in range(CORRUPT_KINDS):
+        s = Seq().fill(12, 700).fill(3, 4096).free_many(2)
+        s.corrupt(kind, kind).corrupt(kind, 0x8100 + kind * 0x35)
+        out.append(s.bytes())
+    s = Seq()
+    for kind in range(CORRUPT_KINDS):
+        s.corrupt(kind, kind)
+    out.append(s.bytes())
+    out.append(Seq().fill(300, 60).fill(300, 60).corrupt(14, 3).bytes())
+
+    # Host allocation failures, the k-th of each step's allocations in
+    # turn: pool creation and its first objects (default and private
+    # arenas, every pool name), arena pages and regions, the fuzzed pool's
+    # own tables, monitors and their registrations, arena compaction's
+    # plan, an arena out of owner slots, no file descriptor left.
+    for after in range(12):
+        out.append(Seq().host_fault(HF_SIDE, after, 1, after).bytes())
+        out.append(Seq().host_fault(HF_SIDE | HF_SIDE_ARENA, after, 1,
+                                    after * 9).bytes())
+        out.append(Seq().host_fault(HF_ARENA_PAGES, after, 1).bytes())
+        out.append(Seq().host_fault(HF_SIDE | HF_PRESSURE, after, 1,
+                                    0x40 | after).bytes())
+    for after in range(6):
+        out.append(Seq().host_fault(HF_MAIN, after, 1, 7).bytes())
+        out.append(Seq(cfg(4, private_arena=True))
+                   .host_fault(HF_MAIN, after, 2, 15).fill(5, 300).bytes())
+        out.append(Seq().host_fault(HF_OWNERS, after, 1).bytes())
+    for pick in range(SIDE_NAMES * 3):
+        out.append(Seq().host_fault(HF_SIDE, 0, 0, pick * 11).bytes())
+    for after, count in ((0, 0), (0, 1), (1, 1), (3, 4)):
+        s = Seq(cfg(4, private_arena=True)).fill(256, 4096).fill(256, 4096)
+        s.fill(60, 4096).free_many(2).host_fault(HF_COMPACT, after, count)
+        s.host_fault(HF_COMPACT | HF_PRESSURE, after, count, 3)
+        out.append(s.bytes())
+    for count in (0, 1):
+        out.append(Seq().host_fault(HF_NO_FD, 0, count).bytes())
+    for after, count in ((0, 0), (2, 4), (7, 3), (13, 2), (21, 4)):
+        s = Seq(cfg(2)).fill(30, 900).host_fault(0xff, after, count, after)
+        s.fill(10, 4096).free_many(2).host_fault(0x3d, count, after, 0x47)
+        out.append(s.bytes())
+
+    # The pool's page callbacks called late: stale ids, indexes and pages;
+    # a page isolated while its zspage empties, then put back.
+    for chain in (1, 4, 16):
+        for flags in range(4):
+            s = Seq(cfg(chain)).fill(20, 300).fill(4, 4096).fill(9, 2100)
+            for sel in (0, 0x0103, 0x1f07, 0xffff):
+                s.page_ops(flags, sel)
+            out.append(s.bytes())
+    out.append(Seq().page_ops(3, 5).bytes())
+
+    # Death tests in a forked child (fuzz/zs_fatal.c): every kind, with
+    # objects of several classes live so the pool-state kinds apply, and
+    # each way of passing the arena a bad page.
+    for kind in range(FATAL_KINDS):
+        s = Seq(cfg(8)).fill(12, 100).fill(6, 1000).fill(2, 4096)
+        for arg in (0, 1, 2, 0x0413, 0x2cc7, 0xffff):
+            s.fatal(kind, arg)
+        s.fatal(kind, 0x1234).free_many(2).fatal(kind, 7)
+        out.append(s.bytes())
+    out.append(Seq().fatal(2).fatal(0).bytes())  # empty pool: kind 2 skips
+
     # Short and degenerate inputs.
     out += [b"", b"\x00", b"\x00\x00", b"\x00\x00\x04", b"\x3f" * 8,
             bytes(range(64))]
     return out
 
 
-def random_op(r, s):
-    name = r.choice(sorted(OP))
+# The ops the first random stream picks from: fixed, so that adding an op
+# does not change (and so duplicate) the seeds already in the corpus.
+RANDOM_V1_OPS = ("alloc", "free", "write_wo", "write_rw", "write_obj",
+                 "read_ro", "read_rw", "read_begin", "nested", "compact",
+                 "shrink", "stats", "check", "misuse", "inject", "max_pages",
+                 "recreate", "arena_compact", "fill", "free_many",
+                 "verify_all", "drain", "race", "pressure", "arena_pages")
+# The second stream's: every op up to page_ops.  A new op gets scenarios
+# (and joins a new stream if it needs random company).
+RANDOM_V2_OPS = RANDOM_V1_OPS + ("corrupt", "host_fault", "page_ops")
+
+
+def random_op(r, s, ops):
+    name = r.choice(sorted(ops))
     if name == "alloc":
         s.alloc(kind=r.randrange(256), raw=r.randrange(65536),
                 seed=r.randrange(256))
@@ -401,18 +513,25 @@ def random_op(r, s):
                       r.randrange(65536))
     elif name == "drain":
         s.drain(r.random() < 0.5)
+    elif name == "corrupt":
+        s.corrupt(r.randrange(256), r.randrange(65536))
+    elif name == "host_fault":
+        s.host_fault(r.randrange(256), r.randrange(256), r.randrange(256),
+                     r.randrange(256))
+    elif name == "page_ops":
+        s.page_ops(r.randrange(256), r.randrange(65536))
     else:
         s.op(name)
 
 
-def random_sequences(count):
-    r = random.Random(0x25f022)
+def random_sequences(count, seed=0x25f022, ops=RANDOM_V1_OPS):
+    r = random.Random(seed)
     out = []
     for _ in range(count):
         s = Seq(r.randrange(256))
         s.fill(r.randrange(1, 40), kind=r.randrange(7), raw=r.randrange(65536))
         for _ in range(r.randrange(4, 40)):
-            random_op(r, s)
+            random_op(r, s, ops)
         out.append(s.bytes())
     return out
 
@@ -455,7 +574,9 @@ def main():
                     help="random op sequences besides the scenarios")
     args = ap.parse_args()
 
-    seeds = scenarios() + random_sequences(args.random)
+    # A second stream over every op, the later ones included.
+    seeds = scenarios() + random_sequences(args.random) + \
+        random_sequences(args.random // 5, 0x25f023, RANDOM_V2_OPS)
     os.makedirs(args.out, exist_ok=True)
     written = 0
     names = set()

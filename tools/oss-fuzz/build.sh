@@ -24,23 +24,27 @@ fi
 work=${WORK:-$(mktemp -d)}
 mkdir -p "$OUT" "$work/zs-obj"
 
-targets="zsmalloc_fuzz"
-common_c="fuzz/fuzz_model.c fuzz/zs_ops.c"
+. "$src/tools/fuzz/targets.sh"
 
 cd "$src"
-for t in $targets; do
+for t in $(zs_fuzz_targets .); do
 	objs=()
-	for c in zs/*.c $common_c "fuzz/$t.c"; do
-		o=$work/zs-obj/$t-$(echo "$c" | tr / _).o
+	for c in $(zs_fuzz_sources . "$t"); do
+		o=$work/zs-obj/$t-$(echo "${c#./}" | tr / _).o
 		# shellcheck disable=SC2086
 		$CC $CFLAGS -std=c11 -D_GNU_SOURCE -I. -c "$c" -o "$o"
 		objs+=("$o")
 	done
 	# shellcheck disable=SC2086
 	$CXX $CXXFLAGS "${objs[@]}" $LIB_FUZZING_ENGINE -lpthread -o "$OUT/$t"
-	cp "fuzz/$t.dict" "$OUT/$t.dict"
-	cp "fuzz/$t.options" "$OUT/$t.options"
+	dir=$(zs_fuzz_dir . "$t")
+	cp "$dir/$t.dict" "$OUT/$t.dict"
+	cp "$dir/$t.options" "$OUT/$t.options"
+	# the corpus and the target's named crashers, not BUILD or README files
+	regressions=corpus/$t/regressions
+	[ "$t" = zsmalloc_fuzz ] && regressions=corpus/regressions
 	rm -f "$OUT/${t}_seed_corpus.zip"
-	zip -q -j "$OUT/${t}_seed_corpus.zip" corpus/"$t"/* \
-		$(find corpus/regressions -type f ! -name README.md)
+	find "corpus/$t" "$regressions" -maxdepth 1 -type f ! -name BUILD \
+		! -name 'README*' 2>/dev/null |
+		zip -q -j -@ "$OUT/${t}_seed_corpus.zip"
 done

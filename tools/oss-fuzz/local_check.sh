@@ -17,7 +17,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 base=${1:-/tmp/zs-oss-fuzz}
-targets="zsmalloc_fuzz"
+. "$root/tools/fuzz/targets.sh"
+targets=$(zs_fuzz_targets "$root")
 
 san_address="-fsanitize=address -fsanitize-address-use-after-scope"
 oss_cflags="-O1 -fno-omit-frame-pointer -gline-tables-only"

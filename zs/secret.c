@@ -1,0 +1,38 @@
+/*
+ * secret.c - seeds and keys for handle hardening (zs/secret.h).
+ */
+#include "zs/secret.h"
+
+#include <sys/random.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define GOLDEN_GAMMA 0x9e3779b97f4a7c15ull
+
+uint64_t zs_secret_next(uint64_t *state)
+{
+	uint64_t z = (*state += GOLDEN_GAMMA);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+uint64_t zs_secret_seed(uint64_t salt)
+{
+	uint64_t s = 0;
+
+#ifndef ZS_FIXED_HANDLE_KEY
+	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) != (ssize_t)sizeof(s)) {
+		/* No entropy yet (early boot): still distinct per pool and
+		 * per call, just not secret, which keeps foreign-handle
+		 * detection working. */
+		struct timespec ts = { 0 };
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		s = (uint64_t)ts.tv_nsec * GOLDEN_GAMMA ^ (uint64_t)ts.tv_sec;
+	}
+#endif
+	s ^= salt;
+	return zs_secret_next(&s);
+}
