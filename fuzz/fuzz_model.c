@@ -8,6 +8,7 @@
  */
 #include "fuzz/fuzz_model.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,22 @@ void fm_trace(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
+}
+
+void fm_expect_ret(int got, int want, const char *call, uint64_t h)
+{
+	if (got != want)
+		fm_fail("%s(handle %#" PRIx64 ") returned %d, expected %d",
+			call, h, got, want);
+}
+
+void fm_expect_null(const void *p, int err, int want, const char *call,
+		    uint64_t h)
+{
+	if (p || err != want)
+		fm_fail("%s(handle %#" PRIx64 ") returned %p errno %d, "
+			"expected NULL errno %d",
+			call, h, p, err, want);
 }
 
 /*
@@ -258,4 +275,41 @@ uint64_t fm_pick_stale(struct fuzz_model *m, uint32_t sel)
 			return h;
 	}
 	return 0;
+}
+
+/* A forged handle, by arg; it may happen to be live. */
+static uint64_t forge_handle(struct fuzz_model *m, uint16_t arg)
+{
+	struct fm_obj *o = fm_pick(m, arg >> 8);
+	uint64_t base = o ? o->handle : 0x0123456789abcdefull;
+	unsigned v = (arg >> 2) & 63;
+
+	switch (arg & 3) {
+	case 0:
+		return base ^ (1ull << v);
+	case 1:
+		return base + v + 1;
+	case 2:
+		return base - v - 1;
+	default:
+		return (arg + 1) * 0x9e3779b97f4a7c15ull;
+	}
+}
+
+const char *fm_bad_handle(struct fuzz_model *m, unsigned kind, uint16_t arg,
+			  uint64_t *h)
+{
+	switch (kind) {
+	case 0:
+		*h = 0;
+		return "handle 0";
+	case 1:
+		*h = forge_handle(m, arg);
+		return fm_find(m, *h) ? NULL : "a forged handle";
+	case 2:
+		*h = fm_pick_stale(m, arg);
+		return *h ? "a stale handle" : NULL;
+	default:
+		return NULL;
+	}
 }

@@ -14,7 +14,9 @@
  * The model is allocator-neutral (64-bit handles), so zbud and zpool ops can
  * reuse it.  Any disagreement goes through fm_fail(): one exact message on
  * stderr naming the op being run, then abort(), which every engine (libFuzzer,
- * AFL++, the replay main) reports as a crash.
+ * AFL++, the replay main) reports as a crash.  The checks every interpreter
+ * makes of a call's result (fm_expect_ret, fm_expect_null) and the bad
+ * handles they try (fm_bad_handle) are here too.
  */
 #ifndef ZS_FUZZ_MODEL_H
 #define ZS_FUZZ_MODEL_H
@@ -65,6 +67,14 @@ void fm_fail(const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 1, 2)));
 void fm_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* An int-returning call on handle h gave `got`: fm_fail unless it is
+ * `want`. */
+void fm_expect_ret(int got, int want, const char *call, uint64_t h);
+/* A pointer-returning call that must fail with NULL and errno `want`
+ * (`err`: errno right after the call). */
+void fm_expect_null(const void *p, int err, int want, const char *call,
+		    uint64_t h);
+
 void fm_reset(struct fuzz_model *m);
 /* A fresh 32-bit seed from a fuzz byte and the model's counter. */
 uint32_t fm_new_seed(struct fuzz_model *m, uint8_t fuzz);
@@ -80,6 +90,14 @@ void fm_remove(struct fuzz_model *m, struct fm_obj *o);
 struct fm_obj *fm_pick(struct fuzz_model *m, uint32_t sel);
 /* A recently freed handle that is not live now, or 0. */
 uint64_t fm_pick_stale(struct fuzz_model *m, uint32_t sel);
+/* A handle no pool may accept, by kind: 0 handle 0, 1 a forged handle (a
+ * live one, or a constant, with a bit flipped or a little above or below;
+ * or a scrambled arg), 2 a recently freed one (fm_pick_stale).  Returns its
+ * name for messages ("handle 0", "a forged handle", "a stale handle"), or
+ * NULL when there is none (the forged handle is live, nothing was freed
+ * yet, or kind > 2). */
+const char *fm_bad_handle(struct fuzz_model *m, unsigned kind, uint16_t arg,
+			  uint64_t *h);
 
 /* Pattern bytes: buf[i - from] = byte `i` of the pattern of seed. */
 void fm_pattern(uint8_t *buf, uint32_t seed, uint32_t from, uint32_t to);

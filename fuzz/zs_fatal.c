@@ -189,6 +189,11 @@ static struct zs_pool *child_pool(size_t size, uint16_t arg,
 
 	cfg.name = "zs-fatal";
 	cfg.chain_size = 1u << (arg % 5); /* 1 .. 16 */
+	/* its own arena: page failures the fuzzer armed on the default
+	 * arena, or a nearly full one, must not stop the layout */
+	cfg.arena = zs_arena_create();
+	if (!cfg.arena)
+		child_fail("zs_arena_create");
 	pool = zs_create_pool_config(&cfg);
 	if (!pool)
 		child_fail("zs_create_pool_config");

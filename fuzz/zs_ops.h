@@ -11,8 +11,8 @@
  * An op whose arguments are cut short is not run; the input just ends.
  *
  * Opcodes are fixed forever, so corpus files keep their meaning: a new op
- * takes a free slot (one handler function and one row in zs_ops.c).  Free
- * slots are no-ops.  tools/fuzz/gen_seed_corpus.py reads the enum below, so
+ * takes a free slot (one handler function and one row in zs_ops.c's table,
+ * as its banner says).  Free slots are no-ops.  tools/fuzz/gen_seed_corpus.py reads the enum below, so
  * keep one "ZS_OP_NAME = 0xNN," per line.
  */
 #ifndef ZS_FUZZ_ZS_OPS_H

@@ -55,7 +55,9 @@ struct zs_pool_stats {
 	unsigned long compactions; /* zs_compact calls that ran */
 };
 
-/* Pools. */
+/* Pools.  NULL with errno EINVAL for a bad config (chain_size above 16),
+ * ENOMEM when the host refuses memory or the arena has no free owner slot
+ * (1024 pools per arena). */
 struct zs_pool *zs_create_pool(const char *name);
 struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg);
 void zs_destroy_pool(struct zs_pool *pool);

@@ -12,8 +12,8 @@
  * An op whose arguments are cut short is not run; the input just ends.
  *
  * Opcodes are fixed forever, so corpus files keep their meaning: a new op
- * takes a free slot (one handler and one table row in zbud_ops.c).  Free
- * slots are no-ops.  tools/fuzz/gen_backend_corpus.py reads the enum below,
+ * takes a free slot (one handler and one table row in zbud_ops.c, as its
+ * banner says).  Free slots are no-ops.  tools/fuzz/gen_backend_corpus.py reads the enum below,
  * so keep one "ZB_OP_NAME = 0xNN," per line.
  */
 #ifndef ZS_FUZZ_ZBUD_OPS_H

@@ -16,7 +16,12 @@
  * zpool has no consistency check of its own, so the interpreter reads
  * every object back (on both) every ZP_VERIFY_EVERY ops, after every move
  * and at the end; at the end everything is freed and both pools hold no
- * page.
+ * page.  The loop that decodes the input and runs these checks is
+ * fuzz/fuzz_interp.c's, shared with the other targets.
+ *
+ * Adding an op: write `static void op_x(void *state, struct fuzz_cursor
+ * *c)` (starting `struct zp_fuzz *f = state;`), give it a free opcode in
+ * zpool_ops.h and a row in zp_op_table below.
  */
 #include "fuzz/backends/zpool_ops.h"
 
@@ -24,10 +29,10 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "fuzz/fuzz_cursor.h"
+#include "fuzz/fuzz_interp.h"
 #include "fuzz/fuzz_model.h"
 #include "zs/fault.h"
 #include "zs/zbud.h"
@@ -463,8 +468,9 @@ static void do_shrink(struct zp_fuzz *f, unsigned pages, uint16_t mask,
 
 /* ---- the ops ---- */
 
-static void op_alloc(struct zp_fuzz *f, struct fuzz_cursor *c)
+static void op_alloc(void *state, struct fuzz_cursor *c)
 {
+	struct zp_fuzz *f = state;
 	uint8_t kind, fuzz;
 	uint16_t raw;
 
@@ -473,8 +479,9 @@ static void op_alloc(struct zp_fuzz *f, struct fuzz_cursor *c)
 	do_alloc(f, choose_size(kind, raw), fuzz);
 }
 
-static void op_free(struct zp_fuzz *f, struct fuzz_cursor *c)
+static void op_free(void *state, struct fuzz_cursor *c)
 {
+	struct zp_fuzz *f = state;
 	uint16_t sel;
 
 	if (!fc_u16(c, &sel) || !f->m[0].nlive)
@@ -482,8 +489,9 @@ static void op_free(struct zp_fuzz *f, struct fuzz_cursor *c)
 	do_free(f, sel % f->m[0].nlive);
 }
 
-static void op_write(struct zp_fuzz *f, struct fuzz_cursor *c)
+static void op_write(void *state, struct fuzz_cursor *c)
 {
+	struct zp_fuzz *f = state;
 	uint16_t sel, len;
 	uint8_t fuzz, mode;
 	uint32_t i;
@@ -496,8 +504,9 @@ static void op_write(struct zp_fuzz *f, struct fuzz_cursor *c)
 		   seed_for(f, fuzz), false);
 }
 
-static void op_read(struct zp_fuzz *f, struct fuzz_cursor *c)
+static void op_read(void *state, struct fuzz_cursor *c)
 {
+	struct zp_fuzz *f = state;
 	uint16_t sel;
 	uint8_t mode;
 
@@ -513,8 +522,9 @@ static void op_read(struct zp_fuzz *f, struct fuzz_cursor *c)
  * objects stay put; at the map limit zbud's evicts cannot read and fail),
  * then unmapped in another order, each twice.
  */
-static void op_nested(struct zp_fuzz *f, struct fuzz_cursor *c)
+static void op_nested(void *state, struct fuzz_cursor *c)
 {
+	struct zp_fuzz *f = state;
 	uint64_t held[NB][ZP_MAPS];
 	struct fm_obj view[ZP_MAPS];
 	void *hp[NB][ZP_MAPS], *p[NB];
@@ -623,8 +633,9 @@ static void op_nested(struct zp_fuzz *f, struct fuzz_cursor *c)
 		f->verify_pending = true;
 }
 
-static void op_shrink(struct zp_fuzz *f, struct fuzz_cursor *c)
+static void op_shrink(void *state, struct fuzz_cursor *c)
 {
+	struct zp_fuzz *f = state;
 	uint16_t pages, mask;
 
 	if (!fc_u16(c, &pages) || !fc_u16(c, &mask))
@@ -632,8 +643,9 @@ static void op_shrink(struct zp_fuzz *f, struct fuzz_cursor *c)
 	do_shrink(f, pages % 20, mask, false);
 }
 
-static void op_compact(struct zp_fuzz *f, struct fuzz_cursor *c)
+static void op_compact(void *state, struct fuzz_cursor *c)
 {
+	struct zp_fuzz *f = state;
 	uint64_t before[NB];
 	unsigned long got;
 	int b;
@@ -648,24 +660,6 @@ static void op_compact(struct zp_fuzz *f, struct fuzz_cursor *c)
 				type_name[b], got, before[b], pages_of(f, b));
 	}
 	f->verify_pending = true;
-}
-
-static uint64_t forge(const struct fuzz_model *m, uint16_t arg)
-{
-	uint64_t base = m->nlive ? m->obj[(arg >> 8) % m->nlive].handle :
-				   0x0123456789abcdefull;
-	unsigned v = (arg >> 2) & 63;
-
-	switch (arg & 3) {
-	case 0:
-		return base ^ (1ull << v);
-	case 1:
-		return base + v + 1;
-	case 2:
-		return base - v - 1;
-	default:
-		return (arg + 1) * 0x9e3779b97f4a7c15ull;
-	}
 }
 
 /* A handle the pool must not know: every call refuses it, same errors. */
@@ -774,8 +768,10 @@ static void misuse_foreign(struct zp_fuzz *f, uint16_t arg)
 	}
 }
 
-static void op_misuse(struct zp_fuzz *f, struct fuzz_cursor *c)
+static void op_misuse(void *state, struct fuzz_cursor *c)
 {
+	struct zp_fuzz *f = state;
+	const char *what;
 	uint64_t h[NB];
 	uint32_t i = 0, n = f->m[0].nlive;
 	int ret[NB], b, m;
@@ -789,21 +785,14 @@ static void op_misuse(struct zp_fuzz *f, struct fuzz_cursor *c)
 	if (n)
 		i = arg % n;
 	switch (kind % 10) {
-	case 0:
-		for (b = 0; b < NB; b++)
-			check_bad(f, b, 0, "handle 0");
-		break;
+	case 0: /* handle 0, a forged handle, a stale one */
 	case 1:
-		for (b = 0; b < NB; b++) {
-			h[b] = forge(&f->m[b], arg);
-			if (!fm_find(&f->m[b], h[b]))
-				check_bad(f, b, h[b], "a forged handle");
-		}
-		break;
 	case 2:
-		for (b = 0; b < NB; b++)
-			if ((h[b] = fm_pick_stale(&f->m[b], arg)))
-				check_bad(f, b, h[b], "a stale handle");
+		for (b = 0; b < NB; b++) {
+			what = fm_bad_handle(&f->m[b], kind % 10, arg, &h[b]);
+			if (what)
+				check_bad(f, b, h[b], what);
+		}
 		break;
 	case 3: /* double free */
 		if (!do_alloc(f, 1 + arg % ZP_MAX, (uint8_t)arg))
@@ -890,8 +879,9 @@ static void op_misuse(struct zp_fuzz *f, struct fuzz_cursor *c)
 		verify_pair(f, i, 0);
 }
 
-static void op_fill(struct zp_fuzz *f, struct fuzz_cursor *c)
+static void op_fill(void *state, struct fuzz_cursor *c)
 {
+	struct zp_fuzz *f = state;
 	uint8_t count, kind, fuzz;
 	uint16_t raw;
 	unsigned i;
@@ -904,8 +894,9 @@ static void op_fill(struct zp_fuzz *f, struct fuzz_cursor *c)
 			 (uint8_t)(fuzz + i));
 }
 
-static void op_free_many(struct zp_fuzz *f, struct fuzz_cursor *c)
+static void op_free_many(void *state, struct fuzz_cursor *c)
 {
+	struct zp_fuzz *f = state;
 	uint8_t stride, offset;
 	uint32_t i;
 
@@ -917,14 +908,17 @@ static void op_free_many(struct zp_fuzz *f, struct fuzz_cursor *c)
 			do_free(f, i);
 }
 
-static void op_verify_all(struct zp_fuzz *f, struct fuzz_cursor *c)
+static void op_verify_all(void *state, struct fuzz_cursor *c)
 {
+	struct zp_fuzz *f = state;
+
 	(void)c;
 	verify_all(f);
 }
 
-static void op_recreate(struct zp_fuzz *f, struct fuzz_cursor *c)
+static void op_recreate(void *state, struct fuzz_cursor *c)
 {
+	struct zp_fuzz *f = state;
 	uint8_t cfg, flags;
 
 	if (!fc_u8(c, &cfg) || !fc_u8(c, &flags))
@@ -937,7 +931,7 @@ static void op_recreate(struct zp_fuzz *f, struct fuzz_cursor *c)
  * now: the front end and both backends must turn every refusal into NULL
  * with errno ENOMEM and free what they had taken (LeakSanitizer checks at
  * exit), and a creation that made fewer allocations must succeed. */
-static void op_host_fault(struct zp_fuzz *f, struct fuzz_cursor *c)
+static void op_host_fault(void *state, struct fuzz_cursor *c)
 {
 	unsigned long before = zs_host_failures_injected(), injected;
 	uint8_t type, after;
@@ -945,7 +939,7 @@ static void op_host_fault(struct zp_fuzz *f, struct fuzz_cursor *c)
 	uint64_t h = SENTINEL_HANDLE;
 	int b, err, ret;
 
-	(void)f;
+	(void)state;
 	if (!fc_u8(c, &type) || !fc_u8(c, &after))
 		return;
 	b = type % NB;
@@ -982,12 +976,51 @@ static void op_host_fault(struct zp_fuzz *f, struct fuzz_cursor *c)
 	zpool_destroy_pool(pool);
 }
 
-struct zp_op {
-	const char *name;
-	void (*run)(struct zp_fuzz *f, struct fuzz_cursor *c);
-};
+/* ---- the interpreter (fuzz/fuzz_interp.h) ---- */
 
-static const struct zp_op zp_op_table[ZP_OP_SLOTS] = {
+static void zp_begin(void *state, uint8_t cfg)
+{
+	struct zp_fuzz *f = state;
+	int b;
+
+	for (b = 0; b < NB; b++)
+		fm_reset(&f->m[b]);
+	f->verify_pending = false;
+	f->shrinking = false;
+	f->written_back = 0;
+	pools_open(f, cfg);
+}
+
+/* zpool has no check call: every object is read back on both pools every
+ * ZP_VERIFY_EVERY ops, and after every op that moved objects. */
+static void zp_after_op(void *state, bool periodic)
+{
+	struct zp_fuzz *f = state;
+
+	check_sizes(f);
+	if (periodic || f->verify_pending) {
+		verify_all(f);
+		f->verify_pending = false;
+	}
+}
+
+static void zp_end(void *state)
+{
+	struct zp_fuzz *f = state;
+
+	verify_all(f);
+	pools_close(f, true);
+}
+
+static void zp_describe(void *state, char *buf, size_t size)
+{
+	struct zp_fuzz *f = state;
+
+	snprintf(buf, size, "live %u, %llu bytes", f->m[0].nlive,
+		 (unsigned long long)f->m[0].bytes);
+}
+
+static const struct fm_op zp_op_table[ZP_OP_SLOTS] = {
 	[ZP_OP_ALLOC] = { "alloc", op_alloc },
 	[ZP_OP_FREE] = { "free", op_free },
 	[ZP_OP_WRITE] = { "write", op_write },
@@ -1003,62 +1036,24 @@ static const struct zp_op zp_op_table[ZP_OP_SLOTS] = {
 	[ZP_OP_HOST_FAULT] = { "host_fault", op_host_fault },
 };
 
+static const struct fm_target zp_target = {
+	.name = "zpool",
+	.state = &F,
+	.ops = zp_op_table,
+	.nops = ZP_OP_SLOTS,
+	.check_every = ZP_VERIFY_EVERY,
+	.begin = zp_begin,
+	.after_op = zp_after_op,
+	.end = zp_end,
+	.describe = zp_describe,
+};
+
 const char *zp_fuzz_op_name(unsigned opcode)
 {
-	return opcode < ZP_OP_SLOTS ? zp_op_table[opcode].name : NULL;
+	return fm_op_name(&zp_target, opcode);
 }
 
 int zp_fuzz_run(const uint8_t *data, size_t size)
 {
-	static int trace = -1;
-	struct zp_fuzz *f = &F;
-	struct fuzz_cursor c;
-	const struct zp_op *op;
-	unsigned long opno = 0;
-	uint8_t cfg = 0, code;
-	size_t at;
-	int b;
-
-	if (trace < 0)
-		trace = getenv("ZS_FUZZ_TRACE") != NULL;
-	fm_ctx.target = "zpool";
-	fm_ctx.trace = trace;
-	fm_ctx.op = "(setup)";
-	fm_ctx.opno = 0;
-	fm_ctx.offset = 0;
-	for (b = 0; b < NB; b++)
-		fm_reset(&f->m[b]);
-	f->verify_pending = false;
-	f->shrinking = false;
-	f->written_back = 0;
-
-	fc_init(&c, data, size);
-	fc_u8(&c, &cfg);
-	pools_open(f, cfg);
-	for (;;) {
-		at = c.pos;
-		if (!fc_u8(&c, &code))
-			break;
-		op = &zp_op_table[code & (ZP_OP_SLOTS - 1)];
-		if (!op->run)
-			continue;
-		fm_ctx.op = op->name;
-		fm_ctx.opno = opno;
-		fm_ctx.offset = at;
-		fm_trace("op #%lu @%zu %s (live %u, %llu bytes)\n", opno, at,
-			 op->name, f->m[0].nlive,
-			 (unsigned long long)f->m[0].bytes);
-		op->run(f, &c);
-		check_sizes(f);
-		if (++opno % ZP_VERIFY_EVERY == 0 || f->verify_pending) {
-			verify_all(f);
-			f->verify_pending = false;
-		}
-	}
-	fm_ctx.op = "(end of input)";
-	fm_ctx.opno = opno;
-	fm_ctx.offset = size;
-	verify_all(f);
-	pools_close(f, true);
-	return 0;
+	return fm_run(&zp_target, data, size);
 }

@@ -197,7 +197,8 @@ def zbud_seeds(ops):
     return out
 
 
-# zbud ops added with zs/zbud_internal.h (fuzz/backends/zbud_ops.c).
+# zbud ops added with zs/zbud_internal.h (fuzz/backends/zbud_corrupt.c,
+# zbud_host_fault.c, zbud_page_move.c; pools in zbud_ops.c).
 WHITE_BOX_OPS = ("corrupt", "host_fault", "page_move", "pools")
 # Ops added after the random mixes were made: scenarios only, so the mixes
 # (and the corpus files they made) stay as they are.

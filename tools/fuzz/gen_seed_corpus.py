@@ -188,7 +188,8 @@ class Seq:
         return bytes(self.b)
 
 
-# host_fault's steps (flags) and corrupt's kinds (fuzz/zs_ops.c).
+# host_fault's steps (flags, fuzz/zs_host_fault.c) and corrupt's kinds
+# (fuzz/zs_corrupt.c).
 HF_SIDE, HF_SIDE_ARENA, HF_ARENA_PAGES, HF_MAIN, HF_PRESSURE, HF_COMPACT, \
     HF_OWNERS, HF_NO_FD = (1 << i for i in range(8))
 CORRUPT_KINDS = 24

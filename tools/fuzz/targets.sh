@@ -5,10 +5,11 @@
 # a new target or source file is named once.  Paths are relative to the
 # repository root, which the caller passes.
 #
-# A target is fuzz/<target>.c (zsmalloc_fuzz: interpreter zs_ops.c and its
-# death tests zs_fatal.c) or fuzz/backends/<name>_fuzz.c (interpreter
-# <name>_ops.c beside it).  Every target shares the model and the death
-# test runner.
+# A target is fuzz/<target>.c (zsmalloc_fuzz: op table zs_ops.c, its ops
+# in files of their own, and its death tests zs_fatal.c) or
+# fuzz/backends/<name>_fuzz.c (op table <name>_ops.c beside it, and the
+# ops in files of their own listed below).  Every target shares the
+# interpreter, the model and the death test runner.
 
 # zs_fuzz_targets ROOT: every target's name.
 zs_fuzz_targets() {
@@ -29,11 +30,22 @@ zs_fuzz_dir() {
 zs_fuzz_sources() {
 	local dir
 	dir=$(zs_fuzz_dir "$1" "$2")
-	echo "$1/fuzz/fuzz_model.c" "$1/fuzz/fuzz_death.c"
-	if [ "$2" = zsmalloc_fuzz ]; then
-		echo "$1/fuzz/zs_ops.c" "$1/fuzz/zs_fatal.c"
-	else
+	echo "$1/fuzz/fuzz_interp.c" "$1/fuzz/fuzz_model.c" \
+		"$1/fuzz/fuzz_death.c"
+	case $2 in
+	zsmalloc_fuzz)
+		echo "$1/fuzz/zs_ops.c" "$1/fuzz/zs_arena_pages.c" \
+			"$1/fuzz/zs_corrupt.c" "$1/fuzz/zs_page_ops.c" \
+			"$1/fuzz/zs_host_fault.c" "$1/fuzz/zs_fatal.c"
+		;;
+	zbud_fuzz)
+		echo "$dir/zbud_ops.c" "$dir/zbud_corrupt.c" \
+			"$dir/zbud_page_move.c" "$dir/zbud_host_fault.c" \
+			"$dir/zbud_fatal.c"
+		;;
+	*)
 		echo "$dir/${2%_fuzz}_ops.c"
-	fi
+		;;
+	esac
 	echo "$dir/$2.c" "$1"/zs/*.c
 }
