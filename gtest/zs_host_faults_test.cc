@@ -502,6 +502,17 @@ public:
 		zs_arena_stats(arena_, &s.arena);
 		return s;
 	}
+	static ::testing::AssertionResult Same(const ZsStats &a,
+					       const ZsStats &b,
+					       bool metadata_may_grow,
+					       unsigned long more_failures)
+	{
+		return SameStats(a, b, metadata_may_grow, more_failures);
+	}
+	int Check() const
+	{
+		return zs_pool_check(pool_);
+	}
 	zs_pool *pool() const
 	{
 		return pool_;
@@ -509,6 +520,10 @@ public:
 	zs::Handles &objs()
 	{
 		return *hs_;
+	}
+	::testing::AssertionResult AllIntact()
+	{
+		return hs_->AllIntact();
 	}
 
 private:
@@ -518,13 +533,14 @@ private:
 	zs::Handles *hs_;
 };
 
-/* Sweeps allocation n of the fill (see above); returns the number of host
- * allocations it makes. */
-unsigned SweepZsGrowth(size_t n, const std::function<size_t(size_t)> &size_of)
+/* Sweeps allocation n of the fill (see above) on fresh rigs of type Rig
+ * (ZsRig or ZbudRig); returns the number of host allocations it makes. */
+template <class Rig>
+unsigned SweepGrowth(size_t n, const std::function<size_t(size_t)> &size_of)
 {
-	ZsStats clean_before, clean_after;
+	decltype(std::declval<Rig &>().Stats()) clean_before, clean_after;
 	{
-		ZsRig ref(size_of);
+		Rig ref(size_of);
 		EXPECT_TRUE(ref.ok());
 		EXPECT_TRUE(ref.FillTo(n));
 		clean_before = ref.Stats();
@@ -539,13 +555,13 @@ unsigned SweepZsGrowth(size_t n, const std::function<size_t(size_t)> &size_of)
 		SCOPED_TRACE(::testing::Message()
 			     << "allocation " << n << ", host allocation " << k
 			     << " failing");
-		ZsRig rig(size_of);
+		Rig rig(size_of);
 		EXPECT_TRUE(rig.ok());
 		EXPECT_TRUE(rig.FillTo(n));
 		if (::testing::Test::HasFailure())
 			return k;
-		ZsStats before = rig.Stats();
-		EXPECT_TRUE(SameStats(clean_before, before, false, 0));
+		auto before = rig.Stats();
+		EXPECT_TRUE(Rig::Same(clean_before, before, false, 0));
 		unsigned long injected0 = zs_host_failures_injected();
 		uint64_t h = kSentinel;
 		int ret;
@@ -557,29 +573,34 @@ unsigned SweepZsGrowth(size_t n, const std::function<size_t(size_t)> &size_of)
 			zs_host_failures_injected() - injected0;
 		if (ret == 0 && injected == 0) {
 			EXPECT_TRUE(
-				SameStats(clean_after, rig.Stats(), false, 0));
+				Rig::Same(clean_after, rig.Stats(), false, 0));
 			break;
 		}
 		EXPECT_ERRNO(ret, -ENOMEM);
 		EXPECT_EQ(h, kSentinel) << "handle written on failure";
 		EXPECT_EQ(injected, 1u);
-		EXPECT_TRUE(SameStats(before, rig.Stats(), k > 0, 1));
-		EXPECT_ERRNO(zs_pool_check(rig.pool()), 0);
+		EXPECT_TRUE(Rig::Same(before, rig.Stats(), k > 0, 1));
+		EXPECT_ERRNO(rig.Check(), 0);
 		if (::testing::Test::HasFailure())
 			return k;
 
 		/* The host gives memory again: the same allocation succeeds
 		 * and the rig is the clean one, but for the failure counted. */
 		EXPECT_ERRNO(rig.Next(&h), 0);
-		EXPECT_TRUE(SameStats(clean_after, rig.Stats(), false, 1));
+		EXPECT_TRUE(Rig::Same(clean_after, rig.Stats(), false, 1));
 		EXPECT_EQ(zs_host_failures_injected() - injected0, 1u);
-		EXPECT_ERRNO(zs_pool_check(rig.pool()), 0);
-		EXPECT_TRUE(rig.objs().AllIntact());
+		EXPECT_ERRNO(rig.Check(), 0);
+		EXPECT_TRUE(rig.AllIntact());
 		if (::testing::Test::HasFailure())
 			return k;
 	}
 	EXPECT_LT(k, kMaxSteps);
 	return k;
+}
+
+unsigned SweepZsGrowth(size_t n, const std::function<size_t(size_t)> &size_of)
+{
+	return SweepGrowth<ZsRig>(n, size_of);
 }
 
 /* The first allocation of a pool on a fresh arena makes the first handle
@@ -757,9 +778,17 @@ public:
 		zs_arena_stats(pool_.arena(), &s.arena);
 		return s;
 	}
-	zbud_pool *pool() const
+	/* zbud's tables are one block each, reallocated to double; a
+	 * doubling that succeeded before a later step failed is kept and
+	 * invisible in the stats, and zbud counts no failures. */
+	static ::testing::AssertionResult
+	Same(const ZbudStats &a, const ZbudStats &b, bool, unsigned long)
 	{
-		return pool_;
+		return SameZbud(a, b);
+	}
+	int Check() const
+	{
+		return zbud_pool_check(pool_);
 	}
 
 private:
@@ -768,66 +797,9 @@ private:
 	std::vector<uint64_t> handles_;
 };
 
-/* The zbud counterpart of SweepZsGrowth.  zbud's tables are one block each,
- * reallocated to double; a doubling that succeeded before a later step
- * failed is kept (and invisible in the stats). */
 unsigned SweepZbudGrowth(size_t n, const std::function<size_t(size_t)> &size_of)
 {
-	ZbudStats clean_before, clean_after;
-	{
-		ZbudRig ref(size_of);
-		EXPECT_TRUE(ref.ok());
-		EXPECT_TRUE(ref.FillTo(n));
-		clean_before = ref.Stats();
-		uint64_t h;
-		EXPECT_ERRNO(ref.Next(&h), 0) << "allocation " << n;
-		clean_after = ref.Stats();
-	}
-	if (::testing::Test::HasFailure())
-		return 0;
-	unsigned k;
-	for (k = 0; k < kMaxSteps; k++) {
-		SCOPED_TRACE(::testing::Message()
-			     << "allocation " << n << ", host allocation " << k
-			     << " failing");
-		ZbudRig rig(size_of);
-		EXPECT_TRUE(rig.ok());
-		EXPECT_TRUE(rig.FillTo(n));
-		if (::testing::Test::HasFailure())
-			return k;
-		ZbudStats before = rig.Stats();
-		EXPECT_TRUE(SameZbud(clean_before, before));
-		unsigned long injected0 = zs_host_failures_injected();
-		uint64_t h = kSentinel;
-		int ret;
-		{
-			Armed a(k, 1);
-			ret = rig.Next(&h);
-		}
-		unsigned long injected =
-			zs_host_failures_injected() - injected0;
-		if (ret == 0 && injected == 0) {
-			EXPECT_TRUE(SameZbud(clean_after, rig.Stats()));
-			break;
-		}
-		EXPECT_ERRNO(ret, -ENOMEM);
-		EXPECT_EQ(h, kSentinel) << "handle written on failure";
-		EXPECT_EQ(injected, 1u);
-		EXPECT_TRUE(SameZbud(before, rig.Stats()));
-		EXPECT_ERRNO(zbud_pool_check(rig.pool()), 0);
-		if (::testing::Test::HasFailure())
-			return k;
-
-		EXPECT_ERRNO(rig.Next(&h), 0);
-		EXPECT_TRUE(SameZbud(clean_after, rig.Stats()));
-		EXPECT_EQ(zs_host_failures_injected() - injected0, 1u);
-		EXPECT_ERRNO(zbud_pool_check(rig.pool()), 0);
-		EXPECT_TRUE(rig.AllIntact());
-		if (::testing::Test::HasFailure())
-			return k;
-	}
-	EXPECT_LT(k, kMaxSteps);
-	return k;
+	return SweepGrowth<ZbudRig>(n, size_of);
 }
 
 /* Objects of 3000 B take a page each (two would need 94 of the 63 chunks),
