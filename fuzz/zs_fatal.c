@@ -126,7 +126,10 @@ static void run_arena_free_pages(void *arg)
 
 static uint32_t slot_index(const struct zs_pool *pool, uint64_t h)
 {
-	return (uint32_t)h ^ pool->key_lo;
+	uint32_t idx, gen;
+
+	zs_handle_open(&pool->key, h, &idx, &gen);
+	return idx;
 }
 
 /* Two live objects of one non-huge class, found from position arg on. */
@@ -159,14 +162,14 @@ static void run_free_foreign_slot(void *arg)
 	struct fatal *t = arg;
 	struct zs_pool *pool = t->pool;
 	uint64_t a, b, loc;
-	uint32_t gen, ia;
+	uint32_t gen, ia, idx;
 	struct zs_hslot *sa, *sb;
 	struct size_class *c;
 
 	if (!pick_pair(pool, t->m, t->arg, &a, &b))
 		child_fail("no pair (the parent checked)");
-	sa = zs_handle_lookup(pool, a, &gen);
-	sb = zs_handle_lookup(pool, b, &gen);
+	sa = zs_handle_lookup(pool, a, &idx, &gen);
+	sb = zs_handle_lookup(pool, b, &idx, &gen);
 	ia = slot_index(pool, a);
 	c = zs_class_for_size(pool, zs_meta_size(atomic_load(&sa->meta)));
 	/* a's slot now claims b's object, whose header names b's slot */
@@ -224,7 +227,7 @@ static void run_compact_foreign_slot(void *arg)
 	unsigned n = c->objs_per_zspage, i;
 	struct zs_hslot *sa, *sb;
 	uint64_t loc;
-	uint32_t gen;
+	uint32_t gen, idx;
 
 	/* two zspages, filled in order; keep h[0] alone in the first and
 	 * make room for it in the second */
@@ -232,8 +235,8 @@ static void run_compact_foreign_slot(void *arg)
 		h[i] = child_alloc(pool, size);
 	for (i = 1; i < n + 1; i++)
 		zs_free(pool, h[i]);
-	sa = zs_handle_lookup(pool, h[0], &gen);
-	sb = zs_handle_lookup(pool, h[n + 1], &gen);
+	sa = zs_handle_lookup(pool, h[0], &idx, &gen);
+	sb = zs_handle_lookup(pool, h[n + 1], &idx, &gen);
 	loc = atomic_load(&sa->loc);
 	atomic_store(&sa->loc, atomic_load(&sb->loc));
 	fm_death_expect(
@@ -254,12 +257,12 @@ static void run_free_list_allocated(void *arg)
 	struct zs_pool *pool = child_pool(size, t->arg >> 10, &c);
 	uint64_t h[3], loc;
 	struct zspage *zsp;
-	uint32_t gen, victim = (t->arg >> 13) % 2 ? 2 : 0;
+	uint32_t gen, idx, victim = (t->arg >> 13) % 2 ? 2 : 0;
 
 	for (gen = 0; gen < 3; gen++)
 		h[gen] = child_alloc(pool, size);
 	zs_free(pool, h[1]);
-	loc = atomic_load(&zs_handle_lookup(pool, h[victim], &gen)->loc);
+	loc = atomic_load(&zs_handle_lookup(pool, h[victim], &idx, &gen)->loc);
 	zsp = zs_zspage_by_id(pool, (uint32_t)(loc >> 32));
 	zsp->free_head = (uint32_t)loc;
 	fm_death_expect(

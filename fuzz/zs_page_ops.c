@@ -29,9 +29,11 @@ static unsigned free_zspage_objects(struct zs_fuzz *f, uint32_t id)
 
 	for (i = f->m.nlive; i-- > 0;) {
 		uint64_t h = f->m.obj[i].handle;
-		struct zs_hslot *s =
-			zs_slot_at(pool, (uint32_t)h ^ pool->key_lo);
+		uint32_t idx, gen;
+		struct zs_hslot *s;
 
+		zs_handle_open(&pool->key, h, &idx, &gen);
+		s = zs_slot_at(pool, idx);
 		if (!s)
 			fm_fail("live handle %#" PRIx64 " has no slot", h);
 		if ((uint32_t)(atomic_load(&s->loc) >> 32) == id) {

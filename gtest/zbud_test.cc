@@ -884,7 +884,21 @@ protected:
 			Owner(), reinterpret_cast<void *>(page), cookie, 0);
 	}
 
-	static constexpr zs_movable_ops kNoOps = { nullptr, nullptr, nullptr };
+	/* The dummy owner's pages are never moved: it refuses isolation. */
+	static int RefuseIsolate(void *, void *, uint32_t, uint32_t)
+	{
+		return -EAGAIN;
+	}
+	static int RefuseMigrate(void *, void *, void *, uint32_t, uint32_t)
+	{
+		return -EAGAIN;
+	}
+	static void IgnorePutback(void *, void *, uint32_t, uint32_t)
+	{
+	}
+	static constexpr zs_movable_ops kNoOps = { RefuseIsolate,
+						   RefuseMigrate,
+						   IgnorePutback };
 	Zbud pool_;
 	int owner_;
 };

@@ -13,7 +13,14 @@
  * their own locks and call back into the arena.  An owner being called is
  * marked busy; unregistering waits for it, so a pool can be destroyed while
  * another thread compacts the arena.
+ *
+ * zs_arena_check recomputes every counter, bitmap and table from the
+ * region descriptors; owners' checks (zs_pool_check, zbud_pool_check) ask
+ * zs_arena_page_info whether each of their pages is described as theirs.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* qsort_r, with -std=c11 */
+#endif
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -317,11 +324,27 @@ static void *take_page(struct zs_arena *a, int owner_id)
 	return region_page(r, (unsigned)i);
 }
 
+/* An id that names a registered owner; arena lock held. */
+static bool owner_live(const struct zs_arena *a, int owner_id)
+{
+	return owner_id >= 0 && owner_id < MAX_OWNERS &&
+	       a->owners[owner_id].live;
+}
+
 void *zs_arena_alloc_page(struct zs_arena *arena, int owner_id)
 {
 	void *page;
 
+	if (!arena) {
+		errno = EINVAL;
+		return NULL;
+	}
 	pthread_mutex_lock(&arena->lock);
+	if (!owner_live(arena, owner_id)) {
+		pthread_mutex_unlock(&arena->lock);
+		errno = EINVAL;
+		return NULL;
+	}
 	if (arena->inject_count) {
 		if (arena->inject_after) {
 			arena->inject_after--;
@@ -413,6 +436,8 @@ void zs_arena_free_page(struct zs_arena *arena, void *page)
 	struct region *r;
 	unsigned i;
 
+	if (!arena || !page)
+		return;
 	pthread_mutex_lock(&arena->lock);
 	r = find_region(arena, page, &i);
 	if (!r || bit_test(r->free_map, i)) {
@@ -432,7 +457,13 @@ int zs_arena_alloc_pages(struct zs_arena *arena, int owner_id, unsigned n,
 {
 	unsigned i;
 
+	if (!arena || (n && !pages))
+		return -EINVAL;
 	pthread_mutex_lock(&arena->lock);
+	if (!owner_live(arena, owner_id)) {
+		pthread_mutex_unlock(&arena->lock);
+		return -EINVAL;
+	}
 	for (i = 0; i < n; i++) {
 		struct region *r;
 		unsigned pi;
@@ -472,6 +503,8 @@ void zs_arena_free_pages(struct zs_arena *arena, void *const *pages, unsigned n)
 {
 	unsigned i;
 
+	if (!arena || !pages)
+		return;
 	pthread_mutex_lock(&arena->lock);
 	for (i = 0; i < n; i++) {
 		struct region *r;
@@ -497,6 +530,8 @@ void zs_arena_set_page_owner(struct zs_arena *arena, void *page,
 	struct region *r;
 	unsigned i;
 
+	if (!arena || !page)
+		return;
 	pthread_mutex_lock(&arena->lock);
 	r = find_region(arena, page, &i);
 	if (r && !bit_test(r->free_map, i)) {
@@ -515,6 +550,9 @@ int zs_arena_register_owner(struct zs_arena *arena, void *owner,
 {
 	int id;
 
+	if (!arena || !owner || !ops || !ops->isolate || !ops->migrate ||
+	    !ops->putback)
+		return -EINVAL;
 	pthread_mutex_lock(&arena->lock);
 	for (id = 0; id < MAX_OWNERS; id++)
 		if (!arena->owners[id].live && !arena->owners[id].busy)
@@ -533,7 +571,7 @@ void zs_arena_unregister_owner(struct zs_arena *arena, int owner_id)
 {
 	struct owner *o;
 
-	if (owner_id < 0 || owner_id >= MAX_OWNERS)
+	if (!arena || owner_id < 0 || owner_id >= MAX_OWNERS)
 		return;
 	o = &arena->owners[owner_id];
 	pthread_mutex_lock(&arena->lock);
@@ -548,6 +586,8 @@ void zs_arena_unregister_owner(struct zs_arena *arena, int owner_id)
 void zs_arena_inject_failures(struct zs_arena *arena, unsigned after,
 			      unsigned count)
 {
+	if (!arena)
+		return;
 	pthread_mutex_lock(&arena->lock);
 	arena->inject_after = count ? after : 0;
 	arena->inject_count = count;
@@ -556,6 +596,8 @@ void zs_arena_inject_failures(struct zs_arena *arena, unsigned after,
 
 void zs_arena_trim(struct zs_arena *arena)
 {
+	if (!arena)
+		return;
 	pthread_mutex_lock(&arena->lock);
 	release_empty_regions(arena, 0);
 	purge_dirty(arena);
@@ -564,6 +606,12 @@ void zs_arena_trim(struct zs_arena *arena)
 
 void zs_arena_stats(struct zs_arena *arena, struct zs_arena_stats *st)
 {
+	if (!st)
+		return;
+	if (!arena) {
+		memset(st, 0, sizeof(*st));
+		return;
+	}
 	pthread_mutex_lock(&arena->lock);
 	st->pages_in_use = arena->pages_in_use;
 	st->pages_free = arena->pages_free;
@@ -660,6 +708,8 @@ unsigned long zs_arena_compact(struct zs_arena *arena)
 	struct region **sources;
 	unsigned nsources = 0;
 
+	if (!a)
+		return 0;
 	pthread_mutex_lock(&a->lock);
 	if (a->compacting || a->nregions < 2) {
 		pthread_mutex_unlock(&a->lock);
@@ -679,7 +729,9 @@ unsigned long zs_arena_compact(struct zs_arena *arena)
 	memcpy(order, a->by_addr, n * sizeof(*order));
 	qsort_r(order, n, sizeof(*order), cmp_in_use_desc, a);
 	/* The densest regions that can hold every page in use stay; the
-	 * others are evacuated into them. */
+	 * others are evacuated into them.  Empty ones are marked too, so no
+	 * page moves into a spare region that is about to be unmapped: the
+	 * kept regions have room for every page that leaves. */
 	for (k = 0; k < n; k++)
 		total += a->regions[order[k]]->in_use;
 	for (keep = 0; keep < n && capacity < total; keep++)
@@ -689,10 +741,9 @@ unsigned long zs_arena_compact(struct zs_arena *arena)
 	for (k = keep; k < n; k++) {
 		struct region *r = a->regions[order[k]];
 
-		if (r->in_use) {
-			r->evacuating = true;
+		r->evacuating = true;
+		if (r->in_use)
 			sources[nsources++] = r;
-		}
 	}
 	pthread_mutex_unlock(&a->lock);
 
@@ -702,8 +753,8 @@ unsigned long zs_arena_compact(struct zs_arena *arena)
 				moved++;
 
 	pthread_mutex_lock(&a->lock);
-	for (k = 0; k < nsources; k++)
-		sources[k]->evacuating = false;
+	for (k = keep; k < n; k++)
+		a->regions[order[k]]->evacuating = false;
 	release_empty_regions(a, 0);
 	a->alloc_hint = 0;
 	a->compacting = false;
@@ -711,4 +762,160 @@ unsigned long zs_arena_compact(struct zs_arena *arena)
 	free(order);
 	free(sources);
 	return moved;
+}
+
+int zs_arena_page_info(struct zs_arena *arena, const void *page,
+		       struct zs_arena_page_info *info)
+{
+	struct region *r;
+	unsigned i;
+
+	if (!arena || !page || !info)
+		return -EINVAL;
+	pthread_mutex_lock(&arena->lock);
+	r = find_region(arena, page, &i);
+	if (!r || bit_test(r->free_map, i)) {
+		pthread_mutex_unlock(&arena->lock);
+		return -ENOENT;
+	}
+	info->owner_id = (int)r->desc[i].owner - 1;
+	info->cookie = r->desc[i].cookie;
+	info->index = r->desc[i].index;
+	info->movable = !!(r->desc[i].flags & PAGE_MOVABLE);
+	info->isolated = !!(r->desc[i].flags & PAGE_ISOLATED);
+	pthread_mutex_unlock(&arena->lock);
+	return 0;
+}
+
+/* zs_arena_check's findings: "zs: zs_arena_check: <what>". */
+#define CHECK_FAIL(...)                                    \
+	do {                                               \
+		zs_report("zs_arena_check: " __VA_ARGS__); \
+		err = -EUCLEAN;                            \
+		goto out;                                  \
+	} while (0)
+
+static unsigned popcount_map(const uint64_t *map)
+{
+	unsigned w, n = 0;
+
+	for (w = 0; w < BITMAP_WORDS; w++)
+		n += (unsigned)__builtin_popcountll(map[w]);
+	return n;
+}
+
+/* One region against its bitmaps and descriptors; lock held. */
+static int check_region(const struct zs_arena *a, const struct region *r,
+			unsigned long *dirty)
+{
+	unsigned i, nfree = popcount_map(r->free_map);
+	int err = 0;
+
+	if (nfree != REGION_PAGES - r->in_use)
+		CHECK_FAIL("region %u counts %u pages in use, its bitmap %u",
+			   r->slot, r->in_use, REGION_PAGES - nfree);
+	if (r->evacuating && !a->compacting)
+		CHECK_FAIL("region %u is marked evacuating with no compaction "
+			   "running",
+			   r->slot);
+	for (i = 0; i < REGION_PAGES; i++) {
+		const struct page_desc *d = &r->desc[i];
+		bool free_page = bit_test(r->free_map, i);
+
+		if (bit_test(r->dirty_map, i) && !free_page)
+			CHECK_FAIL("region %u page %u is in use and marked "
+				   "dirty free",
+				   r->slot, i);
+		if (bit_test(r->dirty_map, i))
+			++*dirty;
+		if (free_page) {
+			if (d->owner || d->flags || d->cookie || d->index)
+				CHECK_FAIL("region %u page %u is free but "
+					   "described as owner %d's",
+					   r->slot, i, (int)d->owner - 1);
+			continue;
+		}
+		if (!d->owner || d->owner > MAX_OWNERS)
+			CHECK_FAIL("region %u page %u is in use with no owner",
+				   r->slot, i);
+		if (d->flags & ~(uint16_t)(PAGE_MOVABLE | PAGE_ISOLATED))
+			CHECK_FAIL("region %u page %u has unknown flags %#x",
+				   r->slot, i, (unsigned)d->flags);
+		if ((d->flags & PAGE_ISOLATED) && !a->compacting)
+			CHECK_FAIL("region %u page %u is isolated with no "
+				   "compaction running",
+				   r->slot, i);
+	}
+out:
+	return err;
+}
+
+int zs_arena_check(struct zs_arena *arena)
+{
+	struct zs_arena *a = arena;
+	unsigned long in_use = 0, nfree = 0, dirty = 0;
+	unsigned k, slot, used = 0;
+	int err = 0;
+
+	if (!a)
+		return -EINVAL;
+	pthread_mutex_lock(&a->lock);
+	if (a->nregions > MAX_REGIONS || a->slot_limit > MAX_REGIONS)
+		CHECK_FAIL("%u regions, slot limit %u, of at most %u",
+			   a->nregions, a->slot_limit, MAX_REGIONS);
+	for (k = 0; k < a->nregions; k++) {
+		struct region *r;
+
+		slot = a->by_addr[k];
+		if (slot >= a->slot_limit || !(r = a->regions[slot]))
+			CHECK_FAIL("address table entry %u names unused region "
+				   "slot %u",
+				   k, slot);
+		if (r->slot != slot)
+			CHECK_FAIL("region slot %u says it is slot %u", slot,
+				   r->slot);
+		if (k && a->regions[a->by_addr[k - 1]]->base >= r->base)
+			CHECK_FAIL("address table is out of order at entry %u",
+				   k);
+		err = check_region(a, r, &dirty);
+		if (err)
+			goto out;
+		in_use += r->in_use;
+		nfree += REGION_PAGES - r->in_use;
+		/* Allocation scans from the hint up: a region below it with
+		 * a free page would never be used again. */
+		if (slot < a->alloc_hint && r->in_use < REGION_PAGES &&
+		    !a->compacting)
+			CHECK_FAIL("region slot %u has free pages below the "
+				   "allocation hint %u",
+				   slot, a->alloc_hint);
+	}
+	for (slot = 0; slot < MAX_REGIONS; slot++)
+		if (a->regions[slot]) {
+			if (slot >= a->slot_limit)
+				CHECK_FAIL("region slot %u is beyond the slot "
+					   "limit %u",
+					   slot, a->slot_limit);
+			used++;
+		}
+	if (used != a->nregions)
+		CHECK_FAIL("%u region slots are used, the address table holds "
+			   "%u",
+			   used, a->nregions);
+	if (in_use != a->pages_in_use || nfree != a->pages_free ||
+	    dirty != a->pages_dirty)
+		CHECK_FAIL(
+			"regions hold %lu pages in use, %lu free, %lu dirty; "
+			"counted %lu, %lu, %lu",
+			in_use, nfree, dirty, a->pages_in_use, a->pages_free,
+			a->pages_dirty);
+	for (k = 0; k < MAX_OWNERS; k++)
+		if (a->owners[k].busy && !a->compacting)
+			CHECK_FAIL(
+				"owner %u has %u callbacks in flight with no "
+				"compaction running",
+				k, a->owners[k].busy);
+out:
+	pthread_mutex_unlock(&a->lock);
+	return err;
 }

@@ -72,6 +72,12 @@ unsigned long zs_arena_compact(struct zs_arena *arena);
 /* Returns the physical memory of every free page to the OS (madvise). */
 void zs_arena_trim(struct zs_arena *arena);
 void zs_arena_stats(struct zs_arena *arena, struct zs_arena_stats *st);
+/* Full consistency walk of the arena's own bookkeeping: region tables,
+ * free and dirty bitmaps against the page counters, page descriptors,
+ * the allocation hint, owners' callbacks in flight.  0, -EUCLEAN with one
+ * "zs: zs_arena_check: ..." report (zs/report.h) on the first
+ * disagreement, or -EINVAL for NULL.  Safe while other threads work. */
+int zs_arena_check(struct zs_arena *arena);
 
 /* --- the page-owner interface (used by zsmalloc and zbud) --- */
 
@@ -92,6 +98,20 @@ void zs_arena_free_pages(struct zs_arena *arena, void *const *pages,
  * movable = 0 keeps the page out of zs_arena_compact. */
 void zs_arena_set_page_owner(struct zs_arena *arena, void *page,
 			     uint32_t cookie, uint32_t index, int movable);
+
+/* What the arena records of an allocated page, for owners' own checks. */
+struct zs_arena_page_info {
+	int owner_id;
+	uint32_t cookie;
+	uint32_t index;
+	int movable; /* 1: zs_arena_compact may move it */
+	int isolated; /* 1: a move of it is in progress */
+};
+
+/* 0 and *info, -ENOENT when page is not an allocated page of this arena,
+ * -EINVAL for NULL arguments. */
+int zs_arena_page_info(struct zs_arena *arena, const void *page,
+		       struct zs_arena_page_info *info);
 
 /* Test hook: after `after` more successful page allocations, the next
  * `count` fail as if mmap had refused (ENOMEM).  count 0 disarms. */

@@ -7,10 +7,20 @@
  * lock, in ascending order (the only code holding two), so it can run
  * while other threads work and still see a consistent pool.  The first
  * disagreement is reported with an exact message and -EUCLEAN returned.
+ *
+ * Every piece of bookkeeping is compared with what it summarises: objects
+ * with their handle slots and back, zspages with their fullness lists,
+ * each page with the arena's descriptor of it (owner, zspage, position,
+ * movable), every handle slot with exactly one of: a live object, a
+ * class's free slot list, a class's fresh batch; every zspage descriptor
+ * with exactly one of: a class's lists, the descriptor free list.  A slot
+ * or descriptor leaked by a failed call is then a finding, not a silent
+ * loss.
  */
 #include <errno.h>
 #include <stdlib.h>
 
+#include "zs/host.h"
 #include "zs/zs_internal.h"
 
 #define FAIL(...)                                             \
@@ -19,6 +29,36 @@
 		err = -EUCLEAN;                               \
 		goto out;                                     \
 	} while (0)
+
+/* Each page of a zspage is described by the arena as this pool's, naming
+ * the zspage and the page's place in it, and movable: page migration finds
+ * its way back through exactly these, so a page described otherwise would
+ * silently never move again. */
+static int check_pages(struct zs_pool *pool, const struct size_class *c,
+		       const struct zspage *zsp)
+{
+	unsigned i;
+	int err = 0;
+
+	for (i = 0; i < c->pages_per_zspage; i++) {
+		char *page = atomic_load(&zsp->pages[i]);
+		struct zs_arena_page_info info;
+
+		if (!page || zs_arena_page_info(pool->arena, page, &info) != 0)
+			FAIL("page %u of zspage %u (class %u) at %p is not an "
+			     "allocated arena page",
+			     pool->name, i, zsp->id, c->size, (void *)page);
+		if (info.owner_id != pool->owner_id || info.cookie != zsp->id ||
+		    info.index != i || !info.movable)
+			FAIL("page %u of zspage %u (class %u) is described as "
+			     "owner %d's zspage %u page %u%s",
+			     pool->name, i, zsp->id, c->size, info.owner_id,
+			     info.cookie, info.index,
+			     info.movable ? "" : ", not movable");
+	}
+out:
+	return err;
+}
 
 static int check_zspage(struct zs_pool *pool, struct size_class *c,
 			struct zspage *zsp, unsigned g, unsigned long *live,
@@ -34,13 +74,24 @@ static int check_zspage(struct zs_pool *pool, struct size_class *c,
 		FAIL("zspage %u in class %u lists says class index %u",
 		     pool->name, zsp->id, c->size,
 		     atomic_load(&zsp->class_idx));
-	if (g < ZS_NR_FULLNESS &&
-	    (zsp->fullness != g || zs_fullness_of(c, zsp->inuse) != g))
-		FAIL("zspage %u (class %u, %u in use) is in fullness group %u",
-		     pool->name, zsp->id, c->size, zsp->inuse, g);
+	/* Two halves: the group recorded in the zspage (what removal from
+	 * the list trusts) and the group its count implies (what allocation
+	 * and compaction order trust). */
+	if (g < ZS_NR_FULLNESS && zsp->fullness != g)
+		FAIL("zspage %u (class %u) records fullness group %u but is "
+		     "in list %u",
+		     pool->name, zsp->id, c->size, zsp->fullness, g);
+	if (g < ZS_NR_FULLNESS && zs_fullness_of(c, zsp->inuse) != g)
+		FAIL("zspage %u (class %u, %u in use) belongs in fullness "
+		     "group %u but is in list %u",
+		     pool->name, zsp->id, c->size, zsp->inuse,
+		     zs_fullness_of(c, zsp->inuse), g);
 	if (zsp->inuse == 0 && !zsp->pages_isolated && !zsp->isolated)
 		FAIL("zspage %u (class %u) is empty but was not freed",
 		     pool->name, zsp->id, c->size);
+	err = check_pages(pool, c, zsp);
+	if (err)
+		goto out;
 	if (!c->huge && zsp->fresh > c->objs_per_zspage)
 		FAIL("zspage %u (class %u) has fresh mark %u beyond its %u "
 		     "objects",
@@ -113,11 +164,132 @@ out:
 	return err;
 }
 
+/* Every handle slot is exactly one of: live (counted by the class walks),
+ * on its class's free slot list, in its class's unused fresh batch.  A
+ * bitmap catches a slot claimed twice; the sum catches one claimed by
+ * nobody (a slot leaked by a failed allocation).  Class locks held. */
+static int check_slots(struct zs_pool *pool, unsigned long live_total)
+{
+	uint32_t nslots = atomic_load(&pool->ht_next), idx;
+	unsigned long live = 0, spare = 0, want, c;
+	unsigned char *seen = NULL;
+	unsigned i;
+	int err = 0;
+
+	/* Chunks are made in index order as batches reach them. */
+	want = nslots ? ((unsigned long)nslots - 1) / ZS_HT_CHUNK + 1 : 0;
+	for (c = 0; c <= want && c < ZS_HT_MAX_CHUNKS; c++)
+		if (!atomic_load(&pool->ht_chunks[c]) != (c == want))
+			break;
+	if (c <= want && c < ZS_HT_MAX_CHUNKS)
+		FAIL("handle table chunk %lu is %s for %u slots", pool->name, c,
+		     c == want ? "present" : "missing", nslots);
+	if (want != atomic_load(&pool->ht_nchunks))
+		FAIL("handle table has %lu chunks for %u slots, counted %lu",
+		     pool->name, want, nslots, atomic_load(&pool->ht_nchunks));
+	seen = zs_host_calloc((size_t)nslots / 8 + 1, 1);
+	if (!seen)
+		return -ENOMEM;
+	for (idx = 0; idx < nslots; idx++) {
+		uint64_t m = atomic_load(&zs_slot_at(pool, idx)->meta);
+
+		if (m & ZS_META_LIVE) {
+			live++;
+			seen[idx / 8] |= (unsigned char)(1u << (idx % 8));
+		} else if ((uint32_t)m) {
+			FAIL("free handle slot %u has state bits %#x",
+			     pool->name, idx, (unsigned)(uint32_t)m);
+		}
+	}
+	if (live != live_total)
+		FAIL("%lu handle slots are live but %lu objects are stored",
+		     pool->name, live, live_total);
+	for (i = 0; i < pool->nr_classes; i++) {
+		struct size_class *cl = &pool->classes[i];
+		uint32_t f, n = 0;
+
+		for (f = cl->free_slots; f; n++) {
+			idx = f - 1;
+			if (idx >= nslots || n >= nslots ||
+			    (seen[idx / 8] >> (idx % 8)) & 1)
+				FAIL("free slot list of class %u is broken or "
+				     "claims a used slot at %u",
+				     pool->name, cl->size, idx);
+			seen[idx / 8] |= (unsigned char)(1u << (idx % 8));
+			f = (uint32_t)atomic_load(&zs_slot_at(pool, idx)->loc);
+		}
+		spare += n;
+		if (cl->fresh_next > cl->fresh_end || cl->fresh_end > nslots)
+			FAIL("class %u holds fresh slots %u..%u of %u",
+			     pool->name, cl->size, cl->fresh_next,
+			     cl->fresh_end, nslots);
+		for (idx = cl->fresh_next; idx < cl->fresh_end; idx++) {
+			if ((seen[idx / 8] >> (idx % 8)) & 1)
+				FAIL("fresh slot %u of class %u is also used "
+				     "elsewhere",
+				     pool->name, idx, cl->size);
+			seen[idx / 8] |= (unsigned char)(1u << (idx % 8));
+		}
+		spare += cl->fresh_end - cl->fresh_next;
+	}
+	if (live + spare != nslots)
+		FAIL("%u handle slots, but %lu live and %lu free or fresh: %lu "
+		     "leaked",
+		     pool->name, nslots, live, spare, nslots - live - spare);
+out:
+	free(seen);
+	return err;
+}
+
+/* Every zspage descriptor ever made is live in a class's lists (counted by
+ * the class walks) or on the descriptor free list.  Class locks held. */
+static int check_descriptors(struct zs_pool *pool, unsigned long zspages)
+{
+	uint32_t n = atomic_load(&pool->zsp_next), id;
+	unsigned long live = 0, nfree = 0, want, c;
+	struct zspage *zsp;
+	int err = 0;
+
+	pthread_mutex_lock(&pool->zsp_lock);
+	want = ((unsigned long)n + ZS_ZSP_CHUNK - 1) / ZS_ZSP_CHUNK;
+	for (c = 0; c <= want && c < ZS_ZSP_MAX_CHUNKS; c++)
+		if (!atomic_load(&pool->zsp_chunks[c]) != (c == want))
+			break;
+	if (c <= want && c < ZS_ZSP_MAX_CHUNKS)
+		FAIL("zspage table chunk %lu is %s for %u descriptors",
+		     pool->name, c, c == want ? "present" : "missing", n);
+	if (want != atomic_load(&pool->zsp_nchunks))
+		FAIL("zspage table has %lu chunks for %u descriptors, counted "
+		     "%lu",
+		     pool->name, want, n, atomic_load(&pool->zsp_nchunks));
+	for (id = 0; id < n; id++) {
+		zsp = zs_zspage_by_id(pool, id);
+		if (zsp->id != id)
+			FAIL("zspage descriptor %u says it is %u", pool->name,
+			     id, zsp->id);
+		if (atomic_load(&zsp->state) == ZSPAGE_LIVE)
+			live++;
+	}
+	if (live != zspages)
+		FAIL("%lu zspage descriptors are live, %lu are in the lists",
+		     pool->name, live, zspages);
+	for (zsp = pool->zsp_free; zsp; zsp = zsp->next)
+		if (atomic_load(&zsp->state) != ZSPAGE_FREE || ++nfree > n)
+			FAIL("zspage descriptor free list is broken at %u",
+			     pool->name, zsp->id);
+	if (live + nfree != n)
+		FAIL("%u zspage descriptors, but %lu live and %lu free: %lu "
+		     "leaked",
+		     pool->name, n, live, nfree, n - live - nfree);
+out:
+	pthread_mutex_unlock(&pool->zsp_lock);
+	return err;
+}
+
 int zs_pool_check(struct zs_pool *pool)
 {
-	unsigned long live_total = 0, zspages = 0, pages = 0, slots_live = 0;
+	unsigned long live_total = 0, zspages = 0, pages = 0;
 	unsigned i, g;
-	uint32_t idx, nslots;
 	int err = 0;
 
 	if (!pool)
@@ -194,23 +366,16 @@ int zs_pool_check(struct zs_pool *pool)
 		zspages += nzsp;
 		pages += nzsp * c->pages_per_zspage;
 	}
-	nslots = atomic_load(&pool->ht_next);
-	for (idx = 0; idx < nslots; idx++) {
-		struct zs_hslot *slot = zs_slot_at(pool, idx);
-		uint64_t m = atomic_load(&slot->meta);
-
-		if (m & ZS_META_LIVE)
-			slots_live++;
-	}
-	if (slots_live != live_total)
-		FAIL("%lu handle slots are live but %lu objects are stored",
-		     pool->name, slots_live, live_total);
+	err = check_slots(pool, live_total);
+	if (err)
+		goto out;
 	if (zspages != atomic_load(&pool->zspages))
 		FAIL("%lu zspages in the lists, counted %lu", pool->name,
 		     zspages, atomic_load(&pool->zspages));
 	if (pages != atomic_load(&pool->pages))
 		FAIL("%lu pages in zspages, counted %lu", pool->name, pages,
 		     atomic_load(&pool->pages));
+	err = check_descriptors(pool, zspages);
 out:
 	for (i = pool->nr_classes; i-- > 0;)
 		zs_unlock(&pool->classes[i].lock);

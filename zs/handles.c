@@ -5,9 +5,10 @@
  * objects can move (compaction, page migration) without users noticing, and
  * so any 64-bit value can be checked before anything is dereferenced: the
  * slot index must be in the table, the slot must be live, and its
- * generation (bumped at every free) must match.  Both halves are XORed with
- * per-pool random keys, so a handle from another pool, or a forged one,
- * matches only by a 2^-32 chance.
+ * generation (bumped at every free) must match.  The pair is sealed with a
+ * keyed permutation of 64-bit values (zs/handle_cipher.h), so a handle
+ * from another pool, a forged one or a stale one with bits changed opens
+ * to a pair that looks random and matches only by a 2^-32 chance.
  *
  * Each slot's meta word carries generation, live and moving bits, the
  * object's size and a pin count.  Readers pin with one CAS and take no
@@ -44,22 +45,21 @@ struct zs_hslot *zs_slot_at(struct zs_pool *pool, uint32_t idx)
 uint64_t zs_handle_encode(const struct zs_pool *pool, uint32_t idx,
 			  uint32_t gen)
 {
-	return ((uint64_t)(gen ^ pool->key_hi) << 32) | (idx ^ pool->key_lo);
+	return zs_handle_seal(&pool->key, idx, gen);
 }
 
 struct zs_hslot *zs_handle_lookup(struct zs_pool *pool, uint64_t handle,
-				  uint32_t *gen)
+				  uint32_t *idx, uint32_t *gen)
 {
-	uint32_t idx = (uint32_t)handle ^ pool->key_lo;
 	struct zs_hslot *slot;
 	uint64_t m;
 
 	if (handle == 0)
 		return NULL;
-	slot = zs_slot_at(pool, idx);
+	zs_handle_open(&pool->key, handle, idx, gen);
+	slot = zs_slot_at(pool, *idx);
 	if (!slot)
 		return NULL;
-	*gen = (uint32_t)(handle >> 32) ^ pool->key_hi;
 	m = atomic_load_explicit(&slot->meta, memory_order_acquire);
 	if (!(m & ZS_META_LIVE) || zs_meta_gen(m) != *gen)
 		return NULL;
@@ -134,11 +134,11 @@ int zs_pin(struct zs_pool *pool, uint64_t handle, struct zs_hslot **slotp,
 	   uint64_t *metap)
 {
 	struct zs_hslot *slot;
-	uint32_t gen;
+	uint32_t idx, gen;
 	unsigned spins = 0;
 	uint64_t m;
 
-	slot = zs_handle_lookup(pool, handle, &gen);
+	slot = zs_handle_lookup(pool, handle, &idx, &gen);
 	if (!slot)
 		return -EINVAL;
 	m = atomic_load_explicit(&slot->meta, memory_order_acquire);

@@ -4,6 +4,9 @@
  * A waiter spins briefly (a compactor's critical section is one object
  * copy), then marks the lock contended and sleeps on the futex.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* syscall, with -std=c11 */
+#endif
 #include <linux/futex.h>
 #include <sched.h>
 #include <sys/syscall.h>

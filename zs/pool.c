@@ -22,6 +22,7 @@ struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg)
 	static const struct zs_pool_config defaults;
 	struct zs_pool *pool;
 	uint64_t key;
+	int err = ENOMEM;
 
 	if (!cfg)
 		cfg = &defaults;
@@ -32,6 +33,9 @@ struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg)
 	pool = zs_host_calloc(1, sizeof(*pool));
 	if (!pool)
 		goto nomem;
+	pthread_mutex_init(&pool->inject_lock, NULL);
+	pthread_mutex_init(&pool->grow_lock, NULL);
+	pthread_mutex_init(&pool->zsp_lock, NULL);
 	snprintf(pool->name, sizeof(pool->name), "%s",
 		 cfg->name ? cfg->name : "zs");
 	pool->id = atomic_fetch_add(&next_pool_id, 1);
@@ -41,14 +45,10 @@ struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg)
 	if (!pool->arena)
 		goto free_tables; /* none yet: frees the pool */
 	key = zs_secret_seed(pool->id);
-	pool->key_hi = (uint32_t)(key >> 32);
-	pool->key_lo = (uint32_t)key;
+	zs_handle_key_draw(&pool->key, &key);
 	pool->zsp_stride = sizeof(struct zspage) +
 			   pool->chain_size * sizeof(_Atomic(char *));
 	pool->zsp_stride = (pool->zsp_stride + 15) & ~(size_t)15;
-	pthread_mutex_init(&pool->inject_lock, NULL);
-	pthread_mutex_init(&pool->grow_lock, NULL);
-	pthread_mutex_init(&pool->zsp_lock, NULL);
 	pool->ht_chunks =
 		zs_host_calloc(ZS_HT_MAX_CHUNKS, sizeof(*pool->ht_chunks));
 	pool->zsp_chunks =
@@ -59,17 +59,22 @@ struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg)
 		goto free_tables;
 	pool->owner_id =
 		zs_arena_register_owner(pool->arena, pool, &zs_movable_ops);
-	if (pool->owner_id < 0)
+	if (pool->owner_id < 0) {
+		err = -pool->owner_id; /* ENOSPC: every owner slot taken */
 		goto free_classes;
+	}
 	return pool;
 free_classes:
 	free(pool->classes);
 free_tables:
+	pthread_mutex_destroy(&pool->inject_lock);
+	pthread_mutex_destroy(&pool->grow_lock);
+	pthread_mutex_destroy(&pool->zsp_lock);
 	free(pool->ht_chunks);
 	free(pool->zsp_chunks);
 	free(pool);
 nomem:
-	errno = ENOMEM;
+	errno = err;
 	return NULL;
 }
 
@@ -165,7 +170,7 @@ int zs_free(struct zs_pool *pool, uint64_t handle)
 
 	if (!pool)
 		return -EINVAL;
-	slot = zs_handle_lookup(pool, handle, &gen);
+	slot = zs_handle_lookup(pool, handle, &idx, &gen);
 	if (!slot)
 		return -EINVAL;
 	m = atomic_load_explicit(&slot->meta, memory_order_acquire);
@@ -187,7 +192,6 @@ int zs_free(struct zs_pool *pool, uint64_t handle)
 		&slot->meta, &m, (uint64_t)(gen + 1) << 32,
 		memory_order_acq_rel, memory_order_acquire));
 	size = zs_meta_size(m);
-	idx = (uint32_t)handle ^ pool->key_lo;
 	loc = atomic_load_explicit(&slot->loc, memory_order_relaxed);
 	zsp = zs_zspage_by_id(pool, (uint32_t)(loc >> 32));
 	obj = (uint32_t)loc;
@@ -213,11 +217,11 @@ int zs_free(struct zs_pool *pool, uint64_t handle)
 size_t zs_obj_size(struct zs_pool *pool, uint64_t handle)
 {
 	struct zs_hslot *slot;
-	uint32_t gen;
+	uint32_t idx, gen;
 
 	if (!pool)
 		return 0;
-	slot = zs_handle_lookup(pool, handle, &gen);
+	slot = zs_handle_lookup(pool, handle, &idx, &gen);
 	if (!slot)
 		return 0;
 	return zs_meta_size(atomic_load(&slot->meta));
@@ -250,6 +254,8 @@ void zs_pool_stats(struct zs_pool *pool, struct zs_pool_stats *st)
 {
 	unsigned i;
 
+	if (!st)
+		return;
 	memset(st, 0, sizeof(*st));
 	if (!pool)
 		return;

@@ -1,7 +1,13 @@
 /*
- * secret.c - seeds and keys for handle hardening (zs/secret.h).
+ * secret.c - seeds and keys for handle hardening (zs/secret.h) and the
+ * handle cipher's round keys (zs/handle_cipher.h).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* clock_gettime, with -std=c11 */
+#endif
 #include "zs/secret.h"
+
+#include "zs/handle_cipher.h"
 
 #include <sys/random.h>
 #include <sys/types.h>
@@ -35,4 +41,12 @@ uint64_t zs_secret_seed(uint64_t salt)
 #endif
 	s ^= salt;
 	return zs_secret_next(&s);
+}
+
+void zs_handle_key_draw(struct zs_handle_key *key, uint64_t *secret_state)
+{
+	int i;
+
+	for (i = 0; i < ZS_HANDLE_ROUNDS; i++)
+		key->round[i] = zs_secret_next(secret_state);
 }

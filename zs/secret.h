@@ -1,11 +1,12 @@
 /*
  * zs/secret.h - the per-pool secrets that key handles.  Not a public header.
  *
- * zsmalloc and zbud both XOR their handles with per-pool keys, so a handle
- * is valid only for the pool that issued it and a forged or foreign value
- * is rejected.  One seed per pool comes from the kernel's entropy; the keys
- * are drawn from it with splitmix64, which spreads even a weak seed (early
- * boot, no entropy yet) over all 64 bits.
+ * zsmalloc and zbud both seal their handles with per-pool keys
+ * (zs/handle_cipher.h), so a handle is valid only for the pool that issued
+ * it and a forged or foreign value is rejected.  One seed per pool comes
+ * from the kernel's entropy; the keys are drawn from it with splitmix64,
+ * which spreads even a weak seed (early boot, no entropy yet) over all 64
+ * bits.
  */
 #ifndef ZS_SECRET_H
 #define ZS_SECRET_H

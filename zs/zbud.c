@@ -18,8 +18,8 @@
  * buddy of the page below writing past its page end.
  *
  * Handles: an index into a slot table {generation, state, descriptor,
- * buddy}, the (index, generation) pair scrambled by a 4-round Feistel
- * network under a random per-pool key.  Zero, forged, stale, double-freed
+ * buddy}, the (index, generation) pair sealed by the keyed permutation of
+ * zs/handle_cipher.h, shared with zsmalloc.  Zero, forged, stale, double-freed
  * and other pools' handles decode to a free slot or a generation mismatch
  * and are refused with -EINVAL before anything changes.
  *
@@ -117,42 +117,10 @@ static struct zbud_page *lru_entry(struct list *l)
 
 /* --- handles ---------------------------------------------------------- */
 
-static uint32_t feistel_round(uint32_t x, uint64_t k)
-{
-	uint64_t v = ((uint64_t)x ^ k) * 0x9e3779b97f4a7c15ULL;
-
-	v ^= v >> 29;
-	v *= 0xbf58476d1ce4e5b9ULL;
-	return (uint32_t)(v >> 32);
-}
-
 static uint64_t encode_handle(const struct zbud_pool *pool, uint32_t index,
 			      uint32_t gen)
 {
-	uint32_t l = gen, r = index, t;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		t = r;
-		r = l ^ feistel_round(r, pool->key[i]);
-		l = t;
-	}
-	return ((uint64_t)l << 32) | r;
-}
-
-static void decode_handle(const struct zbud_pool *pool, uint64_t h,
-			  uint32_t *index, uint32_t *gen)
-{
-	uint32_t l = (uint32_t)(h >> 32), r = (uint32_t)h, t;
-	int i;
-
-	for (i = 3; i >= 0; i--) {
-		t = l;
-		l = r ^ feistel_round(l, pool->key[i]);
-		r = t;
-	}
-	*gen = l;
-	*index = r;
+	return zs_handle_seal(&pool->key, index, gen);
 }
 
 static uint64_t slot_handle(const struct zbud_pool *pool, uint32_t index)
@@ -170,7 +138,7 @@ static struct slot *lookup(struct zbud_pool *pool, uint64_t handle,
 
 	if (handle == 0)
 		return NULL;
-	decode_handle(pool, handle, &i, &gen);
+	zs_handle_open(&pool->key, handle, &i, &gen);
 	if (i >= pool->slot_hw)
 		return NULL;
 	s = &pool->slots[i];
@@ -212,7 +180,7 @@ static uint32_t take_slot(struct zbud_pool *pool)
 	} else {
 		i = pool->slot_hw++;
 		s = &pool->slots[i];
-		s->gen = (uint32_t)pool->key[0] | 1;
+		s->gen = (uint32_t)pool->key.round[0] | 1;
 	}
 	s->state = SLOT_USED;
 	s->maps = 0;
@@ -382,10 +350,8 @@ static void release_page(struct zbud_pool *pool, struct zbud_page *d)
 static void seed_keys(struct zbud_pool *pool)
 {
 	uint64_t s = zs_secret_seed((uint64_t)(uintptr_t)pool ^ pool->serial);
-	int i;
 
-	for (i = 0; i < 4; i++)
-		pool->key[i] = zs_secret_next(&s);
+	zs_handle_key_draw(&pool->key, &s);
 	pool->hdr_magic = HDR_MAGIC ^ zs_secret_next(&s);
 }
 
@@ -766,9 +732,14 @@ int zbud_reclaim_page(struct zbud_pool *pool, unsigned retries)
 	unsigned i;
 	int bud;
 
-	if (!pool || !pool->has_evict)
+	if (!pool || !pool->has_evict || retries == 0)
 		return -EINVAL;
 	pthread_mutex_lock(&pool->lock);
+	/* As the kernel's: nothing to reclaim is a bad call, not a retry. */
+	if (pool->pages_nr == 0) {
+		pthread_mutex_unlock(&pool->lock);
+		return -EINVAL;
+	}
 	for (i = 0; i < retries; i++) {
 		d = reclaim_candidate(pool);
 		if (!d)
@@ -869,11 +840,26 @@ static int check_list(struct zbud_pool *pool, struct list *head, bool is_lru,
 static int check_page(struct zbud_pool *pool, struct zbud_page *d,
 		      uint64_t *objs)
 {
+	struct zs_arena_page_info info;
 	uint32_t maps = 0;
 	int bud;
 
 	if (d->page == NULL || ((uintptr_t)d->page & (ZS_PAGE_SIZE - 1))) {
 		report("page %u: bad page address %p", d->idx, d->page);
+		return -EUCLEAN;
+	}
+	if (zs_arena_page_info(pool->arena, d->page, &info) != 0) {
+		report("page %u at %p is not an allocated arena page", d->idx,
+		       d->page);
+		return -EUCLEAN;
+	}
+	/* Migration finds the page's descriptor through exactly these. */
+	if (info.owner_id != pool->owner_id || info.cookie != d->idx ||
+	    info.index != 0 || !info.movable) {
+		report("page %u is described by the arena as owner %d's page "
+		       "%u index %u%s",
+		       d->idx, info.owner_id, info.cookie, info.index,
+		       info.movable ? "" : ", not movable");
 		return -EUCLEAN;
 	}
 	if (!header_intact(pool, d)) {

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "zs/arena.h"
+#include "zs/handle_cipher.h"
 #include "zs/zbud.h"
 
 #define NCHUNKS ((unsigned)(ZS_PAGE_SIZE >> ZBUD_CHUNK_SHIFT)) /* 64 */
@@ -71,7 +72,7 @@ struct zbud_pool {
 	struct zs_arena *arena;
 	int owner_id;
 	uint64_t serial;
-	uint64_t key[4];
+	struct zs_handle_key key; /* seals handles (zs/handle_cipher.h) */
 	uint64_t hdr_magic;
 	struct list unbuddied[NCHUNKS];
 	struct list buddied;

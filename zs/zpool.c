@@ -174,6 +174,11 @@ static int zbud_drv_shrink(struct zpool *zpool, unsigned pages,
 	zbud_shrinking = zpool;
 	while (total < pages) {
 		ret = zbud_reclaim_page(zpool->pool, ZBUD_SHRINK_RETRIES);
+		/* zbud calls an empty pool a bad call; for a shrinker it is
+		 * just nothing more to free */
+		if (ret == -EINVAL && zpool->ops.evict &&
+		    zbud_get_pool_size(zpool->pool) == 0)
+			ret = -EAGAIN;
 		if (ret < 0)
 			break;
 		total++;

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "zs/arena.h"
+#include "zs/handle_cipher.h"
 #include "zs/lock.h"
 #include "zs/zsmalloc.h"
 
@@ -133,7 +134,7 @@ struct zs_pool {
 	struct zs_arena *arena;
 	int owner_id;
 	unsigned chain_size;
-	uint32_t key_hi, key_lo; /* scramble handles per pool */
+	struct zs_handle_key key; /* seals handles (zs/handle_cipher.h) */
 	size_t huge_size; /* requests >= this take a page each */
 
 	_Atomic unsigned long pages;
@@ -176,7 +177,7 @@ void zs_class_geometry(unsigned chain, uint32_t size, uint16_t *pages,
 /* handles.c */
 struct zs_hslot *zs_slot_at(struct zs_pool *pool, uint32_t idx);
 struct zs_hslot *zs_handle_lookup(struct zs_pool *pool, uint64_t handle,
-				  uint32_t *gen);
+				  uint32_t *idx, uint32_t *gen);
 uint64_t zs_handle_encode(const struct zs_pool *pool, uint32_t idx,
 			  uint32_t gen);
 int zs_slot_take(struct zs_pool *pool, struct size_class *c, uint32_t *idx);
