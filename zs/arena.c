@@ -31,65 +31,9 @@
 #include <sys/mman.h>
 
 #include "zs/arena.h"
+#include "zs/arena_internal.h"
 #include "zs/host.h"
 #include "zs/zs_internal.h"
-
-#define REGION_PAGES 512
-#define REGION_SIZE (REGION_PAGES * ZS_PAGE_SIZE)
-#define BITMAP_WORDS (REGION_PAGES / 64)
-#define MAX_REGIONS 8192 /* 16 GiB of pages per arena */
-#define MAX_OWNERS 1024
-/* Free pages kept resident before a purge returns them to the OS. */
-#define DIRTY_PURGE_MIN 256
-
-enum page_flags {
-	PAGE_MOVABLE = 1u << 0,
-	PAGE_ISOLATED = 1u << 1,
-};
-
-/* What the arena knows of one page; owner 0 means free. */
-struct page_desc {
-	uint32_t cookie;
-	uint32_t index;
-	uint16_t owner; /* owner id + 1 */
-	uint16_t flags;
-};
-
-struct region {
-	char *base;
-	unsigned slot; /* index in zs_arena.regions */
-	unsigned in_use;
-	bool evacuating; /* source of a running zs_arena_compact */
-	uint64_t free_map[BITMAP_WORDS]; /* 1 = free */
-	uint64_t dirty_map[BITMAP_WORDS]; /* 1 = free but still resident */
-	struct page_desc desc[REGION_PAGES];
-};
-
-struct owner {
-	void *owner;
-	const struct zs_movable_ops *ops;
-	unsigned busy; /* callbacks in flight */
-	bool live;
-};
-
-struct zs_arena {
-	pthread_mutex_t lock;
-	pthread_cond_t idle; /* an owner's busy count dropped */
-	struct region **regions; /* MAX_REGIONS slots, NULL = unused */
-	unsigned *by_addr; /* indexes of used slots, sorted by base */
-	unsigned nregions; /* used slots in by_addr */
-	unsigned alloc_hint; /* lowest slot that may have a free page */
-	unsigned slot_limit; /* one past the highest slot ever used */
-	unsigned long pages_in_use;
-	unsigned long pages_free;
-	unsigned long pages_dirty;
-	unsigned long regions_released;
-	unsigned long pages_migrated;
-	unsigned long migrate_failures;
-	unsigned inject_after, inject_count;
-	struct owner owners[MAX_OWNERS];
-	bool compacting;
-};
 
 /* The process-wide default arena, made on first use.  A failed attempt
  * (the host out of memory) is not remembered: the next caller tries again,
@@ -97,7 +41,7 @@ struct zs_arena {
 static _Atomic(struct zs_arena *) default_arena;
 static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void *region_page(const struct region *r, unsigned i)
+static void *region_page(const struct arena_region *r, unsigned i)
 {
 	return r->base + (size_t)i * ZS_PAGE_SIZE;
 }
@@ -123,8 +67,8 @@ struct zs_arena *zs_arena_create(void)
 
 	if (!a)
 		goto fail;
-	a->regions = zs_host_calloc(MAX_REGIONS, sizeof(*a->regions));
-	a->by_addr = zs_host_calloc(MAX_REGIONS, sizeof(*a->by_addr));
+	a->regions = zs_host_calloc(ARENA_MAX_REGIONS, sizeof(*a->regions));
+	a->by_addr = zs_host_calloc(ARENA_MAX_REGIONS, sizeof(*a->by_addr));
 	if (!a->regions || !a->by_addr)
 		goto fail;
 	pthread_mutex_init(&a->lock, NULL);
@@ -142,7 +86,7 @@ fail:
 
 static void release_region(struct zs_arena *a, unsigned slot)
 {
-	struct region *r = a->regions[slot];
+	struct arena_region *r = a->regions[slot];
 	unsigned k, j;
 
 	for (k = 0; k < a->nregions && a->by_addr[k] != slot; k++)
@@ -150,11 +94,11 @@ static void release_region(struct zs_arena *a, unsigned slot)
 	for (j = k; j + 1 < a->nregions; j++)
 		a->by_addr[j] = a->by_addr[j + 1];
 	a->nregions--;
-	for (k = 0; k < REGION_PAGES; k++)
+	for (k = 0; k < ARENA_REGION_PAGES; k++)
 		if (bit_test(r->dirty_map, k))
 			a->pages_dirty--;
-	a->pages_free -= REGION_PAGES;
-	munmap(r->base, REGION_SIZE);
+	a->pages_free -= ARENA_REGION_PAGES;
+	munmap(r->base, ARENA_REGION_SIZE);
 	free(r);
 	a->regions[slot] = NULL;
 	a->regions_released++;
@@ -177,7 +121,7 @@ int zs_arena_destroy(struct zs_arena *arena)
 			  arena->pages_in_use);
 		return -EBUSY;
 	}
-	for (i = 0; i < MAX_OWNERS; i++)
+	for (i = 0; i < ARENA_MAX_OWNERS; i++)
 		if (arena->owners[i].live) {
 			pthread_mutex_unlock(&arena->lock);
 			return -EBUSY;
@@ -215,20 +159,20 @@ struct zs_arena *zs_arena_default(void)
 /* Maps one more region; returns its slot or -1. */
 static int add_region(struct zs_arena *a)
 {
-	struct region *r;
+	struct arena_region *r;
 	unsigned slot, k;
 	void *base;
 
-	for (slot = 0; slot < MAX_REGIONS && a->regions[slot]; slot++)
+	for (slot = 0; slot < ARENA_MAX_REGIONS && a->regions[slot]; slot++)
 		;
-	if (slot == MAX_REGIONS)
+	if (slot == ARENA_MAX_REGIONS)
 		return -1;
 	r = zs_host_calloc(1, sizeof(*r));
 	if (!r)
 		return -1;
 	base = zs_host_refuses() ?
 		       MAP_FAILED :
-		       mmap(NULL, REGION_SIZE, PROT_READ | PROT_WRITE,
+		       mmap(NULL, ARENA_REGION_SIZE, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (base == MAP_FAILED) {
 		free(r);
@@ -246,25 +190,25 @@ static int add_region(struct zs_arena *a)
 		a->by_addr[k] = a->by_addr[k - 1];
 	a->by_addr[k] = slot;
 	a->nregions++;
-	a->pages_free += REGION_PAGES;
+	a->pages_free += ARENA_REGION_PAGES;
 	if (slot < a->alloc_hint)
 		a->alloc_hint = slot;
 	return (int)slot;
 }
 
-static struct region *find_region(struct zs_arena *a, const void *page,
-				  unsigned *page_index)
+static struct arena_region *find_region(struct zs_arena *a, const void *page,
+					unsigned *page_index)
 {
 	const char *p = page;
 	unsigned lo = 0, hi = a->nregions;
 
 	while (lo < hi) {
 		unsigned mid = (lo + hi) / 2;
-		struct region *r = a->regions[a->by_addr[mid]];
+		struct arena_region *r = a->regions[a->by_addr[mid]];
 
 		if (p < r->base) {
 			hi = mid;
-		} else if (p >= r->base + REGION_SIZE) {
+		} else if (p >= r->base + ARENA_REGION_SIZE) {
 			lo = mid + 1;
 		} else {
 			if ((size_t)(p - r->base) % ZS_PAGE_SIZE)
@@ -277,11 +221,11 @@ static struct region *find_region(struct zs_arena *a, const void *page,
 	return NULL;
 }
 
-static int first_free(const struct region *r)
+static int first_free(const struct arena_region *r)
 {
 	unsigned w;
 
-	for (w = 0; w < BITMAP_WORDS; w++)
+	for (w = 0; w < ARENA_BITMAP_WORDS; w++)
 		if (r->free_map[w])
 			return (int)(w * 64 + __builtin_ctzll(r->free_map[w]));
 	return -1;
@@ -290,13 +234,13 @@ static int first_free(const struct region *r)
 /* Takes a free page from a region that is not being evacuated. */
 static void *take_page(struct zs_arena *a, int owner_id)
 {
-	struct region *r = NULL;
+	struct arena_region *r = NULL;
 	unsigned slot;
 	int i;
 
 	for (slot = a->alloc_hint; slot < a->slot_limit; slot++) {
 		r = a->regions[slot];
-		if (r && r->in_use < REGION_PAGES && !r->evacuating)
+		if (r && r->in_use < ARENA_REGION_PAGES && !r->evacuating)
 			break;
 		r = NULL;
 	}
@@ -316,9 +260,10 @@ static void *take_page(struct zs_arena *a, int owner_id)
 		a->pages_dirty--;
 	}
 	r->in_use++;
-	r->desc[i] = (struct page_desc){
+	r->desc[i] = (struct arena_page_desc){
 		.owner = (uint16_t)(owner_id + 1),
 	};
+	a->owners[owner_id].pages++;
 	a->pages_in_use++;
 	a->pages_free--;
 	return region_page(r, (unsigned)i);
@@ -327,7 +272,7 @@ static void *take_page(struct zs_arena *a, int owner_id)
 /* An id that names a registered owner; arena lock held. */
 static bool owner_live(const struct zs_arena *a, int owner_id)
 {
-	return owner_id >= 0 && owner_id < MAX_OWNERS &&
+	return owner_id >= 0 && owner_id < ARENA_MAX_OWNERS &&
 	       a->owners[owner_id].live;
 }
 
@@ -369,12 +314,13 @@ static void purge_dirty(struct zs_arena *a)
 	unsigned k, i;
 
 	for (k = 0; k < a->nregions; k++) {
-		struct region *r = a->regions[a->by_addr[k]];
+		struct arena_region *r = a->regions[a->by_addr[k]];
 
-		for (i = 0; i < REGION_PAGES;) {
+		for (i = 0; i < ARENA_REGION_PAGES;) {
 			unsigned j = i;
 
-			while (j < REGION_PAGES && bit_test(r->dirty_map, j))
+			while (j < ARENA_REGION_PAGES &&
+			       bit_test(r->dirty_map, j))
 				j++;
 			if (j > i) {
 				madvise(region_page(r, i),
@@ -396,7 +342,7 @@ static void release_empty_regions(struct zs_arena *a, unsigned keep)
 
 	while (k < a->nregions) {
 		unsigned slot = a->by_addr[k];
-		struct region *r = a->regions[slot];
+		struct arena_region *r = a->regions[slot];
 
 		if (r->in_use == 0 && !r->evacuating) {
 			if (keep) {
@@ -410,11 +356,13 @@ static void release_empty_regions(struct zs_arena *a, unsigned keep)
 	}
 }
 
-static void put_page(struct zs_arena *a, struct region *r, unsigned i)
+static void put_page(struct zs_arena *a, struct arena_region *r, unsigned i)
 {
 	unsigned slot = r->slot;
 
-	r->desc[i] = (struct page_desc){ 0 };
+	if (r->desc[i].owner)
+		a->owners[r->desc[i].owner - 1].pages--;
+	r->desc[i] = (struct arena_page_desc){ 0 };
 	bit_set(r->free_map, i);
 	bit_set(r->dirty_map, i);
 	r->in_use--;
@@ -423,7 +371,7 @@ static void put_page(struct zs_arena *a, struct region *r, unsigned i)
 	a->pages_dirty++;
 	if (r->in_use == 0 && !r->evacuating) {
 		release_empty_regions(a, 1);
-	} else if (a->pages_dirty > DIRTY_PURGE_MIN &&
+	} else if (a->pages_dirty > ARENA_DIRTY_PURGE_MIN &&
 		   a->pages_dirty > a->pages_in_use / 8) {
 		purge_dirty(a);
 	}
@@ -433,7 +381,7 @@ static void put_page(struct zs_arena *a, struct region *r, unsigned i)
 
 void zs_arena_free_page(struct zs_arena *arena, void *page)
 {
-	struct region *r;
+	struct arena_region *r;
 	unsigned i;
 
 	if (!arena || !page)
@@ -465,7 +413,7 @@ int zs_arena_alloc_pages(struct zs_arena *arena, int owner_id, unsigned n,
 		return -EINVAL;
 	}
 	for (i = 0; i < n; i++) {
-		struct region *r;
+		struct arena_region *r;
 		unsigned pi;
 
 		if (arena->inject_count) {
@@ -482,11 +430,11 @@ int zs_arena_alloc_pages(struct zs_arena *arena, int owner_id, unsigned n,
 		r = find_region(arena, pages[i], &pi);
 		r->desc[pi].cookie = cookie;
 		r->desc[pi].index = i;
-		r->desc[pi].flags = movable ? PAGE_MOVABLE : 0;
+		r->desc[pi].flags = movable ? ARENA_PAGE_MOVABLE : 0;
 	}
 	if (i < n) {
 		while (i--) {
-			struct region *r;
+			struct arena_region *r;
 			unsigned pi;
 
 			r = find_region(arena, pages[i], &pi);
@@ -507,7 +455,7 @@ void zs_arena_free_pages(struct zs_arena *arena, void *const *pages, unsigned n)
 		return;
 	pthread_mutex_lock(&arena->lock);
 	for (i = 0; i < n; i++) {
-		struct region *r;
+		struct arena_region *r;
 		unsigned pi;
 
 		r = find_region(arena, pages[i], &pi);
@@ -527,7 +475,7 @@ void zs_arena_free_pages(struct zs_arena *arena, void *const *pages, unsigned n)
 void zs_arena_set_page_owner(struct zs_arena *arena, void *page,
 			     uint32_t cookie, uint32_t index, int movable)
 {
-	struct region *r;
+	struct arena_region *r;
 	unsigned i;
 
 	if (!arena || !page)
@@ -538,9 +486,9 @@ void zs_arena_set_page_owner(struct zs_arena *arena, void *page,
 		r->desc[i].cookie = cookie;
 		r->desc[i].index = index;
 		if (movable)
-			r->desc[i].flags |= PAGE_MOVABLE;
+			r->desc[i].flags |= ARENA_PAGE_MOVABLE;
 		else
-			r->desc[i].flags &= (uint16_t)~PAGE_MOVABLE;
+			r->desc[i].flags &= (uint16_t)~ARENA_PAGE_MOVABLE;
 	}
 	pthread_mutex_unlock(&arena->lock);
 }
@@ -554,24 +502,26 @@ int zs_arena_register_owner(struct zs_arena *arena, void *owner,
 	    !ops->putback)
 		return -EINVAL;
 	pthread_mutex_lock(&arena->lock);
-	for (id = 0; id < MAX_OWNERS; id++)
-		if (!arena->owners[id].live && !arena->owners[id].busy)
+	for (id = 0; id < ARENA_MAX_OWNERS; id++)
+		if (!arena->owners[id].live && !arena->owners[id].busy &&
+		    !arena->owners[id].pages)
 			break;
-	if (id == MAX_OWNERS) {
+	if (id == ARENA_MAX_OWNERS) {
 		pthread_mutex_unlock(&arena->lock);
 		return -ENOSPC;
 	}
-	arena->owners[id] =
-		(struct owner){ .owner = owner, .ops = ops, .live = true };
+	arena->owners[id] = (struct arena_owner){ .owner = owner,
+						  .ops = ops,
+						  .live = true };
 	pthread_mutex_unlock(&arena->lock);
 	return id;
 }
 
 void zs_arena_unregister_owner(struct zs_arena *arena, int owner_id)
 {
-	struct owner *o;
+	struct arena_owner *o;
 
-	if (!arena || owner_id < 0 || owner_id >= MAX_OWNERS)
+	if (!arena || owner_id < 0 || owner_id >= ARENA_MAX_OWNERS)
 		return;
 	o = &arena->owners[owner_id];
 	pthread_mutex_lock(&arena->lock);
@@ -620,9 +570,9 @@ void zs_arena_stats(struct zs_arena *arena, struct zs_arena_stats *st)
 	st->pages_migrated = arena->pages_migrated;
 	st->migrate_failures = arena->migrate_failures;
 	st->metadata_bytes = sizeof(*arena) +
-			     MAX_REGIONS * (sizeof(*arena->regions) +
-					    sizeof(*arena->by_addr)) +
-			     arena->nregions * sizeof(struct region);
+			     ARENA_MAX_REGIONS * (sizeof(*arena->regions) +
+						  sizeof(*arena->by_addr)) +
+			     arena->nregions * sizeof(struct arena_region);
 	pthread_mutex_unlock(&arena->lock);
 }
 
@@ -636,23 +586,23 @@ static int cmp_in_use_desc(const void *x, const void *y, void *ctx)
 }
 
 /* One page move; called without the lock, returns true when it moved. */
-static bool move_page(struct zs_arena *a, struct region *r, unsigned i)
+static bool move_page(struct zs_arena *a, struct arena_region *r, unsigned i)
 {
-	struct page_desc d;
-	struct owner *o;
+	struct arena_page_desc d;
+	struct arena_owner *o;
 	void *old_page = region_page(r, i), *new_page;
 	bool moved = false;
 
 	pthread_mutex_lock(&a->lock);
 	d = r->desc[i];
-	if (bit_test(r->free_map, i) || !(d.flags & PAGE_MOVABLE) || !d.owner ||
-	    !a->owners[d.owner - 1].live) {
+	if (bit_test(r->free_map, i) || !(d.flags & ARENA_PAGE_MOVABLE) ||
+	    !d.owner || !a->owners[d.owner - 1].live) {
 		pthread_mutex_unlock(&a->lock);
 		return false;
 	}
 	o = &a->owners[d.owner - 1];
 	o->busy++;
-	r->desc[i].flags |= PAGE_ISOLATED;
+	r->desc[i].flags |= ARENA_PAGE_ISOLATED;
 	pthread_mutex_unlock(&a->lock);
 
 	if (o->ops->isolate(o->owner, old_page, d.cookie, d.index) == 0) {
@@ -661,7 +611,7 @@ static bool move_page(struct zs_arena *a, struct region *r, unsigned i)
 		if (new_page) {
 			/* described before the owner can see it: once migrate
 			 * returns, the owner may free it at any moment */
-			struct region *nr;
+			struct arena_region *nr;
 			unsigned ni;
 
 			nr = find_region(a, new_page, &ni);
@@ -680,7 +630,7 @@ static bool move_page(struct zs_arena *a, struct region *r, unsigned i)
 			a->pages_migrated++;
 		} else {
 			if (new_page) {
-				struct region *nr;
+				struct arena_region *nr;
 				unsigned ni;
 
 				nr = find_region(a, new_page, &ni);
@@ -693,7 +643,7 @@ static bool move_page(struct zs_arena *a, struct region *r, unsigned i)
 		a->migrate_failures++;
 	}
 	if (!moved)
-		r->desc[i].flags &= (uint16_t)~PAGE_ISOLATED;
+		r->desc[i].flags &= (uint16_t)~ARENA_PAGE_ISOLATED;
 	o->busy--;
 	pthread_cond_broadcast(&a->idle);
 	pthread_mutex_unlock(&a->lock);
@@ -705,7 +655,7 @@ unsigned long zs_arena_compact(struct zs_arena *arena)
 	struct zs_arena *a = arena;
 	unsigned *order, n, k, keep, i;
 	unsigned long total = 0, moved = 0, capacity = 0;
-	struct region **sources;
+	struct arena_region **sources;
 	unsigned nsources = 0;
 
 	if (!a)
@@ -735,11 +685,11 @@ unsigned long zs_arena_compact(struct zs_arena *arena)
 	for (k = 0; k < n; k++)
 		total += a->regions[order[k]]->in_use;
 	for (keep = 0; keep < n && capacity < total; keep++)
-		capacity += REGION_PAGES;
+		capacity += ARENA_REGION_PAGES;
 	if (keep == 0)
 		keep = 1;
 	for (k = keep; k < n; k++) {
-		struct region *r = a->regions[order[k]];
+		struct arena_region *r = a->regions[order[k]];
 
 		r->evacuating = true;
 		if (r->in_use)
@@ -748,7 +698,7 @@ unsigned long zs_arena_compact(struct zs_arena *arena)
 	pthread_mutex_unlock(&a->lock);
 
 	for (k = 0; k < nsources; k++)
-		for (i = 0; i < REGION_PAGES; i++)
+		for (i = 0; i < ARENA_REGION_PAGES; i++)
 			if (move_page(a, sources[k], i))
 				moved++;
 
@@ -767,7 +717,7 @@ unsigned long zs_arena_compact(struct zs_arena *arena)
 int zs_arena_page_info(struct zs_arena *arena, const void *page,
 		       struct zs_arena_page_info *info)
 {
-	struct region *r;
+	struct arena_region *r;
 	unsigned i;
 
 	if (!arena || !page || !info)
@@ -781,8 +731,21 @@ int zs_arena_page_info(struct zs_arena *arena, const void *page,
 	info->owner_id = (int)r->desc[i].owner - 1;
 	info->cookie = r->desc[i].cookie;
 	info->index = r->desc[i].index;
-	info->movable = !!(r->desc[i].flags & PAGE_MOVABLE);
-	info->isolated = !!(r->desc[i].flags & PAGE_ISOLATED);
+	info->movable = !!(r->desc[i].flags & ARENA_PAGE_MOVABLE);
+	info->isolated = !!(r->desc[i].flags & ARENA_PAGE_ISOLATED);
+	pthread_mutex_unlock(&arena->lock);
+	return 0;
+}
+
+int zs_arena_owner_pages(struct zs_arena *arena, int owner_id,
+			 unsigned long *pages, unsigned *moving)
+{
+	if (!arena || !pages || !moving || owner_id < 0 ||
+	    owner_id >= ARENA_MAX_OWNERS)
+		return -EINVAL;
+	pthread_mutex_lock(&arena->lock);
+	*pages = arena->owners[owner_id].pages;
+	*moving = arena->owners[owner_id].busy;
 	pthread_mutex_unlock(&arena->lock);
 	return 0;
 }
@@ -799,27 +762,27 @@ static unsigned popcount_map(const uint64_t *map)
 {
 	unsigned w, n = 0;
 
-	for (w = 0; w < BITMAP_WORDS; w++)
+	for (w = 0; w < ARENA_BITMAP_WORDS; w++)
 		n += (unsigned)__builtin_popcountll(map[w]);
 	return n;
 }
 
 /* One region against its bitmaps and descriptors; lock held. */
-static int check_region(const struct zs_arena *a, const struct region *r,
-			unsigned long *dirty)
+static int check_region(const struct zs_arena *a, const struct arena_region *r,
+			unsigned long *dirty, unsigned long *owned)
 {
 	unsigned i, nfree = popcount_map(r->free_map);
 	int err = 0;
 
-	if (nfree != REGION_PAGES - r->in_use)
+	if (nfree != ARENA_REGION_PAGES - r->in_use)
 		CHECK_FAIL("region %u counts %u pages in use, its bitmap %u",
-			   r->slot, r->in_use, REGION_PAGES - nfree);
+			   r->slot, r->in_use, ARENA_REGION_PAGES - nfree);
 	if (r->evacuating && !a->compacting)
 		CHECK_FAIL("region %u is marked evacuating with no compaction "
 			   "running",
 			   r->slot);
-	for (i = 0; i < REGION_PAGES; i++) {
-		const struct page_desc *d = &r->desc[i];
+	for (i = 0; i < ARENA_REGION_PAGES; i++) {
+		const struct arena_page_desc *d = &r->desc[i];
 		bool free_page = bit_test(r->free_map, i);
 
 		if (bit_test(r->dirty_map, i) && !free_page)
@@ -835,13 +798,15 @@ static int check_region(const struct zs_arena *a, const struct region *r,
 					   r->slot, i, (int)d->owner - 1);
 			continue;
 		}
-		if (!d->owner || d->owner > MAX_OWNERS)
+		if (!d->owner || d->owner > ARENA_MAX_OWNERS)
 			CHECK_FAIL("region %u page %u is in use with no owner",
 				   r->slot, i);
-		if (d->flags & ~(uint16_t)(PAGE_MOVABLE | PAGE_ISOLATED))
+		owned[d->owner - 1]++;
+		if (d->flags &
+		    ~(uint16_t)(ARENA_PAGE_MOVABLE | ARENA_PAGE_ISOLATED))
 			CHECK_FAIL("region %u page %u has unknown flags %#x",
 				   r->slot, i, (unsigned)d->flags);
-		if ((d->flags & PAGE_ISOLATED) && !a->compacting)
+		if ((d->flags & ARENA_PAGE_ISOLATED) && !a->compacting)
 			CHECK_FAIL("region %u page %u is isolated with no "
 				   "compaction running",
 				   r->slot, i);
@@ -854,17 +819,19 @@ int zs_arena_check(struct zs_arena *arena)
 {
 	struct zs_arena *a = arena;
 	unsigned long in_use = 0, nfree = 0, dirty = 0;
+	unsigned long owned[ARENA_MAX_OWNERS] = { 0 };
 	unsigned k, slot, used = 0;
 	int err = 0;
 
 	if (!a)
 		return -EINVAL;
 	pthread_mutex_lock(&a->lock);
-	if (a->nregions > MAX_REGIONS || a->slot_limit > MAX_REGIONS)
+	if (a->nregions > ARENA_MAX_REGIONS ||
+	    a->slot_limit > ARENA_MAX_REGIONS)
 		CHECK_FAIL("%u regions, slot limit %u, of at most %u",
-			   a->nregions, a->slot_limit, MAX_REGIONS);
+			   a->nregions, a->slot_limit, ARENA_MAX_REGIONS);
 	for (k = 0; k < a->nregions; k++) {
-		struct region *r;
+		struct arena_region *r;
 
 		slot = a->by_addr[k];
 		if (slot >= a->slot_limit || !(r = a->regions[slot]))
@@ -877,20 +844,20 @@ int zs_arena_check(struct zs_arena *arena)
 		if (k && a->regions[a->by_addr[k - 1]]->base >= r->base)
 			CHECK_FAIL("address table is out of order at entry %u",
 				   k);
-		err = check_region(a, r, &dirty);
+		err = check_region(a, r, &dirty, owned);
 		if (err)
 			goto out;
 		in_use += r->in_use;
-		nfree += REGION_PAGES - r->in_use;
+		nfree += ARENA_REGION_PAGES - r->in_use;
 		/* Allocation scans from the hint up: a region below it with
 		 * a free page would never be used again. */
-		if (slot < a->alloc_hint && r->in_use < REGION_PAGES &&
+		if (slot < a->alloc_hint && r->in_use < ARENA_REGION_PAGES &&
 		    !a->compacting)
 			CHECK_FAIL("region slot %u has free pages below the "
 				   "allocation hint %u",
 				   slot, a->alloc_hint);
 	}
-	for (slot = 0; slot < MAX_REGIONS; slot++)
+	for (slot = 0; slot < ARENA_MAX_REGIONS; slot++)
 		if (a->regions[slot]) {
 			if (slot >= a->slot_limit)
 				CHECK_FAIL("region slot %u is beyond the slot "
@@ -909,12 +876,16 @@ int zs_arena_check(struct zs_arena *arena)
 			"counted %lu, %lu, %lu",
 			in_use, nfree, dirty, a->pages_in_use, a->pages_free,
 			a->pages_dirty);
-	for (k = 0; k < MAX_OWNERS; k++)
+	for (k = 0; k < ARENA_MAX_OWNERS; k++) {
+		if (owned[k] != a->owners[k].pages)
+			CHECK_FAIL("owner %u holds %lu pages, counted %lu", k,
+				   owned[k], a->owners[k].pages);
 		if (a->owners[k].busy && !a->compacting)
 			CHECK_FAIL(
 				"owner %u has %u callbacks in flight with no "
 				"compaction running",
 				k, a->owners[k].busy);
+	}
 out:
 	pthread_mutex_unlock(&a->lock);
 	return err;

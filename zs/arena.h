@@ -113,6 +113,12 @@ struct zs_arena_page_info {
 int zs_arena_page_info(struct zs_arena *arena, const void *page,
 		       struct zs_arena_page_info *info);
 
+/* The pages the arena describes as owner_id's, and the page moves of
+ * that owner in flight (each may hold one page more for a moment): an
+ * owner's own check compares its count with these.  0 or -EINVAL. */
+int zs_arena_owner_pages(struct zs_arena *arena, int owner_id,
+			 unsigned long *pages, unsigned *moving);
+
 /* Test hook: after `after` more successful page allocations, the next
  * `count` fail as if mmap had refused (ENOMEM).  count 0 disarms. */
 void zs_arena_inject_failures(struct zs_arena *arena, unsigned after,

@@ -286,6 +286,25 @@ out:
 	return err;
 }
 
+/* The arena holds exactly the pool's pages under its owner id, give or
+ * take one per page move in flight: a page leaked by a failed call, or
+ * freed without the pool knowing, shows here.  Class locks held. */
+static int check_arena_pages(struct zs_pool *pool, unsigned long pages)
+{
+	unsigned long owned = 0;
+	unsigned moving = 0;
+	int err = 0;
+
+	if (zs_arena_owner_pages(pool->arena, pool->owner_id, &owned,
+				 &moving) != 0 ||
+	    owned < pages || owned > pages + moving)
+		FAIL("the arena holds %lu pages for the pool's %lu (%u moves "
+		     "in flight)",
+		     pool->name, owned, pages, moving);
+out:
+	return err;
+}
+
 int zs_pool_check(struct zs_pool *pool)
 {
 	unsigned long live_total = 0, zspages = 0, pages = 0;
@@ -376,6 +395,9 @@ int zs_pool_check(struct zs_pool *pool)
 		FAIL("%lu pages in zspages, counted %lu", pool->name, pages,
 		     atomic_load(&pool->pages));
 	err = check_descriptors(pool, zspages);
+	if (err)
+		goto out;
+	err = check_arena_pages(pool, pages);
 out:
 	for (i = pool->nr_classes; i-- > 0;)
 		zs_unlock(&pool->classes[i].lock);

@@ -934,6 +934,8 @@ int zbud_pool_check(struct zbud_pool *pool)
 {
 	uint64_t pages = 0, objs = 0, listed = 0, lru = 0, off = 0;
 	uint64_t used = 0, nfree = 0;
+	unsigned long owned = 0;
+	unsigned moving = 0;
 	uint32_t i;
 	int ret = 0;
 
@@ -1037,6 +1039,15 @@ int zbud_pool_check(struct zbud_pool *pool)
 		report("free slot chain holds %llu of %llu free slots",
 		       (unsigned long long)nfree,
 		       (unsigned long long)(pool->slot_hw - used));
+		ret = -EUCLEAN;
+		goto out;
+	}
+	if (zs_arena_owner_pages(pool->arena, pool->owner_id, &owned,
+				 &moving) != 0 ||
+	    owned < pages || owned > pages + moving) {
+		report("the arena holds %lu pages for the pool's %llu (%u "
+		       "moves in flight)",
+		       owned, (unsigned long long)pages, moving);
 		ret = -EUCLEAN;
 		goto out;
 	}
