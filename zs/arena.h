@@ -9,6 +9,9 @@
  * operations (seed 003), so zs_arena_compact() can move in-use pages out of
  * sparsely used regions and return whole regions to the operating system.
  * Errors are negative errno values; pointer-returning calls set errno.
+ * NULL for any pointer argument never crashes: int results are then
+ * -EINVAL, pointer results NULL with errno EINVAL, counts 0, and void
+ * calls do nothing.
  */
 #ifndef ZS_ARENA_H
 #define ZS_ARENA_H
@@ -66,8 +69,11 @@ int zs_arena_destroy(struct zs_arena *arena);
 /* The process-wide default arena (created on first use, never destroyed). */
 struct zs_arena *zs_arena_default(void);
 
-/* Moves in-use movable pages out of the sparsest regions into denser ones,
- * then returns every fully free region to the OS.  Returns pages moved. */
+/* Moves in-use movable pages out of the sparsest regions into the densest
+ * ones that can hold them all, then returns every empty region to the OS.
+ * With every page movable and unpinned one call leaves
+ * ceil(pages in use / 512) regions and a second call moves nothing.
+ * Returns pages moved (0 for NULL, or while another compaction runs). */
 unsigned long zs_arena_compact(struct zs_arena *arena);
 /* Returns the physical memory of every free page to the OS (madvise). */
 void zs_arena_trim(struct zs_arena *arena);
@@ -81,15 +87,21 @@ int zs_arena_check(struct zs_arena *arena);
 
 /* --- the page-owner interface (used by zsmalloc and zbud) --- */
 
-/* Registers an owner; returns its id (>= 0) or -ENOSPC / -ENOMEM. */
+/* Registers an owner; returns its id (>= 0), -EINVAL (NULL arena, owner,
+ * ops or callback) or -ENOSPC (1024 owners registered, or slots whose
+ * unregistered owners still hold pages). */
 int zs_arena_register_owner(struct zs_arena *arena, void *owner,
 			    const struct zs_movable_ops *ops);
 void zs_arena_unregister_owner(struct zs_arena *arena, int owner_id);
-/* One page, zeroed or not (NULL + ENOMEM). */
+/* One page, zeroed or not.  NULL with errno ENOMEM, or EINVAL for an
+ * owner id that is not registered. */
 void *zs_arena_alloc_page(struct zs_arena *arena, int owner_id);
+/* Freeing a page that is not an allocated page of the arena is reported
+ * as corruption and aborts (zs/report.h); a NULL page is a no-op. */
 void zs_arena_free_page(struct zs_arena *arena, void *page);
 /* n pages under one lock, page i described as (cookie, i, movable): what a
- * zspage needs.  0, or -ENOMEM with nothing taken. */
+ * zspage needs.  0, -ENOMEM with nothing taken, or -EINVAL (owner id not
+ * registered, pages NULL with n > 0). */
 int zs_arena_alloc_pages(struct zs_arena *arena, int owner_id, unsigned n,
 			 void **pages, uint32_t cookie, int movable);
 void zs_arena_free_pages(struct zs_arena *arena, void *const *pages,

@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "zs/host.h"
 #include "zs/zs_internal.h"
 
 #define FAIL(...)                                             \
@@ -164,16 +163,67 @@ out:
 	return err;
 }
 
+/* A mark on a free slot while check_slots walks: readers ignore slots that
+ * are not live, and nothing else touches free slots under the class
+ * locks, so the walk needs no memory of its own. */
+#define SLOT_CLAIMED ZS_META_MOVING
+
+/* Claims free slot idx for one owner (a free list or a fresh batch);
+ * false when it is live or claimed already. */
+static bool claim_slot(struct zs_pool *pool, uint32_t idx)
+{
+	struct zs_hslot *slot = zs_slot_at(pool, idx);
+	uint64_t m = atomic_load(&slot->meta);
+
+	if (m & (ZS_META_LIVE | SLOT_CLAIMED))
+		return false;
+	atomic_store(&slot->meta, m | SLOT_CLAIMED);
+	return true;
+}
+
+static int check_slot_owners(struct zs_pool *pool, uint32_t nslots,
+			     unsigned long *spare)
+{
+	unsigned i;
+	int err = 0;
+
+	for (i = 0; i < pool->nr_classes; i++) {
+		struct size_class *cl = &pool->classes[i];
+		uint32_t f, idx, n = 0;
+
+		for (f = cl->free_slots; f; n++) {
+			idx = f - 1;
+			if (idx >= nslots || n >= nslots ||
+			    !claim_slot(pool, idx))
+				FAIL("free slot list of class %u is broken or "
+				     "claims a used slot at %u",
+				     pool->name, cl->size, idx);
+			f = (uint32_t)atomic_load(&zs_slot_at(pool, idx)->loc);
+		}
+		*spare += n;
+		if (cl->fresh_next > cl->fresh_end || cl->fresh_end > nslots)
+			FAIL("class %u holds fresh slots %u..%u of %u",
+			     pool->name, cl->size, cl->fresh_next,
+			     cl->fresh_end, nslots);
+		for (idx = cl->fresh_next; idx < cl->fresh_end; idx++)
+			if (!claim_slot(pool, idx))
+				FAIL("fresh slot %u of class %u is also used "
+				     "elsewhere",
+				     pool->name, idx, cl->size);
+		*spare += cl->fresh_end - cl->fresh_next;
+	}
+out:
+	return err;
+}
+
 /* Every handle slot is exactly one of: live (counted by the class walks),
- * on its class's free slot list, in its class's unused fresh batch.  A
- * bitmap catches a slot claimed twice; the sum catches one claimed by
- * nobody (a slot leaked by a failed allocation).  Class locks held. */
+ * on its class's free slot list, in its class's unused fresh batch.  Marks
+ * catch a slot claimed twice; the sum catches one claimed by nobody (a
+ * slot leaked by a failed allocation).  Class locks held. */
 static int check_slots(struct zs_pool *pool, unsigned long live_total)
 {
 	uint32_t nslots = atomic_load(&pool->ht_next), idx;
 	unsigned long live = 0, spare = 0, want, c;
-	unsigned char *seen = NULL;
-	unsigned i;
 	int err = 0;
 
 	/* Chunks are made in index order as batches reach them. */
@@ -187,57 +237,33 @@ static int check_slots(struct zs_pool *pool, unsigned long live_total)
 	if (want != atomic_load(&pool->ht_nchunks))
 		FAIL("handle table has %lu chunks for %u slots, counted %lu",
 		     pool->name, want, nslots, atomic_load(&pool->ht_nchunks));
-	seen = zs_host_calloc((size_t)nslots / 8 + 1, 1);
-	if (!seen)
-		return -ENOMEM;
 	for (idx = 0; idx < nslots; idx++) {
 		uint64_t m = atomic_load(&zs_slot_at(pool, idx)->meta);
 
-		if (m & ZS_META_LIVE) {
+		if (m & ZS_META_LIVE)
 			live++;
-			seen[idx / 8] |= (unsigned char)(1u << (idx % 8));
-		} else if ((uint32_t)m) {
+		else if ((uint32_t)m)
 			FAIL("free handle slot %u has state bits %#x",
 			     pool->name, idx, (unsigned)(uint32_t)m);
-		}
 	}
 	if (live != live_total)
 		FAIL("%lu handle slots are live but %lu objects are stored",
 		     pool->name, live, live_total);
-	for (i = 0; i < pool->nr_classes; i++) {
-		struct size_class *cl = &pool->classes[i];
-		uint32_t f, n = 0;
+	err = check_slot_owners(pool, nslots, &spare);
+	for (idx = 0; idx < nslots; idx++) {
+		struct zs_hslot *slot = zs_slot_at(pool, idx);
+		uint64_t m = atomic_load(&slot->meta);
 
-		for (f = cl->free_slots; f; n++) {
-			idx = f - 1;
-			if (idx >= nslots || n >= nslots ||
-			    (seen[idx / 8] >> (idx % 8)) & 1)
-				FAIL("free slot list of class %u is broken or "
-				     "claims a used slot at %u",
-				     pool->name, cl->size, idx);
-			seen[idx / 8] |= (unsigned char)(1u << (idx % 8));
-			f = (uint32_t)atomic_load(&zs_slot_at(pool, idx)->loc);
-		}
-		spare += n;
-		if (cl->fresh_next > cl->fresh_end || cl->fresh_end > nslots)
-			FAIL("class %u holds fresh slots %u..%u of %u",
-			     pool->name, cl->size, cl->fresh_next,
-			     cl->fresh_end, nslots);
-		for (idx = cl->fresh_next; idx < cl->fresh_end; idx++) {
-			if ((seen[idx / 8] >> (idx % 8)) & 1)
-				FAIL("fresh slot %u of class %u is also used "
-				     "elsewhere",
-				     pool->name, idx, cl->size);
-			seen[idx / 8] |= (unsigned char)(1u << (idx % 8));
-		}
-		spare += cl->fresh_end - cl->fresh_next;
+		if (!(m & ZS_META_LIVE))
+			atomic_store(&slot->meta, m & ~SLOT_CLAIMED);
 	}
+	if (err)
+		goto out;
 	if (live + spare != nslots)
 		FAIL("%u handle slots, but %lu live and %lu free or fresh: %lu "
 		     "leaked",
 		     pool->name, nslots, live, spare, nslots - live - spare);
 out:
-	free(seen);
 	return err;
 }
 

@@ -30,7 +30,10 @@ struct zs_pressure;
 /* Zero-initialised = defaults. */
 struct zs_pressure_config {
 	unsigned poll_ms; /* soft-limit period; 0 = 100 ms */
-	const char *psi_path; /* NULL = /proc/pressure/memory; "" = no PSI */
+	/* NULL = /proc/pressure/memory; "" = no PSI.  A path that is not a
+	 * PSI file (procfs or cgroup2, "some avg10=..." content) leaves PSI
+	 * off with psi_error EINVAL. */
+	const char *psi_path;
 	unsigned psi_stall_us; /* 0 = 100000 (100 ms of stall ...) */
 	unsigned psi_window_us; /* 0 = 1000000 (... per 1 s window) */
 };
