@@ -1,13 +1,13 @@
 /*
  * gtest/zs_shim.h - the thin C++ layer every zs Google Test includes.
  *
- * The tests are written against the public C headers only (the contract in
- * DESIGN-BRIEF.md section 1), never against zs_internal.h, so they stay
+ * The tests are written against the public C headers only (the contract
+ * their comments state), never against zs_internal.h, so they stay
  * valid whatever the implementation does underneath.  This header adds:
  *   - names for errno values, so a failure reads "-EBUSY" and not "-16",
  *     and EXPECT_ERRNO / EXPECT_NULL_ERRNO built on them;
- *   - RAII owners (Pool, Zbud, Mapping, Handles) so a failed ASSERT in the
- *     middle of a test does not turn into a LeakSanitizer report or a
+ *   - RAII owners (Pool, Zbud, Arena, Mapping, Handles) so a failed ASSERT
+ *     in the middle of a test does not turn into a LeakSanitizer report or a
  *     stale map that makes the next test fail;
  *   - deterministic byte patterns keyed by a seed, so every object's
  *     contents can be checked without keeping a copy of it.
@@ -502,6 +502,42 @@ std::string Capture(Fn print)
 	fclose(f);
 	return s;
 }
+
+/* An arena of the test's own, destroyed at scope end; declare it before the
+ * pools that use it.  A page still held then (a leak) fails the test. */
+class Arena {
+public:
+	Arena() : a_(zs_arena_create())
+	{
+	}
+	~Arena()
+	{
+		if (a_) {
+			EXPECT_ERRNO(zs_arena_destroy(a_), 0);
+		}
+	}
+	Arena(const Arena &) = delete;
+	Arena &operator=(const Arena &) = delete;
+
+	zs_arena *get() const
+	{
+		return a_;
+	}
+	operator zs_arena *() const
+	{
+		return a_;
+	}
+	struct zs_arena_stats Stats() const
+	{
+		struct zs_arena_stats st;
+		memset(&st, 0, sizeof(st));
+		zs_arena_stats(a_, &st);
+		return st;
+	}
+
+private:
+	zs_arena *a_;
+};
 
 /* A zbud pool on an arena of its own, both freed at scope end (the arena
  * must then hold no page: a leak of pages fails the test). */

@@ -343,6 +343,131 @@ TEST_F(ZsMisuse, ReadEndTwice)
 	ExpectUnchanged();
 }
 
+/* Straddling objects of the fixture-sized pool: read into a local copy. */
+std::vector<size_t> Straddling(const zs::Handles &objs)
+{
+	std::vector<size_t> out;
+	std::vector<uint8_t> local(4096);
+	for (size_t i = 0; i < objs.size(); i++) {
+		const void *p = zs_obj_read_begin(objs.pool(), objs[i].handle,
+						  local.data());
+		if (p == local.data())
+			out.push_back(i);
+		if (p)
+			zs_obj_read_end(objs.pool(), objs[i].handle, p);
+	}
+	return out;
+}
+
+TEST_F(ZsMisuse, ReadEndWithAnotherPointer)
+{
+	/* One contiguous object and, when the layout has one, a straddling
+	 * one: read_end must get back exactly what read_begin gave. */
+	std::vector<size_t> which = { 0 };
+	std::vector<size_t> st = Straddling(objs_);
+	if (!st.empty())
+		which.push_back(st[0]);
+	for (size_t i : which) {
+		uint64_t h = objs_[i].handle;
+		std::vector<uint8_t> local(objs_[i].size);
+		const uint8_t *p = static_cast<const uint8_t *>(
+			zs_obj_read_begin(pool_, h, local.data()));
+		ASSERT_NE(p, nullptr);
+		uint8_t other[16];
+		/* ASSERT: a wrong end that closed the read would let the
+		 * free below succeed and p dangle */
+		ASSERT_ERRNO(zs_obj_read_end(pool_, h, nullptr), -EINVAL);
+		ASSERT_ERRNO(zs_obj_read_end(pool_, h, p + 1), -EINVAL);
+		ASSERT_ERRNO(zs_obj_read_end(pool_, h, other), -EINVAL);
+		/* refused ends leave the read open: the object stays pinned */
+		ASSERT_ERRNO(zs_free(pool_, h), -EBUSY);
+		EXPECT_TRUE(zs::BytesMatch(p, objs_[i].size, objs_[i].seed));
+		EXPECT_ERRNO(zs_obj_read_end(pool_, h, p), 0);
+		EXPECT_ERRNO(zs_obj_read_end(pool_, h, p), -EINVAL);
+	}
+	ExpectUnchanged();
+}
+
+TEST_F(ZsMisuse, TwoReadsOfOneHandleEndInAnyOrder)
+{
+	std::vector<size_t> st = Straddling(objs_);
+	size_t i = st.empty() ? 0 : st[0];
+	uint64_t h = objs_[i].handle;
+	std::vector<uint8_t> a(objs_[i].size), b(objs_[i].size);
+	const void *pa = zs_obj_read_begin(pool_, h, a.data());
+	const void *pb = zs_obj_read_begin(pool_, h, b.data());
+	ASSERT_NE(pa, nullptr);
+	ASSERT_NE(pb, nullptr);
+	EXPECT_ERRNO(zs_obj_read_end(pool_, h, pb), 0);
+	ASSERT_ERRNO(zs_free(pool_, h), -EBUSY);
+	EXPECT_TRUE(zs::BytesMatch(pa, objs_[i].size, objs_[i].seed));
+	EXPECT_ERRNO(zs_obj_read_end(pool_, h, pa), 0);
+	EXPECT_ERRNO(zs_obj_read_end(pool_, h, pa), -EINVAL);
+	ExpectUnchanged();
+}
+
+TEST_F(ZsMisuse, ReadOfStraddlingObjectWithoutLocalCopy)
+{
+	std::vector<size_t> st = Straddling(objs_);
+	ASSERT_FALSE(st.empty()) << "the fixture has no straddling object";
+	uint64_t h = objs_[st[0]].handle;
+	EXPECT_NULL_ERRNO(zs_obj_read_begin(pool_, h, nullptr), -EINVAL);
+	/* nothing was left open */
+	EXPECT_ERRNO(zs_obj_read_end(pool_, h, nullptr), -EINVAL);
+	uint64_t extra = Extra(objs_[st[0]].size, 77);
+	EXPECT_ERRNO(zs_free(pool_, extra), 0);
+	ExpectUnchanged();
+}
+
+/* Writing nothing is legal with any source, NULL included; memcpy must
+ * not see the NULL even for 0 bytes (UBSan's nonnull check aborts). */
+TEST_F(ZsMisuse, ObjWriteOfZeroBytes)
+{
+	uint8_t buf[8] = {};
+	for (size_t i = 0; i < objs_.size(); i++) {
+		uint64_t h = objs_[i].handle;
+		EXPECT_ERRNO(zs_obj_write(pool_, h, nullptr, 0), 0)
+			<< "size " << objs_[i].size;
+		EXPECT_ERRNO(zs_obj_write(pool_, h, buf, 0), 0);
+		EXPECT_ERRNO(zs_obj_write(pool_, h, nullptr, 1), -EINVAL);
+		EXPECT_ERRNO(zs_obj_write(nullptr, h, nullptr, 0), -EINVAL);
+	}
+	ExpectUnchanged();
+}
+
+TEST_F(ZsMisuse, ObjWriteOfZeroBytesChecksTheHandle)
+{
+	uint64_t stale = Extra(300, 5);
+	ASSERT_ERRNO(zs_free(pool_, stale), 0);
+	for (uint64_t h : { (uint64_t)0, stale, stale ^ 1, ~stale,
+			    objs_[0].handle ^ ((uint64_t)1 << 40) }) {
+		EXPECT_ERRNO(zs_obj_write(pool_, h, nullptr, 0), -EINVAL)
+			<< "handle " << h;
+		uint8_t one = 1;
+		EXPECT_ERRNO(zs_obj_write(pool_, h, &one, 0), -EINVAL)
+			<< "handle " << h;
+	}
+	zs::Pool other("other");
+	uint64_t theirs;
+	ASSERT_ERRNO(zs_malloc(other, 100, &theirs), 0);
+	EXPECT_ERRNO(zs_obj_write(pool_, theirs, nullptr, 0), -EINVAL);
+	EXPECT_ERRNO(zs_free(other, theirs), 0);
+	ExpectUnchanged();
+}
+
+/* A zero-length write to a mapped or read-open object is still a write:
+ * it needs no exclusive access, so it succeeds and changes nothing. */
+TEST_F(ZsMisuse, ObjWriteOfZeroBytesWhileMapped)
+{
+	uint64_t h = objs_[2].handle;
+	zs::Mapping m(pool_, h, ZS_MM_RO);
+	ASSERT_TRUE(m);
+	EXPECT_ERRNO(zs_obj_write(pool_, h, nullptr, 0), 0);
+	EXPECT_TRUE(zs::BytesMatch(m.get(), objs_[2].size, objs_[2].seed));
+	EXPECT_ERRNO(m.Unmap(), 0);
+	ExpectUnchanged();
+}
+
 TEST_F(ZsMisuse, ObjWriteLongerThanObject)
 {
 	for (size_t i = 0; i < 7; i++) {

@@ -3,9 +3,9 @@
  *
  * An object that lies in one page is handed out in place.  One that
  * straddles two pages is copied into a per-thread buffer (copy in for RO
- * and RW, copy back at unmap for WO and RW): copying beat page-table tricks
- * in the kernel's measurements (seed 004) and never fails, since the
- * buffers are preallocated thread-local storage.
+ * and RW, copy back at unmap for WO and RW): copying is what the kernel's
+ * zsmalloc settled on over page-table tricks, and it never fails, since
+ * the buffers are preallocated thread-local storage.
  *
  * Every map or open read pins the object (its handle slot's pin count), so
  * neither the compactor nor page migration moves it until it is released.
@@ -24,6 +24,7 @@ struct thread_pin {
 	uint64_t pool_id;
 	uint64_t handle;
 	struct zs_hslot *slot;
+	const void *mem; /* a read: what zs_obj_read_begin returned */
 	char *first, *second; /* where the object lies */
 	size_t first_len, size;
 	unsigned char kind, mode, buf;
@@ -129,6 +130,7 @@ void *zs_map_object(struct zs_pool *pool, uint64_t handle, enum zs_mapmode mm)
 	}
 	tmp.pool_id = pool->id;
 	tmp.handle = handle;
+	tmp.mem = NULL;
 	tmp.kind = PIN_MAP;
 	tmp.mode = (unsigned char)mm;
 	tmp.buf = (unsigned char)buf;
@@ -195,6 +197,7 @@ const void *zs_obj_read_begin(struct zs_pool *pool, uint64_t handle,
 	tmp.pool_id = pool->id;
 	tmp.handle = handle;
 	tmp.kind = PIN_READ;
+	tmp.mem = tmp.second ? local_copy : tmp.first;
 	*p = tmp;
 	if (!p->second)
 		return p->first;
@@ -206,17 +209,25 @@ const void *zs_obj_read_begin(struct zs_pool *pool, uint64_t handle,
 
 int zs_obj_read_end(struct zs_pool *pool, uint64_t handle, const void *mem)
 {
-	struct thread_pin *p;
+	unsigned i;
 
-	(void)mem;
-	if (!pool)
+	if (!pool || !mem)
 		return -EINVAL;
-	p = find_pin(pool, handle, PIN_READ);
-	if (!p)
-		return -EINVAL;
-	zs_unpin(p->slot);
-	p->kind = PIN_NONE;
-	return 0;
+	/* mem must be what the matching read_begin returned: a caller
+	 * ending a read with another pointer has lost track of its reads,
+	 * and the read stays open for the call that gets it right.  A
+	 * handle read twice at once has a record per read. */
+	for (i = 0; i < NR_PINS; i++) {
+		struct thread_pin *p = &thread_pins[i];
+
+		if (p->kind != PIN_READ || p->pool_id != pool->id ||
+		    p->handle != handle || p->mem != mem)
+			continue;
+		zs_unpin(p->slot);
+		p->kind = PIN_NONE;
+		return 0;
+	}
+	return -EINVAL;
 }
 
 int zs_obj_write(struct zs_pool *pool, uint64_t handle, const void *src,
@@ -234,7 +245,11 @@ int zs_obj_write(struct zs_pool *pool, uint64_t handle, const void *src,
 		zs_unpin(tmp.slot);
 		return -EINVAL;
 	}
-	memcpy(tmp.first, src, len < tmp.first_len ? len : tmp.first_len);
+	/* A zero-length write may pass src NULL, which memcpy must never
+	 * see, even for 0 bytes.  The handle was still checked above. */
+	if (len)
+		memcpy(tmp.first, src,
+		       len < tmp.first_len ? len : tmp.first_len);
 	if (len > tmp.first_len)
 		memcpy(tmp.second, (const char *)src + tmp.first_len,
 		       len - tmp.first_len);

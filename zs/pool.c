@@ -104,7 +104,11 @@ void zs_destroy_pool(struct zs_pool *pool)
 
 const char *zs_pool_name(const struct zs_pool *pool)
 {
-	return pool ? pool->name : NULL;
+	if (!pool) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return pool->name;
 }
 
 int zs_malloc(struct zs_pool *pool, size_t size, uint64_t *handle)

@@ -8,9 +8,18 @@
  * remove_pool takes: once remove returns, the monitor will not touch the
  * pool again, so the caller may destroy it.  The monitor never holds a zs
  * lock itself; it only calls the public shrinker API.
+ *
+ * A psi_path is trusted only once it proves to be a PSI file: on procfs or
+ * cgroup2, and reading "some avg10=...".  Anything else would accept the
+ * trigger write (/dev/null swallows it, a regular file stores it) and then
+ * never signal, so PSI would look armed while it can never fire.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* O_CLOEXEC, fstatfs and eventfd with -std=c11 */
+#endif
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -19,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "zs/host.h"
@@ -47,20 +58,56 @@ struct zs_pressure {
 	struct zs_pressure_stats stats;
 };
 
+/* 0 when fd is a PSI file (/proc/pressure/<res>, <cgroup>/<res>.pressure),
+ * else -EINVAL; *st receives its identity. */
+static int psi_validate(int fd, struct stat *st)
+{
+	static const char want[] = "some avg10=";
+	char head[sizeof(want) - 1];
+	struct statfs sfs;
+	ssize_t n;
+
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode) || fstatfs(fd, &sfs) < 0)
+		return -EINVAL;
+	if ((unsigned long)sfs.f_type != PROC_SUPER_MAGIC &&
+	    (unsigned long)sfs.f_type != CGROUP2_SUPER_MAGIC)
+		return -EINVAL;
+	n = read(fd, head, sizeof(head));
+	if (n != (ssize_t)sizeof(head) || memcmp(head, want, sizeof(head)))
+		return -EINVAL;
+	return 0;
+}
+
 /* Arms a PSI trigger; returns the fd or -errno. */
 static int psi_open(const char *path, unsigned stall_us, unsigned window_us)
 {
+	struct stat ro_st, rw_st;
 	char trig[64];
-	int fd, n;
+	int fd, n, err;
 
+	/* Validated through a read-only descriptor first, so a directory or
+	 * a file we may not write is still named "not PSI" (EINVAL) rather
+	 * than by the error of opening it for writing. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	err = psi_validate(fd, &ro_st);
+	close(fd);
+	if (err)
+		return err;
 	fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	/* the path may have been replaced in between */
+	if (fstat(fd, &rw_st) < 0 || rw_st.st_dev != ro_st.st_dev ||
+	    rw_st.st_ino != ro_st.st_ino) {
+		close(fd);
+		return -EINVAL;
+	}
 	n = snprintf(trig, sizeof(trig), "some %u %u", stall_us, window_us);
 	/* the kernel wants the terminating NUL too */
 	if (write(fd, trig, (size_t)n + 1) < 0) {
-		int err = errno;
-
+		err = errno;
 		close(fd);
 		return -err;
 	}
@@ -344,6 +391,8 @@ void zs_pressure_notify(struct zs_pressure *mon)
 void zs_pressure_get_stats(struct zs_pressure *mon,
 			   struct zs_pressure_stats *st)
 {
+	if (!st)
+		return;
 	if (!mon) {
 		memset(st, 0, sizeof(*st));
 		return;

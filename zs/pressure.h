@@ -14,6 +14,10 @@
  * gVisor, no permission), the monitor runs without it and says why in
  * zs_pressure_stats.psi_error; the soft limit and explicit calls still
  * work.  Errors are negative errno values; pointer calls set errno.
+ * zs_pressure_create(NULL) uses the defaults.  A NULL monitor, pool or
+ * arena: int calls -EINVAL, zs_pressure_reclaim 0, notify and destroy do
+ * nothing; get_stats(NULL, st) zeroes *st, get_stats(mon, NULL) does
+ * nothing.
  */
 #ifndef ZS_PRESSURE_H
 #define ZS_PRESSURE_H

@@ -2,7 +2,12 @@
  * zs/zpool.h - one front end over the zs backends, chosen by name.
  *
  * As the kernel's zpool was: a program picks "zsmalloc" or "zbud" at run
- * time and calls the same functions.  Unknown types give NULL + EINVAL.
+ * time and calls the same functions.  Unknown or NULL types give NULL +
+ * EINVAL; name and ops may be NULL (without evict, zpool_shrink on zbud is
+ * -EINVAL); reclaimed may be NULL.  A NULL pool: int calls -EINVAL,
+ * zpool_get_type and zpool_map_handle NULL + EINVAL, zpool_get_total_size
+ * and zpool_compact 0, zpool_destroy_pool nothing; zpool_has_pool(NULL) is
+ * false.  The errors of each call are the backend's.
  */
 #ifndef ZS_ZPOOL_H
 #define ZS_ZPOOL_H

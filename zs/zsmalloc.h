@@ -69,7 +69,7 @@ struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg);
 /* Frees every object and page; NULL is a no-op.  Maps still held on the
  * pool by any thread become invalid. */
 void zs_destroy_pool(struct zs_pool *pool);
-/* The pool's name; NULL for a NULL pool. */
+/* The pool's name; NULL with errno EINVAL for a NULL pool. */
 const char *zs_pool_name(const struct zs_pool *pool);
 
 /* Objects. */
@@ -103,7 +103,9 @@ int zs_unmap_object(struct zs_pool *pool, uint64_t handle);
  * (this thread holds ZS_MAX_THREAD_READS reads). */
 const void *zs_obj_read_begin(struct zs_pool *pool, uint64_t handle,
 			      void *local_copy);
-/* 0, or -EINVAL when this thread has no open read of the handle. */
+/* mem must be what zs_obj_read_begin returned for the handle.  0, or
+ * -EINVAL when this thread has no open read of the handle at mem (the read
+ * then stays open). */
 int zs_obj_read_end(struct zs_pool *pool, uint64_t handle, const void *mem);
 /* Copies len bytes to the object's start.  0 (len 0 writes nothing, and src
  * may then be NULL), or -EINVAL (bad handle, src NULL with len > 0, len
