@@ -313,3 +313,82 @@ const char *fm_bad_handle(struct fuzz_model *m, unsigned kind, uint16_t arg,
 		return NULL;
 	}
 }
+
+/* ---- forge ---- */
+
+bool fm_forge_read(struct fuzz_cursor *c, struct fm_forge *a)
+{
+	uint32_t lo = 0, hi = 0;
+	uint16_t bits;
+	uint8_t kind;
+
+	if (!fc_u8(c, &kind) || !fc_u16(c, &a->sel) || !fc_u16(c, &bits))
+		return false;
+	a->base = (enum fm_forge_base)(kind & 3);
+	if (a->base == FM_FORGE_INPUT && (!fc_u32(c, &lo) || !fc_u32(c, &hi)))
+		return false;
+	a->value = (uint64_t)hi << 32 | lo;
+	a->nflips = kind & 4 ? 2 : 1;
+	if ((kind & 8) && a->base != FM_FORGE_LIVE)
+		a->nflips = 0;
+	if (a->base == FM_FORGE_INPUT)
+		a->nflips = 0;
+	a->bit[0] = bits & 63;
+	a->bit[1] = (a->bit[0] + 1 + (unsigned)(bits >> 8) % 63) & 63;
+	return true;
+}
+
+uint64_t fm_forge_pick(struct fuzz_model *m, struct fm_forge *a)
+{
+	struct fm_obj *o = fm_pick(m, a->sel);
+	uint64_t stale = fm_pick_stale(m, a->sel);
+
+	if (a->base == FM_FORGE_STALE && stale)
+		return stale;
+	if (o) {
+		/* An unchanged live handle is no forgery. */
+		a->base = FM_FORGE_LIVE;
+		if (!a->nflips)
+			a->nflips = 1;
+		return o->handle;
+	}
+	a->base = FM_FORGE_STALE;
+	return stale;
+}
+
+uint64_t fm_forge_apply(const struct fm_forge *a, uint64_t base)
+{
+	unsigned i;
+
+	for (i = 0; i < a->nflips; i++)
+		base ^= 1ull << a->bit[i];
+	return base;
+}
+
+const char *fm_forge_judge(struct fuzz_model *m, const struct fm_forge *a,
+			   uint64_t base, uint64_t v)
+{
+	static const char *const base_name[] = { "a live handle",
+						 "a stale handle",
+						 "another pool's live handle",
+						 "a value from the input" };
+	static char name[96];
+	struct fm_obj *o = fm_find(m, v);
+
+	if (a->nflips == 2)
+		snprintf(name, sizeof(name), "%s with bits %u and %u flipped",
+			 base_name[a->base], a->bit[0], a->bit[1]);
+	else if (a->nflips == 1)
+		snprintf(name, sizeof(name), "%s with bit %u flipped",
+			 base_name[a->base], a->bit[0]);
+	else
+		snprintf(name, sizeof(name), "%s", base_name[a->base]);
+	if (!o)
+		return name;
+	if (a->base == FM_FORGE_INPUT)
+		return NULL;
+	fm_fail("forge: %s (%#" PRIx64 " -> %#" PRIx64 ") is the handle of "
+		"a live %u-byte object: a pool's handles must not be derivable "
+		"from one another",
+		name, base, v, o->size);
+}

@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fuzz/fuzz_cursor.h"
+
 #define FM_MAX_LIVE 4096 /* live objects the model tracks */
 /* Live bytes the model allows: enough for several 2 MiB arena regions, so
  * arena compaction has regions to empty. */
@@ -98,6 +100,48 @@ uint64_t fm_pick_stale(struct fuzz_model *m, uint32_t sel);
  * yet, or kind > 2). */
 const char *fm_bad_handle(struct fuzz_model *m, unsigned kind, uint16_t arg,
 			  uint64_t *h);
+
+/*
+ * Op forge, in every target: a value near a handle a pool issued (one or
+ * two bits of it flipped) must be refused by every call taking a handle.
+ * Handles seal (slot, generation) with a keyed permutation, so such a
+ * value opens to a random-looking pair and names a live object only by a
+ * chance of about nlive / 2^64: a changed handle that is another live
+ * handle is the forgery the permutation exists to prevent, and fails the
+ * run.  Only a value taken whole from the input may be live (an engine
+ * can copy a live handle from a comparison into its input): skipped.
+ */
+enum fm_forge_base {
+	FM_FORGE_LIVE, /* a live handle of the pool */
+	FM_FORGE_STALE, /* a recently freed one */
+	FM_FORGE_OTHER, /* a live handle of a second pool (the target's) */
+	FM_FORGE_INPUT, /* a whole 64-bit value from the input */
+};
+
+struct fm_forge {
+	enum fm_forge_base base;
+	unsigned nflips; /* bits flipped: 0 (not for a live base), 1, 2 */
+	unsigned bit[2]; /* distinct positions */
+	uint16_t sel; /* which live or stale handle; the second pool's size */
+	uint64_t value; /* FM_FORGE_INPUT */
+};
+
+/* Reads forge's arguments, the same in every target: u8 kind (bits 0-1
+ * the base, bit 2 two flips instead of one, bit 3 none for a stale or
+ * second pool's handle), u16 sel, u16 bits (the first position is the low
+ * byte % 64, the second 1 + high byte % 63 above it, mod 64), and for
+ * FM_FORGE_INPUT u32 lo, u32 hi.  False when the input is cut short. */
+bool fm_forge_read(struct fuzz_cursor *c, struct fm_forge *a);
+/* A live or stale handle as a->base asks (the other kind when the model
+ * has none, a->base updated), or 0 when it has neither. */
+uint64_t fm_forge_pick(struct fuzz_model *m, struct fm_forge *a);
+/* base with a's bits flipped. */
+uint64_t fm_forge_apply(const struct fm_forge *a, uint64_t base);
+/* The candidate v made from base: its name for messages, or NULL when it
+ * is an input value that is live here (skip); fm_fail when a changed or
+ * foreign handle names a live object of the model. */
+const char *fm_forge_judge(struct fuzz_model *m, const struct fm_forge *a,
+			   uint64_t base, uint64_t v);
 
 /* Pattern bytes: buf[i - from] = byte `i` of the pattern of seed. */
 void fm_pattern(uint8_t *buf, uint32_t seed, uint32_t from, uint32_t to);

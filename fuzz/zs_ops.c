@@ -19,9 +19,9 @@
  * (fuzz/zs_ops_internal.h lists them): arena_pages (the harness as a page
  * owner), the white-box corrupt and page_ops (zs/zs_internal.h: what they
  * test cannot be reached through the API), host_fault (the library's own
- * host allocations failing, zs/fault.h) and fatal's death tests
+ * host allocations failing, zs/fault.h), fatal's death tests
  * (fuzz/zs_fatal.c: corruptions zs must report and abort on, in a forked
- * child).
+ * child) and forge (fuzz/zs_forge.c: values near issued handles).
  *
  * Adding an op: write `static void op_x(void *state, struct fuzz_cursor
  * *c)` (starting `struct zs_fuzz *f = state;`) here, or `void
@@ -167,6 +167,11 @@ void zsf_pool_check(struct zs_fuzz *f, const char *when)
 
 	if (ret)
 		fm_fail("zs_pool_check %s returned %d", when, ret);
+	/* The pages' arena (the private one, or the default arena) keeps
+	 * its own books, which every move changes too. */
+	ret = zs_arena_check(zsf_arena_of(f));
+	if (ret)
+		fm_fail("zs_arena_check %s returned %d", when, ret);
 }
 
 /* ---- reading and writing one object ---- */
@@ -872,7 +877,7 @@ static void op_check(void *state, struct fuzz_cursor *c)
 
 /* Every call on a handle that is not live must fail as documented and
  * leave the pool as it was. */
-static void check_bad_handle(struct zs_fuzz *f, uint64_t h, const char *what)
+void zsf_check_bad_handle(struct zs_fuzz *f, uint64_t h, const char *what)
 {
 	static const enum zs_mapmode modes[] = { ZS_MM_RO, ZS_MM_RW, ZS_MM_WO };
 	struct zs_pool_stats before;
@@ -927,7 +932,7 @@ static void misuse_foreign(struct zs_fuzz *f, uint16_t arg)
 		fm_fail("zs_malloc(%zu) in a second pool: %d", size, ret);
 	if (!ret) {
 		if (!fm_find(&f->m, oh))
-			check_bad_handle(f, oh, "another pool's handle");
+			zsf_check_bad_handle(f, oh, "another pool's handle");
 		if (zs_obj_size(other, oh) != size)
 			fm_fail("second pool: zs_obj_size %zu, allocated %zu",
 				zs_obj_size(other, oh), size);
@@ -1045,12 +1050,26 @@ static void misuse_args(struct zs_fuzz *f, struct fm_obj *o)
 		fm_fail("zs_pool_stats(NULL) did not zero the statistics");
 	zs_pool_set_max_pages(NULL, 1);
 	zs_pool_inject_failures(NULL, 0, 1);
+	/* NULL outputs and arenas: nothing done, nothing crashes. */
+	zs_pool_stats(f->pool, NULL);
+	zs_pool_print_classes(f->pool, NULL);
+	zs_pool_print_classes_json(f->pool, NULL);
+	zs_arena_trim(NULL);
+	if (zs_arena_compact(NULL))
+		fm_fail("zs_arena_compact(NULL) is not 0");
+	fm_expect_ret(zs_arena_check(NULL), -EINVAL, "zs_arena_check(NULL)", 0);
 	fm_expect_ret(zs_arena_destroy(NULL), 0, "zs_arena_destroy(NULL)", 0);
 	fm_expect_ret(zs_arena_destroy(zs_arena_default()), -EBUSY,
 		      "zs_arena_destroy(the default arena)", 0);
 	if (o) {
 		fm_expect_ret(zs_obj_write(f->pool, h, NULL, 1), -EINVAL,
 			      "zs_obj_write(NULL source)", h);
+		/* Writing nothing is legal, from nowhere too, and must not
+		 * hand memcpy a NULL pointer (UBSan aborts on that). */
+		fm_expect_ret(zs_obj_write(f->pool, h, NULL, 0), 0,
+			      "zs_obj_write(NULL source, 0 bytes)", h);
+		fm_expect_ret(zs_obj_write(f->pool, h, f->buf, 0), 0,
+			      "zs_obj_write(0 bytes)", h);
 		/* Without a local copy a straddling object cannot be read;
 		 * a contiguous one may be returned in place. */
 		errno = 0;
@@ -1066,6 +1085,8 @@ static void misuse_args(struct zs_fuzz *f, struct fm_obj *o)
 		}
 	}
 	zsf_expect_unchanged(f, &before, "calls with bad arguments", true);
+	if (o)
+		verify_obj(f, o, V_READ);
 }
 
 static void op_misuse(void *state, struct fuzz_cursor *c)
@@ -1090,7 +1111,7 @@ static void op_misuse(void *state, struct fuzz_cursor *c)
 	case 2:
 		what = fm_bad_handle(&f->m, kind % 10, arg, &h);
 		if (what)
-			check_bad_handle(f, h, what);
+			zsf_check_bad_handle(f, h, what);
 		break;
 	case 3: /* double free of a fresh object */
 		o = zsf_do_alloc(f, 1 + arg % 64, (uint8_t)arg);
@@ -1098,7 +1119,7 @@ static void op_misuse(void *state, struct fuzz_cursor *c)
 			break;
 		h = o->handle;
 		zsf_do_free(f, o);
-		check_bad_handle(f, h, "a double-freed handle");
+		zsf_check_bad_handle(f, h, "a double-freed handle");
 		break;
 	case 4: /* releasing what was never taken */
 		if (!(o = fm_pick(&f->m, arg)))
@@ -1455,7 +1476,7 @@ static void op_pressure(void *state, struct fuzz_cursor *c)
 	static const char *const psi_paths[4] = {
 		"", "/nonexistent/zs-fuzz/pressure", "/dev/null", "/dev/full"
 	};
-	static const int psi_errors[4] = { 0, ENOENT, 0, ENOSPC };
+	static const int psi_errors[4] = { 0, ENOENT, EINVAL, EINVAL };
 	struct zs_pressure_config cfg;
 	struct zs_pressure_stats st;
 	struct zs_pressure *mon;
@@ -1470,10 +1491,10 @@ static void op_pressure(void *state, struct fuzz_cursor *c)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.poll_ms = 1 + arg % 8;
 	/* PSI files that behave the same on every machine: none; one that
-	 * cannot exist (ENOENT); /dev/null, which takes the trigger and never
-	 * fires, so the monitor polls it armed; /dev/full, which refuses the
-	 * trigger's write (ENOSPC).  Without PSI the monitor must run and say
-	 * why. */
+	 * cannot exist (ENOENT); /dev/null and /dev/full, which are no PSI
+	 * files (a trigger "written" to /dev/null would never fire, and the
+	 * monitor would claim PSI it does not have), so both are refused
+	 * with EINVAL.  Without PSI the monitor must run and say why. */
 	psi = (flags & 16 ? 1 : 0) | (flags & 128 ? 2 : 0);
 	cfg.psi_path = psi_paths[psi];
 	mon = zs_pressure_create(&cfg);
@@ -1481,10 +1502,10 @@ static void op_pressure(void *state, struct fuzz_cursor *c)
 		fm_fail("zs_pressure_create failed, errno %d", errno);
 	memset(&st, 0, sizeof(st));
 	zs_pressure_get_stats(mon, &st);
-	if (st.psi_active != (psi == 2) || st.psi_error != psi_errors[psi])
+	if (st.psi_active || st.psi_error != psi_errors[psi])
 		fm_fail("pressure monitor with psi_path \"%s\": psi_active %d "
-			"psi_error %d, expected %d and %d",
-			cfg.psi_path, st.psi_active, st.psi_error, psi == 2,
+			"psi_error %d, expected 0 and %d",
+			cfg.psi_path, st.psi_active, st.psi_error,
 			psi_errors[psi]);
 	limit = flags & 1 ? before / 2 : 0;
 	fm_expect_ret(zs_pressure_add_pool(mon, f->pool, limit), 0,
@@ -1648,6 +1669,7 @@ static const struct fm_op zs_op_table[ZS_OP_SLOTS] = {
 	[ZS_OP_HOST_FAULT] = { "host_fault", zsf_op_host_fault },
 	[ZS_OP_PAGE_OPS] = { "page_ops", zsf_op_page_ops },
 	[ZS_OP_FATAL] = { "fatal", op_fatal },
+	[ZS_OP_FORGE] = { "forge", zsf_op_forge },
 };
 
 static const struct fm_target zs_target = {

@@ -52,6 +52,8 @@ enum zs_fuzz_opcode {
 	ZS_OP_HOST_FAULT = 0x1a, /* u8 flags, u8 after, u8 count, u8 pick */
 	ZS_OP_PAGE_OPS = 0x1b, /* u8 flags, u16 sel */
 	ZS_OP_FATAL = 0x1c, /* u8 kind, u16 arg */
+	ZS_OP_FORGE = 0x1d, /* u8 kind, u16 sel, u16 bits
+			       [, u32 lo, u32 hi when kind % 4 == 3] */
 	ZS_OP_SLOTS = 0x40,
 };
 

@@ -12,6 +12,7 @@
  *                     by an arena with a stale view (white box)
  *   zs_host_fault.c   host_fault: the library's own host allocations failing
  *   zs_fatal.c        fatal's death tests (fuzz/zs_fatal.h)
+ *   zs_forge.c        forge: values near issued handles, all refused
  * The state object itself is zs_ops.c's alone; ops get it as their
  * `void *state` argument (fuzz/fuzz_interp.h).  Names shared between the
  * files start with zsf_ (zsmalloc fuzz).
@@ -82,6 +83,9 @@ void zsf_pool_check(struct zs_fuzz *f, const char *when);
  * its contract allows, or the model is full. */
 struct fm_obj *zsf_do_alloc(struct zs_fuzz *f, size_t size, uint8_t fuzz);
 void zsf_do_free(struct zs_fuzz *f, struct fm_obj *o);
+/* Every call taking a handle refuses h exactly (-EINVAL, or NULL with
+ * EINVAL, or size 0) and the pool's statistics stay as they were. */
+void zsf_check_bad_handle(struct zs_fuzz *f, uint64_t h, const char *what);
 
 /* ---- zs_arena_pages.c ---- */
 
@@ -118,9 +122,10 @@ bool zsf_pick_target(struct zs_pool *pool, uint16_t sel, int want,
 		     struct corrupt_target *t);
 void zsf_op_corrupt(void *state, struct fuzz_cursor *c);
 
-/* ---- zs_page_ops.c, zs_host_fault.c ---- */
+/* ---- zs_page_ops.c, zs_host_fault.c, zs_forge.c ---- */
 
 void zsf_op_page_ops(void *state, struct fuzz_cursor *c);
 void zsf_op_host_fault(void *state, struct fuzz_cursor *c);
+void zsf_op_forge(void *state, struct fuzz_cursor *c);
 
 #endif /* ZS_FUZZ_ZS_OPS_INTERNAL_H */

@@ -193,8 +193,8 @@ static int check_slot_owners(struct zs_pool *pool, uint32_t nslots,
 
 		for (f = cl->free_slots; f; n++) {
 			idx = f - 1;
-			if (idx >= nslots || n >= nslots ||
-			    !claim_slot(pool, idx))
+			/* a cycle revisits a slot, which is claimed already */
+			if (idx >= nslots || !claim_slot(pool, idx))
 				FAIL("free slot list of class %u is broken or "
 				     "claims a used slot at %u",
 				     pool->name, cl->size, idx);

@@ -4,11 +4,13 @@
  * under the pool lock, reported word for word, and undone.
  *
  * Each kind applies its corruption where the pool's state offers a target
- * (26 kinds, in the checker's order); zbud_pool_check must return -EUCLEAN
- * with exactly the one report for that kind (captured through
- * zs_set_report_hook).  Every byte written is logged and restored, after
- * which the pool's bookkeeping must be byte for byte as before and check
- * clean.
+ * (29 kinds); zbud_pool_check must return -EUCLEAN with exactly the one
+ * report for that kind (captured through zs_set_report_hook).  Every byte
+ * written is logged and restored, after which the pool's bookkeeping must
+ * be byte for byte as before and check clean, and the arena too.  The
+ * arena's side of a page (its descriptor, the owner's page count) is
+ * planted in the arena itself (zs/arena_internal.h), one field at a time,
+ * so each way a migration could leave a page misdescribed is proven seen.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -24,6 +26,7 @@
 #include "fuzz/backends/zbud_ops_internal.h"
 #include "fuzz/fuzz_cursor.h"
 #include "fuzz/fuzz_model.h"
+#include "zs/arena_internal.h"
 #include "zs/report.h"
 #include "zs/sanitizer.h" /* raw access to the poisoned header chunk */
 #include "zs/zbud.h"
@@ -122,6 +125,10 @@ struct zb_corruption {
 	struct zb_patch p[ZB_PATCHES];
 	unsigned n;
 	char want[256];
+	/* Set when what is planted so far must check clean; then *then_at
+	 * is set to then_val for the finding itself. */
+	bool clean_first;
+	unsigned long *then_at, then_val;
 };
 
 static void patch(struct zb_corruption *k, void *addr, const void *val,
@@ -212,6 +219,68 @@ static void want(struct zb_corruption *k, const char *fmt, ...)
 /* Not a descriptor of the pool: linked into a list by corruption. */
 static struct zbud_page alien;
 
+/* Page aligned and never an arena page: a descriptor pointed elsewhere. */
+static _Alignas(ZS_PAGE_SIZE) char foreign_page[ZS_PAGE_SIZE];
+
+/* The arena's descriptor of an allocated page, or NULL; arena lock held. */
+static struct arena_page_desc *arena_desc(struct zs_arena *a, const void *page)
+{
+	uintptr_t p = (uintptr_t)page;
+	unsigned k, i;
+
+	for (k = 0; k < a->nregions; k++) {
+		struct arena_region *r = a->regions[a->by_addr[k]];
+		uintptr_t base = (uintptr_t)r->base;
+
+		if (p < base || p >= base + ARENA_REGION_SIZE ||
+		    (p - base) % ZS_PAGE_SIZE)
+			continue;
+		i = (unsigned)((p - base) / ZS_PAGE_SIZE);
+		if ((r->free_map[i / 64] >> (i % 64)) & 1)
+			return NULL;
+		return &r->desc[i];
+	}
+	return NULL;
+}
+
+/* A free page of the arena, or NULL when every region is full; arena lock
+ * held. */
+static void *arena_free_page(struct zs_arena *a, unsigned sel)
+{
+	unsigned k, i;
+
+	for (k = 0; k < a->nregions; k++) {
+		struct arena_region *r =
+			a->regions[a->by_addr[(sel + k) % a->nregions]];
+
+		for (i = 0; i < ARENA_REGION_PAGES; i++) {
+			unsigned pi = (sel + i) % ARENA_REGION_PAGES;
+
+			if ((r->free_map[pi / 64] >> (pi % 64)) & 1)
+				return r->base + (size_t)pi * ZS_PAGE_SIZE;
+		}
+	}
+	return NULL;
+}
+
+/* zbud_pool_check's report on a page the arena describes otherwise. */
+static void want_desc(struct zb_corruption *k, struct zbud_pool *pool,
+		      const struct zbud_page *d)
+{
+	struct arena_page_desc *ad;
+
+	pthread_mutex_lock(&pool->arena->lock);
+	ad = arena_desc(pool->arena, d->page);
+	if (!ad)
+		fm_fail("corruption: page %u is no arena page", d->idx);
+	want(k,
+	     "page %u is described by the arena as owner %d's page %u "
+	     "index %u%s",
+	     d->idx, (int)ad->owner - 1, ad->cookie, ad->index,
+	     ad->flags & ARENA_PAGE_MOVABLE ? "" : ", not movable");
+	pthread_mutex_unlock(&pool->arena->lock);
+}
+
 /*
  * The corruption kinds, one per zbud_pool_check finding, in the checker's
  * order.  Each applies its corruption (pool lock held) and returns true, or
@@ -246,6 +315,11 @@ enum zb_corruption_kind {
 	CK_CHAIN_SHORT,
 	CK_DESC_COUNT,
 	CK_DESC_STACK,
+	/* added after the first 26, in the checker's order among
+	 * themselves; the two page kinds come before CK_HEADER in it */
+	CK_ARENA_PAGE,
+	CK_ARENA_DESC,
+	CK_ARENA_COUNT,
 	CK_KINDS
 };
 
@@ -259,6 +333,7 @@ static bool corrupt(struct zbud_pool *pool, unsigned kind, uint16_t arg,
 	unsigned which, v = (arg >> 2) & 3;
 	uint32_t i, n, last = SLOT_NONE;
 	int bud = d ? pick_bud(d, arg) : FIRST;
+	void *page = NULL;
 
 	if (d && d->chunks[bud])
 		s = &pool->slots[d->slot[bud]];
@@ -605,6 +680,102 @@ static bool corrupt(struct zbud_pool *pool, unsigned kind, uint16_t arg,
 			     i, pool->desc_free[i]);
 		}
 		return true;
+	case CK_ARENA_PAGE:
+		/* The descriptor's page outside every region, or a page the
+		 * arena has free (freed behind the pool's back). */
+		if (!d)
+			return false;
+		if (arg & 1) {
+			pthread_mutex_lock(&pool->arena->lock);
+			page = arena_free_page(pool->arena, arg >> 1);
+			pthread_mutex_unlock(&pool->arena->lock);
+		}
+		PATCH(k, d->page, page ? page : (void *)foreign_page);
+		want(k, "page %u at %p is not an allocated arena page", d->idx,
+		     d->page);
+		return true;
+	case CK_ARENA_DESC:
+		/* One field of the page's arena descriptor wrong (owner,
+		 * cookie, index, movable; or no owner at all), or two
+		 * descriptors' pages swapped, where the lower index names the
+		 * other's cookie. */
+		if (!d)
+			return false;
+		v = (arg >> 1) & 7;
+		if (v == 5) {
+			e = pick_desc(pool, (arg >> 4) + 1, ANY_PAGE);
+			if (e == d)
+				v = 1;
+		}
+		if (v == 5) {
+			page = d->page;
+			PATCH(k, d->page, e->page);
+			PATCH(k, e->page, page);
+			want_desc(k, pool, d->idx < e->idx ? d : e);
+			return true;
+		}
+		pthread_mutex_lock(&pool->arena->lock);
+		{
+			struct arena_page_desc *ad =
+				arena_desc(pool->arena, d->page);
+
+			if (!ad)
+				fm_fail("corruption: page %u is no arena page",
+					d->idx);
+			switch (v) {
+			case 0:
+				PATCH(k, ad->owner,
+				      (uint16_t)(ad->owner + 1 + (arg >> 8)));
+				break;
+			case 1:
+				PATCH(k, ad->cookie,
+				      ad->cookie ^ (1u << (arg >> 11)));
+				break;
+			case 2:
+				PATCH(k, ad->index, 1u + (arg >> 8));
+				break;
+			case 6:
+				PATCH(k, ad->owner, (uint16_t)0);
+				break;
+			default:
+				PATCH(k, ad->flags,
+				      (uint16_t)(ad->flags &
+						 ~ARENA_PAGE_MOVABLE));
+				break;
+			}
+		}
+		pthread_mutex_unlock(&pool->arena->lock);
+		want_desc(k, pool, d);
+		return true;
+	case CK_ARENA_COUNT: {
+		/* The arena's count of the pool's pages: each half alone (too
+		 * many, too few), and first the one page more a move in
+		 * flight may hold, which must pass. */
+		struct arena_owner *o = &pool->arena->owners[pool->owner_id];
+		unsigned long np = (unsigned long)pool->pages_nr;
+
+		if (v == 1 && !np)
+			v = 0;
+		pthread_mutex_lock(&pool->arena->lock);
+		if (v == 2) {
+			PATCH(k, o->busy, 1u);
+			PATCH(k, o->pages, np + 1);
+			k->clean_first = true;
+			k->then_at = &o->pages;
+			k->then_val = np + 2 + (arg >> 8);
+		} else {
+			PATCH(k, o->pages,
+			      v == 1 ? np - 1 - (arg >> 8) % np :
+				       np + 1 + (arg >> 8));
+		}
+		want(k,
+		     "the arena holds %lu pages for the pool's %llu (%u moves "
+		     "in flight)",
+		     k->clean_first ? k->then_val : o->pages,
+		     (unsigned long long)np, o->busy);
+		pthread_mutex_unlock(&pool->arena->lock);
+		return true;
+	}
 	}
 	return false;
 }
@@ -691,6 +862,7 @@ void zbf_op_corrupt(void *state, struct fuzz_cursor *c)
 	pthread_mutex_lock(&pool->lock);
 	before = snapshot(pool, &nb);
 	k.n = 0;
+	k.clean_first = false;
 	applied = corrupt(pool, kind, arg, &k);
 	pthread_mutex_unlock(&pool->lock);
 	if (!applied) {
@@ -706,6 +878,23 @@ void zbf_op_corrupt(void *state, struct fuzz_cursor *c)
 	reported.n = 0;
 	reported.first[0] = 0;
 	old = zs_set_report_hook(report_hook, NULL, &old_arg);
+	if (k.clean_first) {
+		ret = zbud_pool_check(pool);
+		if (ret || reported.n) {
+			pthread_mutex_lock(&pool->lock);
+			unpatch(&k);
+			pthread_mutex_unlock(&pool->lock);
+			fm_fail("corruption kind %u: the planted state that is "
+				"still legal checked %d with %u reports "
+				"(\"%s\")",
+				kind, ret, reported.n, reported.first);
+		}
+		pthread_mutex_lock(&pool->lock);
+		pthread_mutex_lock(&pool->arena->lock);
+		PATCH(&k, *k.then_at, k.then_val);
+		pthread_mutex_unlock(&pool->arena->lock);
+		pthread_mutex_unlock(&pool->lock);
+	}
 	ret = zbud_pool_check(pool);
 	n = reported.n;
 	pthread_mutex_lock(&pool->lock);

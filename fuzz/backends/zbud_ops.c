@@ -28,11 +28,13 @@
  * driven step by step, with frees, maps, allocations, reclaim and
  * compaction while a page is isolated) and fatal (a death test); so does
  * host_fault (zs/fault.h: each failed host allocation must surface as
- * -ENOMEM with the pool unchanged).
+ * -ENOMEM with the pool unchanged), and so does forge (zbud_forge.c:
+ * values near handles the pool issued, all refused).
  *
- * Between ops nothing is mapped.  zbud_pool_check runs every ZB_CHECK_EVERY
- * ops, after every move and at the end; at the end everything is freed,
- * the pool holds no page and the private arena none in use.
+ * Between ops nothing is mapped.  zbud_pool_check, with zs_arena_check of
+ * the private arena, runs every ZB_CHECK_EVERY ops, after every move and at
+ * the end; at the end everything is freed, the pool holds no page and the
+ * private arena none in use.
  *
  * Adding an op: write `static void op_x(void *state, struct fuzz_cursor
  * *c)` (starting `struct zb_fuzz *f = state;`) here, or `void
@@ -78,6 +80,11 @@ void zbf_pool_check(struct zb_fuzz *f, const char *when)
 
 	if (ret)
 		fm_fail("zbud_pool_check %s returned %d", when, ret);
+	/* The private arena keeps its own books, which moves, reclaim and
+	 * failed allocations change too. */
+	ret = zs_arena_check(f->arena);
+	if (ret)
+		fm_fail("zs_arena_check %s returned %d", when, ret);
 }
 
 int zbf_page_find(const struct zb_fuzz *f, uintptr_t addr)
@@ -695,6 +702,19 @@ void zbf_do_reclaim(struct zb_fuzz *f, unsigned retries, uint16_t mask,
 			fm_fail("a pool without evict called evict");
 		return;
 	}
+	if (retries == 0 || before == 0) {
+		/* Nothing to reclaim from, or no try allowed: -EINVAL, as
+		 * the kernel's zbud says, and no evict. */
+		fm_expect_ret(ret, -EINVAL,
+			      retries ? "zbud_reclaim_page of an empty pool" :
+					"zbud_reclaim_page(0 retries)",
+			      retries);
+		if (f->ncalls)
+			fm_fail("zbud_reclaim_page(%u) of a pool of %" PRIu64
+				" pages called evict",
+				retries, before);
+		return;
+	}
 	if (f->turn_left)
 		fm_fail("zbud_reclaim_page returned with %u buddies of page "
 			"%#lx not evicted",
@@ -881,13 +901,14 @@ static void op_reclaim(void *state, struct fuzz_cursor *c)
 				break;
 		}
 		if (f->has_evict && f->npages && !(guard == 0 && mask))
-			fm_fail("reclaim until -EAGAIN left %u pages",
+			fm_fail("reclaim until nothing was freed left %u "
+				"pages",
 				f->npages);
 	}
 	zbf_full_check(f, "after reclaim");
 }
 
-static void check_bad_handle(struct zb_fuzz *f, uint64_t h, const char *what)
+void zbf_check_bad_handle(struct zb_fuzz *f, uint64_t h, const char *what)
 {
 	uint64_t before = pool_pages(f);
 	char call[96];
@@ -938,7 +959,7 @@ static void misuse_foreign(struct zb_fuzz *f, uint16_t arg)
 		fm_fail("zbud_alloc(%zu) in a second pool: %d", size, ret);
 	if (!ret) {
 		if (!fm_find(&f->m, oh))
-			check_bad_handle(f, oh, "another pool's handle");
+			zbf_check_bad_handle(f, oh, "another pool's handle");
 		fm_expect_ret(zbud_reclaim_page(other, 4), -EINVAL,
 			      "zbud_reclaim_page of a pool without evict", 0);
 		if (zbud_get_pool_size(other) != 1)
@@ -1004,7 +1025,7 @@ static void op_misuse(void *state, struct fuzz_cursor *c)
 	case 2:
 		what = fm_bad_handle(&f->m, kind % 9, arg, &h);
 		if (what)
-			check_bad_handle(f, h, what);
+			zbf_check_bad_handle(f, h, what);
 		break;
 	case 3: /* double free of a fresh object */
 		o = zbf_do_alloc(f, 1 + arg % ZBUD_MAX_ALLOC_SIZE,
@@ -1012,7 +1033,7 @@ static void op_misuse(void *state, struct fuzz_cursor *c)
 		if (o) {
 			h = o->handle;
 			zbf_do_free(f, o);
-			check_bad_handle(f, h, "a double-freed handle");
+			zbf_check_bad_handle(f, h, "a double-freed handle");
 		}
 		break;
 	case 4: /* unmap without map */
@@ -1369,6 +1390,7 @@ static const struct fm_op zb_op_table[ZB_OP_SLOTS] = {
 	[ZB_OP_PAGE_MOVE] = { "page_move", zbf_op_page_move },
 	[ZB_OP_POOLS] = { "pools", op_pools },
 	[ZB_OP_FATAL] = { "fatal", zbf_op_fatal },
+	[ZB_OP_FORGE] = { "forge", zbf_op_forge },
 };
 
 static const struct fm_target zb_target = {

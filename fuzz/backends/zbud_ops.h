@@ -44,6 +44,8 @@ enum zb_fuzz_opcode {
 	ZB_OP_PAGE_MOVE = 0x11, /* u16 sel, u8 how, u8 flags (white-box) */
 	ZB_OP_POOLS = 0x12, /* u16 n, u8 flags */
 	ZB_OP_FATAL = 0x13, /* u16 sel, u8 how (death test, forked) */
+	ZB_OP_FORGE = 0x14, /* u8 kind, u16 sel, u16 bits
+			       [, u32 lo, u32 hi when kind % 4 == 3] */
 	ZB_OP_SLOTS = 0x20,
 };
 

@@ -14,6 +14,7 @@
  *                      box)
  *   zbud_host_fault.c  host_fault: host allocations failing (zs/fault.h)
  *   zbud_fatal.c       fatal: a death test in a forked child
+ *   zbud_forge.c       forge: values near issued handles, all refused
  * The state object itself is zbud_ops.c's alone; ops get it as their
  * `void *state` argument (fuzz/fuzz_interp.h).  Names shared between the
  * files start with zbf_ (zbud fuzz).
@@ -137,6 +138,9 @@ void zbf_same_counts(struct zbud_pool *pool, const struct zb_counts *a,
  * allows, or when the model is full. */
 struct fm_obj *zbf_do_alloc(struct zb_fuzz *f, size_t size, uint8_t fuzz);
 void zbf_do_free(struct zb_fuzz *f, struct fm_obj *o);
+/* zbud_free and zbud_unmap -EINVAL, zbud_map NULL + EINVAL for h, and
+ * the pool's pages as they were. */
+void zbf_check_bad_handle(struct zb_fuzz *f, uint64_t h, const char *what);
 /* One zbud_reclaim_page call, checked against the model. */
 void zbf_do_reclaim(struct zb_fuzz *f, unsigned retries, uint16_t mask,
 		    uint8_t flags);
@@ -153,5 +157,6 @@ void zbf_op_corrupt(void *state, struct fuzz_cursor *c);
 void zbf_op_page_move(void *state, struct fuzz_cursor *c);
 void zbf_op_host_fault(void *state, struct fuzz_cursor *c);
 void zbf_op_fatal(void *state, struct fuzz_cursor *c);
+void zbf_op_forge(void *state, struct fuzz_cursor *c);
 
 #endif /* ZS_FUZZ_ZBUD_OPS_INTERNAL_H */

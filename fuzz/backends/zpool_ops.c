@@ -879,6 +879,75 @@ static void op_misuse(void *state, struct fuzz_cursor *c)
 		verify_pair(f, i, 0);
 }
 
+/*
+ * Values a pool never issued, near handles it did (fuzz/fuzz_model.h,
+ * forge): one or two bits of a live or stale handle flipped, a second
+ * pool's live handle, a value from the input.  Both backends seal their
+ * handles with the same keyed permutation, so on both every candidate
+ * must be refused exactly as check_bad says, and the handle it came from
+ * must still read back.  The backends are judged one at a time: the same
+ * change gives each its own candidate.
+ */
+static void op_forge(void *state, struct fuzz_cursor *c)
+{
+	struct zp_fuzz *f = state;
+	struct fm_forge a, ab;
+	struct zpool *other;
+	struct fm_obj *o;
+	const char *what;
+	uint64_t base, v, oh;
+	size_t size;
+	int b;
+
+	if (!fm_forge_read(c, &a))
+		return;
+	size = 1 + a.sel % ZP_MAX;
+	for (b = 0; b < NB; b++) {
+		ab = a;
+		other = NULL;
+		switch (ab.base) {
+		case FM_FORGE_OTHER:
+			other = zpool_create_pool(type_name[b], "zs-fuzz-forge",
+						  NULL);
+			if (!other)
+				fm_fail("creating a second %s zpool: errno %d",
+					type_name[b], errno);
+			oh = SENTINEL_HANDLE;
+			expect_ret(zpool_malloc(other, size, &oh), 0, b,
+				   "zpool_malloc in a second pool", size);
+			base = oh;
+			break;
+		case FM_FORGE_INPUT:
+			base = ab.value;
+			break;
+		default:
+			base = fm_forge_pick(&f->m[b], &ab);
+			if (!base)
+				continue; /* nothing issued yet */
+			break;
+		}
+		v = fm_forge_apply(&ab, base);
+		what = fm_forge_judge(&f->m[b], &ab, base, v);
+		fm_trace("  %s forge: %s: %#" PRIx64 " -> %#" PRIx64 "%s\n",
+			 type_name[b], what ? what : "an input value", base, v,
+			 what ? "" : " is live, skipped");
+		if (what)
+			check_bad(f, b, v, what);
+		if (other) {
+			expect_ret(zpool_free(other, oh), 0, b,
+				   "zpool_free in a second pool", oh);
+			zpool_destroy_pool(other);
+		}
+		o = fm_find(&f->m[b], base);
+		if (o) {
+			fm_verify(o, map_one(f, b, o, 0, "forge"),
+				  "map after forged handles");
+			expect_ret(zpool_unmap_handle(f->pool[b], base), 0, b,
+				   "zpool_unmap_handle", base);
+		}
+	}
+}
+
 static void op_fill(void *state, struct fuzz_cursor *c)
 {
 	struct zp_fuzz *f = state;
@@ -1034,6 +1103,7 @@ static const struct fm_op zp_op_table[ZP_OP_SLOTS] = {
 	[ZP_OP_VERIFY_ALL] = { "verify_all", op_verify_all },
 	[ZP_OP_RECREATE] = { "recreate", op_recreate },
 	[ZP_OP_HOST_FAULT] = { "host_fault", op_host_fault },
+	[ZP_OP_FORGE] = { "forge", op_forge },
 };
 
 static const struct fm_target zp_target = {

@@ -35,6 +35,8 @@ enum zp_fuzz_opcode {
 	ZP_OP_VERIFY_ALL = 0x0a, /* (none) */
 	ZP_OP_RECREATE = 0x0b, /* u8 config, u8 flags */
 	ZP_OP_HOST_FAULT = 0x0c, /* u8 type, u8 after */
+	ZP_OP_FORGE = 0x0d, /* u8 kind, u16 sel, u16 bits
+			       [, u32 lo, u32 hi when kind % 4 == 3] */
 	ZP_OP_SLOTS = 0x20,
 };
 

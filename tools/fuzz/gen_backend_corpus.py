@@ -53,6 +53,10 @@ def u16(v):
     return struct.pack("<H", v & 0xffff)
 
 
+# forge's bases (fuzz/fuzz_model.h), the same in both targets.
+FORGE_LIVE, FORGE_STALE, FORGE_OTHER, FORGE_INPUT = range(4)
+
+
 class Seq:
     """An input under construction: the config byte, then ops."""
 
@@ -65,6 +69,16 @@ class Seq:
         self.b += u8(self.ops[name])
         for w, v in args:
             self.b += u8(v) if w == 1 else u16(v)
+        return self
+
+    def forge(self, base, sel=0, bits=(0,), value=0, keep=False):
+        """bits: one or two positions to flip (the second must differ);
+        keep: no flip (a stale or second pool's handle as is)."""
+        kind = base | (4 if len(bits) == 2 else 0) | (8 if keep else 0)
+        second = ((bits[1] - bits[0] - 1) % 64) if len(bits) == 2 else 0
+        self.op("forge", (1, kind), (2, sel), (2, bits[0] | second << 8))
+        if base == FORGE_INPUT:
+            self.b += struct.pack("<II", value & 0xffffffff, value >> 32)
         return self
 
     def bytes(self):
@@ -202,8 +216,8 @@ def zbud_seeds(ops):
 WHITE_BOX_OPS = ("corrupt", "host_fault", "page_move", "pools")
 # Ops added after the random mixes were made: scenarios only, so the mixes
 # (and the corpus files they made) stay as they are.
-LATER_OPS = ("fatal",)
-ZB_CORRUPTION_KINDS = 26  # enum zb_corruption_kind
+LATER_OPS = ("fatal", "forge")
+ZB_CORRUPTION_KINDS = 29  # enum zb_corruption_kind
 ZB_MAPS = 8
 
 
@@ -345,6 +359,43 @@ def zbud_white_box_seeds(ops, S, alloc):
     s = S()
     s.op("fatal", (2, 0), (1, 0))  # no object: nothing to map
     out.append(s)
+    out += forge_seeds(S, alloc)
+    return out
+
+
+def forge_seeds(S, alloc):
+    """Forged handles: every bit of live handles flipped, pairs of bits,
+    stale handles (one whose slot was given out again), a second pool's
+    handle, values from the input, an empty pool."""
+    out = []
+    s = S()
+    for i in range(24):
+        alloc(s, 100 + 150 * i, i)
+    s.op("free", (2, 3)).op("free", (2, 9))
+    for bit in range(64):
+        s.forge(FORGE_LIVE, bit * 5, (bit,))
+    out.append(s)
+    s = S()
+    for i in range(16):
+        alloc(s, 64 * (i + 1), i)
+    for i in range(0, 16, 3):
+        s.op("free", (2, i))
+    alloc(s, 64)
+    for i, pair in enumerate(((0, 1), (0, 32), (31, 32), (63, 0), (7, 40))):
+        s.forge(FORGE_LIVE, i, pair).forge(FORGE_STALE, i, pair)
+        s.forge(FORGE_STALE, i, (pair[0],)).forge(FORGE_STALE, i, keep=True)
+    out.append(s)
+    s = S()
+    alloc(s, 500)
+    for sel in (0, 0x155, 0xffff):
+        s.forge(FORGE_OTHER, sel, keep=True).forge(FORGE_OTHER, sel, (1,))
+        s.forge(FORGE_OTHER, sel, (0, 33))
+    for v in (0, 1, 0xffffffffffffffff, 0x0123456789abcdef, 1 << 32):
+        s.forge(FORGE_INPUT, value=v)
+    out.append(s)
+    s = S().forge(FORGE_LIVE, 0, (3,)).forge(FORGE_STALE, 0, (4,))
+    s.forge(FORGE_OTHER, 9, keep=True)
+    out.append(s)
     return out
 
 
@@ -417,7 +468,8 @@ def zpool_seeds(ops):
         out.append(s)
     # The random mixes keep the ops they were made with, so the seeds
     # already in the corpus come out the same.
-    names = sorted(n for n in ops if n not in ("recreate", "host_fault"))
+    names = sorted(n for n in ops
+                   if n not in ("recreate", "host_fault", "forge"))
     for _ in range(24):
         s = S(rnd.randrange(4))
         for _ in range(rnd.randrange(10, 40)):
@@ -426,6 +478,7 @@ def zpool_seeds(ops):
             s.b += u8(ops[rnd.choice(names)])
             s.b += bytes(rnd.randrange(256) for _ in range(6))
         out.append(s)
+    out += forge_seeds(S, alloc)
     return out
 
 

@@ -184,6 +184,17 @@ class Seq:
     def fatal(self, kind, arg=0):
         return self.op("fatal", (1, kind), (2, arg))
 
+    def forge(self, base, sel=0, bits=(0,), value=0, keep=False):
+        """base: FORGE_LIVE, _STALE, _OTHER or _INPUT (fuzz/fuzz_model.h);
+        bits: one or two positions to flip (the second must differ);
+        keep: no flip (a stale or second pool's handle as is)."""
+        kind = base | (4 if len(bits) == 2 else 0) | (8 if keep else 0)
+        second = ((bits[1] - bits[0] - 1) % 64) if len(bits) == 2 else 0
+        self.op("forge", (1, kind), (2, sel), (2, bits[0] | second << 8))
+        if base == FORGE_INPUT:
+            self.b += struct.pack("<II", value & 0xffffffff, value >> 32)
+        return self
+
     def bytes(self):
         return bytes(self.b)
 
@@ -192,7 +203,8 @@ class Seq:
 # (fuzz/zs_corrupt.c).
 HF_SIDE, HF_SIDE_ARENA, HF_ARENA_PAGES, HF_MAIN, HF_PRESSURE, HF_COMPACT, \
     HF_OWNERS, HF_NO_FD = (1 << i for i in range(8))
-CORRUPT_KINDS = 24
+FORGE_LIVE, FORGE_STALE, FORGE_OTHER, FORGE_INPUT = range(4)
+CORRUPT_KINDS = 58
 FATAL_KINDS = 5  # fuzz/zs_fatal.c's kinds[]
 SIDE_NAMES = 6  # pool names host_fault's second pool is given
 
@@ -371,7 +383,7 @@ def scenarios():
     s.fill(100, 2000).recreate(cfg(5, private_arena=True)).arena_pages(9, 4)
     out.append(s.bytes())
 
-    # PSI stand-ins: /dev/null (armed, never fires), /dev/full (refused).
+    # PSI paths that are no PSI files: /dev/null and /dev/full (refused).
     for flags in (0x80, 0x90, 0x86, 0x9b, 0xa9, 0xe7, 0xf5):
         s = Seq(cfg(8, private_arena=flags & 2 == 2)).fill(200, 1700)
         s.free_many(3, flags).pressure(flags, flags * 37)
@@ -448,6 +460,39 @@ def scenarios():
         s.fatal(kind, 0x1234).free_many(2).fatal(kind, 7)
         out.append(s.bytes())
     out.append(Seq().fatal(2).fatal(0).bytes())  # empty pool: kind 2 skips
+
+    # Forged handles (fuzz/zs_forge.c): every bit of live handles flipped,
+    # pairs of bits, stale handles (one whose slot was given out again),
+    # a second pool's handle, values from the input, an empty pool.
+    s = Seq(cfg(4)).fill(40, 100).fill(8, 3000).free_many(3, 1)
+    for bit in range(64):
+        s.forge(FORGE_LIVE, bit * 7, (bit,))
+    out.append(s.bytes())
+    s = Seq(cfg(8, private_arena=True)).fill(60, 40).free_many(2, 0)
+    for i, pair in enumerate(((0, 1), (0, 2), (1, 3), (0, 32), (31, 32),
+                              (32, 33), (5, 40), (63, 0), (15, 47))):
+        s.forge(FORGE_LIVE, i * 5, pair).forge(FORGE_STALE, i, pair)
+    out.append(s.bytes())
+    s = Seq().fill(30, 700).free_many(2, 1).fill(15, 700)
+    for bit in (0, 1, 2, 31, 32, 33, 34, 63):
+        s.forge(FORGE_STALE, bit, (bit,)).forge(FORGE_STALE, bit, keep=True)
+    out.append(s.bytes())
+    for private in (False, True):
+        s = Seq(cfg(2, private_arena=private)).fill(20, 500)
+        for sel in (0, 0x1001, 0x2fff, 0xffff):
+            s.forge(FORGE_OTHER, sel, keep=True)
+            s.forge(FORGE_OTHER, sel, (sel % 64,))
+            s.forge(FORGE_OTHER, sel, (0, 32))
+        s.inject(True, 0, 3).forge(FORGE_OTHER, 77, keep=True)
+        out.append(s.bytes())
+    s = Seq().fill(10, 64)
+    for v in (0, 1, 0xffffffffffffffff, 0x0123456789abcdef,
+              0x5eed5eed5eed5eed, 1 << 32, 0xffffffff):
+        s.forge(FORGE_INPUT, value=v)
+    out.append(s.bytes())
+    s = Seq().forge(FORGE_LIVE, 0, (3,)).forge(FORGE_STALE, 1, (4,))
+    s.forge(FORGE_OTHER, 2, (5,)).alloc(64).free(0).forge(FORGE_LIVE, 0, (0,))
+    out.append(s.bytes())
 
     # Short and degenerate inputs.
     out += [b"", b"\x00", b"\x00\x00", b"\x00\x00\x04", b"\x3f" * 8,

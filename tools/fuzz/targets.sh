@@ -36,12 +36,13 @@ zs_fuzz_sources() {
 	zsmalloc_fuzz)
 		echo "$1/fuzz/zs_ops.c" "$1/fuzz/zs_arena_pages.c" \
 			"$1/fuzz/zs_corrupt.c" "$1/fuzz/zs_page_ops.c" \
-			"$1/fuzz/zs_host_fault.c" "$1/fuzz/zs_fatal.c"
+			"$1/fuzz/zs_host_fault.c" "$1/fuzz/zs_fatal.c" \
+			"$1/fuzz/zs_forge.c" "$1/fuzz/zs_arena_corrupt.c"
 		;;
 	zbud_fuzz)
 		echo "$dir/zbud_ops.c" "$dir/zbud_corrupt.c" \
 			"$dir/zbud_page_move.c" "$dir/zbud_host_fault.c" \
-			"$dir/zbud_fatal.c"
+			"$dir/zbud_fatal.c" "$dir/zbud_forge.c"
 		;;
 	*)
 		echo "$dir/${2%_fuzz}_ops.c"
