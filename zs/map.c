@@ -209,25 +209,33 @@ const void *zs_obj_read_begin(struct zs_pool *pool, uint64_t handle,
 
 int zs_obj_read_end(struct zs_pool *pool, uint64_t handle, const void *mem)
 {
+	struct thread_pin *any = NULL;
 	unsigned i;
 
-	if (!pool || !mem)
+	if (!pool)
 		return -EINVAL;
-	/* mem must be what the matching read_begin returned: a caller
-	 * ending a read with another pointer has lost track of its reads,
-	 * and the read stays open for the call that gets it right.  A
-	 * handle read twice at once has a record per read. */
+	/* A handle read twice at once has a record per read: end the one
+	 * whose pointer this is.  The contract asks only for an open read
+	 * of the handle, so another pointer (NULL included) still ends one
+	 * of them rather than leaving the object pinned for good. */
 	for (i = 0; i < NR_PINS; i++) {
 		struct thread_pin *p = &thread_pins[i];
 
 		if (p->kind != PIN_READ || p->pool_id != pool->id ||
-		    p->handle != handle || p->mem != mem)
+		    p->handle != handle)
 			continue;
-		zs_unpin(p->slot);
-		p->kind = PIN_NONE;
-		return 0;
+		if (p->mem == mem) {
+			any = p;
+			break;
+		}
+		if (!any)
+			any = p;
 	}
-	return -EINVAL;
+	if (!any)
+		return -EINVAL;
+	zs_unpin(any->slot);
+	any->kind = PIN_NONE;
+	return 0;
 }
 
 int zs_obj_write(struct zs_pool *pool, uint64_t handle, const void *src,

@@ -103,9 +103,9 @@ int zs_unmap_object(struct zs_pool *pool, uint64_t handle);
  * (this thread holds ZS_MAX_THREAD_READS reads). */
 const void *zs_obj_read_begin(struct zs_pool *pool, uint64_t handle,
 			      void *local_copy);
-/* mem must be what zs_obj_read_begin returned for the handle.  0, or
- * -EINVAL when this thread has no open read of the handle at mem (the read
- * then stays open). */
+/* mem is what zs_obj_read_begin returned (it picks which of this thread's
+ * reads of the handle ends).  0, or -EINVAL when this thread has no open
+ * read of the handle. */
 int zs_obj_read_end(struct zs_pool *pool, uint64_t handle, const void *mem);
 /* Copies len bytes to the object's start.  0 (len 0 writes nothing, and src
  * may then be NULL), or -EINVAL (bad handle, src NULL with len > 0, len
