@@ -33,7 +33,7 @@
 #include "zs/arena.h"
 #include "zs/arena_internal.h"
 #include "zs/host.h"
-#include "zs/zs_internal.h"
+#include "zs/report_internal.h"
 
 /* The process-wide default arena, made on first use.  A failed attempt
  * (the host out of memory) is not remembered: the next caller tries again,

@@ -74,6 +74,15 @@ static struct thread_pin *free_pin(enum pin_kind kind, unsigned *buf)
 	return slot;
 }
 
+/* Whether the pool holds `handle` live; asked only to tell a bad handle
+ * from a full set of records, so the answer may be stale at once. */
+static bool handle_is_live(struct zs_pool *pool, uint64_t handle)
+{
+	uint32_t idx, gen;
+
+	return zs_handle_lookup(pool, handle, &idx, &gen) != NULL;
+}
+
 /* Pins the object and finds where it lies; 0 or -EINVAL / -EBUSY. */
 static int pin_and_place(struct zs_pool *pool, uint64_t handle,
 			 struct thread_pin *p)
@@ -116,7 +125,7 @@ void *zs_map_object(struct zs_pool *pool, uint64_t handle, enum zs_mapmode mm)
 	p = free_pin(PIN_MAP, &buf);
 	if (!p) {
 		/* a bad handle is still reported as such */
-		if (!zs_obj_size(pool, handle)) {
+		if (!handle_is_live(pool, handle)) {
 			errno = EINVAL;
 			return NULL;
 		}
@@ -181,7 +190,7 @@ const void *zs_obj_read_begin(struct zs_pool *pool, uint64_t handle,
 	}
 	p = free_pin(PIN_READ, NULL);
 	if (!p) {
-		errno = zs_obj_size(pool, handle) ? EBUSY : EINVAL;
+		errno = handle_is_live(pool, handle) ? EBUSY : EINVAL;
 		return NULL;
 	}
 	err = pin_and_place(pool, handle, &tmp);

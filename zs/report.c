@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "zs/zs_internal.h"
+#include "zs/report_internal.h"
 
 /* Long enough for every message zs formats; a longer one is cut, never
  * overrun. */

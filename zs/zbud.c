@@ -63,7 +63,8 @@
 #include "zs/sanitizer.h"
 #include "zs/zbud.h"
 #include "zs/zbud_internal.h"
-#include "zs/zs_internal.h" /* zs_report; ZS_MAX_THREAD_MAPS */
+#include "zs/report_internal.h"
+#include "zs/zsmalloc.h" /* ZS_MAX_THREAD_MAPS: zbud maps follow zsmalloc's rules */
 
 #define THREAD_MAPS ZS_MAX_THREAD_MAPS
 #define HDR_MAGIC 0x7a6275645f686472ULL /* "zbud_hdr" */

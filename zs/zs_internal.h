@@ -23,6 +23,7 @@
 #include "zs/arena.h"
 #include "zs/handle_cipher.h"
 #include "zs/lock.h"
+#include "zs/report_internal.h"
 #include "zs/zsmalloc.h"
 
 #define ZS_MIN_ALLOC_SIZE 32
@@ -163,10 +164,6 @@ struct zs_pool {
 	size_t zsp_stride;
 	_Atomic unsigned long zsp_nchunks;
 };
-
-/* report.c */
-void zs_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-_Noreturn void zs_corruption_abort(void);
 
 /* classes.c */
 int zs_classes_init(struct zs_pool *pool);
