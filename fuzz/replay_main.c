@@ -4,10 +4,10 @@
  * `replay FILE|DIR...` feeds every regular file (directories are walked one
  * level deep, in sorted order so runs are reproducible) to
  * LLVMFuzzerTestOneInput.  `bazel test` uses it to replay corpus/<target>/
- * and corpus/regressions/ under ASan+UBSan and MSan; a failing input aborts
- * inside the interpreter right after the file's name is printed (unless
- * ZS_REPLAY_QUIET is set), so the log says which file to look at.  Ends with
- * a "N passed, 0 failed" line.
+ * and corpus/<target>/regressions/ under ASan+UBSan, MSan and TSan; a
+ * failing input aborts inside the interpreter right after the file's name
+ * is printed (unless ZS_REPLAY_QUIET is set), so the log says which file to
+ * look at.  Ends with a "N passed, 0 failed" line.
  */
 #define _POSIX_C_SOURCE 200809L
 

@@ -1,5 +1,5 @@
 /*
- * gtest/zbud_test.cc - zbud against its contract (zs/zbud.h, seed 001).
+ * gtest/zbud_test.cc - zbud against its contract (zs/zbud.h).
  *
  * One small test per error path with the exact outcome, the page layout
  * (first buddy right after the header chunk, last buddy ending at the page

@@ -2,8 +2,8 @@
  * gtest/zsmalloc_api_test.cc - every public zsmalloc call, success and error.
  *
  * One test per call (or per tight group of calls), each checking the exact
- * value the contract in DESIGN-BRIEF.md section 1 promises, so a change of
- * behaviour in any entry point shows up here by name.  The deeper batteries
+ * value the contract in zs/zsmalloc.h promises, so a change of behaviour
+ * in any entry point shows up here by name.  The deeper batteries
  * (misuse, straddling, faults, compaction) live in their own files.
  */
 #include "gtest/zs_shim.h"

@@ -1,7 +1,7 @@
 /*
  * gtest/zsmalloc_concurrency_test.cc - a few threads on one pool.
  *
- * Every call is thread-safe on a shared pool (DESIGN-BRIEF.md section 1).
+ * Every call is thread-safe on a shared pool (zs/zsmalloc.h).
  * Threads here allocate, write, map, read and free objects with per-object
  * patterns, each in its own size classes and then all in the same ones,
  * while others read a shared set of objects and one thread compacts; every

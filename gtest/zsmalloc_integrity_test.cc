@@ -1,11 +1,11 @@
 /*
  * gtest/zsmalloc_integrity_test.cc - every byte written reads back.
  *
- * The first invariant of DESIGN-BRIEF.md section 2, at volume: 120,000
- * objects of 1 to 4096 B (uniform, so every class and the huge class are
- * hit many times), each filled with its own pattern, read back, and freed
- * in random order while others are being allocated, so slots and zspages
- * are reused constantly.  zs_pool_check runs every few thousand operations
+ * The first invariant of any allocator, at volume: 120,000 objects of 1
+ * to 4096 B (uniform, so every class and the huge class are hit many
+ * times), each filled with its own pattern, read back, and freed in random
+ * order while others are being allocated, so slots and zspages are reused
+ * constantly.  zs_pool_check runs every few thousand operations
  * and the statistics are compared with the test's own count each time.
  */
 #include "gtest/zs_shim.h"

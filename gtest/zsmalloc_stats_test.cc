@@ -416,8 +416,9 @@ TEST(ZsStats, MetadataCountsHandlesAndDescriptors)
 	struct zs_pool_stats full = pool.Stats();
 	/* 20,000 handles cannot be tracked in nothing... */
 	EXPECT_GT(full.metadata_bytes, empty.metadata_bytes);
-	/* ...and the brief's density target leaves at most ~1% for it
-	 * (a generous 64 B per 64 B object is the bound checked here). */
+	/* ...and the density target (all-in within ~1% of the stored bytes)
+	 * leaves little for it (a generous 64 B per 64 B object is the bound
+	 * checked here). */
 	EXPECT_LT(full.metadata_bytes - empty.metadata_bytes, 20000u * 64);
 }
 

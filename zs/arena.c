@@ -5,8 +5,9 @@
  * call and a VMA otherwise, and pages of many pools can be packed into few
  * regions so that whole regions go back to the OS.  Each region is 2 MiB
  * (512 pages) with a side table of page descriptors saying who owns each
- * page, so zs_arena_compact() can ask an owner to move a page (seed 003's
- * isolate / migrate / putback) without knowing what the owner stores.
+ * page, so zs_arena_compact() can ask an owner to move a page (isolate /
+ * migrate / putback, the 2015 generic compaction callbacks) without knowing
+ * what the owner stores.
  *
  * Locking: one mutex per arena guards the region table, bitmaps and owner
  * table.  Owner callbacks are always called without it, so owners may take
@@ -290,15 +291,10 @@ void *zs_arena_alloc_page(struct zs_arena *arena, int owner_id)
 		errno = EINVAL;
 		return NULL;
 	}
-	if (arena->inject_count) {
-		if (arena->inject_after) {
-			arena->inject_after--;
-		} else {
-			arena->inject_count--;
-			pthread_mutex_unlock(&arena->lock);
-			errno = ENOMEM;
-			return NULL;
-		}
+	if (zs_fault_counter_fires(&arena->inject)) {
+		pthread_mutex_unlock(&arena->lock);
+		errno = ENOMEM;
+		return NULL;
 	}
 	page = take_page(arena, owner_id);
 	pthread_mutex_unlock(&arena->lock);
@@ -416,14 +412,9 @@ int zs_arena_alloc_pages(struct zs_arena *arena, int owner_id, unsigned n,
 		struct arena_region *r;
 		unsigned pi;
 
-		if (arena->inject_count) {
-			if (arena->inject_after) {
-				arena->inject_after--;
-			} else {
-				arena->inject_count--;
-				break;
-			}
-		}
+		if (zs_fault_counter_fires(&arena->inject))
+			break;
+
 		pages[i] = take_page(arena, owner_id);
 		if (!pages[i])
 			break;
@@ -536,12 +527,8 @@ void zs_arena_unregister_owner(struct zs_arena *arena, int owner_id)
 void zs_arena_inject_failures(struct zs_arena *arena, unsigned after,
 			      unsigned count)
 {
-	if (!arena)
-		return;
-	pthread_mutex_lock(&arena->lock);
-	arena->inject_after = count ? after : 0;
-	arena->inject_count = count;
-	pthread_mutex_unlock(&arena->lock);
+	if (arena)
+		zs_fault_counter_arm(&arena->inject, after, count);
 }
 
 void zs_arena_trim(struct zs_arena *arena)
@@ -661,7 +648,7 @@ unsigned long zs_arena_compact(struct zs_arena *arena)
 	if (!a)
 		return 0;
 	pthread_mutex_lock(&a->lock);
-	if (a->compacting || a->nregions < 2) {
+	if (a->compacting || a->nregions == 0) {
 		pthread_mutex_unlock(&a->lock);
 		return 0;
 	}
@@ -686,8 +673,6 @@ unsigned long zs_arena_compact(struct zs_arena *arena)
 		total += a->regions[order[k]]->in_use;
 	for (keep = 0; keep < n && capacity < total; keep++)
 		capacity += ARENA_REGION_PAGES;
-	if (keep == 0)
-		keep = 1;
 	for (k = keep; k < n; k++) {
 		struct arena_region *r = a->regions[order[k]];
 

@@ -6,12 +6,13 @@
  * process-wide default arena exists for pools created without one.
  *
  * Pages are movable: an owner registers isolate / migrate / putback
- * operations (seed 003), so zs_arena_compact() can move in-use pages out of
- * sparsely used regions and return whole regions to the operating system.
- * Errors are negative errno values; pointer-returning calls set errno.
- * NULL for any pointer argument never crashes: int results are then
- * -EINVAL, pointer results NULL with errno EINVAL, counts 0, and void
- * calls do nothing.
+ * operations (the kernel's movable-page operations), so zs_arena_compact()
+ * can move in-use pages out of sparsely used regions and return whole
+ * regions to the operating system.  Errors are negative errno values;
+ * pointer-returning calls set errno.  NULL for any pointer argument never
+ * crashes: int results are then -EINVAL, pointer results NULL with errno
+ * EINVAL, counts 0, and void calls do nothing (the exceptions say so
+ * below).
  */
 #ifndef ZS_ARENA_H
 #define ZS_ARENA_H
@@ -60,54 +61,198 @@ struct zs_arena_stats {
 	size_t metadata_bytes; /* region descriptors and tables */
 };
 
-/* A new arena.  NULL + ENOMEM when the OS refuses memory. */
+/**
+ * zs_arena_create() - Create an arena.
+ *
+ * Regions are mapped when pages are first needed.
+ *
+ * Context: any thread.
+ * Return: the arena, or NULL with errno ENOMEM (the host refused memory).
+ */
 struct zs_arena *zs_arena_create(void);
-/* Frees the arena; every page must have been returned first (owners' pools
- * destroyed).  NULL is a no-op; an arena still in use is reported and left
- * alone (-EBUSY). */
+
+/**
+ * zs_arena_destroy() - Unmap an arena's regions and free it.
+ * @arena: the arena; NULL is a no-op that returns 0.
+ *
+ * Every page must have been returned and every owner unregistered first
+ * (the pools destroyed); otherwise the arena is left as it was.
+ *
+ * Context: any thread; takes the arena's lock.
+ * Return: 0, or -EBUSY (@arena is the default arena, an owner is still
+ * registered, or pages are still in use: that last is also reported
+ * through zs/report.h).
+ */
 int zs_arena_destroy(struct zs_arena *arena);
-/* The process-wide default arena (created on first use, never destroyed). */
+
+/**
+ * zs_arena_default() - The process-wide default arena.
+ *
+ * Created on first use and never destroyed.  A failed creation is not
+ * remembered: the next call tries again.
+ *
+ * Context: any thread.
+ * Return: the arena, or NULL with errno ENOMEM (the host refused memory).
+ */
 struct zs_arena *zs_arena_default(void);
 
-/* Moves in-use movable pages out of the sparsest regions into the densest
+/**
+ * zs_arena_compact() - Move pages into the densest regions, unmap the rest.
+ * @arena: the arena.
+ *
+ * Moves in-use movable pages out of the sparsest regions into the densest
  * ones that can hold them all, then returns every empty region to the OS.
  * With every page movable and unpinned one call leaves
- * ceil(pages in use / 512) regions and a second call moves nothing.
- * Returns pages moved (0 for NULL, or while another compaction runs). */
+ * ceil(pages in use / 512) regions and a second call moves nothing.  A
+ * page whose owner refuses (a pinned object, a mapped zbud buddy) stays
+ * and counts in migrate_failures.
+ *
+ * Context: any thread; takes the arena's lock briefly, and calls the
+ * owners' operations without it (they take their own locks).
+ * Return: pages moved, 0 for a NULL @arena, no region mapped, another
+ * compaction of @arena running, or the host refusing memory for the
+ * call's work lists.
+ */
 unsigned long zs_arena_compact(struct zs_arena *arena);
-/* Returns the physical memory of every free page to the OS (madvise). */
+
+/**
+ * zs_arena_trim() - Give the arena's unused memory back to the OS.
+ * @arena: the arena; NULL does nothing.
+ *
+ * Unmaps every empty region (the spare one kept for reuse included) and
+ * returns the physical memory of every free page (madvise).
+ *
+ * Context: any thread; takes the arena's lock.
+ */
 void zs_arena_trim(struct zs_arena *arena);
+
+/**
+ * zs_arena_stats() - Read an arena's counters.
+ * @arena: the arena; NULL zero-fills *@st.
+ * @st: receives the counters; NULL does nothing.
+ *
+ * Context: any thread; takes the arena's lock.
+ */
 void zs_arena_stats(struct zs_arena *arena, struct zs_arena_stats *st);
-/* Full consistency walk of the arena's own bookkeeping: region tables,
- * free and dirty bitmaps against the page counters, page descriptors,
- * the allocation hint, owners' callbacks in flight.  0, -EUCLEAN with one
- * "zs: zs_arena_check: ..." report (zs/report.h) on the first
- * disagreement, or -EINVAL for NULL.  Safe while other threads work. */
+
+/**
+ * zs_arena_check() - Verify the arena's own bookkeeping.
+ * @arena: the arena.
+ *
+ * A full consistency walk: region tables, free and dirty bitmaps against
+ * the page counters, page descriptors, the allocation hint, owners'
+ * callbacks in flight.  Allocates nothing.
+ *
+ * Context: any thread, while others work; holds the arena's lock for the
+ * walk.
+ * Return: 0, -EUCLEAN with one "zs: zs_arena_check: ..." report
+ * (zs/report.h) on the first disagreement, or -EINVAL for a NULL @arena.
+ */
 int zs_arena_check(struct zs_arena *arena);
 
 /* --- the page-owner interface (used by zsmalloc and zbud) --- */
 
-/* Registers an owner; returns its id (>= 0), -EINVAL (NULL arena, owner,
- * ops or callback) or -ENOSPC (1024 owners registered, or slots whose
- * unregistered owners still hold pages). */
+/**
+ * zs_arena_register_owner() - Register a page owner.
+ * @arena: the arena.
+ * @owner: passed back to every operation.
+ * @ops: the owner's movable-page operations, all three set; kept, not
+ *       copied, until the owner is unregistered.
+ *
+ * Context: any thread; takes the arena's lock.
+ * Return: the owner id (0 .. 1023), -EINVAL (NULL @arena, @owner, @ops or
+ * callback) or -ENOSPC (1024 owners registered, or slots whose
+ * unregistered owners still hold pages).
+ */
 int zs_arena_register_owner(struct zs_arena *arena, void *owner,
 			    const struct zs_movable_ops *ops);
+
+/**
+ * zs_arena_unregister_owner() - Unregister a page owner.
+ * @arena: the arena; NULL does nothing.
+ * @owner_id: the id; one outside 0 .. 1023 does nothing.
+ *
+ * Waits for the owner's operations in flight; none is called afterwards,
+ * so the owner may then free its structures.  Pages the owner still holds
+ * stay allocated (and keep its slot from reuse) until freed.
+ *
+ * Context: any thread but one inside the owner's operations; takes the
+ * arena's lock.
+ */
 void zs_arena_unregister_owner(struct zs_arena *arena, int owner_id);
-/* One page, zeroed or not.  NULL with errno ENOMEM, or EINVAL for an
- * owner id that is not registered. */
+
+/**
+ * zs_arena_alloc_page() - Allocate one page.
+ * @arena: the arena.
+ * @owner_id: a registered owner's id.
+ *
+ * The page's contents are undefined (zeroed or not).  It is described as
+ * @owner_id's with cookie 0 and index 0, not movable, until
+ * zs_arena_set_page_owner().
+ *
+ * Context: any thread; takes the arena's lock.
+ * Return: the page, or NULL with errno EINVAL (NULL @arena, @owner_id not
+ * registered) or ENOMEM (an injected failure, 8192 regions mapped, or the
+ * host refused memory).
+ */
 void *zs_arena_alloc_page(struct zs_arena *arena, int owner_id);
-/* Freeing a page that is not an allocated page of the arena is reported
- * as corruption and aborts (zs/report.h); a NULL page is a no-op. */
+
+/**
+ * zs_arena_free_page() - Return a page to the arena.
+ * @arena: the arena; NULL does nothing.
+ * @page: a page of @arena's; NULL does nothing.
+ *
+ * Freeing a page that is not an allocated page of the arena (a double
+ * free, a foreign pointer) is corruption: it is reported (zs/report.h) and
+ * the process aborts.
+ *
+ * Context: any thread; takes the arena's lock.
+ */
 void zs_arena_free_page(struct zs_arena *arena, void *page);
-/* n pages under one lock, page i described as (cookie, i, movable): what a
- * zspage needs.  0, -ENOMEM with nothing taken, or -EINVAL (owner id not
- * registered, pages NULL with n > 0). */
+
+/**
+ * zs_arena_alloc_pages() - Allocate @n pages under one lock.
+ * @arena: the arena.
+ * @owner_id: a registered owner's id.
+ * @n: the page count; 0 allocates nothing.
+ * @pages: receives the @n pages; may be NULL when @n is 0.
+ * @cookie: recorded for every page.
+ * @movable: nonzero lets zs_arena_compact() move the pages.
+ *
+ * Page i is described as (@cookie, i, @movable): what a zspage needs.
+ *
+ * Context: any thread; takes the arena's lock.
+ * Return: 0, -EINVAL (NULL @arena, @owner_id not registered, @pages NULL
+ * with @n above 0) or -ENOMEM (an injected failure, 8192 regions mapped,
+ * or the host refused memory; nothing is taken).
+ */
 int zs_arena_alloc_pages(struct zs_arena *arena, int owner_id, unsigned n,
 			 void **pages, uint32_t cookie, int movable);
+
+/**
+ * zs_arena_free_pages() - Return @n pages to the arena.
+ * @arena: the arena; NULL does nothing.
+ * @pages: the pages; NULL does nothing.
+ * @n: the page count.
+ *
+ * Each page is freed as by zs_arena_free_page(), corruption included.
+ *
+ * Context: any thread; takes the arena's lock.
+ */
 void zs_arena_free_pages(struct zs_arena *arena, void *const *pages,
 			 unsigned n);
-/* Records what the owner needs to find its structures from the page alone.
- * movable = 0 keeps the page out of zs_arena_compact. */
+
+/**
+ * zs_arena_set_page_owner() - Describe an allocated page.
+ * @arena: the arena; NULL does nothing.
+ * @page: the page; NULL, or a page that is not an allocated page of
+ *        @arena, does nothing.
+ * @cookie: what the owner needs to find its structures from the page.
+ * @index: likewise.
+ * @movable: 0 keeps the page out of zs_arena_compact().
+ *
+ * Context: any thread; takes the arena's lock.
+ */
 void zs_arena_set_page_owner(struct zs_arena *arena, void *page,
 			     uint32_t cookie, uint32_t index, int movable);
 
@@ -120,19 +265,50 @@ struct zs_arena_page_info {
 	int isolated; /* 1: a move of it is in progress */
 };
 
-/* 0 and *info, -ENOENT when page is not an allocated page of this arena,
- * -EINVAL for NULL arguments. */
+/**
+ * zs_arena_page_info() - What the arena records of a page.
+ * @arena: the arena.
+ * @page: the page.
+ * @info: receives the description.
+ *
+ * Context: any thread; takes the arena's lock.
+ * Return: 0 and *@info, -ENOENT (@page is not an allocated page of
+ * @arena) or -EINVAL (NULL @arena, @page or @info).
+ */
 int zs_arena_page_info(struct zs_arena *arena, const void *page,
 		       struct zs_arena_page_info *info);
 
-/* The pages the arena describes as owner_id's, and the page moves of
- * that owner in flight (each may hold one page more for a moment): an
- * owner's own check compares its count with these.  0 or -EINVAL. */
+/**
+ * zs_arena_owner_pages() - The pages the arena describes as an owner's.
+ * @arena: the arena.
+ * @owner_id: the owner's id, 0 .. 1023 (an unregistered one reports the
+ *            pages its former owner still holds).
+ * @pages: receives the page count.
+ * @moving: receives the owner's page moves in flight (each may hold one
+ *          page more for a moment).
+ *
+ * An owner's own check compares its page count with these.
+ *
+ * Context: any thread; takes the arena's lock.
+ * Return: 0, or -EINVAL (NULL @arena, @pages or @moving, @owner_id outside
+ * 0 .. 1023).
+ */
 int zs_arena_owner_pages(struct zs_arena *arena, int owner_id,
 			 unsigned long *pages, unsigned *moving);
 
-/* Test hook: after `after` more successful page allocations, the next
- * `count` fail as if mmap had refused (ENOMEM).  count 0 disarms. */
+/**
+ * zs_arena_inject_failures() - Make the arena's page allocations fail.
+ * @arena: the arena; NULL does nothing.
+ * @after: pages that are still allocated first.
+ * @count: page allocations that fail then, as if mmap had refused
+ *         (ENOMEM); 0 disarms.
+ *
+ * Counts every page of zs_arena_alloc_page() and zs_arena_alloc_pages();
+ * the pages zs_arena_compact() moves into are not counted.  A call
+ * replaces the previous setting.
+ *
+ * Context: any thread.
+ */
 void zs_arena_inject_failures(struct zs_arena *arena, unsigned after,
 			      unsigned count);
 

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "zs/arena.h"
+#include "zs/fault_counter.h"
 
 #define ARENA_REGION_PAGES 512
 #define ARENA_REGION_SIZE (ARENA_REGION_PAGES * ZS_PAGE_SIZE)
@@ -72,7 +73,7 @@ struct zs_arena {
 	unsigned long regions_released;
 	unsigned long pages_migrated;
 	unsigned long migrate_failures;
-	unsigned inject_after, inject_count;
+	struct zs_fault_counter inject; /* zs_arena_inject_failures */
 	struct arena_owner owners[ARENA_MAX_OWNERS];
 	bool compacting;
 };

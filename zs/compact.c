@@ -1,10 +1,11 @@
 /*
  * compact.c - moving objects and pages to give memory back.
  *
- * Compaction (seed 000, in its modern form): per class, the emptiest zspage
- * is the source and the fullest zspage with room the destination; live
- * objects (found by their header tag) move one at a time, their handle
- * slots are repointed, and an emptied source returns its pages.
+ * Compaction, after the kernel's 2015 compaction patch in its modern form
+ * (docs/DESIGN.md, Lineage): per class, the emptiest zspage is the source
+ * and the fullest zspage with room the destination; live objects (found by
+ * their header tag) move one at a time, their handle slots are repointed,
+ * and an emptied source returns its pages.
  *
  * Better than the kernel's pool-wide lock: each class compacts under its
  * own lock, released after every object move, so allocation and free in
@@ -14,10 +15,11 @@
  * compacted by one of them at a time (the others skip it), and the pages
  * freed are added atomically, so pages_compacted is exact.
  *
- * Page migration (seed 003): the arena moves a page through the movable
- * operations at the bottom of this file.  A zspage addresses objects by
- * (zspage, index), so a move only swaps the page in the zspage's chain:
- * handles need no rewrite.  Pinned objects on the page refuse the move.
+ * Page migration (the 2015 generic compaction callbacks): the arena moves
+ * a page through the movable operations at the bottom of this file.  A
+ * zspage addresses objects by (zspage, index), so a move only swaps the
+ * page in the zspage's chain: handles need no rewrite.  Pinned objects on
+ * the page refuse the move.
  */
 #include <errno.h>
 #include <string.h>

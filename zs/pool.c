@@ -33,7 +33,6 @@ struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg)
 	pool = zs_host_calloc(1, sizeof(*pool));
 	if (!pool)
 		goto nomem;
-	pthread_mutex_init(&pool->inject_lock, NULL);
 	pthread_mutex_init(&pool->grow_lock, NULL);
 	pthread_mutex_init(&pool->zsp_lock, NULL);
 	snprintf(pool->name, sizeof(pool->name), "%s",
@@ -67,7 +66,6 @@ struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg)
 free_classes:
 	free(pool->classes);
 free_tables:
-	pthread_mutex_destroy(&pool->inject_lock);
 	pthread_mutex_destroy(&pool->grow_lock);
 	pthread_mutex_destroy(&pool->zsp_lock);
 	free(pool->ht_chunks);
@@ -96,7 +94,6 @@ void zs_destroy_pool(struct zs_pool *pool)
 	zs_zspages_destroy_all(pool);
 	zs_handles_destroy(pool);
 	free(pool->classes);
-	pthread_mutex_destroy(&pool->inject_lock);
 	pthread_mutex_destroy(&pool->grow_lock);
 	pthread_mutex_destroy(&pool->zsp_lock);
 	free(pool);
@@ -245,13 +242,8 @@ void zs_pool_set_max_pages(struct zs_pool *pool, unsigned long max_pages)
 void zs_pool_inject_failures(struct zs_pool *pool, unsigned after,
 			     unsigned count)
 {
-	if (!pool)
-		return;
-	pthread_mutex_lock(&pool->inject_lock);
-	pool->inject_after = count ? after : 0;
-	pool->inject_count = count;
-	atomic_store(&pool->inject_armed, count != 0);
-	pthread_mutex_unlock(&pool->inject_lock);
+	if (pool)
+		zs_fault_counter_arm(&pool->inject, after, count);
 }
 
 void zs_pool_stats(struct zs_pool *pool, struct zs_pool_stats *st)

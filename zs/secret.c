@@ -1,6 +1,13 @@
 /*
  * secret.c - seeds and keys for handle hardening (zs/secret.h) and the
  * handle cipher's round keys (zs/handle_cipher.h).
+ *
+ * A fuzzing build (FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION, the
+ * convention of OSS-Fuzz's flags, AFL++'s compiler and this project's
+ * libFuzzer builds, or ZS_FIXED_HANDLE_KEY) takes no entropy: the seed is
+ * a function of the salt alone, so an input replayed in a fresh process
+ * gets the same handles and a crash reproduces bit for bit.  Such a build
+ * must never ship: its keys are public.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* clock_gettime, with -std=c11 */
@@ -28,7 +35,8 @@ uint64_t zs_secret_seed(uint64_t salt)
 {
 	uint64_t s = 0;
 
-#ifndef ZS_FIXED_HANDLE_KEY
+#if !defined(ZS_FIXED_HANDLE_KEY) && \
+	!defined(FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
 	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) != (ssize_t)sizeof(s)) {
 		/* No entropy yet (early boot): still distinct per pool and
 		 * per call, just not secret, which keeps foreign-handle

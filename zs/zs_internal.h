@@ -6,7 +6,7 @@
  * group) so readers of mm/zsmalloc.c find their way.
  *
  * Lock order (outermost first):
- *   class lock -> pool grow_lock / zsp_lock / inject_lock -> arena lock.
+ *   class lock -> pool grow_lock / zsp_lock -> arena lock.
  * zs_pool_check takes every class lock in ascending index order; nothing
  * else holds two class locks.  Readers (map, read_begin, obj_write) take no
  * lock at all: they pin the object with one CAS on its handle slot.
@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "zs/arena.h"
+#include "zs/fault_counter.h"
 #include "zs/handle_cipher.h"
 #include "zs/lock.h"
 #include "zs/report_internal.h"
@@ -144,9 +145,7 @@ struct zs_pool {
 	_Atomic unsigned long pages_compacted, objs_moved, pages_migrated;
 	_Atomic unsigned long alloc_failures, compactions;
 
-	_Atomic bool inject_armed;
-	pthread_mutex_t inject_lock;
-	unsigned inject_after, inject_count;
+	struct zs_fault_counter inject; /* zs_pool_inject_failures */
 
 	unsigned nr_classes;
 	struct size_class *classes;

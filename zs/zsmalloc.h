@@ -15,7 +15,10 @@
  * returning pointers return NULL and set errno.  Every call accepts NULL
  * for any pointer argument without crashing: an int result is then
  * -EINVAL, a pointer result NULL with errno EINVAL, a count 0, and a void
- * call does nothing (the exceptions say so below).
+ * call does nothing (the exceptions say so below).  Corruption (a state no
+ * sequence of calls explains, such as an object that does not carry its
+ * handle) is never an errno: it is reported (zs/report.h) and the process
+ * aborts.
  */
 #ifndef ZS_ZSMALLOC_H
 #define ZS_ZSMALLOC_H
@@ -57,96 +60,383 @@ struct zs_pool_stats {
 	unsigned long objs_moved; /* cumulative, by compaction */
 	unsigned long pages_migrated; /* cumulative, by page migration */
 	unsigned long alloc_failures; /* -ENOMEM returned by zs_malloc */
-	unsigned long compactions; /* zs_compact calls that ran */
+	unsigned long compactions; /* zs_compact and zs_shrinker_scan runs */
 };
 
-/* Pools.  name NULL = "zs"; cfg NULL = all defaults.  NULL with errno
- * EINVAL for a bad config (chain_size above 16), ENOSPC when the arena's
- * owner table is full (1024 pools and zbud pools per arena, as for
- * zbud_create_pool), ENOMEM when the host refuses memory. */
+/* Pools. */
+
+/**
+ * zs_create_pool() - Create a pool with the default configuration.
+ * @name: for reports and the class table, copied (at most 31 bytes kept);
+ *        NULL means "zs".
+ *
+ * Same as zs_create_pool_config() with only @name set: chains of up to 8
+ * pages, no page cap, pages from zs_arena_default().
+ *
+ * Context: any thread; takes the arena's lock.
+ * Return: the pool, or NULL with errno ENOSPC (the arena's owner table is
+ * full: 1024 pools and zbud pools per arena) or ENOMEM (the host refused
+ * memory, or the default arena could not be created).
+ */
 struct zs_pool *zs_create_pool(const char *name);
+
+/**
+ * zs_create_pool_config() - Create a pool.
+ * @cfg: the configuration, read during the call only; NULL or a
+ *       zero-initialised one means every default.
+ *
+ * Context: any thread; takes the arena's lock.
+ * Return: the pool, or NULL with errno EINVAL (@cfg->chain_size above 16),
+ * ENOSPC (the arena's owner table is full: 1024 pools and zbud pools per
+ * arena, as for zbud_create_pool()) or ENOMEM (the host refused memory, or
+ * the default arena could not be created).
+ */
 struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg);
-/* Frees every object and page; NULL is a no-op.  Maps still held on the
- * pool by any thread become invalid. */
+
+/**
+ * zs_destroy_pool() - Free every object and page of a pool, and the pool.
+ * @pool: the pool; NULL is a no-op.
+ *
+ * Maps and open reads still held on the pool by any thread become invalid.
+ * No other thread may use the pool during or after the call, and a pool
+ * registered with a pressure monitor must be removed from it first.
+ *
+ * Context: waits for an arena compaction that is moving one of the pool's
+ * pages; takes the arena's lock.
+ */
 void zs_destroy_pool(struct zs_pool *pool);
-/* The pool's name; NULL with errno EINVAL for a NULL pool. */
+
+/**
+ * zs_pool_name() - The pool's name.
+ * @pool: the pool.
+ *
+ * Context: any thread; takes no lock.
+ * Return: the name given at creation ("zs" for NULL), valid until the pool
+ * is destroyed, or NULL with errno EINVAL for a NULL @pool.
+ */
 const char *zs_pool_name(const struct zs_pool *pool);
 
 /* Objects. */
-/* Stores `size` bytes (contents undefined) and sets *handle.  0, or
- * -EINVAL (NULL pool or handle, size 0), -ENOSPC (size above
- * zs_max_alloc_size()), -ENOMEM (the page cap, an injected failure, or the
- * host refused memory; nothing is taken and alloc_failures counts it). */
+
+/**
+ * zs_malloc() - Store an object of @size bytes.
+ * @pool: the pool.
+ * @size: 1 .. zs_max_alloc_size() bytes; the contents are undefined.
+ * @handle: receives the handle; untouched on error.
+ *
+ * Context: any thread; takes the size class's lock (and, when the pool
+ * grows, the pool's table locks and the arena's lock).
+ * Return: 0, -EINVAL (NULL @pool or @handle, @size 0), -ENOSPC (@size above
+ * zs_max_alloc_size()) or -ENOMEM (nothing is taken and alloc_failures
+ * counts it: the page cap, an injected failure, the host refused memory,
+ * or a limit: 2^29 handles or 2^24 zspages per pool, 8192 regions per
+ * arena).
+ */
 int zs_malloc(struct zs_pool *pool, size_t size, uint64_t *handle);
-/* The largest object: 4096 bytes. */
+
+/**
+ * zs_max_alloc_size() - The largest object a pool stores.
+ *
+ * Context: any thread.
+ * Return: 4096 (ZS_PAGE_SIZE).
+ */
 size_t zs_max_alloc_size(void);
-/* 0, -EINVAL (a handle this pool does not hold live), -EBUSY (the object is
- * mapped or being read: nothing changes). */
+
+/**
+ * zs_free() - Free an object.
+ * @pool: the pool.
+ * @handle: the object's handle; every copy of it is stale afterwards.
+ *
+ * An object that does not carry its own handle slot is corruption: it is
+ * reported (zs/report.h) and the process aborts.
+ *
+ * Context: any thread; takes the size class's lock (and the arena's lock
+ * when the object's zspage empties and its pages go back).
+ * Return: 0, -EINVAL (NULL @pool, or a @handle this pool does not hold
+ * live: zero, forged, stale, already freed or another pool's), -EBUSY (the
+ * object is mapped or being read, by any thread; nothing changes).
+ */
 int zs_free(struct zs_pool *pool, uint64_t handle);
-/* The object's size in bytes, 0 for a handle the pool does not hold. */
+
+/**
+ * zs_obj_size() - The size an object was stored with.
+ * @pool: the pool.
+ * @handle: the object's handle.
+ *
+ * Context: any thread; takes no lock.
+ * Return: the object's size in bytes, or 0 for a NULL @pool or a @handle
+ * the pool does not hold live.
+ */
 size_t zs_obj_size(struct zs_pool *pool, uint64_t handle);
 
 /* Access.  A thread may hold ZS_MAX_THREAD_MAPS maps and
  * ZS_MAX_THREAD_READS open reads at once.  A mapped or read object is
- * pinned: it neither moves nor can be freed until released. */
+ * pinned: it neither moves nor can be freed until released.  A map or read
+ * is the calling thread's: only that thread ends it. */
 #define ZS_MAX_THREAD_MAPS 8
 #define ZS_MAX_THREAD_READS 8
-/* The object's bytes, contiguous.  NULL with errno EINVAL (bad handle or
- * mode), EBUSY (this thread maps it already, or holds
- * ZS_MAX_THREAD_MAPS maps). */
+
+/**
+ * zs_map_object() - Map an object's bytes, contiguous.
+ * @pool: the pool.
+ * @handle: the object's handle.
+ * @mm: ZS_MM_RW, ZS_MM_RO or ZS_MM_WO.
+ *
+ * An object within one page is mapped in place.  One straddling two pages
+ * is served from a buffer of this thread's: its bytes are copied in
+ * (except under ZS_MM_WO) and back at zs_unmap_object() (except under
+ * ZS_MM_RO).  Under ZS_MM_RO the caller must not write: the bytes may be
+ * the object itself.
+ *
+ * Context: any thread; takes no lock (pins the object, waiting while
+ * compaction or page migration moves that very object).
+ * Return: the object's zs_obj_size() bytes, valid until this thread's
+ * zs_unmap_object(), or NULL with errno EINVAL (NULL @pool, @mm not one of
+ * the three, a @handle the pool does not hold live) or EBUSY (this thread
+ * maps @handle already, holds ZS_MAX_THREAD_MAPS maps, or the object has
+ * 65535 maps and reads open).
+ */
 void *zs_map_object(struct zs_pool *pool, uint64_t handle, enum zs_mapmode mm);
-/* 0, or -EINVAL when this thread holds no map of the handle. */
+
+/**
+ * zs_unmap_object() - End this thread's map of an object.
+ * @pool: the pool.
+ * @handle: the handle given to zs_map_object().
+ *
+ * Context: the thread that mapped @handle; takes no lock.
+ * Return: 0, or -EINVAL (NULL @pool, or this thread holds no map of
+ * @handle in @pool).
+ */
 int zs_unmap_object(struct zs_pool *pool, uint64_t handle);
-/* The object's bytes: in place, or copied into local_copy (at least
- * zs_obj_size() bytes) when they straddle two pages.  NULL with errno
- * EINVAL (bad handle; local_copy NULL for a straddling object), EBUSY
- * (this thread holds ZS_MAX_THREAD_READS reads). */
+
+/**
+ * zs_obj_read_begin() - Open a read of an object's bytes.
+ * @pool: the pool.
+ * @handle: the object's handle.
+ * @local_copy: at least zs_obj_size() bytes, used when the object
+ *              straddles two pages; may be NULL when it does not.
+ *
+ * A thread may read one object several times at once (each read counts
+ * against ZS_MAX_THREAD_READS).  The bytes must not be written: they may
+ * be the object itself.
+ *
+ * Context: any thread; takes no lock (pins the object, waiting while
+ * compaction or page migration moves that very object).
+ * Return: the object's bytes, in place or copied into @local_copy, valid
+ * until this thread's zs_obj_read_end(), or NULL with errno EINVAL (NULL
+ * @pool, a @handle the pool does not hold live, @local_copy NULL for a
+ * straddling object) or EBUSY (this thread holds ZS_MAX_THREAD_READS
+ * reads, or the object has 65535 maps and reads open).
+ */
 const void *zs_obj_read_begin(struct zs_pool *pool, uint64_t handle,
 			      void *local_copy);
-/* mem is what zs_obj_read_begin returned (it picks which of this thread's
- * reads of the handle ends).  0, or -EINVAL when this thread has no open
- * read of the handle. */
+
+/**
+ * zs_obj_read_end() - End this thread's read of an object.
+ * @pool: the pool.
+ * @handle: the handle given to zs_obj_read_begin().
+ * @mem: what zs_obj_read_begin() returned: it picks which of this thread's
+ *       reads of @handle ends.  Another value (NULL included) still ends
+ *       one of them.
+ *
+ * Context: the thread that opened the read; takes no lock.
+ * Return: 0, or -EINVAL (NULL @pool, or this thread has no open read of
+ * @handle in @pool).
+ */
 int zs_obj_read_end(struct zs_pool *pool, uint64_t handle, const void *mem);
-/* Copies len bytes to the object's start.  0 (len 0 writes nothing, and src
- * may then be NULL), or -EINVAL (bad handle, src NULL with len > 0, len
- * above the object's size). */
+
+/**
+ * zs_obj_write() - Copy bytes to an object's start.
+ * @pool: the pool.
+ * @handle: the object's handle.
+ * @src: @len bytes; may be NULL when @len is 0.
+ * @len: 0 .. zs_obj_size() bytes; the bytes after them are left as they
+ *       are.  0 writes nothing but still checks @handle.
+ *
+ * Context: any thread; takes no lock (pins the object, waiting while
+ * compaction or page migration moves that very object).
+ * Return: 0, -EINVAL (NULL @pool, @src NULL with @len above 0, a @handle
+ * the pool does not hold live, @len above the object's size) or -EBUSY
+ * (the object has 65535 maps and reads open).
+ */
 int zs_obj_write(struct zs_pool *pool, uint64_t handle, const void *src,
 		 size_t len);
 
-/* Size and accounting: 0 for a NULL pool. */
+/* Size and accounting. */
+
+/**
+ * zs_get_total_pages() - The pages a pool holds.
+ * @pool: the pool.
+ *
+ * Context: any thread; takes no lock.
+ * Return: pages held in zspages (what max_pages caps), 0 for a NULL @pool.
+ */
 unsigned long zs_get_total_pages(struct zs_pool *pool);
+
+/**
+ * zs_huge_class_size() - Where objects start taking a page each.
+ * @pool: the pool.
+ *
+ * Objects of this size and up go to the huge class: one per page, stored
+ * without a header.  It depends on the pool's chain size.
+ *
+ * Context: any thread; takes no lock.
+ * Return: the smallest object size the huge class stores, 0 for a NULL
+ * @pool.
+ */
 size_t zs_huge_class_size(struct zs_pool *pool);
-/* st NULL: nothing; pool NULL: *st zeroed. */
+
+/**
+ * zs_pool_stats() - Read a pool's counters.
+ * @pool: the pool; NULL zero-fills *@st.
+ * @st: receives the counters; NULL does nothing.
+ *
+ * Context: any thread; takes each size class's lock in turn, so counters
+ * of different classes may be from different moments.
+ */
 void zs_pool_stats(struct zs_pool *pool, struct zs_pool_stats *st);
-/* Number of distinct size classes (merged classes counted once). */
+
+/**
+ * zs_pool_class_count() - The number of distinct size classes.
+ * @pool: the pool.
+ *
+ * Slot sizes whose zspage geometry is the same as the next larger one's
+ * are merged into it and counted once; the count depends on the chain
+ * size.
+ *
+ * Context: any thread; takes no lock.
+ * Return: the number of classes, 0 for a NULL @pool.
+ */
 unsigned zs_pool_class_count(struct zs_pool *pool);
-/* The slot size objects of `size` bytes are stored in (0 when out of range). */
+
+/**
+ * zs_class_size_for() - The slot size an object would be stored in.
+ * @pool: the pool.
+ * @size: an object size.
+ *
+ * Context: any thread; takes no lock.
+ * Return: the slot size in bytes (object and its 4-byte header, rounded up
+ * to the class; 4096 for the huge class), or 0 for a NULL @pool or @size 0
+ * or above zs_max_alloc_size().
+ */
 size_t zs_class_size_for(struct zs_pool *pool, size_t size);
 
-/* Moving objects.  Each returns pages freed (0 for a NULL pool). */
+/* Moving objects. */
+
+/**
+ * zs_compact() - Move objects out of sparse zspages and free the emptied.
+ * @pool: the pool.
+ *
+ * Per class, objects move from the emptiest zspages into the fullest ones
+ * with room; pinned objects (mapped or being read) stay.  The huge class
+ * is never compacted.  A class another thread is compacting is skipped.
+ * Adds to pages_compacted, objs_moved and compactions.
+ *
+ * Context: any thread; takes each size class's lock in turn, releasing it
+ * after every object moved.
+ * Return: pages freed, 0 for a NULL @pool.
+ */
 unsigned long zs_compact(struct zs_pool *pool);
+
+/**
+ * zs_shrinker_count() - The pages compaction could free now.
+ * @pool: the pool.
+ *
+ * Counts, per class, the whole zspages' worth of unused slots; the huge
+ * class counts nothing.  Pinned objects may keep compaction from freeing
+ * them all.
+ *
+ * Context: any thread; takes no lock.
+ * Return: the page count, 0 for a NULL @pool.
+ */
 unsigned long zs_shrinker_count(struct zs_pool *pool);
-/* Compacts until nr pages are freed or nothing more can be; pages go in
- * whole zspages, so up to one zspage more than nr may be freed. */
+
+/**
+ * zs_shrinker_scan() - Compact until @nr pages are freed.
+ * @pool: the pool.
+ * @nr: pages wanted; 0 does nothing.
+ *
+ * As zs_compact(), largest classes first, stopping once @nr pages are
+ * freed or nothing more can be.  Pages go in whole zspages, so up to one
+ * zspage more than @nr may be freed.
+ *
+ * Context: as zs_compact().
+ * Return: pages freed, 0 for a NULL @pool.
+ */
 unsigned long zs_shrinker_scan(struct zs_pool *pool, unsigned long nr);
 
 /* Checking and reporting. */
-/* Recomputes every counter, list, descriptor and handle slot from the
+
+/**
+ * zs_pool_check() - Verify a pool's consistency.
+ * @pool: the pool.
+ *
+ * Recomputes every counter, list, descriptor and handle slot from the
  * stored objects and compares, including each page's description in the
- * arena.  0, -EUCLEAN with one "zs: zs_pool_check(name): ..." report
- * (zs/report.h) on the first disagreement, -EINVAL for NULL.  Safe
- * while other threads work; allocates nothing. */
+ * arena.  Allocates nothing.
+ *
+ * Context: any thread, while others work; holds every size class's lock
+ * for the walk (allocation and free in the pool wait), then takes the
+ * descriptor table's and the arena's locks.
+ * Return: 0, -EUCLEAN with one "zs: zs_pool_check(name): ..." report
+ * (zs/report.h) on the first disagreement, or -EINVAL for a NULL @pool.
+ */
 int zs_pool_check(struct zs_pool *pool);
-/* The kernel's debugfs class table (class, size, 10%..100% buckets,
- * obj_allocated, obj_used, pages_used, pages_per_zspage, freeable, Total).
- * Nothing is printed for a NULL pool or stream. */
+
+/**
+ * zs_pool_print_classes() - Print the kernel's debugfs class table.
+ * @pool: the pool; NULL prints nothing.
+ * @out: the stream; NULL prints nothing.
+ *
+ * One row per class: class, size, the zspage count per fullness group
+ * (10% .. 90%, 99%, 100%), obj_allocated, obj_used, pages_used,
+ * pages_per_zspage and freeable, then a Total row.
+ *
+ * Context: any thread; takes each size class's lock in turn.
+ */
 void zs_pool_print_classes(struct zs_pool *pool, FILE *out);
+
+/**
+ * zs_pool_print_classes_json() - Print the class table as one JSON line.
+ * @pool: the pool; NULL prints nothing.
+ * @out: the stream; NULL prints nothing.
+ *
+ * An object with pool (the name), chain_size, huge_class_size, pages and
+ * classes: per class, class, size, huge, groups (as the text table's),
+ * obj_allocated, obj_used, pages_used, pages_per_zspage, objs_per_zspage
+ * and freeable.
+ *
+ * Context: any thread; takes each size class's lock in turn.
+ */
 void zs_pool_print_classes_json(struct zs_pool *pool, FILE *out);
 
 /* Limits and test hooks. */
+
+/**
+ * zs_pool_set_max_pages() - Cap the pages a pool holds.
+ * @pool: the pool; NULL does nothing.
+ * @max_pages: the cap; 0 removes it.
+ *
+ * A new zspage that would take the pool past the cap is refused, so
+ * zs_malloc() fails with -ENOMEM.  A cap below the pages held frees
+ * nothing.
+ *
+ * Context: any thread; takes no lock.
+ */
 void zs_pool_set_max_pages(struct zs_pool *pool, unsigned long max_pages);
-/* After `after` more successful internal allocations (pages and
- * descriptors), the next `count` fail with ENOMEM.  count 0 disarms. */
+
+/**
+ * zs_pool_inject_failures() - Make a pool's internal allocations fail.
+ * @pool: the pool; NULL does nothing.
+ * @after: allocations that still succeed first.
+ * @count: allocations that fail then; 0 disarms.
+ *
+ * Counts the pool's internal allocations: a zspage's pages, and a new
+ * chunk of the handle table or of the zspage descriptors.  Each failure is
+ * an -ENOMEM of zs_malloc().  A call replaces the previous setting.
+ *
+ * Context: any thread.
+ */
 void zs_pool_inject_failures(struct zs_pool *pool, unsigned after,
 			     unsigned count);
 

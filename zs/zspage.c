@@ -3,9 +3,10 @@
  *
  * Objects are laid end to end across the chain, so object i of a class of
  * slot size s starts at byte i*s of the concatenated pages and may straddle
- * two pages (seed 004).  Each slot starts with a 4-byte header word: the
- * handle slot index with an allocated tag, or the next free object.  The
- * tag is what lets the compactor walk a page for live objects (seed 000).
+ * two pages (as the 2012 zsmalloc review settled; docs/DESIGN.md, Lineage).
+ * Each slot starts with a 4-byte header word: the handle slot index with an
+ * allocated tag, or the next free object.  The tag is what lets the
+ * compactor walk a page for live objects (the 2015 compaction patch).
  *
  * Descriptors live in a per-pool table that only grows (never freed before
  * the pool), addressed by id.  A page's arena descriptor records
@@ -40,23 +41,7 @@ struct zspage *zs_zspage_by_id(struct zs_pool *pool, uint32_t id)
 
 bool zs_inject_fail(struct zs_pool *pool)
 {
-	bool fail = false;
-
-	if (!atomic_load_explicit(&pool->inject_armed, memory_order_acquire))
-		return false;
-	pthread_mutex_lock(&pool->inject_lock);
-	if (pool->inject_count) {
-		if (pool->inject_after) {
-			pool->inject_after--;
-		} else {
-			pool->inject_count--;
-			fail = true;
-		}
-	}
-	if (!pool->inject_count)
-		atomic_store(&pool->inject_armed, false);
-	pthread_mutex_unlock(&pool->inject_lock);
-	return fail;
+	return zs_fault_counter_fires(&pool->inject);
 }
 
 int zs_pool_reserve(struct zs_pool *pool, unsigned long pages)

@@ -10,11 +10,13 @@
 # queues are folded into corpus/<target>/ (tools/fuzz/merge.sh).  Exit
 # status 1 when any instance saved a crash or a hang.
 #
+# TARGET is a name in fuzz/targets.txt (by default the first).
+#
 #   tools/fuzz/afl.sh [-t TARGET] [-j JOBS] [-T SECONDS] [-w WORK] [--merge]
 set -u
 . "$(dirname "$0")/common.sh"
 
-target=zsmalloc_fuzz jobs=2 seconds=600 work= merge=0
+target=${ZS_TARGETS%% *} jobs=2 seconds=600 work= merge=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-t) target=$2; shift 2 ;;

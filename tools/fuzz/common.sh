@@ -4,7 +4,7 @@
 # The scripts build with clang (or afl-clang-fast) directly, not Bazel: a
 # campaign wants one quick build in a scratch directory, and CI's smoke run
 # must not wait on the shared Bazel server.  The Bazel targets
-# (//fuzz:zsmalloc_fuzz with --config=fuzz or --config=afl) build the same
+# (//fuzz/<target> with --config=fuzz or --config=afl) build the same
 # sources the same way.  Source this file; it defines functions only.
 
 ZS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -16,15 +16,12 @@ zs_target_file() {
 	echo "$(zs_fuzz_dir "$ZS_ROOT" "$1")/$1.$2"
 }
 
-# A target's named crashers: corpus/regressions/ for zsmalloc_fuzz,
-# corpus/<target>/regressions/ for the others.
+# A target's named crashers (corpus/<target>/regressions/).
 zs_regressions() {
-	local d=$ZS_ROOT/corpus/$1/regressions
-	[ "$1" = zsmalloc_fuzz ] && d=$ZS_ROOT/corpus/regressions
-	[ -d "$d" ] && find "$d" -maxdepth 1 -type f ! -name 'README*' | sort
+	zs_fuzz_regressions "$ZS_ROOT" "$1"
 }
 
-ZS_CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -I$ZS_ROOT"
+ZS_CFLAGS="-std=c11 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -g -O1 -fno-omit-frame-pointer -I$ZS_ROOT"
 ZS_SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 
 # Sanitizer runtime options every campaign uses: a failure must abort so

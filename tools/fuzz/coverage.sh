@@ -7,8 +7,8 @@
 # by file if an input fails, so only that input's profile is lost) and each
 # named crasher in its own (forked death-test children merge into the same
 # profile: %m), merges the profiles of all targets and prints
-# llvm-cov's report for zs/*.c.  By default every target (zsmalloc_fuzz
-# and fuzz/backends/*_fuzz.c); -t (repeatable) picks some.  --html DIR also
+# llvm-cov's report for zs/*.c.  By default every target
+# (fuzz/targets.txt); -t (repeatable) picks some.  --html DIR also
 # writes the annotated sources; --missed FILE writes every line no input
 # reached, as file:line: source; --min-lines PCT exits 1 when line
 # coverage is below PCT.
@@ -52,8 +52,7 @@ for t in "${targets[@]}"; do
 		tail -3 "$work/replay.err" >&2
 		echo "coverage: $t: the corpus replay failed; file by file" >&2
 		rm -f "$work/$t"-corpus-*.profraw
-		mapfile -t inputs < <(find "$ZS_ROOT/corpus/$t" -maxdepth 1 \
-			-type f ! -name 'README*' ! -name BUILD)
+		mapfile -t inputs < <(zs_fuzz_corpus "$ZS_ROOT" "$t")
 	fi
 	mapfile -t -O ${#inputs[@]} inputs < <(zs_regressions "$t")
 	for f in "${inputs[@]}"; do

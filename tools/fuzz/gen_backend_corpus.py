@@ -1,17 +1,18 @@
 #!/usr/bin/env python3
 """gen_backend_corpus.py - the deterministic seed corpora and dictionaries of
-the zbud and the differential zpool fuzz targets (fuzz/backends/).
+the zbud and the differential zpool fuzz targets (fuzz/zbud_fuzz/,
+fuzz/zpool_fuzz/).
 
 Why: a fuzzer starting from nothing needs minutes to learn the input format
 and to reach reclaim with failing evicts, arena compaction (which needs
 more than one 2 MiB region of pages) or nested maps at the limit.  These
 seeds are short op sequences that already do each of those things.
 
-The opcodes are read from fuzz/backends/zbud_ops.h and zpool_ops.h (one
-"ZB_OP_NAME = 0xNN," a line), so the seeds follow the interpreters.  The
-output is the same on every run (a fixed PRNG seed, no clock), and files
-are named by the SHA-1 of their content, so regenerating adds nothing that
-is already there.
+The opcodes are read from fuzz/zbud_fuzz/zbud_ops.h and
+fuzz/zpool_fuzz/zpool_ops.h (one "ZB_OP_NAME = 0xNN," a line), so the
+seeds follow the interpreters.  The output is the same on every run (a
+fixed PRNG seed, no clock), and files are named by the SHA-1 of their
+content, so regenerating adds nothing that is already there.
 
     tools/fuzz/gen_backend_corpus.py [--root DIR] [-t TARGET]...
 writes corpus/zbud_fuzz/, corpus/zpool_fuzz/ and the two .dict files (-t:
@@ -53,7 +54,7 @@ def u16(v):
     return struct.pack("<H", v & 0xffff)
 
 
-# forge's bases (fuzz/fuzz_model.h), the same in both targets.
+# forge's bases (fuzz/common/fuzz_model.h), the same in both targets.
 FORGE_LIVE, FORGE_STALE, FORGE_OTHER, FORGE_INPUT = range(4)
 
 
@@ -211,7 +212,7 @@ def zbud_seeds(ops):
     return out
 
 
-# zbud ops added with zs/zbud_internal.h (fuzz/backends/zbud_corrupt.c,
+# zbud ops added with zs/zbud_internal.h (fuzz/zbud_fuzz/zbud_corrupt.c,
 # zbud_host_fault.c, zbud_page_move.c; pools in zbud_ops.c).
 WHITE_BOX_OPS = ("corrupt", "host_fault", "page_move", "pools")
 # Ops added after the random mixes were made: scenarios only, so the mixes
@@ -521,12 +522,12 @@ def main():
     for target, prefix, header, gen in targets:
         if a.target and target not in a.target:
             continue
-        hpath = os.path.join(a.root, "fuzz", "backends", header)
+        hpath = os.path.join(a.root, "fuzz", target, header)
         ops = read_opcodes(hpath, prefix)
         n = write_corpus(gen(ops), os.path.join(a.root, "corpus", target))
-        write_dict(ops, os.path.join(a.root, "fuzz", "backends",
+        write_dict(ops, os.path.join(a.root, "fuzz", target,
                                      target + ".dict"), target,
-                   "fuzz/backends/" + header)
+                   "fuzz/%s/%s" % (target, header))
         print("%s: %d new seeds" % (target, n))
 
 

@@ -8,12 +8,14 @@
 # (tools/fuzz/merge.sh).  Exit status 1 when any crash, leak or timeout was
 # found, so CI and scripts can use it as a gate.
 #
+# TARGET is a name in fuzz/targets.txt (by default the first).
+#
 #   tools/fuzz/libfuzzer.sh [-t TARGET] [-j JOBS] [-T SECONDS] [-w WORK]
 #                           [--merge] [-- extra libFuzzer flags]
 set -u
 . "$(dirname "$0")/common.sh"
 
-target=zsmalloc_fuzz jobs=1 seconds=600 work= merge=0
+target=${ZS_TARGETS%% *} jobs=1 seconds=600 work= merge=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-t) target=$2; shift 2 ;;

@@ -3,8 +3,11 @@
 #
 # libFuzzer's -merge=1 keeps only inputs that add coverage and names them
 # by the SHA-1 of their content, as every file in corpus/ is named.  Inputs
-# that crash are left out (they belong in corpus/regressions/ under a name,
-# with an analysis in .notes/bugs-from-fuzz.md).
+# that crash are left out (they belong in corpus/<target>/regressions/
+# under a name, with an analysis).  Only the corpus's own files take part:
+# the named crashers in its regressions/ stay as they are.
+#
+# TARGET is a name in fuzz/targets.txt (by default the first).
 #
 #   tools/fuzz/merge.sh [-t TARGET] [-b FUZZ_BINARY] DIR...
 #       adds to corpus/<target>/ what DIRs (libFuzzer corpora, AFL++
@@ -15,7 +18,7 @@
 set -u
 . "$(dirname "$0")/common.sh"
 
-target=zsmalloc_fuzz bin= minimize=0
+target=${ZS_TARGETS%% *} bin= minimize=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-t) target=$2; shift 2 ;;
@@ -35,7 +38,11 @@ if [ -z "$bin" ]; then
 fi
 maxlen=$(sed -n 's/^ *max_len *= *\([0-9]*\).*/\1/p' \
 	"$(zs_target_file "$target" options)" 2>/dev/null)
-before=$(find "$corpus" -type f | wc -l)
+# The corpus files alone, without regressions/ (libFuzzer reads
+# directories recursively).
+mkdir -p "$tmp/corpus"
+zs_fuzz_corpus "$ZS_ROOT" "$target" | xargs -r cp -t "$tmp/corpus"
+before=$(find "$tmp/corpus" -type f | wc -l)
 # AFL++ queues hold their own bookkeeping directories: files only.
 srcs=()
 n=0
@@ -47,14 +54,17 @@ for d in "$@"; do
 done
 if [ "$minimize" = 1 ]; then
 	mkdir -p "$tmp/min"
-	"$bin" -merge=1 ${maxlen:+-max_len=$maxlen} "$tmp/min" "$corpus" \
-		"${srcs[@]}" >"$tmp/merge.log" 2>&1 ||
+	"$bin" -merge=1 ${maxlen:+-max_len=$maxlen} "$tmp/min" \
+		"$tmp/corpus" "${srcs[@]}" >"$tmp/merge.log" 2>&1 ||
 		{ tail -20 "$tmp/merge.log"; exit 1; }
-	find "$corpus" -type f -delete
+	zs_fuzz_corpus "$ZS_ROOT" "$target" | xargs -r rm -f
 	cp "$tmp"/min/* "$corpus/"
 else
-	"$bin" -merge=1 ${maxlen:+-max_len=$maxlen} "$corpus" "${srcs[@]}" \
-		>"$tmp/merge.log" 2>&1 || { tail -20 "$tmp/merge.log"; exit 1; }
+	"$bin" -merge=1 ${maxlen:+-max_len=$maxlen} "$tmp/corpus" \
+		"${srcs[@]}" >"$tmp/merge.log" 2>&1 ||
+		{ tail -20 "$tmp/merge.log"; exit 1; }
+	cp -n "$tmp"/corpus/* "$corpus/"
 fi
 grep -E '^MERGE-OUTER: [0-9]+ new files' "$tmp/merge.log"
-echo "merge: corpus/$target: $before -> $(find "$corpus" -type f | wc -l) files"
+echo "merge: corpus/$target: $before ->" \
+	"$(zs_fuzz_corpus "$ZS_ROOT" "$target" | wc -l) files"

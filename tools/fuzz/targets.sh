@@ -1,52 +1,44 @@
-# tools/fuzz/targets.sh - the fuzz targets and their sources, in one place.
+# tools/fuzz/targets.sh - the fuzz targets and their files, by convention.
 #
 # Sourced by tools/fuzz/common.sh (campaigns, coverage) and by
-# tools/oss-fuzz/build.sh (which cannot depend on anything else here), so
-# a new target or source file is named once.  Paths are relative to the
-# repository root, which the caller passes.
-#
-# A target is fuzz/<target>.c (zsmalloc_fuzz: op table zs_ops.c, its ops
-# in files of their own, and its death tests zs_fatal.c) or
-# fuzz/backends/<name>_fuzz.c (op table <name>_ops.c beside it, and the
-# ops in files of their own listed below).  Every target shares the
-# interpreter, the model and the death test runner.
+# tools/oss-fuzz/build.sh (which cannot depend on anything else here).
+# The targets are the names in fuzz/targets.txt; everything else follows
+# from the name, so a new target is named once:
+#   fuzz/<t>/*.c              its entry point <t>.c and its op files
+#   fuzz/<t>/<t>.dict, .options
+#   fuzz/common/*.c           the interpreter, the model, the death runner
+#   corpus/<t>/               its corpus
+#   corpus/<t>/regressions/   its named crashers
+# Every function takes the repository root first (paths come out under it).
 
-# zs_fuzz_targets ROOT: every target's name.
+# zs_fuzz_targets ROOT: every target's name, on one line; the first is the
+# scripts' default.
 zs_fuzz_targets() {
-	echo zsmalloc_fuzz $(cd "$1/fuzz/backends" 2>/dev/null &&
-		ls ./*_fuzz.c 2>/dev/null | sed 's|^\./||; s|\.c$||')
+	# shellcheck disable=SC2046
+	echo $(sed -e 's/#.*//' "$1/fuzz/targets.txt")
 }
 
 # zs_fuzz_dir ROOT TARGET: where the target's .c, .dict and .options are.
 zs_fuzz_dir() {
-	if [ -f "$1/fuzz/$2.c" ]; then
-		echo "$1/fuzz"
-	else
-		echo "$1/fuzz/backends"
-	fi
+	echo "$1/fuzz/$2"
 }
 
 # zs_fuzz_sources ROOT TARGET: the target's C sources, library included.
 zs_fuzz_sources() {
-	local dir
-	dir=$(zs_fuzz_dir "$1" "$2")
-	echo "$1/fuzz/fuzz_interp.c" "$1/fuzz/fuzz_model.c" \
-		"$1/fuzz/fuzz_death.c"
-	case $2 in
-	zsmalloc_fuzz)
-		echo "$1/fuzz/zs_ops.c" "$1/fuzz/zs_arena_pages.c" \
-			"$1/fuzz/zs_corrupt.c" "$1/fuzz/zs_page_ops.c" \
-			"$1/fuzz/zs_host_fault.c" "$1/fuzz/zs_fatal.c" \
-			"$1/fuzz/zs_forge.c" "$1/fuzz/zs_arena_corrupt.c"
-		;;
-	zbud_fuzz)
-		echo "$dir/zbud_ops.c" "$dir/zbud_corrupt.c" \
-			"$dir/zbud_page_move.c" "$dir/zbud_host_fault.c" \
-			"$dir/zbud_fatal.c" "$dir/zbud_forge.c"
-		;;
-	*)
-		echo "$dir/${2%_fuzz}_ops.c"
-		;;
-	esac
-	echo "$dir/$2.c" "$1"/zs/*.c
+	echo "$1"/fuzz/common/*.c "$1/fuzz/$2"/*.c "$1"/zs/*.c
+}
+
+# zs_fuzz_corpus ROOT TARGET: the target's corpus files (top level only:
+# not BUILD, README or the regressions/ directory).
+zs_fuzz_corpus() {
+	find "$1/corpus/$2" -maxdepth 1 -type f ! -name BUILD ! -name 'README*' |
+		sort
+}
+
+# zs_fuzz_regressions ROOT TARGET: the target's named crashers.
+zs_fuzz_regressions() {
+	local d=$1/corpus/$2/regressions
+	if [ -d "$d" ]; then
+		find "$d" -maxdepth 1 -type f ! -name 'README*' | sort
+	fi
 }

@@ -9,9 +9,11 @@
 # compiles with $CC $CFLAGS; the link uses $CXX $CXXFLAGS because every
 # engine's main() is C++.
 #
-# For each target in fuzz/ it puts in $OUT: the fuzzer, <target>.dict,
-# <target>.options and <target>_seed_corpus.zip (corpus/<target>/ plus the
-# named crashers of corpus/regressions/).  tools/oss-fuzz/local_check.sh runs
+# For each target in fuzz/targets.txt it puts in $OUT: the fuzzer,
+# <target>.dict, <target>.options and <target>_seed_corpus.zip
+# (corpus/<target>/ plus its named crashers, corpus/<target>/regressions/).
+# Each target is fuzz/common/*.c, fuzz/<target>/*.c and zs/*.c
+# (tools/fuzz/targets.sh).  tools/oss-fuzz/local_check.sh runs
 # it here with the variables OSS-Fuzz would set.
 
 # The source tree: the working directory (the Dockerfile's WORKDIR), or
@@ -40,11 +42,10 @@ for t in $(zs_fuzz_targets .); do
 	dir=$(zs_fuzz_dir . "$t")
 	cp "$dir/$t.dict" "$OUT/$t.dict"
 	cp "$dir/$t.options" "$OUT/$t.options"
-	# the corpus and the target's named crashers, not BUILD or README files
-	regressions=corpus/$t/regressions
-	[ "$t" = zsmalloc_fuzz ] && regressions=corpus/regressions
+	# the corpus and the target's named crashers, not README files
 	rm -f "$OUT/${t}_seed_corpus.zip"
-	find "corpus/$t" "$regressions" -maxdepth 1 -type f ! -name BUILD \
-		! -name 'README*' 2>/dev/null |
-		zip -q -j -@ "$OUT/${t}_seed_corpus.zip"
+	{
+		zs_fuzz_corpus . "$t"
+		zs_fuzz_regressions . "$t"
+	} | zip -q -j -@ "$OUT/${t}_seed_corpus.zip"
 done

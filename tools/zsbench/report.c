@@ -3,10 +3,11 @@
  *
  * One table of metrics names every figure once: the stdout tables, the CSV
  * columns, the charts and the keys the peer child reports by all come from
- * it.  Outputs: readable tables on stdout (with the brief's targets checked
- * against the run), results.csv (one row per system), metrics.csv (what
- * each column means), run.csv (the run's parameters), zsbench.svg (density,
- * utilization and speed side by side), classes.txt and mm_stat.txt.
+ * it.  Outputs: readable tables on stdout (with zs's targets
+ * checked against the run, table_targets()), results.csv (one row per
+ * system), metrics.csv (what each column means), run.csv (the run's
+ * parameters), zsbench.svg (density, utilization and speed side by side),
+ * classes.txt and mm_stat.txt.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memfd_create, open_memstream, asprintf */
@@ -337,7 +338,7 @@ static void table_targets(const struct zb_trace *t, struct zb_results *r)
 	double best_peer = INFINITY, peer_util = -1;
 	int i;
 
-	printf("\nTARGETS (../shared/DESIGN-BRIEF.md section 3, issue 7's bar)\n");
+	printf("\nTARGETS (zs's goals for density, utilization and speed)\n");
 	if (t->kind == ZB_TRACE_REAL) {
 		double target = t->comp == ZB_ZSTD ? 1.015 : 1.010;
 
