@@ -1,4 +1,5 @@
 #!/bin/bash -eu
+# SPDX-License-Identifier: MIT
 # .clusterfuzzlite/build.sh - ClusterFuzzLite's build script for zs.
 #
 # ClusterFuzzLite runs it like OSS-Fuzz runs a project's build.sh, with the

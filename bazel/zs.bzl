@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """zs.bzl - sanitizer variants of libraries and the tests that link them.
 
 Why: the plain `bazel test //...` must itself run the corpus replays under

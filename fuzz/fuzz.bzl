@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """fuzz/fuzz.bzl - a fuzz target, its binaries and its tests, from one call.
 
 Why: every target has the same shape (fuzz/README.md), so one macro makes

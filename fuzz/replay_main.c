@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * fuzz/replay_main.c - runs a fuzz target over corpus files, no engine.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pressure_threads_test.cc - the pressure monitor: soft limits, explicit reclaim
 // and notification, registration rules, and running without PSI.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * gtest/zbud_test.cc - zbud against its contract (zs/zbud.h).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * gtest/zbud_threads_test.cc - zbud under concurrency (built for ASan and
  * for TSan by gtest/BUILD's *threads* rule).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * gtest/zpool_test.cc - the zpool front end over both backends.
  *

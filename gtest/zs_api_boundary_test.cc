@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * gtest/zs_api_boundary_test.cc - every public call at the edges of its
  * arguments: NULL for each pointer, full tables, empty pools, files that

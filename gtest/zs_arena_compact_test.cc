@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * gtest/zs_arena_compact_test.cc - one zs_arena_compact call leaves as few
  * regions as the pages in use need, and a second call has nothing to do.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * gtest/zs_forgery_test.cc - no value a pool did not issue opens an object.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * gtest/zs_host_faults_test.cc - the host refusing memory (zs/fault.h).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * gtest/zs_report_test.cc - the report hook of zs/report.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gtest/zs_shim.h - the thin C++ layer every zs Google Test includes.
  *

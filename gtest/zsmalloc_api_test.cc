@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * gtest/zsmalloc_api_test.cc - every public zsmalloc call, success and error.
  *

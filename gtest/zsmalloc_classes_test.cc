@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * gtest/zsmalloc_classes_test.cc - the size-class table, from first principles.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * gtest/zsmalloc_compact_test.cc - compaction frees pages and loses nothing.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * gtest/zsmalloc_concurrency_test.cc - a few threads on one pool.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * gtest/zsmalloc_faults_test.cc - allocation failure at every point.
  *

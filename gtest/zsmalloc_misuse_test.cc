@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * gtest/zsmalloc_misuse_test.cc - one small test per misuse, exact outcome.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * gtest/zsmalloc_stats_test.cc - statistics and the class table agree.
  *

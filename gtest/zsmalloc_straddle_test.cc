@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * gtest/zsmalloc_straddle_test.cc - objects at every offset of a page.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * zs_stress.c - ThreadSanitizer stress: readers and writers racing the
  * compactor, page migration, the shrinker and the pressure monitor.

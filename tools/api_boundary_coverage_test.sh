@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tools/api_boundary_coverage_test.sh - every function a public header
 # declares is called by the API boundary test.
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tools/std_build_test.sh - every library file compiles on its own, in
 # strict ISO C11 and in GNU C11, with gcc and with clang, and without the
 # -D_GNU_SOURCE the project's build line adds.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tools/zsbench_quick_test.sh - zsbench end to end, small, and its bad inputs.
 #
 # Why: zsbench is the README's main job; this proves a quick run writes the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * tools/zsdemo.c - a short tour of the zsmalloc API that checks itself.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * arena.c - pages for every zs allocator, carved from mmap'd regions.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * zs/arena.h - the page layer every zs allocator takes its pages from.
  *

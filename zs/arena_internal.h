@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * zs/arena_internal.h - the arena's region, page descriptor and owner
  * layouts.

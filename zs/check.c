@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * check.c - zs_pool_check: the full consistency walk.
  *

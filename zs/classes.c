@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * classes.c - the size-class table: which slot size and zspage geometry
  * serves each request size.

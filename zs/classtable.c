@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * classtable.c - the per-class table, in the kernel's debugfs format and
  * as JSON.

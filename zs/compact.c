@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * compact.c - moving objects and pages to give memory back.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * zs/fault.h - make zs's own host allocations fail, to test the paths that
  * handle it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * fault_counter.c - the countdown of zs/fault_counter.h.
  */

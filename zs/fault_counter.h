@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * zs/fault_counter.h - the one countdown behind every injected failure.
  *

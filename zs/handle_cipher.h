@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * zs/handle_cipher.h - handles as a keyed permutation of (slot, generation).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * handles.c - the handle table: what makes a handle stable and checkable.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * host.c - zs's host allocations and the injected failures of zs/fault.h.
  *

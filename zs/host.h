@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * zs/host.h - every host allocation zs makes goes through here, so that
  * zs/fault.h can make it fail.  Not a public header.

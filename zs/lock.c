@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * lock.c - the contended paths of the class lock (see zs/lock.h).
  *

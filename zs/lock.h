@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * zs/lock.h - the size-class lock: a small futex mutex.
  *

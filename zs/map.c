@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * map.c - reaching an object's bytes: map / unmap and read / write.
  *

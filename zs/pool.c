@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * pool.c - pools and the object life cycle: create, malloc, free, destroy.
  *

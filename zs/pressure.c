@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * pressure.c - the pressure monitor: a thread that shrinks pools and
  * arenas on soft limits, explicit requests and Linux PSI events.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * zs/pressure.h - automatic compaction when memory gets tight.
  *

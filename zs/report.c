@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * report.c - the one place zs speaks up about misuse and corruption.
  *

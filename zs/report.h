@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * zs/report.h - where zs's one-line reports of misuse and corruption go.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * zs/report_internal.h - how library code reports misuse and corruption.
  *

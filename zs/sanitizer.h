@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * zs/sanitizer.h - what the allocator tells AddressSanitizer.
  *

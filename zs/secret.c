@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * secret.c - seeds and keys for handle hardening (zs/secret.h) and the
  * handle cipher's round keys (zs/handle_cipher.h).

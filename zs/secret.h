@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * zs/secret.h - the per-pool secrets that key handles.  Not a public header.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * zbud.c - zbud, two buddies per page (the 2013 zbud review), with checked
  * handles.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * zs/zbud.h - zbud, the kernel's two-buddies-per-page allocator.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * zs/zbud_internal.h - zbud's pool, page descriptor and handle slot layouts.
  *

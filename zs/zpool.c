@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * zpool.c - one front end over zsmalloc and zbud, chosen by name.
  *

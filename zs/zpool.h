@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * zs/zpool.h - one front end over the zs backends, chosen by name.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * zs/zs_internal.h - the structures shared by the zsmalloc sources.
  *

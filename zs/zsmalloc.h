@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * zs/zsmalloc.h - the zsmalloc public API.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * zspage.c - zspages: chains of pages holding the objects of one class.
  *

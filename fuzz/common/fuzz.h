@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz/common/fuzz.h - what every fuzz target builds on, in one include.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz/common/fuzz_cursor.h - an explicit byte cursor over a fuzz input.
  *

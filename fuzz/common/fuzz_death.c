@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * fuzz/common/fuzz_death.c - forked death tests for the fuzz interpreters
  * (fuzz/common/fuzz_death.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz/common/fuzz_death.h - death tests inside the fuzz interpreters.
  *

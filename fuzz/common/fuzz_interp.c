@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * fuzz/common/fuzz_interp.c - the op-sequence interpreter every fuzz target
  * runs (fuzz/common/fuzz_interp.h): decode, dispatch, trace, check.

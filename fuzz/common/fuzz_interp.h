@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz/common/fuzz_interp.h - the op-sequence interpreter every fuzz target
  * runs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * fuzz/common/fuzz_model.c - the shadow model: live handles, expected bytes,
  * and the one failure reporter every fuzz check goes through.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz/common/fuzz_model.h - the shadow model the fuzz interpreters check
  * against.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * fuzz/zbud_fuzz/zbud_corrupt.c - op corrupt (white box,
  * zs/zbud_internal.h): one corruption per zbud_pool_check finding, planted

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * fuzz/zbud_fuzz/zbud_fatal.c - op fatal: a zbud death test in a forked
  * child (fuzz/common/fuzz_death.h).

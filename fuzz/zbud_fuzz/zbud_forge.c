@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * fuzz/zbud_fuzz/zbud_forge.c - op forge: values a zbud pool never issued,
  * made the way an attacker who holds some handles would make them, must be

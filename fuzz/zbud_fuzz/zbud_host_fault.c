@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * fuzz/zbud_fuzz/zbud_host_fault.c - op host_fault: host allocations
  * failing (zs/fault.h) while zbud allocates and pools are made.

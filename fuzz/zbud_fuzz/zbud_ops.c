@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * fuzz/zbud_fuzz/zbud_ops.c - the zbud op-sequence interpreter: its state,
  * the helpers every op is built from, the ops that drive zbud through its

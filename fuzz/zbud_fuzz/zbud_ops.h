@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz/zbud_fuzz/zbud_ops.h - the zbud op-sequence interpreter shared by
  * every fuzz engine (libFuzzer, AFL++, the plain replay main).

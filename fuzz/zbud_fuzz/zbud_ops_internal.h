@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz/zbud_fuzz/zbud_ops_internal.h - what the files of the zbud
  * interpreter share: its state (the shadow model plus the page model) and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * fuzz/zbud_fuzz/zbud_page_move.c - op page_move (white box,
  * zs/zbud_internal.h): zbud's movable-page callbacks driven step by step,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * fuzz/zpool_fuzz/zpool_fuzz.c - the differential zpool fuzz target.
  *

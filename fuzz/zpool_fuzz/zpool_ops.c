@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * fuzz/zpool_fuzz/zpool_ops.c - the differential zpool interpreter: one op
  * sequence on a "zsmalloc" zpool (backend 0) and a "zbud" zpool (backend

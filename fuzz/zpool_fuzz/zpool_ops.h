@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz/zpool_fuzz/zpool_ops.h - the differential zpool op-sequence
  * interpreter: every op runs on a "zsmalloc" zpool and a "zbud" zpool side

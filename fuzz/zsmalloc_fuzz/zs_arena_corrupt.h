@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz/zsmalloc_fuzz/zs_arena_corrupt.h - the arena half of op corrupt (white
  * box, zs/arena_internal.h): every zs_arena_check finding planted and undone,

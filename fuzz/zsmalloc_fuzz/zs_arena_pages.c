@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * fuzz/zsmalloc_fuzz/zs_arena_pages.c - op arena_pages: the harness as a page
  * owner of its own, beside the pool, on the pool's arena.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * fuzz/zsmalloc_fuzz/zs_corrupt.c - op corrupt (white box, zs/zs_internal.h):
  * every inconsistency zs_pool_check names, planted, reported and undone.

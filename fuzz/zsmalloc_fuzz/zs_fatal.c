@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * fuzz/zsmalloc_fuzz/zs_fatal.c - death tests of zsmalloc's corruption aborts
  * (fuzz/zsmalloc_fuzz/zs_fatal.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz/zsmalloc_fuzz/zs_fatal.h - the zsmalloc interpreter's death tests:
  * corruptions zsmalloc and its arena must catch, report exactly and abort on.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * fuzz/zsmalloc_fuzz/zs_forge.c - op forge: values a pool never issued, made
  * the way an attacker who holds some handles would make them, must be refused

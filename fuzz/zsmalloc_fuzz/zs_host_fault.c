@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * fuzz/zsmalloc_fuzz/zs_host_fault.c - op host_fault: the library's own host
  * allocations (malloc, calloc, realloc, mmap through zs/host.c) failing,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * fuzz/zsmalloc_fuzz/zs_ops.c - the zsmalloc op-sequence interpreter: its
  * state, the helpers every op is built from, the ops that drive zsmalloc

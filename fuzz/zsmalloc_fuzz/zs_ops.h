@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz/zsmalloc_fuzz/zs_ops.h - the zsmalloc op-sequence interpreter shared by
  * every fuzz engine (libFuzzer, AFL++ through libAFLDriver, the plain replay

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz/zsmalloc_fuzz/zs_ops_internal.h - what the files of the zsmalloc
  * interpreter share: its state and the helpers its ops are built from.

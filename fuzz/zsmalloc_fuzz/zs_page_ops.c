@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * fuzz/zsmalloc_fuzz/zs_page_ops.c - op page_ops (white box, zs/zs_internal.h):
  * the pool's movable-page callbacks called late, as by an arena whose view of

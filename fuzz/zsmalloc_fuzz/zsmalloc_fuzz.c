@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * fuzz/zsmalloc_fuzz/zsmalloc_fuzz.c - the zsmalloc fuzz target.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tools/fuzz/afl.sh - an AFL++ campaign on one fuzz target.
 #
 # Builds the target twice with afl-clang-fast + ASan + UBSan (plain, and

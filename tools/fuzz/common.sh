@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tools/fuzz/common.sh - shared by the fuzzing scripts: where things are and
 # how each fuzz binary is built.
 #

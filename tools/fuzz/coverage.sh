@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tools/fuzz/coverage.sh - line and branch coverage of zs/ reached by
 # replaying the fuzz corpora and the named crashers.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """gen_backend_corpus.py - the deterministic seed corpora and dictionaries of
 the zbud and the differential zpool fuzz targets (fuzz/zbud_fuzz/,
 fuzz/zpool_fuzz/).

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """gen_seed_corpus.py - the deterministic seed corpus and dictionary of the
 zsmalloc fuzz target.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tools/fuzz/libfuzzer.sh - a libFuzzer campaign on one fuzz target.
 #
 # Builds the target with libFuzzer + ASan + UBSan in a work directory and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tools/fuzz/merge.sh - folds fuzzer findings into corpus/<target>/.
 #
 # libFuzzer's -merge=1 keeps only inputs that add coverage and names them

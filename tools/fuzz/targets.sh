@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tools/fuzz/targets.sh - the fuzz targets and their files, by convention.
 #
 # Sourced by tools/fuzz/common.sh (campaigns, coverage) and by

@@ -1,4 +1,5 @@
 #!/bin/bash -eu
+# SPDX-License-Identifier: MIT
 # tools/oss-fuzz/build.sh - OSS-Fuzz's build script for zs.
 #
 # OSS-Fuzz runs it once per engine x sanitizer with the toolchain in the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tools/oss-fuzz/local_check.sh - proves build.sh works as OSS-Fuzz runs it.
 #
 # Runs tools/oss-fuzz/build.sh (with bash -eu, as OSS-Fuzz's compile does,

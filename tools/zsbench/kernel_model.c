@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * tools/zsbench/kernel_model.c - the kernel's zsmalloc and zbud, as models.
  *

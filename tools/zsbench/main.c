@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * tools/zsbench/main.c - zsbench: flags, the order of the runs, the exit.
  *

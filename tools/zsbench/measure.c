@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * tools/zsbench/measure.c - clocks, RSS, random numbers and thread starts.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * tools/zsbench/peer_child.c - the peer runner: one malloc, measured.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tools/zsbench/peer_proto.h - how the trace reaches a peer child.
  *

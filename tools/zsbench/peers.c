@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * tools/zsbench/peers.c - the malloc peers, each run in its own process.
  *

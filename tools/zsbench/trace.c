@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * tools/zsbench/trace.c - the size trace every system is measured on.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * tools/zsbench/zs_runs.c - the trace replayed into zsmalloc and zbud.
  *

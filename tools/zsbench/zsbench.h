@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tools/zsbench/zsbench.h - shared declarations of the zsbench tool.
  *

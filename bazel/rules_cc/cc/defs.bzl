@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """@rules_cc//cc:defs.bzl for Bazel 4, offline: forwards to the native rules.
 
 Bazel's generated C++ toolchain (@local_config_cc) and anything else that
