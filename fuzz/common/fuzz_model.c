@@ -393,3 +393,28 @@ const char *fm_forge_judge(struct fuzz_model *m, const struct fm_forge *a,
 		"from one another",
 		name, base, v, o->size);
 }
+
+bool fm_forge_candidate(struct fuzz_model *m, struct fm_forge *a,
+			uint64_t other_handle, const char *label,
+			uint64_t *base, uint64_t *v, const char **what)
+{
+	switch (a->base) {
+	case FM_FORGE_OTHER:
+		*base = other_handle;
+		break;
+	case FM_FORGE_INPUT:
+		*base = a->value;
+		break;
+	default:
+		*base = fm_forge_pick(m, a);
+		if (!*base)
+			return false; /* nothing issued yet */
+		break;
+	}
+	*v = fm_forge_apply(a, *base);
+	*what = fm_forge_judge(m, a, *base, *v);
+	fm_trace("  %sforge: %s: %#" PRIx64 " -> %#" PRIx64 "%s\n", label,
+		 *what ? *what : "an input value", *base, *v,
+		 *what ? "" : " is live, skipped");
+	return true;
+}

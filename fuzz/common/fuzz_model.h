@@ -145,6 +145,15 @@ uint64_t fm_forge_apply(const struct fm_forge *a, uint64_t base);
 const char *fm_forge_judge(struct fuzz_model *m, const struct fm_forge *a,
 			   uint64_t base, uint64_t v);
 
+/* One forge candidate, the sequence every target runs: *base is
+ * other_handle (FM_FORGE_OTHER, a second pool's live handle), the input's
+ * value, or a handle the model issued; *v is base changed as a asks; *what
+ * is fm_forge_judge's verdict.  The candidate is traced under `label`.
+ * False when there is no base yet (nothing issued). */
+bool fm_forge_candidate(struct fuzz_model *m, struct fm_forge *a,
+			uint64_t other_handle, const char *label,
+			uint64_t *base, uint64_t *v, const char **what);
+
 /* Pattern bytes: buf[i - from] = byte `i` of the pattern of seed. */
 void fm_pattern(uint8_t *buf, uint32_t seed, uint32_t from, uint32_t to);
 /* The object's whole expected content into buf (o->size bytes). */

@@ -59,27 +59,13 @@ void zbf_op_forge(void *state, struct fuzz_cursor *c)
 
 	if (!fm_forge_read(c, &a))
 		return;
-	switch (a.base) {
-	case FM_FORGE_OTHER:
+	if (a.base == FM_FORGE_OTHER) {
 		other = other_pool(f, a.sel, &oh);
 		if (!other)
 			return;
-		base = oh;
-		break;
-	case FM_FORGE_INPUT:
-		base = a.value;
-		break;
-	default:
-		base = fm_forge_pick(&f->m, &a);
-		if (!base)
-			return; /* nothing issued yet */
-		break;
 	}
-	v = fm_forge_apply(&a, base);
-	what = fm_forge_judge(&f->m, &a, base, v);
-	fm_trace("  forge: %s: %#" PRIx64 " -> %#" PRIx64 "%s\n",
-		 what ? what : "an input value", base, v,
-		 what ? "" : " is live, skipped");
+	if (!fm_forge_candidate(&f->m, &a, oh, "", &base, &v, &what))
+		return;
 	if (what) {
 		zbf_counts_of(f->pool, &counts);
 		zbf_check_bad_handle(f, v, what);

@@ -890,6 +890,7 @@ static void op_forge(void *state, struct fuzz_cursor *c)
 	struct fm_obj *o;
 	const char *what;
 	uint64_t base, v, oh;
+	char label[16];
 	size_t size;
 	int b;
 
@@ -898,9 +899,9 @@ static void op_forge(void *state, struct fuzz_cursor *c)
 	size = 1 + a.sel % ZP_MAX;
 	for (b = 0; b < NB; b++) {
 		ab = a;
+		oh = 0;
 		other = NULL;
-		switch (ab.base) {
-		case FM_FORGE_OTHER:
+		if (ab.base == FM_FORGE_OTHER) {
 			other = zpool_create_pool(type_name[b], "zs-fuzz-forge",
 						  NULL);
 			if (!other)
@@ -909,22 +910,11 @@ static void op_forge(void *state, struct fuzz_cursor *c)
 			oh = SENTINEL_HANDLE;
 			expect_ret(zpool_malloc(other, size, &oh), 0, b,
 				   "zpool_malloc in a second pool", size);
-			base = oh;
-			break;
-		case FM_FORGE_INPUT:
-			base = ab.value;
-			break;
-		default:
-			base = fm_forge_pick(&f->m[b], &ab);
-			if (!base)
-				continue; /* nothing issued yet */
-			break;
 		}
-		v = fm_forge_apply(&ab, base);
-		what = fm_forge_judge(&f->m[b], &ab, base, v);
-		fm_trace("  %s forge: %s: %#" PRIx64 " -> %#" PRIx64 "%s\n",
-			 type_name[b], what ? what : "an input value", base, v,
-			 what ? "" : " is live, skipped");
+		snprintf(label, sizeof(label), "%s ", type_name[b]);
+		if (!fm_forge_candidate(&f->m[b], &ab, oh, label, &base, &v,
+					&what))
+			continue; /* nothing issued yet */
 		if (what)
 			check_bad(f, b, v, what);
 		if (other) {
