@@ -546,7 +546,7 @@ TEST(PressureBoundary, PathThatIsNotPsiIsEinval)
 
 /* ---- zs/report.h and zs/fault.h ------------------------------------ */
 
-void Collect(const char *msg, void *arg)
+void Collect(enum zs_finding, const char *msg, void *arg)
 {
 	static_cast<std::vector<std::string> *>(arg)->push_back(msg);
 }
@@ -575,6 +575,15 @@ TEST(ReportBoundary, NullHookAndNullOldArg)
 	EXPECT_FALSE(lines.empty());
 	zs_arena_free_page(arena, page);
 	zs_arena_unregister_owner(arena, id);
+}
+
+/* zs_finding_name takes no pointer: its boundary is a value that is not a
+ * kind. */
+TEST(ReportBoundary, FindingNameOfNoKind)
+{
+	EXPECT_NULL_ERRNO(zs_finding_name(ZS_FINDING_NONE), -EINVAL);
+	EXPECT_NULL_ERRNO(zs_finding_name(ZS_FINDING_COUNT), -EINVAL);
+	EXPECT_NE(zs_finding_name(ZS_FINDING_CORRUPTION_ABORT), nullptr);
 }
 
 TEST(FaultBoundary, NoPointerArguments)

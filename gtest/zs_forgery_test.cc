@@ -150,7 +150,7 @@ void ExpectNoneAccepted(const char *what, const Tally &t)
 /* Report lines are counted, not printed: a refusal is allowed to report,
  * but millions of lines would bury the summary. */
 struct QuietReports {
-	static void Count(const char *, void *arg)
+	static void Count(enum zs_finding, const char *, void *arg)
 	{
 		++*static_cast<unsigned long *>(arg);
 	}

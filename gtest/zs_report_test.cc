@@ -7,17 +7,20 @@
  * zbud_pool_check disagreements, and corruption just before it aborts.
  * Programs with their own log, and tests asserting the exact words, route
  * them to a hook.  These tests pin down that contract: the hook gets exactly
- * the message (prefix, no newline) and its own argument, stderr stays quiet
+ * the message (prefix, no newline), the kind of finding it is (each kind
+ * named once by zs_finding_name) and its own argument, stderr stays quiet
  * while hooked, the previous hook and argument come back from every swap,
  * and NULL restores stderr.  The hook is process-wide and every test here
  * runs in one process, so each test restores it (HookGuard) and the fixture
- * checks that it starts and ends at the default (stderr).
+ * checks that it starts and ends at the default (stderr).  What each abort
+ * site reports before it aborts is in zs_abort_sites_test.cc.
  */
 #include "gtest/zs_shim.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,19 +33,21 @@ namespace
 
 /* Every message a hook received, through the hook's own argument. */
 struct Recorder {
+	std::vector<enum zs_finding> kinds;
 	std::vector<std::string> msgs;
 	std::vector<void *> args;
 
-	static void Hook(const char *message, void *arg)
+	static void Hook(enum zs_finding kind, const char *message, void *arg)
 	{
 		Recorder *r = static_cast<Recorder *>(arg);
+		r->kinds.push_back(kind);
 		r->msgs.push_back(message);
 		r->args.push_back(arg);
 	}
 };
 
 /* A second hook function, so swaps of the function itself are visible. */
-void OtherHook(const char *message, void *arg)
+void OtherHook(enum zs_finding, const char *message, void *arg)
 {
 	static_cast<Recorder *>(arg)->msgs.push_back(std::string("other:") +
 						     message);
@@ -180,6 +185,8 @@ TEST_F(ReportHook, MisuseReachesTheHookExactlyAndStderrStaysQuiet)
 	ASSERT_EQ(rec.msgs.size(), 1u);
 	EXPECT_EQ(rec.msgs[0], a.Expected());
 	EXPECT_EQ(rec.msgs[0].find('\n'), std::string::npos);
+	EXPECT_EQ(rec.kinds, std::vector<enum zs_finding>{
+				     ZS_FINDING_ARENA_DESTROY_BUSY });
 }
 
 TEST_F(ReportHook, EveryReportIsDeliveredOnceInOrder)
@@ -349,6 +356,9 @@ TEST_F(ReportHook, ZsPoolCheckFailureIsReportedExactlyToTheHook)
 			 "table",
 			 zs_class_size_for(pool, 100));
 		EXPECT_EQ(rec.msgs, std::vector<std::string>{ want });
+		EXPECT_EQ(rec.kinds,
+			  std::vector<enum zs_finding>{
+				  ZS_FINDING_POOL_OBJECT_SLOT_BEYOND_TABLE });
 
 		/* Repaired: quiet again, and the object is as it was. */
 		HookGuard g(&Recorder::Hook, &rec);
@@ -387,6 +397,8 @@ TEST_F(ReportHook, ZbudPoolCheckFailureIsReportedExactlyToTheHook)
 		 "overwritten (an object written past its end?)",
 		 reinterpret_cast<void *>(page));
 	EXPECT_EQ(rec.msgs, std::vector<std::string>{ want });
+	EXPECT_EQ(rec.kinds, std::vector<enum zs_finding>{
+				     ZS_FINDING_ZBUD_PAGE_HEADER_OVERWRITTEN });
 
 	HookGuard g(&Recorder::Hook, &rec);
 	EXPECT_ERRNO(zbud_pool_check(pool), 0);
@@ -420,32 +432,42 @@ TEST_F(ReportHook, ConsistentPoolsAndNormalUseReportNothing)
 	EXPECT_EQ(rec.msgs, std::vector<std::string>());
 }
 
-/* ---- corruption: reported through the hook, then abort ----------------- */
+/* ---- kinds: what was found, beside the words ------------------------- */
 
-/* In the death test's child the hook is all there is to say what happened:
- * it writes what it got, marked, to stderr. */
-void MarkingHook(const char *message, void *arg)
+/* Every kind of zs/findings.h, as the list spells it. */
+struct KindName {
+	enum zs_finding kind;
+	const char *name;
+};
+#define KIND_NAME(kind) { kind, #kind },
+const KindName kAllKinds[] = { ZS_FINDINGS(KIND_NAME) };
+#undef KIND_NAME
+
+TEST(FindingName, EveryKindHasItsOwnName)
 {
-	fprintf(stderr, "[%s] %s|\n", static_cast<const char *>(arg), message);
+	ASSERT_EQ(sizeof(kAllKinds) / sizeof(kAllKinds[0]),
+		  (size_t)ZS_FINDING_COUNT - 1);
+	std::set<std::string> seen;
+	for (int k = ZS_FINDING_NONE + 1; k < ZS_FINDING_COUNT; k++) {
+		const char *name = zs_finding_name((enum zs_finding)k);
+		ASSERT_NE(name, nullptr) << "kind " << k;
+		EXPECT_STREQ(name, kAllKinds[k - 1].name) << "kind " << k;
+		EXPECT_EQ(kAllKinds[k - 1].kind, k);
+		EXPECT_EQ(std::string(name).rfind("ZS_FINDING_", 0), 0u)
+			<< name;
+		EXPECT_TRUE(seen.insert(name).second) << name << " twice";
+	}
 }
 
-TEST_F(ReportHook, CorruptionIsReportedToTheHookBeforeTheAbort)
+TEST(FindingName, NoneAndOutOfRangeAreEinval)
 {
-	GTEST_FLAG_SET(death_test_style, "threadsafe");
-	zs_arena *arena = zs_arena_create();
-	ASSERT_NE(arena, nullptr);
-	alignas(4096) static char foreign[4096];
-	static char tag[] = "hooked";
-	EXPECT_DEATH(
-		{
-			zs_set_report_hook(&MarkingHook, tag, nullptr);
-			zs_arena_free_page(arena, foreign);
-		},
-		"\\[hooked\\] zs: zs_arena_free_page: 0x[0-9a-f]+ is not an "
-		"allocated page of this arena \\(double free or foreign "
-		"pointer\\)\\|\n\\[hooked\\] zs: heap corruption detected, "
-		"aborting\\|");
-	EXPECT_ERRNO(zs_arena_destroy(arena), 0);
+	EXPECT_NULL_ERRNO(zs_finding_name(ZS_FINDING_NONE), -EINVAL);
+	EXPECT_NULL_ERRNO(zs_finding_name(ZS_FINDING_COUNT), -EINVAL);
+	/* Past the end but within what the enum can hold (C++ forbids
+	 * casting anything else to it). */
+	EXPECT_NULL_ERRNO(
+		zs_finding_name((enum zs_finding)(ZS_FINDING_COUNT + 1)),
+		-EINVAL);
 }
 
 } /* namespace */

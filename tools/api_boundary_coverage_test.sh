@@ -20,7 +20,7 @@ shift
 
 # The public headers: what a user of zs includes.  Internal ones
 # (zs_internal.h, host.h, ...) are not part of the contract.
-PUBLIC="zsmalloc.h arena.h zbud.h zpool.h pressure.h report.h fault.h"
+PUBLIC="zsmalloc.h arena.h zbud.h zpool.h pressure.h report.h findings.h fault.h"
 
 missing=0
 count=0

@@ -118,9 +118,7 @@ int zs_arena_destroy(struct zs_arena *arena)
 	pthread_mutex_lock(&arena->lock);
 	if (arena->pages_in_use) {
 		pthread_mutex_unlock(&arena->lock);
-		zs_report("zs_arena_destroy: %lu pages still in use; arena "
-			  "left alone (destroy its pools first)",
-			  arena->pages_in_use);
+		ZS_REPORT(ZS_FINDING_ARENA_DESTROY_BUSY, arena->pages_in_use);
 		return -EBUSY;
 	}
 	for (i = 0; i < ARENA_MAX_OWNERS; i++)
@@ -387,9 +385,7 @@ void zs_arena_free_page(struct zs_arena *arena, void *page)
 	r = find_region(arena, page, &i);
 	if (!r || bit_test(r->free_map, i)) {
 		pthread_mutex_unlock(&arena->lock);
-		zs_report("zs_arena_free_page: %p is not an allocated page of "
-			  "this arena (double free or foreign pointer)",
-			  page);
+		ZS_REPORT(ZS_FINDING_ABORT_ARENA_FREE_PAGE_NOT_ALLOCATED, page);
 		zs_corruption_abort();
 		return;
 	}
@@ -453,10 +449,9 @@ void zs_arena_free_pages(struct zs_arena *arena, void *const *pages, unsigned n)
 		r = find_region(arena, pages[i], &pi);
 		if (!r || bit_test(r->free_map, pi)) {
 			pthread_mutex_unlock(&arena->lock);
-			zs_report("zs_arena_free_pages: %p is not an allocated "
-				  "page of this arena (double free or foreign "
-				  "pointer)",
-				  pages[i]);
+			ZS_REPORT(
+				ZS_FINDING_ABORT_ARENA_FREE_PAGES_NOT_ALLOCATED,
+				pages[i]);
 			zs_corruption_abort();
 		}
 		put_page(arena, r, pi);
@@ -737,11 +732,12 @@ int zs_arena_owner_pages(struct zs_arena *arena, int owner_id,
 }
 
 /* zs_arena_check's findings: "zs: zs_arena_check: <what>". */
-#define CHECK_FAIL(...)                                    \
-	do {                                               \
-		zs_report("zs_arena_check: " __VA_ARGS__); \
-		err = -EUCLEAN;                            \
-		goto out;                                  \
+#define CHECK_FAIL(kind, ...)                                          \
+	do {                                                           \
+		zs_report_finding(kind, "zs_arena_check: " kind##_FMT, \
+				  ##__VA_ARGS__);                      \
+		err = -EUCLEAN;                                        \
+		goto out;                                              \
 	} while (0)
 
 static unsigned popcount_map(const uint64_t *map)
@@ -761,41 +757,34 @@ static int check_region(const struct zs_arena *a, const struct arena_region *r,
 	int err = 0;
 
 	if (nfree != ARENA_REGION_PAGES - r->in_use)
-		CHECK_FAIL("region %u counts %u pages in use, its bitmap %u",
-			   r->slot, r->in_use, ARENA_REGION_PAGES - nfree);
+		CHECK_FAIL(ZS_FINDING_ARENA_REGION_IN_USE_COUNT, r->slot,
+			   r->in_use, ARENA_REGION_PAGES - nfree);
 	if (r->evacuating && !a->compacting)
-		CHECK_FAIL("region %u is marked evacuating with no compaction "
-			   "running",
-			   r->slot);
+		CHECK_FAIL(ZS_FINDING_ARENA_REGION_EVACUATING, r->slot);
 	for (i = 0; i < ARENA_REGION_PAGES; i++) {
 		const struct arena_page_desc *d = &r->desc[i];
 		bool free_page = bit_test(r->free_map, i);
 
 		if (bit_test(r->dirty_map, i) && !free_page)
-			CHECK_FAIL("region %u page %u is in use and marked "
-				   "dirty free",
-				   r->slot, i);
+			CHECK_FAIL(ZS_FINDING_ARENA_PAGE_IN_USE_DIRTY, r->slot,
+				   i);
 		if (bit_test(r->dirty_map, i))
 			++*dirty;
 		if (free_page) {
 			if (d->owner || d->flags || d->cookie || d->index)
-				CHECK_FAIL("region %u page %u is free but "
-					   "described as owner %d's",
+				CHECK_FAIL(ZS_FINDING_ARENA_FREE_PAGE_OWNED,
 					   r->slot, i, (int)d->owner - 1);
 			continue;
 		}
 		if (!d->owner || d->owner > ARENA_MAX_OWNERS)
-			CHECK_FAIL("region %u page %u is in use with no owner",
-				   r->slot, i);
+			CHECK_FAIL(ZS_FINDING_ARENA_PAGE_NO_OWNER, r->slot, i);
 		owned[d->owner - 1]++;
 		if (d->flags &
 		    ~(uint16_t)(ARENA_PAGE_MOVABLE | ARENA_PAGE_ISOLATED))
-			CHECK_FAIL("region %u page %u has unknown flags %#x",
-				   r->slot, i, (unsigned)d->flags);
+			CHECK_FAIL(ZS_FINDING_ARENA_PAGE_UNKNOWN_FLAGS, r->slot,
+				   i, (unsigned)d->flags);
 		if ((d->flags & ARENA_PAGE_ISOLATED) && !a->compacting)
-			CHECK_FAIL("region %u page %u is isolated with no "
-				   "compaction running",
-				   r->slot, i);
+			CHECK_FAIL(ZS_FINDING_ARENA_PAGE_ISOLATED, r->slot, i);
 	}
 out:
 	return err;
@@ -814,22 +803,20 @@ int zs_arena_check(struct zs_arena *arena)
 	pthread_mutex_lock(&a->lock);
 	if (a->nregions > ARENA_MAX_REGIONS ||
 	    a->slot_limit > ARENA_MAX_REGIONS)
-		CHECK_FAIL("%u regions, slot limit %u, of at most %u",
-			   a->nregions, a->slot_limit, ARENA_MAX_REGIONS);
+		CHECK_FAIL(ZS_FINDING_ARENA_REGION_LIMITS, a->nregions,
+			   a->slot_limit, ARENA_MAX_REGIONS);
 	for (k = 0; k < a->nregions; k++) {
 		struct arena_region *r;
 
 		slot = a->by_addr[k];
 		if (slot >= a->slot_limit || !(r = a->regions[slot]))
-			CHECK_FAIL("address table entry %u names unused region "
-				   "slot %u",
-				   k, slot);
+			CHECK_FAIL(ZS_FINDING_ARENA_ADDRESS_ENTRY_UNUSED, k,
+				   slot);
 		if (r->slot != slot)
-			CHECK_FAIL("region slot %u says it is slot %u", slot,
+			CHECK_FAIL(ZS_FINDING_ARENA_REGION_SLOT_ID, slot,
 				   r->slot);
 		if (k && a->regions[a->by_addr[k - 1]]->base >= r->base)
-			CHECK_FAIL("address table is out of order at entry %u",
-				   k);
+			CHECK_FAIL(ZS_FINDING_ARENA_ADDRESS_ORDER, k);
 		err = check_region(a, r, &dirty, owned);
 		if (err)
 			goto out;
@@ -839,38 +826,29 @@ int zs_arena_check(struct zs_arena *arena)
 		 * a free page would never be used again. */
 		if (slot < a->alloc_hint && r->in_use < ARENA_REGION_PAGES &&
 		    !a->compacting)
-			CHECK_FAIL("region slot %u has free pages below the "
-				   "allocation hint %u",
-				   slot, a->alloc_hint);
+			CHECK_FAIL(ZS_FINDING_ARENA_FREE_BELOW_HINT, slot,
+				   a->alloc_hint);
 	}
 	for (slot = 0; slot < ARENA_MAX_REGIONS; slot++)
 		if (a->regions[slot]) {
 			if (slot >= a->slot_limit)
-				CHECK_FAIL("region slot %u is beyond the slot "
-					   "limit %u",
+				CHECK_FAIL(ZS_FINDING_ARENA_REGION_BEYOND_LIMIT,
 					   slot, a->slot_limit);
 			used++;
 		}
 	if (used != a->nregions)
-		CHECK_FAIL("%u region slots are used, the address table holds "
-			   "%u",
-			   used, a->nregions);
+		CHECK_FAIL(ZS_FINDING_ARENA_REGION_COUNT, used, a->nregions);
 	if (in_use != a->pages_in_use || nfree != a->pages_free ||
 	    dirty != a->pages_dirty)
-		CHECK_FAIL(
-			"regions hold %lu pages in use, %lu free, %lu dirty; "
-			"counted %lu, %lu, %lu",
-			in_use, nfree, dirty, a->pages_in_use, a->pages_free,
-			a->pages_dirty);
+		CHECK_FAIL(ZS_FINDING_ARENA_PAGE_COUNTS, in_use, nfree, dirty,
+			   a->pages_in_use, a->pages_free, a->pages_dirty);
 	for (k = 0; k < ARENA_MAX_OWNERS; k++) {
 		if (owned[k] != a->owners[k].pages)
-			CHECK_FAIL("owner %u holds %lu pages, counted %lu", k,
+			CHECK_FAIL(ZS_FINDING_ARENA_OWNER_PAGE_COUNT, k,
 				   owned[k], a->owners[k].pages);
 		if (a->owners[k].busy && !a->compacting)
-			CHECK_FAIL(
-				"owner %u has %u callbacks in flight with no "
-				"compaction running",
-				k, a->owners[k].busy);
+			CHECK_FAIL(ZS_FINDING_ARENA_OWNER_BUSY, k,
+				   a->owners[k].busy);
 	}
 out:
 	pthread_mutex_unlock(&a->lock);

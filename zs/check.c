@@ -23,11 +23,14 @@
 
 #include "zs/zs_internal.h"
 
-#define FAIL(...)                                             \
-	do {                                                  \
-		zs_report("zs_pool_check(%s): " __VA_ARGS__); \
-		err = -EUCLEAN;                               \
-		goto out;                                     \
+/* One finding of kind (zs/findings.h) with its format's arguments, as
+ * "zs: zs_pool_check(<pool name>): <what>", then -EUCLEAN. */
+#define FAIL(kind, ...)                                                   \
+	do {                                                              \
+		zs_report_finding(kind, "zs_pool_check(%s): " kind##_FMT, \
+				  pool->name, ##__VA_ARGS__);             \
+		err = -EUCLEAN;                                           \
+		goto out;                                                 \
 	} while (0)
 
 /* Each page of a zspage is described by the arena as this pool's, naming
@@ -45,15 +48,12 @@ static int check_pages(struct zs_pool *pool, const struct size_class *c,
 		struct zs_arena_page_info info;
 
 		if (!page || zs_arena_page_info(pool->arena, page, &info) != 0)
-			FAIL("page %u of zspage %u (class %u) at %p is not an "
-			     "allocated arena page",
-			     pool->name, i, zsp->id, c->size, (void *)page);
+			FAIL(ZS_FINDING_POOL_PAGE_NOT_IN_ARENA, i, zsp->id,
+			     c->size, (void *)page);
 		if (info.owner_id != pool->owner_id || info.cookie != zsp->id ||
 		    info.index != i || !info.movable)
-			FAIL("page %u of zspage %u (class %u) is described as "
-			     "owner %d's zspage %u page %u%s",
-			     pool->name, i, zsp->id, c->size, info.owner_id,
-			     info.cookie, info.index,
+			FAIL(ZS_FINDING_POOL_PAGE_ARENA_DESCRIPTION, i, zsp->id,
+			     c->size, info.owner_id, info.cookie, info.index,
 			     info.movable ? "" : ", not movable");
 	}
 out:
@@ -68,35 +68,27 @@ static int check_zspage(struct zs_pool *pool, struct size_class *c,
 	int err = 0;
 
 	if (atomic_load(&zsp->state) != ZSPAGE_LIVE)
-		FAIL("zspage %u in class %u lists is not live", pool->name,
-		     zsp->id, c->size);
+		FAIL(ZS_FINDING_POOL_ZSPAGE_NOT_LIVE, zsp->id, c->size);
 	if (atomic_load(&zsp->class_idx) != c->index)
-		FAIL("zspage %u in class %u lists says class index %u",
-		     pool->name, zsp->id, c->size,
+		FAIL(ZS_FINDING_POOL_ZSPAGE_CLASS_INDEX, zsp->id, c->size,
 		     atomic_load(&zsp->class_idx));
 	/* Two halves: the group recorded in the zspage (what removal from
 	 * the list trusts) and the group its count implies (what allocation
 	 * and compaction order trust). */
 	if (g < ZS_NR_FULLNESS && zsp->fullness != g)
-		FAIL("zspage %u (class %u) records fullness group %u but is "
-		     "in list %u",
-		     pool->name, zsp->id, c->size, zsp->fullness, g);
+		FAIL(ZS_FINDING_POOL_ZSPAGE_RECORDED_GROUP, zsp->id, c->size,
+		     zsp->fullness, g);
 	if (g < ZS_NR_FULLNESS && zs_fullness_of(c, zsp->inuse) != g)
-		FAIL("zspage %u (class %u, %u in use) belongs in fullness "
-		     "group %u but is in list %u",
-		     pool->name, zsp->id, c->size, zsp->inuse,
-		     zs_fullness_of(c, zsp->inuse), g);
+		FAIL(ZS_FINDING_POOL_ZSPAGE_IMPLIED_GROUP, zsp->id, c->size,
+		     zsp->inuse, zs_fullness_of(c, zsp->inuse), g);
 	if (zsp->inuse == 0 && !zsp->pages_isolated && !zsp->isolated)
-		FAIL("zspage %u (class %u) is empty but was not freed",
-		     pool->name, zsp->id, c->size);
+		FAIL(ZS_FINDING_POOL_ZSPAGE_EMPTY_NOT_FREED, zsp->id, c->size);
 	err = check_pages(pool, c, zsp);
 	if (err)
 		goto out;
 	if (!c->huge && zsp->fresh > c->objs_per_zspage)
-		FAIL("zspage %u (class %u) has fresh mark %u beyond its %u "
-		     "objects",
-		     pool->name, zsp->id, c->size, zsp->fresh,
-		     c->objs_per_zspage);
+		FAIL(ZS_FINDING_POOL_ZSPAGE_FRESH_MARK, zsp->id, c->size,
+		     zsp->fresh, c->objs_per_zspage);
 	for (obj = 0; obj < (c->huge ? 1u : zsp->fresh); obj++) {
 		uint32_t idx;
 		struct zs_hslot *slot;
@@ -115,24 +107,20 @@ static int check_zspage(struct zs_pool *pool, struct size_class *c,
 		}
 		slot = zs_slot_at(pool, idx);
 		if (!slot)
-			FAIL("object %u of zspage %u (class %u) names handle "
-			     "slot %u beyond the table",
-			     pool->name, obj, zsp->id, c->size, idx);
+			FAIL(ZS_FINDING_POOL_OBJECT_SLOT_BEYOND_TABLE, obj,
+			     zsp->id, c->size, idx);
 		m = atomic_load(&slot->meta);
 		if (!(m & ZS_META_LIVE))
-			FAIL("object %u of zspage %u (class %u) names free "
-			     "handle slot %u",
-			     pool->name, obj, zsp->id, c->size, idx);
+			FAIL(ZS_FINDING_POOL_OBJECT_SLOT_FREE, obj, zsp->id,
+			     c->size, idx);
 		if (atomic_load(&slot->loc) != want)
-			FAIL("handle slot %u does not point back at object %u "
-			     "of zspage %u",
-			     pool->name, idx, obj, zsp->id);
+			FAIL(ZS_FINDING_POOL_SLOT_NOT_POINTING_BACK, idx, obj,
+			     zsp->id);
 		if (zs_class_for_size(pool, zs_meta_size(m)) != c)
-			FAIL("handle slot %u (size %zu) lives in class %u",
-			     pool->name, idx, zs_meta_size(m), c->size);
+			FAIL(ZS_FINDING_POOL_SLOT_WRONG_CLASS, idx,
+			     zs_meta_size(m), c->size);
 		if (m & ZS_META_MOVING)
-			FAIL("handle slot %u is marked moving at rest",
-			     pool->name, idx);
+			FAIL(ZS_FINDING_POOL_SLOT_MOVING_AT_REST, idx);
 		inuse++;
 		*bytes += zs_meta_size(m);
 	}
@@ -140,14 +128,12 @@ static int check_zspage(struct zs_pool *pool, struct size_class *c,
 		uint32_t hdr;
 
 		if (f >= zsp->fresh || ++nfree > c->objs_per_zspage)
-			FAIL("free list of zspage %u (class %u) is broken at "
-			     "%u",
-			     pool->name, zsp->id, c->size, f);
+			FAIL(ZS_FINDING_POOL_FREE_LIST_BROKEN, zsp->id, c->size,
+			     f);
 		hdr = zs_obj_header(c, zsp, f);
 		if (hdr & ZS_OBJ_ALLOCATED)
-			FAIL("free list of zspage %u (class %u) holds allocated "
-			     "object %u",
-			     pool->name, zsp->id, c->size, f);
+			FAIL(ZS_FINDING_POOL_FREE_LIST_ALLOCATED, zsp->id,
+			     c->size, f);
 		f = hdr >> 1;
 	}
 	if (c->huge)
@@ -155,10 +141,8 @@ static int check_zspage(struct zs_pool *pool, struct size_class *c,
 	else
 		nfree += c->objs_per_zspage - zsp->fresh;
 	if (inuse != zsp->inuse || inuse + nfree != c->objs_per_zspage)
-		FAIL("zspage %u (class %u) counts %u in use, holds %u live and "
-		     "%u free of %u",
-		     pool->name, zsp->id, c->size, zsp->inuse, inuse, nfree,
-		     c->objs_per_zspage);
+		FAIL(ZS_FINDING_POOL_ZSPAGE_INUSE_COUNT, zsp->id, c->size,
+		     zsp->inuse, inuse, nfree, c->objs_per_zspage);
 	*live += inuse;
 out:
 	return err;
@@ -196,21 +180,18 @@ static int check_slot_owners(struct zs_pool *pool, uint32_t nslots,
 			idx = f - 1;
 			/* a cycle revisits a slot, which is claimed already */
 			if (idx >= nslots || !claim_slot(pool, idx))
-				FAIL("free slot list of class %u is broken or "
-				     "claims a used slot at %u",
-				     pool->name, cl->size, idx);
+				FAIL(ZS_FINDING_POOL_FREE_SLOT_LIST_BROKEN,
+				     cl->size, idx);
 			f = (uint32_t)atomic_load(&zs_slot_at(pool, idx)->loc);
 		}
 		*spare += n;
 		if (cl->fresh_next > cl->fresh_end || cl->fresh_end > nslots)
-			FAIL("class %u holds fresh slots %u..%u of %u",
-			     pool->name, cl->size, cl->fresh_next,
-			     cl->fresh_end, nslots);
+			FAIL(ZS_FINDING_POOL_FRESH_BATCH_RANGE, cl->size,
+			     cl->fresh_next, cl->fresh_end, nslots);
 		for (idx = cl->fresh_next; idx < cl->fresh_end; idx++)
 			if (!claim_slot(pool, idx))
-				FAIL("fresh slot %u of class %u is also used "
-				     "elsewhere",
-				     pool->name, idx, cl->size);
+				FAIL(ZS_FINDING_POOL_FRESH_SLOT_USED, idx,
+				     cl->size);
 		*spare += cl->fresh_end - cl->fresh_next;
 	}
 out:
@@ -233,23 +214,22 @@ static int check_slots(struct zs_pool *pool, unsigned long live_total)
 		if (!atomic_load(&pool->ht_chunks[c]) != (c == want))
 			break;
 	if (c <= want && c < ZS_HT_MAX_CHUNKS)
-		FAIL("handle table chunk %lu is %s for %u slots", pool->name, c,
+		FAIL(ZS_FINDING_POOL_HANDLE_CHUNK, c,
 		     c == want ? "present" : "missing", nslots);
 	if (want != atomic_load(&pool->ht_nchunks))
-		FAIL("handle table has %lu chunks for %u slots, counted %lu",
-		     pool->name, want, nslots, atomic_load(&pool->ht_nchunks));
+		FAIL(ZS_FINDING_POOL_HANDLE_CHUNK_COUNT, want, nslots,
+		     atomic_load(&pool->ht_nchunks));
 	for (idx = 0; idx < nslots; idx++) {
 		uint64_t m = atomic_load(&zs_slot_at(pool, idx)->meta);
 
 		if (m & ZS_META_LIVE)
 			live++;
 		else if ((uint32_t)m)
-			FAIL("free handle slot %u has state bits %#x",
-			     pool->name, idx, (unsigned)(uint32_t)m);
+			FAIL(ZS_FINDING_POOL_FREE_SLOT_STATE, idx,
+			     (unsigned)(uint32_t)m);
 	}
 	if (live != live_total)
-		FAIL("%lu handle slots are live but %lu objects are stored",
-		     pool->name, live, live_total);
+		FAIL(ZS_FINDING_POOL_LIVE_SLOT_COUNT, live, live_total);
 	err = check_slot_owners(pool, nslots, &spare);
 	for (idx = 0; idx < nslots; idx++) {
 		struct zs_hslot *slot = zs_slot_at(pool, idx);
@@ -261,9 +241,8 @@ static int check_slots(struct zs_pool *pool, unsigned long live_total)
 	if (err)
 		goto out;
 	if (live + spare != nslots)
-		FAIL("%u handle slots, but %lu live and %lu free or fresh: %lu "
-		     "leaked",
-		     pool->name, nslots, live, spare, nslots - live - spare);
+		FAIL(ZS_FINDING_POOL_SLOT_LEAK, nslots, live, spare,
+		     nslots - live - spare);
 out:
 	return err;
 }
@@ -283,31 +262,27 @@ static int check_descriptors(struct zs_pool *pool, unsigned long zspages)
 		if (!atomic_load(&pool->zsp_chunks[c]) != (c == want))
 			break;
 	if (c <= want && c < ZS_ZSP_MAX_CHUNKS)
-		FAIL("zspage table chunk %lu is %s for %u descriptors",
-		     pool->name, c, c == want ? "present" : "missing", n);
+		FAIL(ZS_FINDING_POOL_ZSPAGE_CHUNK, c,
+		     c == want ? "present" : "missing", n);
 	if (want != atomic_load(&pool->zsp_nchunks))
-		FAIL("zspage table has %lu chunks for %u descriptors, counted "
-		     "%lu",
-		     pool->name, want, n, atomic_load(&pool->zsp_nchunks));
+		FAIL(ZS_FINDING_POOL_ZSPAGE_CHUNK_COUNT, want, n,
+		     atomic_load(&pool->zsp_nchunks));
 	for (id = 0; id < n; id++) {
 		zsp = zs_zspage_by_id(pool, id);
 		if (zsp->id != id)
-			FAIL("zspage descriptor %u says it is %u", pool->name,
-			     id, zsp->id);
+			FAIL(ZS_FINDING_POOL_DESCRIPTOR_ID, id, zsp->id);
 		if (atomic_load(&zsp->state) == ZSPAGE_LIVE)
 			live++;
 	}
 	if (live != zspages)
-		FAIL("%lu zspage descriptors are live, %lu are in the lists",
-		     pool->name, live, zspages);
+		FAIL(ZS_FINDING_POOL_LIVE_DESCRIPTOR_COUNT, live, zspages);
 	for (zsp = pool->zsp_free; zsp; zsp = zsp->next)
 		if (atomic_load(&zsp->state) != ZSPAGE_FREE || ++nfree > n)
-			FAIL("zspage descriptor free list is broken at %u",
-			     pool->name, zsp->id);
+			FAIL(ZS_FINDING_POOL_DESCRIPTOR_FREE_LIST_BROKEN,
+			     zsp->id);
 	if (live + nfree != n)
-		FAIL("%u zspage descriptors, but %lu live and %lu free: %lu "
-		     "leaked",
-		     pool->name, n, live, nfree, n - live - nfree);
+		FAIL(ZS_FINDING_POOL_DESCRIPTOR_LEAK, n, live, nfree,
+		     n - live - nfree);
 out:
 	pthread_mutex_unlock(&pool->zsp_lock);
 	return err;
@@ -325,9 +300,7 @@ static int check_arena_pages(struct zs_pool *pool, unsigned long pages)
 	if (zs_arena_owner_pages(pool->arena, pool->owner_id, &owned,
 				 &moving) != 0 ||
 	    owned < pages || owned > pages + moving)
-		FAIL("the arena holds %lu pages for the pool's %lu (%u moves "
-		     "in flight)",
-		     pool->name, owned, pages, moving);
+		FAIL(ZS_FINDING_POOL_ARENA_PAGE_COUNT, owned, pages, moving);
 out:
 	return err;
 }
@@ -354,9 +327,8 @@ int zs_pool_check(struct zs_pool *pool)
 			for (zsp = c->groups[g]; zsp;
 			     prev = zsp, zsp = zsp->next) {
 				if (zsp->prev != prev)
-					FAIL("fullness list %u of class %u has "
-					     "a broken back link at zspage %u",
-					     pool->name, g, c->size, zsp->id);
+					FAIL(ZS_FINDING_POOL_FULLNESS_LIST_BACK_LINK,
+					     g, c->size, zsp->id);
 				err = check_zspage(pool, c, zsp, g, &live,
 						   &bytes);
 				if (err)
@@ -366,15 +338,12 @@ int zs_pool_check(struct zs_pool *pool)
 				 * from two predecessors), so this trips only
 				 * when the pool's count is too low. */
 				if (++n > atomic_load(&pool->zspages))
-					FAIL("fullness list %u of class %u holds "
-					     "more than the pool's %lu zspages",
-					     pool->name, g, c->size,
+					FAIL(ZS_FINDING_POOL_FULLNESS_LIST_TOO_LONG,
+					     g, c->size,
 					     atomic_load(&pool->zspages));
 			}
 			if (n != c->group_count[g])
-				FAIL("class %u group %u holds %lu zspages, "
-				     "counted %lu",
-				     pool->name, c->size, g, n,
+				FAIL(ZS_FINDING_POOL_GROUP_COUNT, c->size, g, n,
 				     c->group_count[g]);
 			nzsp += n;
 		}
@@ -384,9 +353,8 @@ int zs_pool_check(struct zs_pool *pool)
 			for (zsp = c->isolated_list; zsp;
 			     prev = zsp, zsp = zsp->next) {
 				if (zsp->prev != prev || !zsp->isolated)
-					FAIL("isolated list of class %u is "
-					     "broken at zspage %u",
-					     pool->name, c->size, zsp->id);
+					FAIL(ZS_FINDING_POOL_ISOLATED_LIST_BROKEN,
+					     c->size, zsp->id);
 				err = check_zspage(pool, c, zsp, ZS_NR_FULLNESS,
 						   &live, &bytes);
 				if (err)
@@ -395,18 +363,16 @@ int zs_pool_check(struct zs_pool *pool)
 			}
 		}
 		if (live != atomic_load(&c->objs_used))
-			FAIL("class %u holds %lu live objects, counted %lu",
-			     pool->name, c->size, live,
+			FAIL(ZS_FINDING_POOL_CLASS_OBJECT_COUNT, c->size, live,
 			     atomic_load(&c->objs_used));
 		if (nzsp * c->objs_per_zspage !=
 		    atomic_load(&c->objs_allocated))
-			FAIL("class %u has %lu zspages of %u objects, counted "
-			     "%lu allocated",
-			     pool->name, c->size, nzsp, c->objs_per_zspage,
+			FAIL(ZS_FINDING_POOL_CLASS_ALLOCATED_COUNT, c->size,
+			     nzsp, c->objs_per_zspage,
 			     atomic_load(&c->objs_allocated));
 		if (bytes != c->bytes_stored)
-			FAIL("class %u holds %llu bytes, counted %llu",
-			     pool->name, c->size, (unsigned long long)bytes,
+			FAIL(ZS_FINDING_POOL_CLASS_BYTE_COUNT, c->size,
+			     (unsigned long long)bytes,
 			     (unsigned long long)c->bytes_stored);
 		live_total += live;
 		zspages += nzsp;
@@ -416,10 +382,10 @@ int zs_pool_check(struct zs_pool *pool)
 	if (err)
 		goto out;
 	if (zspages != atomic_load(&pool->zspages))
-		FAIL("%lu zspages in the lists, counted %lu", pool->name,
-		     zspages, atomic_load(&pool->zspages));
+		FAIL(ZS_FINDING_POOL_ZSPAGE_COUNT, zspages,
+		     atomic_load(&pool->zspages));
 	if (pages != atomic_load(&pool->pages))
-		FAIL("%lu pages in zspages, counted %lu", pool->name, pages,
+		FAIL(ZS_FINDING_POOL_PAGE_COUNT, pages,
 		     atomic_load(&pool->pages));
 	err = check_descriptors(pool, zspages);
 	if (err)

@@ -40,9 +40,8 @@ static bool move_object(struct zs_pool *pool, struct size_class *c,
 
 	if (!slot || !(atomic_load(&slot->meta) & ZS_META_LIVE) ||
 	    atomic_load_explicit(&slot->loc, memory_order_relaxed) != loc) {
-		zs_report("object %u of zspage %u (class %u) names handle slot "
-			  "%u, which does not point back at it",
-			  obj, src->id, c->size, idx);
+		ZS_REPORT(ZS_FINDING_ABORT_COMPACT_BACK_POINTER, obj, src->id,
+			  c->size, idx);
 		zs_corruption_abort();
 	}
 	if (!zs_try_mark_moving(slot))

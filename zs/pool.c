@@ -199,9 +199,8 @@ int zs_free(struct zs_pool *pool, uint64_t handle)
 	obj = (uint32_t)loc;
 	if (!c->huge &&
 	    zs_obj_header(c, zsp, obj) != ((idx << 1) | ZS_OBJ_ALLOCATED)) {
-		zs_report("object %u of zspage %u (class %u) does not carry "
-			  "its handle slot %u",
-			  obj, zsp->id, c->size, idx);
+		ZS_REPORT(ZS_FINDING_ABORT_POOL_FREE_HANDLE_SLOT, obj, zsp->id,
+			  c->size, idx);
 		zs_corruption_abort();
 	}
 	zs_obj_release(c, zsp, obj);

@@ -10,13 +10,26 @@
 #ifndef ZS_REPORT_H
 #define ZS_REPORT_H
 
-/* Called with the whole report, "zs: " prefix included, no newline.  It runs
- * while zs holds internal locks, so it must not call back into zs. */
-typedef void zs_report_hook(const char *message, void *arg);
+#include "zs/findings.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Called with what was found (zs/findings.h; zs_finding_name() spells it)
+ * and the whole report, "zs: " prefix included, no newline.  It runs while
+ * zs holds internal locks, so it must not call back into zs (except
+ * zs_finding_name, which takes none). */
+typedef void zs_report_hook(enum zs_finding kind, const char *message,
+			    void *arg);
 
 /* Installs hook (NULL restores stderr) and returns the previous one; *old_arg
  * receives its argument when old_arg is not NULL. */
 zs_report_hook *zs_set_report_hook(zs_report_hook *hook, void *arg,
 				   void **old_arg);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* ZS_REPORT_H */

@@ -10,8 +10,24 @@
 #ifndef ZS_REPORT_INTERNAL_H
 #define ZS_REPORT_INTERNAL_H
 
-/* One "zs: ..." line to the report hook (stderr by default). */
-void zs_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#include "zs/finding_formats.h"
+#include "zs/findings.h"
+
+/* One "zs: ..." line of the given kind to the report hook (stderr by
+ * default).  Call it through ZS_REPORT or a checker's macro, which pass the
+ * kind's own format. */
+void zs_report_finding(enum zs_finding kind, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Reports kind with its format from finding_formats.h: a kind and words
+ * that do not belong together cannot be written, and printf still checks
+ * the arguments against the words. */
+#define ZS_REPORT(kind, ...) zs_report_finding(kind, kind##_FMT, ##__VA_ARGS__)
+
+/* The format of kind (without "zs: " or a checker's prefix), or NULL with
+ * errno EINVAL when kind is not one; for tests that go over every kind. */
+const char *zs_finding_format(enum zs_finding kind);
+
 /* Reports "zs: heap corruption detected, aborting" and aborts. */
 _Noreturn void zs_corruption_abort(void);
 

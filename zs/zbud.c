@@ -66,7 +66,8 @@
 #include "zs/zbud.h"
 #include "zs/zbud_internal.h"
 #include "zs/report_internal.h"
-#include "zs/zsmalloc.h" /* ZS_MAX_THREAD_MAPS: zbud maps follow zsmalloc's rules */
+/* ZS_MAX_THREAD_MAPS: zbud maps follow zsmalloc's rules */
+#include "zs/zsmalloc.h"
 
 #define THREAD_MAPS ZS_MAX_THREAD_MAPS
 #define HDR_MAGIC 0x7a6275645f686472ULL /* "zbud_hdr" */
@@ -345,8 +346,10 @@ static void release_page(struct zbud_pool *pool, struct zbud_page *d)
 	free(d);
 }
 
-/* zbud_pool_check's findings: "zs: zbud_pool_check: <what>". */
-#define report(fmt, ...) zs_report("zbud_pool_check: " fmt, ##__VA_ARGS__)
+/* zbud_pool_check's findings: kind (zs/findings.h) with its format's
+ * arguments, as "zs: zbud_pool_check: <what>"; the caller fails. */
+#define CHECK_FAIL(kind, ...) \
+	zs_report_finding(kind, "zbud_pool_check: " kind##_FMT, ##__VA_ARGS__)
 
 /* --- pools ------------------------------------------------------------ */
 
@@ -691,8 +694,7 @@ int zbud_unmap(struct zbud_pool *pool, uint64_t handle)
 	/* A mapped handle cannot be freed, so only corruption gets here. */
 	if (!s || !s->maps) {
 		pthread_mutex_unlock(&pool->lock);
-		zs_report("zbud_unmap: handle %#llx mapped by this thread has "
-			  "no live mapped slot (pool metadata corrupted)",
+		ZS_REPORT(ZS_FINDING_ABORT_ZBUD_UNMAP_NO_MAPPED_SLOT,
 			  (unsigned long long)handle);
 		zs_corruption_abort();
 	}
@@ -795,27 +797,25 @@ static int check_list(struct zbud_pool *pool, struct list *head, bool is_lru,
 		struct zbud_page *d;
 
 		if (l->next->prev != l || l->prev->next != l) {
-			report("%s list %u: broken links at %p", name, which,
-			       (void *)l);
+			CHECK_FAIL(ZS_FINDING_ZBUD_LIST_BROKEN_LINKS, name,
+				   which, (void *)l);
 			return -EUCLEAN;
 		}
 		d = is_lru ? lru_entry(l) : buddy_entry(l);
 		if (d->idx >= pool->desc_hw || pool->descs[d->idx] != d) {
-			report("%s list %u: entry %p is not a live page "
-			       "descriptor",
-			       name, which, (void *)d);
+			CHECK_FAIL(ZS_FINDING_ZBUD_LIST_ENTRY_NOT_LIVE, name,
+				   which, (void *)d);
 			return -EUCLEAN;
 		}
 		if (d->mark == pool->check_stamp) {
-			report("%s list %u: page %u listed twice", name, which,
-			       d->idx);
+			CHECK_FAIL(ZS_FINDING_ZBUD_LIST_PAGE_TWICE, name, which,
+				   d->idx);
 			return -EUCLEAN;
 		}
 		d->mark = pool->check_stamp;
 		if (d->flags & PG_RECLAIM) {
-			report("%s list %u: page %u is under reclaim but "
-			       "listed",
-			       name, which, d->idx);
+			CHECK_FAIL(ZS_FINDING_ZBUD_LIST_PAGE_UNDER_RECLAIM,
+				   name, which, d->idx);
 			return -EUCLEAN;
 		}
 		/* No length guard is needed: every entry so far is a distinct
@@ -826,16 +826,15 @@ static int check_list(struct zbud_pool *pool, struct list *head, bool is_lru,
 			continue;
 		if (which == NCHUNKS) {
 			if (!d->chunks[FIRST] || !d->chunks[LAST]) {
-				report("buddied list: page %u has a free buddy",
-				       d->idx);
+				CHECK_FAIL(ZS_FINDING_ZBUD_BUDDIED_FREE_BUDDY,
+					   d->idx);
 				return -EUCLEAN;
 			}
 		} else if (page_empty(d) ||
 			   (d->chunks[FIRST] && d->chunks[LAST]) ||
 			   free_chunks(d) != which) {
-			report("unbuddied list %u: page %u has chunks %u+%u",
-			       which, d->idx, d->chunks[FIRST],
-			       d->chunks[LAST]);
+			CHECK_FAIL(ZS_FINDING_ZBUD_UNBUDDIED_CHUNKS, which,
+				   d->idx, d->chunks[FIRST], d->chunks[LAST]);
 			return -EUCLEAN;
 		}
 	}
@@ -850,32 +849,29 @@ static int check_page(struct zbud_pool *pool, struct zbud_page *d,
 	int bud;
 
 	if (d->page == NULL || ((uintptr_t)d->page & (ZS_PAGE_SIZE - 1))) {
-		report("page %u: bad page address %p", d->idx, d->page);
+		CHECK_FAIL(ZS_FINDING_ZBUD_PAGE_ADDRESS, d->idx, d->page);
 		return -EUCLEAN;
 	}
 	if (zs_arena_page_info(pool->arena, d->page, &info) != 0) {
-		report("page %u at %p is not an allocated arena page", d->idx,
-		       d->page);
+		CHECK_FAIL(ZS_FINDING_ZBUD_PAGE_NOT_IN_ARENA, d->idx, d->page);
 		return -EUCLEAN;
 	}
 	/* Migration finds the page's descriptor through exactly these. */
 	if (info.owner_id != pool->owner_id || info.cookie != d->idx ||
 	    info.index != 0 || !info.movable) {
-		report("page %u is described by the arena as owner %d's page "
-		       "%u index %u%s",
-		       d->idx, info.owner_id, info.cookie, info.index,
-		       info.movable ? "" : ", not movable");
+		CHECK_FAIL(ZS_FINDING_ZBUD_PAGE_ARENA_DESCRIPTION, d->idx,
+			   info.owner_id, info.cookie, info.index,
+			   info.movable ? "" : ", not movable");
 		return -EUCLEAN;
 	}
 	if (!header_intact(pool, d)) {
-		report("page %u at %p: header chunk overwritten (an object "
-		       "written past its end?)",
-		       d->idx, d->page);
+		CHECK_FAIL(ZS_FINDING_ZBUD_PAGE_HEADER_OVERWRITTEN, d->idx,
+			   d->page);
 		return -EUCLEAN;
 	}
 	if (d->chunks[FIRST] + d->chunks[LAST] > BUDDY_CHUNKS) {
-		report("page %u: buddies of %u and %u chunks overlap", d->idx,
-		       d->chunks[FIRST], d->chunks[LAST]);
+		CHECK_FAIL(ZS_FINDING_ZBUD_BUDDIES_OVERLAP, d->idx,
+			   d->chunks[FIRST], d->chunks[LAST]);
 		return -EUCLEAN;
 	}
 	for (bud = FIRST; bud <= LAST; bud++) {
@@ -883,41 +879,40 @@ static int check_page(struct zbud_pool *pool, struct zbud_page *d,
 
 		if (d->chunks[bud] == 0) {
 			if (d->slot[bud] != SLOT_NONE) {
-				report("page %u: free %s buddy names slot %u",
-				       d->idx, bud ? "last" : "first",
-				       d->slot[bud]);
+				CHECK_FAIL(ZS_FINDING_ZBUD_FREE_BUDDY_SLOT,
+					   d->idx, bud ? "last" : "first",
+					   d->slot[bud]);
 				return -EUCLEAN;
 			}
 			continue;
 		}
 		if (d->slot[bud] >= pool->slot_hw) {
-			report("page %u: %s buddy names slot %u beyond the "
-			       "table",
-			       d->idx, bud ? "last" : "first", d->slot[bud]);
+			CHECK_FAIL(ZS_FINDING_ZBUD_BUDDY_SLOT_BEYOND_TABLE,
+				   d->idx, bud ? "last" : "first",
+				   d->slot[bud]);
 			return -EUCLEAN;
 		}
 		s = &pool->slots[d->slot[bud]];
 		if (s->state != SLOT_USED || s->desc != d->idx ||
 		    s->bud != bud) {
-			report("page %u: %s buddy's slot %u points elsewhere "
-			       "(state %u, page %u, buddy %u)",
-			       d->idx, bud ? "last" : "first", d->slot[bud],
-			       s->state, s->desc, s->bud);
+			CHECK_FAIL(ZS_FINDING_ZBUD_BUDDY_SLOT_ELSEWHERE, d->idx,
+				   bud ? "last" : "first", d->slot[bud],
+				   s->state, s->desc, s->bud);
 			return -EUCLEAN;
 		}
 		if (size_to_chunks(s->size) != d->chunks[bud] || !s->size ||
 		    s->size > ZBUD_MAX_ALLOC_SIZE) {
-			report("page %u: %s buddy has %u chunks for %u bytes",
-			       d->idx, bud ? "last" : "first", d->chunks[bud],
-			       s->size);
+			CHECK_FAIL(ZS_FINDING_ZBUD_BUDDY_CHUNKS, d->idx,
+				   bud ? "last" : "first", d->chunks[bud],
+				   s->size);
 			return -EUCLEAN;
 		}
 		maps += s->maps;
 		++*objs;
 	}
 	if (maps != d->mapped) {
-		report("page %u: %u maps counted, buddies hold %u", d->idx,
-		       d->mapped, maps);
+		CHECK_FAIL(ZS_FINDING_ZBUD_PAGE_MAP_COUNT, d->idx, d->mapped,
+			   maps);
 		return -EUCLEAN;
 	}
 	/* Only the arena or reclaim may hold an emptied page, and they
@@ -925,7 +920,7 @@ static int check_page(struct zbud_pool *pool, struct zbud_page *d,
 	 * other page holds a counted object, so pages never outnumber
 	 * objects beyond these. */
 	if (page_empty(d) && !(d->flags & (PG_ISOLATED | PG_RECLAIM))) {
-		report("page %u: empty but not released", d->idx);
+		CHECK_FAIL(ZS_FINDING_ZBUD_PAGE_EMPTY_NOT_RELEASED, d->idx);
 		return -EUCLEAN;
 	}
 	return 0;
@@ -953,7 +948,7 @@ int zbud_pool_check(struct zbud_pool *pool)
 		if (!d)
 			continue;
 		if (d->idx != i) {
-			report("descriptor %u says it is %u", i, d->idx);
+			CHECK_FAIL(ZS_FINDING_ZBUD_DESCRIPTOR_ID, i, d->idx);
 			ret = -EUCLEAN;
 			goto out;
 		}
@@ -965,11 +960,10 @@ int zbud_pool_check(struct zbud_pool *pool)
 			off++;
 	}
 	if (pages != pool->pages_nr || objs != pool->objs_nr) {
-		report("counted %llu pages and %llu objects, pool says %llu "
-		       "and %llu",
-		       (unsigned long long)pages, (unsigned long long)objs,
-		       (unsigned long long)pool->pages_nr,
-		       (unsigned long long)pool->objs_nr);
+		CHECK_FAIL(ZS_FINDING_ZBUD_PAGE_OBJECT_COUNT,
+			   (unsigned long long)pages, (unsigned long long)objs,
+			   (unsigned long long)pool->pages_nr,
+			   (unsigned long long)pool->objs_nr);
 		ret = -EUCLEAN;
 		goto out;
 	}
@@ -979,8 +973,7 @@ int zbud_pool_check(struct zbud_pool *pool)
 	pool->check_stamp++;
 	for (i = 0; i < NCHUNKS; i++) {
 		if (i == 0 && !list_empty(&pool->unbuddied[0])) {
-			report("unbuddied list 0: not empty (a page with no "
-			       "free chunk is buddied)");
+			CHECK_FAIL(ZS_FINDING_ZBUD_UNBUDDIED_ZERO_NOT_EMPTY);
 			ret = -EUCLEAN;
 			goto out;
 		}
@@ -994,9 +987,9 @@ int zbud_pool_check(struct zbud_pool *pool)
 	if (ret)
 		goto out;
 	if (listed != pages - off) {
-		report("%llu pages on buddy lists, expected %llu",
-		       (unsigned long long)listed,
-		       (unsigned long long)(pages - off));
+		CHECK_FAIL(ZS_FINDING_ZBUD_BUDDY_LIST_COUNT,
+			   (unsigned long long)listed,
+			   (unsigned long long)(pages - off));
 		ret = -EUCLEAN;
 		goto out;
 	}
@@ -1005,9 +998,8 @@ int zbud_pool_check(struct zbud_pool *pool)
 	if (ret)
 		goto out;
 	if (lru != pages - off) {
-		report("%llu pages on the LRU, expected %llu",
-		       (unsigned long long)lru,
-		       (unsigned long long)(pages - off));
+		CHECK_FAIL(ZS_FINDING_ZBUD_LRU_COUNT, (unsigned long long)lru,
+			   (unsigned long long)(pages - off));
 		ret = -EUCLEAN;
 		goto out;
 	}
@@ -1020,46 +1012,44 @@ int zbud_pool_check(struct zbud_pool *pool)
 			used++;
 		} else if (pool->slots[i].state != SLOT_FREE ||
 			   pool->slots[i].maps) {
-			report("slot %u: state %u with %u maps", i,
-			       pool->slots[i].state, pool->slots[i].maps);
+			CHECK_FAIL(ZS_FINDING_ZBUD_FREE_SLOT_STATE, i,
+				   pool->slots[i].state, pool->slots[i].maps);
 			ret = -EUCLEAN;
 			goto out;
 		}
 	}
 	if (used != objs) {
-		report("%llu used handle slots for %llu objects",
-		       (unsigned long long)used, (unsigned long long)objs);
+		CHECK_FAIL(ZS_FINDING_ZBUD_USED_SLOT_COUNT,
+			   (unsigned long long)used, (unsigned long long)objs);
 		ret = -EUCLEAN;
 		goto out;
 	}
 	for (i = pool->slot_free; i != SLOT_NONE; i = pool->slots[i].desc) {
 		if (i >= pool->slot_hw || pool->slots[i].state != SLOT_FREE ||
 		    ++nfree > pool->slot_hw - used) {
-			report("free slot chain: bad or looping entry %u", i);
+			CHECK_FAIL(ZS_FINDING_ZBUD_FREE_SLOT_CHAIN_BROKEN, i);
 			ret = -EUCLEAN;
 			goto out;
 		}
 	}
 	if (nfree != pool->slot_hw - used) {
-		report("free slot chain holds %llu of %llu free slots",
-		       (unsigned long long)nfree,
-		       (unsigned long long)(pool->slot_hw - used));
+		CHECK_FAIL(ZS_FINDING_ZBUD_FREE_SLOT_CHAIN_COUNT,
+			   (unsigned long long)nfree,
+			   (unsigned long long)(pool->slot_hw - used));
 		ret = -EUCLEAN;
 		goto out;
 	}
 	if (zs_arena_owner_pages(pool->arena, pool->owner_id, &owned,
 				 &moving) != 0 ||
 	    owned < pages || owned > pages + moving) {
-		report("the arena holds %lu pages for the pool's %llu (%u "
-		       "moves in flight)",
-		       owned, (unsigned long long)pages, moving);
+		CHECK_FAIL(ZS_FINDING_ZBUD_ARENA_PAGE_COUNT, owned,
+			   (unsigned long long)pages, moving);
 		ret = -EUCLEAN;
 		goto out;
 	}
 	if (pool->ndesc_free + pages != pool->desc_hw) {
-		report("%u free descriptor indexes + %llu pages != %u used",
-		       pool->ndesc_free, (unsigned long long)pages,
-		       pool->desc_hw);
+		CHECK_FAIL(ZS_FINDING_ZBUD_DESCRIPTOR_COUNT, pool->ndesc_free,
+			   (unsigned long long)pages, pool->desc_hw);
 		ret = -EUCLEAN;
 		goto out;
 	}
@@ -1071,12 +1061,11 @@ int zbud_pool_check(struct zbud_pool *pool)
 		uint32_t e = pool->desc_free[i];
 
 		if (e >= pool->desc_hw || pool->descs[e]) {
-			report("free descriptor stack entry %u: index %u is %s",
-			       i, e,
-			       e >= pool->desc_hw ? "beyond the table" :
-			       pool->descs[e] == &desc_claimed ?
-						    "listed twice" :
-						    "in use");
+			CHECK_FAIL(ZS_FINDING_ZBUD_FREE_DESCRIPTOR_STACK, i, e,
+				   e >= pool->desc_hw ? "beyond the table" :
+				   pool->descs[e] == &desc_claimed ?
+							"listed twice" :
+							"in use");
 			ret = -EUCLEAN;
 			break;
 		}

@@ -338,8 +338,7 @@ uint32_t zs_obj_take(struct size_class *c, struct zspage *zsp,
 		uint32_t h = zs_obj_header(c, zsp, obj);
 
 		if (h & ZS_OBJ_ALLOCATED) {
-			zs_report("free list of zspage %u (class %u) points "
-				  "at allocated object %u",
+			ZS_REPORT(ZS_FINDING_ABORT_ZSPAGE_FREE_LIST_ALLOCATED,
 				  zsp->id, c->size, obj);
 			zs_corruption_abort();
 		}

@@ -51,7 +51,24 @@ struct fm_target {
 	void (*describe)(void *state, char *buf, size_t size);
 };
 
-/* Runs one input; returns 0, or fm_fail()s (abort) on a failed check. */
+/*
+ * A target's descriptor, as `const struct fm_target x = FM_TARGET(...);`:
+ * the table's slot count is taken from the table itself, so the two cannot
+ * disagree.  `table` must be an array (sized by its opcode enum), not a
+ * pointer.
+ */
+#define FM_TARGET(tname, st, table, every, begin_fn, after_op_fn, end_fn, \
+		  describe_fn)                                            \
+	{                                                                 \
+		.name = (tname), .state = (st), .ops = (table),           \
+		.nops = sizeof(table) / sizeof((table)[0]),               \
+		.check_every = (every), .begin = (begin_fn),              \
+		.after_op = (after_op_fn), .end = (end_fn),               \
+		.describe = (describe_fn),                                \
+	}
+
+/* Runs one input; returns 0, or fm_fail()s (abort) on a failed check.
+ * A target's LLVMFuzzerTestOneInput is this call on its descriptor. */
 int fm_run(const struct fm_target *t, const uint8_t *data, size_t size);
 
 /* The name of an opcode's op, or NULL for a free slot or one past the

@@ -3,15 +3,15 @@
  * fuzz/zbud_fuzz/zbud_fatal.c - op fatal: a zbud death test in a forked
  * child (fuzz/common/fuzz_death.h).
  *
- * zbud never continues past corruption it detects: it reports one exact
- * line and aborts.  In a forked child, the slot of a mapped object loses
- * its map count (as a stray write would), and zbud_unmap must report it
- * and abort; the parent's pool is untouched.
+ * zbud never continues past corruption it detects: it reports the finding,
+ * then the abort, and aborts.  In a forked child, the slot of a mapped
+ * object loses its map count (as a stray write would), and zbud_unmap must
+ * report it and abort; the parent's pool is untouched.
  */
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "fuzz/zbud_fuzz/zbud_ops_internal.h"
+#include "fuzz/zbud_fuzz/zbud_fuzz.h"
 #include "fuzz/common/fuzz.h"
 #include "zs/zbud.h"
 #include "zs/zbud_internal.h"
@@ -36,9 +36,6 @@ static void run_unmap_lost_slot(void *arg)
 	for (i = 0; i < pool->slot_hw; i++)
 		if (t->how & 1 || pool->slots[i].maps)
 			pool->slots[i].maps = 0;
-	fm_death_expect("zs: zbud_unmap: handle %#llx mapped by this thread "
-			"has no live mapped slot (pool metadata corrupted)",
-			(unsigned long long)t->handle);
 	zbud_unmap(pool, t->handle);
 }
 
@@ -58,5 +55,6 @@ void zbf_op_fatal(void *state, struct fuzz_cursor *c)
 		return;
 	t.handle = o->handle;
 	fm_expect_abort("zbud_unmap of a slot that lost its map",
+			ZS_FINDING_ABORT_ZBUD_UNMAP_NO_MAPPED_SLOT,
 			run_unmap_lost_slot, &t);
 }

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "fuzz/zbud_fuzz/zbud_ops_internal.h"
+#include "fuzz/zbud_fuzz/zbud_fuzz.h"
 #include "fuzz/common/fuzz.h"
 #include "zs/arena.h"
 #include "zs/fault.h"

@@ -2,19 +2,19 @@
 /*
  * fuzz/zpool_fuzz/zpool_fuzz.c - the differential zpool fuzz target.
  *
- * One entry point for every engine: libFuzzer links it with
- * -fsanitize=fuzzer, AFL++ with libAFLDriver.a, and fuzz/replay_main.c
- * calls it for each corpus file under `bazel test`.  All checking lives in
- * the interpreter (zpool_ops.c).
+ * One entry point for every engine (libFuzzer, AFL++ through libAFLDriver,
+ * OSS-Fuzz, fuzz/replay_main.c under `bazel test`).  All checking lives in
+ * the op files (zpool_fuzz.h lists them), run by the shared interpreter.
  */
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fuzz/zpool_fuzz/zpool_ops.h"
+#include "fuzz/common/fuzz.h"
+#include "fuzz/zpool_fuzz/zpool_fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	return zp_fuzz_run(data, size);
+	return fm_run(&zp_fuzz_target, data, size);
 }

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "fuzz/common/fuzz.h"
-#include "fuzz/zsmalloc_fuzz/zs_ops_internal.h"
+#include "fuzz/zsmalloc_fuzz/zs_fuzz.h"
 #include "zs/arena.h"
 #include "zs/zsmalloc.h"
 
@@ -142,35 +142,52 @@ void zsf_own_release(struct zs_fuzz *f)
 	f->own_arena = NULL;
 }
 
-/*
- * Owner pages live across ops, beside the pool's, until released (flag 32,
- * or when the pool goes): allocated in groups of 1..8 (single pages or
- * zs_arena_alloc_pages), movable or not, some freed again, the arena
- * compacted and trimmed; each page keeps its pattern wherever it moves.
- */
-void zsf_op_arena_pages(void *state, struct fuzz_cursor *c)
+/* The harness registered as a page owner of the pool's arena, once. */
+static void own_register(struct zs_fuzz *f)
 {
-	struct zs_fuzz *f = state;
 	struct page_owner *po = &f->own;
-	struct zs_arena_stats before, st;
-	unsigned i, k, n, want, groups = 0, held = 0;
-	uint8_t nb, flags;
-	uint16_t arg;
+
+	if (f->own_id >= 0)
+		return;
+	memset(po, 0, sizeof(*po));
+	f->own_arena = zsf_arena_of(f);
+	f->own_id = zs_arena_register_owner(f->own_arena, po, &own_ops);
+	if (f->own_id < 0)
+		fm_fail("zs_arena_register_owner: %d", f->own_id);
+}
+
+/* k pages into free slots i.., one by one (flags & 1, a group of one) or
+ * with zs_arena_alloc_pages; movable unless flags & 2.  0 or -errno; a
+ * refused group took nothing. */
+static int own_alloc_group(struct zs_fuzz *f, unsigned i, unsigned k,
+			   uint8_t flags)
+{
+	struct page_owner *po = &f->own;
 	int ret;
 
-	if (!fc_u8(c, &nb) || !fc_u8(c, &flags) || !fc_u16(c, &arg))
-		return;
-	if (f->own_id < 0) {
-		memset(po, 0, sizeof(*po));
-		f->own_arena = zsf_arena_of(f);
-		f->own_id = zs_arena_register_owner(f->own_arena, po, &own_ops);
-		if (f->own_id < 0)
-			fm_fail("zs_arena_register_owner: %d", f->own_id);
+	if (k == 1 && (flags & 1)) {
+		errno = 0;
+		po->page[i] = zs_arena_alloc_page(f->own_arena, f->own_id);
+		ret = po->page[i] ? 0 : -errno;
+		if (!ret)
+			zs_arena_set_page_owner(f->own_arena, po->page[i], i, 0,
+						!(flags & 2));
+		return ret;
 	}
-	po->refuse = flags >> 6;
-	memset(&before, 0, sizeof(before));
-	zs_arena_stats(f->own_arena, &before);
-	/* Up to n more pages, in groups placed in runs of free slots. */
+	return zs_arena_alloc_pages(f->own_arena, f->own_id, k, &po->page[i], i,
+				    !(flags & 2));
+}
+
+/* Up to 1 + nb % OWN_PAGES more pages, in groups of 1..8 (sizes from arg)
+ * placed in runs of free slots, each page filled with its pattern.
+ * Returns how many were taken. */
+static unsigned own_alloc(struct zs_fuzz *f, uint8_t nb, uint8_t flags,
+			  uint16_t arg)
+{
+	struct page_owner *po = &f->own;
+	unsigned i, k, n, want, groups = 0, held = 0;
+	int ret;
+
 	want = 1 + nb % OWN_PAGES;
 	for (i = 0; i < OWN_PAGES && want; i += k ? k : 1) {
 		k = 1 + (arg >> (groups++ % 13)) % 8;
@@ -180,20 +197,7 @@ void zsf_op_arena_pages(void *state, struct fuzz_cursor *c)
 			;
 		if ((k = n) == 0)
 			continue;
-		if (k == 1 && (flags & 1)) {
-			errno = 0;
-			po->page[i] =
-				zs_arena_alloc_page(f->own_arena, f->own_id);
-			ret = po->page[i] ? 0 : -errno;
-			if (!ret)
-				zs_arena_set_page_owner(f->own_arena,
-							po->page[i], i, 0,
-							!(flags & 2));
-		} else {
-			ret = zs_arena_alloc_pages(f->own_arena, f->own_id, k,
-						   &po->page[i], i,
-						   !(flags & 2));
-		}
+		ret = own_alloc_group(f, i, k, flags);
 		if (ret) {
 			/* Nothing of the group was taken. */
 			if (ret != -ENOMEM || !f->arena_injecting)
@@ -209,6 +213,31 @@ void zsf_op_arena_pages(void *state, struct fuzz_cursor *c)
 		}
 		want -= k;
 	}
+	return held;
+}
+
+/*
+ * Owner pages live across ops, beside the pool's, until released (flag 32,
+ * or when the pool goes): allocated in groups of 1..8 (single pages or
+ * zs_arena_alloc_pages), movable or not, some freed again, the arena
+ * compacted and trimmed; each page keeps its pattern wherever it moves.
+ */
+void zsf_op_arena_pages(void *state, struct fuzz_cursor *c)
+{
+	struct zs_fuzz *f = state;
+	struct page_owner *po = &f->own;
+	struct zs_arena_stats before, st;
+	unsigned i, held;
+	uint8_t nb, flags;
+	uint16_t arg;
+
+	if (!fc_u8(c, &nb) || !fc_u8(c, &flags) || !fc_u16(c, &arg))
+		return;
+	own_register(f);
+	po->refuse = flags >> 6;
+	memset(&before, 0, sizeof(before));
+	zs_arena_stats(f->own_arena, &before);
+	held = own_alloc(f, nb, flags, arg);
 	memset(&st, 0, sizeof(st));
 	zs_arena_stats(f->own_arena, &st);
 	if (st.pages_in_use - before.pages_in_use != held)

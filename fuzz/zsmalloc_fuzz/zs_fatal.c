@@ -1,25 +1,25 @@
 // SPDX-License-Identifier: MIT
 /*
  * fuzz/zsmalloc_fuzz/zs_fatal.c - death tests of zsmalloc's corruption aborts
- * (fuzz/zsmalloc_fuzz/zs_fatal.h).
+ * (declared in fuzz/zsmalloc_fuzz/zs_fuzz.h).
  *
  * Each test corrupts one structure the way a stray write or a use after
  * free would, then makes the one call that must notice.  It runs in a
  * forked child (fuzz/common/fuzz_death.c), so the expected abort ends only the
- * child.  The expected report is built from the same numbers the library
- * prints, so a wrong object, zspage or slot in the message fails the run.
+ * child, which must report the abort site's finding (zs/findings.h), then
+ * the abort, and die of SIGABRT.
  *
  * Tests that need a particular layout (an object the compactor will move,
  * a zspage with a free list) build it in a fresh pool inside the child;
  * the others corrupt the fuzzed pool's own objects.
  */
-#include "fuzz/zsmalloc_fuzz/zs_fatal.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "fuzz/common/fuzz.h"
+#include "fuzz/zsmalloc_fuzz/zs_fuzz.h"
 #include "zs/arena.h"
 #include "zs/zs_internal.h"
 
@@ -98,10 +98,6 @@ static void run_arena_free_page(void *arg)
 	struct zs_arena *a = child_arena(&owner);
 	void *bad = arena_bad_pointer(a, owner, t->arg);
 
-	fm_death_expect(
-		"zs: zs_arena_free_page: %p is not an allocated page of this "
-		"arena (double free or foreign pointer)",
-		bad);
 	zs_arena_free_page(a, bad);
 }
 
@@ -116,22 +112,10 @@ static void run_arena_free_pages(void *arg)
 	if (zs_arena_alloc_pages(a, owner, n, pages, 0, 0))
 		child_fail("zs_arena_alloc_pages");
 	pages[bad_at] = arena_bad_pointer(a, owner, t->arg >> 4);
-	fm_death_expect(
-		"zs: zs_arena_free_pages: %p is not an allocated page of "
-		"this arena (double free or foreign pointer)",
-		pages[bad_at]);
 	zs_arena_free_pages(a, pages, n);
 }
 
 /* ---- the fuzzed pool: a handle slot that names another object ---- */
-
-static uint32_t slot_index(const struct zs_pool *pool, uint64_t h)
-{
-	uint32_t idx, gen;
-
-	zs_handle_open(&pool->key, h, &idx, &gen);
-	return idx;
-}
 
 /* Two live objects of one non-huge class, found from position arg on. */
 static bool pick_pair(struct zs_pool *pool, const struct fuzz_model *m,
@@ -162,24 +146,16 @@ static void run_free_foreign_slot(void *arg)
 {
 	struct fatal *t = arg;
 	struct zs_pool *pool = t->pool;
-	uint64_t a, b, loc;
-	uint32_t gen, ia, idx;
+	uint64_t a, b;
+	uint32_t gen, idx;
 	struct zs_hslot *sa, *sb;
-	struct size_class *c;
 
 	if (!pick_pair(pool, t->m, t->arg, &a, &b))
 		child_fail("no pair (the parent checked)");
 	sa = zs_handle_lookup(pool, a, &idx, &gen);
 	sb = zs_handle_lookup(pool, b, &idx, &gen);
-	ia = slot_index(pool, a);
-	c = zs_class_for_size(pool, zs_meta_size(atomic_load(&sa->meta)));
 	/* a's slot now claims b's object, whose header names b's slot */
-	loc = atomic_load(&sb->loc);
-	atomic_store(&sa->loc, loc);
-	fm_death_expect(
-		"zs: object %u of zspage %u (class %u) does not carry its "
-		"handle slot %u",
-		(uint32_t)loc, (uint32_t)(loc >> 32), c->size, ia);
+	atomic_store(&sa->loc, atomic_load(&sb->loc));
 	zs_free(pool, a);
 }
 
@@ -227,7 +203,6 @@ static void run_compact_foreign_slot(void *arg)
 	uint64_t h[2 * ZS_PAGE_SIZE * ZS_MAX_CHAIN / ZS_MIN_ALLOC_SIZE];
 	unsigned n = c->objs_per_zspage, i;
 	struct zs_hslot *sa, *sb;
-	uint64_t loc;
 	uint32_t gen, idx;
 
 	/* two zspages, filled in order; keep h[0] alone in the first and
@@ -238,13 +213,7 @@ static void run_compact_foreign_slot(void *arg)
 		zs_free(pool, h[i]);
 	sa = zs_handle_lookup(pool, h[0], &idx, &gen);
 	sb = zs_handle_lookup(pool, h[n + 1], &idx, &gen);
-	loc = atomic_load(&sa->loc);
 	atomic_store(&sa->loc, atomic_load(&sb->loc));
-	fm_death_expect(
-		"zs: object %u of zspage %u (class %u) names handle slot %u, "
-		"which does not point back at it",
-		(uint32_t)loc, (uint32_t)(loc >> 32), c->size,
-		slot_index(pool, h[0]));
 	zs_compact(pool);
 }
 
@@ -266,23 +235,26 @@ static void run_free_list_allocated(void *arg)
 	loc = atomic_load(&zs_handle_lookup(pool, h[victim], &idx, &gen)->loc);
 	zsp = zs_zspage_by_id(pool, (uint32_t)(loc >> 32));
 	zsp->free_head = (uint32_t)loc;
-	fm_death_expect(
-		"zs: free list of zspage %u (class %u) points at allocated "
-		"object %u",
-		zsp->id, c->size, (uint32_t)loc);
 	child_alloc(pool, size);
 }
 
+/* Each test, the finding its abort site reports, and what it runs. */
 static const struct {
 	const char *name;
+	enum zs_finding want;
 	void (*run)(void *arg);
 } kinds[] = {
-	{ "arena free_page of a bad pointer", run_arena_free_page },
-	{ "arena free_pages with a bad pointer", run_arena_free_pages },
-	{ "zs_free of a slot naming another object", run_free_foreign_slot },
+	{ "arena free_page of a bad pointer",
+	  ZS_FINDING_ABORT_ARENA_FREE_PAGE_NOT_ALLOCATED, run_arena_free_page },
+	{ "arena free_pages with a bad pointer",
+	  ZS_FINDING_ABORT_ARENA_FREE_PAGES_NOT_ALLOCATED,
+	  run_arena_free_pages },
+	{ "zs_free of a slot naming another object",
+	  ZS_FINDING_ABORT_POOL_FREE_HANDLE_SLOT, run_free_foreign_slot },
 	{ "compaction of an object whose slot points elsewhere",
-	  run_compact_foreign_slot },
+	  ZS_FINDING_ABORT_COMPACT_BACK_POINTER, run_compact_foreign_slot },
 	{ "allocation from a free list naming a live object",
+	  ZS_FINDING_ABORT_ZSPAGE_FREE_LIST_ALLOCATED,
 	  run_free_list_allocated },
 };
 
@@ -296,6 +268,6 @@ const char *zs_fuzz_fatal(struct zs_pool *pool, const struct fuzz_model *m,
 	if (kinds[k].run == run_free_foreign_slot &&
 	    !pick_pair(pool, m, arg, &a, &b))
 		return NULL;
-	fm_expect_abort(kinds[k].name, kinds[k].run, &t);
+	fm_expect_abort(kinds[k].name, kinds[k].want, kinds[k].run, &t);
 	return kinds[k].name;
 }

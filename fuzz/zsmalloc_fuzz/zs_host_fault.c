@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "fuzz/common/fuzz.h"
-#include "fuzz/zsmalloc_fuzz/zs_ops_internal.h"
+#include "fuzz/zsmalloc_fuzz/zs_fuzz.h"
 #include "zs/arena.h"
 #include "zs/fault.h"
 #include "zs/pressure.h"
@@ -262,17 +262,50 @@ static struct zs_pool *host_side_pool(struct zs_fuzz *f, bool private_arena,
 	return p;
 }
 
+enum { HOST_PAGES = 513 }; /* a region's worth and one more */
+
+/* Every other page of pages[] freed, then a compaction that has nothing
+ * it may move (the pages are unmovable) but must still plan; the plan is
+ * a host allocation, so it may fail, and must move nothing either way.
+ * Then the rest freed. */
+static void host_compact_unmovable(struct zs_arena *t, void **pages)
+{
+	struct zs_arena_stats b, a;
+	unsigned long mark, moved;
+	unsigned i;
+
+	memset(&b, 0, sizeof(b));
+	memset(&a, 0, sizeof(a));
+	for (i = 0; i < HOST_PAGES; i += 2) {
+		zs_arena_free_page(t, pages[i]);
+		pages[i] = NULL;
+	}
+	zs_arena_stats(t, &b);
+	mark = zs_host_failures_injected();
+	moved = zs_arena_compact(t);
+	zs_arena_stats(t, &a);
+	if (moved || a.pages_migrated != b.pages_migrated ||
+	    a.migrate_failures != b.migrate_failures ||
+	    a.pages_in_use != b.pages_in_use)
+		fm_fail("zs_arena_compact of unmovable pages (host "
+			"failure %d) moved %lu, migrated %lu -> %lu, "
+			"failures %lu -> %lu, in use %lu -> %lu",
+			host_hit(mark), moved, b.pages_migrated,
+			a.pages_migrated, b.migrate_failures,
+			a.migrate_failures, b.pages_in_use, a.pages_in_use);
+	for (i = 1; i < HOST_PAGES; i += 2)
+		zs_arena_free_page(t, pages[i]);
+}
+
 /* Pages straight from a new arena: one, then a region's worth and one
  * more (a second region), holes, and a compaction that has nothing it may
  * move but must still plan (the plan is a host allocation). */
 static void host_arena_pages(struct zs_fuzz *f)
 {
-	enum { N = 513 };
-	static void *pages[N];
+	static void *pages[HOST_PAGES];
 	struct zs_arena_stats b, a;
 	struct zs_arena *t;
-	unsigned long mark, moved;
-	unsigned i;
+	unsigned long mark;
 	void *one;
 	int id, ret, err;
 
@@ -292,36 +325,16 @@ static void host_arena_pages(struct zs_fuzz *f)
 	memset(&b, 0, sizeof(b));
 	zs_arena_stats(t, &b);
 	mark = zs_host_failures_injected();
-	ret = zs_arena_alloc_pages(t, id, N, pages, 7, 0);
+	ret = zs_arena_alloc_pages(t, id, HOST_PAGES, pages, 7, 0);
 	host_expect_ret(ret, mark, "zs_arena_alloc_pages of a region and one");
 	memset(&a, 0, sizeof(a));
 	zs_arena_stats(t, &a);
-	if (a.pages_in_use != b.pages_in_use + (ret ? 0 : N))
+	if (a.pages_in_use != b.pages_in_use + (ret ? 0 : HOST_PAGES))
 		fm_fail("zs_arena_alloc_pages (%d) took pages in use from %lu "
 			"to %lu",
 			ret, b.pages_in_use, a.pages_in_use);
-	if (!ret) {
-		for (i = 0; i < N; i += 2) {
-			zs_arena_free_page(t, pages[i]);
-			pages[i] = NULL;
-		}
-		zs_arena_stats(t, &b);
-		mark = zs_host_failures_injected();
-		moved = zs_arena_compact(t);
-		zs_arena_stats(t, &a);
-		if (moved || a.pages_migrated != b.pages_migrated ||
-		    a.migrate_failures != b.migrate_failures ||
-		    a.pages_in_use != b.pages_in_use)
-			fm_fail("zs_arena_compact of unmovable pages (host "
-				"failure %d) moved %lu, migrated %lu -> %lu, "
-				"failures %lu -> %lu, in use %lu -> %lu",
-				host_hit(mark), moved, b.pages_migrated,
-				a.pages_migrated, b.migrate_failures,
-				a.migrate_failures, b.pages_in_use,
-				a.pages_in_use);
-		for (i = 1; i < N; i += 2)
-			zs_arena_free_page(t, pages[i]);
-	}
+	if (!ret)
+		host_compact_unmovable(t, pages);
 	if (one)
 		zs_arena_free_page(t, one);
 	zs_arena_unregister_owner(t, id);

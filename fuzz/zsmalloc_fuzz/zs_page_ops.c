@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "fuzz/common/fuzz.h"
-#include "fuzz/zsmalloc_fuzz/zs_ops_internal.h"
+#include "fuzz/zsmalloc_fuzz/zs_fuzz.h"
 #include "zs/arena.h"
 #include "zs/zs_internal.h"
 #include "zs/zsmalloc.h"
@@ -44,83 +44,126 @@ static unsigned free_zspage_objects(struct zs_fuzz *f, uint32_t id)
 	return freed;
 }
 
-/*
- * The pool's movable-page callbacks driven as an arena whose view is out
- * of date would: a zspage id past the table, a page index past the chain,
- * a page that is not the zspage's; each refused (-EAGAIN) or ignored.
- * Then the race the design closes: a page isolated, every object of its
- * zspage freed meanwhile (the zspage must stay, and check clean), migrate
- * refused, and putback freeing the zspage.
- */
-void zsf_op_page_ops(void *state, struct fuzz_cursor *c)
-{
-	struct zs_fuzz *f = state;
-	static char spare[ZS_PAGE_SIZE] __attribute__((aligned(4096)));
-	const struct zs_movable_ops *ops = &zs_movable_ops;
-	struct zs_pool *pool = f->pool;
-	struct zs_pool_stats before, after;
-	struct corrupt_target t;
-	uint32_t id, index, npages, beyond;
-	unsigned freed;
-	uint16_t sel;
-	uint8_t flags;
-	char *page, *other;
+/* A page-sized buffer the pool never gave out: the wrong page. */
+static char spare[ZS_PAGE_SIZE] __attribute__((aligned(4096)));
 
-	if (!fc_u8(c, &flags) || !fc_u16(c, &sel))
-		return;
-	zsf_get_stats(f, &before);
-	beyond = atomic_load(&pool->zsp_next) + sel % 7u;
-	fm_expect_ret(ops->isolate(pool, spare, beyond, 0), -EAGAIN,
+/* One page of one zspage, as an arena would name it. */
+struct page_ref {
+	uint32_t id, index, npages;
+	char *page, *other; /* other: another page of it, or spare */
+};
+
+/* Callbacks about a zspage id past the table: refused or ignored. */
+static void probe_beyond(struct zs_fuzz *f, uint16_t sel)
+{
+	const struct zs_movable_ops *ops = &zs_movable_ops;
+	uint32_t beyond = atomic_load(&f->pool->zsp_next) + sel % 7u;
+
+	fm_expect_ret(ops->isolate(f->pool, spare, beyond, 0), -EAGAIN,
 		      "isolate of a zspage id past the table", beyond);
-	fm_expect_ret(ops->migrate(pool, spare, spare, beyond, 0), -EAGAIN,
+	fm_expect_ret(ops->migrate(f->pool, spare, spare, beyond, 0), -EAGAIN,
 		      "migrate of a zspage id past the table", beyond);
-	ops->putback(pool, spare, beyond, 0);
-	if (!zsf_pick_target(pool, sel, T_ANY, &t)) {
-		zsf_expect_unchanged(f, &before,
-				     "page callbacks on an empty pool", true);
-		return;
-	}
-	id = t.zsp->id;
-	npages = t.c->pages_per_zspage;
-	index = (sel >> 8) % npages;
-	page = atomic_load(&t.zsp->pages[index]);
-	other = npages > 1 ? atomic_load(&t.zsp->pages[(index + 1) % npages]) :
-			     spare;
+	ops->putback(f->pool, spare, beyond, 0);
+}
+
+/* A page of a zspage picked by sel; false when the pool has none. */
+static bool pick_page(struct zs_fuzz *f, uint16_t sel, struct page_ref *r)
+{
+	struct corrupt_target t;
+
+	if (!zsf_pick_target(f->pool, sel, T_ANY, &t))
+		return false;
+	r->id = t.zsp->id;
+	r->npages = t.c->pages_per_zspage;
+	r->index = (sel >> 8) % r->npages;
+	r->page = atomic_load(&t.zsp->pages[r->index]);
+	r->other =
+		r->npages > 1 ?
+			atomic_load(&t.zsp->pages[(r->index + 1) % r->npages]) :
+			spare;
 	zs_unlock(&t.c->lock);
-	fm_expect_ret(ops->isolate(pool, page, id, npages), -EAGAIN,
-		      "isolate of a page index past the chain", id);
-	fm_expect_ret(ops->isolate(pool, other, id, index), -EAGAIN,
-		      "isolate of another page of the zspage", id);
-	fm_expect_ret(ops->migrate(pool, other, spare, id, index), -EAGAIN,
-		      "migrate of another page of the zspage", id);
-	zsf_expect_unchanged(f, &before, "refused page callbacks", true);
-	zsf_pool_check(f, "after refused page callbacks");
-	if (!(flags & 1))
-		return;
-	/* The arena's side of a move: isolate, then (later) putback. */
-	fm_expect_ret(ops->isolate(pool, page, id, index), 0,
-		      "isolate of a zspage's page", id);
-	freed = flags & 2 ? free_zspage_objects(f, id) : 0;
+	return true;
+}
+
+/* Callbacks with a page index past the chain, or a page that is not the
+ * zspage's: refused. */
+static void probe_stale(struct zs_fuzz *f, const struct page_ref *r)
+{
+	const struct zs_movable_ops *ops = &zs_movable_ops;
+
+	fm_expect_ret(ops->isolate(f->pool, r->page, r->id, r->npages), -EAGAIN,
+		      "isolate of a page index past the chain", r->id);
+	fm_expect_ret(ops->isolate(f->pool, r->other, r->id, r->index), -EAGAIN,
+		      "isolate of another page of the zspage", r->id);
+	fm_expect_ret(ops->migrate(f->pool, r->other, spare, r->id, r->index),
+		      -EAGAIN, "migrate of another page of the zspage", r->id);
+}
+
+/* The arena's side of a move: isolate, then (later) putback; with
+ * `empty`, every object of the zspage freed in between (the zspage must
+ * stay and check clean, migrate is refused, putback frees it). */
+static void isolate_putback(struct zs_fuzz *f, const struct page_ref *r,
+			    const struct zs_pool_stats *before, bool empty)
+{
+	const struct zs_movable_ops *ops = &zs_movable_ops;
+	struct zs_pool_stats after;
+	unsigned freed;
+
+	fm_expect_ret(ops->isolate(f->pool, r->page, r->id, r->index), 0,
+		      "isolate of a zspage's page", r->id);
+	freed = empty ? free_zspage_objects(f, r->id) : 0;
 	zsf_pool_check(f, freed ? "with an emptied zspage's page isolated" :
 				  "with a page isolated");
 	if (freed) {
 		zsf_get_stats(f, &after);
-		if (after.zspages != before.zspages)
+		if (after.zspages != before->zspages)
 			fm_fail("zspage %u emptied with a page isolated was "
 				"freed (zspages %lu -> %lu)",
-				id, before.zspages, after.zspages);
-		fm_expect_ret(ops->migrate(pool, page, spare, id, index),
-			      -EAGAIN, "migrate of an emptied zspage's page",
-			      id);
+				r->id, before->zspages, after.zspages);
+		fm_expect_ret(
+			ops->migrate(f->pool, r->page, spare, r->id, r->index),
+			-EAGAIN, "migrate of an emptied zspage's page", r->id);
 	}
-	ops->putback(pool, page, id, index);
+	ops->putback(f->pool, r->page, r->id, r->index);
 	zsf_get_stats(f, &after);
-	if (after.zspages != before.zspages - (freed ? 1 : 0) ||
-	    after.pages_used != before.pages_used - (freed ? npages : 0))
+	if (after.zspages != before->zspages - (freed ? 1 : 0) ||
+	    after.pages_used != before->pages_used - (freed ? r->npages : 0))
 		fm_fail("putback of zspage %u (%u objects freed): zspages %lu "
 			"-> %lu, pages %lu -> %lu",
-			id, freed, before.zspages, after.zspages,
-			before.pages_used, after.pages_used);
+			r->id, freed, before->zspages, after.zspages,
+			before->pages_used, after.pages_used);
 	zsf_pool_check(f, "after putback");
 	f->verify_pending = true;
+}
+
+/*
+ * The pool's movable-page callbacks driven as an arena whose view is out
+ * of date would: a zspage id past the table, a page index past the chain,
+ * a page that is not the zspage's; each refused (-EAGAIN) or ignored.
+ * Then (flags & 1) the race the design closes: a page isolated, every
+ * object of its zspage freed meanwhile (flags & 2; the zspage must stay,
+ * and check clean), migrate refused, and putback freeing the zspage.
+ */
+void zsf_op_page_ops(void *state, struct fuzz_cursor *c)
+{
+	struct zs_fuzz *f = state;
+	struct zs_pool_stats before;
+	struct page_ref r;
+	uint16_t sel;
+	uint8_t flags;
+
+	if (!fc_u8(c, &flags) || !fc_u16(c, &sel))
+		return;
+	zsf_get_stats(f, &before);
+	probe_beyond(f, sel);
+	if (!pick_page(f, sel, &r)) {
+		zsf_expect_unchanged(f, &before,
+				     "page callbacks on an empty pool", true);
+		return;
+	}
+	probe_stale(f, &r);
+	zsf_expect_unchanged(f, &before, "refused page callbacks", true);
+	zsf_pool_check(f, "after refused page callbacks");
+	if (flags & 1)
+		isolate_putback(f, &r, &before, flags & 2);
 }

@@ -9,8 +9,8 @@ and to reach reclaim with failing evicts, arena compaction (which needs
 more than one 2 MiB region of pages) or nested maps at the limit.  These
 seeds are short op sequences that already do each of those things.
 
-The opcodes are read from fuzz/zbud_fuzz/zbud_ops.h and
-fuzz/zpool_fuzz/zpool_ops.h (one "ZB_OP_NAME = 0xNN," a line), so the
+The opcodes are read from fuzz/zbud_fuzz/zbud_fuzz.h and
+fuzz/zpool_fuzz/zpool_fuzz.h (one "ZB_OP_NAME = 0xNN," a line), so the
 seeds follow the interpreters.  The output is the same on every run (a
 fixed PRNG seed, no clock), and files are named by the SHA-1 of their
 content, so regenerating adds nothing that is already there.
@@ -88,7 +88,7 @@ class Seq:
 
 
 # Size kinds shared by both interpreters' choose_size(): 3 is uniform
-# (1 + raw % ZBUD_MAX_ALLOC_SIZE in zbud_ops.c, the same in zpool_ops.c).
+# (1 + raw % ZBUD_MAX_ALLOC_SIZE in zbud_objects.c, the same in zpool_objects.c).
 K_CHUNK, K_UNIFORM, K_BAD = 0, 4, 7
 ZB_UNIFORM = 3
 
@@ -214,7 +214,7 @@ def zbud_seeds(ops):
 
 
 # zbud ops added with zs/zbud_internal.h (fuzz/zbud_fuzz/zbud_corrupt.c,
-# zbud_host_fault.c, zbud_page_move.c; pools in zbud_ops.c).
+# zbud_host_fault.c, zbud_page_move.c; pools in zbud_arena.c).
 WHITE_BOX_OPS = ("corrupt", "host_fault", "page_move", "pools")
 # Ops added after the random mixes were made: scenarios only, so the mixes
 # (and the corpus files they made) stay as they are.
@@ -517,8 +517,8 @@ def main():
                     help="only this target (repeatable; default: all)")
     a = ap.parse_args()
     targets = (
-        ("zbud_fuzz", "ZB", "zbud_ops.h", zbud_seeds),
-        ("zpool_fuzz", "ZP", "zpool_ops.h", zpool_seeds),
+        ("zbud_fuzz", "ZB", "zbud_fuzz.h", zbud_seeds),
+        ("zpool_fuzz", "ZP", "zpool_fuzz.h", zpool_seeds),
     )
     for target, prefix, header, gen in targets:
         if a.target and target not in a.target:

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gtest/zs_abort_sites_plant.h - white-box helpers of zs_abort_sites_test.cc.
+ *
+ * The corruptions zs aborts on cannot be made through the API (that is what
+ * makes them corruption), so these reach into the pools' internal layouts.
+ * They are C because the layouts are C11 atomics, which C++ cannot include;
+ * the test itself stays C++ and calls them.  Each plant is one stray write,
+ * made in the death test's child so that the parent's pool stays sound.
+ */
+#ifndef ZS_GTEST_ZS_ABORT_SITES_PLANT_H
+#define ZS_GTEST_ZS_ABORT_SITES_PLANT_H
+
+#include <stdint.h>
+
+#include "zs/findings.h"
+#include "zs/zbud.h"
+#include "zs/zsmalloc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Where handle h's object lives and which handle slot is its own, as the
+ * library's reports number them. */
+struct zsa_place {
+	uint32_t zspage;
+	uint32_t obj;
+	uint32_t slot;
+};
+
+/* 0, or -EINVAL when h is not a live handle of pool. */
+int zsa_locate(struct zs_pool *pool, uint64_t h, struct zsa_place *at);
+/* Objects per zspage of the class that holds size-byte objects (0 for a
+ * class of one object per zspage or more pages, "huge"). */
+unsigned zsa_objs_per_zspage(struct zs_pool *pool, size_t size);
+
+/* Handle a's slot now locates handle b's object, whose header names b's
+ * slot: the two disagree. */
+void zsa_point_slot_at(struct zs_pool *pool, uint64_t a, uint64_t b);
+/* The free list of the zspage holding h now starts at h's live object. */
+void zsa_free_head_at(struct zs_pool *pool, uint64_t h);
+/* Every handle slot of the zbud pool forgets its maps. */
+void zsa_zbud_forget_maps(struct zbud_pool *pool);
+
+/* zs_finding_format (zs/report_internal.h), for C++: that header is C11
+ * only. */
+const char *zsa_finding_format(enum zs_finding kind);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ZS_GTEST_ZS_ABORT_SITES_PLANT_H */

@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: MIT
+/*
+ * gtest/zs_abort_sites_test.cc - one death test per place zs aborts.
+ *
+ * zs never continues past corruption it meets during an operation: it
+ * reports what it found (a ZS_FINDING_ABORT_* kind, zs/findings.h), then
+ * ZS_FINDING_CORRUPTION_ABORT "zs: heap corruption detected, aborting",
+ * and aborts.  Each test here makes one such corruption, with the stray
+ * write a use after free or an overrun would make
+ * (gtest/zs_abort_sites_plant.c), and requires the child to die of SIGABRT
+ * after exactly those two reports, kinds and words.  The words are written
+ * out here on purpose: they are what a log shows, and a change to them
+ * should be seen in review.
+ *
+ * Layouts are built in the parent, where the numbers the report will carry
+ * (object, zspage, class, slot, address) are read; the child (a fork, so
+ * the same addresses) plants the corruption and makes the call that must
+ * notice it.  The parent's pools are never corrupted and are freed cleanly.
+ */
+#include "gtest/zs_shim.h"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <cstdarg>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "gtest/zs_abort_sites_plant.h"
+
+extern "C" {
+#include "zs/report.h"
+}
+
+namespace
+{
+
+char kHookTag[] = "abort-sites";
+
+/* In the child the hook is all there is to say what happened: one line per
+ * report, the kind's name then the message, and a complaint if the hook's
+ * own argument did not come through. */
+void ChildHook(enum zs_finding kind, const char *message, void *arg)
+{
+	if (arg != kHookTag)
+		fputs("wrong hook argument\n", stderr);
+	const char *name = zs_finding_name(kind);
+	fprintf(stderr, "%s: %s\n", name ? name : "(no kind)", message);
+}
+
+std::string Format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+std::string Format(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+/* The death test's regex (POSIX extended) matching text literally. */
+std::string Literal(const std::string &text)
+{
+	std::string out;
+
+	for (char ch : text) {
+		if (std::string(".[]{}()\\*+?^$|").find(ch) !=
+		    std::string::npos)
+			out += '\\';
+		out += ch;
+	}
+	return out;
+}
+
+/* What the child must print: the site's report, then the abort's. */
+std::string Reports(enum zs_finding kind, const std::string &message)
+{
+	return Literal(std::string(zs_finding_name(kind)) + ": " + message +
+		       "\n" + "ZS_FINDING_CORRUPTION_ABORT: " +
+		       "zs: heap corruption detected, aborting\n");
+}
+
+/* Runs statement in a forked child with ChildHook installed; it must die
+ * of SIGABRT after printing Reports(kind, message). */
+#define EXPECT_ABORT_SITE(statement, kind, message)                        \
+	EXPECT_EXIT(                                                       \
+		{                                                          \
+			zs_set_report_hook(&ChildHook, kHookTag, nullptr); \
+			statement;                                         \
+		},                                                         \
+		testing::KilledBySignal(SIGABRT), Reports(kind, message))
+
+class AbortSite : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		/* fork: the child sees the parent's layout at the same
+		 * addresses, so the parent can compute the exact report */
+		GTEST_FLAG_SET(death_test_style, "fast");
+	}
+};
+
+/* ---- every kind has its words --------------------------------------- */
+
+/* What finding_formats.h gives each kind: some words, without the "zs: "
+ * every report starts with (report.c adds it) or a newline (the hook's
+ * lines have none). */
+TEST(FindingFormat, EveryKindHasItsWords)
+{
+	for (int k = ZS_FINDING_NONE + 1; k < ZS_FINDING_COUNT; k++) {
+		const char *name = zs_finding_name((enum zs_finding)k);
+		const char *fmt = zsa_finding_format((enum zs_finding)k);
+		ASSERT_NE(fmt, nullptr) << name;
+		std::string words(fmt);
+		EXPECT_FALSE(words.empty()) << name;
+		EXPECT_NE(words.rfind("zs: ", 0), 0u) << name;
+		EXPECT_EQ(words.find('\n'), std::string::npos) << name;
+	}
+	EXPECT_NULL_ERRNO(zsa_finding_format(ZS_FINDING_NONE), -EINVAL);
+	EXPECT_NULL_ERRNO(zsa_finding_format(ZS_FINDING_COUNT), -EINVAL);
+	EXPECT_STREQ(zsa_finding_format(ZS_FINDING_CORRUPTION_ABORT),
+		     "heap corruption detected, aborting");
+}
+
+/* ---- zs/arena.c ------------------------------------------------------ */
+
+int NoIsolate(void *, void *, uint32_t, uint32_t)
+{
+	return -EBUSY;
+}
+
+int NoMigrate(void *, void *, void *, uint32_t, uint32_t)
+{
+	return -EBUSY;
+}
+
+void NoPutback(void *, void *, uint32_t, uint32_t)
+{
+}
+
+const zs_movable_ops kNoMoves = { NoIsolate, NoMigrate, NoPutback };
+
+/* zs_arena_free_page given a page the arena did not hand out: a pointer
+ * from elsewhere, or a page freed twice. */
+TEST_F(AbortSite, ArenaFreePageNotAllocated)
+{
+	zs_arena *arena = zs_arena_create();
+	ASSERT_NE(arena, nullptr);
+	int tag;
+	int owner = zs_arena_register_owner(arena, &tag, &kNoMoves);
+	ASSERT_GE(owner, 0);
+	alignas(4096) static char foreign[4096];
+	const char *what = "zs: zs_arena_free_page: %p is not an allocated "
+			   "page of this arena (double free or foreign "
+			   "pointer)";
+
+	EXPECT_ABORT_SITE(zs_arena_free_page(arena, foreign),
+			  ZS_FINDING_ABORT_ARENA_FREE_PAGE_NOT_ALLOCATED,
+			  Format(what, static_cast<void *>(foreign)));
+
+	void *page = zs_arena_alloc_page(arena, owner);
+	ASSERT_NE(page, nullptr);
+	EXPECT_ABORT_SITE(
+		{
+			zs_arena_free_page(arena, page);
+			zs_arena_free_page(arena, page);
+		},
+		ZS_FINDING_ABORT_ARENA_FREE_PAGE_NOT_ALLOCATED,
+		Format(what, page));
+
+	zs_arena_free_page(arena, page);
+	zs_arena_unregister_owner(arena, owner);
+	EXPECT_ERRNO(zs_arena_destroy(arena), 0);
+}
+
+/* zs_arena_free_pages with one page of the batch freed already. */
+TEST_F(AbortSite, ArenaFreePagesNotAllocated)
+{
+	zs_arena *arena = zs_arena_create();
+	ASSERT_NE(arena, nullptr);
+	int tag;
+	int owner = zs_arena_register_owner(arena, &tag, &kNoMoves);
+	ASSERT_GE(owner, 0);
+	void *pages[3];
+	ASSERT_ERRNO(zs_arena_alloc_pages(arena, owner, 3, pages, 0, 0), 0);
+
+	EXPECT_ABORT_SITE(
+		{
+			zs_arena_free_page(arena, pages[1]);
+			zs_arena_free_pages(arena, pages, 3);
+		},
+		ZS_FINDING_ABORT_ARENA_FREE_PAGES_NOT_ALLOCATED,
+		Format("zs: zs_arena_free_pages: %p is not an allocated page "
+		       "of this arena (double free or foreign pointer)",
+		       pages[1]));
+
+	zs_arena_free_pages(arena, pages, 3);
+	zs_arena_unregister_owner(arena, owner);
+	EXPECT_ERRNO(zs_arena_destroy(arena), 0);
+}
+
+/* ---- zsmalloc: compact.c, pool.c, zspage.c --------------------------- */
+
+/* A pool of one-page zspages in an arena of its own. */
+class PoolSite : public AbortSite {
+protected:
+	void SetUp() override
+	{
+		AbortSite::SetUp();
+		arena_ = zs_arena_create();
+		ASSERT_NE(arena_, nullptr);
+		zs_pool_config cfg = {};
+		cfg.name = "abort-sites";
+		cfg.chain_size = 1;
+		cfg.arena = arena_;
+		pool_ = zs_create_pool_config(&cfg);
+		ASSERT_NE(pool_, nullptr);
+		class_size_ = (unsigned)zs_class_size_for(pool_, kSize);
+		per_zspage_ = zsa_objs_per_zspage(pool_, kSize);
+		ASSERT_GE(per_zspage_, 2u);
+	}
+	void TearDown() override
+	{
+		for (uint64_t h : handles_)
+			EXPECT_ERRNO(zs_free(pool_, h), 0);
+		if (pool_) {
+			EXPECT_ERRNO(zs_pool_check(pool_), 0);
+			zs_destroy_pool(pool_);
+		}
+		if (arena_) {
+			EXPECT_ERRNO(zs_arena_destroy(arena_), 0);
+		}
+	}
+
+	uint64_t Alloc()
+	{
+		uint64_t h = 0;
+		EXPECT_ERRNO(zs_malloc(pool_, kSize, &h), 0);
+		handles_.push_back(h);
+		return h;
+	}
+	void Free(size_t i)
+	{
+		EXPECT_ERRNO(zs_free(pool_, handles_[i]), 0);
+		handles_.erase(handles_.begin() + (long)i);
+	}
+	zsa_place Place(uint64_t h)
+	{
+		zsa_place at = {};
+		EXPECT_ERRNO(zsa_locate(pool_, h, &at), 0);
+		return at;
+	}
+
+	static constexpr size_t kSize = 100;
+	zs_arena *arena_ = nullptr;
+	zs_pool *pool_ = nullptr;
+	unsigned class_size_ = 0, per_zspage_ = 0;
+	std::vector<uint64_t> handles_;
+};
+
+/* zs_compact moving an object whose handle slot locates another object:
+ * moving it would repoint the wrong handle. */
+TEST_F(PoolSite, CompactBackPointer)
+{
+	/* Two full zspages; then the first keeps only its first object and
+	 * the second gets room for it, so compaction moves exactly that. */
+	for (unsigned i = 0; i < 2 * per_zspage_; i++)
+		Alloc();
+	uint64_t moved = handles_[0], other = handles_[per_zspage_ + 1];
+	for (unsigned i = 1; i < per_zspage_ + 1; i++)
+		Free(1);
+	zsa_place at = Place(moved);
+
+	EXPECT_ABORT_SITE(
+		{
+			zsa_point_slot_at(pool_, moved, other);
+			zs_compact(pool_);
+		},
+		ZS_FINDING_ABORT_COMPACT_BACK_POINTER,
+		Format("zs: object %u of zspage %u (class %u) names handle "
+		       "slot %u, which does not point back at it",
+		       at.obj, at.zspage, class_size_, at.slot));
+}
+
+/* zs_free of a handle whose slot locates another object: freeing it would
+ * release another handle's object. */
+TEST_F(PoolSite, PoolHandleSlot)
+{
+	uint64_t freed = Alloc(), other = Alloc();
+	zsa_place mine = Place(freed), theirs = Place(other);
+
+	EXPECT_ABORT_SITE(
+		{
+			zsa_point_slot_at(pool_, freed, other);
+			zs_free(pool_, freed);
+		},
+		ZS_FINDING_ABORT_POOL_FREE_HANDLE_SLOT,
+		Format("zs: object %u of zspage %u (class %u) does not carry "
+		       "its handle slot %u",
+		       theirs.obj, theirs.zspage, class_size_, mine.slot));
+}
+
+/* zs_malloc from a zspage whose free list starts at a live object: handing
+ * it out would give two handles one object. */
+TEST_F(PoolSite, ZspageFreeList)
+{
+	Alloc();
+	Alloc();
+	Alloc();
+	Free(1); /* the zspage has a free list, so allocation follows it */
+	uint64_t live = handles_[0];
+	zsa_place at = Place(live);
+
+	EXPECT_ABORT_SITE(
+		{
+			uint64_t h;
+			zsa_free_head_at(pool_, live);
+			zs_malloc(pool_, kSize, &h);
+		},
+		ZS_FINDING_ABORT_ZSPAGE_FREE_LIST_ALLOCATED,
+		Format("zs: free list of zspage %u (class %u) points at "
+		       "allocated object %u",
+		       at.zspage, class_size_, at.obj));
+}
+
+/* ---- zs/zbud.c -------------------------------------------------------- */
+
+/* zbud_unmap of a handle this thread mapped, whose slot lost its map
+ * count: the pool's metadata no longer says what is mapped. */
+TEST_F(AbortSite, ZbudUnmapNoMappedSlot)
+{
+	zs::Zbud pool;
+	ASSERT_NE(pool.get(), nullptr);
+	uint64_t h = 0;
+	ASSERT_ERRNO(zbud_alloc(pool, 100, &h), 0);
+
+	EXPECT_ABORT_SITE(
+		{
+			if (!zbud_map(pool, h))
+				_Exit(3);
+			zsa_zbud_forget_maps(pool);
+			zbud_unmap(pool, h);
+		},
+		ZS_FINDING_ABORT_ZBUD_UNMAP_NO_MAPPED_SLOT,
+		Format("zs: zbud_unmap: handle %#llx mapped by this thread "
+		       "has no live mapped slot (pool metadata corrupted)",
+		       (unsigned long long)h));
+
+	EXPECT_ERRNO(zbud_pool_check(pool), 0);
+	EXPECT_ERRNO(zbud_free(pool, h), 0);
+}
+
+} /* namespace */

@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * zs/finding_formats.h - the words of every report, one format per kind.
+ *
+ * Not a public header.  Each kind of zs/findings.h has its format here,
+ * named <KIND>_FMT, so that ZS_REPORT(KIND, ...) (report_internal.h) can
+ * only pair a kind with its own words, printf-checked at the call site.
+ * Keeping every format in one file also shows the whole vocabulary at once,
+ * each with what most likely happened when it is reported: the question a
+ * reader of the log asks first.  Formats leave out the "zs: " that every
+ * report starts with and the checker's own prefix ("zs_pool_check(NAME): ",
+ * "zbud_pool_check: ", "zs_arena_check: "), which each checker adds.
+ */
+#ifndef ZS_FINDING_FORMATS_H
+#define ZS_FINDING_FORMATS_H
+
+/* ---- zs_pool_check (zs/check.c) ---------------------------------------- */
+
+/* A page pointer in the zspage was overwritten, or the page was freed to
+ * the arena behind the pool's back. */
+#define ZS_FINDING_POOL_PAGE_NOT_IN_ARENA_FMT \
+	"page %u of zspage %u (class %u) at %p is not an allocated arena page"
+/* The arena's description of the page was overwritten, or a migration
+ * swapped the page without describing the new one. */
+#define ZS_FINDING_POOL_PAGE_ARENA_DESCRIPTION_FMT                           \
+	"page %u of zspage %u (class %u) is described as owner %d's zspage " \
+	"%u page %u%s"
+/* A freed zspage descriptor is still linked into a class's lists. */
+#define ZS_FINDING_POOL_ZSPAGE_NOT_LIVE_FMT \
+	"zspage %u in class %u lists is not live"
+/* A zspage was linked into another class's lists. */
+#define ZS_FINDING_POOL_ZSPAGE_CLASS_INDEX_FMT \
+	"zspage %u in class %u lists says class index %u"
+/* A zspage moved between fullness lists without its recorded group
+ * following (list removal would unlink it from the wrong list). */
+#define ZS_FINDING_POOL_ZSPAGE_RECORDED_GROUP_FMT \
+	"zspage %u (class %u) records fullness group %u but is in list %u"
+/* An allocation or free changed the in-use count without regrouping the
+ * zspage (allocation and compaction would pick the wrong zspages). */
+#define ZS_FINDING_POOL_ZSPAGE_IMPLIED_GROUP_FMT                               \
+	"zspage %u (class %u, %u in use) belongs in fullness group %u but is " \
+	"in list %u"
+/* The last free of a zspage kept it instead of giving its pages back. */
+#define ZS_FINDING_POOL_ZSPAGE_EMPTY_NOT_FREED_FMT \
+	"zspage %u (class %u) is empty but was not freed"
+/* The never-used mark was overwritten; objects past the zspage's end
+ * would be handed out. */
+#define ZS_FINDING_POOL_ZSPAGE_FRESH_MARK_FMT \
+	"zspage %u (class %u) has fresh mark %u beyond its %u objects"
+/* An object header was overwritten (a write past the previous object's
+ * end is the usual cause). */
+#define ZS_FINDING_POOL_OBJECT_SLOT_BEYOND_TABLE_FMT                         \
+	"object %u of zspage %u (class %u) names handle slot %u beyond the " \
+	"table"
+/* An object outlived its handle: freed through the handle, its header
+ * not cleared, or the header overwritten. */
+#define ZS_FINDING_POOL_OBJECT_SLOT_FREE_FMT \
+	"object %u of zspage %u (class %u) names free handle slot %u"
+/* A handle's location was overwritten, or a move repointed it to the
+ * wrong place. */
+#define ZS_FINDING_POOL_SLOT_NOT_POINTING_BACK_FMT \
+	"handle slot %u does not point back at object %u of zspage %u"
+/* A handle's recorded size was overwritten; maps would expose the wrong
+ * length. */
+#define ZS_FINDING_POOL_SLOT_WRONG_CLASS_FMT \
+	"handle slot %u (size %zu) lives in class %u"
+/* A compaction or migration ended without clearing its moving mark; the
+ * object's readers would wait forever. */
+#define ZS_FINDING_POOL_SLOT_MOVING_AT_REST_FMT \
+	"handle slot %u is marked moving at rest"
+/* A free object's header was overwritten, so the free list leaves the
+ * zspage's used range or loops. */
+#define ZS_FINDING_POOL_FREE_LIST_BROKEN_FMT \
+	"free list of zspage %u (class %u) is broken at %u"
+/* An object was handed out without leaving the free list, or freed twice;
+ * the next allocation would overwrite a live object. */
+#define ZS_FINDING_POOL_FREE_LIST_ALLOCATED_FMT \
+	"free list of zspage %u (class %u) holds allocated object %u"
+/* The zspage's in-use count missed an allocation or a free. */
+#define ZS_FINDING_POOL_ZSPAGE_INUSE_COUNT_FMT \
+	"zspage %u (class %u) counts %u in use, holds %u live and %u free of %u"
+/* A free handle slot's link was overwritten, or a live slot was given
+ * back to the free list. */
+#define ZS_FINDING_POOL_FREE_SLOT_LIST_BROKEN_FMT \
+	"free slot list of class %u is broken or claims a used slot at %u"
+/* A class's batch of never-used handle slots was overwritten. */
+#define ZS_FINDING_POOL_FRESH_BATCH_RANGE_FMT \
+	"class %u holds fresh slots %u..%u of %u"
+/* Two classes' fresh batches overlap, or a slot of one was handed out
+ * without leaving it. */
+#define ZS_FINDING_POOL_FRESH_SLOT_USED_FMT \
+	"fresh slot %u of class %u is also used elsewhere"
+/* The handle table grew without its chunk, or a chunk was freed early. */
+#define ZS_FINDING_POOL_HANDLE_CHUNK_FMT \
+	"handle table chunk %lu is %s for %u slots"
+/* The handle table's chunk count missed a growth. */
+#define ZS_FINDING_POOL_HANDLE_CHUNK_COUNT_FMT \
+	"handle table has %lu chunks for %u slots, counted %lu"
+/* A free slot kept a size or pin count: a free that left it half done. */
+#define ZS_FINDING_POOL_FREE_SLOT_STATE_FMT \
+	"free handle slot %u has state bits %#x"
+/* A handle slot lives on with no object: a failed call that did not give
+ * its slot back. */
+#define ZS_FINDING_POOL_LIVE_SLOT_COUNT_FMT \
+	"%lu handle slots are live but %lu objects are stored"
+/* A handle slot belongs to nobody: leaked by a failed allocation. */
+#define ZS_FINDING_POOL_SLOT_LEAK_FMT \
+	"%u handle slots, but %lu live and %lu free or fresh: %lu leaked"
+/* The descriptor table grew without its chunk, or a chunk was freed
+ * early. */
+#define ZS_FINDING_POOL_ZSPAGE_CHUNK_FMT \
+	"zspage table chunk %lu is %s for %u descriptors"
+/* The descriptor table's chunk count missed a growth. */
+#define ZS_FINDING_POOL_ZSPAGE_CHUNK_COUNT_FMT \
+	"zspage table has %lu chunks for %u descriptors, counted %lu"
+/* A zspage descriptor was overwritten. */
+#define ZS_FINDING_POOL_DESCRIPTOR_ID_FMT "zspage descriptor %u says it is %u"
+/* A live zspage fell out of its class's lists, so its objects can never
+ * be compacted and its pages never given back. */
+#define ZS_FINDING_POOL_LIVE_DESCRIPTOR_COUNT_FMT \
+	"%lu zspage descriptors are live, %lu are in the lists"
+/* A live descriptor was pushed on the free list, or the list's links were
+ * overwritten; a later zspage would share it. */
+#define ZS_FINDING_POOL_DESCRIPTOR_FREE_LIST_BROKEN_FMT \
+	"zspage descriptor free list is broken at %u"
+/* A descriptor belongs to nobody: leaked by a failed zspage creation. */
+#define ZS_FINDING_POOL_DESCRIPTOR_LEAK_FMT \
+	"%u zspage descriptors, but %lu live and %lu free: %lu leaked"
+/* Pages leaked by a failed call, or freed to the arena behind the pool's
+ * back. */
+#define ZS_FINDING_POOL_ARENA_PAGE_COUNT_FMT \
+	"the arena holds %lu pages for the pool's %lu (%u moves in flight)"
+/* A fullness list's links were overwritten, or an unlink was torn. */
+#define ZS_FINDING_POOL_FULLNESS_LIST_BACK_LINK_FMT \
+	"fullness list %u of class %u has a broken back link at zspage %u"
+/* The pool's zspage count is lower than its lists: a zspage was added
+ * without being counted. */
+#define ZS_FINDING_POOL_FULLNESS_LIST_TOO_LONG_FMT \
+	"fullness list %u of class %u holds more than the pool's %lu zspages"
+/* A zspage moved between fullness lists without the counts following. */
+#define ZS_FINDING_POOL_GROUP_COUNT_FMT \
+	"class %u group %u holds %lu zspages, counted %lu"
+/* Compaction's set-aside list was overwritten, or a zspage left it
+ * without its isolated mark being cleared. */
+#define ZS_FINDING_POOL_ISOLATED_LIST_BROKEN_FMT \
+	"isolated list of class %u is broken at zspage %u"
+/* The class's object count missed an allocation or a free. */
+#define ZS_FINDING_POOL_CLASS_OBJECT_COUNT_FMT \
+	"class %u holds %lu live objects, counted %lu"
+/* The class's capacity count missed a zspage made or freed. */
+#define ZS_FINDING_POOL_CLASS_ALLOCATED_COUNT_FMT \
+	"class %u has %lu zspages of %u objects, counted %lu allocated"
+/* The class's byte count missed an allocation or a free. */
+#define ZS_FINDING_POOL_CLASS_BYTE_COUNT_FMT \
+	"class %u holds %llu bytes, counted %llu"
+/* The pool's zspage count missed a zspage made or freed. */
+#define ZS_FINDING_POOL_ZSPAGE_COUNT_FMT "%lu zspages in the lists, counted %lu"
+/* The pool's page count missed a zspage made or freed. */
+#define ZS_FINDING_POOL_PAGE_COUNT_FMT "%lu pages in zspages, counted %lu"
+
+/* ---- zbud_pool_check (zs/zbud.c) --------------------------------------- */
+
+/* A list's links were overwritten, or an unlink was torn. */
+#define ZS_FINDING_ZBUD_LIST_BROKEN_LINKS_FMT "%s list %u: broken links at %p"
+/* A freed page's descriptor is still listed. */
+#define ZS_FINDING_ZBUD_LIST_ENTRY_NOT_LIVE_FMT \
+	"%s list %u: entry %p is not a live page descriptor"
+/* A page was added to a list it was already on, or the list loops. */
+#define ZS_FINDING_ZBUD_LIST_PAGE_TWICE_FMT "%s list %u: page %u listed twice"
+/* Reclaim took a page without unlinking it; allocation could hand out its
+ * buddies while they are evicted. */
+#define ZS_FINDING_ZBUD_LIST_PAGE_UNDER_RECLAIM_FMT \
+	"%s list %u: page %u is under reclaim but listed"
+/* A free left the page on the full list. */
+#define ZS_FINDING_ZBUD_BUDDIED_FREE_BUDDY_FMT \
+	"buddied list: page %u has a free buddy"
+/* An allocation or free left the page on the wrong list for its free
+ * space. */
+#define ZS_FINDING_ZBUD_UNBUDDIED_CHUNKS_FMT \
+	"unbuddied list %u: page %u has chunks %u+%u"
+/* The descriptor's page pointer was overwritten. */
+#define ZS_FINDING_ZBUD_PAGE_ADDRESS_FMT "page %u: bad page address %p"
+/* The page was freed to the arena behind the pool's back, or its pointer
+ * overwritten. */
+#define ZS_FINDING_ZBUD_PAGE_NOT_IN_ARENA_FMT \
+	"page %u at %p is not an allocated arena page"
+/* The arena's description of the page was overwritten, or a migration
+ * swapped the page without describing the new one. */
+#define ZS_FINDING_ZBUD_PAGE_ARENA_DESCRIPTION_FMT \
+	"page %u is described by the arena as owner %d's page %u index %u%s"
+/* An object was written past its end into the page's header chunk. */
+#define ZS_FINDING_ZBUD_PAGE_HEADER_OVERWRITTEN_FMT                            \
+	"page %u at %p: header chunk overwritten (an object written past its " \
+	"end?)"
+/* A buddy's size was overwritten; its object overlaps the other's. */
+#define ZS_FINDING_ZBUD_BUDDIES_OVERLAP_FMT \
+	"page %u: buddies of %u and %u chunks overlap"
+/* A free left the buddy's handle slot named. */
+#define ZS_FINDING_ZBUD_FREE_BUDDY_SLOT_FMT \
+	"page %u: free %s buddy names slot %u"
+/* The buddy's slot index was overwritten. */
+#define ZS_FINDING_ZBUD_BUDDY_SLOT_BEYOND_TABLE_FMT \
+	"page %u: %s buddy names slot %u beyond the table"
+/* The buddy's handle slot was freed or reused without the page knowing. */
+#define ZS_FINDING_ZBUD_BUDDY_SLOT_ELSEWHERE_FMT                            \
+	"page %u: %s buddy's slot %u points elsewhere (state %u, page %u, " \
+	"buddy %u)"
+/* The buddy's chunk count or the slot's size was overwritten. */
+#define ZS_FINDING_ZBUD_BUDDY_CHUNKS_FMT \
+	"page %u: %s buddy has %u chunks for %u bytes"
+/* A map or unmap missed the page's count; the page could move while
+ * mapped. */
+#define ZS_FINDING_ZBUD_PAGE_MAP_COUNT_FMT \
+	"page %u: %u maps counted, buddies hold %u"
+/* The last free of a page kept it instead of giving it back. */
+#define ZS_FINDING_ZBUD_PAGE_EMPTY_NOT_RELEASED_FMT \
+	"page %u: empty but not released"
+/* A page descriptor was overwritten or stored in the wrong place. */
+#define ZS_FINDING_ZBUD_DESCRIPTOR_ID_FMT "descriptor %u says it is %u"
+/* The pool's counts missed a page or object made or freed. */
+#define ZS_FINDING_ZBUD_PAGE_OBJECT_COUNT_FMT \
+	"counted %llu pages and %llu objects, pool says %llu and %llu"
+/* A full page was put on the free-space lists. */
+#define ZS_FINDING_ZBUD_UNBUDDIED_ZERO_NOT_EMPTY_FMT \
+	"unbuddied list 0: not empty (a page with no free chunk is buddied)"
+/* A page fell off the buddy lists (never reused) or sits on one while
+ * off limits. */
+#define ZS_FINDING_ZBUD_BUDDY_LIST_COUNT_FMT \
+	"%llu pages on buddy lists, expected %llu"
+/* A page fell off the LRU (never reclaimed) or sits on it while off
+ * limits. */
+#define ZS_FINDING_ZBUD_LRU_COUNT_FMT "%llu pages on the LRU, expected %llu"
+/* A free left the slot half cleared, or its state was overwritten. */
+#define ZS_FINDING_ZBUD_FREE_SLOT_STATE_FMT "slot %u: state %u with %u maps"
+/* A handle slot lives on with no buddy: a failed call that did not give
+ * its slot back. */
+#define ZS_FINDING_ZBUD_USED_SLOT_COUNT_FMT \
+	"%llu used handle slots for %llu objects"
+/* A free slot's link was overwritten, or a used slot was chained. */
+#define ZS_FINDING_ZBUD_FREE_SLOT_CHAIN_BROKEN_FMT \
+	"free slot chain: bad or looping entry %u"
+/* A free slot fell out of the chain: leaked. */
+#define ZS_FINDING_ZBUD_FREE_SLOT_CHAIN_COUNT_FMT \
+	"free slot chain holds %llu of %llu free slots"
+/* Pages leaked by a failed call, or freed to the arena behind the pool's
+ * back. */
+#define ZS_FINDING_ZBUD_ARENA_PAGE_COUNT_FMT \
+	"the arena holds %lu pages for the pool's %llu (%u moves in flight)"
+/* A descriptor index was neither reused nor given back: leaked. */
+#define ZS_FINDING_ZBUD_DESCRIPTOR_COUNT_FMT \
+	"%u free descriptor indexes + %llu pages != %u used"
+/* The free-descriptor stack names an index in use or twice; a new page
+ * would take a live page's place. */
+#define ZS_FINDING_ZBUD_FREE_DESCRIPTOR_STACK_FMT \
+	"free descriptor stack entry %u: index %u is %s"
+
+/* ---- zs_arena_check (zs/arena.c) --------------------------------------- */
+
+/* A page was taken or given back without its region's count following. */
+#define ZS_FINDING_ARENA_REGION_IN_USE_COUNT_FMT \
+	"region %u counts %u pages in use, its bitmap %u"
+/* A compaction ended without clearing its evacuation mark; the region
+ * would never be allocated from again. */
+#define ZS_FINDING_ARENA_REGION_EVACUATING_FMT \
+	"region %u is marked evacuating with no compaction running"
+/* A page was handed out without clearing its dirty mark; trimming would
+ * discard its contents. */
+#define ZS_FINDING_ARENA_PAGE_IN_USE_DIRTY_FMT \
+	"region %u page %u is in use and marked dirty free"
+/* A page was freed without clearing its description. */
+#define ZS_FINDING_ARENA_FREE_PAGE_OWNED_FMT \
+	"region %u page %u is free but described as owner %d's"
+/* A page's owner was overwritten, or it was handed out without one. */
+#define ZS_FINDING_ARENA_PAGE_NO_OWNER_FMT \
+	"region %u page %u is in use with no owner"
+/* A page's flags were overwritten. */
+#define ZS_FINDING_ARENA_PAGE_UNKNOWN_FLAGS_FMT \
+	"region %u page %u has unknown flags %#x"
+/* A compaction ended without putting an isolated page back; it would
+ * never move again. */
+#define ZS_FINDING_ARENA_PAGE_ISOLATED_FMT \
+	"region %u page %u is isolated with no compaction running"
+/* The arena's region counts were overwritten. */
+#define ZS_FINDING_ARENA_REGION_LIMITS_FMT \
+	"%u regions, slot limit %u, of at most %u"
+/* A region was released without leaving the address table. */
+#define ZS_FINDING_ARENA_ADDRESS_ENTRY_UNUSED_FMT \
+	"address table entry %u names unused region slot %u"
+/* A region was stored in the wrong slot, or its slot overwritten. */
+#define ZS_FINDING_ARENA_REGION_SLOT_ID_FMT "region slot %u says it is slot %u"
+/* A region was added to the address table out of order; lookups would
+ * miss it. */
+#define ZS_FINDING_ARENA_ADDRESS_ORDER_FMT \
+	"address table is out of order at entry %u"
+/* A free moved the allocation hint past a region with room; those pages
+ * would never be used again. */
+#define ZS_FINDING_ARENA_FREE_BELOW_HINT_FMT \
+	"region slot %u has free pages below the allocation hint %u"
+/* A region was mapped beyond the slot limit without raising it. */
+#define ZS_FINDING_ARENA_REGION_BEYOND_LIMIT_FMT \
+	"region slot %u is beyond the slot limit %u"
+/* A region was mapped or released without the address table following. */
+#define ZS_FINDING_ARENA_REGION_COUNT_FMT \
+	"%u region slots are used, the address table holds %u"
+/* The arena's page counts missed a page taken, freed or trimmed. */
+#define ZS_FINDING_ARENA_PAGE_COUNTS_FMT                                    \
+	"regions hold %lu pages in use, %lu free, %lu dirty; counted %lu, " \
+	"%lu, %lu"
+/* An owner's page count missed a page taken, freed or migrated. */
+#define ZS_FINDING_ARENA_OWNER_PAGE_COUNT_FMT \
+	"owner %u holds %lu pages, counted %lu"
+/* A compaction ended without releasing an owner it called back; the owner
+ * could never unregister. */
+#define ZS_FINDING_ARENA_OWNER_BUSY_FMT \
+	"owner %u has %u callbacks in flight with no compaction running"
+
+/* ---- zs_arena_destroy, refused (zs/arena.c) ---------------------------- */
+
+/* Misuse, not corruption: the arena's pools were not destroyed first. */
+#define ZS_FINDING_ARENA_DESTROY_BUSY_FMT                                      \
+	"zs_arena_destroy: %lu pages still in use; arena left alone (destroy " \
+	"its pools first)"
+
+/* ---- corruption met during an operation, then abort -------------------- */
+
+/* A page given back twice, or a pointer that never came from this arena. */
+#define ZS_FINDING_ABORT_ARENA_FREE_PAGE_NOT_ALLOCATED_FMT               \
+	"zs_arena_free_page: %p is not an allocated page of this arena " \
+	"(double free or foreign pointer)"
+/* The same, for one page of a batch. */
+#define ZS_FINDING_ABORT_ARENA_FREE_PAGES_NOT_ALLOCATED_FMT               \
+	"zs_arena_free_pages: %p is not an allocated page of this arena " \
+	"(double free or foreign pointer)"
+/* Compaction found an object whose handle slot points elsewhere: its
+ * header or the slot was overwritten; moving it would lose data. */
+#define ZS_FINDING_ABORT_COMPACT_BACK_POINTER_FMT                             \
+	"object %u of zspage %u (class %u) names handle slot %u, which does " \
+	"not point back at it"
+/* A free found the handle's object carrying another slot: the header or
+ * the slot's location was overwritten; freeing it would free another
+ * object's space. */
+#define ZS_FINDING_ABORT_POOL_FREE_HANDLE_SLOT_FMT \
+	"object %u of zspage %u (class %u) does not carry its handle slot %u"
+/* An allocation found a live object on the free list: a double free
+ * inside zs or an overwritten header; handing it out would alias it. */
+#define ZS_FINDING_ABORT_ZSPAGE_FREE_LIST_ALLOCATED_FMT \
+	"free list of zspage %u (class %u) points at allocated object %u"
+/* An unmap found the thread's mapped handle with no mapped slot: the
+ * pool's slot table was overwritten. */
+#define ZS_FINDING_ABORT_ZBUD_UNMAP_NO_MAPPED_SLOT_FMT                       \
+	"zbud_unmap: handle %#llx mapped by this thread has no live mapped " \
+	"slot (pool metadata corrupted)"
+/* Follows each report above: zs stops rather than guess. */
+#define ZS_FINDING_CORRUPTION_ABORT_FMT "heap corruption detected, aborting"
+
+#endif /* ZS_FINDING_FORMATS_H */
