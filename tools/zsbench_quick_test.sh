@@ -4,20 +4,40 @@
 #
 # Why: zsbench is the README's main job; this proves a quick run writes the
 # CSV and the chart with rows for zsmalloc and the kernel model, that a real
-# trace can be read from given files, and that bad input (a missing file,
-# an empty directory, an unknown peer, a non-number) ends with a message
-# and a non-zero exit instead of a crash or a silent success.
+# trace can be read from given files, that the anonymous pages of a running
+# process can be read by pid (the donor's), that the donor's trace is the
+# same twice for one seed, that a --scale run gives one row per size, and
+# that bad input (a missing file, an empty directory, an unknown peer, a
+# non-number, a process that does not exist or may not be read) ends with
+# a message and a non-zero exit instead of a crash or a silent success.
 #
-# usage: zsbench_quick_test.sh [path/to/zsbench]   (bazel passes it)
+# usage: zsbench_quick_test.sh [path/to/zsbench [path/to/zsbench_anon_donor]]
+#        (bazel passes both)
 set -euo pipefail
 
 BIN="${1:-tools/zsbench}"
+DONOR="${2:-$(dirname "$BIN")/zsbench_anon_donor}"
 if [[ ! -x "$BIN" ]]; then
 	echo "FAIL: zsbench binary not found at $BIN" >&2
 	exit 1
 fi
+if [[ ! -x "$DONOR" ]]; then
+	echo "FAIL: the donor binary not found at $DONOR" >&2
+	exit 1
+fi
 WORK="$(mktemp -d "${TEST_TMPDIR:-/tmp}/zsbench_test.XXXXXX")"
-trap 'rm -rf "$WORK"' EXIT
+DONOR_PID=""
+NOBODY_DIR=""
+cleanup() {
+	if [[ -n "$DONOR_PID" ]]; then
+		kill "$DONOR_PID" 2>/dev/null || true
+	fi
+	rm -rf "$WORK"
+	if [[ -n "$NOBODY_DIR" ]]; then
+		rm -rf "$NOBODY_DIR"
+	fi
+}
+trap cleanup EXIT
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -66,6 +86,121 @@ fi
 grep -q "^zsmalloc-c8," "$WORK/real/results.csv" ||
 	fail "no zsmalloc-c8 row for the real trace"
 
+# A field of the "trace summary:" line: the number before NAME.
+field() {
+	sed -n 's/.*[ ,]\([0-9][0-9]*\) '"$2"'.*/\1/p' <<<"$1" | head -1
+}
+
+# --- the donor's anonymous pages, by --pid: a process zsbench did not
+# start, read while it runs ---
+"$DONOR" --seed=3 --mib=4 --timeout=300 >"$WORK/donor.out" &
+DONOR_PID=$!
+for _ in $(seq 1 600); do
+	grep -q "^ready" "$WORK/donor.out" && break
+	sleep 0.1
+done
+grep -q "^ready $DONOR_PID " "$WORK/donor.out" ||
+	fail "the donor did not say 'ready $DONOR_PID ...': $(cat "$WORK/donor.out")"
+if ! "$BIN" --quick --peers=none --pid="$DONOR_PID" --out="$WORK/pid" \
+	>"$WORK/pid.out" 2>"$WORK/pid.err"; then
+	cat "$WORK/pid.err" >&2
+	fail "zsbench --pid=<the donor> exited non-zero"
+fi
+sum="$(grep "^trace summary: anon," "$WORK/pid.out")" ||
+	fail "no anon trace summary for --pid: $(head -3 "$WORK/pid.out")"
+read_pages="$(field "$sum" "pages read")"
+same="$(field "$sum" "same-filled skipped")"
+objects="$(field "$sum" "objects")"
+[[ -n "$read_pages" && "$read_pages" -gt 0 ]] ||
+	fail "--pid read no pages: $sum"
+# the donor writes about 11% of its heap as zero and same-filled pages
+[[ -n "$same" && "$same" -gt 0 ]] ||
+	fail "--pid skipped no same-filled page: $sum"
+[[ "$objects" -eq $((read_pages - same)) ]] ||
+	fail "--pid: objects $objects != pages read $read_pages - same-filled $same"
+grep -q "^zsmalloc-c8," "$WORK/pid/results.csv" ||
+	fail "no zsmalloc-c8 row for the --pid trace"
+grep -q "^anon_pages_read,$read_pages\$" "$WORK/pid/run.csv" ||
+	fail "run.csv does not record the $read_pages pages read"
+# --objects caps what is taken
+"$BIN" --quick --pid="$DONOR_PID" --objects=50 --trace-only \
+	--out="$WORK/pid50" >"$WORK/pid50.out" 2>"$WORK/pid50.err" ||
+	fail "zsbench --pid --objects=50 exited non-zero: $(cat "$WORK/pid50.err")"
+grep -q "^trace summary: anon, lz4, 50 objects," "$WORK/pid50.out" ||
+	fail "--objects=50 did not cap the --pid trace: $(grep summary "$WORK/pid50.out")"
+[[ "$(wc -l <"$WORK/pid50/trace.csv")" -eq 51 ]] ||
+	fail "trace.csv of a 50-object trace is not 50 rows and a header"
+kill "$DONOR_PID"
+wait "$DONOR_PID" 2>/dev/null || true
+DONOR_PID=""
+
+# --- the donor started by zsbench: the same trace twice for one seed,
+# and a whole quick run on it ---
+for run in 1 2; do
+	"$BIN" --quick --trace=anon-donor --seed=5 --donor-mib=4 --trace-only \
+		--out="$WORK/donor$run" >"$WORK/donor$run.out" \
+		2>"$WORK/donor$run.err" ||
+		fail "zsbench --trace=anon-donor (run $run) exited non-zero: $(cat "$WORK/donor$run.err")"
+done
+s1="$(grep "^trace summary: anon," "$WORK/donor1.out")" ||
+	fail "no trace summary from --trace=anon-donor"
+s2="$(grep "^trace summary: anon," "$WORK/donor2.out")" || true
+[[ "$s1" == "$s2" ]] ||
+	fail "the donor's trace differs for one seed: '$s1' vs '$s2'"
+cmp -s "$WORK/donor1/trace.csv" "$WORK/donor2/trace.csv" ||
+	fail "the donor's object sizes differ for one seed"
+[[ "$(field "$s1" "objects")" -gt 100 ]] ||
+	fail "a 4 MiB donor gave too few objects: $s1"
+[[ "$(field "$s1" "same-filled skipped")" -gt 0 ]] ||
+	fail "the donor's trace skipped no same-filled page: $s1"
+"$BIN" --quick --trace=anon-donor --seed=6 --donor-mib=4 --trace-only \
+	--donor="$DONOR" --out="$WORK/donor3" >"$WORK/donor3.out" \
+	2>"$WORK/donor3.err" ||
+	fail "zsbench --donor=PATH exited non-zero: $(cat "$WORK/donor3.err")"
+s3="$(grep "^trace summary: anon," "$WORK/donor3.out")" || true
+[[ -n "$s3" && "$s3" != "$s1" ]] ||
+	fail "another seed gave the same donor trace (or none): '$s3'"
+if ! "$BIN" --quick --peers=none --trace=anon-donor --donor-mib=4 \
+	--out="$WORK/donorrun" >"$WORK/donorrun.out" 2>"$WORK/donorrun.err"; then
+	cat "$WORK/donorrun.err" >&2
+	fail "a quick run on the donor's trace exited non-zero"
+fi
+grep -q "^kernel-zs-c8," "$WORK/donorrun/results.csv" ||
+	fail "no kernel-zs-c8 row for the donor's trace"
+# zsbench killed and reaped the donors it started
+for run in 1 2; do
+	dpid="$(sed -n 's/.*donor: seed .*, pid \([0-9]*\)$/\1/p' \
+		"$WORK/donor$run.err")"
+	[[ -n "$dpid" ]] || fail "run $run did not say which donor it started"
+	if kill -0 "$dpid" 2>/dev/null &&
+		grep -q zsbench_anon_donor "/proc/$dpid/cmdline" 2>/dev/null; then
+		fail "the donor zsbench started (pid $dpid) is still running"
+	fi
+done
+
+# --- --scale with a tiny list: one zs and one kernel row per size ---
+if ! "$BIN" --quick --scale=300,900 --trace=synthetic-1340 \
+	--out="$WORK/scale" >"$WORK/scale.out" 2>"$WORK/scale.err"; then
+	cat "$WORK/scale.err" >&2
+	fail "zsbench --scale=300,900 exited non-zero"
+fi
+for n in 300 900; do
+	[[ "$(grep -c "^ *$n zs " "$WORK/scale.out")" -eq 1 ]] ||
+		fail "--scale: not one zs row for $n in the table"
+	[[ "$(grep -c "^ *$n kernel " "$WORK/scale.out")" -eq 1 ]] ||
+		fail "--scale: not one kernel row for $n in the table"
+	grep -q "^$n,zsmalloc-c8,synthetic-1340," "$WORK/scale/scale.csv" ||
+		fail "--scale: no zsmalloc-c8 row for $n in scale.csv"
+	grep -q "^$n,kernel-zs-c8,synthetic-1340," "$WORK/scale/scale.csv" ||
+		fail "--scale: no kernel-zs-c8 row for $n in scale.csv"
+done
+[[ "$(wc -l <"$WORK/scale/scale.csv")" -eq 5 ]] ||
+	fail "scale.csv is not a header and 4 rows"
+# every object read back after compaction, the pool checked: no errors
+awk -F, 'NR > 1 && $2 == "zsmalloc-c8" && $15 != 0 { bad = 1 }
+	END { exit bad }' "$WORK/scale/scale.csv" ||
+	fail "--scale reported errors: $(cat "$WORK/scale/scale.csv")"
+
 # --- bad input: a message and a non-zero exit, never a crash ---
 expect_error() {
 	local want="$1"
@@ -93,5 +228,39 @@ expect_error "not a number" --quick --objects=lots
 expect_error "unknown trace" --quick --trace=nope
 expect_error "unknown argument" --quick --bogus-flag
 expect_error "cannot go with" --quick --trace=uniform --files="$BIN"
+expect_error "not a number" --quick --scale=10,lots
+expect_error "at least 1" --quick --scale=0
+expect_error "needs --trace=anon-donor" --quick --donor-mib=4
+expect_error "cannot go with" --quick --pid=1 --trace=anon-donor
+expect_error "cannot run the donor" --quick --donor=/nonexistent/donor
+
+# A process that cannot be read is an argument error: exit status 2.
+expect_exit2() {
+	local want="$1"
+	shift
+	local rc=0
+	"$@" >"$WORK/bad.out" 2>"$WORK/bad.err" || rc=$?
+	[[ $rc -eq 2 ]] ||
+		fail "$* exited $rc, not 2: $(cat "$WORK/bad.err")"
+	grep -q -- "$want" "$WORK/bad.err" ||
+		fail "$*: stderr lacks '$want': $(cat "$WORK/bad.err")"
+}
+expect_exit2 "no such process" "$BIN" --quick --pid=2147483646 \
+	--out="$WORK/bad"
+expect_exit2 "not a number" "$BIN" --quick --pid=abc --out="$WORK/bad"
+expect_exit2 "must be a process id" "$BIN" --quick --pid=0 --out="$WORK/bad"
+# Another user's process: pid 1 as ourselves when not root, else as
+# nobody (a copy of the binary where nobody can run it).
+if [[ "$(id -u)" -ne 0 ]]; then
+	expect_exit2 "cannot read" "$BIN" --quick --pid=1 --out="$WORK/bad"
+elif command -v setpriv >/dev/null; then
+	NOBODY_DIR="$(mktemp -d /tmp/zsbench_nobody.XXXXXX)"
+	chmod 1777 "$NOBODY_DIR"
+	cp "$BIN" "$NOBODY_DIR/zsbench"
+	chmod 755 "$NOBODY_DIR/zsbench"
+	expect_exit2 "cannot read" setpriv --reuid=65534 --regid=65534 \
+		--clear-groups "$NOBODY_DIR/zsbench" --quick --pid=1 \
+		--out="$NOBODY_DIR/out"
+fi
 
 echo "PASS"

@@ -494,6 +494,12 @@ out:
 	free(perm);
 }
 
+void zb_kernel_zs_row(const struct zb_config *cfg, const struct zb_trace *t,
+		      unsigned chain, struct zb_results *r)
+{
+	zs_model(cfg, t, chain, r);
+}
+
 void zb_kernel_rows(const struct zb_config *cfg, const struct zb_trace *t,
 		    struct zb_results *r)
 {

@@ -6,7 +6,8 @@
  * replayed into zsmalloc (chain 4, 8, 16), zbud, a model of the kernel's
  * zsmalloc and zbud, and malloc + memcpy under glibc, jemalloc and mimalloc,
  * with density, fragmentation, speed, compaction and end-to-end figures for
- * each.  Inputs are checked before anything long starts; bad input gives a
+ * each.  --scale replaces those runs with one pool per size, to see how the
+ * costs grow; --trace-only stops after the trace.  Inputs are checked before anything long starts; bad input gives a
  * message and exit status 2, a failed measurement or a data mismatch exit
  * status 1.  Under `bazel run` relative paths are taken from the directory
  * bazel was started in ($BUILD_WORKING_DIRECTORY).
@@ -25,6 +26,12 @@
 #define DEFAULT_OBJECTS 100000
 #define QUICK_OBJECTS 3000
 #define MAX_ROOTS 64
+#define DONOR_MIB 64
+#define QUICK_DONOR_MIB 8
+#define MAX_SCALE 50000000
+
+static const size_t default_scale[] = { 10000, 30000, 100000, 300000, 1000000 };
+static const size_t quick_scale[] = { 1000, 3000, 10000 };
 
 static const char *const default_roots[] = { "/usr/lib", "/usr/bin",
 					     "/usr/share" };
@@ -50,13 +57,28 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: zsbench [options]\n"
-		"  --trace=real|synthetic-694|synthetic-1340|synthetic-1636|uniform\n"
+		"  --trace=real|synthetic-694|synthetic-1340|synthetic-1636|uniform|anon-donor\n"
 		"                     size trace (default real: 4 KiB pages of /usr/lib,\n"
-		"                     /usr/bin and /usr/share, compressed)\n"
-		"  --compressor=lz4|zstd   for the real trace and end to end (default lz4)\n"
-		"  --objects=N        pages / objects in the trace (default %d, quick %d)\n"
+		"                     /usr/bin and /usr/share, compressed; anon-donor:\n"
+		"                     the anonymous pages of a donor process built from\n"
+		"                     --seed, the same every run)\n"
+		"  --pid=PID          the trace is the private anonymous pages of this\n"
+		"                     running process (heap, stack, unnamed mappings;\n"
+		"                     same-filled pages skipped as zram does)\n"
+		"  --donor=PATH       the donor program (default: zsbench_anon_donor next\n"
+		"                     to zsbench); implies --trace=anon-donor\n"
+		"  --donor-mib=N      the donor's heap in MiB (default %d, quick %d)\n"
+		"  --compressor=lz4|zstd   for real and anon traces and end to end (default lz4)\n"
+		"  --objects=N        pages / objects in the trace (default %d, quick %d;\n"
+		"                     with --pid and the donor, at most this many)\n"
+		"  --scale[=N,N,...]  instead of the usual runs: one zsmalloc pool and the\n"
+		"                     kernel model per size, the trace resampled to it\n"
+		"                     (default 10000,30000,100000,300000,1000000; quick\n"
+		"                     1000,3000,10000); a table and scale.csv\n"
+		"  --trace-only       build the trace, print its summary, write trace.csv\n"
 		"  --threads=N        the multi-threaded column (default 2)\n"
-		"  --seed=N           synthetic sizes, random frees, orders (default 1)\n"
+		"  --seed=N           synthetic sizes, the donor's heap, random frees,\n"
+		"                     orders (default 1)\n"
 		"  --files=PATH[,PATH...]  read pages from these files and directories\n"
 		"                     instead of /usr (repeatable; implies --trace=real)\n"
 		"  --out=DIR          CSV, SVG and text output (default zsbench-out)\n"
@@ -64,7 +86,7 @@ static void usage(FILE *f)
 		"                     NAME=/path/lib.so, or none\n"
 		"  --quick            a small run (seconds), for tests\n"
 		"  --help\n",
-		DEFAULT_OBJECTS, QUICK_OBJECTS);
+		DONOR_MIB, QUICK_DONOR_MIB, DEFAULT_OBJECTS, QUICK_OBJECTS);
 }
 
 static int parse_u64(const char *flag, const char *s, uint64_t max,
@@ -85,6 +107,40 @@ bad:
 	fprintf(stderr, "zsbench: %s: '%s' is not a number in 0..%llu\n", flag,
 		s, (unsigned long long)max);
 	return -EINVAL;
+}
+
+/* --scale=N,N,...: each 1..MAX_SCALE, at most 16. */
+static int parse_scale(const char *list, struct zb_config *cfg)
+{
+	char buf[512], *save = NULL, *tok;
+	uint64_t v;
+
+	if (!*list || strlen(list) >= sizeof(buf)) {
+		fprintf(stderr, "zsbench: --scale: give sizes as N,N,...\n");
+		return -EINVAL;
+	}
+	strcpy(buf, list);
+	cfg->nscale = 0;
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (parse_u64("--scale", tok, MAX_SCALE, &v))
+			return -EINVAL;
+		if (v == 0) {
+			fprintf(stderr,
+				"zsbench: --scale: a size must be at least 1\n");
+			return -EINVAL;
+		}
+		if (cfg->nscale == 16) {
+			fprintf(stderr, "zsbench: --scale: at most 16 sizes\n");
+			return -EINVAL;
+		}
+		cfg->scale[cfg->nscale++] = (size_t)v;
+	}
+	if (!cfg->nscale) {
+		fprintf(stderr, "zsbench: --scale: give sizes as N,N,...\n");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* Relative paths are relative to where the user ran bazel from. */
@@ -149,7 +205,10 @@ int main(int argc, char **argv)
 	struct zb_trace t;
 	static struct zb_results r;
 	const char *peers = DEFAULT_PEERS, *out = "zsbench-out";
+	const char *donor = NULL;
+	static char donor_default[4096];
 	int nroots = 0, objects_set = 0, trace_set = 0, i, err;
+	int scale = 0, trace_only = 0, use_donor = 0, mib_set = 0;
 	uint64_t v, t0;
 
 	if (argc >= 2 && !strcmp(argv[1], "--peer-child"))
@@ -179,14 +238,55 @@ int main(int argc, char **argv)
 			for (k = 0; k < 5; k++)
 				if (!strcmp(a + 8, names[k]))
 					break;
-			if (k == 5) {
+			if (!strcmp(a + 8, "anon-donor")) {
+				k = ZB_TRACE_ANON;
+				use_donor = 1;
+			} else if (k == 5) {
 				fprintf(stderr,
-					"zsbench: --trace: unknown trace '%s' (real, synthetic-694, synthetic-1340, synthetic-1636, uniform)\n",
+					"zsbench: --trace: unknown trace '%s' (real, synthetic-694, synthetic-1340, synthetic-1636, uniform, anon-donor)\n",
 					a + 8);
 				return 2;
 			}
 			cfg.topts.kind = (enum zb_trace_kind)k;
 			trace_set = 1;
+		} else if (!strncmp(a, "--pid=", 6)) {
+			if (parse_u64("--pid", a + 6, INT32_MAX, &v) ||
+			    v == 0) {
+				if (v == 0)
+					fprintf(stderr,
+						"zsbench: --pid: must be a process id (1 and up)\n");
+				return 2;
+			}
+			cfg.topts.pid = (long)v;
+		} else if (!strncmp(a, "--donor=", 8)) {
+			if (!a[8]) {
+				fprintf(stderr,
+					"zsbench: --donor: empty path\n");
+				return 2;
+			}
+			donor = keep(user_path(a + 8));
+			if (!donor)
+				return 2;
+			use_donor = 1;
+		} else if (!strncmp(a, "--donor-mib=", 12)) {
+			if (parse_u64("--donor-mib", a + 12, 65536, &v) ||
+			    v == 0) {
+				if (v == 0)
+					fprintf(stderr,
+						"zsbench: --donor-mib: must be 1..65536\n");
+				return 2;
+			}
+			cfg.topts.donor_mib = (unsigned)v;
+			mib_set = 1;
+		} else if (!strcmp(a, "--scale")) {
+			scale = 1;
+			cfg.nscale = 0;
+		} else if (!strncmp(a, "--scale=", 8)) {
+			if (parse_scale(a + 8, &cfg))
+				return 2;
+			scale = 1;
+		} else if (!strcmp(a, "--trace-only")) {
+			trace_only = 1;
 		} else if (!strncmp(a, "--compressor=", 13)) {
 			if (!strcmp(a + 13, "lz4")) {
 				cfg.topts.comp = ZB_LZ4;
@@ -260,8 +360,60 @@ int main(int argc, char **argv)
 	if (nroots && trace_set && cfg.topts.kind != ZB_TRACE_REAL) {
 		fprintf(stderr,
 			"zsbench: --files reads real pages; it cannot go with --trace=%s\n",
+			use_donor ? "anon-donor" :
+				    zb_trace_name(cfg.topts.kind));
+		return 2;
+	}
+	if (cfg.topts.pid && (nroots || use_donor ||
+			      (trace_set && cfg.topts.kind != ZB_TRACE_ANON))) {
+		fprintf(stderr,
+			"zsbench: --pid reads a process's pages; it cannot go with --files, --trace or --donor\n");
+		return 2;
+	}
+	if (use_donor && nroots) {
+		fprintf(stderr,
+			"zsbench: the donor's pages are the trace; --donor and --trace=anon-donor cannot go with --files\n");
+		return 2;
+	}
+	if (use_donor && trace_set && cfg.topts.kind != ZB_TRACE_ANON) {
+		fprintf(stderr, "zsbench: --donor cannot go with --trace=%s\n",
 			zb_trace_name(cfg.topts.kind));
 		return 2;
+	}
+	if (mib_set && !use_donor) {
+		fprintf(stderr,
+			"zsbench: --donor-mib sizes the donor: it needs --trace=anon-donor or --donor\n");
+		return 2;
+	}
+	if (scale && trace_only) {
+		fprintf(stderr,
+			"zsbench: --scale and --trace-only cannot go together\n");
+		return 2;
+	}
+	if (cfg.topts.pid || use_donor)
+		cfg.topts.kind = ZB_TRACE_ANON;
+	if (use_donor) {
+		if (!donor) {
+			if (zb_donor_path(donor_default,
+					  sizeof(donor_default))) {
+				fprintf(stderr,
+					"zsbench: cannot find where zsbench is to find the donor: give --donor=PATH\n");
+				return 2;
+			}
+			donor = donor_default;
+		}
+		cfg.topts.donor = donor;
+		if (!mib_set)
+			cfg.topts.donor_mib = cfg.quick ? QUICK_DONOR_MIB :
+							  DONOR_MIB;
+	}
+	if (scale && !cfg.nscale) {
+		const size_t *l = cfg.quick ? quick_scale : default_scale;
+		size_t n = cfg.quick ? sizeof(quick_scale) / sizeof(*l) :
+				       sizeof(default_scale) / sizeof(*l);
+
+		memcpy(cfg.scale, l, n * sizeof(*l));
+		cfg.nscale = (int)n;
 	}
 #ifdef ZB_SANITIZED
 	if (!strcmp(peers, DEFAULT_PEERS))
@@ -301,7 +453,8 @@ int main(int argc, char **argv)
 	zb_pattern_init(cfg.seed);
 	zb_progress("trace %s, %zu objects%s", zb_trace_name(cfg.topts.kind),
 		    cfg.topts.objects,
-		    cfg.topts.kind == ZB_TRACE_REAL ?
+		    cfg.topts.kind == ZB_TRACE_REAL ||
+				    cfg.topts.kind == ZB_TRACE_ANON ?
 			    (cfg.topts.comp == ZB_ZSTD ? ", zstd -1" :
 							 ", lz4") :
 			    "");
@@ -310,6 +463,24 @@ int main(int argc, char **argv)
 		return err == -ENOMEM ? 1 : 2;
 	zb_progress("trace: %zu objects, mean %.0f B, sd %.0f B", t.n, t.mean,
 		    t.sd);
+	if (trace_only || scale) {
+		printf("zsbench: %s\n", t.desc);
+		zb_trace_summary(stdout, &t);
+		if (trace_only) {
+			err = zb_trace_write(&cfg, &t);
+			if (err)
+				fprintf(stderr,
+					"zsbench: could not write trace.csv to %s\n",
+					cfg.out_dir);
+			else
+				printf("\nfiles written to %s: trace.csv\n",
+				       cfg.out_dir);
+		} else {
+			err = zb_scale_run(&cfg, &t);
+		}
+		zb_trace_free(&t);
+		return err ? 1 : 0;
+	}
 
 	zb_kernel_rows(&cfg, &t, &r);
 	zb_zs_runs(&cfg, &t, &r);

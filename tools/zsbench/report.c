@@ -394,6 +394,7 @@ void zb_report_stdout(const struct zb_config *cfg, const struct zb_trace *t,
 		      struct zb_results *r, double elapsed_s)
 {
 	printf("zsbench: %s\n", t->desc);
+	zb_trace_summary(stdout, t);
 	printf("  %zu objects, %.1f MiB stored, mean %.0f B, sd %.0f B, %zu incompressible (4096 B)\n",
 	       t->n, (double)t->total / 1048576.0, t->mean, t->sd,
 	       t->huge_pages);
@@ -499,6 +500,17 @@ static int write_csv(const struct zb_config *cfg, const struct zb_trace *t,
 		(unsigned long long)t->total, t->mean, t->sd, t->huge_pages,
 		t->same_pages, cfg->threads, (unsigned long long)cfg->seed,
 		cfg->quick, t->nraw);
+	if (t->kind == ZB_TRACE_ANON)
+		fprintf(f,
+			"pid,%ld\ndonor,%d\nanon_mappings,%zu\nanon_pages_mapped,%llu\n"
+			"anon_pages_present,%llu\nanon_pages_read,%llu\n"
+			"anon_pages_unreadable,%llu\nanon_pagemap,%d\n",
+			t->pid, t->donor, t->anon_mappings,
+			(unsigned long long)t->anon_vm_pages,
+			(unsigned long long)t->anon_present,
+			(unsigned long long)t->anon_read,
+			(unsigned long long)t->anon_unreadable,
+			t->anon_pagemap);
 	fprintf(f, "description,");
 	csv_field(f, t->desc);
 	fputc('\n', f);

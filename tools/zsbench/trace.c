@@ -10,6 +10,11 @@
  * Same-filled pages are skipped as zram skips them; pages that do not
  * compress are stored whole (size 4096), as zram stores them.
  *
+ * The anonymous trace is what zram holds when a process is swapped out:
+ * the private anonymous pages of a running process (--pid, or the donor
+ * zsbench starts), read by anon.c and stored here as the real trace's
+ * pages are.
+ *
  * The synthetic traces draw sizes from the published mixes: a truncated
  * normal whose parameters are solved so that the drawn sizes have the
  * published mean and deviation (the 694 B mix with 11% 28-byte objects).
@@ -47,6 +52,8 @@ const char *zb_trace_name(enum zb_trace_kind k)
 		return "synthetic-1636";
 	case ZB_TRACE_UNIFORM:
 		return "uniform";
+	case ZB_TRACE_ANON:
+		return "anon";
 	}
 	return "?";
 }
@@ -454,6 +461,62 @@ static int build_real(const struct zb_trace_opts *o, struct zb_trace *t,
 	return 0;
 }
 
+/* --- anonymous memory --- */
+
+static int take_cb(void *arg, const uint8_t *page)
+{
+	return take_page(arg, page);
+}
+
+static int build_anon(const struct zb_trace_opts *o, struct zb_trace *t,
+		      struct builder *b)
+{
+	struct zb_range only[ZB_MAX_RANGES];
+	struct zb_anon_stats st;
+	long pid = o->pid;
+	size_t nonly = 0;
+	int err;
+
+	if (o->donor) {
+		err = zb_donor_start(o->donor, o->seed, o->donor_mib, &pid,
+				     only, &nonly);
+		if (err)
+			return err;
+		t->donor = 1;
+	}
+	err = zb_anon_read(pid, only, nonly, b->want, take_cb, b, &st);
+	if (o->donor)
+		zb_donor_stop(pid);
+	t->pid = pid;
+	t->anon_mappings = st.mappings;
+	t->anon_vm_pages = st.vm_pages;
+	t->anon_present = st.present;
+	t->anon_read = st.read;
+	t->anon_unreadable = st.unreadable;
+	t->anon_pagemap = st.pagemap;
+	if (err)
+		return err;
+	if (o->donor)
+		snprintf(
+			t->desc, sizeof(t->desc),
+			"anonymous pages of the donor (seed %llu, %u MiB heap), compressed with %s: %llu pages read, %zu same-filled skipped (zram keeps no object for them), %zu stored",
+			(unsigned long long)o->seed, o->donor_mib,
+			zb_comp_name(t->comp), (unsigned long long)st.read,
+			t->same_pages, t->n);
+	else
+		snprintf(
+			t->desc, sizeof(t->desc),
+			"anonymous pages of pid %ld, compressed with %s: %llu pages read, %zu same-filled skipped (zram keeps no object for them), %zu stored",
+			pid, zb_comp_name(t->comp), (unsigned long long)st.read,
+			t->same_pages, t->n);
+	if (t->n == 0) {
+		fprintf(stderr,
+			"zsbench: every anonymous page read is same-filled: nothing to store\n");
+		return -ENODATA;
+	}
+	return 0;
+}
+
 /* --- synthetic mixes --- */
 
 static double phi(double x)
@@ -606,6 +669,8 @@ int zb_trace_build(const struct zb_trace_opts *o, struct zb_trace *t)
 	}
 	if (o->kind == ZB_TRACE_REAL)
 		err = build_real(o, t, &b);
+	else if (o->kind == ZB_TRACE_ANON)
+		err = build_anon(o, t, &b);
 	else
 		err = build_synthetic(o, t, &b);
 	if (err)
@@ -626,6 +691,36 @@ out:
 	if (err)
 		zb_trace_free(t);
 	return err;
+}
+
+void zb_trace_summary(FILE *f, const struct zb_trace *t)
+{
+	fprintf(f,
+		"trace summary: %s, %s, %zu objects, %llu bytes, mean compressed %.1f B, %zu incompressible, %zu same-filled skipped",
+		zb_trace_name(t->kind), zb_comp_name(t->comp), t->n,
+		(unsigned long long)t->total, t->mean, t->huge_pages,
+		t->same_pages);
+	if (t->kind == ZB_TRACE_ANON)
+		fprintf(f,
+			", %zu mappings, %llu pages mapped, %llu present, %llu pages read, %llu unreadable",
+			t->anon_mappings, (unsigned long long)t->anon_vm_pages,
+			(unsigned long long)t->anon_present,
+			(unsigned long long)t->anon_read,
+			(unsigned long long)t->anon_unreadable);
+	fputc('\n', f);
+}
+
+int zb_trace_write(const struct zb_config *cfg, const struct zb_trace *t)
+{
+	FILE *f = zb_out_open(cfg, "trace.csv");
+	size_t i;
+
+	if (!f)
+		return -1;
+	fprintf(f, "object,size\n");
+	for (i = 0; i < t->n; i++)
+		fprintf(f, "%zu,%u\n", i, t->sizes[i]);
+	return fclose(f) ? -1 : 0;
 }
 
 void zb_trace_free(struct zb_trace *t)

@@ -27,6 +27,7 @@ enum zb_trace_kind {
 	ZB_TRACE_SYN1340,
 	ZB_TRACE_SYN1636,
 	ZB_TRACE_UNIFORM,
+	ZB_TRACE_ANON, /* a process's anonymous pages (--pid, the donor) */
 };
 
 enum zb_compressor {
@@ -48,6 +49,15 @@ struct zb_trace {
 	size_t files_skipped; /* unreadable, vanished or short */
 	size_t same_pages; /* same-filled pages zram would not store */
 	size_t huge_pages; /* pages that did not compress (size 4096) */
+	/* anon traces: the process and what was found in it */
+	long pid;
+	int donor; /* the pid was the donor's, started for this trace */
+	size_t anon_mappings; /* private anonymous mappings */
+	uint64_t anon_vm_pages; /* their size */
+	uint64_t anon_present; /* present or swapped out */
+	uint64_t anon_read; /* pages read (before the same-filled test) */
+	uint64_t anon_unreadable;
+	int anon_pagemap; /* present pages known from pagemap */
 	char desc[512];
 };
 
@@ -61,10 +71,20 @@ struct zb_trace_opts {
 	const char **roots; /* files or directories to read (real trace) */
 	int nroots;
 	int user_roots; /* roots came from --files: be strict about them */
+	long pid; /* anon trace: the process to read, or 0 for the donor */
+	const char *donor; /* anon trace: the donor program to start */
+	unsigned donor_mib; /* the donor's heap */
 };
+
+struct zb_config;
 
 int zb_trace_build(const struct zb_trace_opts *o, struct zb_trace *t);
 void zb_trace_free(struct zb_trace *t);
+/* One line with every count that makes up the trace and nothing that
+ * changes from run to run (no pid, no time): equal lines, equal traces. */
+void zb_trace_summary(FILE *f, const struct zb_trace *t);
+/* The trace, one object size per line, to trace.csv under --out. */
+int zb_trace_write(const struct zb_config *cfg, const struct zb_trace *t);
 const char *zb_trace_name(enum zb_trace_kind k);
 const char *zb_comp_name(enum zb_compressor c);
 /* Compresses one 4 KiB page into dst (dst_cap bytes); returns the size, or
@@ -77,6 +97,41 @@ size_t zb_compress(enum zb_compressor c, void *ctx, const void *page, void *dst,
 /* Decompresses src (len bytes) into a 4 KiB page; 0 or -1. */
 int zb_decompress(enum zb_compressor c, void *ctx, const void *src, size_t len,
 		  void *page);
+
+/* --- anonymous memory of a running process (anon.c) --- */
+
+struct zb_anon_stats {
+	long pid;
+	size_t mappings;
+	uint64_t vm_pages;
+	uint64_t present;
+	uint64_t read;
+	uint64_t unreadable;
+	int pagemap;
+};
+
+/* An address range [start, end) of another process. */
+struct zb_range {
+	uint64_t start, end;
+};
+
+#define ZB_MAX_RANGES 32
+
+/* take() gets each page read and returns 1 when it wants no more. */
+typedef int (*zb_page_fn)(void *arg, const uint8_t *page);
+/* Reads up to about want pages (more when take() keeps asking) of pid's
+ * private anonymous memory, only what lies in the nonly ranges of only
+ * when nonly > 0; 0, or -errno after a message on stderr. */
+int zb_anon_read(long pid, const struct zb_range *only, size_t nonly,
+		 size_t want, zb_page_fn take, void *arg,
+		 struct zb_anon_stats *st);
+/* Where the donor is by default: next to this program. */
+int zb_donor_path(char *out, size_t len);
+/* Starts the donor and waits until its heap is built; *pid is its pid,
+ * r[0..*nr) the ranges its heap is in. */
+int zb_donor_start(const char *path, uint64_t seed, unsigned mib, long *pid,
+		   struct zb_range *r, size_t *nr);
+void zb_donor_stop(long pid);
 
 /* --- metrics and result rows (report.c's table says what each means) --- */
 
@@ -185,6 +240,8 @@ struct zb_config {
 	size_t pair_ops; /* alloc + free pairs per thread */
 	size_t access_ops; /* map / read / write ops per thread */
 	int reps; /* repetitions of each speed loop (best kept) */
+	size_t scale[16]; /* --scale: pool sizes, in objects */
+	int nscale;
 };
 
 /* --- the kernel model --- */
@@ -217,6 +274,10 @@ void zb_waste_line(char *out, size_t len, const char *name,
 		   size_t (*slot_of)(const void *ctx, size_t size),
 		   const void *ctx, size_t huge_from);
 
+/* The kernel zsmalloc model alone, one chain size: its row in r. */
+void zb_kernel_zs_row(const struct zb_config *cfg, const struct zb_trace *t,
+		      unsigned chain, struct zb_results *r);
+
 /* --- zsmalloc and zbud runs --- */
 
 void zb_zs_runs(const struct zb_config *cfg, const struct zb_trace *t,
@@ -228,6 +289,10 @@ int zb_peers_parse(const char *list, struct zb_config *cfg);
 int zb_peers_run(const struct zb_config *cfg, const struct zb_trace *t,
 		 struct zb_results *r);
 int zb_peer_child_main(int argc, char **argv);
+
+/* --- the scale run (scale.c): one pool per size in cfg->scale --- */
+
+int zb_scale_run(const struct zb_config *cfg, const struct zb_trace *base);
 
 /* --- output --- */
 
