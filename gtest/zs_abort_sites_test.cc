@@ -202,6 +202,69 @@ TEST_F(AbortSite, ArenaFreePagesNotAllocated)
 	EXPECT_ERRNO(zs_arena_destroy(arena), 0);
 }
 
+/* zs_arena_free_run given anything but the first page of an allocated
+ * run: a page inside a run, a run freed twice, a foreign pointer. */
+TEST_F(AbortSite, ArenaFreeRunNotAllocated)
+{
+	zs_arena *arena = zs_arena_create();
+	ASSERT_NE(arena, nullptr);
+	int tag;
+	int owner = zs_arena_register_owner(arena, &tag, &kNoMoves);
+	ASSERT_GE(owner, 0);
+	void *run = zs_arena_alloc_run(arena, owner, 4, 0, 0);
+	ASSERT_NE(run, nullptr);
+	char *inside = static_cast<char *>(run) + 2 * ZS_PAGE_SIZE;
+	alignas(4096) static char foreign[4096];
+	const char *what = "zs: zs_arena_free_run: %p is not the first page "
+			   "of an allocated run of this arena (double free, a "
+			   "page inside a run, or foreign pointer)";
+
+	EXPECT_ABORT_SITE(zs_arena_free_run(arena, inside),
+			  ZS_FINDING_ABORT_ARENA_FREE_RUN_NOT_ALLOCATED,
+			  Format(what, static_cast<void *>(inside)));
+	EXPECT_ABORT_SITE(
+		{
+			zs_arena_free_run(arena, run);
+			zs_arena_free_run(arena, run);
+		},
+		ZS_FINDING_ABORT_ARENA_FREE_RUN_NOT_ALLOCATED,
+		Format(what, run));
+	EXPECT_ABORT_SITE(zs_arena_free_run(arena, foreign),
+			  ZS_FINDING_ABORT_ARENA_FREE_RUN_NOT_ALLOCATED,
+			  Format(what, static_cast<void *>(foreign)));
+
+	zs_arena_free_run(arena, run);
+	zs_arena_unregister_owner(arena, owner);
+	EXPECT_ERRNO(zs_arena_destroy(arena), 0);
+}
+
+/* zs_arena_free_page or zs_arena_free_pages given one page of a longer
+ * run: the owner lost track of what it holds. */
+TEST_F(AbortSite, ArenaFreePageInRun)
+{
+	zs_arena *arena = zs_arena_create();
+	ASSERT_NE(arena, nullptr);
+	int tag;
+	int owner = zs_arena_register_owner(arena, &tag, &kNoMoves);
+	ASSERT_GE(owner, 0);
+	void *run = zs_arena_alloc_run(arena, owner, 3, 0, 0);
+	ASSERT_NE(run, nullptr);
+	void *tail = static_cast<char *>(run) + 2 * ZS_PAGE_SIZE;
+	const char *what = "zs: %s: %p is page %u of a 3-page run (runs are "
+			   "freed whole, by zs_arena_free_run)";
+
+	EXPECT_ABORT_SITE(zs_arena_free_page(arena, run),
+			  ZS_FINDING_ABORT_ARENA_FREE_PAGE_IN_RUN,
+			  Format(what, "zs_arena_free_page", run, 0u));
+	EXPECT_ABORT_SITE(zs_arena_free_pages(arena, &tail, 1),
+			  ZS_FINDING_ABORT_ARENA_FREE_PAGE_IN_RUN,
+			  Format(what, "zs_arena_free_pages", tail, 2u));
+
+	zs_arena_free_run(arena, run);
+	zs_arena_unregister_owner(arena, owner);
+	EXPECT_ERRNO(zs_arena_destroy(arena), 0);
+}
+
 /* ---- zsmalloc: compact.c, pool.c, zspage.c --------------------------- */
 
 /* A pool of one-page zspages in an arena of its own. */

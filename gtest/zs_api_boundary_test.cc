@@ -270,6 +270,9 @@ TEST(ArenaBoundary, EveryCallWithNull)
 	zs_arena_free_pages(arena, nullptr, 1);
 	zs_arena_set_page_owner(nullptr, page, 7, 7, 1);
 	zs_arena_set_page_owner(arena, nullptr, 7, 7, 1);
+	EXPECT_NULL_ERRNO(zs_arena_alloc_run(nullptr, id, 2, 0, 1), -EINVAL);
+	zs_arena_free_run(nullptr, page);
+	zs_arena_free_run(arena, nullptr);
 
 	struct zs_arena_page_info info = Garbage<struct zs_arena_page_info>();
 	EXPECT_ERRNO(zs_arena_page_info(nullptr, page, &info), -EINVAL);

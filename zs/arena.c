@@ -16,6 +16,12 @@
  * marked busy; unregistering waits for it, so a pool can be destroyed while
  * another thread compacts the arena.
  *
+ * Pages are handed out as runs: n contiguous pages of one region (one page
+ * for alloc_page and alloc_pages, up to ZS_ARENA_MAX_RUN for alloc_run), so
+ * an owner can lay one object over several pages without copying.  A run
+ * is described once (its head carries the length, its tails their place)
+ * and moves as a unit, only into a gap of its own length.
+ *
  * zs_arena_check recomputes every counter, bitmap and table from the
  * region descriptors; owners' checks (zs_pool_check, zbud_pool_check) ask
  * zs_arena_page_info whether each of their pages is described as theirs.
@@ -221,52 +227,168 @@ static struct arena_region *find_region(struct zs_arena *a, const void *page,
 	return NULL;
 }
 
-static int first_free(const struct arena_region *r)
+/* The first page at or after from whose free bit is want, or
+ * ARENA_REGION_PAGES: a word at a time, so finding a gap costs a few
+ * instructions per 64 pages rather than one per page. */
+static unsigned next_bit(const uint64_t *map, unsigned from, bool want)
 {
-	unsigned w;
+	unsigned w = from / 64;
+	uint64_t word;
 
-	for (w = 0; w < ARENA_BITMAP_WORDS; w++)
-		if (r->free_map[w])
-			return (int)(w * 64 + __builtin_ctzll(r->free_map[w]));
+	if (from >= ARENA_REGION_PAGES)
+		return ARENA_REGION_PAGES;
+	word = (want ? map[w] : ~map[w]) & (~0ull << (from % 64));
+	while (!word) {
+		if (++w == ARENA_BITMAP_WORDS)
+			return ARENA_REGION_PAGES;
+		word = want ? map[w] : ~map[w];
+	}
+	return w * 64 + (unsigned)__builtin_ctzll(word);
+}
+
+/* The first gap (a maximal range of free pages) at or after from: false
+ * when there is none, else its first page and length. */
+static bool next_gap(const struct arena_region *r, unsigned from,
+		     unsigned *start, unsigned *len)
+{
+	unsigned s = next_bit(r->free_map, from, true);
+
+	if (s == ARENA_REGION_PAGES)
+		return false;
+	*start = s;
+	*len = next_bit(r->free_map, s, false) - s;
+	return true;
+}
+
+/* The lowest n free pages in a row in r, or -1. */
+static int first_fit(const struct arena_region *r, unsigned n)
+{
+	unsigned from = 0, s, len;
+
+	if (ARENA_REGION_PAGES - r->in_use < n)
+		return -1;
+	for (; next_gap(r, from, &s, &len); from = s + len)
+		if (len >= n)
+			return (int)s;
 	return -1;
 }
 
-/* Takes a free page from a region that is not being evacuated. */
-static void *take_page(struct zs_arena *a, int owner_id)
+/*
+ * Where compaction puts a run of n pages: the shortest gap that holds it
+ * in any region not being evacuated, the lowest on a tie.  Runs move
+ * longest first, and a gap of exactly their length is taken before a
+ * longer one is cut, so long gaps stay whole for the long runs still to
+ * come and short ones fill up with short runs; first fit would cut the
+ * first long gap into pieces no later long run fits.  NULL when no gap
+ * is long enough.
+ */
+static struct arena_region *best_fit(const struct zs_arena *a, unsigned n,
+				     unsigned *at)
+{
+	struct arena_region *best = NULL;
+	unsigned best_len = ARENA_REGION_PAGES + 1, slot, from, s, len;
+
+	for (slot = 0; slot < a->slot_limit; slot++) {
+		struct arena_region *r = a->regions[slot];
+
+		if (!r || r->evacuating || ARENA_REGION_PAGES - r->in_use < n)
+			continue;
+		for (from = 0; next_gap(r, from, &s, &len); from = s + len) {
+			if (len < n || len >= best_len)
+				continue;
+			best = r;
+			best_len = len;
+			*at = s;
+			if (len == n)
+				return best;
+		}
+	}
+	return best;
+}
+
+/* Takes pages i .. i+n-1 of r, all free, for owner_id and describes them
+ * as one run: page k as (cookie, k; index for a run of one), flags. */
+static void *claim_run(struct zs_arena *a, struct arena_region *r, unsigned i,
+		       unsigned n, int owner_id, uint32_t cookie,
+		       uint32_t index, uint8_t flags)
+{
+	unsigned k;
+
+	for (k = 0; k < n; k++) {
+		bit_clear(r->free_map, i + k);
+		if (bit_test(r->dirty_map, i + k)) {
+			bit_clear(r->dirty_map, i + k);
+			a->pages_dirty--;
+		}
+		r->desc[i + k] = (struct arena_page_desc){
+			.cookie = cookie,
+			.index = k ? k : index,
+			.owner = (uint16_t)(owner_id + 1),
+			.flags = (uint8_t)(k ? flags | ARENA_PAGE_TAIL : flags),
+			.run = (uint8_t)(k ? k : n),
+		};
+	}
+	r->in_use += n;
+	a->owners[owner_id].pages += n;
+	a->pages_in_use += n;
+	a->pages_free -= n;
+	return region_page(r, i);
+}
+
+/*
+ * Takes a run of n free pages from a region that is not being evacuated,
+ * mapping a region when none has such a gap.
+ *
+ * Placement: the lowest region slot with a gap, the lowest gap in it that
+ * is long enough (first fit), as single pages always took the lowest free
+ * page.  Filling from the bottom keeps the pages in use packed into the
+ * low regions and leaves the high ones to empty, which is what lets
+ * compaction and the spare-region rule give regions back; frees lower the
+ * hint, so holes left low are refilled first.  The hint stays the lowest
+ * slot with any free page (a run may not fit there, a later page will).
+ */
+static void *take_run(struct zs_arena *a, int owner_id, unsigned n,
+		      uint32_t cookie, uint32_t index, uint8_t flags)
 {
 	struct arena_region *r = NULL;
+	bool hinted = false;
 	unsigned slot;
-	int i;
+	int i = -1;
 
-	for (slot = a->alloc_hint; slot < a->slot_limit; slot++) {
+	for (slot = a->alloc_hint; slot < a->slot_limit && i < 0; slot++) {
 		r = a->regions[slot];
-		if (r && r->in_use < ARENA_REGION_PAGES && !r->evacuating)
-			break;
-		r = NULL;
+		if (!r || r->evacuating || r->in_use == ARENA_REGION_PAGES)
+			continue;
+		if (!hinted && !a->compacting) {
+			a->alloc_hint = slot;
+			hinted = true;
+		}
+		i = first_fit(r, n);
 	}
-	if (r && !a->compacting)
-		a->alloc_hint = slot;
-	if (!r) {
+	if (i < 0) {
 		int s = add_region(a);
 
 		if (s < 0)
 			return NULL;
 		r = a->regions[s];
+		i = 0;
 	}
-	i = first_free(r);
-	bit_clear(r->free_map, (unsigned)i);
-	if (bit_test(r->dirty_map, (unsigned)i)) {
-		bit_clear(r->dirty_map, (unsigned)i);
-		a->pages_dirty--;
-	}
-	r->in_use++;
-	r->desc[i] = (struct arena_page_desc){
-		.owner = (uint16_t)(owner_id + 1),
-	};
-	a->owners[owner_id].pages++;
-	a->pages_in_use++;
-	a->pages_free--;
-	return region_page(r, (unsigned)i);
+	return claim_run(a, r, (unsigned)i, n, owner_id, cookie, index, flags);
+}
+
+/* Page i's run's first page (i itself unless a tail); lock held.  A place
+ * past the region's start (corruption zs_arena_check reports) gives i. */
+static unsigned run_head(const struct arena_region *r, unsigned i)
+{
+	const struct arena_page_desc *d = &r->desc[i];
+
+	return (d->flags & ARENA_PAGE_TAIL) && d->run <= i ? i - d->run : i;
+}
+
+/* Whether allocated page i is part of a run of more than one page. */
+static bool in_long_run(const struct arena_region *r, unsigned i)
+{
+	return (r->desc[i].flags & ARENA_PAGE_TAIL) || r->desc[i].run > 1;
 }
 
 /* An id that names a registered owner; arena lock held. */
@@ -295,7 +417,7 @@ void *zs_arena_alloc_page(struct zs_arena *arena, int owner_id)
 		errno = ENOMEM;
 		return NULL;
 	}
-	page = take_page(arena, owner_id);
+	page = take_run(arena, owner_id, 1, 0, 0, 0);
 	pthread_mutex_unlock(&arena->lock);
 	if (!page)
 		errno = ENOMEM;
@@ -351,19 +473,23 @@ static void release_empty_regions(struct zs_arena *a, unsigned keep)
 	}
 }
 
-static void put_page(struct zs_arena *a, struct arena_region *r, unsigned i)
+/* Frees pages i .. i+n-1 of r (a run); r may be unmapped on return. */
+static void put_run(struct zs_arena *a, struct arena_region *r, unsigned i,
+		    unsigned n)
 {
-	unsigned slot = r->slot;
+	unsigned slot = r->slot, k;
 
-	if (r->desc[i].owner)
-		a->owners[r->desc[i].owner - 1].pages--;
-	r->desc[i] = (struct arena_page_desc){ 0 };
-	bit_set(r->free_map, i);
-	bit_set(r->dirty_map, i);
-	r->in_use--;
-	a->pages_in_use--;
-	a->pages_free++;
-	a->pages_dirty++;
+	for (k = i; k < i + n; k++) {
+		if (r->desc[k].owner)
+			a->owners[r->desc[k].owner - 1].pages--;
+		r->desc[k] = (struct arena_page_desc){ 0 };
+		bit_set(r->free_map, k);
+		bit_set(r->dirty_map, k);
+	}
+	r->in_use -= n;
+	a->pages_in_use -= n;
+	a->pages_free += n;
+	a->pages_dirty += n;
 	if (r->in_use == 0 && !r->evacuating) {
 		release_empty_regions(a, 1);
 	} else if (a->pages_dirty > ARENA_DIRTY_PURGE_MIN &&
@@ -372,6 +498,20 @@ static void put_page(struct zs_arena *a, struct arena_region *r, unsigned i)
 	}
 	if (slot < a->alloc_hint)
 		a->alloc_hint = slot;
+}
+
+/* free_page or free_pages (fn) met a page of a longer run; lock held. */
+static _Noreturn void abort_page_in_run(struct zs_arena *a, const char *fn,
+					const void *page,
+					const struct arena_region *r,
+					unsigned i)
+{
+	unsigned head = run_head(r, i);
+
+	pthread_mutex_unlock(&a->lock);
+	ZS_REPORT(ZS_FINDING_ABORT_ARENA_FREE_PAGE_IN_RUN, fn, page, i - head,
+		  (unsigned)r->desc[head].run);
+	zs_corruption_abort();
 }
 
 void zs_arena_free_page(struct zs_arena *arena, void *page)
@@ -387,9 +527,10 @@ void zs_arena_free_page(struct zs_arena *arena, void *page)
 		pthread_mutex_unlock(&arena->lock);
 		ZS_REPORT(ZS_FINDING_ABORT_ARENA_FREE_PAGE_NOT_ALLOCATED, page);
 		zs_corruption_abort();
-		return;
 	}
-	put_page(arena, r, i);
+	if (in_long_run(r, i))
+		abort_page_in_run(arena, "zs_arena_free_page", page, r, i);
+	put_run(arena, r, i, 1);
 	pthread_mutex_unlock(&arena->lock);
 }
 
@@ -406,19 +547,12 @@ int zs_arena_alloc_pages(struct zs_arena *arena, int owner_id, unsigned n,
 		return -EINVAL;
 	}
 	for (i = 0; i < n; i++) {
-		struct arena_region *r;
-		unsigned pi;
-
 		if (zs_fault_counter_fires(&arena->inject))
 			break;
-
-		pages[i] = take_page(arena, owner_id);
+		pages[i] = take_run(arena, owner_id, 1, cookie, i,
+				    movable ? ARENA_PAGE_MOVABLE : 0);
 		if (!pages[i])
 			break;
-		r = find_region(arena, pages[i], &pi);
-		r->desc[pi].cookie = cookie;
-		r->desc[pi].index = i;
-		r->desc[pi].flags = movable ? ARENA_PAGE_MOVABLE : 0;
 	}
 	if (i < n) {
 		while (i--) {
@@ -426,7 +560,7 @@ int zs_arena_alloc_pages(struct zs_arena *arena, int owner_id, unsigned n,
 			unsigned pi;
 
 			r = find_region(arena, pages[i], &pi);
-			put_page(arena, r, pi);
+			put_run(arena, r, pi, 1);
 		}
 		pthread_mutex_unlock(&arena->lock);
 		return -ENOMEM;
@@ -454,8 +588,63 @@ void zs_arena_free_pages(struct zs_arena *arena, void *const *pages, unsigned n)
 				pages[i]);
 			zs_corruption_abort();
 		}
-		put_page(arena, r, pi);
+		if (in_long_run(r, pi))
+			abort_page_in_run(arena, "zs_arena_free_pages",
+					  pages[i], r, pi);
+		put_run(arena, r, pi, 1);
 	}
+	pthread_mutex_unlock(&arena->lock);
+}
+
+void *zs_arena_alloc_run(struct zs_arena *arena, int owner_id, unsigned n,
+			 uint32_t cookie, int movable)
+{
+	void *run = NULL;
+	unsigned k;
+
+	if (!arena || !n || n > ZS_ARENA_MAX_RUN) {
+		errno = EINVAL;
+		return NULL;
+	}
+	pthread_mutex_lock(&arena->lock);
+	if (!owner_live(arena, owner_id)) {
+		pthread_mutex_unlock(&arena->lock);
+		errno = EINVAL;
+		return NULL;
+	}
+	/* every page asks, as zs_arena_alloc_pages' do: a test that fails
+	 * the k-th page fails the run holding it */
+	for (k = 0; k < n; k++)
+		if (zs_fault_counter_fires(&arena->inject))
+			break;
+	if (k == n)
+		run = take_run(arena, owner_id, n, cookie, 0,
+			       movable ? ARENA_PAGE_MOVABLE : 0);
+	pthread_mutex_unlock(&arena->lock);
+	if (!run)
+		errno = ENOMEM;
+	return run;
+}
+
+void zs_arena_free_run(struct zs_arena *arena, void *run)
+{
+	struct arena_region *r;
+	unsigned i, n = 0;
+
+	if (!arena || !run)
+		return;
+	pthread_mutex_lock(&arena->lock);
+	r = find_region(arena, run, &i);
+	if (r && !bit_test(r->free_map, i) &&
+	    !(r->desc[i].flags & ARENA_PAGE_TAIL))
+		n = r->desc[i].run;
+	/* a length overwritten past the region would free others' pages */
+	if (!n || n > ZS_ARENA_MAX_RUN || i + n > ARENA_REGION_PAGES) {
+		pthread_mutex_unlock(&arena->lock);
+		ZS_REPORT(ZS_FINDING_ABORT_ARENA_FREE_RUN_NOT_ALLOCATED, run);
+		zs_corruption_abort();
+	}
+	put_run(arena, r, i, n);
 	pthread_mutex_unlock(&arena->lock);
 }
 
@@ -469,13 +658,13 @@ void zs_arena_set_page_owner(struct zs_arena *arena, void *page,
 		return;
 	pthread_mutex_lock(&arena->lock);
 	r = find_region(arena, page, &i);
-	if (r && !bit_test(r->free_map, i)) {
+	if (r && !bit_test(r->free_map, i) && !in_long_run(r, i)) {
 		r->desc[i].cookie = cookie;
 		r->desc[i].index = index;
 		if (movable)
 			r->desc[i].flags |= ARENA_PAGE_MOVABLE;
 		else
-			r->desc[i].flags &= (uint16_t)~ARENA_PAGE_MOVABLE;
+			r->desc[i].flags &= (uint8_t)~ARENA_PAGE_MOVABLE;
 	}
 	pthread_mutex_unlock(&arena->lock);
 }
@@ -568,78 +757,118 @@ static int cmp_in_use_desc(const void *x, const void *y, void *ctx)
 	return ux < uy ? 1 : ux > uy ? -1 : 0;
 }
 
-/* One page move; called without the lock, returns true when it moved. */
-static bool move_page(struct zs_arena *a, struct arena_region *r, unsigned i)
+/*
+ * Where a new home for a run of n pages comes from during compaction: the
+ * tightest gap in a kept region (best_fit).  A single page with nowhere to
+ * go (allocations racing with the compaction filled the kept regions)
+ * still gets a fresh region, as before runs existed; a longer run does
+ * not, since a region mapped for it would only be one more to empty.
+ */
+static void *take_move_target(struct zs_arena *a,
+			      const struct arena_page_desc *d)
+{
+	struct arena_region *r;
+	unsigned at = 0;
+
+	r = best_fit(a, d->run, &at);
+	if (!r && d->run == 1)
+		return take_run(a, d->owner - 1, 1, d->cookie, d->index,
+				(uint8_t)(d->flags & ARENA_PAGE_MOVABLE));
+	if (!r)
+		return NULL;
+	return claim_run(a, r, at, d->run, d->owner - 1, d->cookie, d->index,
+			 (uint8_t)(d->flags & ARENA_PAGE_MOVABLE));
+}
+
+/*
+ * Moves the run whose first page is page i of r, one isolate / migrate /
+ * putback for the whole run; called without the lock.  Returns the pages
+ * moved, 0 when the run is gone, unmovable or refused, or -ENOSPC when no
+ * kept region has a gap for it.  The target is taken and described before
+ * isolate: once migrate returns the owner may free it at any moment, and
+ * a run with nowhere to go is never isolated at all.
+ */
+static long move_run(struct zs_arena *a, struct arena_region *r, unsigned i)
 {
 	struct arena_page_desc d;
 	struct arena_owner *o;
-	void *old_page = region_page(r, i), *new_page;
+	struct arena_region *nr;
+	void *old_run = region_page(r, i), *new_run;
+	unsigned n, k, ni;
 	bool moved = false;
 
 	pthread_mutex_lock(&a->lock);
 	d = r->desc[i];
-	if (bit_test(r->free_map, i) || !(d.flags & ARENA_PAGE_MOVABLE) ||
-	    !d.owner || !a->owners[d.owner - 1].live) {
+	if (bit_test(r->free_map, i) || (d.flags & ARENA_PAGE_TAIL) ||
+	    !(d.flags & ARENA_PAGE_MOVABLE) || !d.owner ||
+	    !a->owners[d.owner - 1].live) {
 		pthread_mutex_unlock(&a->lock);
-		return false;
+		return 0;
+	}
+	n = d.run;
+	new_run = take_move_target(a, &d);
+	if (!new_run) {
+		pthread_mutex_unlock(&a->lock);
+		return n > 1 ? -ENOSPC : 0;
 	}
 	o = &a->owners[d.owner - 1];
 	o->busy++;
-	r->desc[i].flags |= ARENA_PAGE_ISOLATED;
+	for (k = 0; k < n; k++)
+		r->desc[i + k].flags |= ARENA_PAGE_ISOLATED;
 	pthread_mutex_unlock(&a->lock);
 
-	if (o->ops->isolate(o->owner, old_page, d.cookie, d.index) == 0) {
-		pthread_mutex_lock(&a->lock);
-		new_page = take_page(a, d.owner - 1);
-		if (new_page) {
-			/* described before the owner can see it: once migrate
-			 * returns, the owner may free it at any moment */
-			struct arena_region *nr;
-			unsigned ni;
-
-			nr = find_region(a, new_page, &ni);
-			nr->desc[ni] = d;
-		}
-		pthread_mutex_unlock(&a->lock);
-		if (new_page && o->ops->migrate(o->owner, old_page, new_page,
-						d.cookie, d.index) == 0) {
+	if (o->ops->isolate(o->owner, old_run, d.cookie, d.index) == 0) {
+		if (o->ops->migrate(o->owner, old_run, new_run, d.cookie,
+				    d.index) == 0)
 			moved = true;
-		} else {
-			o->ops->putback(o->owner, old_page, d.cookie, d.index);
-		}
-		pthread_mutex_lock(&a->lock);
-		if (moved) {
-			put_page(a, r, i);
-			a->pages_migrated++;
-		} else {
-			if (new_page) {
-				struct arena_region *nr;
-				unsigned ni;
+		else
+			o->ops->putback(o->owner, old_run, d.cookie, d.index);
+	}
 
-				nr = find_region(a, new_page, &ni);
-				put_page(a, nr, ni);
-			}
-			a->migrate_failures++;
-		}
+	pthread_mutex_lock(&a->lock);
+	if (moved) {
+		put_run(a, r, i, n);
+		a->pages_migrated += n;
 	} else {
-		pthread_mutex_lock(&a->lock);
+		for (k = 0; k < n; k++)
+			r->desc[i + k].flags &= (uint8_t)~ARENA_PAGE_ISOLATED;
+		nr = find_region(a, new_run, &ni);
+		put_run(a, nr, ni, n);
 		a->migrate_failures++;
 	}
-	if (!moved)
-		r->desc[i].flags &= (uint16_t)~ARENA_PAGE_ISOLATED;
 	o->busy--;
 	pthread_cond_broadcast(&a->idle);
 	pthread_mutex_unlock(&a->lock);
-	return moved;
+	return moved ? (long)n : 0;
+}
+
+/* A run to move, as listed when the compaction starts. */
+struct move_item {
+	unsigned src; /* the region's place in the compaction's order */
+	uint16_t page;
+	uint8_t len;
+};
+
+/* Longest first (see best_fit), then sparse-region order and address, so
+ * the order is the same on every run. */
+static int cmp_move(const void *x, const void *y)
+{
+	const struct move_item *p = x, *q = y;
+
+	if (p->len != q->len)
+		return p->len > q->len ? -1 : 1;
+	if (p->src != q->src)
+		return p->src < q->src ? -1 : 1;
+	return p->page < q->page ? -1 : p->page > q->page;
 }
 
 unsigned long zs_arena_compact(struct zs_arena *arena)
 {
 	struct zs_arena *a = arena;
-	unsigned *order, n, k, keep, i;
-	unsigned long total = 0, moved = 0, capacity = 0;
-	struct arena_region **sources;
-	unsigned nsources = 0;
+	unsigned *order, n, k, keep, i, nitems = 0;
+	unsigned long total = 0, moved = 0, capacity = 0, listed = 0;
+	struct move_item *items = NULL;
+	bool *kept = NULL;
 
 	if (!a)
 		return 0;
@@ -648,17 +877,11 @@ unsigned long zs_arena_compact(struct zs_arena *arena)
 		pthread_mutex_unlock(&a->lock);
 		return 0;
 	}
-	a->compacting = true;
 	n = a->nregions;
 	order = zs_host_malloc(n * sizeof(*order));
-	sources = zs_host_malloc(n * sizeof(*sources));
-	if (!order || !sources) {
-		a->compacting = false;
-		pthread_mutex_unlock(&a->lock);
-		free(order);
-		free(sources);
-		return 0;
-	}
+	kept = zs_host_calloc(n, sizeof(*kept));
+	if (!order || !kept)
+		goto fail;
 	memcpy(order, a->by_addr, n * sizeof(*order));
 	qsort_r(order, n, sizeof(*order), cmp_in_use_desc, a);
 	/* The densest regions that can hold every page in use stay; the
@@ -669,30 +892,69 @@ unsigned long zs_arena_compact(struct zs_arena *arena)
 		total += a->regions[order[k]]->in_use;
 	for (keep = 0; keep < n && capacity < total; keep++)
 		capacity += ARENA_REGION_PAGES;
+	for (k = keep; k < n; k++)
+		listed += a->regions[order[k]]->in_use;
+	items = zs_host_malloc((listed ? listed : 1) * sizeof(*items));
+	if (!items)
+		goto fail;
+	a->compacting = true;
 	for (k = keep; k < n; k++) {
 		struct arena_region *r = a->regions[order[k]];
 
 		r->evacuating = true;
-		if (r->in_use)
-			sources[nsources++] = r;
+		for (i = 0; i < ARENA_REGION_PAGES; i++)
+			if (!bit_test(r->free_map, i) &&
+			    !(r->desc[i].flags & ARENA_PAGE_TAIL) &&
+			    (r->desc[i].flags & ARENA_PAGE_MOVABLE))
+				items[nitems++] = (struct move_item){
+					.src = k,
+					.page = (uint16_t)i,
+					.len = r->desc[i].run,
+				};
 	}
 	pthread_mutex_unlock(&a->lock);
 
-	for (k = 0; k < nsources; k++)
-		for (i = 0; i < ARENA_REGION_PAGES; i++)
-			if (move_page(a, sources[k], i))
-				moved++;
+	qsort(items, nitems, sizeof(*items), cmp_move);
+	for (k = 0; k < nitems; k++) {
+		unsigned src = items[k].src;
+		long got;
+
+		/* a kept region may already be unmapped: never touch it */
+		if (kept[src])
+			continue;
+		got = move_run(a, a->regions[order[src]], items[k].page);
+		if (got > 0) {
+			moved += (unsigned long)got;
+		} else if (got == -ENOSPC) {
+			/* The run has no gap to go to, so its region stays:
+			 * rather than empty it for nothing, it becomes a
+			 * target for the shorter runs still to move.  One
+			 * region more than the minimum, instead of one more
+			 * per region holding such a run. */
+			pthread_mutex_lock(&a->lock);
+			a->regions[order[src]]->evacuating = false;
+			pthread_mutex_unlock(&a->lock);
+			kept[src] = true;
+		}
+	}
 
 	pthread_mutex_lock(&a->lock);
 	for (k = keep; k < n; k++)
-		a->regions[order[k]]->evacuating = false;
+		if (!kept[k])
+			a->regions[order[k]]->evacuating = false;
 	release_empty_regions(a, 0);
 	a->alloc_hint = 0;
 	a->compacting = false;
 	pthread_mutex_unlock(&a->lock);
 	free(order);
-	free(sources);
+	free(kept);
+	free(items);
 	return moved;
+fail:
+	pthread_mutex_unlock(&a->lock);
+	free(order);
+	free(kept);
+	return 0;
 }
 
 int zs_arena_page_info(struct zs_arena *arena, const void *page,
@@ -714,6 +976,9 @@ int zs_arena_page_info(struct zs_arena *arena, const void *page,
 	info->index = r->desc[i].index;
 	info->movable = !!(r->desc[i].flags & ARENA_PAGE_MOVABLE);
 	info->isolated = !!(r->desc[i].flags & ARENA_PAGE_ISOLATED);
+	i = run_head(r, i);
+	info->run_pages = r->desc[i].run;
+	info->run = region_page(r, i);
 	pthread_mutex_unlock(&arena->lock);
 	return 0;
 }
@@ -749,11 +1014,62 @@ static unsigned popcount_map(const uint64_t *map)
 	return n;
 }
 
+/*
+ * The run headed by allocated page i of r: a length in range that ends
+ * inside the region, then every other page present, marked as its tail
+ * at the right place, described as the head is, and isolated with it (a
+ * move marks and clears the whole run under one lock).  Lock held.
+ */
+static int check_run(const struct arena_region *r, unsigned i)
+{
+	const struct arena_page_desc *d = &r->desc[i];
+	unsigned k;
+	int err = 0;
+
+	if (!d->run || d->run > ZS_ARENA_MAX_RUN ||
+	    i + d->run > ARENA_REGION_PAGES)
+		CHECK_FAIL(ZS_FINDING_ARENA_RUN_LENGTH, r->slot, i,
+			   (unsigned)d->run, ZS_ARENA_MAX_RUN);
+	for (k = 0; k < d->run; k++) {
+		const struct arena_page_desc *t = &r->desc[i + k];
+		bool gone = bit_test(r->free_map, i + k);
+
+		if (k && (gone || !(t->flags & ARENA_PAGE_TAIL)))
+			CHECK_FAIL(ZS_FINDING_ARENA_RUN_TAIL_MISSING, r->slot,
+				   i, (unsigned)d->run, k,
+				   gone ? "free" : "not marked as its tail");
+		/* page k of a longer run is told k as its index; a run of
+		 * one keeps whatever index its owner gave it */
+		if (k ? (t->run != k || t->index != k) :
+			(d->run > 1 && d->index))
+			CHECK_FAIL(ZS_FINDING_ARENA_RUN_PAGE_INDEX, r->slot,
+				   i + k, k, k ? (unsigned)t->run : 0u,
+				   t->index);
+		if (!k)
+			continue;
+		if (t->owner != d->owner || t->cookie != d->cookie ||
+		    ((t->flags ^ d->flags) & ARENA_PAGE_MOVABLE))
+			CHECK_FAIL(ZS_FINDING_ARENA_RUN_TAIL_DESCRIPTION,
+				   r->slot, i, k, (int)t->owner - 1, t->cookie,
+				   (unsigned)t->flags, (int)d->owner - 1,
+				   d->cookie, (unsigned)d->flags);
+		if ((t->flags ^ d->flags) & ARENA_PAGE_ISOLATED)
+			CHECK_FAIL(ZS_FINDING_ARENA_RUN_ISOLATED_PARTLY,
+				   r->slot, i, k,
+				   t->flags & ARENA_PAGE_ISOLATED ? "" : "not ",
+				   d->flags & ARENA_PAGE_ISOLATED ? "is" :
+								    "is not");
+	}
+out:
+	return err;
+}
+
 /* One region against its bitmaps and descriptors; lock held. */
 static int check_region(const struct zs_arena *a, const struct arena_region *r,
 			unsigned long *dirty, unsigned long *owned)
 {
 	unsigned i, nfree = popcount_map(r->free_map);
+	unsigned run_end = 0; /* one past the last run seen */
 	int err = 0;
 
 	if (nfree != ARENA_REGION_PAGES - r->in_use)
@@ -771,6 +1087,10 @@ static int check_region(const struct zs_arena *a, const struct arena_region *r,
 		if (bit_test(r->dirty_map, i))
 			++*dirty;
 		if (free_page) {
+			if ((d->flags & ARENA_PAGE_TAIL) || d->run)
+				CHECK_FAIL(ZS_FINDING_ARENA_RUN_FREE_MARKED,
+					   r->slot, i, (unsigned)d->flags,
+					   (unsigned)d->run);
 			if (d->owner || d->flags || d->cookie || d->index)
 				CHECK_FAIL(ZS_FINDING_ARENA_FREE_PAGE_OWNED,
 					   r->slot, i, (int)d->owner - 1);
@@ -780,11 +1100,23 @@ static int check_region(const struct zs_arena *a, const struct arena_region *r,
 			CHECK_FAIL(ZS_FINDING_ARENA_PAGE_NO_OWNER, r->slot, i);
 		owned[d->owner - 1]++;
 		if (d->flags &
-		    ~(uint16_t)(ARENA_PAGE_MOVABLE | ARENA_PAGE_ISOLATED))
+		    ~(unsigned)(ARENA_PAGE_MOVABLE | ARENA_PAGE_ISOLATED |
+				ARENA_PAGE_TAIL))
 			CHECK_FAIL(ZS_FINDING_ARENA_PAGE_UNKNOWN_FLAGS, r->slot,
 				   i, (unsigned)d->flags);
 		if ((d->flags & ARENA_PAGE_ISOLATED) && !a->compacting)
 			CHECK_FAIL(ZS_FINDING_ARENA_PAGE_ISOLATED, r->slot, i);
+		/* a tail is checked from its head, which comes first */
+		if (d->flags & ARENA_PAGE_TAIL) {
+			if (i >= run_end)
+				CHECK_FAIL(ZS_FINDING_ARENA_RUN_ORPHAN_TAIL,
+					   r->slot, i, (unsigned)d->run);
+			continue;
+		}
+		err = check_run(r, i);
+		if (err)
+			goto out;
+		run_end = i + d->run;
 	}
 out:
 	return err;

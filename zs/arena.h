@@ -42,6 +42,15 @@ struct zs_arena;
  *   putback(owner, page, cookie, index): the move was abandoned after a
  *       successful isolate; the owner takes the page back as it was.
  * cookie and index are the values the owner gave zs_arena_set_page_owner().
+ *
+ * A run of n > 1 pages (zs_arena_alloc_run()) moves as a unit: each
+ * operation is called once for the whole run, with the run's first page
+ * (old and new), its cookie and index 0.  migrate copies all n pages (the
+ * owner knows n from its own structures) into new_page, the first of n
+ * contiguous pages; on success the arena frees the old run, on failure
+ * the new one.  A run is only moved into a gap of its own length, so one
+ * for which no region kept by the compaction has such a gap stays where
+ * it is (and so does its region).
  */
 struct zs_movable_ops {
 	int (*isolate)(void *owner, void *page, uint32_t cookie,
@@ -103,16 +112,20 @@ struct zs_arena *zs_arena_default(void);
  *
  * Moves in-use movable pages out of the sparsest regions into the densest
  * ones that can hold them all, then returns every empty region to the OS.
- * With every page movable and unpinned one call leaves
- * ceil(pages in use / 512) regions and a second call moves nothing.  A
- * page whose owner refuses (a pinned object, a mapped zbud buddy) stays
- * and counts in migrate_failures.
+ * Runs move as units, longest first, each into the tightest gap that
+ * holds it.  With every page movable and unpinned, and every run of one
+ * length that divides 512, one call leaves ceil(pages in use / 512)
+ * regions and a second call moves nothing; runs of mixed lengths may find
+ * no gap of their length in the kept regions and then keep one region
+ * more (a run that finds none stays, and its region then takes runs in
+ * the others' place).  A page whose owner refuses (a pinned object, a
+ * mapped zbud buddy) stays and counts in migrate_failures.
  *
  * Context: any thread; takes the arena's lock briefly, and calls the
  * owners' operations without it (they take their own locks).
- * Return: pages moved, 0 for a NULL @arena, no region mapped, another
- * compaction of @arena running, or the host refusing memory for the
- * call's work lists.
+ * Return: pages moved (a run counts its pages), 0 for a NULL @arena, no
+ * region mapped, another compaction of @arena running, or the host
+ * refusing memory for the call's work lists.
  */
 unsigned long zs_arena_compact(struct zs_arena *arena);
 
@@ -204,8 +217,9 @@ void *zs_arena_alloc_page(struct zs_arena *arena, int owner_id);
  * @page: a page of @arena's; NULL does nothing.
  *
  * Freeing a page that is not an allocated page of the arena (a double
- * free, a foreign pointer) is corruption: it is reported (zs/report.h) and
- * the process aborts.
+ * free, a foreign pointer), or one page of a run of more than one
+ * (zs_arena_free_run() frees those), is corruption: it is reported
+ * (zs/report.h) and the process aborts.
  *
  * Context: any thread; takes the arena's lock.
  */
@@ -252,10 +266,55 @@ void zs_arena_free_pages(struct zs_arena *arena, void *const *pages,
  * @index: likewise.
  * @movable: 0 keeps the page out of zs_arena_compact().
  *
+ * A page of a run of more than one page (zs_arena_alloc_run()) is left
+ * alone too: a run is described once, when it is allocated, and moves as
+ * a unit.
+ *
  * Context: any thread; takes the arena's lock.
  */
 void zs_arena_set_page_owner(struct zs_arena *arena, void *page,
 			     uint32_t cookie, uint32_t index, int movable);
+
+/* The longest run zs_arena_alloc_run() hands out: a zspage's pages. */
+#define ZS_ARENA_MAX_RUN 16
+
+/**
+ * zs_arena_alloc_run() - Allocate @n contiguous pages.
+ * @arena: the arena.
+ * @owner_id: a registered owner's id.
+ * @n: the page count, 1 .. ZS_ARENA_MAX_RUN.
+ * @cookie: recorded for every page of the run.
+ * @movable: nonzero lets zs_arena_compact() move the run (as a unit, see
+ *           struct zs_movable_ops).
+ *
+ * The run lies inside one region: one contiguous range of @n pages, so an
+ * owner can treat it as one span of memory.  Page i is described as
+ * (@cookie, i, @movable).  Contents are undefined.  Free it with
+ * zs_arena_free_run(); zs_arena_free_page() and zs_arena_free_pages() on
+ * a page of a run of more than one page are corruption.
+ *
+ * Context: any thread; takes the arena's lock.
+ * Return: the run's first page, or NULL with errno EINVAL (NULL @arena,
+ * @owner_id not registered, @n 0 or above ZS_ARENA_MAX_RUN) or ENOMEM (an
+ * injected failure, counted as @n pages; 8192 regions mapped; or the host
+ * refused memory); nothing is taken then.
+ */
+void *zs_arena_alloc_run(struct zs_arena *arena, int owner_id, unsigned n,
+			 uint32_t cookie, int movable);
+
+/**
+ * zs_arena_free_run() - Return a whole run to the arena.
+ * @arena: the arena; NULL does nothing.
+ * @run: the run's first page, as zs_arena_alloc_run() returned it (or a
+ *       page from zs_arena_alloc_page(), a run of one); NULL does nothing.
+ *
+ * Freeing anything but the first page of an allocated run (a double free,
+ * a page inside a run, a foreign pointer) is corruption: it is reported
+ * (zs/report.h) and the process aborts.
+ *
+ * Context: any thread; takes the arena's lock.
+ */
+void zs_arena_free_run(struct zs_arena *arena, void *run);
 
 /* What the arena records of an allocated page, for owners' own checks. */
 struct zs_arena_page_info {
@@ -263,7 +322,9 @@ struct zs_arena_page_info {
 	uint32_t cookie;
 	uint32_t index;
 	int movable; /* 1: zs_arena_compact may move it */
-	int isolated; /* 1: a move of it is in progress */
+	int isolated; /* 1: a move of it (of its run) is in progress */
+	unsigned run_pages; /* pages in its run; 1 unless zs_arena_alloc_run */
+	void *run; /* the run's first page */
 };
 
 /**
@@ -286,7 +347,7 @@ int zs_arena_page_info(struct zs_arena *arena, const void *page,
  *            pages its former owner still holds).
  * @pages: receives the page count.
  * @moving: receives the owner's page moves in flight (each may hold one
- *          page more for a moment).
+ *          run more for a moment: one page, or the moving run's length).
  *
  * An owner's own check compares its page count with these.
  *
@@ -304,7 +365,8 @@ int zs_arena_owner_pages(struct zs_arena *arena, int owner_id,
  * @count: page allocations that fail then, as if mmap had refused
  *         (ENOMEM); 0 disarms.
  *
- * Counts every page of zs_arena_alloc_page() and zs_arena_alloc_pages();
+ * Counts every page of zs_arena_alloc_page(), zs_arena_alloc_pages() and
+ * zs_arena_alloc_run() (a run of n pages fails when any of its n would);
  * the pages zs_arena_compact() moves into are not counted.  A call
  * replaces the previous setting.
  *

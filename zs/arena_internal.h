@@ -28,15 +28,25 @@
 
 enum arena_page_flags {
 	ARENA_PAGE_MOVABLE = 1u << 0,
-	ARENA_PAGE_ISOLATED = 1u << 1,
+	ARENA_PAGE_ISOLATED = 1u << 1, /* set on every page of the run */
+	ARENA_PAGE_TAIL = 1u << 2, /* page 1 .. n-1 of a run */
 };
 
-/* What the arena knows of one page; owner 0 means free. */
+/*
+ * What the arena knows of one page; owner 0 means free.  Every allocated
+ * page belongs to a run of contiguous pages (one page from alloc_page and
+ * alloc_pages).  The run's first page, its head, carries the length in
+ * `run`; page k of it (k >= 1) carries ARENA_PAGE_TAIL and k, so any page
+ * finds its head without a search, and the head's owner, cookie and flags
+ * again (the arena describes a run as one thing).  12 bytes, as before runs:
+ * 6 KiB of descriptors per 2 MiB region.
+ */
 struct arena_page_desc {
 	uint32_t cookie;
-	uint32_t index;
+	uint32_t index; /* the owner's; page k of a longer run: k */
 	uint16_t owner; /* owner id + 1 */
-	uint16_t flags;
+	uint8_t flags;
+	uint8_t run; /* head: pages in the run; tail: its place in it */
 };
 
 struct arena_region {

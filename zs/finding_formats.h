@@ -280,6 +280,39 @@
  * never move again. */
 #define ZS_FINDING_ARENA_PAGE_ISOLATED_FMT \
 	"region %u page %u is isolated with no compaction running"
+/* A run was freed without clearing its marks (a tail flag, a length or a
+ * place in the run left behind); a later allocation would inherit them. */
+#define ZS_FINDING_ARENA_RUN_FREE_MARKED_FMT                                 \
+	"region %u page %u is free but marked as part of a run (flags %#x, " \
+	"run %u)"
+/* A run's length was overwritten: 0, longer than any run is, or reaching
+ * past its region, so freeing it would free pages it does not own. */
+#define ZS_FINDING_ARENA_RUN_LENGTH_FMT                                        \
+	"region %u page %u heads a run of %u pages (want 1 .. %u, inside the " \
+	"region)"
+/* A page inside a run was freed on its own, or handed out as the head of
+ * another run: the run is no longer one contiguous range of the owner's. */
+#define ZS_FINDING_ARENA_RUN_TAIL_MISSING_FMT \
+	"region %u page %u heads a %u-page run whose page %u is %s"
+/* A run page's place was overwritten (its tail mark's, or the index its
+ * owner is told), so a move would hand the owner the wrong page. */
+#define ZS_FINDING_ARENA_RUN_PAGE_INDEX_FMT                                \
+	"region %u page %u is page %u of its run, marked as page %u with " \
+	"index %u"
+/* A run was described page by page, or one page's description was
+ * overwritten: a move would take the run for another owner's or another
+ * object's. */
+#define ZS_FINDING_ARENA_RUN_TAIL_DESCRIPTION_FMT                           \
+	"region %u page %u: page %u of its run is described as owner %d's " \
+	"cookie %u flags %#x, its head as owner %d's cookie %u flags %#x"
+/* A move marked or cleared only part of a run: the rest could be freed or
+ * moved again while the owner copies it. */
+#define ZS_FINDING_ARENA_RUN_ISOLATED_PARTLY_FMT \
+	"region %u page %u: page %u of its run is %sisolated, its head %s"
+/* A run's head was freed or overwritten without its tail pages: they stay
+ * allocated, and no free can ever return them. */
+#define ZS_FINDING_ARENA_RUN_ORPHAN_TAIL_FMT \
+	"region %u page %u is marked page %u of a run that no head covers"
 /* The arena's region counts were overwritten. */
 #define ZS_FINDING_ARENA_REGION_LIMITS_FMT \
 	"%u regions, slot limit %u, of at most %u"
@@ -331,6 +364,16 @@
 #define ZS_FINDING_ABORT_ARENA_FREE_PAGES_NOT_ALLOCATED_FMT               \
 	"zs_arena_free_pages: %p is not an allocated page of this arena " \
 	"(double free or foreign pointer)"
+/* A run freed twice, a pointer inside a run instead of its first page,
+ * or a pointer that never came from this arena. */
+#define ZS_FINDING_ABORT_ARENA_FREE_RUN_NOT_ALLOCATED_FMT                     \
+	"zs_arena_free_run: %p is not the first page of an allocated run of " \
+	"this arena (double free, a page inside a run, or foreign pointer)"
+/* One page of a longer run given back on its own: the owner lost track of
+ * what it holds, and freeing the page would split the run. */
+#define ZS_FINDING_ABORT_ARENA_FREE_PAGE_IN_RUN_FMT                     \
+	"%s: %p is page %u of a %u-page run (runs are freed whole, by " \
+	"zs_arena_free_run)"
 /* Compaction found an object whose handle slot points elsewhere: its
  * header or the slot was overwritten; moving it would lose data. */
 #define ZS_FINDING_ABORT_COMPACT_BACK_POINTER_FMT                             \

@@ -123,7 +123,7 @@ void fm_arena_misdescribe(struct fm_patch_log *log, struct zs_arena *a,
 		break;
 	default:
 		FM_PATCH(log, d->flags,
-			 (uint16_t)(d->flags & ~ARENA_PAGE_MOVABLE));
+			 (uint8_t)(d->flags & ~ARENA_PAGE_MOVABLE));
 		break;
 	}
 	pthread_mutex_unlock(&a->lock);

@@ -209,8 +209,8 @@ static bool plant_free_described(struct arena_plant *p)
 		break;
 	case 1:
 		FM_PATCH(p->log, d->flags,
-			 (uint16_t)(p->v & 4 ? ARENA_PAGE_ISOLATED :
-					       ARENA_PAGE_MOVABLE));
+			 (uint8_t)(p->v & 4 ? ARENA_PAGE_ISOLATED :
+					      ARENA_PAGE_MOVABLE));
 		break;
 	case 2:
 		FM_PATCH(p->log, d->cookie, 1u + p->pick);
@@ -240,8 +240,9 @@ static bool plant_unknown_flags(struct arena_plant *p)
 
 	if (!d)
 		return false;
+	/* bits 0 .. 2 are movable, isolated and a run's tail */
 	FM_PATCH(p->log, d->flags,
-		 (uint16_t)(d->flags | 1u << (2 + p->pick % 14)));
+		 (uint8_t)(d->flags | 1u << (3 + p->pick % 5)));
 	return true;
 }
 
@@ -251,7 +252,7 @@ static bool plant_isolated(struct arena_plant *p)
 
 	if (!d)
 		return false;
-	FM_PATCH(p->log, d->flags, (uint16_t)(d->flags | ARENA_PAGE_ISOLATED));
+	FM_PATCH(p->log, d->flags, (uint8_t)(d->flags | ARENA_PAGE_ISOLATED));
 	return true;
 }
 
@@ -421,6 +422,7 @@ static uint64_t region_hash(uint64_t h, const struct arena_region *r)
 		MIX(h, r->desc[i].index);
 		MIX(h, r->desc[i].owner);
 		MIX(h, r->desc[i].flags);
+		MIX(h, r->desc[i].run);
 	}
 	return h;
 }

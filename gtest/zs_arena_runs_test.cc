@@ -1,0 +1,801 @@
+// SPDX-License-Identifier: MIT
+/*
+ * gtest/zs_arena_runs_test.cc - runs of contiguous arena pages: handed out
+ * whole, described page by page, freed whole, moved as a unit, and packed
+ * by compaction into few regions.
+ *
+ * A run is what a zspage whose objects never need copying is laid out in:
+ * n pages at consecutive addresses inside one 2 MiB region.  The tests
+ * hold runs through a page owner of their own (gtest/zs_arena_runs_owner.h)
+ * that fills each run with a pattern, logs the arena's callbacks and
+ * records anything the contract rules out.  The compaction tests count
+ * callbacks per run (one isolate and one migrate for each run moved, with
+ * its first page) and regions left against the minimum, ceil(pages in use
+ * / 512).  The last group writes one descriptor field at a time through
+ * white-box helpers (gtest/zs_arena_runs_plant.c) and requires
+ * zs_arena_check to name exactly that disagreement.  Threads are in
+ * zs_arena_runs_threads_test.cc.
+ */
+#include "gtest/zs_shim.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdarg>
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gtest/zs_arena_runs_owner.h"
+#include "gtest/zs_arena_runs_plant.h"
+
+extern "C" {
+#include "zs/report.h"
+}
+
+namespace
+{
+
+using zs::RunOwner;
+
+constexpr unsigned kRegionPages = 512;
+constexpr size_t kRegionBytes = kRegionPages * ZS_PAGE_SIZE;
+
+char *Page(void *run, unsigned k)
+{
+	return static_cast<char *>(run) + (size_t)k * ZS_PAGE_SIZE;
+}
+
+std::string Join(const std::vector<std::string> &v)
+{
+	std::string out;
+	for (const std::string &s : v)
+		out += s + "\n";
+	return out;
+}
+
+/* ---- allocation and description ------------------------------------- */
+
+/* Every length from 1 to the maximum: n consecutive pages, each described
+ * as (cookie, its place, movable) with the run's length and first page;
+ * every byte of the run writable (ASan would object otherwise). */
+TEST(ArenaRuns, ContiguousAndDescribed)
+{
+	zs::Arena arena;
+	RunOwner owner(arena, true);
+	ASSERT_GE(owner.id(), 0);
+	std::vector<void *> runs;
+
+	for (unsigned n = 1; n <= ZS_ARENA_MAX_RUN; n++) {
+		void *run = owner.Alloc(n, 1000 + n, n % 2);
+		ASSERT_NE(run, nullptr) << n;
+		EXPECT_EQ((uintptr_t)run % ZS_PAGE_SIZE, 0u);
+		for (unsigned k = 0; k < n; k++) {
+			struct zs_arena_page_info info = {};
+			ASSERT_ERRNO(zs_arena_page_info(arena, Page(run, k),
+							&info),
+				     0);
+			EXPECT_EQ(info.owner_id, owner.id());
+			EXPECT_EQ(info.cookie, 1000 + n);
+			EXPECT_EQ(info.index, k);
+			EXPECT_EQ(info.movable, (int)(n % 2));
+			EXPECT_EQ(info.isolated, 0);
+			EXPECT_EQ(info.run_pages, n);
+			EXPECT_EQ(info.run, run);
+		}
+		runs.push_back(run);
+	}
+	EXPECT_EQ(Join(owner.Verify()), "");
+	EXPECT_ERRNO(zs_arena_check(arena), 0);
+	struct zs_arena_stats st = arena.Stats();
+	EXPECT_EQ(st.pages_in_use,
+		  (unsigned long)ZS_ARENA_MAX_RUN * (ZS_ARENA_MAX_RUN + 1) / 2);
+	unsigned long owned = 0;
+	unsigned moving = 1;
+	EXPECT_ERRNO(zs_arena_owner_pages(arena, owner.id(), &owned, &moving),
+		     0);
+	EXPECT_EQ(owned, st.pages_in_use);
+	EXPECT_EQ(moving, 0u);
+
+	for (void *run : runs)
+		EXPECT_TRUE(owner.Free(run));
+	EXPECT_EQ(arena.Stats().pages_in_use, 0u);
+	EXPECT_ERRNO(zs_arena_check(arena), 0);
+}
+
+/* Single pages are runs of one: described so, freed by either call. */
+TEST(ArenaRuns, SinglePagesAreRunsOfOne)
+{
+	zs::Arena arena;
+	RunOwner owner(arena, true);
+	void *a = zs_arena_alloc_page(arena, owner.id());
+	void *pages[2];
+	ASSERT_NE(a, nullptr);
+	ASSERT_ERRNO(zs_arena_alloc_pages(arena, owner.id(), 2, pages, 7, 1),
+		     0);
+	for (void *p : { a, pages[0], pages[1] }) {
+		struct zs_arena_page_info info = {};
+		ASSERT_ERRNO(zs_arena_page_info(arena, p, &info), 0);
+		EXPECT_EQ(info.run_pages, 1u);
+		EXPECT_EQ(info.run, p);
+	}
+	zs_arena_free_run(arena, a);
+	zs_arena_free_pages(arena, pages, 2);
+	void *one = zs_arena_alloc_run(arena, owner.id(), 1, 3, 0);
+	ASSERT_NE(one, nullptr);
+	zs_arena_free_page(arena, one);
+	EXPECT_EQ(arena.Stats().pages_in_use, 0u);
+	EXPECT_ERRNO(zs_arena_check(arena), 0);
+}
+
+/* Freed runs are reused: a gap exactly as long as a new run takes it, the
+ * lowest gap that fits comes first, and a run never straddles a region. */
+TEST(ArenaRuns, FreeAndReuse)
+{
+	zs::Arena arena;
+	RunOwner owner(arena, true);
+	void *r[4];
+	for (void *&p : r) {
+		p = owner.Alloc(4, 1, 1);
+		ASSERT_NE(p, nullptr);
+	}
+	for (int k = 1; k < 4; k++)
+		EXPECT_EQ(r[k], Page(r[k - 1], 4)) << "first fit, in order";
+	ASSERT_TRUE(owner.Free(r[1]));
+	ASSERT_TRUE(owner.Free(r[2]));
+	void *eight = owner.Alloc(8, 2, 1);
+	EXPECT_EQ(eight, r[1]) << "the 8-page gap left by two 4-page runs";
+	void *sixteen = owner.Alloc(16, 3, 1);
+	EXPECT_EQ(sixteen, Page(r[3], 4)) << "after the last run";
+	ASSERT_TRUE(owner.Free(sixteen));
+	EXPECT_EQ(owner.Alloc(16, 3, 1), sixteen) << "the same place again";
+
+	/* Fill the region up to 3 pages short of its end: a 4-page run
+	 * does not fit there and opens the next region, a 3-page one does. */
+	unsigned used = 4 + 8 + 4 + 16;
+	while (used + 16 <= kRegionPages - 3) {
+		ASSERT_NE(owner.Alloc(16, 4, 1), nullptr);
+		used += 16;
+	}
+	while (used < kRegionPages - 3) {
+		ASSERT_NE(owner.Alloc(1, 5, 1), nullptr);
+		used++;
+	}
+	EXPECT_EQ(arena.Stats().regions_mapped, 1u);
+	void *four = owner.Alloc(4, 6, 1);
+	ASSERT_NE(four, nullptr);
+	EXPECT_EQ(arena.Stats().regions_mapped, 2u);
+	uintptr_t base = (uintptr_t)r[0];
+	EXPECT_FALSE((uintptr_t)four >= base &&
+		     (uintptr_t)four < base + kRegionBytes);
+	void *three = owner.Alloc(3, 7, 1);
+	EXPECT_EQ(three, Page(r[0], kRegionPages - 3));
+	EXPECT_EQ(Join(owner.Verify()), "");
+	EXPECT_ERRNO(zs_arena_check(arena), 0);
+}
+
+/* Misuse is refused with EINVAL and takes nothing; NULLs are no-ops. */
+TEST(ArenaRuns, MisuseLeavesArenaUnchanged)
+{
+	zs::Arena arena;
+	RunOwner owner(arena, true);
+	void *held = owner.Alloc(3, 9, 1);
+	ASSERT_NE(held, nullptr);
+	RunOwner gone(arena, true);
+	int gone_id = gone.id();
+	gone.Unregister();
+	struct zs_arena_stats before = arena.Stats();
+
+	EXPECT_NULL_ERRNO(zs_arena_alloc_run(nullptr, owner.id(), 2, 0, 1),
+			  -EINVAL);
+	EXPECT_NULL_ERRNO(zs_arena_alloc_run(arena, -1, 2, 0, 1), -EINVAL);
+	EXPECT_NULL_ERRNO(zs_arena_alloc_run(arena, 1023, 2, 0, 1), -EINVAL);
+	EXPECT_NULL_ERRNO(zs_arena_alloc_run(arena, 1024, 2, 0, 1), -EINVAL);
+	EXPECT_NULL_ERRNO(zs_arena_alloc_run(arena, gone_id, 2, 0, 1), -EINVAL);
+	EXPECT_NULL_ERRNO(zs_arena_alloc_run(arena, owner.id(), 0, 0, 1),
+			  -EINVAL);
+	EXPECT_NULL_ERRNO(zs_arena_alloc_run(arena, owner.id(),
+					     ZS_ARENA_MAX_RUN + 1, 0, 1),
+			  -EINVAL);
+	zs_arena_free_run(nullptr, held);
+	zs_arena_free_run(arena, nullptr);
+
+	/* A page of a longer run keeps the description it was given. */
+	zs_arena_set_page_owner(arena, held, 77, 5, 0);
+	zs_arena_set_page_owner(arena, Page(held, 1), 77, 5, 0);
+	for (unsigned k = 0; k < 3; k++) {
+		struct zs_arena_page_info info = {};
+		ASSERT_ERRNO(zs_arena_page_info(arena, Page(held, k), &info),
+			     0);
+		EXPECT_EQ(info.cookie, 9u);
+		EXPECT_EQ(info.index, k);
+		EXPECT_EQ(info.movable, 1);
+	}
+
+	struct zs_arena_stats after = arena.Stats();
+	EXPECT_EQ(after.pages_in_use, before.pages_in_use);
+	EXPECT_EQ(after.pages_free, before.pages_free);
+	EXPECT_EQ(after.regions_mapped, before.regions_mapped);
+	EXPECT_EQ(Join(owner.Verify()), "");
+	EXPECT_ERRNO(zs_arena_check(arena), 0);
+
+	/* A run of one is an ordinary page: it can be described. */
+	void *one = owner.Alloc(1, 1, 1);
+	ASSERT_NE(one, nullptr);
+	zs_arena_set_page_owner(arena, one, 77, 5, 0);
+	struct zs_arena_page_info info = {};
+	ASSERT_ERRNO(zs_arena_page_info(arena, one, &info), 0);
+	EXPECT_EQ(info.cookie, 77u);
+	EXPECT_EQ(info.index, 5u);
+	zs_arena_set_page_owner(arena, one, 1, 0, 1);
+}
+
+/* An injected failure counts the run's pages, as zs_arena_alloc_pages
+ * counts its pages: a run holding the failing page fails, takes nothing,
+ * and the next succeeds. */
+TEST(ArenaRuns, InjectionCountsPages)
+{
+	zs::Arena arena;
+	RunOwner owner(arena, true);
+	zs_arena_inject_failures(arena, 5, 1);
+	ASSERT_NE(owner.Alloc(4, 1, 1), nullptr) << "pages 1 .. 4";
+	struct zs_arena_stats before = arena.Stats();
+	/* pages 5 .. 8: the 6th fails */
+	EXPECT_NULL_ERRNO(zs_arena_alloc_run(arena, owner.id(), 4, 1, 1),
+			  -ENOMEM);
+	struct zs_arena_stats after = arena.Stats();
+	EXPECT_EQ(after.pages_in_use, before.pages_in_use);
+	EXPECT_EQ(after.pages_free, before.pages_free);
+	EXPECT_NE(owner.Alloc(4, 1, 1), nullptr) << "the failure was used";
+
+	zs_arena_inject_failures(arena, 3, 1);
+	EXPECT_NE(owner.Alloc(3, 1, 1), nullptr);
+	EXPECT_NULL_ERRNO(zs_arena_alloc_run(arena, owner.id(), 1, 1, 1),
+			  -ENOMEM);
+	EXPECT_EQ(arena.Stats().pages_in_use, 11u);
+	EXPECT_ERRNO(zs_arena_check(arena), 0);
+}
+
+/* ---- compaction ------------------------------------------------------ */
+
+/* Regions k .. of the arena's history filled with 8-page runs: 64 runs per
+ * region, in order (checked). */
+std::vector<void *> FillRegions(RunOwner &owner, unsigned regions)
+{
+	std::vector<void *> runs;
+	for (unsigned k = 0; k < regions * (kRegionPages / 8); k++) {
+		void *run = owner.Alloc(8, k, 1);
+		EXPECT_NE(run, nullptr);
+		if (k % 64)
+			EXPECT_EQ(run, Page(runs.back(), 8));
+		runs.push_back(run);
+	}
+	return runs;
+}
+
+bool InRegion(const void *p, const void *region_start)
+{
+	uintptr_t a = (uintptr_t)p, b = (uintptr_t)region_start;
+	return a >= b && a < b + kRegionBytes;
+}
+
+/* Three regions thinned to 40, 10 and 5 runs of 8 pages: 440 pages, one
+ * region's worth.  The first stays; each run of the other two is isolated
+ * and migrated exactly once, with its first page, into the first region;
+ * one region is left and a second call moves nothing. */
+TEST(ArenaRunsCompact, EachRunMovesOnceAsUnit)
+{
+	zs::Arena arena;
+	RunOwner owner(arena, true);
+	std::vector<void *> runs = FillRegions(owner, 3);
+	ASSERT_EQ(runs.size(), 192u);
+	std::vector<void *> stay, go;
+	for (unsigned k = 0; k < 192; k++) {
+		unsigned region = k / 64, j = k % 64;
+		bool keep = region == 0 ? j < 40 :
+			    region == 1 ? j % 6 == 0 && j < 60 :
+					  j % 12 == 0 && j < 60;
+		if (keep)
+			(region == 0 ? stay : go).push_back(runs[k]);
+		else
+			ASSERT_TRUE(owner.Free(runs[k]));
+	}
+	ASSERT_EQ(stay.size(), 40u);
+	ASSERT_EQ(go.size(), 15u);
+	struct zs_arena_stats before = arena.Stats();
+	ASSERT_EQ(before.pages_in_use, 440u);
+
+	unsigned long moved = zs_arena_compact(arena);
+	struct zs_arena_stats after = arena.Stats();
+	EXPECT_EQ(moved, 15u * 8);
+	EXPECT_EQ(after.pages_migrated - before.pages_migrated, moved);
+	EXPECT_EQ(after.migrate_failures, before.migrate_failures);
+	EXPECT_EQ(after.regions_mapped, 1u);
+	EXPECT_EQ(after.pages_in_use, 440u);
+
+	std::map<void *, unsigned> isolates, migrates;
+	for (const RunOwner::Call &c : owner.Calls()) {
+		EXPECT_NE(c.kind, RunOwner::kPutback);
+		if (c.kind == RunOwner::kIsolate)
+			isolates[c.page]++;
+		if (c.kind == RunOwner::kMigrate) {
+			migrates[c.page]++;
+			EXPECT_TRUE(InRegion(c.target, runs[0]));
+			EXPECT_EQ((uintptr_t)c.target % ZS_PAGE_SIZE, 0u);
+		}
+	}
+	EXPECT_EQ(isolates.size(), go.size());
+	EXPECT_EQ(migrates.size(), go.size());
+	for (void *run : go) {
+		EXPECT_EQ(isolates[run], 1u) << run;
+		EXPECT_EQ(migrates[run], 1u) << run;
+		void *now = owner.Now(run);
+		EXPECT_NE(now, run);
+		EXPECT_TRUE(InRegion(now, runs[0]));
+	}
+	for (void *run : stay)
+		EXPECT_EQ(owner.Now(run), run);
+	EXPECT_EQ(Join(owner.Errors()), "");
+	EXPECT_EQ(Join(owner.Verify()), "");
+	EXPECT_ERRNO(zs_arena_check(arena), 0);
+
+	size_t calls = owner.Calls().size();
+	EXPECT_EQ(zs_arena_compact(arena), 0u);
+	EXPECT_EQ(owner.Calls().size(), calls);
+	EXPECT_EQ(arena.Stats().regions_mapped, 1u);
+}
+
+/* A run whose owner refuses isolate stays, untouched, and so does its
+ * region; one whose owner refuses migrate is put back, once.  The other
+ * runs still move, and both refusals count as failures. */
+TEST(ArenaRunsCompact, RefusedRunStaysWithItsRegion)
+{
+	zs::Arena arena;
+	RunOwner owner(arena, true);
+	std::vector<void *> runs = FillRegions(owner, 2);
+	std::vector<void *> go;
+	for (unsigned k = 0; k < 128; k++) {
+		unsigned j = k % 64;
+		bool keep = k < 64 ? j < 40 : j % 6 == 0 && j < 60;
+		if (!keep)
+			ASSERT_TRUE(owner.Free(runs[k]));
+		else if (k >= 64)
+			go.push_back(runs[k]);
+	}
+	ASSERT_EQ(go.size(), 10u);
+	void *pinned = go[3], *busy = go[7];
+	owner.RefuseIsolate(pinned);
+	owner.RefuseMigrate(busy);
+	struct zs_arena_stats before = arena.Stats();
+
+	unsigned long moved = zs_arena_compact(arena);
+	struct zs_arena_stats after = arena.Stats();
+	EXPECT_EQ(moved, 8u * 8);
+	EXPECT_EQ(after.migrate_failures - before.migrate_failures, 2u);
+	EXPECT_EQ(after.regions_mapped, 2u) << "the pinned run's region";
+	EXPECT_EQ(owner.Now(pinned), pinned);
+	EXPECT_EQ(owner.Now(busy), busy);
+
+	unsigned pinned_calls = 0, busy_isolates = 0, busy_migrates = 0,
+		 busy_putbacks = 0;
+	for (const RunOwner::Call &c : owner.Calls()) {
+		if (c.page == pinned) {
+			pinned_calls++;
+			EXPECT_EQ(c.kind, RunOwner::kIsolate);
+		}
+		if (c.page == busy) {
+			busy_isolates += c.kind == RunOwner::kIsolate;
+			busy_migrates += c.kind == RunOwner::kMigrate;
+			busy_putbacks += c.kind == RunOwner::kPutback;
+		}
+	}
+	EXPECT_EQ(pinned_calls, 1u);
+	EXPECT_EQ(busy_isolates, 1u);
+	EXPECT_EQ(busy_migrates, 1u);
+	EXPECT_EQ(busy_putbacks, 1u);
+	for (void *p : { pinned, busy }) {
+		struct zs_arena_page_info info = {};
+		ASSERT_ERRNO(zs_arena_page_info(arena, Page(p, 7), &info), 0);
+		EXPECT_EQ(info.isolated, 0);
+		EXPECT_EQ(info.run, p);
+	}
+	EXPECT_EQ(Join(owner.Errors()), "");
+	EXPECT_EQ(Join(owner.Verify()), "");
+	EXPECT_ERRNO(zs_arena_check(arena), 0);
+}
+
+/* Unmovable runs are never offered to their owner: the sparse region
+ * that holds them stays. */
+TEST(ArenaRunsCompact, UnmovableRunsStay)
+{
+	zs::Arena arena;
+	RunOwner owner(arena, true);
+	std::vector<void *> first, second;
+	for (unsigned k = 0; k < 64; k++) {
+		first.push_back(owner.Alloc(8, k, 1));
+		ASSERT_NE(first.back(), nullptr);
+	}
+	for (unsigned k = 0; k < 64; k++) {
+		second.push_back(owner.Alloc(8, k, 0));
+		ASSERT_NE(second.back(), nullptr);
+	}
+	/* 256 + 64 pages: one region's worth, the second to empty */
+	for (unsigned k = 0; k < 64; k++) {
+		if (k % 2)
+			ASSERT_TRUE(owner.Free(first[k]));
+		if (k % 8)
+			ASSERT_TRUE(owner.Free(second[k]));
+	}
+	EXPECT_EQ(zs_arena_compact(arena), 0u);
+	EXPECT_TRUE(owner.Calls().empty());
+	EXPECT_EQ(arena.Stats().regions_mapped, 2u);
+	EXPECT_EQ(Join(owner.Verify()), "");
+	EXPECT_ERRNO(zs_arena_check(arena), 0);
+}
+
+/* A run with no gap of its length in the kept regions stays (never
+ * isolated), and its region, kept after all, is not emptied for nothing:
+ * one region more than the minimum, not one more per such region.  Region
+ * 0 holds every other page (one-page gaps only), region 1 a 16-page run
+ * and 10 single pages, region 2 100 single pages: 382 pages, one region's
+ * worth.  Region 2's pages move, region 1's stay. */
+TEST(ArenaRunsCompact, RunWithoutGapKeepsItsRegion)
+{
+	zs::Arena arena;
+	RunOwner owner(arena, true);
+	std::vector<void *> r0, r1, r2;
+	for (unsigned k = 0; k < kRegionPages; k++)
+		r0.push_back(owner.Alloc(1, k, 1));
+	void *big = owner.Alloc(16, 1, 1);
+	for (unsigned k = 16; k < kRegionPages; k++)
+		r1.push_back(owner.Alloc(1, k, 1));
+	for (unsigned k = 0; k < kRegionPages; k++)
+		r2.push_back(owner.Alloc(1, k, 1));
+	ASSERT_FALSE(InRegion(big, r0[0])) << "a region of its own";
+	ASSERT_EQ(arena.Stats().regions_mapped, 3u);
+	for (unsigned k = 0; k < kRegionPages; k++) {
+		if (k % 2)
+			ASSERT_TRUE(owner.Free(r0[k]));
+		if (k >= 100)
+			ASSERT_TRUE(owner.Free(r2[k]));
+	}
+	for (size_t k = 10; k < r1.size(); k++)
+		ASSERT_TRUE(owner.Free(r1[k]));
+	r1.resize(10);
+	r2.resize(100);
+
+	EXPECT_EQ(zs_arena_compact(arena), 100u);
+	EXPECT_EQ(arena.Stats().regions_mapped, 2u);
+	EXPECT_EQ(owner.Now(big), big);
+	for (void *p : r1)
+		EXPECT_EQ(owner.Now(p), p);
+	for (void *p : r2)
+		EXPECT_NE(owner.Now(p), p);
+	for (const RunOwner::Call &c : owner.Calls())
+		EXPECT_NE(c.page, big) << "a run with nowhere to go";
+	EXPECT_EQ(Join(owner.Errors()), "");
+	EXPECT_EQ(Join(owner.Verify()), "");
+	EXPECT_ERRNO(zs_arena_check(arena), 0);
+}
+
+/* Allocates runs with lengths drawn from `lengths` until `pages` pages
+ * are held, frees a random 75% of the runs, compacts, and returns the
+ * regions left and the minimum ceil(pages in use / 512). */
+struct Packing {
+	unsigned long in_use, regions, minimum, moved;
+};
+
+Packing PackOnce(const std::vector<unsigned> &lengths, unsigned seed,
+		 unsigned pages)
+{
+	zs::Arena arena;
+	RunOwner owner(arena, true);
+	std::mt19937 rng(seed);
+	std::vector<void *> runs;
+	unsigned held = 0;
+	while (held < pages) {
+		unsigned n = lengths[rng() % lengths.size()];
+		void *run = owner.Alloc(n, (uint32_t)runs.size(), 1);
+		EXPECT_NE(run, nullptr);
+		if (!run)
+			return {};
+		runs.push_back(run);
+		held += n;
+	}
+	std::shuffle(runs.begin(), runs.end(), rng);
+	for (size_t k = 0; k < runs.size() * 3 / 4; k++)
+		EXPECT_TRUE(owner.Free(runs[k]));
+
+	Packing p = {};
+	p.moved = zs_arena_compact(arena);
+	struct zs_arena_stats st = arena.Stats();
+	p.in_use = st.pages_in_use;
+	p.regions = st.regions_mapped;
+	p.minimum = (p.in_use + kRegionPages - 1) / kRegionPages;
+
+	std::map<void *, unsigned> isolates;
+	for (const RunOwner::Call &c : owner.Calls())
+		if (c.kind == RunOwner::kIsolate)
+			EXPECT_EQ(++isolates[c.page], 1u) << "moved twice";
+	EXPECT_EQ(Join(owner.Errors()), "");
+	EXPECT_EQ(Join(owner.Verify()), "");
+	EXPECT_ERRNO(zs_arena_check(arena), 0);
+	return p;
+}
+
+/* Runs of one length that divides 512 always pack into the minimum: every
+ * gap is a whole number of runs long.  Eight regions' worth, 75% freed. */
+TEST(ArenaRunsCompact, OneLengthPacksToTheMinimum)
+{
+	for (unsigned n : { 1u, 2u, 4u, 8u, 16u })
+		for (unsigned seed = 1; seed <= 3; seed++) {
+			Packing p = PackOnce({ n }, seed, 8 * kRegionPages);
+			printf("runs of %2u, seed %u: %lu pages in use, %lu "
+			       "regions after compaction, minimum %lu\n",
+			       n, seed, p.in_use, p.regions, p.minimum);
+			EXPECT_EQ(p.regions, p.minimum)
+				<< "runs of " << n << ", seed " << seed;
+			EXPECT_GT(p.moved, 0u);
+		}
+}
+
+/* Mixed lengths (1, 2, 3, 4, 8 and 16 pages) may find no gap of their
+ * length in the kept regions; the region of the first that does not then
+ * takes the rest, so at most one region more than the minimum. */
+TEST(ArenaRunsCompact, MixedLengthsPackWithinOneOfTheMinimum)
+{
+	const std::vector<unsigned> mixed = { 1, 2, 3, 4, 8, 16 };
+	for (unsigned pages : { 8 * kRegionPages, 32 * kRegionPages })
+		for (unsigned seed = 1; seed <= 5; seed++) {
+			Packing p = PackOnce(mixed, seed, pages);
+			printf("mixed, %u regions' worth, seed %u: %lu pages "
+			       "in use, %lu regions after compaction, minimum "
+			       "%lu\n",
+			       pages / kRegionPages, seed, p.in_use, p.regions,
+			       p.minimum);
+			EXPECT_GE(p.regions, p.minimum);
+			EXPECT_LE(p.regions, p.minimum + 1)
+				<< pages << " pages, seed " << seed;
+		}
+}
+
+/* ---- zs_arena_check's run findings ----------------------------------- */
+
+struct Report {
+	zs_finding kind;
+	std::string message;
+};
+
+void Record(zs_finding kind, const char *message, void *arg)
+{
+	static_cast<std::vector<Report> *>(arg)->push_back(
+		Report{ kind, message });
+}
+
+/*
+ * An arena holding runs of 4 pages: a movable one at the start of the
+ * region, an unmovable one after it, then a free page.  Plant() rewrites
+ * one page's descriptor, requires zs_arena_check to return -EUCLEAN with
+ * exactly one report of the kind and words given, then restores the page
+ * and requires a clean check.
+ */
+class RunFinding : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		ASSERT_GE(owner_.id(), 0);
+		a_ = owner_.Alloc(4, 21, 1);
+		b_ = owner_.Alloc(4, 22, 0);
+		ASSERT_NE(a_, nullptr);
+		ASSERT_EQ(b_, Page(a_, 4));
+		free_ = Page(a_, 8);
+		ASSERT_ERRNO(zs_arena_check(arena_), 0);
+	}
+	void TearDown() override
+	{
+		EXPECT_ERRNO(zs_arena_check(arena_), 0);
+	}
+
+	zsr_desc Get(void *page)
+	{
+		zsr_desc d = {};
+		EXPECT_ERRNO(zsr_get(arena_, page, &d), 0);
+		return d;
+	}
+
+	void Plant(void *page, const zsr_desc &bad, zs_finding want,
+		   const std::string &words, bool compacting = false)
+	{
+		zsr_desc good = Get(page);
+		std::vector<Report> got;
+		void *old_arg = nullptr;
+		zs_report_hook *old =
+			zs_set_report_hook(&Record, &got, &old_arg);
+
+		ASSERT_ERRNO(zsr_set(arena_, page, &bad), 0);
+		if (compacting)
+			zsr_set_compacting(arena_, 1);
+		int ret = zs_arena_check(arena_);
+		if (compacting)
+			zsr_set_compacting(arena_, 0);
+		ASSERT_ERRNO(zsr_set(arena_, page, &good), 0);
+		zs_set_report_hook(old, old_arg, nullptr);
+
+		EXPECT_ERRNO(ret, -EUCLEAN);
+		ASSERT_EQ(got.size(), 1u);
+		EXPECT_STREQ(zs_finding_name(got[0].kind),
+			     zs_finding_name(want));
+		EXPECT_EQ(got[0].message, "zs: zs_arena_check: " + words);
+		EXPECT_ERRNO(zs_arena_check(arena_), 0);
+	}
+
+	std::string Words(const char *fmt, ...)
+		__attribute__((format(printf, 2, 3)))
+	{
+		char buf[512];
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(buf, sizeof(buf), fmt, ap);
+		va_end(ap);
+		return buf;
+	}
+
+	zs::Arena arena_;
+	RunOwner owner_{ arena_, true };
+	void *a_ = nullptr, *b_ = nullptr, *free_ = nullptr;
+};
+
+/* A free page left with a run's marks: a length, or a tail flag. */
+TEST_F(RunFinding, FreePageMarked)
+{
+	zsr_desc d = Get(free_);
+	ASSERT_TRUE(d.free_page);
+	d.run = 2;
+	Plant(free_, d, ZS_FINDING_ARENA_RUN_FREE_MARKED,
+	      Words("region %u page %u is free but marked as part of a run "
+		    "(flags 0, run 2)",
+		    d.slot, d.page));
+	d.run = 0;
+	d.flags = ZSR_TAIL;
+	Plant(free_, d, ZS_FINDING_ARENA_RUN_FREE_MARKED,
+	      Words("region %u page %u is free but marked as part of a run "
+		    "(flags 0x4, run 0)",
+		    d.slot, d.page));
+}
+
+/* A head's length 0, past the longest run, or reaching past the region. */
+TEST_F(RunFinding, Length)
+{
+	zsr_desc d = Get(b_);
+	for (unsigned bad : { 0u, (unsigned)ZS_ARENA_MAX_RUN + 1 }) {
+		d.run = bad;
+		Plant(b_, d, ZS_FINDING_ARENA_RUN_LENGTH,
+		      Words("region %u page %u heads a run of %u pages (want "
+			    "1 .. %u, inside the region)",
+			    d.slot, d.page, bad, ZS_ARENA_MAX_RUN));
+	}
+	/* the region's last page, a free one, made a 2-page run's head */
+	void *last = Page(a_, kRegionPages - 1);
+	zsr_desc e = Get(last);
+	ASSERT_TRUE(e.free_page);
+	e.free_page = 0;
+	e.owner = (unsigned)owner_.id() + 1;
+	e.run = 2;
+	Plant(last, e, ZS_FINDING_ARENA_RUN_LENGTH,
+	      Words("region %u page %u heads a run of 2 pages (want 1 .. %u, "
+		    "inside the region)",
+		    e.slot, kRegionPages - 1, ZS_ARENA_MAX_RUN));
+}
+
+/* A page inside a run freed on its own, or made a head of its own. */
+TEST_F(RunFinding, TailMissing)
+{
+	zsr_desc d = Get(Page(a_, 2)), h = Get(a_);
+	zsr_desc freed = {};
+	freed.free_page = 1;
+	Plant(Page(a_, 2), freed, ZS_FINDING_ARENA_RUN_TAIL_MISSING,
+	      Words("region %u page %u heads a 4-page run whose page 2 is "
+		    "free",
+		    h.slot, h.page));
+	d.flags &= ~ZSR_TAIL;
+	Plant(Page(a_, 2), d, ZS_FINDING_ARENA_RUN_TAIL_MISSING,
+	      Words("region %u page %u heads a 4-page run whose page 2 is "
+		    "not marked as its tail",
+		    h.slot, h.page));
+}
+
+/* A tail's place or index overwritten, or a head's index. */
+TEST_F(RunFinding, PageIndex)
+{
+	zsr_desc d = Get(Page(a_, 3));
+	d.index = 9;
+	Plant(Page(a_, 3), d, ZS_FINDING_ARENA_RUN_PAGE_INDEX,
+	      Words("region %u page %u is page 3 of its run, marked as page 3 "
+		    "with index 9",
+		    d.slot, d.page));
+	d.index = 3;
+	d.run = 1;
+	Plant(Page(a_, 3), d, ZS_FINDING_ARENA_RUN_PAGE_INDEX,
+	      Words("region %u page %u is page 3 of its run, marked as page 1 "
+		    "with index 3",
+		    d.slot, d.page));
+	zsr_desc h = Get(b_);
+	h.index = 2;
+	Plant(b_, h, ZS_FINDING_ARENA_RUN_PAGE_INDEX,
+	      Words("region %u page %u is page 0 of its run, marked as page 0 "
+		    "with index 2",
+		    h.slot, h.page));
+}
+
+/* A tail described as another owner's, another cookie's, or not movable
+ * when its head is. */
+TEST_F(RunFinding, TailDescription)
+{
+	zsr_desc h = Get(a_), d = Get(Page(a_, 1));
+	int id = owner_.id();
+	zsr_desc bad = d;
+	bad.cookie ^= 1;
+	Plant(Page(a_, 1), bad, ZS_FINDING_ARENA_RUN_TAIL_DESCRIPTION,
+	      Words("region %u page %u: page 1 of its run is described as "
+		    "owner %d's cookie 20 flags 0x5, its head as owner %d's "
+		    "cookie 21 flags 0x1",
+		    h.slot, h.page, id, id));
+	bad = d;
+	bad.owner = d.owner + 1;
+	Plant(Page(a_, 1), bad, ZS_FINDING_ARENA_RUN_TAIL_DESCRIPTION,
+	      Words("region %u page %u: page 1 of its run is described as "
+		    "owner %d's cookie 21 flags 0x5, its head as owner %d's "
+		    "cookie 21 flags 0x1",
+		    h.slot, h.page, id + 1, id));
+	bad = d;
+	bad.flags &= ~ZSR_MOVABLE;
+	Plant(Page(a_, 1), bad, ZS_FINDING_ARENA_RUN_TAIL_DESCRIPTION,
+	      Words("region %u page %u: page 1 of its run is described as "
+		    "owner %d's cookie 21 flags 0x4, its head as owner %d's "
+		    "cookie 21 flags 0x1",
+		    h.slot, h.page, id, id));
+}
+
+/* One page of a run isolated without the rest: a finding even while a
+ * compaction runs, which isolates whole runs under one lock. */
+TEST_F(RunFinding, IsolatedPartly)
+{
+	zsr_desc h = Get(a_), d = Get(Page(a_, 2));
+	d.flags |= ZSR_ISOLATED;
+	for (bool compacting : { false, true })
+		Plant(Page(a_, 2), d, ZS_FINDING_ARENA_RUN_ISOLATED_PARTLY,
+		      Words("region %u page %u: page 2 of its run is "
+			    "isolated, its head is not",
+			    h.slot, h.page),
+		      compacting);
+	zsr_desc hi = h;
+	hi.flags |= ZSR_ISOLATED;
+	Plant(a_, hi, ZS_FINDING_ARENA_RUN_ISOLATED_PARTLY,
+	      Words("region %u page %u: page 1 of its run is not isolated, "
+		    "its head is",
+		    h.slot, h.page),
+	      true);
+}
+
+/* Tails no head covers: the head's length shortened, or the head freed. */
+TEST_F(RunFinding, OrphanTail)
+{
+	zsr_desc h = Get(b_);
+	zsr_desc bad = h;
+	bad.run = 2;
+	Plant(b_, bad, ZS_FINDING_ARENA_RUN_ORPHAN_TAIL,
+	      Words("region %u page %u is marked page 2 of a run that no "
+		    "head covers",
+		    h.slot, h.page + 2));
+	zsr_desc freed = {};
+	freed.free_page = 1;
+	Plant(b_, freed, ZS_FINDING_ARENA_RUN_ORPHAN_TAIL,
+	      Words("region %u page %u is marked page 1 of a run that no "
+		    "head covers",
+		    h.slot, h.page + 1));
+}
+
+} /* namespace */
