@@ -154,7 +154,7 @@ TEST(ZsApi, MapModesRoundTrip)
 			EXPECT_ERRNO(ro.Unmap(), 0);
 		}
 		{
-			/* RW: bytes copied in, one change copied back. */
+			/* RW: the object itself, changed in place. */
 			zs::Mapping rw(pool, h, ZS_MM_RW);
 			ASSERT_TRUE(rw);
 			EXPECT_TRUE(zs::BytesMatch(rw.get(), 1000, 100 + i));

@@ -11,8 +11,8 @@
  *
  * Every piece of bookkeeping is compared with what it summarises: objects
  * with their handle slots and back, zspages with their fullness lists,
- * each page with the arena's descriptor of it (owner, zspage, position,
- * movable), every handle slot with exactly one of: a live object, a
+ * each zspage's run with the arena's description of it (owner, zspage,
+ * length, movable), every handle slot with exactly one of: a live object, a
  * class's free slot list, a class's fresh batch; every zspage descriptor
  * with exactly one of: a class's lists, the descriptor free list.  A slot
  * or descriptor leaked by a failed call is then a finding, not a silent
@@ -33,29 +33,29 @@
 		goto out;                                                 \
 	} while (0)
 
-/* Each page of a zspage is described by the arena as this pool's, naming
- * the zspage and the page's place in it, and movable: page migration finds
- * its way back through exactly these, so a page described otherwise would
- * silently never move again. */
-static int check_pages(struct zs_pool *pool, const struct size_class *c,
-		       const struct zspage *zsp)
+/* A zspage's pages are one arena run, which the arena describes as this
+ * pool's, naming the zspage (page 0 of it), as long as the class's
+ * zspages, starting at the zspage's base, and movable: run migration finds its way back through
+ * exactly these, and objects are addressed as one range from the base, so
+ * a run described otherwise would be moved wrongly, freed short or never
+ * moved again. */
+static int check_run(struct zs_pool *pool, const struct size_class *c,
+		     const struct zspage *zsp)
 {
-	unsigned i;
+	char *base = atomic_load(&zsp->base);
+	struct zs_arena_page_info info;
 	int err = 0;
 
-	for (i = 0; i < c->pages_per_zspage; i++) {
-		char *page = atomic_load(&zsp->pages[i]);
-		struct zs_arena_page_info info;
-
-		if (!page || zs_arena_page_info(pool->arena, page, &info) != 0)
-			FAIL(ZS_FINDING_POOL_PAGE_NOT_IN_ARENA, i, zsp->id,
-			     c->size, (void *)page);
-		if (info.owner_id != pool->owner_id || info.cookie != zsp->id ||
-		    info.index != i || !info.movable)
-			FAIL(ZS_FINDING_POOL_PAGE_ARENA_DESCRIPTION, i, zsp->id,
-			     c->size, info.owner_id, info.cookie, info.index,
-			     info.movable ? "" : ", not movable");
-	}
+	if (!base || zs_arena_page_info(pool->arena, base, &info) != 0)
+		FAIL(ZS_FINDING_POOL_PAGE_NOT_IN_ARENA, zsp->id, c->size,
+		     (void *)base);
+	if (info.owner_id != pool->owner_id || info.cookie != zsp->id ||
+	    info.index != 0 || info.run_pages != c->pages_per_zspage ||
+	    info.run != base || !info.movable)
+		FAIL(ZS_FINDING_POOL_PAGE_ARENA_DESCRIPTION, zsp->id, c->size,
+		     c->pages_per_zspage, (void *)base, info.owner_id,
+		     info.cookie, info.index, info.run_pages, info.run,
+		     info.movable ? "" : ", not movable");
 out:
 	return err;
 }
@@ -81,9 +81,9 @@ static int check_zspage(struct zs_pool *pool, struct size_class *c,
 	if (g < ZS_NR_FULLNESS && zs_fullness_of(c, zsp->inuse) != g)
 		FAIL(ZS_FINDING_POOL_ZSPAGE_IMPLIED_GROUP, zsp->id, c->size,
 		     zsp->inuse, zs_fullness_of(c, zsp->inuse), g);
-	if (zsp->inuse == 0 && !zsp->pages_isolated && !zsp->isolated)
+	if (zsp->inuse == 0 && !zsp->run_isolated && !zsp->isolated)
 		FAIL(ZS_FINDING_POOL_ZSPAGE_EMPTY_NOT_FREED, zsp->id, c->size);
-	err = check_pages(pool, c, zsp);
+	err = check_run(pool, c, zsp);
 	if (err)
 		goto out;
 	if (!c->huge && zsp->fresh > c->objs_per_zspage)
@@ -289,8 +289,9 @@ out:
 }
 
 /* The arena holds exactly the pool's pages under its owner id, give or
- * take one per page move in flight: a page leaked by a failed call, or
- * freed without the pool knowing, shows here.  Class locks held. */
+ * take one run per move in flight (the target run, or the old one until
+ * the arena frees it): a page leaked by a failed call, or freed without
+ * the pool knowing, shows here.  Class locks held. */
 static int check_arena_pages(struct zs_pool *pool, unsigned long pages)
 {
 	unsigned long owned = 0;
@@ -299,7 +300,8 @@ static int check_arena_pages(struct zs_pool *pool, unsigned long pages)
 
 	if (zs_arena_owner_pages(pool->arena, pool->owner_id, &owned,
 				 &moving) != 0 ||
-	    owned < pages || owned > pages + moving)
+	    owned < pages ||
+	    owned > pages + (unsigned long)moving * pool->chain_size)
 		FAIL(ZS_FINDING_POOL_ARENA_PAGE_COUNT, owned, pages, moving);
 out:
 	return err;

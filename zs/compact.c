@@ -16,11 +16,14 @@
  * compacted by one of them at a time (the others skip it), and the pages
  * freed are added atomically, so pages_compacted is exact.
  *
- * Page migration (the 2015 generic compaction callbacks): the arena moves
- * a page through the movable operations at the bottom of this file.  A
- * zspage addresses objects by (zspage, index), so a move only swaps the
- * page in the zspage's chain: handles need no rewrite.  Pinned objects on
- * the page refuse the move.
+ * Run migration (the 2015 generic compaction callbacks, per run): the
+ * arena moves a zspage's run of pages as a unit through the movable
+ * operations at the bottom of this file.  A zspage addresses objects by
+ * (zspage, index), so a move only swings the zspage's base: handles need
+ * no rewrite.  Any pinned object in the zspage refuses the move, and a
+ * reader waits at most one zspage copy (16 pages) for an object that is
+ * moving; the kernel moved one page at a time because its zspage was not
+ * one range, and its readers copied anyway.
  */
 #include <errno.h>
 #include <string.h>
@@ -32,7 +35,6 @@
 static bool move_object(struct zs_pool *pool, struct size_class *c,
 			struct zspage *src, uint32_t obj, struct zspage *dst)
 {
-	unsigned char buf[ZS_PAGE_SIZE];
 	uint32_t hdr = zs_obj_header(c, src, obj), idx = hdr >> 1, dobj;
 	struct zs_hslot *slot = zs_slot_at(pool, idx);
 	uint64_t m, loc = ((uint64_t)src->id << 32) | obj;
@@ -48,9 +50,8 @@ static bool move_object(struct zs_pool *pool, struct size_class *c,
 		return false;
 	m = atomic_load_explicit(&slot->meta, memory_order_acquire);
 	size = zs_meta_size(m);
-	zs_obj_copy_out(c, src, obj, size, buf);
 	dobj = zs_obj_take(c, dst, idx, size);
-	zs_obj_copy_in(c, dst, dobj, buf, size);
+	memcpy(zs_obj_bytes(c, dst, dobj), zs_obj_bytes(c, src, obj), size);
 	atomic_store_explicit(&slot->loc, ((uint64_t)dst->id << 32) | dobj,
 			      memory_order_release);
 	zs_clear_moving(slot);
@@ -85,7 +86,7 @@ static unsigned long release_zspage(struct zs_pool *pool, struct size_class *c,
 	if (zsp->next)
 		zsp->next->prev = zsp->prev;
 	zsp->prev = zsp->next = NULL;
-	if (zsp->inuse == 0 && !zsp->pages_isolated) {
+	if (zsp->inuse == 0 && !zsp->run_isolated) {
 		zs_zspage_destroy(pool, c, zsp); /* isolated: in no list */
 		return c->pages_per_zspage;
 	}
@@ -183,19 +184,19 @@ unsigned long zs_shrinker_scan(struct zs_pool *pool, unsigned long nr)
 	return compact_some(pool, nr);
 }
 
-/* ---- page migration: the pool's movable-page operations ---- */
+/* ---- run migration: the pool's movable-page operations ---- */
 
-/* Locks and returns the class of the zspage that owns `page` at `index`,
- * or NULL when the page has changed hands since the arena looked. */
+/* Locks and returns the class of zspage `id` when `run` is still its run,
+ * or NULL when the run has changed hands since the arena looked. */
 static struct size_class *lock_owner_class(struct zs_pool *pool,
-					   struct zspage **zspp, void *page,
+					   struct zspage **zspp, void *run,
 					   uint32_t id, uint32_t index)
 {
 	struct zspage *zsp = zs_zspage_by_id(pool, id);
 	struct size_class *c;
 	uint32_t ci;
 
-	if (!zsp)
+	if (!zsp || index != 0)
 		return NULL;
 	ci = atomic_load(&zsp->class_idx);
 	if (ci >= pool->nr_classes)
@@ -204,9 +205,7 @@ static struct size_class *lock_owner_class(struct zs_pool *pool,
 	zs_lock(&c->lock);
 	if (atomic_load(&zsp->state) != ZSPAGE_LIVE ||
 	    atomic_load(&zsp->class_idx) != ci ||
-	    index >= c->pages_per_zspage ||
-	    atomic_load_explicit(&zsp->pages[index], memory_order_relaxed) !=
-		    page) {
+	    atomic_load_explicit(&zsp->base, memory_order_relaxed) != run) {
 		zs_unlock(&c->lock);
 		return NULL;
 	}
@@ -214,122 +213,124 @@ static struct size_class *lock_owner_class(struct zs_pool *pool,
 	return c;
 }
 
-static int zs_page_isolate(void *owner, void *page, uint32_t id, uint32_t index)
+static int zs_run_isolate(void *owner, void *run, uint32_t id, uint32_t index)
 {
 	struct zs_pool *pool = owner;
 	struct zspage *zsp;
-	struct size_class *c = lock_owner_class(pool, &zsp, page, id, index);
+	struct size_class *c = lock_owner_class(pool, &zsp, run, id, index);
 
 	if (!c)
 		return -EAGAIN;
-	zsp->pages_isolated++;
+	zsp->run_isolated++;
 	zs_unlock(&c->lock);
 	return 0;
 }
 
-/* Objects whose slots overlap page `index` of a zspage. */
-static void page_objects(const struct size_class *c, uint32_t index,
-			 uint32_t *first, uint32_t *last)
+/* Whether object `obj` is allocated, and its handle slot (NULL when the
+ * header names a slot beyond the table). */
+static bool allocated(struct zs_pool *pool, const struct size_class *c,
+		      const struct zspage *zsp, uint32_t obj,
+		      struct zs_hslot **slot)
 {
-	size_t start = (size_t)index * ZS_PAGE_SIZE;
+	uint32_t hdr;
 
-	*first = (uint32_t)(start / c->size);
-	*last = (uint32_t)((start + ZS_PAGE_SIZE - 1) / c->size);
-	if (*last >= c->objs_per_zspage)
-		*last = c->objs_per_zspage - 1u;
+	if (c->huge) { /* no header: the zspage knows its one object */
+		*slot = zs_slot_at(pool, zsp->huge_slot);
+		return zsp->free_head != 0;
+	}
+	hdr = zs_obj_header(c, zsp, obj);
+	*slot = zs_slot_at(pool, hdr >> 1);
+	return hdr & ZS_OBJ_ALLOCATED;
 }
 
-static int zs_page_migrate(void *owner, void *old_page, void *new_page,
-			   uint32_t id, uint32_t index)
+/* Clears the moving marks of the allocated objects before `end`.  The
+ * headers cannot change meanwhile: the class lock is held. */
+static void clear_marks(struct zs_pool *pool, const struct size_class *c,
+			const struct zspage *zsp, uint32_t end)
+{
+	struct zs_hslot *slot;
+	uint32_t obj;
+
+	for (obj = 0; obj < end; obj++)
+		if (allocated(pool, c, zsp, obj, &slot) && slot)
+			zs_clear_moving(slot);
+}
+
+static int zs_run_migrate(void *owner, void *old_run, void *new_run,
+			  uint32_t id, uint32_t index)
 {
 	struct zs_pool *pool = owner;
-	struct zs_hslot *marked[ZS_PAGE_SIZE / ZS_MIN_ALLOC_SIZE + 2];
-	unsigned nmarked = 0, i;
+	struct zs_hslot *slot;
 	struct zspage *zsp;
 	struct size_class *c;
-	uint32_t first, last, obj;
+	uint32_t obj, nobj;
+	size_t len, hdr;
 
-	c = lock_owner_class(pool, &zsp, old_page, id, index);
+	c = lock_owner_class(pool, &zsp, old_run, id, index);
 	if (!c)
 		return -EAGAIN;
 	if (zsp->inuse == 0)
 		goto busy; /* putback frees it; no point in moving */
-	page_objects(c, index, &first, &last);
-	if (!c->huge && last >= zsp->fresh)
-		last = zsp->fresh - 1; /* fresh > 0: the zspage is in use */
-	for (obj = first; obj <= last; obj++) {
-		struct zs_hslot *slot;
-
-		if (c->huge) {
-			if (zsp->inuse == 0)
-				continue;
-			/* huge objects have no header: the zspage knows */
-			slot = zs_slot_at(pool, zsp->huge_slot);
-		} else {
-			uint32_t hdr = zs_obj_header(c, zsp, obj);
-
-			if (!(hdr & ZS_OBJ_ALLOCATED))
-				continue;
-			slot = zs_slot_at(pool, hdr >> 1);
-		}
-		if (!slot || !zs_try_mark_moving(slot))
+	nobj = c->huge ? 1 : zsp->fresh;
+	hdr = c->huge ? 0 : ZS_OBJ_HEADER;
+	/* Every allocated object is marked before a byte moves, so a reader
+	 * either pinned first (and the move is refused, nothing changed) or
+	 * waits for the new base. */
+	for (obj = 0; obj < nobj; obj++) {
+		if (!allocated(pool, c, zsp, obj, &slot))
+			continue;
+		if (!slot || !zs_try_mark_moving(slot)) {
+			clear_marks(pool, c, zsp, obj);
 			goto busy;
-		marked[nmarked++] = slot;
+		}
 	}
-	zs_raw_copy_page(new_page, old_page, ZS_PAGE_SIZE);
-	zs_poison(new_page, ZS_PAGE_SIZE);
-	for (i = 0; i < nmarked; i++) {
-		uint64_t m = atomic_load(&marked[i]->meta);
-		uint64_t loc = atomic_load(&marked[i]->loc);
-		size_t start = (size_t)(uint32_t)loc * c->size;
-		size_t end =
-			start + (c->huge ? 0 : ZS_OBJ_HEADER) + zs_meta_size(m);
-		size_t pstart = (size_t)index * ZS_PAGE_SIZE;
-
-		if (start < pstart)
-			start = pstart;
-		if (end > pstart + ZS_PAGE_SIZE)
-			end = pstart + ZS_PAGE_SIZE;
-		zs_unpoison((char *)new_page + (start - pstart), end - start);
-	}
-	zs_unpoison(old_page, ZS_PAGE_SIZE);
-	atomic_store_explicit(&zsp->pages[index], (char *)new_page,
+	len = (size_t)c->pages_per_zspage * ZS_PAGE_SIZE;
+	zs_raw_copy_page(new_run, old_run, len);
+	atomic_store_explicit(&zsp->base, (char *)new_run,
 			      memory_order_release);
-	for (i = 0; i < nmarked; i++)
-		zs_clear_moving(marked[i]);
-	zsp->pages_isolated--;
-	atomic_fetch_add(&pool->pages_migrated, 1);
+	/* the new run's poisoning is the old one's: only objects are
+	 * addressable, and only up to their size */
+	zs_poison(new_run, len);
+	for (obj = 0; obj < nobj; obj++) {
+		size_t size;
+
+		if (!allocated(pool, c, zsp, obj, &slot))
+			continue;
+		size = zs_meta_size(atomic_load(&slot->meta));
+		zs_unpoison(zs_obj_bytes(c, zsp, obj) - hdr, hdr + size);
+	}
+	zs_unpoison(old_run, len);
+	clear_marks(pool, c, zsp, nobj);
+	zsp->run_isolated--;
+	atomic_fetch_add(&pool->pages_migrated, c->pages_per_zspage);
 	zs_unlock(&c->lock);
 	return 0;
 busy:
-	for (i = 0; i < nmarked; i++)
-		zs_clear_moving(marked[i]);
 	zs_unlock(&c->lock);
 	return -EAGAIN;
 }
 
-static void zs_page_putback(void *owner, void *page, uint32_t id,
-			    uint32_t index)
+static void zs_run_putback(void *owner, void *run, uint32_t id, uint32_t index)
 {
 	struct zs_pool *pool = owner;
 	struct zspage *zsp = zs_zspage_by_id(pool, id);
 	struct size_class *c;
 
-	(void)page;
+	(void)run;
 	(void)index;
 	if (!zsp)
 		return;
 	/* isolation kept the zspage alive and in its class */
 	c = &pool->classes[atomic_load(&zsp->class_idx)];
 	zs_lock(&c->lock);
-	zsp->pages_isolated--;
-	if (zsp->inuse == 0 && !zsp->isolated && !zsp->pages_isolated)
+	zsp->run_isolated--;
+	if (zsp->inuse == 0 && !zsp->isolated && !zsp->run_isolated)
 		zs_zspage_destroy(pool, c, zsp);
 	zs_unlock(&c->lock);
 }
 
 const struct zs_movable_ops zs_movable_ops = {
-	.isolate = zs_page_isolate,
-	.migrate = zs_page_migrate,
-	.putback = zs_page_putback,
+	.isolate = zs_run_isolate,
+	.migrate = zs_run_migrate,
+	.putback = zs_run_putback,
 };

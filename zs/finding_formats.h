@@ -16,15 +16,16 @@
 
 /* ---- zs_pool_check (zs/check.c) ---------------------------------------- */
 
-/* A page pointer in the zspage was overwritten, or the page was freed to
- * the arena behind the pool's back. */
+/* The zspage's base pointer was overwritten, or its run was freed to the
+ * arena behind the pool's back. */
 #define ZS_FINDING_POOL_PAGE_NOT_IN_ARENA_FMT \
-	"page %u of zspage %u (class %u) at %p is not an allocated arena page"
-/* The arena's description of the page was overwritten, or a migration
- * swapped the page without describing the new one. */
+	"run of zspage %u (class %u) at %p is not allocated in the arena"
+/* The arena's description of the run was overwritten, the base points
+ * into another run or inside its own, or a migration swung the base to a
+ * run described otherwise. */
 #define ZS_FINDING_POOL_PAGE_ARENA_DESCRIPTION_FMT                           \
-	"page %u of zspage %u (class %u) is described as owner %d's zspage " \
-	"%u page %u%s"
+	"run of zspage %u (class %u, %u pages) at %p is described as owner " \
+	"%d's zspage %u page %u, in a run of %u pages at %p%s"
 /* A freed zspage descriptor is still linked into a class's lists. */
 #define ZS_FINDING_POOL_ZSPAGE_NOT_LIVE_FMT \
 	"zspage %u in class %u lists is not live"
@@ -129,7 +130,7 @@
 /* Pages leaked by a failed call, or freed to the arena behind the pool's
  * back. */
 #define ZS_FINDING_POOL_ARENA_PAGE_COUNT_FMT \
-	"the arena holds %lu pages for the pool's %lu (%u moves in flight)"
+	"the arena holds %lu pages for the pool's %lu (%u run moves in flight)"
 /* A fullness list's links were overwritten, or an unlink was torn. */
 #define ZS_FINDING_POOL_FULLNESS_LIST_BACK_LINK_FMT \
 	"fullness list %u of class %u has a broken back link at zspage %u"

@@ -2,11 +2,12 @@
 /*
  * map.c - reaching an object's bytes: map / unmap and read / write.
  *
- * An object that lies in one page is handed out in place.  One that
- * straddles two pages is copied into a per-thread buffer (copy in for RO
- * and RW, copy back at unmap for WO and RW): copying is what the kernel's
- * zsmalloc settled on over page-table tricks, and it never fails, since
- * the buffers are preallocated thread-local storage.
+ * Every object is handed out in place, a page-crossing one included: a
+ * zspage is one contiguous run of pages, so its objects are contiguous
+ * bytes.  The kernel copies a crossing object through a per-CPU buffer
+ * because its zspage's pages are scattered in physical memory; nothing
+ * here is ever copied, so every map of one object, by any thread and in
+ * any mode, sees the same bytes, and a write is seen at once.
  *
  * Every map or open read pins the object (its handle slot's pin count), so
  * neither the compactor nor page migration moves it until it is released.
@@ -16,7 +17,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include "zs/sanitizer.h"
 #include "zs/zs_internal.h"
 
 enum pin_kind { PIN_NONE, PIN_MAP, PIN_READ };
@@ -25,17 +25,14 @@ struct thread_pin {
 	uint64_t pool_id;
 	uint64_t handle;
 	struct zs_hslot *slot;
-	const void *mem; /* a read: what zs_obj_read_begin returned */
-	char *first, *second; /* where the object lies */
-	size_t first_len, size;
-	unsigned char kind, mode, buf;
+	char *mem; /* the object's bytes, in the pool */
+	size_t size;
+	unsigned char kind;
 };
 
 #define NR_PINS (ZS_MAX_THREAD_MAPS + ZS_MAX_THREAD_READS)
 
 static _Thread_local struct thread_pin thread_pins[NR_PINS];
-static _Thread_local unsigned char thread_bufs[ZS_MAX_THREAD_MAPS][ZS_PAGE_SIZE]
-	__attribute__((aligned(64)));
 
 static struct thread_pin *find_pin(const struct zs_pool *pool, uint64_t handle,
 				   enum pin_kind kind)
@@ -51,27 +48,20 @@ static struct thread_pin *find_pin(const struct zs_pool *pool, uint64_t handle,
 }
 
 /* A free record of `kind`, respecting the per-kind limits. */
-static struct thread_pin *free_pin(enum pin_kind kind, unsigned *buf)
+static struct thread_pin *free_pin(enum pin_kind kind)
 {
-	bool used[ZS_MAX_THREAD_MAPS] = { false };
 	unsigned i, n = 0, limit;
 	struct thread_pin *slot = NULL;
 
 	limit = kind == PIN_MAP ? ZS_MAX_THREAD_MAPS : ZS_MAX_THREAD_READS;
 	for (i = 0; i < NR_PINS; i++) {
-		if (thread_pins[i].kind == kind) {
+		if (thread_pins[i].kind == kind)
 			n++;
-			if (kind == PIN_MAP)
-				used[thread_pins[i].buf] = true;
-		} else if (thread_pins[i].kind == PIN_NONE && !slot) {
+		else if (thread_pins[i].kind == PIN_NONE && !slot)
 			slot = &thread_pins[i];
-		}
 	}
 	if (n >= limit || !slot)
 		return NULL;
-	if (kind == PIN_MAP)
-		for (*buf = 0; used[*buf]; (*buf)++)
-			;
 	return slot;
 }
 
@@ -103,16 +93,13 @@ static int pin_and_place(struct zs_pool *pool, uint64_t handle,
 						memory_order_relaxed)];
 	p->slot = slot;
 	p->size = zs_meta_size(m);
-	zs_obj_place(c, zsp, (uint32_t)loc, p->size, &p->first, &p->first_len,
-		     &p->second);
+	p->mem = zs_obj_bytes(c, zsp, (uint32_t)loc);
 	return 0;
 }
 
 void *zs_map_object(struct zs_pool *pool, uint64_t handle, enum zs_mapmode mm)
 {
 	struct thread_pin *p, tmp;
-	unsigned buf = 0;
-	unsigned char *b;
 	int err;
 
 	if (!pool || (mm != ZS_MM_RW && mm != ZS_MM_RO && mm != ZS_MM_WO)) {
@@ -123,7 +110,7 @@ void *zs_map_object(struct zs_pool *pool, uint64_t handle, enum zs_mapmode mm)
 		errno = EBUSY;
 		return NULL;
 	}
-	p = free_pin(PIN_MAP, &buf);
+	p = free_pin(PIN_MAP);
 	if (!p) {
 		/* a bad handle is still reported as such */
 		if (!handle_is_live(pool, handle)) {
@@ -140,23 +127,11 @@ void *zs_map_object(struct zs_pool *pool, uint64_t handle, enum zs_mapmode mm)
 	}
 	tmp.pool_id = pool->id;
 	tmp.handle = handle;
-	tmp.mem = NULL;
 	tmp.kind = PIN_MAP;
-	tmp.mode = (unsigned char)mm;
-	tmp.buf = (unsigned char)buf;
 	*p = tmp;
-	if (!p->second)
-		return p->first;
-	b = thread_bufs[buf];
-	zs_unpoison(b, ZS_PAGE_SIZE);
-	if (mm != ZS_MM_WO) {
-		memcpy(b, p->first, p->first_len);
-		memcpy(b + p->first_len, p->second, p->size - p->first_len);
-	}
-	/* bytes past the object in the buffer are as out of bounds as the
-	 * bytes past it in place */
-	zs_poison(b + p->size, ZS_PAGE_SIZE - p->size);
-	return b;
+	/* The mode changes nothing in place: RO is the caller's promise not
+	 * to write, WO its promise not to read first. */
+	return p->mem;
 }
 
 int zs_unmap_object(struct zs_pool *pool, uint64_t handle)
@@ -168,12 +143,6 @@ int zs_unmap_object(struct zs_pool *pool, uint64_t handle)
 	p = find_pin(pool, handle, PIN_MAP);
 	if (!p)
 		return -EINVAL;
-	if (p->second && p->mode != ZS_MM_RO) {
-		const unsigned char *b = thread_bufs[p->buf];
-
-		memcpy(p->first, b, p->first_len);
-		memcpy(p->second, b + p->first_len, p->size - p->first_len);
-	}
 	zs_unpin(p->slot);
 	p->kind = PIN_NONE;
 	return 0;
@@ -185,11 +154,12 @@ const void *zs_obj_read_begin(struct zs_pool *pool, uint64_t handle,
 	struct thread_pin *p, tmp;
 	int err;
 
+	(void)local_copy; /* never written: every object is contiguous */
 	if (!pool) {
 		errno = EINVAL;
 		return NULL;
 	}
-	p = free_pin(PIN_READ, NULL);
+	p = free_pin(PIN_READ);
 	if (!p) {
 		errno = handle_is_live(pool, handle) ? EBUSY : EINVAL;
 		return NULL;
@@ -199,22 +169,11 @@ const void *zs_obj_read_begin(struct zs_pool *pool, uint64_t handle,
 		errno = -err;
 		return NULL;
 	}
-	if (tmp.second && !local_copy) {
-		zs_unpin(tmp.slot);
-		errno = EINVAL;
-		return NULL;
-	}
 	tmp.pool_id = pool->id;
 	tmp.handle = handle;
 	tmp.kind = PIN_READ;
-	tmp.mem = tmp.second ? local_copy : tmp.first;
 	*p = tmp;
-	if (!p->second)
-		return p->first;
-	memcpy(local_copy, p->first, p->first_len);
-	memcpy((char *)local_copy + p->first_len, p->second,
-	       p->size - p->first_len);
-	return local_copy;
+	return p->mem;
 }
 
 int zs_obj_read_end(struct zs_pool *pool, uint64_t handle, const void *mem)
@@ -224,10 +183,11 @@ int zs_obj_read_end(struct zs_pool *pool, uint64_t handle, const void *mem)
 
 	if (!pool)
 		return -EINVAL;
-	/* A handle read twice at once has a record per read: end the one
-	 * whose pointer this is.  The contract asks only for an open read
-	 * of the handle, so another pointer (NULL included) still ends one
-	 * of them rather than leaving the object pinned for good. */
+	/* A handle read twice at once has a record per read, all with the
+	 * same pointer now that reads are in place: any of them may end.
+	 * The contract asks only for an open read of the handle, so another
+	 * pointer (NULL included) still ends one of them rather than leaving
+	 * the object pinned for good. */
 	for (i = 0; i < NR_PINS; i++) {
 		struct thread_pin *p = &thread_pins[i];
 
@@ -266,11 +226,7 @@ int zs_obj_write(struct zs_pool *pool, uint64_t handle, const void *src,
 	/* A zero-length write may pass src NULL, which memcpy must never
 	 * see, even for 0 bytes.  The handle was still checked above. */
 	if (len)
-		memcpy(tmp.first, src,
-		       len < tmp.first_len ? len : tmp.first_len);
-	if (len > tmp.first_len)
-		memcpy(tmp.second, (const char *)src + tmp.first_len,
-		       len - tmp.first_len);
+		memcpy(tmp.mem, src, len);
 	zs_unpin(tmp.slot);
 	return 0;
 }

@@ -46,9 +46,7 @@ struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg)
 		goto free_tables; /* none yet: frees the pool */
 	key = zs_secret_seed(pool->id);
 	zs_handle_key_draw(&pool->key, &key);
-	pool->zsp_stride = sizeof(struct zspage) +
-			   pool->chain_size * sizeof(_Atomic(char *));
-	pool->zsp_stride = (pool->zsp_stride + 15) & ~(size_t)15;
+	pool->zsp_stride = (sizeof(struct zspage) + 15) & ~(size_t)15;
 	pool->ht_chunks =
 		zs_host_calloc(ZS_HT_MAX_CHUNKS, sizeof(*pool->ht_chunks));
 	pool->zsp_chunks =
@@ -207,7 +205,7 @@ int zs_free(struct zs_pool *pool, uint64_t handle)
 	zs_slot_give_back(pool, c, idx);
 	atomic_fetch_sub_explicit(&c->objs_used, 1, memory_order_relaxed);
 	c->bytes_stored -= size;
-	if (zsp->inuse == 0 && !zsp->isolated && !zsp->pages_isolated)
+	if (zsp->inuse == 0 && !zsp->isolated && !zsp->run_isolated)
 		zs_zspage_destroy(pool, c, zsp);
 	else
 		zs_fullness_fix(c, zsp);

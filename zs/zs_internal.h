@@ -101,9 +101,12 @@ struct zspage {
 	uint32_t fresh; /* objects from here on were never used */
 	uint8_t fullness;
 	bool isolated; /* taken out of the lists by the compactor */
-	uint16_t pages_isolated; /* pages held by an arena migration */
+	uint16_t run_isolated; /* arena moves of the run in progress */
 	uint32_t huge_slot; /* huge class: the one object's handle slot */
-	_Atomic(char *) pages[]; /* chain of pages_per_zspage pages */
+	/* The first of the class's pages_per_zspage pages, one arena run:
+	 * contiguous, so every object is one byte range at base + i * size.
+	 * Only a run migration changes it, with every object marked. */
+	_Atomic(char *) base;
 };
 
 #define ZS_ZSP_CHUNK 256 /* descriptors per table chunk */
@@ -205,13 +208,8 @@ uint32_t zs_obj_take(struct size_class *c, struct zspage *zsp,
 void zs_obj_release(struct size_class *c, struct zspage *zsp, uint32_t obj);
 uint32_t zs_obj_header(const struct size_class *c, const struct zspage *zsp,
 		       uint32_t obj);
-void zs_obj_place(const struct size_class *c, const struct zspage *zsp,
-		  uint32_t obj, size_t size, char **first, size_t *first_len,
-		  char **second);
-void zs_obj_copy_out(const struct size_class *c, const struct zspage *zsp,
-		     uint32_t obj, size_t size, void *dst);
-void zs_obj_copy_in(const struct size_class *c, const struct zspage *zsp,
-		    uint32_t obj, const void *src, size_t len);
+char *zs_obj_bytes(const struct size_class *c, const struct zspage *zsp,
+		   uint32_t obj);
 int zs_pool_reserve(struct zs_pool *pool, unsigned long pages);
 bool zs_inject_fail(struct zs_pool *pool);
 unsigned long zs_class_freeable(const struct size_class *c);

@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
- * zspage.c - zspages: chains of pages holding the objects of one class.
+ * zspage.c - zspages: runs of pages holding the objects of one class.
  *
- * Objects are laid end to end across the chain, so object i of a class of
- * slot size s starts at byte i*s of the concatenated pages and may straddle
- * two pages (as the 2012 zsmalloc review settled; docs/DESIGN.md, Lineage).
+ * Objects are laid end to end across the zspage, so object i of a class of
+ * slot size s starts at byte i*s and may straddle two pages (as the 2012
+ * zsmalloc review settled; docs/DESIGN.md, Lineage).  The kernel chains
+ * scattered pages and must copy a straddling object to read it; here a
+ * zspage's pages are one contiguous arena run, so every object is one byte
+ * range and is always used in place.
  * Each slot starts with a 4-byte header word: the handle slot index with an
  * allocated tag, or the next free object.  The tag is what lets the
  * compactor walk a page for live objects (the 2015 compaction patch).
  *
  * Descriptors live in a per-pool table that only grows (never freed before
- * the pool), addressed by id.  A page's arena descriptor records
- * (zspage id, position in chain), so migration can find its zspage from the
- * page alone, and reading a recycled descriptor is never a use-after-free.
+ * the pool), addressed by id.  The run's arena descriptor records the
+ * zspage id, so migration can find its zspage from the run alone, and
+ * reading a recycled descriptor is never a use-after-free.
  *
  * Fullness groups follow the kernel (0-9% ... 90-99%, full); allocation
  * takes the fullest zspage with room, so free space concentrates in few
@@ -100,98 +103,71 @@ static void desc_free(struct zs_pool *pool, struct zspage *zsp)
 	pthread_mutex_unlock(&pool->zsp_lock);
 }
 
-static char *obj_addr(const struct size_class *c, const struct zspage *zsp,
-		      uint32_t obj, size_t *page_off, unsigned *page_no)
+/* Where slot `obj` starts.  Relaxed: whoever reaches an object either
+ * holds the class lock or has pinned it, and both order this load after
+ * the release store of a run migration. */
+static char *slot_addr(const struct size_class *c, const struct zspage *zsp,
+		       uint32_t obj)
 {
-	size_t off = (size_t)obj * c->size;
-
-	*page_no = (unsigned)(off >> ZS_PAGE_SHIFT);
-	*page_off = off & (ZS_PAGE_SIZE - 1);
-	return atomic_load_explicit(&zsp->pages[*page_no],
-				    memory_order_relaxed) +
-	       *page_off;
+	return atomic_load_explicit(&zsp->base, memory_order_relaxed) +
+	       (size_t)obj * c->size;
 }
 
 uint32_t zs_obj_header(const struct size_class *c, const struct zspage *zsp,
 		       uint32_t obj)
 {
-	size_t off;
-	unsigned pg;
-
-	return zs_raw_load32(obj_addr(c, zsp, obj, &off, &pg));
+	return zs_raw_load32(slot_addr(c, zsp, obj));
 }
 
 static void set_header(const struct size_class *c, const struct zspage *zsp,
 		       uint32_t obj, uint32_t v)
 {
-	size_t off;
-	unsigned pg;
-
-	zs_raw_store32(obj_addr(c, zsp, obj, &off, &pg), v);
+	zs_raw_store32(slot_addr(c, zsp, obj), v);
 }
 
 /* Poisons or unpoisons the bytes of slot `obj` from byte `from` on. */
 static void slot_poison(const struct size_class *c, const struct zspage *zsp,
 			uint32_t obj, size_t from, bool poison)
 {
-	size_t off = (size_t)obj * c->size + from;
-	size_t left = c->size - from;
+	char *p = slot_addr(c, zsp, obj) + from;
 
-	while (left) {
-		size_t po = off & (ZS_PAGE_SIZE - 1);
-		size_t n = ZS_PAGE_SIZE - po;
-		char *p =
-			atomic_load_explicit(&zsp->pages[off >> ZS_PAGE_SHIFT],
-					     memory_order_relaxed);
-
-		if (n > left)
-			n = left;
-		if (poison)
-			zs_poison(p + po, n);
-		else
-			zs_unpoison(p + po, n);
-		off += n;
-		left -= n;
-	}
+	if (poison)
+		zs_poison(p, c->size - from);
+	else
+		zs_unpoison(p, c->size - from);
 }
 
 struct zspage *zs_zspage_create(struct zs_pool *pool, struct size_class *c)
 {
-	unsigned i, n = c->pages_per_zspage;
+	unsigned n = c->pages_per_zspage;
 	struct zspage *zsp;
+	char *base;
 
 	if (zs_pool_reserve(pool, n))
 		return NULL;
 	zsp = desc_alloc(pool);
 	if (!zsp)
 		goto unreserve;
-	{
-		void *pages[ZS_MAX_CHAIN];
-
-		if (zs_inject_fail(pool) ||
-		    zs_arena_alloc_pages(pool->arena, pool->owner_id, n, pages,
-					 zsp->id, 1)) {
-			desc_free(pool, zsp);
-			goto unreserve;
-		}
-		for (i = 0; i < n; i++)
-			atomic_store_explicit(&zsp->pages[i], pages[i],
-					      memory_order_relaxed);
+	base = NULL;
+	if (!zs_inject_fail(pool))
+		base = zs_arena_alloc_run(pool->arena, pool->owner_id, n,
+					  zsp->id, 1);
+	if (!base) {
+		desc_free(pool, zsp);
+		goto unreserve;
 	}
+	atomic_store_explicit(&zsp->base, base, memory_order_relaxed);
 	atomic_store_explicit(&zsp->class_idx, c->index, memory_order_relaxed);
 	zsp->inuse = 0;
 	zsp->isolated = false;
-	zsp->pages_isolated = 0;
+	zsp->run_isolated = 0;
 	zsp->prev = zsp->next = NULL;
 	/* Slots are handed out from `fresh` upwards before the free list is
 	 * used, so a new zspage costs no walk over its slots; untouched
 	 * slots carry no header and stay poisoned until taken. */
 	zsp->fresh = 0;
 	zsp->free_head = c->huge ? 0 : ZS_NO_OBJ;
-	for (i = 0; i < n; i++)
-		zs_poison(atomic_load_explicit(&zsp->pages[i],
-					       memory_order_relaxed),
-			  ZS_PAGE_SIZE);
+	zs_poison(base, (size_t)n * ZS_PAGE_SIZE);
 	atomic_store_explicit(&zsp->state, ZSPAGE_LIVE, memory_order_release);
 	atomic_fetch_add(&c->objs_allocated, c->objs_per_zspage);
 	atomic_fetch_add(&pool->zspages, 1);
@@ -205,18 +181,13 @@ unreserve:
 void zs_zspage_destroy(struct zs_pool *pool, struct size_class *c,
 		       struct zspage *zsp)
 {
-	void *pages[ZS_MAX_CHAIN];
-	unsigned i;
+	char *base = atomic_load(&zsp->base);
 
 	if (!zsp->isolated)
 		zs_fullness_remove(c, zsp);
-	for (i = 0; i < c->pages_per_zspage; i++) {
-		pages[i] = atomic_load(&zsp->pages[i]);
-		zs_unpoison(pages[i], ZS_PAGE_SIZE);
-		atomic_store_explicit(&zsp->pages[i], NULL,
-				      memory_order_relaxed);
-	}
-	zs_arena_free_pages(pool->arena, pages, c->pages_per_zspage);
+	zs_unpoison(base, (size_t)c->pages_per_zspage * ZS_PAGE_SIZE);
+	atomic_store_explicit(&zsp->base, NULL, memory_order_relaxed);
+	zs_arena_free_run(pool->arena, base);
 	atomic_fetch_sub(&c->objs_allocated, c->objs_per_zspage);
 	atomic_fetch_sub(&pool->zspages, 1);
 	atomic_fetch_sub(&pool->pages, c->pages_per_zspage);
@@ -229,18 +200,16 @@ void zs_zspages_destroy_all(struct zs_pool *pool)
 
 	for (id = 0; id < n; id++) {
 		struct zspage *zsp = zs_zspage_by_id(pool, id);
-		unsigned i;
+		char *base;
 
 		if (atomic_load(&zsp->state) != ZSPAGE_LIVE)
 			continue;
-		for (i = 0; i < pool->classes[atomic_load(&zsp->class_idx)]
-					.pages_per_zspage;
-		     i++) {
-			char *page = atomic_load(&zsp->pages[i]);
-
-			zs_unpoison(page, ZS_PAGE_SIZE);
-			zs_arena_free_page(pool->arena, page);
-		}
+		base = atomic_load(&zsp->base);
+		zs_unpoison(base,
+			    (size_t)pool->classes[atomic_load(&zsp->class_idx)]
+					    .pages_per_zspage *
+				    ZS_PAGE_SIZE);
+		zs_arena_free_run(pool->arena, base);
 	}
 	for (id = 0; id < atomic_load(&pool->zsp_nchunks); id++)
 		free(atomic_load(&pool->zsp_chunks[id]));
@@ -323,12 +292,9 @@ uint32_t zs_obj_take(struct size_class *c, struct zspage *zsp,
 	uint32_t obj = zsp->free_head;
 
 	if (c->huge) {
-		char *page = atomic_load_explicit(&zsp->pages[0],
-						  memory_order_relaxed);
-
 		zsp->free_head = ZS_NO_OBJ;
 		zsp->huge_slot = slot_idx;
-		zs_unpoison(page, size);
+		zs_unpoison(slot_addr(c, zsp, 0), size);
 	} else if (obj == ZS_NO_OBJ) {
 		obj = zsp->fresh++;
 		slot_poison(c, zsp, obj, 0, false);
@@ -354,9 +320,7 @@ uint32_t zs_obj_take(struct size_class *c, struct zspage *zsp,
 void zs_obj_release(struct size_class *c, struct zspage *zsp, uint32_t obj)
 {
 	if (c->huge) {
-		zs_poison(atomic_load_explicit(&zsp->pages[0],
-					       memory_order_relaxed),
-			  ZS_PAGE_SIZE);
+		zs_poison(slot_addr(c, zsp, 0), ZS_PAGE_SIZE);
 	} else {
 		set_header(c, zsp, obj, zsp->free_head << 1);
 		slot_poison(c, zsp, obj, 0, true);
@@ -365,48 +329,10 @@ void zs_obj_release(struct size_class *c, struct zspage *zsp, uint32_t obj)
 	zsp->inuse--;
 }
 
-void zs_obj_place(const struct size_class *c, const struct zspage *zsp,
-		  uint32_t obj, size_t size, char **first, size_t *first_len,
-		  char **second)
+char *zs_obj_bytes(const struct size_class *c, const struct zspage *zsp,
+		   uint32_t obj)
 {
-	size_t off = (size_t)obj * c->size + (c->huge ? 0 : ZS_OBJ_HEADER);
-	size_t po = off & (ZS_PAGE_SIZE - 1);
-	unsigned pg = (unsigned)(off >> ZS_PAGE_SHIFT);
-
-	*first = atomic_load_explicit(&zsp->pages[pg], memory_order_relaxed) +
-		 po;
-	if (po + size <= ZS_PAGE_SIZE) {
-		*first_len = size;
-		*second = NULL;
-	} else {
-		*first_len = ZS_PAGE_SIZE - po;
-		*second = atomic_load_explicit(&zsp->pages[pg + 1],
-					       memory_order_relaxed);
-	}
-}
-
-void zs_obj_copy_out(const struct size_class *c, const struct zspage *zsp,
-		     uint32_t obj, size_t size, void *dst)
-{
-	char *first, *second;
-	size_t n1;
-
-	zs_obj_place(c, zsp, obj, size, &first, &n1, &second);
-	memcpy(dst, first, n1);
-	if (second)
-		memcpy((char *)dst + n1, second, size - n1);
-}
-
-void zs_obj_copy_in(const struct size_class *c, const struct zspage *zsp,
-		    uint32_t obj, const void *src, size_t len)
-{
-	char *first, *second;
-	size_t n1;
-
-	zs_obj_place(c, zsp, obj, len, &first, &n1, &second);
-	memcpy(first, src, n1);
-	if (second)
-		memcpy(second, (const char *)src + n1, len - n1);
+	return slot_addr(c, zsp, obj) + (c->huge ? 0 : ZS_OBJ_HEADER);
 }
 
 unsigned long zs_class_freeable(const struct size_class *c)

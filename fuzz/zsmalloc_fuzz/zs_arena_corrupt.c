@@ -76,13 +76,20 @@ static bool unused_slot(struct arena_plant *p, unsigned *slot)
 	return true;
 }
 
-/* A page in use chosen by pick: its descriptor, NULL when none. */
+/* The first page of a run in use chosen by pick: its descriptor, NULL
+ * when none.  A run's first page, because a tail is checked from its head
+ * first: a tail broken alone is a run finding (zspages are runs of up to
+ * 16 pages), whatever the planter meant. */
 static struct arena_page_desc *used_page(struct arena_plant *p)
 {
+	struct arena_page_desc *d;
 	unsigned e;
 	int i = fm_arena_pick_page(p->a, p->pick, false, &e);
 
-	return i < 0 ? NULL : &fm_arena_region(p->a, e)->desc[i];
+	if (i < 0)
+		return NULL;
+	d = &fm_arena_region(p->a, e)->desc[i];
+	return d->flags & ARENA_PAGE_TAIL ? d - d->run : d;
 }
 
 /* Never dereferenced: what a stray region table entry points at. */
@@ -249,10 +256,14 @@ static bool plant_unknown_flags(struct arena_plant *p)
 static bool plant_isolated(struct arena_plant *p)
 {
 	struct arena_page_desc *d = used_page(p);
+	unsigned k;
 
 	if (!d)
 		return false;
-	FM_PATCH(p->log, d->flags, (uint8_t)(d->flags | ARENA_PAGE_ISOLATED));
+	/* the whole run, as a move marks it */
+	for (k = 0; k < d->run; k++)
+		FM_PATCH(p->log, d[k].flags,
+			 (uint8_t)(d[k].flags | ARENA_PAGE_ISOLATED));
 	return true;
 }
 
@@ -313,7 +324,7 @@ static bool plant_counters(struct arena_plant *p)
 static bool plant_owner_pages(struct arena_plant *p)
 {
 	struct arena_page_desc *d;
-	unsigned o, j;
+	unsigned o, j, k;
 	unsigned long cnt;
 
 	if (!(p->v & 1)) {
@@ -330,7 +341,9 @@ static bool plant_owner_pages(struct arena_plant *p)
 	j = (p->pick >> 3) % ARENA_MAX_OWNERS;
 	if (j == o)
 		j = (j + 1) % ARENA_MAX_OWNERS;
-	FM_PATCH(p->log, d->owner, (uint16_t)(j + 1));
+	/* the whole run, which the arena describes as one thing */
+	for (k = 0; k < d->run; k++)
+		FM_PATCH(p->log, d[k].owner, (uint16_t)(j + 1));
 	return true;
 }
 

@@ -9,6 +9,7 @@
  * moved the way a lost update would), which is the smallest lie a checker
  * has to catch.
  */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 
 #include "fuzz/common/fuzz.h"
 #include "fuzz/zsmalloc_fuzz/zs_corrupt.h"
+#include "zs/arena_internal.h"
 #include "zs/zs_internal.h"
 
 bool zsf_plant_back_link(struct zs_plant *p)
@@ -195,12 +197,28 @@ bool zsf_plant_pages(struct zs_plant *p)
 }
 
 /* The arena's count of the pool's pages: each half alone (too many, too
- * few), and first the one page more that a move in flight may hold, which
- * must pass. */
+ * few), and (variant 2) first the one run more that a run move in flight
+ * may hold, as long as the pool's longest zspage, which must pass. */
 bool zsf_plant_arena_pages(struct zs_plant *p)
 {
-	fm_arena_miscount_owner(&p->base, p->pool->arena, p->pool->owner_id,
-				atomic_load(&p->pool->pages), p->sel >> 14,
-				p->sel & 0xff);
+	unsigned long n = atomic_load(&p->pool->pages);
+	struct zs_arena *a = p->pool->arena;
+	struct arena_owner *o = &a->owners[p->pool->owner_id];
+
+	if (p->sel >> 14 != 2) {
+		fm_arena_miscount_owner(&p->base, a, p->pool->owner_id, n,
+					p->sel >> 14, p->sel & 0xff);
+		return true;
+	}
+	pthread_mutex_lock(&a->lock);
+	FM_PATCH(p->log, o->busy, 1u);
+	FM_PATCH(p->log, o->pages, n + p->pool->chain_size);
+	pthread_mutex_unlock(&a->lock);
+	fm_plant_expect_clean(&p->base, "a run move in flight (the arena "
+					"holding one zspage more)");
+	pthread_mutex_lock(&a->lock);
+	FM_PATCH(p->log, o->pages,
+		 n + p->pool->chain_size + 1 + (p->sel & 0xff));
+	pthread_mutex_unlock(&a->lock);
 	return true;
 }

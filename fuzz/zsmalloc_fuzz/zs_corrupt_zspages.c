@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * fuzz/zsmalloc_fuzz/zs_corrupt_zspages.c - op corrupt's planters for one
- * zspage: its own fields, its objects and their handle slots, and its
- * pages as the arena describes them (fuzz/zsmalloc_fuzz/zs_corrupt.h).
+ * zspage: its own fields, its objects and their handle slots, and its run
+ * of pages as the arena describes it (fuzz/zsmalloc_fuzz/zs_corrupt.h).
  *
  * Each picks a listed zspage and an allocated object of it (zsf_plant_pick,
  * class lock held) and breaks one thing about them, which is each time
@@ -76,15 +76,11 @@ bool zsf_plant_fresh(struct zs_plant *p)
 	return true;
 }
 
-/* The header word of slot `obj`: slots start 16-byte aligned, so it never
- * straddles a page. */
+/* The header word of slot `obj`: the zspage is one contiguous run. */
 static void *obj_header_at(const struct size_class *c, const struct zspage *zsp,
 			   uint32_t obj)
 {
-	size_t off = (size_t)obj * c->size;
-
-	return atomic_load(&zsp->pages[off >> ZS_PAGE_SHIFT]) +
-	       (off & (ZS_PAGE_SIZE - 1));
+	return atomic_load(&zsp->base) + (size_t)obj * c->size;
 }
 
 bool zsf_plant_slot_beyond(struct zs_plant *p)
@@ -179,21 +175,18 @@ bool zsf_plant_counts(struct zs_plant *p)
 	return true;
 }
 
-/* A page of the chain pointing at no allocated arena page: nowhere,
+/* The zspage's base pointing at no allocated arena page: nowhere,
  * outside every region, into the middle of a page, or at a page the arena
- * has free (a page freed behind the zspage's back). */
+ * has free (a run freed behind the zspage's back). */
 bool zsf_plant_page_not_arena(struct zs_plant *p)
 {
 	struct corrupt_target *t = &p->t;
-	unsigned i;
-	char *page;
 
 	if (!zsf_plant_pick(p, T_ANY))
 		return false;
-	i = (p->sel >> 10) % t->c->pages_per_zspage;
-	page = atomic_load(&t->zsp->pages[i]);
-	fm_patch_atomic_ptr(p->log, &t->zsp->pages[i],
-			    fm_arena_stray_page(p->pool->arena, page,
+	fm_patch_atomic_ptr(p->log, &t->zsp->base,
+			    fm_arena_stray_page(p->pool->arena,
+						atomic_load(&t->zsp->base),
 						p->sel >> 14, p->sel));
 	return true;
 }
@@ -212,44 +205,37 @@ static struct zspage *other_zspage(const struct corrupt_target *t)
 }
 
 /*
- * The arena's descriptor of one page with one field wrong (owner, zspage,
- * index, movable; or no owner at all), or the chain itself wrong (two
- * pages swapped, another zspage's page): each is what some migration bug
- * leaves behind.
+ * The arena's descriptor of the run's first page with one field wrong
+ * (owner, zspage, index, movable; or no owner at all), or the base itself
+ * wrong (inside its own run, another zspage's run): each is what some
+ * migration bug leaves behind.
  */
 bool zsf_plant_page_desc(struct zs_plant *p)
 {
 	struct corrupt_target *t = &p->t;
 	struct zspage *other = NULL;
-	unsigned i, v = (p->sel >> 13) & 7, ppz;
-	uint32_t idx;
-	char *page;
+	unsigned v = (p->sel >> 13) & 7, ppz;
+	char *base;
 
 	if (!zsf_plant_pick(p, T_ANY))
 		return false;
 	ppz = t->c->pages_per_zspage;
-	i = (p->sel >> 10) % ppz;
+	base = atomic_load(&t->zsp->base);
 	if (v == 4 && ppz < 2)
 		v = 2;
 	if (v == 5)
 		other = other_zspage(t);
 	if (v == 5 && !other)
 		v = 1;
-	if (v == 4) {
-		/* the first page out of place is reported */
-		idx = 1 + (p->sel & 0xf) % (ppz - 1u);
-		page = atomic_load(&t->zsp->pages[idx]);
-		fm_patch_atomic_ptr(p->log, &t->zsp->pages[idx],
-				    atomic_load(&t->zsp->pages[0]));
-		fm_patch_atomic_ptr(p->log, &t->zsp->pages[0], page);
-	} else if (v == 5) {
-		fm_patch_atomic_ptr(
-			p->log, &t->zsp->pages[i],
-			atomic_load(&other->pages[(p->sel & 0xf) % ppz]));
-	} else {
-		fm_arena_misdescribe(p->log, p->pool->arena,
-				     atomic_load(&t->zsp->pages[i]), v,
+	if (v == 4)
+		fm_patch_atomic_ptr(p->log, &t->zsp->base,
+				    base + (1 + (p->sel & 0xf) % (ppz - 1u)) *
+						    ZS_PAGE_SIZE);
+	else if (v == 5)
+		fm_patch_atomic_ptr(p->log, &t->zsp->base,
+				    atomic_load(&other->base));
+	else
+		fm_arena_misdescribe(p->log, p->pool->arena, base, v,
 				     p->sel & (v == 1 ? 31 : 0xf));
-	}
 	return true;
 }

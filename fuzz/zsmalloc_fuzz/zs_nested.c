@@ -90,9 +90,18 @@ static void nested_read(struct zs_fuzz *f, struct nested *ns, struct held *hd)
 {
 	const struct fm_obj *o = hd->o;
 
+	const uint8_t *local = f->local[ns->nheld];
+	uint32_t b;
+
 	memset(f->local[ns->nheld], 0x5a, o->size);
 	hd->p = zs_obj_read_begin(f->pool, o->handle, f->local[ns->nheld]);
 	fm_verify(o, hd->p, "nested zs_obj_read_begin");
+	/* in place, whatever the object's position: the copy is not used */
+	for (b = 0; b < o->size; b++)
+		if (local[b] != 0x5a || hd->p == (const void *)local)
+			fm_fail("nested zs_obj_read_begin(%#" PRIx64
+				") used its local copy",
+				o->handle);
 	ns->nreads++;
 }
 

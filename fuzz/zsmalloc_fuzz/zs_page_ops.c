@@ -4,10 +4,11 @@
  * the pool's movable-page callbacks called late, as by an arena whose view of
  * the pool is out of date.
  *
- * The arena calls a pool back about its pages (isolate, migrate, putback)
- * without holding the pool's locks, so by then the page may belong to
- * another zspage, or its zspage may be gone or emptied.  These calls are
- * made here on purpose, which the arena's own window is too short for.
+ * The arena calls a pool back about a zspage's run of pages (isolate,
+ * migrate, putback) without holding the pool's locks, so by then the run
+ * may belong to another zspage, or its zspage may be gone or emptied.
+ * These calls are made here on purpose, which the arena's own window is
+ * too short for.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -47,10 +48,11 @@ static unsigned free_zspage_objects(struct zs_fuzz *f, uint32_t id)
 /* A page-sized buffer the pool never gave out: the wrong page. */
 static char spare[ZS_PAGE_SIZE] __attribute__((aligned(4096)));
 
-/* One page of one zspage, as an arena would name it. */
+/* One zspage's run, as an arena would name it. */
 struct page_ref {
-	uint32_t id, index, npages;
-	char *page, *other; /* other: another page of it, or spare */
+	uint32_t id, npages;
+	char *page; /* the run's first page */
+	char *other; /* a page inside the run, or spare for a one-page run */
 };
 
 /* Callbacks about a zspage id past the table: refused or ignored. */
@@ -66,7 +68,7 @@ static void probe_beyond(struct zs_fuzz *f, uint16_t sel)
 	ops->putback(f->pool, spare, beyond, 0);
 }
 
-/* A page of a zspage picked by sel; false when the pool has none. */
+/* The run of a zspage picked by sel; false when the pool has none. */
 static bool pick_page(struct zs_fuzz *f, uint16_t sel, struct page_ref *r)
 {
 	struct corrupt_target t;
@@ -75,28 +77,30 @@ static bool pick_page(struct zs_fuzz *f, uint16_t sel, struct page_ref *r)
 		return false;
 	r->id = t.zsp->id;
 	r->npages = t.c->pages_per_zspage;
-	r->index = (sel >> 8) % r->npages;
-	r->page = atomic_load(&t.zsp->pages[r->index]);
+	r->page = atomic_load(&t.zsp->base);
 	r->other =
 		r->npages > 1 ?
-			atomic_load(&t.zsp->pages[(r->index + 1) % r->npages]) :
+			r->page + (size_t)(1 + (sel >> 8) % (r->npages - 1)) *
+					  ZS_PAGE_SIZE :
 			spare;
 	zs_unlock(&t.c->lock);
 	return true;
 }
 
-/* Callbacks with a page index past the chain, or a page that is not the
- * zspage's: refused. */
+/* Callbacks with a nonzero index (a run is only ever named by its first
+ * page, index 0), or a page that is not the run's first: refused. */
 static void probe_stale(struct zs_fuzz *f, const struct page_ref *r)
 {
 	const struct zs_movable_ops *ops = &zs_movable_ops;
 
 	fm_expect_ret(ops->isolate(f->pool, r->page, r->id, r->npages), -EAGAIN,
-		      "isolate of a page index past the chain", r->id);
-	fm_expect_ret(ops->isolate(f->pool, r->other, r->id, r->index), -EAGAIN,
-		      "isolate of another page of the zspage", r->id);
-	fm_expect_ret(ops->migrate(f->pool, r->other, spare, r->id, r->index),
-		      -EAGAIN, "migrate of another page of the zspage", r->id);
+		      "isolate of a run with a nonzero index", r->id);
+	fm_expect_ret(ops->migrate(f->pool, r->page, spare, r->id, 1), -EAGAIN,
+		      "migrate of a run with a nonzero index", r->id);
+	fm_expect_ret(ops->isolate(f->pool, r->other, r->id, 0), -EAGAIN,
+		      "isolate of a page inside the run", r->id);
+	fm_expect_ret(ops->migrate(f->pool, r->other, spare, r->id, 0), -EAGAIN,
+		      "migrate of a page inside the run", r->id);
 }
 
 /* The arena's side of a move: isolate, then (later) putback; with
@@ -109,22 +113,22 @@ static void isolate_putback(struct zs_fuzz *f, const struct page_ref *r,
 	struct zs_pool_stats after;
 	unsigned freed;
 
-	fm_expect_ret(ops->isolate(f->pool, r->page, r->id, r->index), 0,
-		      "isolate of a zspage's page", r->id);
+	fm_expect_ret(ops->isolate(f->pool, r->page, r->id, 0), 0,
+		      "isolate of a zspage's run", r->id);
 	freed = empty ? free_zspage_objects(f, r->id) : 0;
-	zsf_pool_check(f, freed ? "with an emptied zspage's page isolated" :
-				  "with a page isolated");
+	zsf_pool_check(f, freed ? "with an emptied zspage's run isolated" :
+				  "with a run isolated");
 	if (freed) {
 		zsf_get_stats(f, &after);
 		if (after.zspages != before->zspages)
-			fm_fail("zspage %u emptied with a page isolated was "
+			fm_fail("zspage %u emptied with its run isolated was "
 				"freed (zspages %lu -> %lu)",
 				r->id, before->zspages, after.zspages);
-		fm_expect_ret(
-			ops->migrate(f->pool, r->page, spare, r->id, r->index),
-			-EAGAIN, "migrate of an emptied zspage's page", r->id);
+		fm_expect_ret(ops->migrate(f->pool, r->page, spare, r->id, 0),
+			      -EAGAIN, "migrate of an emptied zspage's run",
+			      r->id);
 	}
-	ops->putback(f->pool, r->page, r->id, r->index);
+	ops->putback(f->pool, r->page, r->id, 0);
 	zsf_get_stats(f, &after);
 	if (after.zspages != before->zspages - (freed ? 1 : 0) ||
 	    after.pages_used != before->pages_used - (freed ? r->npages : 0))
@@ -138,11 +142,11 @@ static void isolate_putback(struct zs_fuzz *f, const struct page_ref *r,
 
 /*
  * The pool's movable-page callbacks driven as an arena whose view is out
- * of date would: a zspage id past the table, a page index past the chain,
- * a page that is not the zspage's; each refused (-EAGAIN) or ignored.
- * Then (flags & 1) the race the design closes: a page isolated, every
- * object of its zspage freed meanwhile (flags & 2; the zspage must stay,
- * and check clean), migrate refused, and putback freeing the zspage.
+ * of date would: a zspage id past the table, a nonzero index, a page that
+ * is not the run's first; each refused (-EAGAIN) or ignored.  Then
+ * (flags & 1) the race the design closes: a run isolated, every object of
+ * its zspage freed meanwhile (flags & 2; the zspage must stay, and check
+ * clean), migrate refused, and putback freeing the zspage.
  */
 void zsf_op_page_ops(void *state, struct fuzz_cursor *c)
 {
