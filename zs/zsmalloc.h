@@ -3,8 +3,10 @@
  * zs/zsmalloc.h - the zsmalloc public API.
  *
  * A pool stores many small objects (30 B to 4 KiB, typically compressed
- * pages) densely in "zspages": chains of 1 to 16 pages holding objects of
- * one size class, objects straddling page boundaries.  Objects are named by
+ * pages) densely in "zspages": runs of 1 to 16 contiguous pages holding
+ * objects of one size class, objects straddling page boundaries.  Every
+ * object is one contiguous byte range, read and written in place.  Objects
+ * are named by
  * opaque 64-bit handles (0 is never valid) that stay valid while the object
  * moves (compaction, page migration).  Handles are checked: a handle is a
  * keyed permutation of (slot, generation), so zero, forged, stale,
@@ -36,10 +38,11 @@ extern "C" {
 
 struct zs_pool;
 
+/* Every mode maps the object in place; the mode is the caller's promise. */
 enum zs_mapmode {
-	ZS_MM_RW, /* read-write: bytes copied in, changes copied back */
-	ZS_MM_RO, /* read-only: bytes copied in, nothing written back */
-	ZS_MM_WO, /* write-only: caller writes the whole object; not read */
+	ZS_MM_RW, /* read-write */
+	ZS_MM_RO, /* read-only: the caller does not write */
+	ZS_MM_WO, /* write-only: the caller writes the whole object, unread */
 };
 
 /* Zero-initialised = defaults. */
@@ -59,7 +62,7 @@ struct zs_pool_stats {
 	uint64_t bytes_stored; /* sum of live objects' sizes */
 	uint64_t metadata_bytes; /* handle table and descriptors */
 	unsigned long objs_moved; /* cumulative, by compaction */
-	unsigned long pages_migrated; /* cumulative, by page migration */
+	unsigned long pages_migrated; /* cumulative, by run migration */
 	unsigned long alloc_failures; /* -ENOMEM returned by zs_malloc */
 	unsigned long compactions; /* zs_compact and zs_shrinker_scan runs */
 };
@@ -183,16 +186,16 @@ size_t zs_obj_size(struct zs_pool *pool, uint64_t handle);
  * @handle: the object's handle.
  * @mm: ZS_MM_RW, ZS_MM_RO or ZS_MM_WO.
  *
- * An object within one page is mapped in place.  One straddling two pages
- * is served from a buffer of this thread's: its bytes are copied in
- * (except under ZS_MM_WO) and back at zs_unmap_object() (except under
- * ZS_MM_RO).  Under ZS_MM_RO the caller must not write: the bytes may be
- * the object itself.
+ * Every object is mapped in place, one straddling two pages included (a
+ * zspage is one contiguous run): the pointer is into the pool, nothing is
+ * copied, and every map of the object, by any thread and in any mode,
+ * shows the same bytes, writes included, at once.  Under ZS_MM_RO the
+ * caller must not write.
  *
  * Context: any thread; takes no lock (pins the object, waiting while
  * compaction or page migration moves that very object).
- * Return: the object's zs_obj_size() bytes, valid until this thread's
- * zs_unmap_object(), or NULL with errno EINVAL (NULL @pool, @mm not one of
+ * Return: the object's zs_obj_size() bytes in the pool, valid until this
+ * thread's zs_unmap_object(), or NULL with errno EINVAL (NULL @pool, @mm not one of
  * the three, a @handle the pool does not hold live) or EBUSY (this thread
  * maps @handle already, holds ZS_MAX_THREAD_MAPS maps, or the object has
  * 65535 maps and reads open).
@@ -214,19 +217,19 @@ int zs_unmap_object(struct zs_pool *pool, uint64_t handle);
  * zs_obj_read_begin() - Open a read of an object's bytes.
  * @pool: the pool.
  * @handle: the object's handle.
- * @local_copy: at least zs_obj_size() bytes, used when the object
- *              straddles two pages; may be NULL when it does not.
+ * @local_copy: unused and never written, NULL included: every object is
+ *              read in place.  It stays for the kernel's signature, whose
+ *              zspages are scattered pages and need a copy.
  *
  * A thread may read one object several times at once (each read counts
- * against ZS_MAX_THREAD_READS).  The bytes must not be written: they may
- * be the object itself.
+ * against ZS_MAX_THREAD_READS).  The bytes must not be written: they are
+ * the object itself, and show other threads' writes at once.
  *
  * Context: any thread; takes no lock (pins the object, waiting while
  * compaction or page migration moves that very object).
- * Return: the object's bytes, in place or copied into @local_copy, valid
- * until this thread's zs_obj_read_end(), or NULL with errno EINVAL (NULL
- * @pool, a @handle the pool does not hold live, @local_copy NULL for a
- * straddling object) or EBUSY (this thread holds ZS_MAX_THREAD_READS
+ * Return: the object's bytes in the pool, valid until this thread's
+ * zs_obj_read_end(), or NULL with errno EINVAL (NULL @pool, a @handle the
+ * pool does not hold live) or EBUSY (this thread holds ZS_MAX_THREAD_READS
  * reads, or the object has 65535 maps and reads open).
  */
 const void *zs_obj_read_begin(struct zs_pool *pool, uint64_t handle,
@@ -253,6 +256,9 @@ int zs_obj_read_end(struct zs_pool *pool, uint64_t handle, const void *mem);
  * @src: @len bytes; may be NULL when @len is 0.
  * @len: 0 .. zs_obj_size() bytes; the bytes after them are left as they
  *       are.  0 writes nothing but still checks @handle.
+ *
+ * One copy, straight into the object: maps and reads held by any thread
+ * see the bytes once the call returns.
  *
  * Context: any thread; takes no lock (pins the object, waiting while
  * compaction or page migration moves that very object).
