@@ -147,7 +147,7 @@ int zs_pin(struct zs_pool *pool, uint64_t handle, struct zs_hslot **slotp,
 		if (!(m & ZS_META_LIVE) || zs_meta_gen(m) != gen)
 			return -EINVAL;
 		if (m & ZS_META_MOVING) {
-			/* one object copy is in flight: wait it out */
+			/* an object or zspage copy is in flight: wait */
 			if (++spins > 64)
 				sched_yield();
 			m = atomic_load_explicit(&slot->meta,

@@ -10,7 +10,7 @@
  * any mode, sees the same bytes, and a write is seen at once.
  *
  * Every map or open read pins the object (its handle slot's pin count), so
- * neither the compactor nor page migration moves it until it is released.
+ * neither the compactor nor run migration moves it until it is released.
  * Each thread remembers what it pinned, which is how unmap and read_end
  * tell a real release from a misuse.
  */
