@@ -6,10 +6,13 @@
 # CSV and the chart with rows for zsmalloc and the kernel model, that a real
 # trace can be read from given files, that the anonymous pages of a running
 # process can be read by pid (the donor's), that the donor's trace is the
-# same twice for one seed, that a --scale run gives one row per size, and
-# that bad input (a missing file, an empty directory, an unknown peer, a
-# non-number, a process that does not exist or may not be read) ends with
-# a message and a non-zero exit instead of a crash or a silent success.
+# same twice for one seed, that a --scale run gives one row per size, that
+# the access census (objects copied on map and read, page-crossing share,
+# crossing against in-page cost) and the reader stalls during frees and
+# compaction are printed well formed (not their values), and that bad
+# input (a missing file, an empty directory, an unknown peer, a non-number,
+# a process that does not exist or may not be read) ends with a message and
+# a non-zero exit instead of a crash or a silent success.
 #
 # usage: zsbench_quick_test.sh [path/to/zsbench [path/to/zsbench_anon_donor]]
 #        (bazel passes both)
@@ -76,6 +79,78 @@ grep -q "DENSITY" "$WORK/stdout" || fail "no density table on stdout"
 grep -q "mm_stat" "$WORK/stdout" || fail "no mm_stat line on stdout"
 grep -q "obj_allocated" "$WORK/stdout" || fail "no class table on stdout"
 grep -q "trace: " "$WORK/stderr" || fail "no progress lines on stderr"
+
+# The access census and the reader stalls: the lines exist and are well
+# formed (counts are integers, ratios and times positive numbers), whatever
+# their values.
+INT='^[0-9]+$'
+NUM='^[0-9]+(\.[0-9]+)?$'
+# The field of results.csv for a row and a column name.
+csv_get() {
+	awk -F, -v row="$1" -v col="$2" '
+		NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
+		$1 == row && c { print $c }' "$OUT/results.csv"
+}
+positive() {
+	[[ "$1" =~ $NUM ]] && awk -v v="$1" 'BEGIN { exit !(v > 0) }'
+}
+grep -q "^ACCESS of page-crossing objects" "$WORK/stdout" ||
+	fail "no ACCESS table on stdout"
+grep -q "^READER STALLS while freeing 75%" "$WORK/stdout" ||
+	fail "no READER STALLS table on stdout"
+for row in zsmalloc-c4 zsmalloc-c8 zsmalloc-c16 kernel-zs-c8; do
+	# system objects crossing-share copied-on-map copied-on-read ...
+	line="$(awk -v r="$row" '/^ACCESS/ { on = 1 } /^SPEED/ { on = 0 }
+		on && $1 == r' "$WORK/stdout")"
+	read -r _ n share cmap cread mx mi mr rx ri rr <<<"$line"
+	[[ "$n" =~ $INT && "$n" -gt 0 ]] ||
+		fail "ACCESS $row: objects '$n' is not a count: $line"
+	[[ "$share" =~ $NUM ]] ||
+		fail "ACCESS $row: crossing share '$share' is not a number"
+	[[ "$cmap" =~ $INT && "$cread" =~ $INT ]] ||
+		fail "ACCESS $row: copied counts '$cmap' '$cread' are not integers"
+	for col in copied_on_map copied_on_read access_objects; do
+		v="$(csv_get "$row" "$col")"
+		[[ "$v" =~ $INT ]] || fail "results.csv $row $col '$v' is not an integer"
+	done
+	[[ "$(csv_get "$row" crossing_share)" =~ $NUM ]] ||
+		fail "results.csv $row crossing_share is not a number"
+	[[ "$row" == kernel-* ]] && continue
+	for v in "$mx" "$mi" "$mr" "$rx" "$ri" "$rr"; do
+		positive "$v" || fail "ACCESS $row: '$v' is not a positive number: $line"
+	done
+	for col in map_crossing_ratio read_crossing_ratio read_crossing_ns_1t \
+		read_inpage_ns_1t; do
+		positive "$(csv_get "$row" "$col")" ||
+			fail "results.csv $row $col is not a positive number"
+	done
+	# system calls frees compact arena max p99.9 raw
+	line="$(awk -v r="$row" '/^READER STALLS/ { on = 1 } /^ACCESS/ { on = 0 }
+		on && $1 == r' "$WORK/stdout")"
+	read -r _ calls sfree scomp sarena smax sp999 sraw <<<"$line"
+	[[ "$calls" =~ $INT && "$calls" -gt 0 ]] ||
+		fail "READER STALLS $row: calls '$calls' is not a count: $line"
+	for v in "$sfree" "$sarena" "$smax" "$sp999" "$sraw"; do
+		[[ "$v" =~ $NUM ]] || fail "READER STALLS $row: '$v' is not a number: $line"
+	done
+	positive "$smax" || fail "READER STALLS $row: max '$smax' is not positive"
+	positive "$sp999" || fail "READER STALLS $row: p99.9 '$sp999' is not positive"
+	[[ "$(csv_get "$row" stall75_ops)" =~ $INT ]] ||
+		fail "results.csv $row stall75_ops is not an integer"
+	positive "$(csv_get "$row" stall75_p999_us)" ||
+		fail "results.csv $row stall75_p999_us is not a positive number"
+done
+for what in "objects copied on map, zsmalloc-c8 == 0" \
+	"objects copied on read, zsmalloc-c8 == 0" \
+	"map+unmap crossing / in-page, 1t c8" \
+	"read_begin/end crossing / in-page, 1t c8" \
+	"over the frees + zs_compact + zs_arena_compact" \
+	"its p99.9 < 1000 us" \
+	"utilization by RSS, 75% freed, arena compact + trim"; do
+	grep -qF "$what" "$WORK/stdout" || fail "no TARGETS line '$what'"
+	grep -F "$what" "$WORK/stdout" | grep -qE " (met|SHORT) " ||
+		fail "TARGETS line '$what' has no verdict"
+done
 
 # --- a real trace from given files: this binary's own pages ---
 if ! "$BIN" --quick --peers=none --files="$BIN" --out="$WORK/real" \

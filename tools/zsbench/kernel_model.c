@@ -191,7 +191,7 @@ static void zs_model(const struct zb_config *cfg, const struct zb_trace *t,
 	struct kclass_fill *cf = NULL;
 	uint32_t *zsp_of = NULL, *perm = NULL;
 	unsigned char *freed = NULL;
-	uint64_t pages = 0, zspages = 0;
+	uint64_t pages = 0, zspages = 0, crossing = 0;
 	struct zb_row *row;
 	char name[40];
 	size_t i;
@@ -212,14 +212,25 @@ static void zs_model(const struct zb_config *cfg, const struct zb_trace *t,
 	if (!cf || !zsp_of || !perm || !freed)
 		goto oom;
 
-	/* Fill in order: the k-th object of a class goes to zspage k/objs. */
+	/* Fill in order: the k-th object of a class goes to zspage k/objs,
+	 * slot k % objs.  The kernel copies an object on map and on read
+	 * when its slot runs past the end of its page (its zspage's pages
+	 * are scattered); a huge class's slot is the whole page. */
 	for (i = 0; i < t->n; i++) {
 		const struct zb_kclass *k = zb_kmodel_class(m, t->sizes[i]);
+		uint64_t off;
 
 		c = (unsigned)(k - m->store);
 		zsp_of[i] = (uint32_t)(cf[c].nobj / k->objs);
+		off = (uint64_t)(cf[c].nobj % k->objs) * k->size;
+		if (off % ZB_PAGE + k->size > ZB_PAGE)
+			crossing++;
 		cf[c].nobj++;
 	}
+	row->v[M_ACC_N] = (double)t->n;
+	row->v[M_ACC_MAPCOPY] = (double)crossing;
+	row->v[M_ACC_READCOPY] = (double)crossing;
+	row->v[M_ACC_CROSS] = t->n ? (double)crossing / (double)t->n : NAN;
 	for (c = 0; c < m->nclasses; c++) {
 		const struct zb_kclass *k = &m->store[c];
 

@@ -341,6 +341,20 @@ static int e2e(struct child *c, int threads, double *store, double *load)
 
 /* --- the measurements, each in a fresh process --- */
 
+/* The share of objects whose first and last byte lie in different 4 KiB
+ * pages: malloc's objects are read in place, crossing or not. */
+static double crossing_share(const struct child *c)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < c->hdr->n; i++) {
+		uintptr_t a = (uintptr_t)c->ptrs[i];
+
+		n += a / ZB_PAGE != (a + c->sizes[i] - 1) / ZB_PAGE;
+	}
+	return c->hdr->n ? (double)n / (double)c->hdr->n : 0;
+}
+
 static void measure_fill(struct child *c)
 {
 	double st1 = NAN, ld1 = NAN, stm = NAN, ldm = NAN;
@@ -353,6 +367,8 @@ static void measure_fill(struct child *c)
 	rss1 = zb_rss_bytes();
 	printf("ZSPEER pages=%ld density_rss=%.6f\n", (rss1 - rss0) / 4096,
 	       (double)(rss1 - rss0) / (double)c->hdr->total);
+	printf("ZSPEER access_objects=%llu crossing_share=%.6f\n",
+	       (unsigned long long)c->hdr->n, crossing_share(c));
 	if (verify(c))
 		out_error("objects differ after the fill%s", "");
 	fflush(stdout);

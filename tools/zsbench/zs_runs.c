@@ -3,13 +3,16 @@
  * tools/zsbench/zs_runs.c - the trace replayed into zsmalloc and zbud.
  *
  * Each measurement gets a fresh arena and pool, so pages, metadata and RSS
- * can be charged to it alone: the density fill (then the speed loops and
- * the end-to-end run on that full pool), and one fill per fraction for the
- * fragmentation runs (free at random, compact with a reader thread timing
- * its reads, verify every live byte, check the pool, compact the arena,
- * trim, read RSS).  zsmalloc and zbud share the loops through a small
- * backend table; zbud objects that do not fit (> 3968 B) are kept as a page
- * each, as a zswap page that zbud refuses stays uncompressed.
+ * can be charged to it alone: the density fill (then one map and one read
+ * of every object, counting the copies and the objects that cross a page,
+ * the speed loops and the end-to-end run on that full pool), and one fill
+ * per fraction for the fragmentation runs (free at random, compact with a
+ * reader thread timing its maps and reads - at 75% through the frees and
+ * the arena compaction too - verify every live byte, check the pool,
+ * compact the arena, trim, read RSS).  zsmalloc and zbud share the loops
+ * through a small backend table; zbud objects that do not fit (> 3968 B)
+ * are kept as a page each, as a zswap page that zbud refuses stays
+ * uncompressed.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memfd_create, open_memstream, asprintf */
@@ -355,6 +358,33 @@ static double speed(const struct zb_config *cfg, struct backend *b,
 	return best;
 }
 
+/* One thread's ns per op on the crossing objects (*vx) and the in-page
+ * ones (*vi), one run of each by turns, best of reps each: drift in the
+ * machine's load between the two loops does not show up as a ratio. */
+static void speed_pair(const struct zb_config *cfg, struct backend *b,
+		       enum speed_what what, const uint64_t *h,
+		       const uint32_t *sizes, const uint32_t *x,
+		       const uint32_t *in, size_t nx, size_t nin, double *vx,
+		       double *vi)
+{
+	struct zb_config one = *cfg;
+	int rep;
+
+	one.reps = 1;
+	*vx = *vi = NAN;
+	for (rep = 0; rep < cfg->reps; rep++) {
+		double a = speed(&one, b, what, h, sizes, x, nx, 1,
+				 cfg->access_ops);
+		double c = speed(&one, b, what, h, sizes, in, nin, 1,
+				 cfg->access_ops);
+
+		if (!isnan(a) && (isnan(*vx) || a < *vx))
+			*vx = a;
+		if (!isnan(c) && (isnan(*vi) || c < *vi))
+			*vi = c;
+	}
+}
+
 /* The plain memcpy the straddling map is compared with: the same objects
  * laid out in fill order in memory of the same size, copied in the same
  * (random) order. */
@@ -585,6 +615,152 @@ out:
 	free(clen);
 }
 
+/* --- which objects are copied on map and read, and which cross a page --- */
+
+#define CANARY 0xa5
+
+struct acc_ptr {
+	uintptr_t addr;
+	uint32_t k; /* position in the census */
+};
+
+static int cmp_acc_ptr(const void *a, const void *b)
+{
+	const struct acc_ptr *x = a, *y = b;
+
+	return (x->addr > y->addr) - (x->addr < y->addr);
+}
+
+/* Whether the first and the last byte lie in different 4 KiB pages. */
+static int crosses_page(const void *p, size_t size)
+{
+	uintptr_t a = (uintptr_t)p;
+
+	return a / ZB_PAGE != (a + size - 1) / ZB_PAGE;
+}
+
+/* Whether anything wrote into the first len bytes of a canary buffer. */
+static int written(const uint8_t *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (buf[i] != CANARY)
+			return 1;
+	return 0;
+}
+
+static const void *be_map_ro(struct backend *b, uint64_t h)
+{
+	if (b->is_zbud)
+		return zbud_map(b->pool, h);
+	return zs_map_object(b->pool, h, ZS_MM_RO);
+}
+
+static void be_unmap(struct backend *b, uint64_t h)
+{
+	if (b->is_zbud)
+		zbud_unmap(b->pool, h);
+	else
+		zs_unmap_object(b->pool, h);
+}
+
+/*
+ * One RO map and one read of each of the objects all[0..n), measured from
+ * outside, as the API tells no caller where its objects lie.  A read is a
+ * copy when it returns the caller's buffer or writes into it; a map is a
+ * copy when it returns an address other than the object's own: not the one
+ * its read returned in place, or one another object's map returned too
+ * (two live objects never share a first byte; a per-thread buffer is
+ * handed out again and again).  Only objects crossing a page are copied,
+ * so a copied object counts as crossing; one in place crosses when its
+ * first and last byte lie in different pages.  The crossing objects go to
+ * strad, the others to inpage, for the speed loops.
+ */
+static int access_census(struct backend *b, const struct zb_trace *t,
+			 const uint64_t *h, const uint32_t *all, size_t n,
+			 uint32_t *strad, size_t *nstrad, uint32_t *inpage,
+			 size_t *ninpage, struct zb_row *row)
+{
+	struct acc_ptr *mp = malloc((n ? n : 1) * sizeof(*mp));
+	const void **rin = malloc((n ? n : 1) * sizeof(*rin));
+	uintptr_t *maddr = malloc((n ? n : 1) * sizeof(*maddr));
+	unsigned char *mcopy = calloc(n ? n : 1, 1);
+	uint8_t local[ZB_PAGE];
+	size_t k, rcopies = 0, mcopies = 0, ncross = 0;
+	int err = 0;
+
+	*nstrad = *ninpage = 0;
+	if (!mp || !rin || !maddr || !mcopy) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (k = 0; k < n; k++) {
+		uint32_t j = all[k];
+		size_t s = t->sizes[j];
+		const void *r, *m;
+
+		memset(local, CANARY, s);
+		r = be_read_begin(b, h[j], local);
+		if (!r) {
+			err = -EIO;
+			goto out;
+		}
+		rin[k] = r;
+		if (r == (const void *)local || written(local, s)) {
+			rin[k] = NULL;
+			rcopies++;
+		}
+		be_read_end(b, h[j], r);
+		m = be_map_ro(b, h[j]);
+		if (!m) {
+			err = -EIO;
+			goto out;
+		}
+		be_unmap(b, h[j]);
+		maddr[k] = (uintptr_t)m;
+		mp[k].addr = (uintptr_t)m;
+		mp[k].k = (uint32_t)k;
+		if (rin[k] && m != rin[k])
+			mcopy[k] = 1;
+	}
+	qsort(mp, n, sizeof(*mp), cmp_acc_ptr);
+	for (k = 0; k + 1 < n; k++)
+		if (mp[k].addr == mp[k + 1].addr)
+			mcopy[mp[k].k] = mcopy[mp[k + 1].k] = 1;
+	for (k = 0; k < n; k++) {
+		uint32_t j = all[k];
+		const void *in = rin[k];
+		int cross;
+
+		/* a read copied, a map in place: the map says where it is */
+		if (!in && !mcopy[k])
+			in = (const void *)maddr[k];
+		mcopies += mcopy[k];
+		cross = !in || mcopy[k] || crosses_page(in, t->sizes[j]);
+		ncross += (size_t)cross;
+		if (cross)
+			strad[(*nstrad)++] = j;
+		else
+			inpage[(*ninpage)++] = j;
+	}
+	row->v[M_ACC_N] = (double)n;
+	row->v[M_ACC_MAPCOPY] = (double)mcopies;
+	row->v[M_ACC_READCOPY] = (double)rcopies;
+	row->v[M_ACC_CROSS] = n ? (double)ncross / (double)n : NAN;
+out:
+	free(mp);
+	free(rin);
+	free(maddr);
+	free(mcopy);
+	return err;
+}
+
+static double ratio(double a, double b)
+{
+	return (isnan(a) || isnan(b) || b <= 0) ? NAN : a / b;
+}
+
 /* --- the density run (and everything done on its full pool) --- */
 
 static size_t zs_slot(const void *ctx, size_t size)
@@ -733,37 +909,38 @@ static void density_run(const struct zb_config *cfg, const struct zb_trace *t,
 	}
 
 	/* The access lists: every stored object in random order, split by
-	 * whether read_begin had to copy it (it spans two pages). */
+	 * whether it crosses a page (and so whether a copying library copies
+	 * it). */
 	zb_shuffle(all, t->n, cfg->seed, 0x5eed);
-	for (i = 0; i < t->n; i++) {
-		uint32_t j = all[i];
-		uint8_t local[ZB_PAGE];
-		const void *m;
-
-		if (!h[j])
-			continue;
-		all[nall++] = j;
-		m = be_read_begin(&b, h[j], local);
-		if (!m)
-			continue;
-		if (m == (const void *)local)
-			strad[nstrad++] = j;
-		else
-			inpage[ninpage++] = j;
-		be_read_end(&b, h[j], m);
+	for (i = 0; i < t->n; i++)
+		if (h[all[i]])
+			all[nall++] = all[i];
+	err = access_census(&b, t, h, all, nall, strad, &nstrad, inpage,
+			    &ninpage, row);
+	if (err) {
+		fprintf(stderr,
+			"zsbench: %s: mapping and reading every object failed: %s\n",
+			name, strerror(-err));
+		row_error(r, row);
+		goto out;
 	}
-	zb_progress("%s: speed loops (%zu straddling, %zu in-page objects)",
-		    name, nstrad, ninpage);
+	/* Crossing and in-page objects are timed on lists of one length
+	 * (both random samples, in random order), so neither loop gains
+	 * from a smaller working set staying in cache. */
+	if (nstrad && ninpage) {
+		nstrad = nstrad < ninpage ? nstrad : ninpage;
+		ninpage = nstrad;
+	}
+	zb_progress("%s: speed loops (%zu crossing, %zu in-page objects)", name,
+		    nstrad, ninpage);
 	row->v[M_AF1] = speed(cfg, &b, SP_AF, h, t->sizes, NULL, t->n, 1,
 			      cfg->pair_ops);
 	row->v[M_AFM] = speed(cfg, &b, SP_AF, h, t->sizes, NULL, t->n,
 			      cfg->threads, cfg->pair_ops);
-	row->v[M_MS1] = speed(cfg, &b, SP_MAP, h, t->sizes, strad, nstrad, 1,
-			      cfg->access_ops);
+	speed_pair(cfg, &b, SP_MAP, h, t->sizes, strad, inpage, nstrad, ninpage,
+		   &row->v[M_MS1], &row->v[M_MN1]);
 	row->v[M_MSM] = speed(cfg, &b, SP_MAP, h, t->sizes, strad, nstrad,
 			      cfg->threads, cfg->access_ops);
-	row->v[M_MN1] = speed(cfg, &b, SP_MAP, h, t->sizes, inpage, ninpage, 1,
-			      cfg->access_ops);
 	row->v[M_MNM] = speed(cfg, &b, SP_MAP, h, t->sizes, inpage, ninpage,
 			      cfg->threads, cfg->access_ops);
 	if (chain) {
@@ -771,6 +948,14 @@ static void density_run(const struct zb_config *cfg, const struct zb_trace *t,
 				      1, cfg->access_ops);
 		row->v[M_RDM] = speed(cfg, &b, SP_READ, h, t->sizes, all, nall,
 				      cfg->threads, cfg->access_ops);
+		speed_pair(cfg, &b, SP_READ, h, t->sizes, strad, inpage, nstrad,
+			   ninpage, &row->v[M_RX1], &row->v[M_RI1]);
+		row->v[M_RXM] = speed(cfg, &b, SP_READ, h, t->sizes, strad,
+				      nstrad, cfg->threads, cfg->access_ops);
+		row->v[M_RIM] = speed(cfg, &b, SP_READ, h, t->sizes, inpage,
+				      ninpage, cfg->threads, cfg->access_ops);
+		row->v[M_MAPRATIO] = ratio(row->v[M_MS1], row->v[M_MN1]);
+		row->v[M_READRATIO] = ratio(row->v[M_RX1], row->v[M_RI1]);
 		row->v[M_WR1] = speed(cfg, &b, SP_WRITE, h, t->sizes, all, nall,
 				      1, cfg->access_ops);
 		row->v[M_WRM] = speed(cfg, &b, SP_WRITE, h, t->sizes, all, nall,
@@ -813,6 +998,37 @@ out_free:
 
 /* --- fragmentation and compaction --- */
 
+/* What the main thread is doing while the reader reads. */
+enum phase { PH_IDLE, PH_FREE, PH_COMPACT, PH_ARENA, PH_N };
+
+/* Durations by 32 buckets per power of two (each about 3% wide), up to
+ * 2^40 ns: enough for a 99.9th percentile without keeping every call. */
+#define HIST_SUB 32
+#define HIST_N (HIST_SUB * 36)
+
+static unsigned hist_bucket(uint64_t ns)
+{
+	unsigned e, idx;
+
+	if (ns < HIST_SUB)
+		return (unsigned)ns;
+	e = 63u - (unsigned)__builtin_clzll(ns); /* >= 5 */
+	idx = (e - 4) * HIST_SUB + (unsigned)((ns >> (e - 5)) & (HIST_SUB - 1));
+	return idx < HIST_N ? idx : HIST_N - 1;
+}
+
+/* The largest duration bucket idx holds. */
+static uint64_t hist_upper(unsigned idx)
+{
+	unsigned e, sub;
+
+	if (idx < HIST_SUB)
+		return idx;
+	e = idx / HIST_SUB + 4;
+	sub = idx % HIST_SUB;
+	return (((uint64_t)HIST_SUB + sub + 1) << (e - 5)) - 1;
+}
+
 struct reader {
 	struct backend *b;
 	const uint64_t *h;
@@ -820,14 +1036,56 @@ struct reader {
 	size_t nlive;
 	atomic_int stop;
 	atomic_int started;
-	uint64_t max_ns;
-	uint64_t raw_ns;
-	uint64_t ops;
-	int err;
+	atomic_int phase; /* enum phase, set by the main thread */
 	uint64_t seed;
+	int err;
+	/* added up over every start since reader_reset(): */
+	uint64_t max_ns[PH_N]; /* longest call not preempted */
+	uint64_t raw_ns[PH_N]; /* longest call */
+	uint64_t ops;
+	uint64_t hist[HIST_N]; /* every call */
 };
 
-/* A read slower than this is checked for preemption. */
+static void reader_reset(struct reader *rd)
+{
+	memset(rd->max_ns, 0, sizeof(rd->max_ns));
+	memset(rd->raw_ns, 0, sizeof(rd->raw_ns));
+	memset(rd->hist, 0, sizeof(rd->hist));
+	rd->ops = 0;
+}
+
+/* The duration below which a share q of the calls lie (bucket upper
+ * bound), ns; NAN with no call. */
+static double reader_quantile(const struct reader *rd, double q)
+{
+	uint64_t total = 0, want, sum = 0;
+	unsigned i;
+
+	for (i = 0; i < HIST_N; i++)
+		total += rd->hist[i];
+	if (!total)
+		return NAN;
+	want = (uint64_t)ceil(q * (double)total);
+	for (i = 0; i < HIST_N; i++) {
+		sum += rd->hist[i];
+		if (sum >= want)
+			break;
+	}
+	return (double)hist_upper(i < HIST_N ? i : HIST_N - 1);
+}
+
+static uint64_t max_of(const uint64_t *v)
+{
+	uint64_t m = 0;
+	int i;
+
+	for (i = 0; i < PH_N; i++)
+		if (v[i] > m)
+			m = v[i];
+	return m;
+}
+
+/* A call slower than this is checked for preemption. */
 #define SLOW_READ_NS 20000
 
 static long involuntary_switches(void)
@@ -839,49 +1097,57 @@ static long involuntary_switches(void)
 	return ru.ru_nivcsw;
 }
 
-/* Times every read; a slow read during which the kernel switched the
+/* Maps (RO) and reads random live objects by turns and times every call
+ * to its release; a slow call during which the kernel switched the
  * reader out involuntarily is the machine's doing (other processes on
  * the cores), not the pool's, and is kept apart: max_ns holds the longest
- * read that was not preempted, raw_ns the longest of all. */
+ * call that was not preempted, raw_ns the longest of all, per phase of
+ * the main thread's work when the call began. */
 static void *reader_main(void *p)
 {
 	struct reader *rd = p;
 	uint8_t local[ZB_PAGE];
 	struct zb_rng rng;
-	uint64_t max_ns = 0, raw_ns = 0, ops = 0;
+	uint64_t ops = 0;
 	long nivcsw = involuntary_switches();
 
-	zb_rng_seed(&rng, rd->seed);
+	zb_rng_seed(&rng, rd->seed + rd->ops);
 	while (!atomic_load_explicit(&rd->stop, memory_order_relaxed)) {
 		uint64_t h = rd->h[rd->live[zb_rng_next(&rng) % rd->nlive]];
+		int ph = atomic_load_explicit(&rd->phase, memory_order_relaxed);
 		volatile const uint8_t *m;
 		uint64_t t0 = zb_now_ns(), dt;
 
-		m = be_read_begin(rd->b, h, local);
+		if (ops & 1)
+			m = be_map_ro(rd->b, h);
+		else
+			m = be_read_begin(rd->b, h, local);
 		if (!m) {
 			rd->err = -EIO;
 			break;
 		}
 		(void)m[0];
-		be_read_end(rd->b, h, (const void *)m);
+		if (ops & 1)
+			be_unmap(rd->b, h);
+		else
+			be_read_end(rd->b, h, (const void *)m);
 		dt = zb_now_ns() - t0;
-		if (dt > raw_ns)
-			raw_ns = dt;
+		rd->hist[hist_bucket(dt)]++;
+		if (dt > rd->raw_ns[ph])
+			rd->raw_ns[ph] = dt;
 		if (dt > SLOW_READ_NS) {
 			long now = involuntary_switches();
 
-			if (now == nivcsw && dt > max_ns)
-				max_ns = dt;
+			if (now == nivcsw && dt > rd->max_ns[ph])
+				rd->max_ns[ph] = dt;
 			nivcsw = now;
-		} else if (dt > max_ns) {
-			max_ns = dt;
+		} else if (dt > rd->max_ns[ph]) {
+			rd->max_ns[ph] = dt;
 		}
 		if (!ops++)
 			atomic_store(&rd->started, 1);
 	}
-	rd->max_ns = max_ns;
-	rd->raw_ns = raw_ns;
-	rd->ops = ops;
+	rd->ops += ops;
 	atomic_store(&rd->started, 1); /* also when it stopped at once */
 	return NULL;
 }
@@ -909,6 +1175,18 @@ static void reader_stop(struct reader *rd, pthread_t tid)
 	pthread_join(tid, NULL);
 }
 
+/* The reader's figures for the whole 75% run: frees, zs_compact and
+ * zs_arena_compact. */
+static void stall_metrics(struct zb_row *row, const struct reader *rd)
+{
+	row->v[M_SWOPS] = (double)rd->ops;
+	row->v[M_SWFREE] = (double)rd->max_ns[PH_FREE] / 1000.0;
+	row->v[M_SWARENA] = (double)rd->max_ns[PH_ARENA] / 1000.0;
+	row->v[M_SWMAX] = (double)max_of(rd->max_ns) / 1000.0;
+	row->v[M_SWRAW] = (double)max_of(rd->raw_ns) / 1000.0;
+	row->v[M_SWP999] = reader_quantile(rd, 0.999) / 1000.0;
+}
+
 static void frag_run(const struct zb_config *cfg, const struct zb_trace *t,
 		     unsigned chain, int fi, struct zb_results *r)
 {
@@ -929,6 +1207,11 @@ static void frag_run(const struct zb_config *cfg, const struct zb_trace *t,
 	size_t rej_live = 0, bad;
 	uint64_t live_bytes = 0;
 	unsigned long pages_before, pages_after, fill_pages;
+	struct reader *rd = calloc(1, sizeof(*rd));
+	pthread_t tid;
+	/* at 75% the reader also runs through the frees and the arena
+	 * compaction; otherwise through zs_compact alone */
+	int whole = fi == 1, reading = 0;
 	long rss0, rss1;
 	int err;
 
@@ -937,13 +1220,14 @@ static void frag_run(const struct zb_config *cfg, const struct zb_trace *t,
 	else
 		snprintf(name, sizeof(name), "zbud");
 	row = zb_row_find(r, name);
-	if (!row || !h || !perm) {
+	if (!row || !h || !perm || !rd) {
 		row_error(r, row);
 		goto out_free;
 	}
 	/* pre-touch the bookkeeping so it is not charged to the pool */
 	memset(h, 0, t->n * sizeof(*h));
 	memset(perm, 0, t->n * sizeof(*perm));
+	memset(rd, 0, sizeof(*rd));
 	rss0 = zb_rss_bytes();
 	err = be_open(&b, name, chain);
 	if (err) {
@@ -959,6 +1243,33 @@ static void frag_run(const struct zb_config *cfg, const struct zb_trace *t,
 	}
 	fill_pages = be_pages(&b);
 	zb_shuffle(perm, t->n, cfg->seed, (uint64_t)fracs[fi]);
+
+	for (i = nfree; i < t->n; i++) {
+		live_bytes += t->sizes[perm[i]];
+		if (!h[perm[i]])
+			rej_live++;
+	}
+	/* the reader reads only objects that stay and are stored: the front
+	 * of perm[nfree..n) once the rejected ones are squeezed out */
+	rd->b = &b;
+	rd->h = h;
+	for (i = nfree; i < t->n; i++)
+		if (h[perm[i]])
+			perm[nfree + rd->nlive++] = perm[i];
+	rd->live = perm + nfree;
+	rd->seed = cfg->seed + (uint64_t)fi;
+	if (rd->nlive && whole && chain == 8 && !reader_start(rd, &tid)) {
+		/* the reader alone: what the scheduler costs it */
+		struct timespec nap = { 0, 20 * 1000 * 1000 };
+
+		nanosleep(&nap, NULL);
+		reader_stop(rd, tid);
+		row->v[M_STBASE] = (double)rd->max_ns[PH_IDLE] / 1000.0;
+		reader_reset(rd);
+	}
+	atomic_store(&rd->phase, PH_FREE);
+	if (rd->nlive && whole && !reader_start(rd, &tid))
+		reading = 1;
 	for (i = 0; i < nfree; i++) {
 		uint32_t j = perm[i];
 
@@ -969,53 +1280,29 @@ static void frag_run(const struct zb_config *cfg, const struct zb_trace *t,
 		}
 		h[j] = 0;
 	}
-	for (i = nfree; i < t->n; i++) {
-		live_bytes += t->sizes[perm[i]];
-		if (!h[perm[i]])
-			rej_live++;
-	}
 	pages_before = be_pages(&b) + rej_live;
 	row->v[mub[fi]] = (double)live_bytes / ((double)pages_before * ZB_PAGE);
 
 	if (chain) {
 		struct zs_pool_stats st0, st1;
-		struct reader rd;
-		pthread_t tid;
 		unsigned long freed;
 		uint64_t t0, dt;
-		struct timespec nap = { 0, 20 * 1000 * 1000 };
 
-		memset(&rd, 0, sizeof(rd));
-		rd.b = &b;
-		rd.h = h;
-		rd.live = perm + nfree;
-		rd.nlive = t->n - nfree;
-		rd.seed = cfg->seed + (uint64_t)fi;
-		if (rd.nlive && fi == 1 && chain == 8 &&
-		    !reader_start(&rd, &tid)) {
-			/* the reader alone: what the scheduler costs it */
-			nanosleep(&nap, NULL);
-			reader_stop(&rd, tid);
-			row->v[M_STBASE] = (double)rd.max_ns / 1000.0;
-		}
 		zs_pool_stats(b.pool, &st0);
-		if (rd.nlive && reader_start(&rd, &tid))
-			rd.nlive = 0;
+		if (rd->nlive && !reading && !reader_start(rd, &tid))
+			reading = 1;
+		atomic_store(&rd->phase, PH_COMPACT);
 		t0 = zb_now_ns();
 		freed = zs_compact(b.pool);
 		dt = zb_now_ns() - t0;
-		if (rd.nlive) {
-			reader_stop(&rd, tid);
-			row->v[mst[fi]] = (double)rd.max_ns / 1000.0;
+		if (reading) {
+			reader_stop(rd, tid);
+			reading = 0;
+			row->v[mst[fi]] =
+				(double)rd->max_ns[PH_COMPACT] / 1000.0;
 			if (fi == 1)
-				row->v[M_STRAW75] = (double)rd.raw_ns / 1000.0;
-			if (rd.err) {
-				fprintf(stderr,
-					"zsbench: %s: a read failed during compaction\n",
-					name);
-				set_errors(row, 1);
-				r->errors++;
-			}
+				row->v[M_STRAW75] =
+					(double)rd->raw_ns[PH_COMPACT] / 1000.0;
 		}
 		/* a second call picks up what the reader's pins held back */
 		freed += zs_compact(b.pool);
@@ -1044,6 +1331,10 @@ static void frag_run(const struct zb_config *cfg, const struct zb_trace *t,
 		pages_after = pages_before;
 		row->v[mua[fi]] = row->v[mub[fi]];
 	}
+	if (reading) {
+		reader_stop(rd, tid);
+		reading = 0;
+	}
 	bad = be_verify(&b, t, h);
 	if (bad) {
 		fprintf(stderr,
@@ -1060,8 +1351,25 @@ static void frag_run(const struct zb_config *cfg, const struct zb_trace *t,
 		r->errors++;
 	}
 	{
-		unsigned long moved = zs_arena_compact(b.arena);
+		unsigned long moved;
 
+		atomic_store(&rd->phase, PH_ARENA);
+		if (rd->nlive && whole && !reader_start(rd, &tid))
+			reading = 1;
+		moved = zs_arena_compact(b.arena);
+		if (reading) {
+			reader_stop(rd, tid);
+			reading = 0;
+		}
+		if (whole && rd->ops)
+			stall_metrics(row, rd);
+		if (rd->err) {
+			fprintf(stderr,
+				"zsbench: %s: a read or map failed during the frees or compaction\n",
+				name);
+			set_errors(row, 1);
+			r->errors++;
+		}
 		if (fi == 1)
 			row->v[M_AM75] = (double)moved;
 		zs_arena_trim(b.arena);
@@ -1081,10 +1389,13 @@ static void frag_run(const struct zb_config *cfg, const struct zb_trace *t,
 		r->errors++;
 	}
 out:
+	if (reading)
+		reader_stop(rd, tid);
 	be_close(&b);
 out_free:
 	free(h);
 	free(perm);
+	free(rd);
 }
 
 void zb_zs_runs(const struct zb_config *cfg, const struct zb_trace *t,

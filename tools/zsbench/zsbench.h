@@ -169,6 +169,18 @@ enum zb_metric {
 	M_STBASE,
 	M_STRAW75,
 	M_AM75,
+	/* the reader during freeing 75%, zs_compact and zs_arena_compact */
+	M_SWOPS,
+	M_SWFREE,
+	M_SWARENA,
+	M_SWMAX,
+	M_SWP999,
+	M_SWRAW,
+	/* one map and one read of every object after the fill */
+	M_ACC_N,
+	M_ACC_MAPCOPY,
+	M_ACC_READCOPY,
+	M_ACC_CROSS, /* share of objects crossing a 4 KiB page boundary */
 	M_AF1, /* alloc + free pair */
 	M_AFM,
 	M_MS1, /* map + unmap (RO), object spanning two pages */
@@ -177,6 +189,12 @@ enum zb_metric {
 	M_MNM,
 	M_RD1, /* obj_read_begin + obj_read_end */
 	M_RDM,
+	M_RX1, /* obj_read_begin + obj_read_end, page-crossing objects */
+	M_RXM,
+	M_RI1, /* the same, objects within one page */
+	M_RIM,
+	M_MAPRATIO, /* map crossing / map in-page, one thread */
+	M_READRATIO, /* read crossing / read in-page, one thread */
 	M_WR1, /* obj_write of the whole object */
 	M_WRM,
 	M_CPY, /* plain memcpy of the straddling objects */
