@@ -169,7 +169,7 @@ struct zb_row *zb_row_find(struct zb_results *r, const char *name)
 /* --- stdout --- */
 
 /* Formats v into one of a few rotating buffers; "-" when not measured. */
-static const char *fmt(double v, int prec)
+const char *zb_fmt(double v, int prec)
 {
 	static char bufs[16][32];
 	static int next;
@@ -203,17 +203,17 @@ static void table_density(const struct zb_trace *t, struct zb_results *r)
 	       "all-in", "RSS", "note");
 	printf("%-16s %9llu %10s %8s %8s  %s\n", "floor",
 	       (unsigned long long)floor_pages,
-	       fmt((double)floor_pages * ZB_PAGE / (double)t->total, 4), "", "",
-	       "ceil(stored / 4096) pages");
+	       zb_fmt((double)floor_pages * ZB_PAGE / (double)t->total, 4), "",
+	       "", "ceil(stored / 4096) pages");
 	for (i = 0; i < r->nrows; i++) {
 		const struct zb_row *w = &r->rows[i];
 
 		if (!has_any(w, ms, 4))
 			continue;
 		printf("%-16s %9s %10s %8s %8s  %s\n", w->name,
-		       fmt(w->v[M_PAGES], 0), fmt(w->v[M_DENS_PAGES], 4),
-		       fmt(w->v[M_DENS_ALLIN], 4), fmt(w->v[M_DENS_RSS], 4),
-		       w->note);
+		       zb_fmt(w->v[M_PAGES], 0), zb_fmt(w->v[M_DENS_PAGES], 4),
+		       zb_fmt(w->v[M_DENS_ALLIN], 4),
+		       zb_fmt(w->v[M_DENS_RSS], 4), w->note);
 	}
 	if (r->waste[0][0] || r->waste[1][0])
 		printf("  pages above the floor, as a share of the stored bytes (chain 8):\n");
@@ -245,7 +245,7 @@ static void table_frag(struct zb_results *r)
 			continue;
 		printf("%-16s", w->name);
 		for (j = 0; j < 9; j++)
-			printf(" %6s", fmt(w->v[ms[j]], 3));
+			printf(" %6s", zb_fmt(w->v[ms[j]], 3));
 		printf("\n");
 	}
 }
@@ -272,11 +272,12 @@ static void table_compaction(struct zb_results *r)
 			if (!has_any(w, mf[f], 4))
 				continue;
 			printf("%-16s %4d%% %9s %10s %9s %9s %9s %11s\n",
-			       w->name, fr[f], fmt(w->v[mf[f][0]], 0),
-			       fmt(w->v[mf[f][1]], 2), fmt(w->v[mf[f][2]], 1),
-			       fmt(w->v[mf[f][3]], 1),
-			       fmt(f == 1 ? w->v[M_STRAW75] : NAN, 0),
-			       fmt(f == 1 ? w->v[M_STBASE] : NAN, 1));
+			       w->name, fr[f], zb_fmt(w->v[mf[f][0]], 0),
+			       zb_fmt(w->v[mf[f][1]], 2),
+			       zb_fmt(w->v[mf[f][2]], 1),
+			       zb_fmt(w->v[mf[f][3]], 1),
+			       zb_fmt(f == 1 ? w->v[M_STRAW75] : NAN, 0),
+			       zb_fmt(f == 1 ? w->v[M_STBASE] : NAN, 1));
 		}
 	}
 	if (r->compact_note[0])
@@ -301,10 +302,10 @@ static void table_stalls(struct zb_results *r)
 		if (!has_any(w, ms, 7) || isnan(w->v[M_SWOPS]))
 			continue;
 		printf("%-16s %10s %9s %9s %9s %9s %9s %9s\n", w->name,
-		       fmt(w->v[M_SWOPS], 0), fmt(w->v[M_SWFREE], 1),
-		       fmt(w->v[M_ST75], 1), fmt(w->v[M_SWARENA], 1),
-		       fmt(w->v[M_SWMAX], 1), fmt(w->v[M_SWP999], 2),
-		       fmt(w->v[M_SWRAW], 0));
+		       zb_fmt(w->v[M_SWOPS], 0), zb_fmt(w->v[M_SWFREE], 1),
+		       zb_fmt(w->v[M_ST75], 1), zb_fmt(w->v[M_SWARENA], 1),
+		       zb_fmt(w->v[M_SWMAX], 1), zb_fmt(w->v[M_SWP999], 2),
+		       zb_fmt(w->v[M_SWRAW], 0));
 	}
 }
 
@@ -332,12 +333,13 @@ static void table_access(struct zb_results *r)
 		if (!has_any(w, ms, 4))
 			continue;
 		printf("%-16s %8s %8s %8s %8s  %7s %7s %6s  %7s %7s %6s\n",
-		       w->name, fmt(w->v[M_ACC_N], 0),
-		       fmt(w->v[M_ACC_CROSS], 3), fmt(w->v[M_ACC_MAPCOPY], 0),
-		       fmt(w->v[M_ACC_READCOPY], 0), fmt(w->v[M_MS1], 1),
-		       fmt(w->v[M_MN1], 1), fmt(w->v[M_MAPRATIO], 2),
-		       fmt(w->v[M_RX1], 1), fmt(w->v[M_RI1], 1),
-		       fmt(w->v[M_READRATIO], 2));
+		       w->name, zb_fmt(w->v[M_ACC_N], 0),
+		       zb_fmt(w->v[M_ACC_CROSS], 3),
+		       zb_fmt(w->v[M_ACC_MAPCOPY], 0),
+		       zb_fmt(w->v[M_ACC_READCOPY], 0), zb_fmt(w->v[M_MS1], 1),
+		       zb_fmt(w->v[M_MN1], 1), zb_fmt(w->v[M_MAPRATIO], 2),
+		       zb_fmt(w->v[M_RX1], 1), zb_fmt(w->v[M_RI1], 1),
+		       zb_fmt(w->v[M_READRATIO], 2));
 	}
 }
 
@@ -367,11 +369,11 @@ static void table_speed(const struct zb_config *cfg, struct zb_results *r)
 		printf("%-16s", w->name);
 		if (!strcmp(w->family, "memcpy")) {
 			printf(" %7s %7s %7s %7s  (plain memcpy of the straddling objects)\n",
-			       "-", "-", fmt(w->v[M_CPY], 1), "-");
+			       "-", "-", zb_fmt(w->v[M_CPY], 1), "-");
 			continue;
 		}
 		for (j = 0; j < 10; j++)
-			printf(" %7s", fmt(w->v[ms[j]], 1));
+			printf(" %7s", zb_fmt(w->v[ms[j]], 1));
 		printf("\n");
 	}
 }
@@ -396,8 +398,8 @@ static void table_e2e(const struct zb_config *cfg, const struct zb_trace *t,
 		if (!has_any(w, ms, 4))
 			continue;
 		printf("%-16s %12s %12s %12s %12s\n", w->name,
-		       fmt(w->v[M_ST1], 0), fmt(w->v[M_STM], 0),
-		       fmt(w->v[M_LD1], 0), fmt(w->v[M_LDM], 0));
+		       zb_fmt(w->v[M_ST1], 0), zb_fmt(w->v[M_STM], 0),
+		       zb_fmt(w->v[M_LD1], 0), zb_fmt(w->v[M_LDM], 0));
 	}
 }
 

@@ -213,18 +213,6 @@ static void kernel_side(const struct zb_config *cfg, const struct zb_trace *t,
 	row->k_freed = k->v[M_CF75];
 }
 
-static const char *f(double v, int prec)
-{
-	static char bufs[16][32];
-	static int next;
-	char *b = bufs[next++ % 16];
-
-	if (isnan(v))
-		return "-";
-	snprintf(b, 32, "%.*f", prec, v);
-	return b;
-}
-
 static void print_table(const struct scale_row *rows, int n)
 {
 	int i;
@@ -245,14 +233,16 @@ static void print_table(const struct scale_row *rows, int n)
 		const struct scale_row *w = &rows[i];
 
 		printf("%9zu %-7s %8s %8s %10s %8s %9s %7s %10s %8s %6s %6zu\n",
-		       w->n, "zs", f(w->fill_ns, 0), f(w->free_ns, 0),
-		       f(w->compact_ms, 1), f(w->compact_ns, 1), f(w->pages, 0),
-		       f(w->meta, 1), f(w->dens_pages, 4), f(w->dens_allin, 4),
-		       f(w->util_after, 3), w->errors);
+		       w->n, "zs", zb_fmt(w->fill_ns, 0), zb_fmt(w->free_ns, 0),
+		       zb_fmt(w->compact_ms, 1), zb_fmt(w->compact_ns, 1),
+		       zb_fmt(w->pages, 0), zb_fmt(w->meta, 1),
+		       zb_fmt(w->dens_pages, 4), zb_fmt(w->dens_allin, 4),
+		       zb_fmt(w->util_after, 3), w->errors);
 		printf("%9zu %-7s %8s %8s %10s %8s %9s %7s %10s %8s %6s %6s\n",
-		       w->n, "kernel", "-", "-", "-", "-", f(w->k_pages, 0),
-		       f(w->k_meta, 1), f(w->k_dens_pages, 4),
-		       f(w->k_dens_allin, 4), f(w->k_util_after, 3), "-");
+		       w->n, "kernel", "-", "-", "-", "-",
+		       zb_fmt(w->k_pages, 0), zb_fmt(w->k_meta, 1),
+		       zb_fmt(w->k_dens_pages, 4), zb_fmt(w->k_dens_allin, 4),
+		       zb_fmt(w->k_util_after, 3), "-");
 	}
 }
 

@@ -237,6 +237,9 @@ struct zb_results {
 struct zb_row *zb_row_add(struct zb_results *r, const char *name,
 			  const char *family);
 struct zb_row *zb_row_find(struct zb_results *r, const char *name);
+/* v with prec decimals, in one of 16 rotating buffers (so one printf may
+ * format up to 16 values); "-" when v is NaN (not measured). */
+const char *zb_fmt(double v, int prec);
 
 /* --- run configuration --- */
 
