@@ -269,8 +269,9 @@ std::vector<void *> FillRegions(RunOwner &owner, unsigned regions)
 	for (unsigned k = 0; k < regions * (kRegionPages / 8); k++) {
 		void *run = owner.Alloc(8, k, 1);
 		EXPECT_NE(run, nullptr);
-		if (k % 64)
+		if (k % 64) {
 			EXPECT_EQ(run, Page(runs.back(), 8));
+		}
 		runs.push_back(run);
 	}
 	return runs;
@@ -424,10 +425,12 @@ TEST(ArenaRunsCompact, UnmovableRunsStay)
 	}
 	/* 256 + 64 pages: one region's worth, the second to empty */
 	for (unsigned k = 0; k < 64; k++) {
-		if (k % 2)
+		if (k % 2) {
 			ASSERT_TRUE(owner.Free(first[k]));
-		if (k % 8)
+		}
+		if (k % 8) {
 			ASSERT_TRUE(owner.Free(second[k]));
+		}
 	}
 	EXPECT_EQ(zs_arena_compact(arena), 0u);
 	EXPECT_TRUE(owner.Calls().empty());
@@ -457,10 +460,12 @@ TEST(ArenaRunsCompact, RunWithoutGapKeepsItsRegion)
 	ASSERT_FALSE(InRegion(big, r0[0])) << "a region of its own";
 	ASSERT_EQ(arena.Stats().regions_mapped, 3u);
 	for (unsigned k = 0; k < kRegionPages; k++) {
-		if (k % 2)
+		if (k % 2) {
 			ASSERT_TRUE(owner.Free(r0[k]));
-		if (k >= 100)
+		}
+		if (k >= 100) {
 			ASSERT_TRUE(owner.Free(r2[k]));
+		}
 	}
 	for (size_t k = 10; k < r1.size(); k++)
 		ASSERT_TRUE(owner.Free(r1[k]));
@@ -518,8 +523,9 @@ Packing PackOnce(const std::vector<unsigned> &lengths, unsigned seed,
 
 	std::map<void *, unsigned> isolates;
 	for (const RunOwner::Call &c : owner.Calls())
-		if (c.kind == RunOwner::kIsolate)
+		if (c.kind == RunOwner::kIsolate) {
 			EXPECT_EQ(++isolates[c.page], 1u) << "moved twice";
+		}
 	EXPECT_EQ(Join(owner.Errors()), "");
 	EXPECT_EQ(Join(owner.Verify()), "");
 	EXPECT_ERRNO(zs_arena_check(arena), 0);

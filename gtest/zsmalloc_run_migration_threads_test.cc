@@ -113,8 +113,9 @@ protected:
 		std::sort(drop.begin(), drop.end());
 		for (size_t i = objs_->size(); i-- > 0;)
 			if (std::binary_search(drop.begin(), drop.end(),
-					       (*objs_)[i].handle))
+					       (*objs_)[i].handle)) {
 				ASSERT_ERRNO(objs_->Free(i), 0);
+			}
 	}
 
 	zs::Arena arena_;
@@ -273,8 +274,9 @@ TEST_F(RunMigration, FreeAllocAndAccessWhileCompacting)
 	uint64_t pat = 1 << 20;
 	for (unsigned round = 0; round < 30; round++) {
 		for (size_t i = objs_->size(); i-- > keep;)
-			if (rng() % 3 == 0)
+			if (rng() % 3 == 0) {
 				ASSERT_ERRNO(objs_->Free(i), 0);
+			}
 		for (int k = 0; k < 200; k++)
 			ASSERT_ERRNO(objs_->Alloc(sizes_[rng() % sizes_.size()],
 						  pat++),
@@ -359,8 +361,9 @@ TEST_F(RunMigration, PoolDestroyedWhileCompacting)
 						k + 1),
 					0);
 			for (size_t i = theirs.size(); i-- > 0;)
-				if (rng() % 4)
+				if (rng() % 4) {
 					ASSERT_ERRNO(theirs.Free(i), 0);
+				}
 			theirs.objs().clear(); /* the pool frees them */
 		}
 		std::atomic<bool> started{ false };
