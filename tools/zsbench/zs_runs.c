@@ -797,7 +797,9 @@ static void density_run(const struct zb_config *cfg, const struct zb_trace *t,
 	char name[32];
 	struct backend b;
 	struct zb_row *row;
-	uint64_t *h = calloc(t->n, sizeof(*h));
+	/* malloc, not calloc: compilers drop a memset of zero after calloc,
+	 * and the pre-touch below must happen before rss0 */
+	uint64_t *h = malloc(t->n * sizeof(*h));
 	uint32_t *all = malloc(t->n * sizeof(*all));
 	uint32_t *strad = malloc(t->n * sizeof(*strad));
 	uint32_t *inpage = malloc(t->n * sizeof(*inpage));
@@ -1201,13 +1203,15 @@ static void frag_run(const struct zb_config *cfg, const struct zb_trace *t,
 	char name[32];
 	struct backend b;
 	struct zb_row *row;
-	uint64_t *h = calloc(t->n, sizeof(*h));
+	/* malloc, not calloc: compilers drop a memset of zero after calloc,
+	 * and the pre-touch below must happen before rss0 */
+	uint64_t *h = malloc(t->n * sizeof(*h));
 	uint32_t *perm = malloc(t->n * sizeof(*perm));
 	size_t rejected = 0, nfree = t->n * (size_t)fracs[fi] / 100, i;
 	size_t rej_live = 0, bad;
 	uint64_t live_bytes = 0;
 	unsigned long pages_before, pages_after, fill_pages;
-	struct reader *rd = calloc(1, sizeof(*rd));
+	struct reader *rd = malloc(sizeof(*rd));
 	pthread_t tid;
 	/* at 75% the reader also runs through the frees and the arena
 	 * compaction; otherwise through zs_compact alone */
