@@ -198,5 +198,5 @@ void zs_handles_destroy(struct zs_pool *pool)
 	for (c = 0; c < n; c++)
 		free(atomic_load_explicit(&pool->ht_chunks[c],
 					  memory_order_relaxed));
-	free(pool->ht_chunks);
+	zs_host_unmap(pool->ht_chunks, ZS_HT_DIR_BYTES);
 }

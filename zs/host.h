@@ -17,4 +17,12 @@ void *zs_host_malloc(size_t size);
 void *zs_host_calloc(size_t n, size_t size);
 void *zs_host_realloc(void *p, size_t size);
 
+/*
+ * Zeroed memory straight from the OS, for tables sized for their maximum
+ * but mostly unused: only the pages written become resident, whereas
+ * calloc() may hand back reused heap and clear (touch) all of it.
+ */
+void *zs_host_map_zeroed(size_t size);
+void zs_host_unmap(void *p, size_t size);
+
 #endif /* ZS_HOST_H */

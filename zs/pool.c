@@ -47,10 +47,12 @@ struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg)
 	key = zs_secret_seed(pool->id);
 	zs_handle_key_draw(&pool->key, &key);
 	pool->zsp_stride = (sizeof(struct zspage) + 15) & ~(size_t)15;
-	pool->ht_chunks =
-		zs_host_calloc(ZS_HT_MAX_CHUNKS, sizeof(*pool->ht_chunks));
-	pool->zsp_chunks =
-		zs_host_calloc(ZS_ZSP_MAX_CHUNKS, sizeof(*pool->zsp_chunks));
+	/* The chunk directories are sized for the limits (768 KiB) but a
+	 * pool uses a page or two of them: mapped, the rest never becomes
+	 * resident, while a calloc'd copy is resident in full whenever the
+	 * heap reuses memory for it. */
+	pool->ht_chunks = zs_host_map_zeroed(ZS_HT_DIR_BYTES);
+	pool->zsp_chunks = zs_host_map_zeroed(ZS_ZSP_DIR_BYTES);
 	if (!pool->ht_chunks || !pool->zsp_chunks)
 		goto free_tables;
 	if (zs_classes_init(pool))
@@ -67,8 +69,8 @@ free_classes:
 free_tables:
 	pthread_mutex_destroy(&pool->grow_lock);
 	pthread_mutex_destroy(&pool->zsp_lock);
-	free(pool->ht_chunks);
-	free(pool->zsp_chunks);
+	zs_host_unmap(pool->ht_chunks, ZS_HT_DIR_BYTES);
+	zs_host_unmap(pool->zsp_chunks, ZS_ZSP_DIR_BYTES);
 	free(pool);
 nomem:
 	errno = err;

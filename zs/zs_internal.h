@@ -82,6 +82,7 @@ struct zs_hslot {
 #define ZS_HT_CHUNK_SHIFT 14
 #define ZS_HT_CHUNK (1u << ZS_HT_CHUNK_SHIFT) /* slots per chunk */
 #define ZS_HT_MAX_CHUNKS (1u << 15) /* 2^29 handles per pool */
+#define ZS_HT_DIR_BYTES (ZS_HT_MAX_CHUNKS * sizeof(_Atomic(void *)))
 
 /* ---- zspages ---- */
 
@@ -111,6 +112,7 @@ struct zspage {
 
 #define ZS_ZSP_CHUNK 256 /* descriptors per table chunk */
 #define ZS_ZSP_MAX_CHUNKS (1u << 16)
+#define ZS_ZSP_DIR_BYTES (ZS_ZSP_MAX_CHUNKS * sizeof(_Atomic(void *)))
 
 /* ---- size classes ---- */
 

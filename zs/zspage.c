@@ -213,7 +213,7 @@ void zs_zspages_destroy_all(struct zs_pool *pool)
 	}
 	for (id = 0; id < atomic_load(&pool->zsp_nchunks); id++)
 		free(atomic_load(&pool->zsp_chunks[id]));
-	free(pool->zsp_chunks);
+	zs_host_unmap(pool->zsp_chunks, ZS_ZSP_DIR_BYTES);
 }
 
 unsigned zs_fullness_of(const struct size_class *c, uint32_t inuse)
