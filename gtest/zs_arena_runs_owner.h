@@ -77,10 +77,12 @@ public:
 	/* A run of n pages filled with its pattern, or NULL (errno set). */
 	void *Alloc(unsigned n, uint32_t cookie, bool movable)
 	{
+		pending_ += n;
 		void *p = zs_arena_alloc_run(arena_, id_, n, cookie, movable);
+		std::lock_guard<std::mutex> g(mu_);
+		pending_ -= n;
 		if (!p)
 			return nullptr;
-		std::lock_guard<std::mutex> g(mu_);
 		uint64_t seed = ++seeds_;
 		Fill(p, n, seed);
 		runs_[(uintptr_t)p] = Run{ n, cookie, seed, false };
@@ -91,14 +93,18 @@ public:
 	 * whether it was freed. */
 	bool Free(void *first)
 	{
+		unsigned n;
 		{
 			std::lock_guard<std::mutex> g(mu_);
 			auto it = runs_.find((uintptr_t)first);
 			if (it == runs_.end() || it->second.isolated)
 				return false;
+			n = it->second.n;
+			pending_ += n;
 			runs_.erase(it);
 		}
 		zs_arena_free_run(arena_, first);
+		pending_ -= n;
 		return true;
 	}
 
@@ -286,6 +292,23 @@ private:
 					"old run page " + std::to_string(k) +
 					" not isolated: " + Where(old_page));
 		}
+		/* one move at a time (one compaction per arena): the arena
+		 * counts this run twice, and says so; other threads' allocs
+		 * and frees in progress are the only other difference */
+		unsigned long owned = 0, held = 0, pending = self->pending_;
+		unsigned moving = 0;
+		for (const auto &it : self->runs_)
+			held += it.second.n;
+		if (zs_arena_owner_pages(self->arena_, self->id_, &owned,
+					 &moving) ||
+		    moving != r->n || owned < held + r->n ||
+		    owned > held + r->n + pending)
+			self->errors_.push_back(
+				"owner pages " + std::to_string(owned) +
+				", moving " + std::to_string(moving) +
+				" while moving " + std::to_string(r->n) +
+				" of " + std::to_string(held) + ": " +
+				Where(old_page));
 		std::string why = self->Described(new_page, r->n, r->cookie);
 		if (!why.empty())
 			self->errors_.push_back("migrate target " + why);
@@ -319,6 +342,8 @@ private:
 	bool strict_;
 	int id_ = -1;
 	std::atomic<bool> dead_{ false };
+	/* pages of allocs and frees between the arena and runs_ */
+	std::atomic<unsigned long> pending_{ 0 };
 	std::mutex mu_;
 	uint64_t seeds_ = 0;
 	std::map<uintptr_t, Run> runs_;

@@ -98,3 +98,14 @@ void zsr_set_compacting(struct zs_arena *a, int on)
 	a->compacting = on;
 	pthread_mutex_unlock(&a->lock);
 }
+
+unsigned zsr_set_owner_moving(struct zs_arena *a, int owner_id, unsigned moving)
+{
+	unsigned old;
+
+	pthread_mutex_lock(&a->lock);
+	old = a->owners[owner_id].moving;
+	a->owners[owner_id].moving = moving;
+	pthread_mutex_unlock(&a->lock);
+	return old;
+}

@@ -45,6 +45,10 @@ int zsr_set(struct zs_arena *a, const void *page, const struct zsr_desc *d);
 /* Marks the arena as compacting or not, as a compaction would. */
 void zsr_set_compacting(struct zs_arena *a, int on);
 
+/* Sets an owner's count of pages in moves in flight; returns the old. */
+unsigned zsr_set_owner_moving(struct zs_arena *a, int owner_id,
+			      unsigned moving);
+
 #ifdef __cplusplus
 }
 #endif

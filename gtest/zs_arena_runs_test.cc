@@ -804,4 +804,50 @@ TEST_F(RunFinding, OrphanTail)
 		    h.slot, h.page + 1));
 }
 
+/* A move's pages isolated but not counted as moving, or counted with
+ * nothing isolated: zs_arena_owner_pages would then mislead its owner's
+ * page check.  Isolated and counted agree, as in a real move. */
+TEST_F(RunFinding, OwnerMovingPages)
+{
+	int id = owner_.id();
+	zsr_desc run[4];
+	std::vector<Report> got;
+	void *old_arg = nullptr;
+	zs_report_hook *old = zs_set_report_hook(&Record, &got, &old_arg);
+
+	zsr_set_compacting(arena_, 1);
+	for (unsigned k = 0; k < 4; k++) {
+		run[k] = Get(Page(a_, k));
+		zsr_desc d = run[k];
+		d.flags |= ZSR_ISOLATED;
+		ASSERT_ERRNO(zsr_set(arena_, Page(a_, k), &d), 0);
+	}
+	int uncounted = zs_arena_check(arena_);
+	EXPECT_EQ(zsr_set_owner_moving(arena_, id, 4), 0u);
+	int counted = zs_arena_check(arena_);
+	for (unsigned k = 0; k < 4; k++)
+		ASSERT_ERRNO(zsr_set(arena_, Page(a_, k), &run[k]), 0);
+	int nothing_isolated = zs_arena_check(arena_);
+	EXPECT_EQ(zsr_set_owner_moving(arena_, id, 0), 4u);
+	zsr_set_compacting(arena_, 0);
+	zs_set_report_hook(old, old_arg, nullptr);
+
+	EXPECT_ERRNO(uncounted, -EUCLEAN);
+	EXPECT_ERRNO(counted, 0);
+	EXPECT_ERRNO(nothing_isolated, -EUCLEAN);
+	ASSERT_EQ(got.size(), 2u);
+	for (const Report &r : got)
+		EXPECT_STREQ(
+			zs_finding_name(r.kind),
+			zs_finding_name(ZS_FINDING_ARENA_OWNER_MOVING_PAGES));
+	EXPECT_EQ(got[0].message,
+		  Words("zs: zs_arena_check: owner %d has 4 pages in isolated "
+			"runs, counted 0 moving",
+			id));
+	EXPECT_EQ(got[1].message,
+		  Words("zs: zs_arena_check: owner %d has 0 pages in isolated "
+			"runs, counted 4 moving",
+			id));
+}
+
 } /* namespace */

@@ -813,6 +813,7 @@ static long move_run(struct zs_arena *a, struct arena_region *r, unsigned i)
 	}
 	o = &a->owners[d.owner - 1];
 	o->busy++;
+	o->moving += n;
 	for (k = 0; k < n; k++)
 		r->desc[i + k].flags |= ARENA_PAGE_ISOLATED;
 	pthread_mutex_unlock(&a->lock);
@@ -837,6 +838,7 @@ static long move_run(struct zs_arena *a, struct arena_region *r, unsigned i)
 		a->migrate_failures++;
 	}
 	o->busy--;
+	o->moving -= n;
 	pthread_cond_broadcast(&a->idle);
 	pthread_mutex_unlock(&a->lock);
 	return moved ? (long)n : 0;
@@ -991,7 +993,7 @@ int zs_arena_owner_pages(struct zs_arena *arena, int owner_id,
 		return -EINVAL;
 	pthread_mutex_lock(&arena->lock);
 	*pages = arena->owners[owner_id].pages;
-	*moving = arena->owners[owner_id].busy;
+	*moving = arena->owners[owner_id].moving;
 	pthread_mutex_unlock(&arena->lock);
 	return 0;
 }
@@ -1064,9 +1066,15 @@ out:
 	return err;
 }
 
+/* What the regions' descriptors say an owner holds. */
+struct owner_tally {
+	unsigned long pages;
+	unsigned long moving; /* pages of isolated runs */
+};
+
 /* One region against its bitmaps and descriptors; lock held. */
 static int check_region(const struct zs_arena *a, const struct arena_region *r,
-			unsigned long *dirty, unsigned long *owned)
+			unsigned long *dirty, struct owner_tally *owned)
 {
 	unsigned i, nfree = popcount_map(r->free_map);
 	unsigned run_end = 0; /* one past the last run seen */
@@ -1098,7 +1106,9 @@ static int check_region(const struct zs_arena *a, const struct arena_region *r,
 		}
 		if (!d->owner || d->owner > ARENA_MAX_OWNERS)
 			CHECK_FAIL(ZS_FINDING_ARENA_PAGE_NO_OWNER, r->slot, i);
-		owned[d->owner - 1]++;
+		owned[d->owner - 1].pages++;
+		if (d->flags & ARENA_PAGE_ISOLATED)
+			owned[d->owner - 1].moving++;
 		if (d->flags &
 		    ~(unsigned)(ARENA_PAGE_MOVABLE | ARENA_PAGE_ISOLATED |
 				ARENA_PAGE_TAIL))
@@ -1126,7 +1136,7 @@ int zs_arena_check(struct zs_arena *arena)
 {
 	struct zs_arena *a = arena;
 	unsigned long in_use = 0, nfree = 0, dirty = 0;
-	unsigned long owned[ARENA_MAX_OWNERS] = { 0 };
+	struct owner_tally owned[ARENA_MAX_OWNERS] = { { 0, 0 } };
 	unsigned k, slot, used = 0;
 	int err = 0;
 
@@ -1175,9 +1185,12 @@ int zs_arena_check(struct zs_arena *arena)
 		CHECK_FAIL(ZS_FINDING_ARENA_PAGE_COUNTS, in_use, nfree, dirty,
 			   a->pages_in_use, a->pages_free, a->pages_dirty);
 	for (k = 0; k < ARENA_MAX_OWNERS; k++) {
-		if (owned[k] != a->owners[k].pages)
+		if (owned[k].pages != a->owners[k].pages)
 			CHECK_FAIL(ZS_FINDING_ARENA_OWNER_PAGE_COUNT, k,
-				   owned[k], a->owners[k].pages);
+				   owned[k].pages, a->owners[k].pages);
+		if (owned[k].moving != a->owners[k].moving)
+			CHECK_FAIL(ZS_FINDING_ARENA_OWNER_MOVING_PAGES, k,
+				   owned[k].moving, a->owners[k].moving);
 		if (a->owners[k].busy && !a->compacting)
 			CHECK_FAIL(ZS_FINDING_ARENA_OWNER_BUSY, k,
 				   a->owners[k].busy);

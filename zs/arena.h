@@ -346,10 +346,12 @@ int zs_arena_page_info(struct zs_arena *arena, const void *page,
  * @owner_id: the owner's id, 0 .. 1023 (an unregistered one reports the
  *            pages its former owner still holds).
  * @pages: receives the page count.
- * @moving: receives the owner's page moves in flight (each may hold one
- *          run more for a moment: one page, or the moving run's length).
+ * @moving: receives the pages of the owner's runs being moved: each move
+ *          holds the run and its copy until it ends, so @pages counts
+ *          these twice.
  *
- * An owner's own check compares its page count with these.
+ * An owner's own check compares these with its page count: @pages is
+ * exactly its pages plus @moving.
  *
  * Context: any thread; takes the arena's lock.
  * Return: 0, or -EINVAL (NULL @arena, @pages or @moving, @owner_id outside

@@ -67,6 +67,9 @@ struct arena_owner {
 	/* pages described as this owner's; a slot is reused only at 0, so
 	 * a destroyed owner's last pages are never taken for a new one's */
 	unsigned long pages;
+	/* pages of this owner's runs being moved (isolated); each also
+	 * holds a target run of its length until the move ends */
+	unsigned moving;
 };
 
 struct zs_arena {

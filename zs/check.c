@@ -288,10 +288,11 @@ out:
 	return err;
 }
 
-/* The arena holds exactly the pool's pages under its owner id, give or
- * take one run per move in flight (the target run, or the old one until
- * the arena frees it): a page leaked by a failed call, or freed without
- * the pool knowing, shows here.  Class locks held. */
+/* The arena holds exactly the pool's pages under its owner id, plus the
+ * target run of each move in flight (the arena counts the run being moved
+ * and its copy until the move ends): a page leaked by a failed call, or
+ * freed without the pool knowing, shows here.  Class locks held, so no
+ * zspage is made or freed meanwhile. */
 static int check_arena_pages(struct zs_pool *pool, unsigned long pages)
 {
 	unsigned long owned = 0;
@@ -300,8 +301,7 @@ static int check_arena_pages(struct zs_pool *pool, unsigned long pages)
 
 	if (zs_arena_owner_pages(pool->arena, pool->owner_id, &owned,
 				 &moving) != 0 ||
-	    owned < pages ||
-	    owned > pages + (unsigned long)moving * pool->chain_size)
+	    owned != pages + moving)
 		FAIL(ZS_FINDING_POOL_ARENA_PAGE_COUNT, owned, pages, moving);
 out:
 	return err;

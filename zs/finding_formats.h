@@ -130,7 +130,7 @@
 /* Pages leaked by a failed call, or freed to the arena behind the pool's
  * back. */
 #define ZS_FINDING_POOL_ARENA_PAGE_COUNT_FMT \
-	"the arena holds %lu pages for the pool's %lu (%u run moves in flight)"
+	"the arena holds %lu pages for the pool's %lu (%u in moves in flight)"
 /* A fullness list's links were overwritten, or an unlink was torn. */
 #define ZS_FINDING_POOL_FULLNESS_LIST_BACK_LINK_FMT \
 	"fullness list %u of class %u has a broken back link at zspage %u"
@@ -246,7 +246,7 @@
 /* Pages leaked by a failed call, or freed to the arena behind the pool's
  * back. */
 #define ZS_FINDING_ZBUD_ARENA_PAGE_COUNT_FMT \
-	"the arena holds %lu pages for the pool's %llu (%u moves in flight)"
+	"the arena holds %lu pages for the pool's %llu (%u in moves in flight)"
 /* A descriptor index was neither reused nor given back: leaked. */
 #define ZS_FINDING_ZBUD_DESCRIPTOR_COUNT_FMT \
 	"%u free descriptor indexes + %llu pages != %u used"
@@ -347,6 +347,10 @@
  * could never unregister. */
 #define ZS_FINDING_ARENA_OWNER_BUSY_FMT \
 	"owner %u has %u callbacks in flight with no compaction running"
+/* A move started or ended without its pages counted, so the owner's
+ * pages in flight (zs_arena_owner_pages) are wrong for its page checks. */
+#define ZS_FINDING_ARENA_OWNER_MOVING_PAGES_FMT \
+	"owner %u has %lu pages in isolated runs, counted %u moving"
 
 /* ---- zs_arena_destroy, refused (zs/arena.c) ---------------------------- */
 

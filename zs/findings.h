@@ -123,6 +123,7 @@ extern "C" {
 	X(ZS_FINDING_ARENA_PAGE_COUNTS)                    \
 	X(ZS_FINDING_ARENA_OWNER_PAGE_COUNT)               \
 	X(ZS_FINDING_ARENA_OWNER_BUSY)                     \
+	X(ZS_FINDING_ARENA_OWNER_MOVING_PAGES)             \
 	/* zs_arena_destroy, refused */                    \
 	X(ZS_FINDING_ARENA_DESTROY_BUSY)                   \
 	/* corruption met during an operation */           \

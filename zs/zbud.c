@@ -1041,7 +1041,7 @@ int zbud_pool_check(struct zbud_pool *pool)
 	}
 	if (zs_arena_owner_pages(pool->arena, pool->owner_id, &owned,
 				 &moving) != 0 ||
-	    owned < pages || owned > pages + moving) {
+	    owned != pages + moving) {
 		CHECK_FAIL(ZS_FINDING_ZBUD_ARENA_PAGE_COUNT, owned,
 			   (unsigned long long)pages, moving);
 		ret = -EUCLEAN;

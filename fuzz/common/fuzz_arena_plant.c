@@ -140,7 +140,7 @@ void fm_arena_miscount_owner(struct fm_plant *p, struct zs_arena *a,
 		variant = 0;
 	pthread_mutex_lock(&a->lock);
 	if (variant == 2) {
-		FM_PATCH(&p->log, o->busy, 1u);
+		FM_PATCH(&p->log, o->moving, 1u);
 		FM_PATCH(&p->log, o->pages, n + 1);
 		pthread_mutex_unlock(&a->lock);
 		fm_plant_expect_clean(p, "a page move in flight (the arena "

@@ -260,10 +260,13 @@ static bool plant_isolated(struct arena_plant *p)
 
 	if (!d)
 		return false;
-	/* the whole run, as a move marks it */
+	/* the whole run, counted as its owner's pages in flight, as a move
+	 * marks it */
 	for (k = 0; k < d->run; k++)
 		FM_PATCH(p->log, d[k].flags,
 			 (uint8_t)(d[k].flags | ARENA_PAGE_ISOLATED));
+	FM_PATCH(p->log, p->a->owners[d->owner - 1].moving,
+		 p->a->owners[d->owner - 1].moving + d->run);
 	return true;
 }
 
@@ -464,6 +467,7 @@ static uint64_t arena_hash(const struct zs_arena *a)
 		MIX(h, o->busy);
 		MIX(h, o->live);
 		MIX(h, o->pages);
+		MIX(h, o->moving);
 	}
 	h = mix(h, a->by_addr, ARENA_MAX_REGIONS * sizeof(*a->by_addr));
 	for (s = 0; s < ARENA_MAX_REGIONS; s++) {

@@ -197,8 +197,8 @@ bool zsf_plant_pages(struct zs_plant *p)
 }
 
 /* The arena's count of the pool's pages: each half alone (too many, too
- * few), and (variant 2) first the one run more that a run move in flight
- * may hold, as long as the pool's longest zspage, which must pass. */
+ * few), and (variant 2) first a run move in flight, the arena counting the
+ * moving run's copy as pages in flight, which must pass. */
 bool zsf_plant_arena_pages(struct zs_plant *p)
 {
 	unsigned long n = atomic_load(&p->pool->pages);
@@ -211,7 +211,7 @@ bool zsf_plant_arena_pages(struct zs_plant *p)
 		return true;
 	}
 	pthread_mutex_lock(&a->lock);
-	FM_PATCH(p->log, o->busy, 1u);
+	FM_PATCH(p->log, o->moving, p->pool->chain_size);
 	FM_PATCH(p->log, o->pages, n + p->pool->chain_size);
 	pthread_mutex_unlock(&a->lock);
 	fm_plant_expect_clean(&p->base, "a run move in flight (the arena "
