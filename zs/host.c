@@ -7,6 +7,9 @@
  * happen under class locks, so the check must cost nothing when no test
  * armed it.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* MAP_ANONYMOUS, with -std=c11 */
+#endif
 #include "zs/host.h"
 
 #include <errno.h>
