@@ -158,6 +158,34 @@
 #define ZS_FINDING_POOL_ZSPAGE_COUNT_FMT "%lu zspages in the lists, counted %lu"
 /* The pool's page count missed a zspage made or freed. */
 #define ZS_FINDING_POOL_PAGE_COUNT_FMT "%lu pages in zspages, counted %lu"
+/* The free-space index (zs/gaps.c, zs_gaps_check).  A row's bit out of
+ * step with its lists: an insert or remove that stopped halfway, and the
+ * lists of that row are then never searched, or searched empty. */
+#define ZS_FINDING_POOL_GAP_ROW_MAP_FMT \
+	"gap row %u: row bit %u, but its lists' map is 0x%04x"
+/* A list's bit out of step with its head: a gap never found again, or a
+ * search that takes no gap from a list it thinks holds one. */
+#define ZS_FINDING_POOL_GAP_LIST_MAP_FMT \
+	"gap list %u.%u: map bit %u, head 0x%08x"
+/* A link to something that is not a free gap: an object allocated over a
+ * gap still indexed, or a link overwritten by a write past an object. */
+#define ZS_FINDING_POOL_GAP_NOT_A_GAP_FMT \
+	"gap list %u.%u holds 0x%08x, which is no gap"
+/* A gap's back link disagrees with the list: a torn unlink, or a link
+ * overwritten. */
+#define ZS_FINDING_POOL_GAP_BACK_LINK_FMT \
+	"gap list %u.%u: gap 0x%08x links back to 0x%08x, not 0x%08x"
+/* A gap grew or shrank (a merge, a split) without moving to its list, so
+ * a search may take a gap too small for the request. */
+#define ZS_FINDING_POOL_GAP_WRONG_LIST_FMT \
+	"gap 0x%08x of %u units is in list %u.%u, which holds %u .. %u"
+/* The lists hold more gaps than counted: a cycle, or a gap linked in
+ * twice. */
+#define ZS_FINDING_POOL_GAP_LISTS_TOO_LONG_FMT \
+	"gap lists hold more than the %llu gaps counted"
+/* The totals missed an insert or remove. */
+#define ZS_FINDING_POOL_GAP_TOTALS_FMT \
+	"gap lists hold %llu gaps of %llu units; counted %llu of %llu"
 
 /* ---- zbud_pool_check (zs/zbud.c) --------------------------------------- */
 

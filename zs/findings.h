@@ -68,6 +68,14 @@ extern "C" {
 	X(ZS_FINDING_POOL_CLASS_BYTE_COUNT)                \
 	X(ZS_FINDING_POOL_ZSPAGE_COUNT)                    \
 	X(ZS_FINDING_POOL_PAGE_COUNT)                      \
+	/* zs_pool_check's free-space index (zs/gaps.c) */ \
+	X(ZS_FINDING_POOL_GAP_ROW_MAP)                     \
+	X(ZS_FINDING_POOL_GAP_LIST_MAP)                    \
+	X(ZS_FINDING_POOL_GAP_NOT_A_GAP)                   \
+	X(ZS_FINDING_POOL_GAP_BACK_LINK)                   \
+	X(ZS_FINDING_POOL_GAP_WRONG_LIST)                  \
+	X(ZS_FINDING_POOL_GAP_LISTS_TOO_LONG)              \
+	X(ZS_FINDING_POOL_GAP_TOTALS)                      \
 	/* zbud_pool_check */                              \
 	X(ZS_FINDING_ZBUD_LIST_BROKEN_LINKS)               \
 	X(ZS_FINDING_ZBUD_LIST_ENTRY_NOT_LIVE)             \
