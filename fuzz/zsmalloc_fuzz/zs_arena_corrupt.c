@@ -14,7 +14,9 @@
  * are first planted with the arena marked compacting, where the check must
  * stay clean, so the condition is proven to matter.  Every write is logged
  * and restored newest first, after which the arena must hash as before
- * and check clean.
+ * and check clean.  The run findings need a run of more than one page
+ * (a zspage of several pages, or one of op arena_pages' runs): where there
+ * is none, their kinds have no place and are skipped.
  */
 
 #include <pthread.h>
@@ -90,6 +92,43 @@ static struct arena_page_desc *used_page(struct arena_plant *p)
 		return NULL;
 	d = &fm_arena_region(p->a, e)->desc[i];
 	return d->flags & ARENA_PAGE_TAIL ? d - d->run : d;
+}
+
+/* The head of a run of at least min pages chosen by pick, its region and
+ * place in *rp and *ip; NULL when there is none (zspages of more than one
+ * page, and the harness's own runs, are such runs). */
+static struct arena_page_desc *used_run(struct arena_plant *p, unsigned min,
+					struct arena_region **rp, unsigned *ip)
+{
+	unsigned j, i, pi;
+
+	for (j = 0; j < p->n; j++) {
+		struct arena_region *r =
+			fm_arena_region(p->a, (p->pick + j) % p->n);
+
+		for (i = 0; i < ARENA_REGION_PAGES; i++) {
+			pi = (p->pick * 7u + i) % ARENA_REGION_PAGES;
+			if (fm_arena_page_is_free(r, pi) ||
+			    (r->desc[pi].flags & ARENA_PAGE_TAIL) ||
+			    r->desc[pi].run < min) {
+				continue;
+			}
+			*rp = r;
+			*ip = pi;
+			return &r->desc[pi];
+		}
+	}
+	return NULL;
+}
+
+/* Page i of r made free (`free_it`) or in use in its bitmap, the region's
+ * own count kept in step, so only what the descriptors say is wrong. */
+static void set_free_bit(struct arena_plant *p, struct arena_region *r,
+			 unsigned i, bool free_it)
+{
+	FM_PATCH(p->log, r->free_map[i / 64],
+		 r->free_map[i / 64] ^ (1ull << (i % 64)));
+	FM_PATCH(p->log, r->in_use, free_it ? r->in_use - 1 : r->in_use + 1);
 }
 
 /* Never dereferenced: what a stray region table entry points at. */
@@ -357,9 +396,241 @@ static bool plant_busy(struct arena_plant *p)
 	return true;
 }
 
-/* One row per CHECK_FAIL of zs_arena_check (zs/arena.c), in its order,
- * which is the kind byte's meaning.  gated: a finding only while no
- * compaction runs. */
+/* An owner's pages in moves in flight miscounted: a move that started or
+ * ended without its count, with no run isolated.  A finding whether or
+ * not a compaction runs (a move counts its pages under the same lock as
+ * it isolates them). */
+static bool plant_moving(struct arena_plant *p)
+{
+	struct arena_owner *o = &p->a->owners[p->pick % ARENA_MAX_OWNERS];
+
+	FM_PATCH(p->log, o->moving, o->moving + 1u + (p->v & 15));
+	return true;
+}
+
+/* ---- the run planters, in the order of zs/findings.h ----
+ * Each breaks one run (the head picked by used_run, and its tail k when
+ * the finding is a tail's) the way a half-done free, move or overwrite
+ * would, so the head's own check (check_run) is what reports it. */
+
+/* A free page left with a run's length, or with a tail's mark. */
+static bool plant_run_free_marked(struct arena_plant *p)
+{
+	struct arena_page_desc *d;
+	unsigned e;
+	int i = fm_arena_pick_page(p->a, p->pick, true, &e);
+
+	if (i < 0) {
+		return false;
+	}
+	d = &fm_arena_region(p->a, e)->desc[i];
+	if (p->v & 1) {
+		FM_PATCH(p->log, d->flags, (uint8_t)ARENA_PAGE_TAIL);
+	} else {
+		FM_PATCH(p->log, d->run,
+			 (uint8_t)(1 + p->pick % ZS_ARENA_MAX_RUN));
+	}
+	return true;
+}
+
+/* A head's length 0, past the longest run, or reaching past its region's
+ * end: the run ending the region made one page longer, or the region's
+ * last page, when free, taken as the head of a run. */
+static bool plant_run_length(struct arena_plant *p)
+{
+	struct arena_page_desc *d;
+	struct arena_region *r = p->r;
+	unsigned last = ARENA_REGION_PAGES - 1, h;
+
+	if (p->v % 3 == 2) {
+		if (!r) {
+			return false;
+		}
+		if (fm_arena_page_is_free(r, last)) {
+			d = &r->desc[last];
+			if ((r->dirty_map[last / 64] >> (last % 64)) & 1) {
+				FM_PATCH(p->log, r->dirty_map[last / 64],
+					 r->dirty_map[last / 64] &
+						 ~(1ull << (last % 64)));
+			}
+			set_free_bit(p, r, last, false);
+			FM_PATCH(p->log, d->owner,
+				 (uint16_t)(1 + p->pick % ARENA_MAX_OWNERS));
+			FM_PATCH(p->log, d->run,
+				 (uint8_t)(2 +
+					   p->pick % (ZS_ARENA_MAX_RUN - 1)));
+			return true;
+		}
+		d = &r->desc[last];
+		h = d->flags & ARENA_PAGE_TAIL ? last - d->run : last;
+		d = &r->desc[h];
+		/* a run of the longest length ending there can only be made
+		 * too long */
+		FM_PATCH(p->log, d->run, (uint8_t)(ARENA_REGION_PAGES - h + 1));
+		return true;
+	}
+	d = used_page(p);
+	if (!d) {
+		return false;
+	}
+	if (p->v % 3 == 0) {
+		FM_PATCH(p->log, d->run, (uint8_t)0);
+	} else {
+		FM_PATCH(p->log, d->run,
+			 (uint8_t)(ZS_ARENA_MAX_RUN + 1 +
+				   p->pick % (255 - ZS_ARENA_MAX_RUN)));
+	}
+	return true;
+}
+
+/* Page k of a run freed on its own, or no longer marked as a tail. */
+static bool plant_run_tail_missing(struct arena_plant *p)
+{
+	struct arena_region *r;
+	struct arena_page_desc *d;
+	unsigned i, k;
+
+	d = used_run(p, 2, &r, &i);
+	if (!d) {
+		return false;
+	}
+	k = 1 + p->pick % (d->run - 1u);
+	if (p->v & 1) {
+		set_free_bit(p, r, i + k, true);
+	} else {
+		FM_PATCH(p->log, d[k].flags,
+			 (uint8_t)(d[k].flags & ~ARENA_PAGE_TAIL));
+	}
+	return true;
+}
+
+/* A tail's index, or its place in the run, overwritten; or the head's
+ * index, which is 0 in a run of more than one page. */
+static bool plant_run_page_index(struct arena_plant *p)
+{
+	struct arena_region *r;
+	struct arena_page_desc *d;
+	unsigned i, k;
+
+	d = used_run(p, 2, &r, &i);
+	if (!d) {
+		return false;
+	}
+	k = 1 + p->pick % (d->run - 1u);
+	switch (p->v % 3) {
+	case 0:
+		FM_PATCH(p->log, d[k].index, k + 1 + p->pick % 7);
+		break;
+	case 1:
+		FM_PATCH(p->log, d[k].run,
+			 (uint8_t)(k + 1 + p->pick % ZS_ARENA_MAX_RUN));
+		break;
+	default:
+		FM_PATCH(p->log, d->index, 1 + p->pick);
+		break;
+	}
+	return true;
+}
+
+/* A tail described as another owner's, another cookie's, or movable when
+ * its head is not (or the other way round). */
+static bool plant_run_tail_description(struct arena_plant *p)
+{
+	struct arena_region *r;
+	struct arena_page_desc *d;
+	unsigned i, k;
+
+	d = used_run(p, 2, &r, &i);
+	if (!d) {
+		return false;
+	}
+	k = 1 + p->pick % (d->run - 1u);
+	switch (p->v % 3) {
+	case 0:
+		FM_PATCH(p->log, d[k].owner,
+			 (uint16_t)(1 + (d->owner +
+					 p->pick % (ARENA_MAX_OWNERS - 1u)) %
+						ARENA_MAX_OWNERS));
+		break;
+	case 1:
+		FM_PATCH(p->log, d[k].cookie,
+			 d[k].cookie ^ (1u << (p->pick % 32)));
+		break;
+	default:
+		FM_PATCH(p->log, d[k].flags,
+			 (uint8_t)(d[k].flags ^ ARENA_PAGE_MOVABLE));
+		break;
+	}
+	return true;
+}
+
+/* A tail isolated without its head (with or without a compaction
+ * running), or the head alone while one runs: a move marks and clears
+ * the whole run under one lock, so half a run isolated is a finding even
+ * then. */
+static bool plant_run_isolated_partly(struct arena_plant *p)
+{
+	struct arena_region *r;
+	struct arena_page_desc *d;
+	unsigned i, k;
+
+	d = used_run(p, 2, &r, &i);
+	if (!d) {
+		return false;
+	}
+	k = 1 + p->pick % (d->run - 1u);
+	if (p->v & 1) {
+		FM_PATCH(p->log, d->flags,
+			 (uint8_t)(d->flags | ARENA_PAGE_ISOLATED));
+	} else {
+		FM_PATCH(p->log, d[k].flags,
+			 (uint8_t)(d[k].flags | ARENA_PAGE_ISOLATED));
+	}
+	/* the head alone isolated is PAGE_ISOLATED at rest */
+	if (p->v & 3) {
+		FM_PATCH(p->log, p->a->compacting, true);
+	}
+	return true;
+}
+
+/* Tails no head covers: the head's length shortened, the head freed
+ * (described as nobody's, as a free leaves a page), or marked a tail
+ * itself. */
+static bool plant_run_orphan_tail(struct arena_plant *p)
+{
+	struct arena_region *r;
+	struct arena_page_desc *d;
+	unsigned i;
+
+	d = used_run(p, 2, &r, &i);
+	if (!d) {
+		return false;
+	}
+	switch (p->v % 3) {
+	case 0:
+		FM_PATCH(p->log, d->run,
+			 (uint8_t)(1 + p->pick % (d->run - 1u)));
+		break;
+	case 1:
+		set_free_bit(p, r, i, true);
+		FM_PATCH(p->log, d->owner, (uint16_t)0);
+		FM_PATCH(p->log, d->flags, (uint8_t)0);
+		FM_PATCH(p->log, d->cookie, 0u);
+		FM_PATCH(p->log, d->index, 0u);
+		FM_PATCH(p->log, d->run, (uint8_t)0);
+		break;
+	default:
+		FM_PATCH(p->log, d->flags,
+			 (uint8_t)(d->flags | ARENA_PAGE_TAIL));
+		break;
+	}
+	return true;
+}
+
+/* One row per CHECK_FAIL of zs_arena_check (zs/arena.c), which is the kind
+ * byte's meaning: the first 17 in its order, then the run findings, added
+ * later, in the order of zs/findings.h (a kind byte keeps its meaning).
+ * gated: a finding only while no compaction runs. */
 static const struct {
 	const char *name;
 	enum zs_finding want;
@@ -398,6 +669,21 @@ static const struct {
 	{ "owner page count", ZS_FINDING_ARENA_OWNER_PAGE_COUNT, false,
 	  plant_owner_pages },
 	{ "owner busy", ZS_FINDING_ARENA_OWNER_BUSY, true, plant_busy },
+	{ "run free page marked", ZS_FINDING_ARENA_RUN_FREE_MARKED, false,
+	  plant_run_free_marked },
+	{ "run length", ZS_FINDING_ARENA_RUN_LENGTH, false, plant_run_length },
+	{ "run tail missing", ZS_FINDING_ARENA_RUN_TAIL_MISSING, false,
+	  plant_run_tail_missing },
+	{ "run page index", ZS_FINDING_ARENA_RUN_PAGE_INDEX, false,
+	  plant_run_page_index },
+	{ "run tail description", ZS_FINDING_ARENA_RUN_TAIL_DESCRIPTION, false,
+	  plant_run_tail_description },
+	{ "run isolated partly", ZS_FINDING_ARENA_RUN_ISOLATED_PARTLY, false,
+	  plant_run_isolated_partly },
+	{ "run orphan tail", ZS_FINDING_ARENA_RUN_ORPHAN_TAIL, false,
+	  plant_run_orphan_tail },
+	{ "owner moving pages", ZS_FINDING_ARENA_OWNER_MOVING_PAGES, false,
+	  plant_moving },
 };
 
 _Static_assert(sizeof(planters) / sizeof(planters[0]) == ZSF_ARENA_KINDS,

@@ -77,7 +77,8 @@ enum zs_fuzz_opcode {
 	ZS_OP_DRAIN = 0x15, /* u8 order */
 	ZS_OP_RACE = 0x16, /* u8 mover, u8 n, n x (u8 action, u16 sel) */
 	ZS_OP_PRESSURE = 0x17, /* u8 flags, u16 arg */
-	ZS_OP_ARENA_PAGES = 0x18, /* u8 n, u8 flags, u16 arg */
+	ZS_OP_ARENA_PAGES = 0x18, /* u8 n (bits 6-7: runs), u8 flags,
+				     u16 arg */
 	ZS_OP_CORRUPT = 0x19, /* u8 kind, u16 sel */
 	ZS_OP_HOST_FAULT = 0x1a, /* u8 flags, u8 after, u8 count, u8 pick */
 	ZS_OP_PAGE_OPS = 0x1b, /* u8 flags, u16 sel */
@@ -99,14 +100,21 @@ extern const struct fm_target zs_fuzz_target;
 
 #define OWN_PAGES 64
 
-/* The harness's own pages (zs_arena_pages.c), slot = cookie + index. */
+/* The harness's own pages (zs_arena_pages.c), slot = cookie + index.  A
+ * run of n pages fills n consecutive slots; the arena calls the owner
+ * about its first one (the head) only. */
 struct page_owner {
 	void *page[OWN_PAGES];
 	uint32_t seed[OWN_PAGES];
-	bool isolated[OWN_PAGES];
-	unsigned refuse; /* bit 0: isolate refuses slots % 3 == 0,
-			    bit 1: migrate refuses slots % 5 == 0 */
-	unsigned long moved;
+	uint8_t run[OWN_PAGES]; /* head: pages in its run (1 for a single
+				   or group page); tail or empty: 0 */
+	bool fixed[OWN_PAGES]; /* allocated not movable */
+	bool isolated[OWN_PAGES]; /* heads only */
+	unsigned refuse; /* bit 0: isolate refuses heads % 3 == 0,
+			    bit 1: migrate refuses heads % 5 == 0 */
+	unsigned long moved; /* pages */
+	unsigned long runs_moved; /* runs of more than one page */
+	unsigned long runs_refused; /* their isolates and migrates refused */
 };
 
 struct zs_fuzz {
@@ -254,8 +262,11 @@ void zsf_op_forge(void *state, struct fuzz_cursor *c);
  * owner shares: nothing there knows what a zspage is. */
 
 /* How many kinds zsf_arena_corrupt takes (0 .. ZSF_ARENA_KINDS - 1), one
- * per finding of zs_arena_check, in the checker's order. */
-#define ZSF_ARENA_KINDS 17
+ * per finding of zs_arena_check: the first 17 in the checker's order, then
+ * its 7 run findings, then the owners' pages in moves in flight (added
+ * last, so older inputs keep their kinds).  tools/fuzz/gen_seed_corpus.py
+ * reads this line. */
+#define ZSF_ARENA_KINDS 25
 
 const char *zsf_arena_corrupt_name(unsigned kind);
 

@@ -28,6 +28,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OPS_HEADER = os.path.join(ROOT, "fuzz", "zsmalloc_fuzz", "zs_fuzz.h")
+POOL_PLANTERS = os.path.join(ROOT, "fuzz", "zsmalloc_fuzz", "zs_corrupt.h")
 
 PAGE = 4096
 # the per-object header the class table adds (fuzz/zsmalloc_fuzz/zs_objects.c)
@@ -54,6 +55,18 @@ def read_opcodes(path):
 
 
 OP = read_opcodes(OPS_HEADER)
+
+
+def read_corrupt_kinds():
+    """corrupt's kind count: one per row of zs_corrupt.h's planter table
+    ("X(CK_..." a row), then ZSF_ARENA_KINDS (zs_fuzz.h)."""
+    with open(POOL_PLANTERS) as f:
+        pool = len(re.findall(r"\bX\(CK_[A-Z_]+,", f.read()))
+    with open(OPS_HEADER) as f:
+        m = re.search(r"^#define ZSF_ARENA_KINDS (\d+)$", f.read(), re.M)
+    if not pool or not m:
+        sys.exit("gen_seed_corpus: cannot count corrupt's kinds")
+    return pool + int(m.group(1))
 
 
 def u8(v):
@@ -170,8 +183,11 @@ class Seq:
     def pressure(self, flags, arg=0):
         return self.op("pressure", (1, flags), (2, arg))
 
-    def arena_pages(self, n, flags, arg=0):
-        return self.op("arena_pages", (1, n - 1), (1, flags), (2, arg))
+    def arena_pages(self, n, flags, arg=0, runs=0):
+        """runs: 0 none, 1 every group a run, 2 every other group, 3 every
+        group with every other run's movability flipped."""
+        return self.op("arena_pages", (1, (n - 1) | runs << 6), (1, flags),
+                       (2, arg))
 
     def corrupt(self, kind, sel=0):
         return self.op("corrupt", (1, kind), (2, sel))
@@ -207,7 +223,10 @@ class Seq:
 HF_SIDE, HF_SIDE_ARENA, HF_ARENA_PAGES, HF_MAIN, HF_PRESSURE, HF_COMPACT, \
     HF_OWNERS, HF_NO_FD = (1 << i for i in range(8))
 FORGE_LIVE, FORGE_STALE, FORGE_OTHER, FORGE_INPUT = range(4)
-CORRUPT_KINDS = 58
+CORRUPT_KINDS = read_corrupt_kinds()
+# The kinds there were before the arena's run findings: the scenarios
+# written then keep this count, so their seeds keep their bytes.
+CORRUPT_KINDS_V1 = 58
 FATAL_KINDS = 5  # fuzz/zsmalloc_fuzz/zs_fatal.c's kinds[]
 SIDE_NAMES = 6  # pool names host_fault's second pool is given
 
@@ -386,6 +405,56 @@ def scenarios():
     s.fill(100, 2000).recreate(cfg(5, private_arena=True)).arena_pages(9, 4)
     out.append(s.bytes())
 
+    # The harness's own runs (zs_arena_alloc_run): beside the pool, holed,
+    # trimmed and released; then runs that fit the 7-page gaps a thinned
+    # region of huge objects leaves, so arena compaction moves them whole
+    # (every other one unmovable in mode 3), with every refusal; and runs
+    # refused by an injected failure.
+    for runs in (1, 2, 3):
+        for flags in (0x0c, 0x5d, 0xde):
+            s = Seq(cfg(4, private_arena=(flags & 1) == 1)).fill(256, 4096)
+            s.fill(256, 4096).arena_pages(64, flags & 3, 0x3a5b, runs)
+            s.free_many(2, 0).arena_pages(20, flags | 0x0c, 0x1111, runs)
+            s.arena_compact().fill(100, 3000).free_many(3, 1, invert=True)
+            s.arena_pages(30, flags | 0x18, 0xffff, runs).arena_compact(True)
+            s.arena_pages(1, flags | 0x20, 0, runs).compact()
+            out.append(s.bytes())
+        for refuse in range(4):
+            s = Seq(cfg(4, private_arena=True)).fill(256, 4096).fill(256, 4096)
+            s.arena_pages(40, 0, 0x0013 if runs == 3 else 0x0003, runs)
+            s.free_many(8, 0, invert=True)
+            s.arena_pages(1, 0x08 | refuse << 6, 0x0003, runs)
+            s.verify_all(runs).arena_pages(1, 0x2c, 0x0001, runs)
+            out.append(s.bytes())
+        s = Seq(cfg(0, private_arena=True)).inject(True, 5, 3)
+        s.arena_pages(40, 0x0d, 0x1234, runs).arena_pages(9, 0x01, 0, runs)
+        out.append(s.bytes())
+
+    # Corruption: the arena's run findings, on zspages of several pages,
+    # on the harness's runs, in a full region (whose last page is in use),
+    # and where no run of more than one page exists (skipped); each
+    # variant (sel's top 3 bits) at a few places.
+    for shape in range(4):
+        s = Seq(cfg(8 if shape % 2 == 0 else 4, private_arena=shape == 1))
+        if shape == 0:
+            s.fill(40, 100).fill(30, 1500).fill(20, 3000).free_many(3, 1)
+        elif shape == 1:
+            s.fill(20, 3000).arena_pages(40, 0x02, 0x1234, 3)
+        elif shape == 2:
+            s.fill(256, 4096).fill(256, 4096).fill(30, 3000)
+        else:
+            s.fill(10, 4096)
+        for kind in range(CORRUPT_KINDS_V1, CORRUPT_KINDS):
+            for v in range(8):
+                for pick in (0, 0x0133, 0x1fff):
+                    s.corrupt(kind, v << 13 | pick)
+        if shape == 2:
+            # the full region's last page freed (and still resident)
+            s.free_many(2, 1)
+            for pick in (0, 0x0133, 0x1fff):
+                s.corrupt(CORRUPT_KINDS_V1 + 1, 2 << 13 | pick)
+        out.append(s.bytes())
+
     # PSI paths that are no PSI files: /dev/null and /dev/full (refused).
     for flags in (0x80, 0x90, 0x86, 0x9b, 0xa9, 0xe7, 0xf5):
         s = Seq(cfg(8, private_arena=flags & 2 == 2)).fill(200, 1700)
@@ -398,16 +467,16 @@ def scenarios():
     for chain in (1, 4, 8, 16):
         s = Seq(cfg(chain)).fill(40, 100).fill(6, 4096).fill(30, 1500)
         s.fill(20, 40).free_many(3, 1)
-        for kind in range(CORRUPT_KINDS):
+        for kind in range(CORRUPT_KINDS_V1):
             s.corrupt(kind, kind * 0x0911 + chain)
             s.corrupt(kind, 0x8100 | (kind * 7 + chain))
         out.append(s.bytes())
-    for kind in range(CORRUPT_KINDS):
+    for kind in range(CORRUPT_KINDS_V1):
         s = Seq().fill(12, 700).fill(3, 4096).free_many(2)
         s.corrupt(kind, kind).corrupt(kind, 0x8100 + kind * 0x35)
         out.append(s.bytes())
     s = Seq()
-    for kind in range(CORRUPT_KINDS):
+    for kind in range(CORRUPT_KINDS_V1):
         s.corrupt(kind, kind)
     out.append(s.bytes())
     out.append(Seq().fill(300, 60).fill(300, 60).corrupt(14, 3).bytes())
