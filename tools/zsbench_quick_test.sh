@@ -9,10 +9,14 @@
 # same twice for one seed, that a --scale run gives one row per size, that
 # the access census (objects copied on map and read, page-crossing share,
 # crossing against in-page cost) and the reader stalls during frees and
-# compaction are printed well formed (not their values), and that bad
-# input (a missing file, an empty directory, an unknown peer, a non-number,
-# a process that does not exist or may not be read) ends with a message and
-# a non-zero exit instead of a crash or a silent success.
+# compaction are printed well formed (not their values), that --suite
+# gives each of its three traces a whole report and a directory, and a
+# table and targets.csv across them whose figures are sane (density at
+# least 1, utilization in (0, 1]) and whose verdicts follow from value and
+# bound, and that bad input (a missing file, an empty directory, an
+# unknown peer, a non-number, a process that does not exist or may not be
+# read, flags --suite cannot take) ends with a message and a non-zero exit
+# instead of a crash or a silent success.
 #
 # usage: zsbench_quick_test.sh [path/to/zsbench [path/to/zsbench_anon_donor]]
 #        (bazel passes both)
@@ -276,6 +280,150 @@ awk -F, 'NR > 1 && $2 == "zsmalloc-c8" && $15 != 0 { bad = 1 }
 	END { exit bad }' "$WORK/scale/scale.csv" ||
 	fail "--scale reported errors: $(cat "$WORK/scale/scale.csv")"
 
+# --- --suite: three traces in one run, then the targets across them ---
+if ! "$BIN" --quick --suite --out="$WORK/suite" >"$WORK/suite.out" \
+	2>"$WORK/suite.err"; then
+	cat "$WORK/suite.err" >&2
+	fail "zsbench --quick --suite exited non-zero"
+fi
+SUITE_TRACES="real-3000 real-1000 anon-donor"
+n=0
+for label in $SUITE_TRACES; do
+	n=$((n + 1))
+	grep -qx "=== suite trace $n of 3: $label ===" "$WORK/suite.out" ||
+		fail "--suite: no section for trace $n, $label"
+	# each section is a whole single-trace report
+	sect="$(awk -v h="=== suite trace $n of 3: $label ===" '
+		$0 == h { on = 1; next } /^=== suite trace / { on = 0 }
+		/^TARGETS across traces/ { on = 0 } on' "$WORK/suite.out")"
+	for what in "^DENSITY after the fill" "^FRAGMENTATION" "^END TO END" \
+		"^TARGETS (zs's goals" "^files written to .*/$label:"; do
+		grep -q "$what" <<<"$sect" ||
+			fail "--suite: the $label section has no '$what'"
+	done
+	grep -q "^zsmalloc-c8," "$WORK/suite/$label/results.csv" ||
+		fail "--suite: no zsmalloc-c8 row in $label/results.csv"
+done
+for kv in "trace,anon" "donor,1"; do
+	grep -qx "$kv" "$WORK/suite/anon-donor/run.csv" ||
+		fail "--suite: the anon-donor trace is not the donor's (no $kv)"
+done
+grep -q "^trace summary: real, lz4, 1000 objects," "$WORK/suite.out" ||
+	fail "--suite: the small real trace does not hold 1000 objects"
+[[ "$(grep -c "^TARGETS across traces" "$WORK/suite.out")" -eq 1 ]] ||
+	fail "--suite: not one TARGETS across traces table"
+# the table: a row per target, a value and a verdict per trace
+table="$(awk '/^TARGETS across traces/ { on = 1 } on && /^targets met/ { exit }
+	on' "$WORK/suite.out")"
+grep -qE "^target +real-3000 +real-1000 +anon-donor$" <<<"$table" ||
+	fail "--suite: the table's heading is not the three traces"
+CELL='([0-9]+(\.[0-9]+)?|-) (met|SHORT|-)'
+for what in "density pages-only <= 1.008" "density all-in <= 1.015" \
+	"density all-in < glibc's density by RSS" \
+	"utilization 50% freed + zs_compact >= 0.97" \
+	"utilization 75% freed + zs_compact >= 0.97" \
+	"utilization 90% freed + zs_compact >= 0.97" \
+	"utilization by RSS 50% freed >= 0.95" \
+	"utilization by RSS 75% freed >= 0.95" \
+	"metadata B/object, all-in <= 16" \
+	"alloc+free 1t ns <= 1.5x jemalloc's" \
+	"store 1t pages/s >= every malloc peer's" \
+	"store Nt pages/s >= every malloc peer's" \
+	"load 1t pages/s >= every malloc peer's" \
+	"load Nt pages/s >= every malloc peer's" \
+	"longest reader stall in compaction < 1000 us"; do
+	line="$(grep -F "$what" <<<"$table")" ||
+		fail "--suite: no row '$what' in TARGETS across traces"
+	[[ "${line:50}" =~ ^\ $CELL\ +$CELL\ +$CELL$ ]] ||
+		fail "--suite: row '$what' is not three values with verdicts: $line"
+done
+grep -qE "^targets met +[0-9]+ of 15 +[0-9]+ of 15 +[0-9]+ of 15$" \
+	"$WORK/suite.out" || fail "--suite: no 'targets met' row"
+for p in $peers; do
+	grep -qE "^$p density by RSS +[0-9.]+ +[0-9.]+ +[0-9.]+$" \
+		"$WORK/suite.out" ||
+		fail "--suite: no reference row for $p's density"
+done
+# targets.csv: the same table; values sane, verdicts what the values and
+# bounds say, and the values those of each trace's results.csv
+TCSV="$WORK/suite/targets.csv"
+[[ -s "$TCSV" ]] || fail "--suite: no targets.csv"
+[[ "$(grep -c "^[a-z0-9_]*,\"" "$TCSV")" -eq $((15 + 6 * $(wc -w <<<"$peers"))) ]] ||
+	fail "--suite: targets.csv is not 15 targets and 6 rows per peer"
+tget() { # key label field(value|bound|verdict)
+	awk -F, -v key="$1" -v col="$2_$3" '
+		NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
+		$1 == key && c { sub(/^[^"]*"[^"]*"/, "x"); split($0, f, ",")
+			print f[c - 1] }' "$TCSV"
+}
+in_range() { # value lo hi: lo < value <= hi
+	[[ "$1" =~ ^[0-9.e+-]+$ ]] &&
+		awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v > lo && v <= hi) }'
+}
+SAVED_OUT="$OUT"
+for label in $SUITE_TRACES; do
+	OUT="$WORK/suite/$label" # for csv_get
+	dp="$(tget density_pages "$label" value)"
+	da="$(tget density_allin "$label" value)"
+	in_range "$dp" 0.9999 100 ||
+		fail "--suite $label: density pages-only '$dp' is not >= 1.0"
+	in_range "$da" 0.9999 100 ||
+		fail "--suite $label: density all-in '$da' is not >= 1.0"
+	awk -v a="$da" -v p="$dp" 'BEGIN { exit !(a >= p) }' ||
+		fail "--suite $label: all-in $da below pages-only $dp"
+	[[ "$dp" == "$(csv_get zsmalloc-c8 density_pages)" ]] ||
+		fail "--suite $label: targets.csv density $dp is not results.csv's"
+	for key in util50_after util75_after util90_after util50_rss \
+		util75_rss; do
+		u="$(tget "$key" "$label" value)"
+		in_range "$u" 0 1 ||
+			fail "--suite $label: $key '$u' is not in (0, 1]"
+	done
+	m="$(tget metadata_per_object "$label" value)"
+	in_range "$m" 0 100000 ||
+		fail "--suite $label: metadata per object '$m' is not positive"
+	[[ "$m" == "$(csv_get zsmalloc-c8 metadata_bytes_per_object)" ]] ||
+		fail "--suite $label: metadata $m is not results.csv's"
+	s="$(tget reader_stall_compaction "$label" value)"
+	in_range "$s" 0 10000000 ||
+		fail "--suite $label: reader stall '$s' is not a positive time"
+	# every verdict follows from its value and bound ("<" and "<=" in
+	# the target: a ceiling); with the peers run, every target is measured
+	awk -F, -v label="$label" -v peers="$peers" '
+		NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		/^peer_/ { next }
+		{
+			ceiling = $0 ~ /<=|< /
+			sub(/^[^"]*"[^"]*"/, "x")
+			v = $(c[label "_value"] - 1)
+			b = $(c[label "_bound"] - 1)
+			d = $(c[label "_verdict"] - 1)
+			if (v == "" || b == "")
+				want = "unmeasured"
+			else if (ceiling ? v + 0 <= b + 0 : v + 0 >= b + 0)
+				want = "met"
+			else
+				want = "short"
+			if (d != want || (want == "unmeasured" && peers != "")) {
+				print "targets.csv line " NR ": verdict " d \
+					", expected " want >"/dev/stderr"
+				bad = 1
+			}
+		}
+		END { exit bad }' "$TCSV" ||
+		fail "--suite $label: a verdict in targets.csv does not follow from its value and bound"
+done
+OUT="$SAVED_OUT"
+# the table on stdout says what targets.csv says, row by row
+stdout_verdicts="$(awk '/^TARGETS across traces/ { t = 1 }
+	t && /^target / { on = 1; next } /^targets met/ { t = on = 0 }
+	on { print $(NF - 4), $(NF - 2), $NF }' \
+	"$WORK/suite.out" | sed 's/SHORT/short/g; s/-/unmeasured/g')"
+csv_verdicts="$(awk -F, 'NR > 1 && !/^peer_/ {
+	sub(/^[^"]*"[^"]*"/, "x"); print $4, $7, $10 }' "$TCSV")"
+[[ -n "$csv_verdicts" && "$stdout_verdicts" == "$csv_verdicts" ]] ||
+	fail "--suite: the verdicts on stdout are not targets.csv's: '$stdout_verdicts' vs '$csv_verdicts'"
+
 # --- bad input: a message and a non-zero exit, never a crash ---
 expect_error() {
 	local want="$1"
@@ -308,6 +456,9 @@ expect_error "at least 1" --quick --scale=0
 expect_error "needs --trace=anon-donor" --quick --donor-mib=4
 expect_error "cannot go with" --quick --pid=1 --trace=anon-donor
 expect_error "cannot run the donor" --quick --donor=/nonexistent/donor
+expect_error "cannot go with --objects" --quick --suite --objects=5
+expect_error "cannot go with --trace" --quick --suite --trace=uniform
+expect_error "cannot go with --scale" --quick --suite --scale
 
 # A process that cannot be read is an argument error: exit status 2.
 expect_exit2() {

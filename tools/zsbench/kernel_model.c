@@ -247,6 +247,9 @@ static void zs_model(const struct zb_config *cfg, const struct zb_trace *t,
 		((double)pages * ZB_PAGE + (double)t->n * K_HANDLE +
 		 (double)zspages * K_ZSPAGE_DESC) /
 		(double)t->total;
+	row->v[M_META] =
+		((double)t->n * K_HANDLE + (double)zspages * K_ZSPAGE_DESC) /
+		(double)t->n;
 	snprintf(row->note, sizeof(row->note),
 		 "model: %u classes, huge >= %u B", m->nclasses,
 		 m->huge_threshold);
@@ -473,6 +476,7 @@ static void zbud_model(const struct zb_config *cfg, const struct zb_trace *t,
 		(double)(z.pages + raw_pages) * ZB_PAGE / (double)t->total;
 	/* zbud's header lives in the page and its handle is an address. */
 	row->v[M_DENS_ALLIN] = row->v[M_DENS_PAGES];
+	row->v[M_META] = 0;
 	snprintf(row->note, sizeof(row->note),
 		 "model: %llu objects > %u B kept as a page each",
 		 (unsigned long long)raw_pages, ZBUD_MAXSZ);

@@ -7,10 +7,12 @@
  * zsmalloc and zbud, and malloc + memcpy under glibc, jemalloc and mimalloc,
  * with density, fragmentation, speed, compaction and end-to-end figures for
  * each.  --scale replaces those runs with one pool per size, to see how the
- * costs grow; --trace-only stops after the trace.  Inputs are checked before anything long starts; bad input gives a
- * message and exit status 2, a failed measurement or a data mismatch exit
- * status 1.  Under `bazel run` relative paths are taken from the directory
- * bazel was started in ($BUILD_WORKING_DIRECTORY).
+ * costs grow; --trace-only stops after the trace; --suite runs the usual
+ * measurement on three traces in turn and judges zs's targets across them
+ * (suite.c).  Inputs are checked before anything long starts; bad input
+ * gives a message and exit status 2, a failed measurement or a data
+ * mismatch exit status 1.  Under `bazel run` relative paths are taken from
+ * the directory bazel was started in ($BUILD_WORKING_DIRECTORY).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memfd_create, open_memstream, asprintf */
@@ -28,6 +30,10 @@
 #define MAX_ROOTS 64
 #define DONOR_MIB 64
 #define QUICK_DONOR_MIB 8
+/* --suite's smaller /usr trace; quick: both real traces and the donor's
+ * cap shrink so the test runs the suite in seconds */
+#define SUITE_SMALL_OBJECTS 20000
+#define QUICK_SUITE_SMALL_OBJECTS 1000
 #define MAX_SCALE 50000000
 
 static const size_t default_scale[] = { 10000, 30000, 100000, 300000, 1000000 };
@@ -76,6 +82,14 @@ static void usage(FILE *f)
 		"                     (default 10000,30000,100000,300000,1000000; quick\n"
 		"                     1000,3000,10000); a table and scale.csv\n"
 		"  --trace-only       build the trace, print its summary, write trace.csv\n"
+		"  --suite            the usual runs on three traces in turn: /usr pages\n"
+		"                     at %d and at %d objects (each its own evenly\n"
+		"                     spaced sample of /usr, or of --files) and the\n"
+		"                     donor's anonymous pages (--seed, --donor-mib);\n"
+		"                     each trace's tables, then TARGETS across traces;\n"
+		"                     each trace's files in a subdirectory of --out,\n"
+		"                     targets.csv in --out (quick: %d, %d, the donor\n"
+		"                     capped at %d)\n"
 		"  --threads=N        the multi-threaded column (default 2)\n"
 		"  --seed=N           synthetic sizes, the donor's heap, random frees,\n"
 		"                     orders (default 1)\n"
@@ -86,7 +100,9 @@ static void usage(FILE *f)
 		"                     NAME=/path/lib.so, or none\n"
 		"  --quick            a small run (seconds), for tests\n"
 		"  --help\n",
-		DONOR_MIB, QUICK_DONOR_MIB, DEFAULT_OBJECTS, QUICK_OBJECTS);
+		DONOR_MIB, QUICK_DONOR_MIB, DEFAULT_OBJECTS, QUICK_OBJECTS,
+		DEFAULT_OBJECTS, SUITE_SMALL_OBJECTS, QUICK_OBJECTS,
+		QUICK_SUITE_SMALL_OBJECTS, QUICK_OBJECTS);
 }
 
 static int parse_u64(const char *flag, const char *s, uint64_t max,
@@ -198,6 +214,143 @@ static int mkdir_p(const char *dir)
 #define DEFAULT_PEERS "glibc,jemalloc,mimalloc"
 #endif
 
+/* Builds the trace cfg->topts asks for; 0, or the exit status. */
+static int build_trace(const struct zb_config *cfg, struct zb_trace *t)
+{
+	const struct zb_trace_opts *o = &cfg->topts;
+	int err;
+
+	zb_progress("trace %s, %zu objects%s", zb_trace_name(o->kind),
+		    o->objects,
+		    o->kind == ZB_TRACE_REAL || o->kind == ZB_TRACE_ANON ?
+			    (o->comp == ZB_ZSTD ? ", zstd -1" : ", lz4") :
+			    "");
+	err = zb_trace_build(o, t);
+	if (err)
+		return err == -ENOMEM ? 1 : 2;
+	zb_progress("trace: %zu objects, mean %.0f B, sd %.0f B", t->n, t->mean,
+		    t->sd);
+	return 0;
+}
+
+/* Every system on the trace, tables on stdout and files in cfg->out_dir;
+ * r->errors counts what went wrong.  t0: when the trace was started. */
+static void measure(const struct zb_config *cfg, const struct zb_trace *t,
+		    struct zb_results *r, uint64_t t0)
+{
+	zb_kernel_rows(cfg, t, r);
+	zb_zs_runs(cfg, t, r);
+	zb_peers_run(cfg, t, r);
+
+	zb_report_stdout(cfg, t, r, (double)(zb_now_ns() - t0) / 1e9);
+	if (zb_report_files(cfg, t, r)) {
+		fprintf(stderr,
+			"zsbench: could not write every output file to %s\n",
+			cfg->out_dir);
+		r->errors++;
+	}
+	free(r->class_table);
+	r->class_table = NULL;
+}
+
+/*
+ * --suite: the real trace at two sizes and the donor's pages, measured in
+ * turn, each into its own subdirectory of out, then the targets across them.
+ * The smaller real trace is its own sample, not a prefix of the larger one:
+ * pages are taken in runs spread evenly over the sorted walk of /usr, so a
+ * prefix would hold only the walk's first fifth (the first files of
+ * /usr/lib), another mix of sizes.  Its own sample spreads over all of /usr
+ * at the smaller size, and is what `zsbench --objects=N` measures alone.
+ */
+static int run_suite(struct zb_config *cfg, const char *out)
+{
+	static struct zb_results rs[ZB_SUITE_MAX];
+	struct zb_suite_trace s[ZB_SUITE_MAX];
+	const size_t big = cfg->quick ? QUICK_OBJECTS : DEFAULT_OBJECTS;
+	const size_t small = cfg->quick ? QUICK_SUITE_SMALL_OBJECTS :
+					  SUITE_SMALL_OBJECTS;
+	/* the donor's trace is capped at big objects: the heap sets its size */
+	const struct {
+		enum zb_trace_kind kind;
+		size_t objects;
+	} spec[ZB_SUITE_MAX] = { { ZB_TRACE_REAL, big },
+				 { ZB_TRACE_REAL, small },
+				 { ZB_TRACE_ANON, big } };
+	int k, err, status = 0;
+
+	memset(s, 0, sizeof(s));
+	for (k = 0; k < ZB_SUITE_MAX; k++) {
+		struct zb_trace t;
+		uint64_t t0 = zb_now_ns();
+		char *dir = NULL;
+
+		cfg->topts.kind = spec[k].kind;
+		cfg->topts.objects = spec[k].objects;
+		if (spec[k].kind == ZB_TRACE_ANON)
+			snprintf(s[k].label, sizeof(s[k].label), "anon-donor");
+		else
+			snprintf(s[k].label, sizeof(s[k].label), "real-%zu",
+				 spec[k].objects);
+		s[k].r = &rs[k];
+		snprintf(s[k].what, sizeof(s[k].what),
+			 "not built (see stderr), nothing measured");
+		if (asprintf(&dir, "%s/%s", out, s[k].label) < 0)
+			return 1;
+		cfg->out_dir = keep(dir);
+		err = mkdir_p(cfg->out_dir);
+		if (err) {
+			fprintf(stderr, "zsbench: cannot use %s: %s\n",
+				cfg->out_dir, strerror(-err));
+			return 2;
+		}
+		printf("%s=== suite trace %d of %d: %s ===\n", k ? "\n" : "",
+		       k + 1, ZB_SUITE_MAX, s[k].label);
+		fflush(stdout);
+		zb_progress("suite: trace %d of %d, %s", k + 1, ZB_SUITE_MAX,
+			    s[k].label);
+		err = build_trace(cfg, &t);
+		if (err) {
+			printf("zsbench: the %s trace could not be built; nothing measured on it\n",
+			       s[k].label);
+			if (err > status)
+				status = err;
+			continue;
+		}
+		s[k].built = 1;
+		if (t.kind == ZB_TRACE_ANON)
+			snprintf(
+				s[k].what, sizeof(s[k].what),
+				"the donor's anonymous pages (seed %llu, %u MiB heap), %s: %zu objects, mean %.0f B",
+				(unsigned long long)cfg->seed,
+				cfg->topts.donor_mib, zb_comp_name(t.comp), t.n,
+				t.mean);
+		else
+			snprintf(
+				s[k].what, sizeof(s[k].what),
+				"real pages of %s, %s: %zu objects, mean %.0f B, from %zu files",
+				cfg->topts.user_roots ? "--files" : "/usr",
+				zb_comp_name(t.comp), t.n, t.mean,
+				t.files_used);
+		measure(cfg, &t, &rs[k], t0);
+		if (rs[k].errors && status < 1)
+			status = 1;
+		zb_trace_free(&t);
+	}
+	cfg->out_dir = out;
+	zb_suite_report(cfg, s, ZB_SUITE_MAX);
+	if (zb_suite_files(cfg, s, ZB_SUITE_MAX)) {
+		fprintf(stderr, "zsbench: could not write targets.csv to %s\n",
+			out);
+		if (status < 1)
+			status = 1;
+	}
+	printf("\nfiles written to %s: targets.csv; each trace's in", out);
+	for (k = 0; k < ZB_SUITE_MAX; k++)
+		printf(" %s/", s[k].label);
+	printf("\n");
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *roots[MAX_ROOTS];
@@ -208,7 +361,7 @@ int main(int argc, char **argv)
 	const char *donor = NULL;
 	static char donor_default[4096];
 	int nroots = 0, objects_set = 0, trace_set = 0, i, err;
-	int scale = 0, trace_only = 0, use_donor = 0, mib_set = 0;
+	int scale = 0, trace_only = 0, use_donor = 0, mib_set = 0, suite = 0;
 	uint64_t v, t0;
 
 	if (argc >= 2 && !strcmp(argv[1], "--peer-child"))
@@ -287,6 +440,8 @@ int main(int argc, char **argv)
 			scale = 1;
 		} else if (!strcmp(a, "--trace-only")) {
 			trace_only = 1;
+		} else if (!strcmp(a, "--suite")) {
+			suite = 1;
 		} else if (!strncmp(a, "--compressor=", 13)) {
 			if (!strcmp(a + 13, "lz4")) {
 				cfg.topts.comp = ZB_LZ4;
@@ -357,7 +512,23 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (nroots && trace_set && cfg.topts.kind != ZB_TRACE_REAL) {
+	if (suite) {
+		const char *other = trace_set	  ? "--trace" :
+				    cfg.topts.pid ? "--pid" :
+				    objects_set	  ? "--objects" :
+				    scale	  ? "--scale" :
+				    trace_only	  ? "--trace-only" :
+						    NULL;
+
+		if (other) {
+			fprintf(stderr,
+				"zsbench: --suite sets its own traces; it cannot go with %s\n",
+				other);
+			return 2;
+		}
+		/* the third trace is the donor's; --files only replaces /usr */
+		use_donor = 1;
+	} else if (nroots && trace_set && cfg.topts.kind != ZB_TRACE_REAL) {
 		fprintf(stderr,
 			"zsbench: --files reads real pages; it cannot go with --trace=%s\n",
 			use_donor ? "anon-donor" :
@@ -370,7 +541,7 @@ int main(int argc, char **argv)
 			"zsbench: --pid reads a process's pages; it cannot go with --files, --trace or --donor\n");
 		return 2;
 	}
-	if (use_donor && nroots) {
+	if (use_donor && nroots && !suite) {
 		fprintf(stderr,
 			"zsbench: the donor's pages are the trace; --donor and --trace=anon-donor cannot go with --files\n");
 		return 2;
@@ -451,18 +622,11 @@ int main(int argc, char **argv)
 
 	t0 = zb_now_ns();
 	zb_pattern_init(cfg.seed);
-	zb_progress("trace %s, %zu objects%s", zb_trace_name(cfg.topts.kind),
-		    cfg.topts.objects,
-		    cfg.topts.kind == ZB_TRACE_REAL ||
-				    cfg.topts.kind == ZB_TRACE_ANON ?
-			    (cfg.topts.comp == ZB_ZSTD ? ", zstd -1" :
-							 ", lz4") :
-			    "");
-	err = zb_trace_build(&cfg.topts, &t);
+	if (suite)
+		return run_suite(&cfg, cfg.out_dir);
+	err = build_trace(&cfg, &t);
 	if (err)
-		return err == -ENOMEM ? 1 : 2;
-	zb_progress("trace: %zu objects, mean %.0f B, sd %.0f B", t.n, t.mean,
-		    t.sd);
+		return err;
 	if (trace_only || scale) {
 		printf("zsbench: %s\n", t.desc);
 		zb_trace_summary(stdout, &t);
@@ -482,18 +646,7 @@ int main(int argc, char **argv)
 		return err ? 1 : 0;
 	}
 
-	zb_kernel_rows(&cfg, &t, &r);
-	zb_zs_runs(&cfg, &t, &r);
-	zb_peers_run(&cfg, &t, &r);
-
-	zb_report_stdout(&cfg, &t, &r, (double)(zb_now_ns() - t0) / 1e9);
-	if (zb_report_files(&cfg, &t, &r)) {
-		fprintf(stderr,
-			"zsbench: could not write every output file to %s\n",
-			cfg.out_dir);
-		r.errors++;
-	}
+	measure(&cfg, &t, &r, t0);
 	zb_trace_free(&t);
-	free(r.class_table);
 	return r.errors ? 1 : 0;
 }

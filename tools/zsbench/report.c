@@ -28,6 +28,8 @@ const struct zb_metric_desc zb_metrics[ZB_NMETRICS] = {
 			   "the same plus handles, descriptors and every metadata byte" },
 	[M_DENS_RSS] = { "density_rss",
 			 "RSS growth / stored bytes after the fill" },
+	[M_META] = { "metadata_bytes_per_object",
+		     "metadata bytes (handles, descriptors, pool and arena tables) per object after the fill: what all-in adds to pages-only (kernel model: its 8 B handle and zspage descriptors)" },
 	[M_UB50] = { "util50_before",
 		     "live bytes / memory held after freeing 50% at random, before compaction" },
 	[M_UA50] = { "util50_after", "the same after compaction (pool pages)" },
@@ -403,20 +405,37 @@ static void table_e2e(const struct zb_config *cfg, const struct zb_trace *t,
 	}
 }
 
+enum zb_verdict zb_judge(double got, double target, int lower)
+{
+	if (isnan(got) || isnan(target))
+		return ZB_UNMEASURED;
+	if (target == 0) /* a count that must be zero */
+		return got == 0 ? ZB_MET : ZB_SHORT;
+	return (lower ? got <= target : got >= target) ? ZB_MET : ZB_SHORT;
+}
+
 static void verdict(const char *what, double got, double target, int lower)
 {
-	if (isnan(got) || isnan(target)) {
+	switch (zb_judge(got, target, lower)) {
+	case ZB_UNMEASURED:
 		printf("  %-58s not measured\n", what);
-		return;
+		break;
+	case ZB_MET:
+		if (target == 0)
+			printf("  %-58s met     (%.0f vs 0)\n", what, got);
+		else
+			printf("  %-58s met     (%.4g vs %.4g)\n", what, got,
+			       target);
+		break;
+	case ZB_SHORT:
+		if (target == 0)
+			printf("  %-58s SHORT   (%.0f vs 0)\n", what, got);
+		else
+			printf("  %-58s SHORT   (%.4g vs %.4g: %+.1f%%)\n",
+			       what, got, target,
+			       100.0 * (got - target) / target);
+		break;
 	}
-	if (target == 0) /* a count that must be zero */
-		printf("  %-58s %s (%.0f vs 0)\n", what,
-		       got == 0 ? "met    " : "SHORT  ", got);
-	else if (lower ? got <= target : got >= target)
-		printf("  %-58s met     (%.4g vs %.4g)\n", what, got, target);
-	else
-		printf("  %-58s SHORT   (%.4g vs %.4g: %+.1f%%)\n", what, got,
-		       target, 100.0 * (got - target) / target);
 }
 
 static double val(struct zb_results *r, const char *name, int m)
@@ -546,7 +565,7 @@ void zb_report_stdout(const struct zb_config *cfg, const struct zb_trace *t,
 
 /* --- CSV --- */
 
-static void csv_field(FILE *f, const char *s)
+void zb_csv_field(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
@@ -586,7 +605,7 @@ static int write_csv(const struct zb_config *cfg, const struct zb_trace *t,
 				fprintf(f, ",%.6g", w->v[j]);
 		}
 		fputc(',', f);
-		csv_field(f, w->note);
+		zb_csv_field(f, w->note);
 		fputc('\n', f);
 	}
 	if (fclose(f))
@@ -598,7 +617,7 @@ static int write_csv(const struct zb_config *cfg, const struct zb_trace *t,
 	fprintf(f, "metric,meaning\n");
 	for (j = 0; j < ZB_NMETRICS; j++) {
 		fprintf(f, "%s,", zb_metrics[j].csv);
-		csv_field(f, zb_metrics[j].what);
+		zb_csv_field(f, zb_metrics[j].what);
 		fputc('\n', f);
 	}
 	if (fclose(f))
@@ -628,7 +647,7 @@ static int write_csv(const struct zb_config *cfg, const struct zb_trace *t,
 			(unsigned long long)t->anon_unreadable,
 			t->anon_pagemap);
 	fprintf(f, "description,");
-	csv_field(f, t->desc);
+	zb_csv_field(f, t->desc);
 	fputc('\n', f);
 	return fclose(f) ? -1 : 0;
 }

@@ -860,6 +860,7 @@ static void density_run(const struct zb_config *cfg, const struct zb_trace *t,
 			(double)pages * ZB_PAGE / (double)t->total;
 		row->v[M_DENS_ALLIN] =
 			((double)pages * ZB_PAGE + meta) / (double)t->total;
+		row->v[M_META] = meta / (double)t->n;
 		/* objects zbud refused would be whole pages in memory */
 		row->v[M_DENS_RSS] =
 			((double)(rss1 - rss0) + (double)rejected * ZB_PAGE) /

@@ -145,6 +145,7 @@ enum zb_metric {
 	M_DENS_PAGES,
 	M_DENS_ALLIN,
 	M_DENS_RSS,
+	M_META, /* metadata bytes per object, the all-in figure's extra */
 	M_UB50,
 	M_UA50,
 	M_UR50,
@@ -241,6 +242,17 @@ struct zb_row *zb_row_find(struct zb_results *r, const char *name);
  * format up to 16 values); "-" when v is NaN (not measured). */
 const char *zb_fmt(double v, int prec);
 
+/* A measured value against its target: ZB_MET, ZB_SHORT, or ZB_UNMEASURED
+ * when either is NaN.  lower: the target is a ceiling, else a floor; a
+ * target of 0 is a count that must be zero. */
+enum zb_verdict {
+	ZB_UNMEASURED,
+	ZB_MET,
+	ZB_SHORT,
+};
+
+enum zb_verdict zb_judge(double got, double target, int lower);
+
 /* --- run configuration --- */
 
 #define ZB_MAX_PEERS 8
@@ -321,6 +333,27 @@ void zb_report_stdout(const struct zb_config *cfg, const struct zb_trace *t,
 		      struct zb_results *r, double elapsed_s);
 int zb_report_files(const struct zb_config *cfg, const struct zb_trace *t,
 		    struct zb_results *r);
+/* s as one quoted CSV field (quotes doubled). */
+void zb_csv_field(FILE *f, const char *s);
+
+/* --- the suite (suite.c): several traces in one run, targets across them --- */
+
+#define ZB_SUITE_MAX 3
+
+struct zb_suite_trace {
+	char label[32]; /* column heading and subdirectory of --out */
+	char what[128]; /* the trace in a few words, for the legend */
+	int built; /* 0: the trace could not be built, nothing measured */
+	struct zb_results *r;
+};
+
+/* TARGETS across traces on stdout: zsmalloc-c8 per trace against each
+ * target, then the malloc peers' values the relative targets use. */
+void zb_suite_report(const struct zb_config *cfg,
+		     const struct zb_suite_trace *s, int n);
+/* The same table as targets.csv in cfg->out_dir; 0 or -1. */
+int zb_suite_files(const struct zb_config *cfg, const struct zb_suite_trace *s,
+		   int n);
 
 /* --- measuring helpers (measure.c) --- */
 
