@@ -294,14 +294,17 @@ private:
 		}
 		/* one move at a time (one compaction per arena): the arena
 		 * counts this run twice, and says so; other threads' allocs
-		 * and frees in progress are the only other difference */
+		 * and frees in progress are the only other difference.  A
+		 * free may end and an alloc start between the reads, so
+		 * pending is read on both sides of the arena's count. */
 		unsigned long owned = 0, held = 0, pending = self->pending_;
 		unsigned moving = 0;
 		for (const auto &it : self->runs_)
 			held += it.second.n;
-		if (zs_arena_owner_pages(self->arena_, self->id_, &owned,
-					 &moving) ||
-		    moving != r->n || owned < held + r->n ||
+		int err = zs_arena_owner_pages(self->arena_, self->id_, &owned,
+					       &moving);
+		pending += self->pending_;
+		if (err || moving != r->n || owned < held + r->n ||
 		    owned > held + r->n + pending)
 			self->errors_.push_back(
 				"owner pages " + std::to_string(owned) +
