@@ -186,6 +186,40 @@
 /* The totals missed an insert or remove. */
 #define ZS_FINDING_POOL_GAP_TOTALS_FMT \
 	"gap lists hold %llu gaps of %llu units; counted %llu of %llu"
+/* The zspage walk (zs/span.c, zs_span_check_zspage).  A tag with the gap
+ * bit but not a gap's pattern, or a prev-gap bit on a gap: a write past
+ * an object's end, or a stray write into free space. */
+#define ZS_FINDING_POOL_SPAN_BAD_TAG_FMT \
+	"zspage %u unit %u: tag 0x%08x is neither an object's nor a gap's"
+/* A block longer than what is left of its zspage: a gap's length or an
+ * object's size overwritten. */
+#define ZS_FINDING_POOL_SPAN_PAST_END_FMT \
+	"zspage %u unit %u: a block of %u units runs past the zspage's %u"
+/* Two gaps side by side: a free that did not merge, so the space is
+ * split in two gaps that each may be too small for a request. */
+#define ZS_FINDING_POOL_SPAN_GAPS_ADJACENT_FMT \
+	"zspage %u unit %u: a gap follows a gap (not merged)"
+/* A gap's last word differs from its tag: the object after it wrote
+ * backwards, or a split left the old footer; a free of that object would
+ * then merge with the wrong length. */
+#define ZS_FINDING_POOL_SPAN_FOOTER_FMT \
+	"zspage %u unit %u: the gap of %u units ends with 0x%08x, not its tag"
+/* An object's prev-gap bit disagrees with the block before it: a free or
+ * an allocation beside it did not update it, and the next free would
+ * read a footer that is not there, or miss a merge. */
+#define ZS_FINDING_POOL_SPAN_PREV_GAP_BIT_FMT                         \
+	"zspage %u unit %u: the object says the block before is %sa " \
+	"gap; it %s"
+/* An object names a handle slot that does not hold it: the tag or the
+ * slot's location was overwritten, or a free left the tag behind. */
+#define ZS_FINDING_POOL_SPAN_OBJECT_SLOT_FMT \
+	"zspage %u unit %u: object of slot %u, which holds no live object here"
+/* The zspages hold more or fewer indexable gaps than the index: a gap
+ * made without being indexed (never found again) or left indexed after
+ * an allocation took it. */
+#define ZS_FINDING_POOL_SPAN_INDEX_TOTALS_FMT                                \
+	"zspages hold %llu gaps of 2 units or more (%llu units), the index " \
+	"%llu (%llu)"
 
 /* ---- zbud_pool_check (zs/zbud.c) --------------------------------------- */
 
@@ -426,6 +460,13 @@
 #define ZS_FINDING_ABORT_ZBUD_UNMAP_NO_MAPPED_SLOT_FMT                       \
 	"zbud_unmap: handle %#llx mapped by this thread has no live mapped " \
 	"slot (pool metadata corrupted)"
+/* A free found the block beside the object neither an object nor a
+ * gap (a gap's tag and footer carry a fixed pattern): a write past the
+ * end of a neighbouring object; merging with it would spread the damage.
+ * zs/span.c, once pools place objects in shared zspages. */
+#define ZS_FINDING_ABORT_SPAN_TAG_FMT                                       \
+	"free: the block beside zspage %u unit %u has tag 0x%08x, neither " \
+	"an object's nor a gap's"
 /* Follows each report above: zs stops rather than guess. */
 #define ZS_FINDING_CORRUPTION_ABORT_FMT "heap corruption detected, aborting"
 

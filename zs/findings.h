@@ -76,6 +76,14 @@ extern "C" {
 	X(ZS_FINDING_POOL_GAP_WRONG_LIST)                  \
 	X(ZS_FINDING_POOL_GAP_LISTS_TOO_LONG)              \
 	X(ZS_FINDING_POOL_GAP_TOTALS)                      \
+	/* zs_pool_check's zspage walk (zs/span.c) */      \
+	X(ZS_FINDING_POOL_SPAN_BAD_TAG)                    \
+	X(ZS_FINDING_POOL_SPAN_PAST_END)                   \
+	X(ZS_FINDING_POOL_SPAN_GAPS_ADJACENT)              \
+	X(ZS_FINDING_POOL_SPAN_FOOTER)                     \
+	X(ZS_FINDING_POOL_SPAN_PREV_GAP_BIT)               \
+	X(ZS_FINDING_POOL_SPAN_OBJECT_SLOT)                \
+	X(ZS_FINDING_POOL_SPAN_INDEX_TOTALS)               \
 	/* zbud_pool_check */                              \
 	X(ZS_FINDING_ZBUD_LIST_BROKEN_LINKS)               \
 	X(ZS_FINDING_ZBUD_LIST_ENTRY_NOT_LIVE)             \
@@ -143,6 +151,7 @@ extern "C" {
 	X(ZS_FINDING_ABORT_POOL_FREE_HANDLE_SLOT)          \
 	X(ZS_FINDING_ABORT_ZSPAGE_FREE_LIST_ALLOCATED)     \
 	X(ZS_FINDING_ABORT_ZBUD_UNMAP_NO_MAPPED_SLOT)      \
+	X(ZS_FINDING_ABORT_SPAN_TAG)                       \
 	/* and the abort that follows each of them */      \
 	X(ZS_FINDING_CORRUPTION_ABORT)
 

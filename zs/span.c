@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: MIT
+/*
+ * span.c - objects and gaps in a zspage: placement, boundary-tag merges and
+ * the walk that checks them.
+ *
+ * See zs/span.h for the layout.  Allocation takes a gap from the index,
+ * puts the object at its start and leaves the rest a gap; free merges the
+ * object with the gaps on either side.  Both keep one invariant that the
+ * check walks for: blocks tile the zspage, a gap is never next to a gap,
+ * every gap's footer repeats its tag, and an object's prev_gap bit says
+ * whether a gap precedes it.  Tags are read and written with memcpy: a
+ * footer is only 4-byte aligned, and the bytes belong to the caller's
+ * objects in between.
+ */
+#include "zs/span.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "zs/report_internal.h"
+
+#define TAG_GAP 1u
+#define TAG_PREV_GAP 2u
+#define GAP_MAGIC 0x5a5au
+
+static uint32_t load32(const char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static void store32(char *p, uint32_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+static uint32_t gap_tag(unsigned units)
+{
+	return GAP_MAGIC << 16 | units << 2 | TAG_GAP;
+}
+
+/* A gap's tag, exactly: magic, no prev_gap bit, a length. */
+static bool is_gap_tag(uint32_t tag)
+{
+	return (tag >> 16) == GAP_MAGIC && (tag & 3u) == TAG_GAP &&
+	       (tag & 0xffffu) >> 2 != 0;
+}
+
+static unsigned tag_units(uint32_t tag)
+{
+	return (tag & 0xffffu) >> 2;
+}
+
+static char *unit_addr(const struct zs_span *s, uint32_t zspage, unsigned unit)
+{
+	return s->ops->base(s->owner, zspage) + (size_t)unit * ZS_GAP_UNIT;
+}
+
+static char *ref_addr(const struct zs_span *s, uint32_t ref)
+{
+	return unit_addr(s, zs_span_ref_zspage(ref), zs_span_ref_unit(ref));
+}
+
+/* The gap index's view: links after the tag. */
+static struct zs_gap_links *gap_links(void *ctx, uint32_t ref)
+{
+	return (struct zs_gap_links *)(ref_addr(ctx, ref) + ZS_SPAN_TAG_BYTES);
+}
+
+/* For zs_gaps_check: the units of an indexable gap at ref, else 0. */
+static unsigned indexed_gap_units(void *ctx, uint32_t ref)
+{
+	const struct zs_span *s = ctx;
+	uint32_t zspage = zs_span_ref_zspage(ref);
+	unsigned unit = zs_span_ref_unit(ref), n;
+	uint32_t tag;
+
+	if (unit + 2 > s->ops->zspage_units(s->owner, zspage))
+		return 0;
+	tag = load32(ref_addr(s, ref));
+	n = tag_units(tag);
+	return is_gap_tag(tag) && n >= 2 ? n : 0;
+}
+
+void zs_span_init(struct zs_span *s, const struct zs_span_ops *ops, void *owner)
+{
+	s->ops = ops;
+	s->owner = owner;
+	zs_gaps_init(&s->gaps, gap_links, s);
+}
+
+/* Writes a gap of units at (zspage, unit): tag, footer, and into the
+ * index when it can hold its links. */
+static void make_gap(struct zs_span *s, uint32_t zspage, unsigned unit,
+		     unsigned units)
+{
+	char *p = unit_addr(s, zspage, unit);
+
+	store32(p, gap_tag(units));
+	store32(p + (size_t)units * ZS_GAP_UNIT - ZS_SPAN_TAG_BYTES,
+		gap_tag(units));
+	if (units >= 2)
+		zs_gaps_insert(&s->gaps, zs_span_ref(zspage, unit), units);
+}
+
+/* Takes the gap of units at ref out of the index, if it is in it. */
+static void unindex(struct zs_span *s, uint32_t ref, unsigned units)
+{
+	if (units >= 2)
+		zs_gaps_remove(&s->gaps, ref, units);
+}
+
+void zs_span_add_zspage(struct zs_span *s, uint32_t zspage)
+{
+	make_gap(s, zspage, 0, s->ops->zspage_units(s->owner, zspage));
+}
+
+void zs_span_remove_zspage(struct zs_span *s, uint32_t zspage)
+{
+	unindex(s, zs_span_ref(zspage, 0),
+		s->ops->zspage_units(s->owner, zspage));
+}
+
+/* Sets or clears the prev_gap bit of the object starting at unit, when
+ * the zspage goes on that far. */
+static void mark_next(struct zs_span *s, uint32_t zspage, unsigned unit,
+		      bool gap_before)
+{
+	char *p;
+	uint32_t tag;
+
+	if (unit >= s->ops->zspage_units(s->owner, zspage))
+		return;
+	p = unit_addr(s, zspage, unit);
+	tag = load32(p);
+	store32(p, gap_before ? tag | TAG_PREV_GAP : tag & ~TAG_PREV_GAP);
+}
+
+uint32_t zs_span_alloc(struct zs_span *s, unsigned units, uint32_t slot)
+{
+	uint32_t ref = zs_gaps_find(&s->gaps, units), zspage;
+	unsigned unit, have;
+
+	if (ref == ZS_GAP_NONE)
+		return ZS_GAP_NONE;
+	zspage = zs_span_ref_zspage(ref);
+	unit = zs_span_ref_unit(ref);
+	have = tag_units(load32(ref_addr(s, ref)));
+	zs_gaps_remove(&s->gaps, ref, have);
+	/* the block before a gap is never a gap */
+	store32(ref_addr(s, ref), slot << 2);
+	if (have > units)
+		make_gap(s, zspage, unit + units, have - units);
+	else
+		mark_next(s, zspage, unit + units, false);
+	return ref;
+}
+
+/* A neighbour that should be a block and is not: the bytes were
+ * overwritten, and merging with them would spread the damage. */
+static _Noreturn void bad_neighbour(uint32_t zspage, unsigned unit,
+				    uint32_t tag)
+{
+	ZS_REPORT(ZS_FINDING_ABORT_SPAN_TAG, zspage, unit, tag);
+	zs_corruption_abort();
+}
+
+unsigned zs_span_free(struct zs_span *s, uint32_t ref, unsigned units)
+{
+	uint32_t zspage = zs_span_ref_zspage(ref);
+	unsigned start = zs_span_ref_unit(ref), end = start + units, n;
+	unsigned zunits = s->ops->zspage_units(s->owner, zspage);
+	char *p = ref_addr(s, ref);
+	uint32_t tag;
+
+	if (end < zunits) {
+		tag = load32(p + (size_t)units * ZS_GAP_UNIT);
+		if (tag & TAG_GAP) {
+			if (!is_gap_tag(tag))
+				bad_neighbour(zspage, end, tag);
+			n = tag_units(tag);
+			unindex(s, zs_span_ref(zspage, end), n);
+			end += n;
+		}
+	}
+	if (load32(p) & TAG_PREV_GAP) {
+		tag = load32(p - ZS_SPAN_TAG_BYTES);
+		n = tag_units(tag);
+		if (!is_gap_tag(tag) || n > start)
+			bad_neighbour(zspage, start, tag);
+		start -= n;
+		unindex(s, zs_span_ref(zspage, start), n);
+	}
+	make_gap(s, zspage, start, end - start);
+	mark_next(s, zspage, end, true);
+	return end - start;
+}
+
+/* zs_span_check_zspage's findings, as zs_pool_check's. */
+#define SPAN_FAIL(kind, ...)                                              \
+	do {                                                              \
+		zs_report_finding(kind, "zs_pool_check(%s): " kind##_FMT, \
+				  pool_name, ##__VA_ARGS__);              \
+		return -EUCLEAN;                                          \
+	} while (0)
+
+int zs_span_check_zspage(const struct zs_span *s, uint32_t zspage,
+			 const char *pool_name, struct zs_span_tally *t)
+{
+	unsigned zunits = s->ops->zspage_units(s->owner, zspage);
+	unsigned unit = 0, n;
+	bool prev_gap = false;
+
+	while (unit < zunits) {
+		const char *p = unit_addr(s, zspage, unit);
+		uint32_t tag = load32(p), footer;
+		bool gap = tag & TAG_GAP;
+
+		if (gap) {
+			if (!is_gap_tag(tag))
+				SPAN_FAIL(ZS_FINDING_POOL_SPAN_BAD_TAG, zspage,
+					  unit, tag);
+			if (prev_gap)
+				SPAN_FAIL(ZS_FINDING_POOL_SPAN_GAPS_ADJACENT,
+					  zspage, unit);
+			n = tag_units(tag);
+		} else {
+			if (!(tag & TAG_PREV_GAP) != !prev_gap)
+				SPAN_FAIL(ZS_FINDING_POOL_SPAN_PREV_GAP_BIT,
+					  zspage, unit,
+					  tag & TAG_PREV_GAP ? "" : "not ",
+					  prev_gap ? "is" : "is not");
+			n = s->ops->object_units(s->owner, tag >> 2,
+						 zs_span_ref(zspage, unit));
+			if (!n)
+				SPAN_FAIL(ZS_FINDING_POOL_SPAN_OBJECT_SLOT,
+					  zspage, unit, tag >> 2);
+		}
+		if (n > zunits - unit)
+			SPAN_FAIL(ZS_FINDING_POOL_SPAN_PAST_END, zspage, unit,
+				  n, zunits);
+		if (gap) {
+			footer = load32(p + (size_t)n * ZS_GAP_UNIT -
+					ZS_SPAN_TAG_BYTES);
+			if (footer != tag)
+				SPAN_FAIL(ZS_FINDING_POOL_SPAN_FOOTER, zspage,
+					  unit, n, footer);
+			t->gaps++;
+			t->gap_units += n;
+			if (n >= 2) {
+				t->indexed++;
+				t->indexed_units += n;
+			}
+		} else {
+			t->objects++;
+			t->object_units += n;
+		}
+		prev_gap = gap;
+		unit += n;
+	}
+	return 0;
+}
+
+int zs_span_check_index(const struct zs_span *s, const char *pool_name,
+			const struct zs_span_tally *t)
+{
+	int err = zs_gaps_check(&s->gaps, pool_name, indexed_gap_units);
+
+	if (err)
+		return err;
+	if (t->indexed != s->gaps.gaps || t->indexed_units != s->gaps.units)
+		SPAN_FAIL(ZS_FINDING_POOL_SPAN_INDEX_TOTALS,
+			  (unsigned long long)t->indexed,
+			  (unsigned long long)t->indexed_units,
+			  (unsigned long long)s->gaps.gaps,
+			  (unsigned long long)s->gaps.units);
+	return 0;
+}

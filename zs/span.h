@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * zs/span.h - a zspage's bytes as objects and gaps, placed at 8-byte
+ * granularity.
+ *
+ * In the shared-zspage layout a zspage is a run of pages that objects of
+ * every size share.  Its bytes are a sequence of blocks, each a whole
+ * number of 8-byte units and each starting with a 4-byte tag:
+ *
+ *   object  tag = slot << 2 | prev_gap      then the object's bytes
+ *   gap     tag = magic << 16 | units << 2 | 1, the same word as its
+ *           last 4 bytes (the footer), and its list links between
+ *
+ * An object's tag names its handle slot: the reverse map that compaction
+ * and migration walk, and no more than 4 bytes, so an object of n bytes
+ * takes (n + 4) rounded up to 8.  Its size lives in the slot.  A gap's
+ * footer lets a freed object find the gap before it (the prev_gap bit of
+ * the object after a gap says it is there), so a free merges with both
+ * neighbours in constant time and no two gaps are ever adjacent: the
+ * boundary tags of Knuth's allocator.  Gaps of 2 units and more are in
+ * the free-space index (zs/gaps.h) under the reference zspage << 13 |
+ * unit; a 1-unit gap holds no links and waits for a neighbour's free.
+ *
+ * Plain C without atomics, under the owner's lock; C++ tests include it.
+ */
+#ifndef ZS_SPAN_H
+#define ZS_SPAN_H
+
+#include <stdint.h>
+
+#include "zs/gaps.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ZS_SPAN_UNIT_BITS 13u /* units in a zspage: 0 .. 8191 */
+#define ZS_SPAN_MAX_ZSPAGES (1u << (32 - ZS_SPAN_UNIT_BITS))
+#define ZS_SPAN_TAG_BYTES 4u
+#define ZS_SPAN_MAX_SLOT ((1u << 30) - 1)
+
+static inline uint32_t zs_span_ref(uint32_t zspage, unsigned unit)
+{
+	return zspage << ZS_SPAN_UNIT_BITS | unit;
+}
+
+static inline uint32_t zs_span_ref_zspage(uint32_t ref)
+{
+	return ref >> ZS_SPAN_UNIT_BITS;
+}
+
+static inline unsigned zs_span_ref_unit(uint32_t ref)
+{
+	return ref & ((1u << ZS_SPAN_UNIT_BITS) - 1);
+}
+
+/* Units an object of size bytes (1 .. 4096) takes, its tag included. */
+static inline unsigned zs_span_units(unsigned size)
+{
+	return (size + ZS_SPAN_TAG_BYTES + ZS_GAP_UNIT - 1) / ZS_GAP_UNIT;
+}
+
+/* What the span asks its owner. */
+struct zs_span_ops {
+	/* the first byte of zspage */
+	char *(*base)(void *owner, uint32_t zspage);
+	/* its length in units (2 .. ZS_GAP_MAX_UNITS); 0 for a zspage the
+	 * owner does not hold, which only the check asks about */
+	unsigned (*zspage_units)(void *owner, uint32_t zspage);
+	/* for walks: the units of the object of slot, 0 unless slot holds a
+	 * live object placed at ref (the check trusts nothing else) */
+	unsigned (*object_units)(void *owner, uint32_t slot, uint32_t ref);
+};
+
+struct zs_span {
+	struct zs_gaps gaps;
+	const struct zs_span_ops *ops;
+	void *owner;
+};
+
+void zs_span_init(struct zs_span *s, const struct zs_span_ops *ops,
+		  void *owner);
+
+/* A new zspage: one gap of all its units, indexed. */
+void zs_span_add_zspage(struct zs_span *s, uint32_t zspage);
+
+/* An empty zspage (one gap of all its units) leaves the index, before
+ * its pages go back. */
+void zs_span_remove_zspage(struct zs_span *s, uint32_t zspage);
+
+/* Places an object of units for slot (0 .. ZS_SPAN_MAX_SLOT) in a gap:
+ * the object's reference (its tag's place; the bytes start 4 after), or
+ * ZS_GAP_NONE when no gap fits (the owner then adds a zspage). */
+uint32_t zs_span_alloc(struct zs_span *s, unsigned units, uint32_t slot);
+
+/* Frees the object of units at ref, merging it with the gaps beside it:
+ * the units of the gap it is now part of, which is the zspage's length
+ * when the zspage is empty.  A neighbour's tag that is neither an
+ * object's nor a gap's is corruption: reported, then abort. */
+unsigned zs_span_free(struct zs_span *s, uint32_t ref, unsigned units);
+
+/* A zspage's blocks, as zs_span_check_zspage counted them. */
+struct zs_span_tally {
+	uint64_t objects, object_units;
+	uint64_t gaps, gap_units; /* every gap */
+	uint64_t indexed, indexed_units; /* gaps of 2 units and more */
+};
+
+/* Walks zspage from its first unit to its last: every tag, footer and
+ * prev_gap bit, no gap next to a gap, every object's slot (ops's
+ * object_units), every block inside the zspage.  Adds to *t.  0, or
+ * -EUCLEAN after one zs_pool_check(pool_name) finding. */
+int zs_span_check_zspage(const struct zs_span *s, uint32_t zspage,
+			 const char *pool_name, struct zs_span_tally *t);
+
+/* After every zspage's walk: the index (zs_gaps_check) and its totals
+ * against the gaps the walks found.  0 or -EUCLEAN, as above. */
+int zs_span_check_index(const struct zs_span *s, const char *pool_name,
+			const struct zs_span_tally *t);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ZS_SPAN_H */
