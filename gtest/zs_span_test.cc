@@ -443,4 +443,18 @@ TEST_F(SpanDeathTest, FreeBesideAnOverwrittenTag)
 	zs_set_report_hook(nullptr, nullptr, nullptr);
 }
 
+/* A prev-gap bit on a zspage's first object has no footer to read: the
+ * free stops on the object's own tag, without reading the 4 bytes before
+ * the zspage (which are not the span's; the report would quote them). */
+TEST_F(SpanDeathTest, PrevGapBitOnTheFirstObject)
+{
+	zs_set_report_hook(&PrintKind, nullptr, nullptr);
+	SetWord(0, 1u << 2 | 2u);
+	EXPECT_DEATH(zs_span_free(&s_, o_.slots[1].ref, 3),
+		     "ZS_FINDING_ABORT_SPAN_TAG: zs: free: the block beside "
+		     "zspage 0 unit 0 has tag 0x00000006, neither an object's "
+		     "nor a gap's");
+	zs_set_report_hook(nullptr, nullptr, nullptr);
+}
+
 } /* namespace */

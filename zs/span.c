@@ -187,6 +187,11 @@ unsigned zs_span_free(struct zs_span *s, uint32_t ref, unsigned units)
 		}
 	}
 	if (load32(p) & TAG_PREV_GAP) {
+		/* Nothing precedes a zspage's first block: the bit is the
+		 * damage, and the word before it is not the zspage's. */
+		if (!start) {
+			bad_neighbour(zspage, start, load32(p));
+		}
 		tag = load32(p - ZS_SPAN_TAG_BYTES);
 		n = tag_units(tag);
 		if (!is_gap_tag(tag) || n > start)
