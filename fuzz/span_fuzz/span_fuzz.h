@@ -110,6 +110,18 @@ struct sp_fuzz {
 	bool verify_pending;
 };
 
+/*
+ * The model's loops over unit bitmaps and the hash run over every unit of
+ * every zspage after every op; with -fsanitize=fuzzer each of their
+ * comparisons would be traced (most of an execution's time, and feedback
+ * about the harness, not the library), so they are left out of coverage.
+ */
+#if defined(__clang__) && __clang_major__ >= 13
+#define SPF_NO_COVERAGE __attribute__((no_sanitize("coverage")))
+#else
+#define SPF_NO_COVERAGE
+#endif
+
 /* ---- span_ops.c ---- */
 
 static inline uint32_t spf_span_slot(const struct sp_fuzz *f, uint32_t i)
@@ -128,6 +140,11 @@ char *spf_object_bytes(struct sp_fuzz *f, uint32_t i);
  * at or after u whose coverage is `used` (z's length when none). */
 bool spf_unit_used(const struct spf_zspage *z, unsigned u);
 unsigned spf_next_unit(const struct spf_zspage *z, unsigned u, bool used);
+/* The first unit of the run of free units that ends just before u (u
+ * itself when unit u - 1 is used, or u is 0). */
+unsigned spf_free_run_start(const struct spf_zspage *z, unsigned u);
+/* Units [u, u + n) marked used or free. */
+void spf_mark_units(struct spf_zspage *z, unsigned u, unsigned n, bool used);
 /* The model's gaps: the count, and the k-th (k < count) of those of at
  * least min_units, as zspage, unit, units; false when there is none. */
 bool spf_pick_gap(struct sp_fuzz *f, unsigned min_units, uint32_t sel,

@@ -144,19 +144,6 @@ static void expect_placed(struct sp_fuzz *f, uint32_t ref, unsigned units)
 	}
 }
 
-static void mark_units(struct spf_zspage *zp, unsigned u, unsigned n, bool used)
-{
-	unsigned k;
-
-	for (k = u; k < u + n; k++) {
-		if (used) {
-			zp->used[k / 64] |= 1ull << (k % 64);
-		} else {
-			zp->used[k / 64] &= ~(1ull << (k % 64));
-		}
-	}
-}
-
 bool spf_do_alloc(struct sp_fuzz *f, size_t size, uint8_t seed)
 {
 	unsigned units = zs_span_units((unsigned)size);
@@ -187,7 +174,7 @@ bool spf_do_alloc(struct sp_fuzz *f, size_t size, uint8_t seed)
 	expect_placed(f, ref, units);
 	f->nfree_slot--;
 	zp = &f->z[zs_span_ref_zspage(ref)];
-	mark_units(zp, zs_span_ref_unit(ref), units, true);
+	spf_mark_units(zp, zs_span_ref_unit(ref), units, true);
 	zp->live++;
 	zp->live_units += units;
 	f->live_units += units;
@@ -215,12 +202,11 @@ void spf_do_free(struct sp_fuzz *f, uint32_t pos)
 
 	fm_verify(o, spf_object_bytes(f, i), "before its free");
 	merged = zs_span_free(&f->span, s->ref, s->units);
-	mark_units(zp, u, s->units, false);
+	spf_mark_units(zp, u, s->units, false);
 	zp->live--;
 	zp->live_units -= s->units;
 	f->live_units -= s->units;
-	for (start = u; start > 0 && !spf_unit_used(zp, start - 1); start--) {
-	}
+	start = spf_free_run_start(zp, u);
 	end = spf_next_unit(zp, u, true);
 	fm_trace("  free slot %" PRIu32 " (%u units) at zspage %" PRIu32
 		 " unit %u: gap of %u\n",

@@ -82,12 +82,13 @@ char *spf_object_bytes(struct sp_fuzz *f, uint32_t i)
 
 /* ---- the model's units ---- */
 
-bool spf_unit_used(const struct spf_zspage *z, unsigned u)
+SPF_NO_COVERAGE bool spf_unit_used(const struct spf_zspage *z, unsigned u)
 {
 	return z->used[u / 64] >> (u % 64) & 1;
 }
 
-unsigned spf_next_unit(const struct spf_zspage *z, unsigned u, bool used)
+SPF_NO_COVERAGE unsigned spf_next_unit(const struct spf_zspage *z, unsigned u,
+				       bool used)
 {
 	while (u < z->units) {
 		uint64_t w = z->used[u / 64];
@@ -105,8 +106,43 @@ unsigned spf_next_unit(const struct spf_zspage *z, unsigned u, bool used)
 	return z->units;
 }
 
-bool spf_pick_gap(struct sp_fuzz *f, unsigned min_units, uint32_t sel,
-		  uint32_t *zspage, unsigned *unit, unsigned *units)
+SPF_NO_COVERAGE unsigned spf_free_run_start(const struct spf_zspage *z,
+					    unsigned u)
+{
+	while (u > 0) {
+		/* the units below u in u - 1's word */
+		uint64_t w = z->used[(u - 1) / 64];
+		unsigned below = (u - 1) % 64 + 1;
+
+		if (below < 64) {
+			w &= (1ull << below) - 1;
+		}
+		if (w) {
+			return ((u - 1) & ~63u) + 64 -
+			       (unsigned)__builtin_clzll(w);
+		}
+		u = (u - 1) & ~63u;
+	}
+	return 0;
+}
+
+SPF_NO_COVERAGE void spf_mark_units(struct spf_zspage *z, unsigned u,
+				    unsigned n, bool used)
+{
+	unsigned k;
+
+	for (k = u; k < u + n; k++) {
+		if (used) {
+			z->used[k / 64] |= 1ull << (k % 64);
+		} else {
+			z->used[k / 64] &= ~(1ull << (k % 64));
+		}
+	}
+}
+
+SPF_NO_COVERAGE bool spf_pick_gap(struct sp_fuzz *f, unsigned min_units,
+				  uint32_t sel, uint32_t *zspage,
+				  unsigned *unit, unsigned *units)
 {
 	unsigned pass, n = 0, z, u, end;
 
@@ -241,7 +277,8 @@ int spf_check(void *state)
 }
 
 /* The tally the walk must give: from the model's units alone. */
-static void model_tally(struct sp_fuzz *f, struct zs_span_tally *t)
+static SPF_NO_COVERAGE void model_tally(struct sp_fuzz *f,
+					struct zs_span_tally *t)
 {
 	unsigned z, u, end;
 
@@ -308,7 +345,7 @@ void spf_full_check(struct sp_fuzz *f, const char *when)
 	}
 }
 
-static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+static SPF_NO_COVERAGE uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *b = p;
 	size_t i;
