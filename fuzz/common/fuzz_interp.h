@@ -3,15 +3,15 @@
  * fuzz/common/fuzz_interp.h - the op-sequence interpreter every fuzz target
  * runs.
  *
- * Every target (fuzz/<target>/: zsmalloc_fuzz, zbud_fuzz, zpool_fuzz) reads its
- * input the same way: a config byte, then ops, each an opcode byte (masked into
- * a table of op slots; free slots are skipped and not counted) followed by the
- * op's own arguments, which the op reads through the cursor.  Around every op
- * they do the same bookkeeping: fm_ctx (so a failure names the op, its number
- * and its input offset), a ZS_FUZZ_TRACE line, a cross-check after each op and
- * a heavier one every few ops, and the final checks at the end of input.  That
- * loop is here, once, so every target decodes alike; a target is its state, its
- * op table and the callbacks below.
+ * Every target (fuzz/<target>/: zsmalloc_fuzz, zbud_fuzz, zpool_fuzz,
+ * span_fuzz) reads its input the same way: a config byte, then ops, each an
+ * opcode byte (masked into a table of op slots; free slots are skipped and not
+ * counted) followed by the op's own arguments, which the op reads through the
+ * cursor.  Around every op they do the same bookkeeping: fm_ctx (so a failure
+ * names the op, its number and its input offset), a ZS_FUZZ_TRACE line, a
+ * cross-check after each op and a heavier one every few ops, and the final
+ * checks at the end of input.  That loop is here, once, so every target
+ * decodes alike; a target is its state, its op table and the callbacks below.
  *
  * An op's function has exactly the table's type, taking the state as
  * `void *`: calling a function through a pointer of another type is
@@ -33,7 +33,7 @@ struct fm_op {
 };
 
 struct fm_target {
-	const char *name; /* fm_ctx.target: "zsmalloc", "zbud", "zpool" */
+	const char *name; /* fm_ctx.target: "zsmalloc", "span", ... */
 	void *state; /* handed to every callback and op */
 	const struct fm_op *ops; /* indexed by opcode & (nops - 1) */
 	unsigned nops; /* a power of two */

@@ -67,7 +67,8 @@ static bool fits(struct sp_fuzz *f, uint32_t i, unsigned kind)
 /*
  * Op fatal: u8 kind (mod 5), u16 sel.  From the sel-th live object on,
  * the first with the neighbour the kind needs is freed in a child after
- * that neighbour's word is overwritten.
+ * that neighbour's word is overwritten.  Only the first fatal op of an
+ * input that finds such an object runs.
  */
 void spf_op_fatal(void *state, struct fuzz_cursor *c)
 {
@@ -80,6 +81,10 @@ void spf_op_fatal(void *state, struct fuzz_cursor *c)
 	bool found = false;
 
 	if (!fc_u8(c, &kind_byte) || !fc_u16(c, &sel)) {
+		return;
+	}
+	if (f->forks >= SPF_FATAL_PER_INPUT) {
+		fm_trace("  fatal: skipped, one child per input\n");
 		return;
 	}
 	kind = kind_byte % FATAL_KINDS;
@@ -120,6 +125,7 @@ void spf_op_fatal(void *state, struct fuzz_cursor *c)
 		t.word = tag | 2u;
 		break;
 	}
+	f->forks++;
 	fm_expect_abort("zs_span_free beside an overwritten tag",
 			ZS_FINDING_ABORT_SPAN_TAG, run_free_beside, &t);
 }

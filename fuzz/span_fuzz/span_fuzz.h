@@ -68,6 +68,10 @@ extern const struct fm_target sp_fuzz_target;
 #define SPF_SLOTS FM_MAX_LIVE
 #define SPF_MAP_WORDS (ZS_GAP_MAX_UNITS / 64)
 #define SPF_MAX_SIZE 4096u
+/* Forks per input: copying the page tables of a sanitized process is
+ * most of an execution's time, and one child per input reaches every
+ * abort path as well over the corpus. */
+#define SPF_FATAL_PER_INPUT 1
 /* Zspage numbers at and past this one are never held: references into
  * them name nothing. */
 #define SPF_NO_ZSPAGE (SPF_ZSPAGES + 7)
@@ -107,6 +111,7 @@ struct sp_fuzz {
 	unsigned nheld;
 	uint64_t held_units, live_units;
 	size_t last_size; /* size kind 7 repeats it */
+	unsigned forks; /* fatal's children so far in this input */
 	bool verify_pending;
 };
 

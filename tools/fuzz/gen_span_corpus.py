@@ -193,13 +193,13 @@ def span_seeds(ops):
         for variant in range(4):
             s.op("corrupt", (1, kind), (2, variant))
         out.append(s)
-    # Every fatal free.
+    # Every fatal free (one child per input: later fatal ops are skipped).
     for kind in range(FATAL_KINDS):
         for cfg in (0, SMALL | 4):
-            s = fragmented(S(cfg), count=30)
             for sel in (0, 3, 17):
+                s = fragmented(S(cfg), count=30)
                 s.op("fatal", (1, kind), (2, sel))
-            out.append(s)
+                out.append(s)
     # Random mixes of every op.
     names = sorted(ops)
     for _ in range(40):
