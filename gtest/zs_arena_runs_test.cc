@@ -570,16 +570,7 @@ TEST(ArenaRunsCompact, MixedLengthsPackWithinOneOfTheMinimum)
 
 /* ---- zs_arena_check's run findings ----------------------------------- */
 
-struct Report {
-	zs_finding kind;
-	std::string message;
-};
-
-void Record(zs_finding kind, const char *message, void *arg)
-{
-	static_cast<std::vector<Report> *>(arg)->push_back(
-		Report{ kind, message });
-}
+using zs::Report;
 
 /*
  * An arena holding runs of 4 pages: a movable one at the start of the
@@ -619,7 +610,7 @@ protected:
 		std::vector<Report> got;
 		void *old_arg = nullptr;
 		zs_report_hook *old =
-			zs_set_report_hook(&Record, &got, &old_arg);
+			zs_set_report_hook(&zs::RecordReport, &got, &old_arg);
 
 		ASSERT_ERRNO(zsr_set(arena_, page, &bad), 0);
 		if (compacting)
@@ -813,7 +804,8 @@ TEST_F(RunFinding, OwnerMovingPages)
 	zsr_desc run[4];
 	std::vector<Report> got;
 	void *old_arg = nullptr;
-	zs_report_hook *old = zs_set_report_hook(&Record, &got, &old_arg);
+	zs_report_hook *old =
+		zs_set_report_hook(&zs::RecordReport, &got, &old_arg);
 
 	zsr_set_compacting(arena_, 1);
 	for (unsigned k = 0; k < 4; k++) {

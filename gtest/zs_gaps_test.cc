@@ -50,22 +50,14 @@ struct Store {
 	}
 };
 
-struct Report {
-	zs_finding kind;
-	std::string message;
-};
-
-void Record(zs_finding kind, const char *message, void *arg)
-{
-	static_cast<std::vector<Report> *>(arg)->push_back(
-		Report{ kind, message });
-}
+using zs::Report;
 
 /* zs_gaps_check with the reports it made. */
 int Check(const zs_gaps &g, std::vector<Report> *got)
 {
 	void *old_arg = nullptr;
-	zs_report_hook *old = zs_set_report_hook(&Record, got, &old_arg);
+	zs_report_hook *old =
+		zs_set_report_hook(&zs::RecordReport, got, &old_arg);
 	int ret = zs_gaps_check(&g, "gaps", &Store::Units);
 	zs_set_report_hook(old, old_arg, nullptr);
 	return ret;

@@ -29,6 +29,7 @@
 
 extern "C" {
 #include "zs/arena.h"
+#include "zs/report.h"
 #include "zs/zbud.h"
 #include "zs/zsmalloc.h"
 }
@@ -110,6 +111,20 @@ inline ::testing::AssertionResult NullErrno(const char *expr, const void *p,
 	else
 		r << "NULL with errno " << ErrString(-(long long)err);
 	return r << ", expected NULL with errno " << ErrString(want_neg);
+}
+
+/* One report through zs/report.h's hook: its kind and its line. */
+struct Report {
+	zs_finding kind;
+	std::string message;
+};
+
+/* A report hook appending to the std::vector<Report> at arg, for tests
+ * that plant a finding and compare what was reported. */
+inline void RecordReport(zs_finding kind, const char *message, void *arg)
+{
+	static_cast<std::vector<Report> *>(arg)->push_back(
+		Report{ kind, message });
 }
 
 } /* namespace zs */

@@ -74,23 +74,15 @@ struct Owner {
 
 const zs_span_ops kOps = { &Owner::Base, &Owner::Units, &Owner::ObjectUnits };
 
-struct Report {
-	zs_finding kind;
-	std::string message;
-};
-
-void Record(zs_finding kind, const char *message, void *arg)
-{
-	static_cast<std::vector<Report> *>(arg)->push_back(
-		Report{ kind, message });
-}
+using zs::Report;
 
 /* Every held zspage walked, then the index: the tally, or a failure. */
 int CheckAll(const zs_span &s, Owner &o, zs_span_tally *t,
 	     std::vector<Report> *got)
 {
 	void *old_arg = nullptr;
-	zs_report_hook *old = zs_set_report_hook(&Record, got, &old_arg);
+	zs_report_hook *old =
+		zs_set_report_hook(&zs::RecordReport, got, &old_arg);
 	int ret = 0;
 	*t = zs_span_tally{};
 	for (uint32_t z = 0; z < o.zspages.size() && !ret; z++)

@@ -121,6 +121,20 @@ static struct arena_page_desc *used_run(struct arena_plant *p, unsigned min,
 	return NULL;
 }
 
+/* As used_run for a run of 2 pages or more, with one of its tails, page
+ * *kp of the run, also chosen by pick. */
+static struct arena_page_desc *used_run_tail(struct arena_plant *p,
+					     struct arena_region **rp,
+					     unsigned *ip, unsigned *kp)
+{
+	struct arena_page_desc *d = used_run(p, 2, rp, ip);
+
+	if (d) {
+		*kp = 1 + p->pick % (d->run - 1u);
+	}
+	return d;
+}
+
 /* Page i of r made free (`free_it`) or in use in its bitmap, the region's
  * own count kept in step, so only what the descriptors say is wrong. */
 static void set_free_bit(struct arena_plant *p, struct arena_region *r,
@@ -490,11 +504,10 @@ static bool plant_run_tail_missing(struct arena_plant *p)
 	struct arena_page_desc *d;
 	unsigned i, k;
 
-	d = used_run(p, 2, &r, &i);
+	d = used_run_tail(p, &r, &i, &k);
 	if (!d) {
 		return false;
 	}
-	k = 1 + p->pick % (d->run - 1u);
 	if (p->v & 1) {
 		set_free_bit(p, r, i + k, true);
 	} else {
@@ -512,11 +525,10 @@ static bool plant_run_page_index(struct arena_plant *p)
 	struct arena_page_desc *d;
 	unsigned i, k;
 
-	d = used_run(p, 2, &r, &i);
+	d = used_run_tail(p, &r, &i, &k);
 	if (!d) {
 		return false;
 	}
-	k = 1 + p->pick % (d->run - 1u);
 	switch (p->v % 3) {
 	case 0:
 		FM_PATCH(p->log, d[k].index, k + 1 + p->pick % 7);
@@ -540,11 +552,10 @@ static bool plant_run_tail_description(struct arena_plant *p)
 	struct arena_page_desc *d;
 	unsigned i, k;
 
-	d = used_run(p, 2, &r, &i);
+	d = used_run_tail(p, &r, &i, &k);
 	if (!d) {
 		return false;
 	}
-	k = 1 + p->pick % (d->run - 1u);
 	switch (p->v % 3) {
 	case 0:
 		FM_PATCH(p->log, d[k].owner,
@@ -574,11 +585,10 @@ static bool plant_run_isolated_partly(struct arena_plant *p)
 	struct arena_page_desc *d;
 	unsigned i, k;
 
-	d = used_run(p, 2, &r, &i);
+	d = used_run_tail(p, &r, &i, &k);
 	if (!d) {
 		return false;
 	}
-	k = 1 + p->pick % (d->run - 1u);
 	if (p->v & 1) {
 		FM_PATCH(p->log, d->flags,
 			 (uint8_t)(d->flags | ARENA_PAGE_ISOLATED));
