@@ -4,22 +4,25 @@
  *
  * Tests and fuzzers call it after operations; it must agree with every
  * counter and every structure, so it recomputes each from the ground truth
- * (page contents and handle slots) and compares.  It takes every class
+ * (page contents and handle slots) and compares.  It takes every shard
  * lock, in ascending order (the only code holding two), so it can run
  * while other threads work and still see a consistent pool.  The first
  * disagreement is reported with an exact message and -EUCLEAN returned.
  *
- * Every piece of bookkeeping is compared with what it summarises: objects
- * with their handle slots and back, zspages with their fullness lists,
+ * Every piece of bookkeeping is compared with what it summarises: every
+ * zspage is walked block by block (zs_span_check_zspage: tags, footers,
+ * objects' slots pointing back), the free-space index against the gaps
+ * the walks found, zspages with their fullness lists,
  * each zspage's run with the arena's description of it (owner, zspage,
  * length, movable), every handle slot with exactly one of: a live object, a
- * class's free slot list, a class's fresh batch; every zspage descriptor
- * with exactly one of: a class's lists, the descriptor free list.  A slot
+ * shard's free slot list, a shard's fresh batch; every zspage descriptor
+ * with exactly one of: a shard's lists, the descriptor free list.  A slot
  * or descriptor leaked by a failed call is then a finding, not a silent
  * loss.
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "zs/zs_internal.h"
 
@@ -34,116 +37,137 @@
 	} while (0)
 
 /* A zspage's pages are one arena run, which the arena describes as this
- * pool's, naming the zspage (page 0 of it), as long as the class's
- * zspages, starting at the zspage's base, and movable: run migration finds its way back through
- * exactly these, and objects are addressed as one range from the base, so
- * a run described otherwise would be moved wrongly, freed short or never
- * moved again. */
-static int check_run(struct zs_pool *pool, const struct size_class *c,
-		     const struct zspage *zsp)
+ * pool's, naming the zspage (page 0 of it), as long as the zspage,
+ * starting at its base, and movable: run migration finds its way back
+ * through exactly these, and objects are addressed as one range from the
+ * base, so a run described otherwise would be moved wrongly, freed short
+ * or never moved again. */
+static int check_run(struct zs_pool *pool, const struct zspage *zsp)
 {
 	char *base = atomic_load(&zsp->base);
+	unsigned pages = zsp->huge ? 1 : pool->chain_size;
 	struct zs_arena_page_info info;
 	int err = 0;
 
 	if (!base || zs_arena_page_info(pool->arena, base, &info) != 0)
-		FAIL(ZS_FINDING_POOL_PAGE_NOT_IN_ARENA, zsp->id, c->size,
-		     (void *)base);
+		FAIL(ZS_FINDING_POOL_PAGE_NOT_IN_ARENA, zsp->id, (void *)base);
 	if (info.owner_id != pool->owner_id || info.cookie != zsp->id ||
-	    info.index != 0 || info.run_pages != c->pages_per_zspage ||
-	    info.run != base || !info.movable)
-		FAIL(ZS_FINDING_POOL_PAGE_ARENA_DESCRIPTION, zsp->id, c->size,
-		     c->pages_per_zspage, (void *)base, info.owner_id,
-		     info.cookie, info.index, info.run_pages, info.run,
+	    info.index != 0 || info.run_pages != pages || info.run != base ||
+	    !info.movable)
+		FAIL(ZS_FINDING_POOL_PAGE_ARENA_DESCRIPTION, zsp->id, pages,
+		     (void *)base, info.owner_id, info.cookie, info.index,
+		     info.run_pages, info.run,
 		     info.movable ? "" : ", not movable");
 out:
 	return err;
 }
 
-static int check_zspage(struct zs_pool *pool, struct size_class *c,
-			struct zspage *zsp, unsigned g, unsigned long *live,
-			uint64_t *bytes)
+/* What the walks of one shard's zspages add up to. */
+struct shard_sums {
+	unsigned long objects, units, zspages, huge;
+	uint64_t bytes;
+	struct zs_span_tally indexed; /* gaps of zspages not isolated */
+};
+
+/* The handle slots of a zspage's objects: at rest, so never moving, and
+ * their sizes are the bytes the shard says it stores. */
+static int check_objects(struct zs_pool *pool, struct zs_shard *sh,
+			 struct zspage *zsp, struct shard_sums *sum)
 {
-	uint32_t obj, inuse = 0, nfree = 0, f;
+	struct zs_span_block b;
+	unsigned unit;
+	int err = 0;
+
+	for (unit = 0; unit < pool->zspage_units; unit += b.units) {
+		uint64_t m;
+
+		zs_span_block_at(&sh->span, zsp->id, unit, &b);
+		if (b.gap)
+			continue;
+		m = atomic_load(&zs_slot_at(pool, b.slot)->meta);
+		if (m & ZS_META_MOVING)
+			FAIL(ZS_FINDING_POOL_SLOT_MOVING_AT_REST, b.slot);
+		sum->bytes += zs_meta_size(m);
+	}
+out:
+	return err;
+}
+
+/* A huge zspage holds one object, of a huge size, whose slot points back
+ * at it. */
+static int check_huge(struct zs_pool *pool, struct zspage *zsp,
+		      struct shard_sums *sum)
+{
+	struct zs_hslot *slot = zs_slot_at(pool, zsp->huge_slot);
+	uint64_t m = slot ? atomic_load(&slot->meta) : 0;
+	int err = 0;
+
+	if (!slot || !(m & ZS_META_LIVE) ||
+	    atomic_load(&slot->loc) != zs_span_ref(zsp->id, 0) ||
+	    zs_meta_size(m) < ZS_HUGE_SIZE || zsp->inuse != 1)
+		FAIL(ZS_FINDING_POOL_HUGE_SLOT, zsp->id, zsp->huge_slot,
+		     zsp->inuse);
+	if (m & ZS_META_MOVING)
+		FAIL(ZS_FINDING_POOL_SLOT_MOVING_AT_REST, zsp->huge_slot);
+	sum->objects++;
+	sum->bytes += zs_meta_size(m);
+	sum->huge++;
+out:
+	return err;
+}
+
+/* g is the fullness group whose list holds zsp, ZS_NR_FULLNESS for the
+ * isolated list. */
+static int check_zspage(struct zs_pool *pool, struct zs_shard *sh,
+			struct zspage *zsp, unsigned g, struct shard_sums *sum)
+{
+	struct zs_span_tally t = { 0 };
 	int err = 0;
 
 	if (atomic_load(&zsp->state) != ZSPAGE_LIVE)
-		FAIL(ZS_FINDING_POOL_ZSPAGE_NOT_LIVE, zsp->id, c->size);
-	if (atomic_load(&zsp->class_idx) != c->index)
-		FAIL(ZS_FINDING_POOL_ZSPAGE_CLASS_INDEX, zsp->id, c->size,
-		     atomic_load(&zsp->class_idx));
-	/* Two halves: the group recorded in the zspage (what removal from
-	 * the list trusts) and the group its count implies (what allocation
-	 * and compaction order trust). */
-	if (g < ZS_NR_FULLNESS && zsp->fullness != g)
-		FAIL(ZS_FINDING_POOL_ZSPAGE_RECORDED_GROUP, zsp->id, c->size,
-		     zsp->fullness, g);
-	if (g < ZS_NR_FULLNESS && zs_fullness_of(c, zsp->inuse) != g)
-		FAIL(ZS_FINDING_POOL_ZSPAGE_IMPLIED_GROUP, zsp->id, c->size,
-		     zsp->inuse, zs_fullness_of(c, zsp->inuse), g);
-	if (zsp->inuse == 0 && !zsp->run_isolated && !zsp->isolated)
-		FAIL(ZS_FINDING_POOL_ZSPAGE_EMPTY_NOT_FREED, zsp->id, c->size);
-	err = check_run(pool, c, zsp);
+		FAIL(ZS_FINDING_POOL_ZSPAGE_NOT_LIVE, zsp->id);
+	if (atomic_load(&zsp->shard) != sh->index)
+		FAIL(ZS_FINDING_POOL_ZSPAGE_SHARD, zsp->id, sh->index,
+		     atomic_load(&zsp->shard));
+	if (zsp->huge != (g == ZS_NR_FULLNESS + 1))
+		FAIL(ZS_FINDING_POOL_ZSPAGE_HUGE_FLAG, zsp->id,
+		     zsp->huge ? "" : "not ",
+		     g == ZS_NR_FULLNESS + 1 ? "huge" : "shared");
+	err = check_run(pool, zsp);
 	if (err)
 		goto out;
-	if (!c->huge && zsp->fresh > c->objs_per_zspage)
-		FAIL(ZS_FINDING_POOL_ZSPAGE_FRESH_MARK, zsp->id, c->size,
-		     zsp->fresh, c->objs_per_zspage);
-	for (obj = 0; obj < (c->huge ? 1u : zsp->fresh); obj++) {
-		uint32_t idx;
-		struct zs_hslot *slot;
-		uint64_t m, want = ((uint64_t)zsp->id << 32) | obj;
-
-		if (c->huge) {
-			if (zsp->free_head == 0)
-				continue;
-			idx = zsp->huge_slot;
-		} else {
-			uint32_t hdr = zs_obj_header(c, zsp, obj);
-
-			if (!(hdr & ZS_OBJ_ALLOCATED))
-				continue;
-			idx = hdr >> 1;
-		}
-		slot = zs_slot_at(pool, idx);
-		if (!slot)
-			FAIL(ZS_FINDING_POOL_OBJECT_SLOT_BEYOND_TABLE, obj,
-			     zsp->id, c->size, idx);
-		m = atomic_load(&slot->meta);
-		if (!(m & ZS_META_LIVE))
-			FAIL(ZS_FINDING_POOL_OBJECT_SLOT_FREE, obj, zsp->id,
-			     c->size, idx);
-		if (atomic_load(&slot->loc) != want)
-			FAIL(ZS_FINDING_POOL_SLOT_NOT_POINTING_BACK, idx, obj,
-			     zsp->id);
-		if (zs_class_for_size(pool, zs_meta_size(m)) != c)
-			FAIL(ZS_FINDING_POOL_SLOT_WRONG_CLASS, idx,
-			     zs_meta_size(m), c->size);
-		if (m & ZS_META_MOVING)
-			FAIL(ZS_FINDING_POOL_SLOT_MOVING_AT_REST, idx);
-		inuse++;
-		*bytes += zs_meta_size(m);
+	if (zsp->huge)
+		return check_huge(pool, zsp, sum);
+	/* Two halves: the group recorded in the zspage (what removal from
+	 * the list trusts) and the group its units imply (what compaction's
+	 * choice of source trusts). */
+	if (g < ZS_NR_FULLNESS && zsp->fullness != g)
+		FAIL(ZS_FINDING_POOL_ZSPAGE_RECORDED_GROUP, zsp->id,
+		     zsp->fullness, g);
+	if (g < ZS_NR_FULLNESS && zs_fullness_of(pool, zsp->used_units) != g)
+		FAIL(ZS_FINDING_POOL_ZSPAGE_IMPLIED_GROUP, zsp->id,
+		     zsp->used_units, zs_fullness_of(pool, zsp->used_units), g);
+	if (zsp->inuse == 0 && !zsp->run_isolated && !zsp->isolated)
+		FAIL(ZS_FINDING_POOL_ZSPAGE_EMPTY_NOT_FREED, zsp->id);
+	/* every tag, footer and object's slot, and no gap next to a gap */
+	err = zs_span_check_zspage(&sh->span, zsp->id, pool->name, &t);
+	if (err)
+		goto out;
+	if (t.objects != zsp->inuse || t.object_units != zsp->used_units)
+		FAIL(ZS_FINDING_POOL_ZSPAGE_INUSE_COUNT, zsp->id, zsp->inuse,
+		     zsp->used_units, (unsigned long long)t.objects,
+		     (unsigned long long)t.object_units);
+	err = check_objects(pool, sh, zsp, sum);
+	if (err)
+		goto out;
+	sum->objects += t.objects;
+	sum->units += t.object_units;
+	sum->zspages++;
+	/* an isolated zspage's gaps are out of the index by design */
+	if (!zsp->isolated) {
+		sum->indexed.indexed += t.indexed;
+		sum->indexed.indexed_units += t.indexed_units;
 	}
-	for (f = zsp->free_head; f != ZS_NO_OBJ && !c->huge;) {
-		uint32_t hdr;
-
-		if (f >= zsp->fresh || ++nfree > c->objs_per_zspage)
-			FAIL(ZS_FINDING_POOL_FREE_LIST_BROKEN, zsp->id, c->size,
-			     f);
-		hdr = zs_obj_header(c, zsp, f);
-		if (hdr & ZS_OBJ_ALLOCATED)
-			FAIL(ZS_FINDING_POOL_FREE_LIST_ALLOCATED, zsp->id,
-			     c->size, f);
-		f = hdr >> 1;
-	}
-	if (c->huge)
-		nfree = zsp->free_head == 0 ? 1 : 0;
-	else
-		nfree += c->objs_per_zspage - zsp->fresh;
-	if (inuse != zsp->inuse || inuse + nfree != c->objs_per_zspage)
-		FAIL(ZS_FINDING_POOL_ZSPAGE_INUSE_COUNT, zsp->id, c->size,
-		     zsp->inuse, inuse, nfree, c->objs_per_zspage);
-	*live += inuse;
 out:
 	return err;
 }
@@ -172,8 +196,8 @@ static int check_slot_owners(struct zs_pool *pool, uint32_t nslots,
 	unsigned i;
 	int err = 0;
 
-	for (i = 0; i < pool->nr_classes; i++) {
-		struct size_class *cl = &pool->classes[i];
+	for (i = 0; i < ZS_NR_SHARDS; i++) {
+		struct zs_shard *cl = &pool->shards[i];
 		uint32_t f, idx, n = 0;
 
 		for (f = cl->free_slots; f; n++) {
@@ -181,27 +205,27 @@ static int check_slot_owners(struct zs_pool *pool, uint32_t nslots,
 			/* a cycle revisits a slot, which is claimed already */
 			if (idx >= nslots || !claim_slot(pool, idx))
 				FAIL(ZS_FINDING_POOL_FREE_SLOT_LIST_BROKEN,
-				     cl->size, idx);
+				     cl->index, idx);
 			f = (uint32_t)atomic_load(&zs_slot_at(pool, idx)->loc);
 		}
 		*spare += n;
 		if (cl->fresh_next > cl->fresh_end || cl->fresh_end > nslots)
-			FAIL(ZS_FINDING_POOL_FRESH_BATCH_RANGE, cl->size,
+			FAIL(ZS_FINDING_POOL_FRESH_BATCH_RANGE, cl->index,
 			     cl->fresh_next, cl->fresh_end, nslots);
 		for (idx = cl->fresh_next; idx < cl->fresh_end; idx++)
 			if (!claim_slot(pool, idx))
 				FAIL(ZS_FINDING_POOL_FRESH_SLOT_USED, idx,
-				     cl->size);
+				     cl->index);
 		*spare += cl->fresh_end - cl->fresh_next;
 	}
 out:
 	return err;
 }
 
-/* Every handle slot is exactly one of: live (counted by the class walks),
- * on its class's free slot list, in its class's unused fresh batch.  Marks
+/* Every handle slot is exactly one of: live (counted by the shard walks),
+ * on its shard's free slot list, in its shard's unused fresh batch.  Marks
  * catch a slot claimed twice; the sum catches one claimed by nobody (a
- * slot leaked by a failed allocation).  Class locks held. */
+ * slot leaked by a failed allocation).  Shard locks held. */
 static int check_slots(struct zs_pool *pool, unsigned long live_total)
 {
 	uint32_t nslots = atomic_load(&pool->ht_next), idx;
@@ -247,8 +271,8 @@ out:
 	return err;
 }
 
-/* Every zspage descriptor ever made is live in a class's lists (counted by
- * the class walks) or on the descriptor free list.  Class locks held. */
+/* Every zspage descriptor ever made is live in a shard's lists (counted by
+ * the shard walks) or on the descriptor free list.  Shard locks held. */
 static int check_descriptors(struct zs_pool *pool, unsigned long zspages)
 {
 	uint32_t n = atomic_load(&pool->zsp_next), id;
@@ -291,7 +315,7 @@ out:
 /* The arena holds exactly the pool's pages under its owner id, plus the
  * target run of each move in flight (the arena counts the run being moved
  * and its copy until the move ends): a page leaked by a failed call, or
- * freed without the pool knowing, shows here.  Class locks held, so no
+ * freed without the pool knowing, shows here.  Shard locks held, so no
  * zspage is made or freed meanwhile. */
 static int check_arena_pages(struct zs_pool *pool, unsigned long pages)
 {
@@ -307,78 +331,96 @@ out:
 	return err;
 }
 
+/* One fullness list, or the isolated list (g == ZS_NR_FULLNESS) or the
+ * huge list (g == ZS_NR_FULLNESS + 1): links, members, length. */
+static int check_list(struct zs_pool *pool, struct zs_shard *sh, unsigned g,
+		      struct zspage *head, unsigned long count,
+		      struct shard_sums *sum)
+{
+	struct zspage *zsp, *prev = NULL;
+	unsigned long n = 0;
+	int err = 0;
+
+	for (zsp = head; zsp; prev = zsp, zsp = zsp->next) {
+		if (zsp->prev != prev)
+			FAIL(ZS_FINDING_POOL_FULLNESS_LIST_BACK_LINK, g,
+			     sh->index, zsp->id);
+		if ((g == ZS_NR_FULLNESS) != zsp->isolated)
+			FAIL(ZS_FINDING_POOL_ISOLATED_LIST_BROKEN, sh->index,
+			     zsp->id, zsp->isolated ? "" : "not ",
+			     g == ZS_NR_FULLNESS ? "" : "not ");
+		err = check_zspage(pool, sh, zsp, g, sum);
+		if (err)
+			goto out;
+		/* Bounds the walk.  A real cycle fails the back-link test
+		 * first (some node is reached from two predecessors), so
+		 * this trips only when the pool's count is too low. */
+		if (++n > atomic_load(&pool->zspages))
+			FAIL(ZS_FINDING_POOL_FULLNESS_LIST_TOO_LONG, g,
+			     sh->index, atomic_load(&pool->zspages));
+	}
+	if (g != ZS_NR_FULLNESS && n != count)
+		FAIL(ZS_FINDING_POOL_GROUP_COUNT, sh->index, g, n, count);
+out:
+	return err;
+}
+
+static int check_shard(struct zs_pool *pool, struct zs_shard *sh,
+		       struct shard_sums *sum)
+{
+	unsigned g;
+	int err = 0;
+
+	for (g = 0; g < ZS_NR_FULLNESS; g++) {
+		err = check_list(pool, sh, g, sh->groups[g], sh->group_count[g],
+				 sum);
+		if (err)
+			goto out;
+	}
+	err = check_list(pool, sh, ZS_NR_FULLNESS, sh->isolated_list, 0, sum);
+	if (!err)
+		err = check_list(pool, sh, ZS_NR_FULLNESS + 1, sh->huge_list,
+				 sh->huge_count, sum);
+	if (!err)
+		err = zs_span_check_index(&sh->span, pool->name, &sum->indexed);
+	if (err)
+		goto out;
+	if (sum->objects != atomic_load(&sh->objs_used))
+		FAIL(ZS_FINDING_POOL_SHARD_OBJECT_COUNT, sh->index,
+		     sum->objects, atomic_load(&sh->objs_used));
+	if (sum->units != atomic_load(&sh->units_used) ||
+	    sum->zspages != atomic_load(&sh->zspages))
+		FAIL(ZS_FINDING_POOL_SHARD_UNIT_COUNT, sh->index, sum->units,
+		     sum->zspages, atomic_load(&sh->units_used),
+		     atomic_load(&sh->zspages));
+	if (sum->bytes != sh->bytes_stored)
+		FAIL(ZS_FINDING_POOL_SHARD_BYTE_COUNT, sh->index,
+		     (unsigned long long)sum->bytes,
+		     (unsigned long long)sh->bytes_stored);
+out:
+	return err;
+}
+
 int zs_pool_check(struct zs_pool *pool)
 {
 	unsigned long live_total = 0, zspages = 0, pages = 0;
-	unsigned i, g;
+	unsigned i;
 	int err = 0;
 
 	if (!pool)
 		return -EINVAL;
-	for (i = 0; i < pool->nr_classes; i++)
-		zs_lock(&pool->classes[i].lock);
-	for (i = 0; i < pool->nr_classes; i++) {
-		struct size_class *c = &pool->classes[i];
-		unsigned long live = 0, nzsp = 0;
-		uint64_t bytes = 0;
+	for (i = 0; i < ZS_NR_SHARDS; i++)
+		zs_lock(&pool->shards[i].lock);
+	for (i = 0; i < ZS_NR_SHARDS; i++) {
+		struct shard_sums sum;
 
-		for (g = 0; g < ZS_NR_FULLNESS; g++) {
-			struct zspage *zsp, *prev = NULL;
-			unsigned long n = 0;
-
-			for (zsp = c->groups[g]; zsp;
-			     prev = zsp, zsp = zsp->next) {
-				if (zsp->prev != prev)
-					FAIL(ZS_FINDING_POOL_FULLNESS_LIST_BACK_LINK,
-					     g, c->size, zsp->id);
-				err = check_zspage(pool, c, zsp, g, &live,
-						   &bytes);
-				if (err)
-					goto out;
-				/* Bounds the walk.  A real cycle fails the
-				 * back-link test first (some node is reached
-				 * from two predecessors), so this trips only
-				 * when the pool's count is too low. */
-				if (++n > atomic_load(&pool->zspages))
-					FAIL(ZS_FINDING_POOL_FULLNESS_LIST_TOO_LONG,
-					     g, c->size,
-					     atomic_load(&pool->zspages));
-			}
-			if (n != c->group_count[g])
-				FAIL(ZS_FINDING_POOL_GROUP_COUNT, c->size, g, n,
-				     c->group_count[g]);
-			nzsp += n;
-		}
-		{
-			struct zspage *zsp, *prev = NULL;
-
-			for (zsp = c->isolated_list; zsp;
-			     prev = zsp, zsp = zsp->next) {
-				if (zsp->prev != prev || !zsp->isolated)
-					FAIL(ZS_FINDING_POOL_ISOLATED_LIST_BROKEN,
-					     c->size, zsp->id);
-				err = check_zspage(pool, c, zsp, ZS_NR_FULLNESS,
-						   &live, &bytes);
-				if (err)
-					goto out;
-				nzsp++;
-			}
-		}
-		if (live != atomic_load(&c->objs_used))
-			FAIL(ZS_FINDING_POOL_CLASS_OBJECT_COUNT, c->size, live,
-			     atomic_load(&c->objs_used));
-		if (nzsp * c->objs_per_zspage !=
-		    atomic_load(&c->objs_allocated))
-			FAIL(ZS_FINDING_POOL_CLASS_ALLOCATED_COUNT, c->size,
-			     nzsp, c->objs_per_zspage,
-			     atomic_load(&c->objs_allocated));
-		if (bytes != c->bytes_stored)
-			FAIL(ZS_FINDING_POOL_CLASS_BYTE_COUNT, c->size,
-			     (unsigned long long)bytes,
-			     (unsigned long long)c->bytes_stored);
-		live_total += live;
-		zspages += nzsp;
-		pages += nzsp * c->pages_per_zspage;
+		memset(&sum, 0, sizeof(sum));
+		err = check_shard(pool, &pool->shards[i], &sum);
+		if (err)
+			goto out;
+		live_total += sum.objects;
+		zspages += sum.zspages + sum.huge;
+		pages += sum.zspages * pool->chain_size + sum.huge;
 	}
 	err = check_slots(pool, live_total);
 	if (err)
@@ -394,7 +436,7 @@ int zs_pool_check(struct zs_pool *pool)
 		goto out;
 	err = check_arena_pages(pool, pages);
 out:
-	for (i = pool->nr_classes; i-- > 0;)
-		zs_unlock(&pool->classes[i].lock);
+	for (i = ZS_NR_SHARDS; i-- > 0;)
+		zs_unlock(&pool->shards[i].lock);
 	return err;
 }

@@ -2,28 +2,28 @@
 /*
  * compact.c - moving objects and pages to give memory back.
  *
- * Compaction, after the kernel's 2015 compaction patch in its modern form
- * (docs/DESIGN.md, Lineage): per class, the emptiest zspage is the source
- * and the fullest zspage with room the destination; live objects (found by
- * their header tag) move one at a time, their handle slots are repointed,
- * and an emptied source returns its pages.
+ * Compaction, the kernel's 2015 policy over shared zspages: per shard, the
+ * emptiest zspage (by the units its objects hold) is the source.  Its gaps
+ * leave the free-space index, so nothing lands in it, and its objects move
+ * one at a time into gaps of the other zspages, each found by the index in
+ * constant time; an emptied source returns its pages.  Pinned objects stay
+ * where they are, and their source stays isolated until the pass ends, so
+ * the pass never picks it twice.
  *
- * Better than the kernel's pool-wide lock: each class compacts under its
- * own lock, released after every object move, so allocation and free in
- * that class wait at most one object copy and other classes never wait.
- * Readers take no lock at all; they only wait when the very object they
- * pin is being copied.  Several threads may compact at once: a class is
- * compacted by one of them at a time (the others skip it), and the pages
- * freed are added atomically, so pages_compacted is exact.
+ * Each shard compacts under its own lock, released after every object
+ * move, so allocation and free wait at most one object copy and other
+ * shards never wait.  Readers take no lock at all; they only wait when the
+ * very object they pin is being copied.  Several threads may compact at
+ * once: a shard is compacted by one of them at a time (the others skip
+ * it), and the pages freed are added atomically, so pages_compacted is
+ * exact.
  *
  * Run migration (the 2015 generic compaction callbacks, per run): the
  * arena moves a zspage's run of pages as a unit through the movable
- * operations at the bottom of this file.  A zspage addresses objects by
- * (zspage, index), so a move only swings the zspage's base: handles need
- * no rewrite.  Any pinned object in the zspage refuses the move, and a
- * reader waits at most one zspage copy (16 pages) for an object that is
- * moving; the kernel moved one page at a time because its zspage was not
- * one range, and its readers copied anyway.
+ * operations at the bottom of this file.  Objects are addressed by
+ * (zspage, unit), so a move only swings the zspage's base: handles need no
+ * rewrite.  Any pinned object in the zspage refuses the move, and a reader
+ * waits at most one zspage copy (16 pages) for an object that is moving.
  */
 #include <errno.h>
 #include <string.h>
@@ -31,117 +31,161 @@
 #include "zs/sanitizer.h"
 #include "zs/zs_internal.h"
 
-/* Moves one object from src to dst; false when it is pinned. */
-static bool move_object(struct zs_pool *pool, struct size_class *c,
-			struct zspage *src, uint32_t obj, struct zspage *dst)
+enum move_result { MOVED, PINNED, NO_ROOM };
+
+/* Moves the object of slot idx at ref of the isolated src into a gap of
+ * another zspage. */
+static enum move_result move_object(struct zs_pool *pool, struct zs_shard *sh,
+				    struct zspage *src, uint32_t ref,
+				    uint32_t idx)
 {
-	uint32_t hdr = zs_obj_header(c, src, obj), idx = hdr >> 1, dobj;
 	struct zs_hslot *slot = zs_slot_at(pool, idx);
-	uint64_t m, loc = ((uint64_t)src->id << 32) | obj;
+	struct zspage *dst;
+	uint32_t dref;
 	size_t size;
 
-	if (!slot || !(atomic_load(&slot->meta) & ZS_META_LIVE) ||
-	    atomic_load_explicit(&slot->loc, memory_order_relaxed) != loc) {
-		ZS_REPORT(ZS_FINDING_ABORT_COMPACT_BACK_POINTER, obj, src->id,
-			  c->size, idx);
-		zs_corruption_abort();
-	}
 	if (!zs_try_mark_moving(slot))
-		return false;
-	m = atomic_load_explicit(&slot->meta, memory_order_acquire);
-	size = zs_meta_size(m);
-	dobj = zs_obj_take(c, dst, idx, size);
-	memcpy(zs_obj_bytes(c, dst, dobj), zs_obj_bytes(c, src, obj), size);
-	atomic_store_explicit(&slot->loc, ((uint64_t)dst->id << 32) | dobj,
-			      memory_order_release);
+		return PINNED;
+	size = zs_meta_size(
+		atomic_load_explicit(&slot->meta, memory_order_acquire));
+	dref = zs_obj_place_in_gap(pool, sh, idx, size);
+	if (dref == ZS_GAP_NONE) {
+		zs_clear_moving(slot);
+		return NO_ROOM;
+	}
+	dst = zs_zspage_by_id(pool, zs_span_ref_zspage(dref));
+	memcpy(zs_obj_bytes(dst, dref), zs_obj_bytes(src, ref), size);
+	atomic_store_explicit(&slot->loc, dref, memory_order_release);
 	zs_clear_moving(slot);
-	zs_obj_release(c, src, obj);
-	zs_fullness_fix(c, dst);
+	zs_obj_remove(pool, sh, src, ref, size);
 	atomic_fetch_add_explicit(&pool->objs_moved, 1, memory_order_relaxed);
-	return true;
+	return MOVED;
 }
 
-/* Takes a zspage out of the fullness lists for the compactor's use:
- * allocation no longer picks it and free no longer destroys it. */
-static void isolate_zspage(struct size_class *c, struct zspage *zsp)
+/* Takes a zspage out of the fullness lists and its gaps out of the index,
+ * for the compactor's use: allocation no longer lands in it and free no
+ * longer destroys it. */
+static void isolate_zspage(struct zs_shard *sh, struct zspage *zsp)
 {
-	zs_fullness_remove(c, zsp);
+	zs_fullness_remove(sh, zsp);
+	zs_span_isolate(&sh->span, zsp->id);
 	zsp->isolated = true;
 	zsp->prev = NULL;
-	zsp->next = c->isolated_list;
+	zsp->next = sh->isolated_list;
 	if (zsp->next)
 		zsp->next->prev = zsp;
-	c->isolated_list = zsp;
+	sh->isolated_list = zsp;
 }
 
-/* Returns an isolated zspage to its lists, or frees it when empty;
- * returns the pages freed. */
-static unsigned long release_zspage(struct zs_pool *pool, struct size_class *c,
+/* Returns an isolated zspage to its lists and the index, or frees it when
+ * empty; returns the pages freed. */
+static unsigned long release_zspage(struct zs_pool *pool, struct zs_shard *sh,
 				    struct zspage *zsp)
 {
 	if (zsp->prev)
 		zsp->prev->next = zsp->next;
 	else
-		c->isolated_list = zsp->next;
+		sh->isolated_list = zsp->next;
 	if (zsp->next)
 		zsp->next->prev = zsp->prev;
 	zsp->prev = zsp->next = NULL;
 	if (zsp->inuse == 0 && !zsp->run_isolated) {
-		zs_zspage_destroy(pool, c, zsp); /* isolated: in no list */
-		return c->pages_per_zspage;
+		zs_zspage_destroy(pool, sh, zsp); /* isolated: in no list */
+		return pool->chain_size;
 	}
 	zsp->isolated = false;
-	zs_fullness_insert(c, zsp);
+	zs_span_putback(&sh->span, zsp->id);
+	zs_fullness_insert(pool, sh, zsp);
 	return 0;
 }
 
-/* Empties the emptiest zspages of one class into the fullest, until
- * `goal` pages are freed (pages go in whole zspages, so a shrinker asking
- * for nr pages may get up to a zspage more).  Sources whose pinned objects
- * could not move stay isolated until the pass ends, so the pass never
- * picks them twice. */
-static unsigned long compact_class(struct zs_pool *pool, struct size_class *c,
+/* Moves every movable object out of the isolated src; false when the
+ * other zspages had no gap for one (the smaller ones after it still
+ * move: they fill gaps that nothing else would). */
+static bool empty_source(struct zs_pool *pool, struct zs_shard *sh,
+			 struct zspage *src)
+{
+	unsigned unit = 0;
+	bool room = true;
+
+	while (unit < pool->zspage_units && src->inuse) {
+		struct zs_span_block b, next;
+		uint32_t inuse;
+		unsigned after;
+
+		zs_span_block_at(&sh->span, src->id, unit, &b);
+		if (!b.units) {
+			ZS_REPORT(ZS_FINDING_ABORT_COMPACT_BACK_POINTER, unit,
+				  src->id, b.slot);
+			zs_corruption_abort();
+		}
+		if (b.gap) {
+			unit += b.units;
+			continue;
+		}
+		/* The move turns the object into a gap merged with its
+		 * neighbours; the object after the gap that follows it
+		 * keeps its place, and is where the walk goes on. */
+		after = unit + b.units;
+		if (after < pool->zspage_units) {
+			zs_span_block_at(&sh->span, src->id, after, &next);
+			if (next.gap)
+				after += next.units;
+		}
+		switch (move_object(pool, sh, src, zs_span_ref(src->id, unit),
+				    b.slot)) {
+		case NO_ROOM:
+			room = false;
+			unit += b.units;
+			continue;
+		case PINNED:
+			unit += b.units;
+			continue;
+		case MOVED:
+			break;
+		}
+		unit = after;
+		/* let waiting allocs and frees of this shard in: src is
+		 * isolated, nobody else can pick it or place in it */
+		inuse = src->inuse;
+		zs_unlock(&sh->lock);
+		zs_lock(&sh->lock);
+		/* a free in src meanwhile may have merged the walk's next
+		 * block into a gap: start over, skipping what moved */
+		if (src->inuse != inuse)
+			unit = 0;
+	}
+	return room;
+}
+
+/* Empties the emptiest zspages of one shard into the others, until `goal`
+ * pages are freed (pages go in whole zspages, so a shrinker asking for nr
+ * pages may get up to a zspage more). */
+static unsigned long compact_shard(struct zs_pool *pool, struct zs_shard *sh,
 				   unsigned long goal)
 {
 	unsigned long freed = 0;
 	struct zspage *src;
 	bool expected = false;
 
-	if (c->huge ||
-	    !atomic_compare_exchange_strong(&c->compacting, &expected, true))
+	if (!atomic_compare_exchange_strong(&sh->compacting, &expected, true))
 		return 0;
-	zs_lock(&c->lock);
-	while (freed < goal && zs_class_freeable(c) &&
-	       (src = zs_find_emptiest(c))) {
-		uint32_t obj;
-		bool stuck = false;
+	zs_lock(&sh->lock);
+	while (freed < goal && zs_shard_freeable(pool, sh) &&
+	       (src = zs_find_emptiest(sh))) {
+		bool room;
 
-		isolate_zspage(c, src);
-		for (obj = 0; obj < src->fresh && src->inuse; obj++) {
-			struct zspage *dst;
-
-			if (!(zs_obj_header(c, src, obj) & ZS_OBJ_ALLOCATED))
-				continue;
-			dst = zs_find_fullest(c, NULL);
-			if (!dst) {
-				stuck = true;
-				break;
-			}
-			move_object(pool, c, src, obj, dst);
-			/* let waiting allocs and frees of this class in:
-			 * src is isolated, nobody else can pick or free it */
-			zs_unlock(&c->lock);
-			zs_lock(&c->lock);
-		}
-		if (src->inuse == 0 || stuck)
-			freed += release_zspage(pool, c, src);
-		if (stuck)
-			break; /* src was the last zspage with room */
+		isolate_zspage(sh, src);
+		room = empty_source(pool, sh, src);
+		if (src->inuse == 0 || !room)
+			freed += release_zspage(pool, sh, src);
+		if (!room)
+			break; /* no gap fits src's next object */
 	}
-	while (c->isolated_list)
-		freed += release_zspage(pool, c, c->isolated_list);
-	zs_unlock(&c->lock);
-	atomic_store(&c->compacting, false);
+	while (sh->isolated_list)
+		freed += release_zspage(pool, sh, sh->isolated_list);
+	zs_unlock(&sh->lock);
+	atomic_store(&sh->compacting, false);
 	return freed;
 }
 
@@ -150,10 +194,9 @@ static unsigned long compact_some(struct zs_pool *pool, unsigned long goal)
 	unsigned long freed = 0;
 	unsigned i;
 
-	/* largest classes first: they free pages with the fewest moves */
-	for (i = pool->nr_classes; i-- > 0 && freed < goal;)
-		if (zs_class_freeable(&pool->classes[i]))
-			freed += compact_class(pool, &pool->classes[i],
+	for (i = 0; i < ZS_NR_SHARDS && freed < goal; i++)
+		if (zs_shard_freeable(pool, &pool->shards[i]))
+			freed += compact_shard(pool, &pool->shards[i],
 					       goal - freed);
 	atomic_fetch_add(&pool->pages_compacted, freed);
 	atomic_fetch_add(&pool->compactions, 1);
@@ -172,8 +215,8 @@ unsigned long zs_shrinker_count(struct zs_pool *pool)
 
 	if (!pool)
 		return 0;
-	for (i = 0; i < pool->nr_classes; i++)
-		n += zs_class_freeable(&pool->classes[i]);
+	for (i = 0; i < ZS_NR_SHARDS; i++)
+		n += zs_shard_freeable(pool, &pool->shards[i]);
 	return n;
 }
 
@@ -186,127 +229,149 @@ unsigned long zs_shrinker_scan(struct zs_pool *pool, unsigned long nr)
 
 /* ---- run migration: the pool's movable-page operations ---- */
 
-/* Locks and returns the class of zspage `id` when `run` is still its run,
+/* Locks and returns the shard of zspage `id` when `run` is still its run,
  * or NULL when the run has changed hands since the arena looked. */
-static struct size_class *lock_owner_class(struct zs_pool *pool,
-					   struct zspage **zspp, void *run,
-					   uint32_t id, uint32_t index)
+static struct zs_shard *lock_owner_shard(struct zs_pool *pool,
+					 struct zspage **zspp, void *run,
+					 uint32_t id, uint32_t index)
 {
 	struct zspage *zsp = zs_zspage_by_id(pool, id);
-	struct size_class *c;
-	uint32_t ci;
+	struct zs_shard *sh;
+	uint32_t si;
 
 	if (!zsp || index != 0)
 		return NULL;
-	ci = atomic_load(&zsp->class_idx);
-	if (ci >= pool->nr_classes)
+	si = atomic_load(&zsp->shard);
+	if (si >= ZS_NR_SHARDS)
 		return NULL;
-	c = &pool->classes[ci];
-	zs_lock(&c->lock);
+	sh = &pool->shards[si];
+	zs_lock(&sh->lock);
 	if (atomic_load(&zsp->state) != ZSPAGE_LIVE ||
-	    atomic_load(&zsp->class_idx) != ci ||
+	    atomic_load(&zsp->shard) != si ||
 	    atomic_load_explicit(&zsp->base, memory_order_relaxed) != run) {
-		zs_unlock(&c->lock);
+		zs_unlock(&sh->lock);
 		return NULL;
 	}
 	*zspp = zsp;
-	return c;
+	return sh;
 }
 
 static int zs_run_isolate(void *owner, void *run, uint32_t id, uint32_t index)
 {
 	struct zs_pool *pool = owner;
 	struct zspage *zsp;
-	struct size_class *c = lock_owner_class(pool, &zsp, run, id, index);
+	struct zs_shard *sh = lock_owner_shard(pool, &zsp, run, id, index);
 
-	if (!c)
+	if (!sh)
 		return -EAGAIN;
 	zsp->run_isolated++;
-	zs_unlock(&c->lock);
+	zs_unlock(&sh->lock);
 	return 0;
 }
 
-/* Whether object `obj` is allocated, and its handle slot (NULL when the
- * header names a slot beyond the table). */
-static bool allocated(struct zs_pool *pool, const struct size_class *c,
-		      const struct zspage *zsp, uint32_t obj,
-		      struct zs_hslot **slot)
+/* The objects of a zspage, for run migration: what to do with each. */
+enum run_step { MARK, UNMARK, REPOISON };
+
+/* Applies step to the objects of zsp (and, for REPOISON, its gaps) from
+ * its start up to unit end; for MARK, stops at the first object that is
+ * pinned and returns its unit (everything before it marked), else end. */
+static unsigned run_walk(struct zs_pool *pool, struct zs_shard *sh,
+			 struct zspage *zsp, unsigned end, enum run_step step)
 {
-	uint32_t hdr;
+	unsigned unit;
+	struct zs_span_block b;
 
-	if (c->huge) { /* no header: the zspage knows its one object */
-		*slot = zs_slot_at(pool, zsp->huge_slot);
-		return zsp->free_head != 0;
-	}
-	hdr = zs_obj_header(c, zsp, obj);
-	*slot = zs_slot_at(pool, hdr >> 1);
-	return hdr & ZS_OBJ_ALLOCATED;
-}
+	if (zsp->huge) {
+		struct zs_hslot *slot = zs_slot_at(pool, zsp->huge_slot);
 
-/* Clears the moving marks of the allocated objects before `end`.  The
- * headers cannot change meanwhile: the class lock is held. */
-static void clear_marks(struct zs_pool *pool, const struct size_class *c,
-			const struct zspage *zsp, uint32_t end)
-{
-	struct zs_hslot *slot;
-	uint32_t obj;
-
-	for (obj = 0; obj < end; obj++)
-		if (allocated(pool, c, zsp, obj, &slot) && slot)
+		if (!end || !zsp->inuse)
+			return end;
+		if (step == MARK && !zs_try_mark_moving(slot))
+			return 0;
+		if (step == UNMARK)
 			zs_clear_moving(slot);
+		if (step == REPOISON)
+			zs_unpoison(zs_obj_bytes(zsp, 0),
+				    zs_meta_size(atomic_load(&slot->meta)));
+		return end;
+	}
+	for (unit = 0; unit < end; unit += b.units) {
+		struct zs_hslot *slot;
+		char *p;
+		size_t size;
+
+		zs_span_block_at(&sh->span, zsp->id, unit, &b);
+		if (!b.units) {
+			ZS_REPORT(ZS_FINDING_ABORT_COMPACT_BACK_POINTER, unit,
+				  zsp->id, b.slot);
+			zs_corruption_abort();
+		}
+		if (b.gap) {
+			if (step == REPOISON)
+				zs_span_poison_gap(&sh->span, zsp->id, unit,
+						   b.units);
+			continue;
+		}
+		slot = zs_slot_at(pool, b.slot);
+		if (step == MARK && !zs_try_mark_moving(slot))
+			return unit;
+		if (step == UNMARK)
+			zs_clear_moving(slot);
+		if (step != REPOISON)
+			continue;
+		p = zs_obj_bytes(zsp, zs_span_ref(zsp->id, unit));
+		size = zs_meta_size(atomic_load(&slot->meta));
+		zs_unpoison(p - ZS_SPAN_TAG_BYTES, ZS_SPAN_TAG_BYTES + size);
+		zs_poison(p + size, (size_t)b.units * ZS_GAP_UNIT -
+					    ZS_SPAN_TAG_BYTES - size);
+	}
+	return end;
 }
 
 static int zs_run_migrate(void *owner, void *old_run, void *new_run,
 			  uint32_t id, uint32_t index)
 {
 	struct zs_pool *pool = owner;
-	struct zs_hslot *slot;
 	struct zspage *zsp;
-	struct size_class *c;
-	uint32_t obj, nobj;
-	size_t len, hdr;
+	struct zs_shard *sh;
+	unsigned units, marked;
+	size_t len;
 
-	c = lock_owner_class(pool, &zsp, old_run, id, index);
-	if (!c)
+	sh = lock_owner_shard(pool, &zsp, old_run, id, index);
+	if (!sh)
 		return -EAGAIN;
 	if (zsp->inuse == 0)
 		goto busy; /* putback frees it; no point in moving */
-	nobj = c->huge ? 1 : zsp->fresh;
-	hdr = c->huge ? 0 : ZS_OBJ_HEADER;
-	/* Every allocated object is marked before a byte moves, so a reader
-	 * either pinned first (and the move is refused, nothing changed) or
-	 * waits for the new base. */
-	for (obj = 0; obj < nobj; obj++) {
-		if (!allocated(pool, c, zsp, obj, &slot))
-			continue;
-		if (!slot || !zs_try_mark_moving(slot)) {
-			clear_marks(pool, c, zsp, obj);
-			goto busy;
-		}
+	/* Every object is marked before a byte moves, so a reader either
+	 * pinned first (and the move is refused, nothing changed) or waits
+	 * for the new base. */
+	units = zsp->huge ? 1 : pool->zspage_units;
+	marked = run_walk(pool, sh, zsp, units, MARK);
+	if (marked != units) {
+		run_walk(pool, sh, zsp, marked, UNMARK);
+		goto busy;
 	}
-	len = (size_t)c->pages_per_zspage * ZS_PAGE_SIZE;
+	len = (size_t)(zsp->huge ? 1 : pool->chain_size) * ZS_PAGE_SIZE;
 	zs_raw_copy_page(new_run, old_run, len);
 	atomic_store_explicit(&zsp->base, (char *)new_run,
 			      memory_order_release);
-	/* the new run's poisoning is the old one's: only objects are
-	 * addressable, and only up to their size */
-	zs_poison(new_run, len);
-	for (obj = 0; obj < nobj; obj++) {
-		size_t size;
-
-		if (!allocated(pool, c, zsp, obj, &slot))
-			continue;
-		size = zs_meta_size(atomic_load(&slot->meta));
-		zs_unpoison(zs_obj_bytes(c, zsp, obj) - hdr, hdr + size);
-	}
+	/* the new run's poisoning is the old one's: only tags, gap heads
+	 * and objects are addressable, objects only up to their size.  The
+	 * walk sets every block of a shared zspage, and reads their tags. */
+	if (zsp->huge)
+		zs_poison(new_run, len);
+	else
+		zs_unpoison(new_run, len);
+	run_walk(pool, sh, zsp, units, REPOISON);
 	zs_unpoison(old_run, len);
-	clear_marks(pool, c, zsp, nobj);
+	run_walk(pool, sh, zsp, units, UNMARK);
 	zsp->run_isolated--;
-	atomic_fetch_add(&pool->pages_migrated, c->pages_per_zspage);
-	zs_unlock(&c->lock);
+	atomic_fetch_add(&pool->pages_migrated,
+			 zsp->huge ? 1 : pool->chain_size);
+	zs_unlock(&sh->lock);
 	return 0;
 busy:
-	zs_unlock(&c->lock);
+	zs_unlock(&sh->lock);
 	return -EAGAIN;
 }
 
@@ -314,19 +379,19 @@ static void zs_run_putback(void *owner, void *run, uint32_t id, uint32_t index)
 {
 	struct zs_pool *pool = owner;
 	struct zspage *zsp = zs_zspage_by_id(pool, id);
-	struct size_class *c;
+	struct zs_shard *sh;
 
 	(void)run;
 	(void)index;
 	if (!zsp)
 		return;
-	/* isolation kept the zspage alive and in its class */
-	c = &pool->classes[atomic_load(&zsp->class_idx)];
-	zs_lock(&c->lock);
+	/* isolation kept the zspage alive and in its shard */
+	sh = &pool->shards[atomic_load(&zsp->shard)];
+	zs_lock(&sh->lock);
 	zsp->run_isolated--;
 	if (zsp->inuse == 0 && !zsp->isolated && !zsp->run_isolated)
-		zs_zspage_destroy(pool, c, zsp);
-	zs_unlock(&c->lock);
+		zs_zspage_destroy(pool, sh, zsp);
+	zs_unlock(&sh->lock);
 }
 
 const struct zs_movable_ops zs_movable_ops = {

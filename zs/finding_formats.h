@@ -19,78 +19,60 @@
 /* The zspage's base pointer was overwritten, or its run was freed to the
  * arena behind the pool's back. */
 #define ZS_FINDING_POOL_PAGE_NOT_IN_ARENA_FMT \
-	"run of zspage %u (class %u) at %p is not allocated in the arena"
+	"run of zspage %u at %p is not allocated in the arena"
 /* The arena's description of the run was overwritten, the base points
  * into another run or inside its own, or a migration swung the base to a
  * run described otherwise. */
-#define ZS_FINDING_POOL_PAGE_ARENA_DESCRIPTION_FMT                           \
-	"run of zspage %u (class %u, %u pages) at %p is described as owner " \
-	"%d's zspage %u page %u, in a run of %u pages at %p%s"
-/* A freed zspage descriptor is still linked into a class's lists. */
-#define ZS_FINDING_POOL_ZSPAGE_NOT_LIVE_FMT \
-	"zspage %u in class %u lists is not live"
-/* A zspage was linked into another class's lists. */
-#define ZS_FINDING_POOL_ZSPAGE_CLASS_INDEX_FMT \
-	"zspage %u in class %u lists says class index %u"
+#define ZS_FINDING_POOL_PAGE_ARENA_DESCRIPTION_FMT                      \
+	"run of zspage %u (%u pages) at %p is described as owner %d's " \
+	"zspage %u page %u, in a run of %u pages at %p%s"
+/* A freed zspage descriptor is still linked into a shard's lists. */
+#define ZS_FINDING_POOL_ZSPAGE_NOT_LIVE_FMT "zspage %u in the lists is not live"
+/* A zspage was linked into another shard's lists, or its shard field was
+ * overwritten (frees would take the wrong lock). */
+#define ZS_FINDING_POOL_ZSPAGE_SHARD_FMT \
+	"zspage %u in shard %u lists says shard %u"
+/* A huge zspage in the shared lists or a shared one in the huge list: the
+ * flag was overwritten, and its bytes would be read as the wrong layout. */
+#define ZS_FINDING_POOL_ZSPAGE_HUGE_FLAG_FMT \
+	"zspage %u is %smarked huge but is in the %s lists"
 /* A zspage moved between fullness lists without its recorded group
  * following (list removal would unlink it from the wrong list). */
 #define ZS_FINDING_POOL_ZSPAGE_RECORDED_GROUP_FMT \
-	"zspage %u (class %u) records fullness group %u but is in list %u"
-/* An allocation or free changed the in-use count without regrouping the
- * zspage (allocation and compaction would pick the wrong zspages). */
-#define ZS_FINDING_POOL_ZSPAGE_IMPLIED_GROUP_FMT                               \
-	"zspage %u (class %u, %u in use) belongs in fullness group %u but is " \
-	"in list %u"
+	"zspage %u records fullness group %u but is in list %u"
+/* An allocation or free changed the units in use without regrouping the
+ * zspage (compaction would pick the wrong sources). */
+#define ZS_FINDING_POOL_ZSPAGE_IMPLIED_GROUP_FMT                        \
+	"zspage %u (%u units in use) belongs in fullness group %u but " \
+	"is in list %u"
 /* The last free of a zspage kept it instead of giving its pages back. */
 #define ZS_FINDING_POOL_ZSPAGE_EMPTY_NOT_FREED_FMT \
-	"zspage %u (class %u) is empty but was not freed"
-/* The never-used mark was overwritten; objects past the zspage's end
- * would be handed out. */
-#define ZS_FINDING_POOL_ZSPAGE_FRESH_MARK_FMT \
-	"zspage %u (class %u) has fresh mark %u beyond its %u objects"
-/* An object header was overwritten (a write past the previous object's
- * end is the usual cause). */
-#define ZS_FINDING_POOL_OBJECT_SLOT_BEYOND_TABLE_FMT                         \
-	"object %u of zspage %u (class %u) names handle slot %u beyond the " \
-	"table"
-/* An object outlived its handle: freed through the handle, its header
- * not cleared, or the header overwritten. */
-#define ZS_FINDING_POOL_OBJECT_SLOT_FREE_FMT \
-	"object %u of zspage %u (class %u) names free handle slot %u"
-/* A handle's location was overwritten, or a move repointed it to the
- * wrong place. */
-#define ZS_FINDING_POOL_SLOT_NOT_POINTING_BACK_FMT \
-	"handle slot %u does not point back at object %u of zspage %u"
-/* A handle's recorded size was overwritten; maps would expose the wrong
- * length. */
-#define ZS_FINDING_POOL_SLOT_WRONG_CLASS_FMT \
-	"handle slot %u (size %zu) lives in class %u"
+	"zspage %u is empty but was not freed"
+/* A huge zspage's slot was overwritten, or the slot's location or size:
+ * frees and maps would reach another object. */
+#define ZS_FINDING_POOL_HUGE_SLOT_FMT                                      \
+	"huge zspage %u names handle slot %u (%u in use), which does not " \
+	"hold a huge object there"
 /* A compaction or migration ended without clearing its moving mark; the
  * object's readers would wait forever. */
 #define ZS_FINDING_POOL_SLOT_MOVING_AT_REST_FMT \
 	"handle slot %u is marked moving at rest"
-/* A free object's header was overwritten, so the free list leaves the
- * zspage's used range or loops. */
-#define ZS_FINDING_POOL_FREE_LIST_BROKEN_FMT \
-	"free list of zspage %u (class %u) is broken at %u"
-/* An object was handed out without leaving the free list, or freed twice;
- * the next allocation would overwrite a live object. */
-#define ZS_FINDING_POOL_FREE_LIST_ALLOCATED_FMT \
-	"free list of zspage %u (class %u) holds allocated object %u"
-/* The zspage's in-use count missed an allocation or a free. */
-#define ZS_FINDING_POOL_ZSPAGE_INUSE_COUNT_FMT \
-	"zspage %u (class %u) counts %u in use, holds %u live and %u free of %u"
+/* The zspage's object or unit count missed an allocation, a free or a
+ * move. */
+#define ZS_FINDING_POOL_ZSPAGE_INUSE_COUNT_FMT                    \
+	"zspage %u counts %u objects in %u units, holds %llu in " \
+	"%llu"
 /* A free handle slot's link was overwritten, or a live slot was given
  * back to the free list. */
 #define ZS_FINDING_POOL_FREE_SLOT_LIST_BROKEN_FMT \
-	"free slot list of class %u is broken or claims a used slot at %u"
-/* A class's batch of never-used handle slots was overwritten. */
+	"free slot list of shard %u is broken or claims a used slot at %u"
+/* A shard's batch of never-used handle slots was overwritten. */
 #define ZS_FINDING_POOL_FRESH_BATCH_RANGE_FMT \
-	"class %u holds fresh slots %u..%u of %u"
-/* Two classes' fresh batches overlap, or a slot of one was handed out
+	"shard %u holds fresh slots %u..%u of %u"
+/* Two shards' fresh batches overlap, or a slot of one was handed out
  * without leaving it. */
 #define ZS_FINDING_POOL_FRESH_SLOT_USED_FMT \
-	"fresh slot %u of class %u is also used elsewhere"
+	"fresh slot %u of shard %u is also used elsewhere"
 /* The handle table grew without its chunk, or a chunk was freed early. */
 #define ZS_FINDING_POOL_HANDLE_CHUNK_FMT \
 	"handle table chunk %lu is %s for %u slots"
@@ -116,7 +98,7 @@
 	"zspage table has %lu chunks for %u descriptors, counted %lu"
 /* A zspage descriptor was overwritten. */
 #define ZS_FINDING_POOL_DESCRIPTOR_ID_FMT "zspage descriptor %u says it is %u"
-/* A live zspage fell out of its class's lists, so its objects can never
+/* A live zspage fell out of its shard's lists, so its objects can never
  * be compacted and its pages never given back. */
 #define ZS_FINDING_POOL_LIVE_DESCRIPTOR_COUNT_FMT \
 	"%lu zspage descriptors are live, %lu are in the lists"
@@ -133,27 +115,29 @@
 	"the arena holds %lu pages for the pool's %lu (%u in moves in flight)"
 /* A fullness list's links were overwritten, or an unlink was torn. */
 #define ZS_FINDING_POOL_FULLNESS_LIST_BACK_LINK_FMT \
-	"fullness list %u of class %u has a broken back link at zspage %u"
+	"zspage list %u of shard %u has a broken back link at zspage %u"
 /* The pool's zspage count is lower than its lists: a zspage was added
  * without being counted. */
 #define ZS_FINDING_POOL_FULLNESS_LIST_TOO_LONG_FMT \
-	"fullness list %u of class %u holds more than the pool's %lu zspages"
+	"zspage list %u of shard %u holds more than the pool's %lu zspages"
 /* A zspage moved between fullness lists without the counts following. */
 #define ZS_FINDING_POOL_GROUP_COUNT_FMT \
-	"class %u group %u holds %lu zspages, counted %lu"
+	"shard %u list %u holds %lu zspages, counted %lu"
 /* Compaction's set-aside list was overwritten, or a zspage left it
  * without its isolated mark being cleared. */
 #define ZS_FINDING_POOL_ISOLATED_LIST_BROKEN_FMT \
-	"isolated list of class %u is broken at zspage %u"
-/* The class's object count missed an allocation or a free. */
-#define ZS_FINDING_POOL_CLASS_OBJECT_COUNT_FMT \
-	"class %u holds %lu live objects, counted %lu"
-/* The class's capacity count missed a zspage made or freed. */
-#define ZS_FINDING_POOL_CLASS_ALLOCATED_COUNT_FMT \
-	"class %u has %lu zspages of %u objects, counted %lu allocated"
-/* The class's byte count missed an allocation or a free. */
-#define ZS_FINDING_POOL_CLASS_BYTE_COUNT_FMT \
-	"class %u holds %llu bytes, counted %llu"
+	"shard %u: zspage %u is %smarked isolated and %sin the isolated list"
+/* The shard's object count missed an allocation or a free. */
+#define ZS_FINDING_POOL_SHARD_OBJECT_COUNT_FMT \
+	"shard %u holds %lu live objects, counted %lu"
+/* The shard's unit or zspage count (what the shrinker's estimate reads)
+ * missed an allocation, a free, a move or a zspage made or freed. */
+#define ZS_FINDING_POOL_SHARD_UNIT_COUNT_FMT                           \
+	"shard %u holds %lu object units in %lu zspages, counted %lu " \
+	"in %lu"
+/* The shard's byte count missed an allocation or a free. */
+#define ZS_FINDING_POOL_SHARD_BYTE_COUNT_FMT \
+	"shard %u holds %llu bytes, counted %llu"
 /* The pool's zspage count missed a zspage made or freed. */
 #define ZS_FINDING_POOL_ZSPAGE_COUNT_FMT "%lu zspages in the lists, counted %lu"
 /* The pool's page count missed a zspage made or freed. */
@@ -443,18 +427,14 @@
 	"zs_arena_free_run)"
 /* Compaction found an object whose handle slot points elsewhere: its
  * header or the slot was overwritten; moving it would lose data. */
-#define ZS_FINDING_ABORT_COMPACT_BACK_POINTER_FMT                             \
-	"object %u of zspage %u (class %u) names handle slot %u, which does " \
-	"not point back at it"
+#define ZS_FINDING_ABORT_COMPACT_BACK_POINTER_FMT                          \
+	"unit %u of zspage %u holds a block of slot %u that is neither a " \
+	"gap nor an object whose slot points back at it"
 /* A free found the handle's object carrying another slot: the header or
  * the slot's location was overwritten; freeing it would free another
  * object's space. */
 #define ZS_FINDING_ABORT_POOL_FREE_HANDLE_SLOT_FMT \
-	"object %u of zspage %u (class %u) does not carry its handle slot %u"
-/* An allocation found a live object on the free list: a double free
- * inside zs or an overwritten header; handing it out would alias it. */
-#define ZS_FINDING_ABORT_ZSPAGE_FREE_LIST_ALLOCATED_FMT \
-	"free list of zspage %u (class %u) points at allocated object %u"
+	"unit %u of zspage %u does not carry its handle slot %u"
 /* An unmap found the thread's mapped handle with no mapped slot: the
  * pool's slot table was overwritten. */
 #define ZS_FINDING_ABORT_ZBUD_UNMAP_NO_MAPPED_SLOT_FMT                       \

@@ -131,6 +131,22 @@ uint32_t zs_gaps_find(const struct zs_gaps *g, unsigned units)
 	return g->head[row * ZS_GAP_SL + col];
 }
 
+uint32_t zs_gaps_find_fit(const struct zs_gaps *g, unsigned units,
+			  zs_gap_units_fn *units_of)
+{
+	unsigned row, col;
+	uint32_t head;
+
+	/* The list a gap of exactly units would be in holds sizes from
+	 * below units up: its newest gap fits about half the time, and
+	 * takes the request without rounding it up to the next list. */
+	locate(units, &row, &col);
+	head = g->head[row * ZS_GAP_SL + col];
+	if (head != ZS_GAP_NONE && units_of(g->ctx, head) >= units)
+		return head;
+	return zs_gaps_find(g, units);
+}
+
 /* zs_gaps_check's findings, as zs_pool_check's. */
 #define GAP_FAIL(kind, ...)                                               \
 	do {                                                              \

@@ -80,6 +80,14 @@ void zs_gaps_remove(struct zs_gaps *g, uint32_t ref, unsigned units);
  * ZS_GAP_NONE when no gap fits.  Constant time. */
 uint32_t zs_gaps_find(const struct zs_gaps *g, unsigned units);
 
+/* As zs_gaps_find, but first takes the newest gap of the list a gap of
+ * exactly units belongs in when units_of says it is long enough: requests
+ * between two list boundaries then reuse gaps the size of what was freed
+ * there, which the rounded-up search never looks at.  Still constant
+ * time: one more read. */
+uint32_t zs_gaps_find_fit(const struct zs_gaps *g, unsigned units,
+			  zs_gap_units_fn *units_of);
+
 /*
  * Every list against the bitmaps, its back links, the size of each of its
  * gaps and the totals, as zs_pool_check(pool_name) findings: 0, or

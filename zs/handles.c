@@ -17,8 +17,8 @@
  * only while the pin count is zero, so a reader never sees a half-moved
  * object and waits at most for one object copy.
  *
- * Slot allocation is per size class (under the class lock): freed slots go
- * back to their class's free list, and fresh slots come in batches from the
+ * Slot allocation is per shard (under the shard's lock): freed slots go
+ * back to their shard's free list, and fresh slots come in batches from the
  * pool under a small grow lock, so no pool-wide lock sits on the alloc path.
  */
 #include <errno.h>
@@ -87,17 +87,17 @@ static int ensure_chunk(struct zs_pool *pool, uint32_t idx)
 	return 0;
 }
 
-int zs_slot_take(struct zs_pool *pool, struct size_class *c, uint32_t *idx)
+int zs_slot_take(struct zs_pool *pool, struct zs_shard *sh, uint32_t *idx)
 {
-	if (c->free_slots) {
-		struct zs_hslot *slot = zs_slot_at(pool, c->free_slots - 1);
+	if (sh->free_slots) {
+		struct zs_hslot *slot = zs_slot_at(pool, sh->free_slots - 1);
 
-		*idx = c->free_slots - 1;
-		c->free_slots = (uint32_t)atomic_load_explicit(
+		*idx = sh->free_slots - 1;
+		sh->free_slots = (uint32_t)atomic_load_explicit(
 			&slot->loc, memory_order_relaxed);
 		return 0;
 	}
-	if (c->fresh_next == c->fresh_end) {
+	if (sh->fresh_next == sh->fresh_end) {
 		uint32_t first, room;
 		int err;
 
@@ -116,19 +116,19 @@ int zs_slot_take(struct zs_pool *pool, struct size_class *c, uint32_t *idx)
 		atomic_store_explicit(&pool->ht_next, first + room,
 				      memory_order_release);
 		pthread_mutex_unlock(&pool->grow_lock);
-		c->fresh_next = first;
-		c->fresh_end = first + room;
+		sh->fresh_next = first;
+		sh->fresh_end = first + room;
 	}
-	*idx = c->fresh_next++;
+	*idx = sh->fresh_next++;
 	return 0;
 }
 
-void zs_slot_give_back(struct zs_pool *pool, struct size_class *c, uint32_t idx)
+void zs_slot_give_back(struct zs_pool *pool, struct zs_shard *sh, uint32_t idx)
 {
 	struct zs_hslot *slot = zs_slot_at(pool, idx);
 
-	atomic_store_explicit(&slot->loc, c->free_slots, memory_order_relaxed);
-	c->free_slots = idx + 1;
+	atomic_store_explicit(&slot->loc, sh->free_slots, memory_order_relaxed);
+	sh->free_slots = idx + 1;
 }
 
 int zs_pin(struct zs_pool *pool, uint64_t handle, struct zs_hslot **slotp,

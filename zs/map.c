@@ -80,7 +80,6 @@ static int pin_and_place(struct zs_pool *pool, uint64_t handle,
 {
 	struct zs_hslot *slot;
 	struct zspage *zsp;
-	struct size_class *c;
 	uint64_t m, loc;
 	int err;
 
@@ -88,12 +87,10 @@ static int pin_and_place(struct zs_pool *pool, uint64_t handle,
 	if (err)
 		return err;
 	loc = atomic_load_explicit(&slot->loc, memory_order_acquire);
-	zsp = zs_zspage_by_id(pool, (uint32_t)(loc >> 32));
-	c = &pool->classes[atomic_load_explicit(&zsp->class_idx,
-						memory_order_relaxed)];
+	zsp = zs_zspage_by_id(pool, zs_span_ref_zspage((uint32_t)loc));
 	p->slot = slot;
 	p->size = zs_meta_size(m);
-	p->mem = zs_obj_bytes(c, zsp, (uint32_t)loc);
+	p->mem = zs_obj_bytes(zsp, (uint32_t)loc);
 	return 0;
 }
 

@@ -2,10 +2,10 @@
 /*
  * pool.c - pools and the object life cycle: create, malloc, free, destroy.
  *
- * The alloc and free paths take exactly one lock, their size class's:
- * classes never share state on those paths except through atomics (page
- * count, the page cap) and the rarely taken grow locks for new handle
- * chunks and zspage descriptors.
+ * The alloc and free paths take exactly one lock, their shard's: shards
+ * never share state on those paths except through atomics (page count,
+ * the page cap) and the rarely taken grow locks for new handle chunks and
+ * zspage descriptors.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -58,17 +58,16 @@ struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg)
 	pool->zsp_chunks = zs_host_map_zeroed(ZS_ZSP_DIR_BYTES);
 	if (!pool->ht_chunks || !pool->zsp_chunks)
 		goto free_tables;
-	if (zs_classes_init(pool))
-		goto free_tables;
+	pool->zspage_units = pool->chain_size * ZS_PAGE_UNITS;
+	pool->group_mul = (10ull << 32) / pool->zspage_units;
+	zs_shards_init(pool);
 	pool->owner_id =
 		zs_arena_register_owner(pool->arena, pool, &zs_movable_ops);
 	if (pool->owner_id < 0) {
 		err = -pool->owner_id; /* ENOSPC: every owner slot taken */
-		goto free_classes;
+		goto free_tables;
 	}
 	return pool;
-free_classes:
-	free(pool->classes);
 free_tables:
 	pthread_mutex_destroy(&pool->grow_lock);
 	pthread_mutex_destroy(&pool->zsp_lock);
@@ -97,7 +96,6 @@ void zs_destroy_pool(struct zs_pool *pool)
 	zs_thread_forget_pool(pool);
 	zs_zspages_destroy_all(pool);
 	zs_handles_destroy(pool);
-	free(pool->classes);
 	pthread_mutex_destroy(&pool->grow_lock);
 	pthread_mutex_destroy(&pool->zsp_lock);
 	free(pool);
@@ -114,10 +112,9 @@ const char *zs_pool_name(const struct zs_pool *pool)
 
 int zs_malloc(struct zs_pool *pool, size_t size, uint64_t *handle)
 {
-	struct size_class *c;
-	struct zspage *zsp;
+	struct zs_shard *sh;
 	struct zs_hslot *slot;
-	uint32_t idx, obj, gen;
+	uint32_t idx, ref, gen;
 	uint64_t m, h;
 	int err;
 
@@ -125,41 +122,34 @@ int zs_malloc(struct zs_pool *pool, size_t size, uint64_t *handle)
 		return -EINVAL;
 	if (size > ZS_PAGE_SIZE)
 		return -ENOSPC;
-	c = zs_class_for_size(pool, size);
-	zs_lock(&c->lock);
-	err = zs_slot_take(pool, c, &idx);
+	sh = zs_shard_of_thread(pool);
+	zs_lock(&sh->lock);
+	err = zs_slot_take(pool, sh, &idx);
 	if (err)
 		goto fail;
-	zsp = zs_find_fullest(c, NULL);
-	if (!zsp) {
-		zsp = zs_zspage_create(pool, c);
-		if (!zsp) {
-			zs_slot_give_back(pool, c, idx);
-			err = -ENOMEM;
-			goto fail;
-		}
+	err = zs_obj_place(pool, sh, idx, size, &ref);
+	if (err) {
+		zs_slot_give_back(pool, sh, idx);
+		goto fail;
 	}
-	obj = zs_obj_take(c, zsp, idx, size);
-	zs_fullness_fix(c, zsp);
 	slot = zs_slot_at(pool, idx);
 	m = atomic_load_explicit(&slot->meta, memory_order_relaxed);
 	gen = zs_meta_gen(m);
 	h = zs_handle_encode(pool, idx, gen);
 	if (h == 0) /* the one (idx, gen) pair that encodes to 0 is skipped */
 		h = zs_handle_encode(pool, idx, ++gen);
-	atomic_store_explicit(&slot->loc, ((uint64_t)zsp->id << 32) | obj,
-			      memory_order_relaxed);
+	atomic_store_explicit(&slot->loc, ref, memory_order_relaxed);
 	atomic_store_explicit(&slot->meta,
 			      ((uint64_t)gen << 32) | ZS_META_LIVE |
 				      ((uint64_t)size << ZS_META_SIZE_SHIFT),
 			      memory_order_release);
-	atomic_fetch_add_explicit(&c->objs_used, 1, memory_order_relaxed);
-	c->bytes_stored += size;
-	zs_unlock(&c->lock);
+	atomic_fetch_add_explicit(&sh->objs_used, 1, memory_order_relaxed);
+	sh->bytes_stored += size;
+	zs_unlock(&sh->lock);
 	*handle = h;
 	return 0;
 fail:
-	zs_unlock(&c->lock);
+	zs_unlock(&sh->lock);
 	atomic_fetch_add(&pool->alloc_failures, 1);
 	return err;
 }
@@ -167,10 +157,10 @@ fail:
 int zs_free(struct zs_pool *pool, uint64_t handle)
 {
 	struct zs_hslot *slot;
-	struct size_class *c;
+	struct zs_shard *sh;
 	struct zspage *zsp;
-	uint32_t gen, idx, obj;
-	uint64_t m, loc;
+	uint32_t gen, idx, ref;
+	uint64_t m;
 	size_t size;
 
 	if (!pool)
@@ -178,43 +168,40 @@ int zs_free(struct zs_pool *pool, uint64_t handle)
 	slot = zs_handle_lookup(pool, handle, &idx, &gen);
 	if (!slot)
 		return -EINVAL;
-	m = atomic_load_explicit(&slot->meta, memory_order_acquire);
-	c = zs_class_for_size(pool, zs_meta_size(m));
-	zs_lock(&c->lock);
-	/* Under the class lock the object can be neither freed nor moved by
-	 * anyone else; only pins can still come and go. */
+	sh = zs_lock_shard_of(pool, slot);
+	if (!sh)
+		return -EINVAL;
+	/* Under the shard's lock the object can be neither freed nor moved
+	 * by anyone else; only pins can still come and go. */
 	m = atomic_load_explicit(&slot->meta, memory_order_acquire);
 	do {
 		if (!(m & ZS_META_LIVE) || zs_meta_gen(m) != gen) {
-			zs_unlock(&c->lock);
+			zs_unlock(&sh->lock);
 			return -EINVAL;
 		}
 		if (zs_meta_pins(m)) {
-			zs_unlock(&c->lock);
+			zs_unlock(&sh->lock);
 			return -EBUSY;
 		}
 	} while (!atomic_compare_exchange_weak_explicit(
 		&slot->meta, &m, (uint64_t)(gen + 1) << 32,
 		memory_order_acq_rel, memory_order_acquire));
 	size = zs_meta_size(m);
-	loc = atomic_load_explicit(&slot->loc, memory_order_relaxed);
-	zsp = zs_zspage_by_id(pool, (uint32_t)(loc >> 32));
-	obj = (uint32_t)loc;
-	if (!c->huge &&
-	    zs_obj_header(c, zsp, obj) != ((idx << 1) | ZS_OBJ_ALLOCATED)) {
-		ZS_REPORT(ZS_FINDING_ABORT_POOL_FREE_HANDLE_SLOT, obj, zsp->id,
-			  c->size, idx);
+	ref = (uint32_t)atomic_load_explicit(&slot->loc, memory_order_relaxed);
+	zsp = zs_zspage_by_id(pool, zs_span_ref_zspage(ref));
+	if (zsp->huge ? zsp->huge_slot != idx :
+			!zs_span_tag_names(zs_span_tag(&sh->span, ref), idx)) {
+		ZS_REPORT(ZS_FINDING_ABORT_POOL_FREE_HANDLE_SLOT,
+			  zs_span_ref_unit(ref), zsp->id, idx);
 		zs_corruption_abort();
 	}
-	zs_obj_release(c, zsp, obj);
-	zs_slot_give_back(pool, c, idx);
-	atomic_fetch_sub_explicit(&c->objs_used, 1, memory_order_relaxed);
-	c->bytes_stored -= size;
+	zs_obj_remove(pool, sh, zsp, ref, size);
+	zs_slot_give_back(pool, sh, idx);
+	atomic_fetch_sub_explicit(&sh->objs_used, 1, memory_order_relaxed);
+	sh->bytes_stored -= size;
 	if (zsp->inuse == 0 && !zsp->isolated && !zsp->run_isolated)
-		zs_zspage_destroy(pool, c, zsp);
-	else
-		zs_fullness_fix(c, zsp);
-	zs_unlock(&c->lock);
+		zs_zspage_destroy(pool, sh, zsp);
+	zs_unlock(&sh->lock);
 	return 0;
 }
 
@@ -249,6 +236,21 @@ void zs_pool_inject_failures(struct zs_pool *pool, unsigned after,
 		zs_fault_counter_arm(&pool->inject, after, count);
 }
 
+/* Objects the shard's zspages would hold if every gap held objects of
+ * the mean footprint: the kernel's obj_allocated, for a layout without
+ * fixed slots. */
+static unsigned long shard_capacity(const struct zs_pool *pool,
+				    const struct zs_shard *sh)
+{
+	unsigned long objs = atomic_load(&sh->objs_used) - sh->huge_count;
+	unsigned long used = atomic_load(&sh->units_used);
+	unsigned long held = atomic_load(&sh->zspages) * pool->zspage_units;
+
+	if (!used)
+		return objs;
+	return (unsigned long)((unsigned long long)held * objs / used);
+}
+
 void zs_pool_stats(struct zs_pool *pool, struct zs_pool_stats *st)
 {
 	unsigned i;
@@ -258,14 +260,14 @@ void zs_pool_stats(struct zs_pool *pool, struct zs_pool_stats *st)
 	memset(st, 0, sizeof(*st));
 	if (!pool)
 		return;
-	for (i = 0; i < pool->nr_classes; i++) {
-		struct size_class *c = &pool->classes[i];
+	for (i = 0; i < ZS_NR_SHARDS; i++) {
+		struct zs_shard *sh = &pool->shards[i];
 
-		zs_lock(&c->lock);
-		st->objs_allocated += atomic_load(&c->objs_allocated);
-		st->objs_used += atomic_load(&c->objs_used);
-		st->bytes_stored += c->bytes_stored;
-		zs_unlock(&c->lock);
+		zs_lock(&sh->lock);
+		st->objs_allocated += shard_capacity(pool, sh) + sh->huge_count;
+		st->objs_used += atomic_load(&sh->objs_used);
+		st->bytes_stored += sh->bytes_stored;
+		zs_unlock(&sh->lock);
 	}
 	st->pages_compacted = atomic_load(&pool->pages_compacted);
 	st->pages_used = atomic_load(&pool->pages);
@@ -275,7 +277,6 @@ void zs_pool_stats(struct zs_pool *pool, struct zs_pool_stats *st)
 	st->alloc_failures = atomic_load(&pool->alloc_failures);
 	st->compactions = atomic_load(&pool->compactions);
 	st->metadata_bytes = sizeof(*pool) +
-			     pool->nr_classes * sizeof(struct size_class) +
 			     atomic_load(&pool->ht_nchunks) * ZS_HT_CHUNK *
 				     sizeof(struct zs_hslot) +
 			     atomic_load(&pool->zsp_nchunks) * ZS_ZSP_CHUNK *

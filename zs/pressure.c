@@ -123,9 +123,16 @@ static unsigned long reclaim_locked(struct zs_pressure *mon, unsigned long goal)
 
 	for (i = 0; i < mon->npools && (goal == 0 || freed < goal); i++) {
 		struct zs_pool *pool = mon->pools[i].pool;
-		unsigned long want = zs_shrinker_count(pool);
+		unsigned long want;
 
-		if (goal && want > goal - freed)
+		/* No goal: all compaction can give, which may be more than
+		 * the shrinker's count (an estimate). */
+		if (!goal) {
+			freed += zs_compact(pool);
+			continue;
+		}
+		want = zs_shrinker_count(pool);
+		if (want > goal - freed)
 			want = goal - freed;
 		if (want)
 			freed += zs_shrinker_scan(pool, want);

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "zs/report_internal.h"
+#include "zs/sanitizer.h"
 
 #define TAG_GAP 1u
 #define TAG_PREV_GAP 2u
@@ -92,36 +93,57 @@ void zs_span_init(struct zs_span *s, const struct zs_span_ops *ops, void *owner)
 	zs_gaps_init(&s->gaps, gap_links, s);
 }
 
+/* Bytes at the start of a gap that stay addressable: the tag and the
+ * links, rounded to ASan's 8-byte granules. */
+#define GAP_HEAD_BYTES 16u
+
+/* A gap's body is nobody's: poisoned, so that ASan catches an object's
+ * overrun into it.  Its head and its footer's granule stay addressable
+ * (a granule is poisoned whole or not at all, past a prefix). */
+static void poison_gap(const struct zs_span *s, char *p, unsigned units)
+{
+	size_t len = (size_t)units * ZS_GAP_UNIT;
+
+	if (!s->ops->poison_gaps)
+		return;
+	zs_unpoison(p, len);
+	if (len > GAP_HEAD_BYTES + ZS_GAP_UNIT)
+		zs_poison(p + GAP_HEAD_BYTES,
+			  len - GAP_HEAD_BYTES - ZS_GAP_UNIT);
+}
+
 /* Writes a gap of units at (zspage, unit): tag, footer, and into the
- * index when it can hold its links. */
+ * index when it can hold its links and its zspage is not isolated. */
 static void make_gap(struct zs_span *s, uint32_t zspage, unsigned unit,
-		     unsigned units)
+		     unsigned units, bool indexed)
 {
 	char *p = unit_addr(s, zspage, unit);
 
+	poison_gap(s, p, units);
 	store32(p, gap_tag(units));
 	store32(p + (size_t)units * ZS_GAP_UNIT - ZS_SPAN_TAG_BYTES,
 		gap_tag(units));
-	if (units >= 2)
+	if (units >= 2 && indexed)
 		zs_gaps_insert(&s->gaps, zs_span_ref(zspage, unit), units);
 }
 
 /* Takes the gap of units at ref out of the index, if it is in it. */
-static void unindex(struct zs_span *s, uint32_t ref, unsigned units)
+static void unindex(struct zs_span *s, uint32_t ref, unsigned units,
+		    bool indexed)
 {
-	if (units >= 2)
+	if (units >= 2 && indexed)
 		zs_gaps_remove(&s->gaps, ref, units);
 }
 
 void zs_span_add_zspage(struct zs_span *s, uint32_t zspage)
 {
-	make_gap(s, zspage, 0, s->ops->zspage_units(s->owner, zspage));
+	make_gap(s, zspage, 0, s->ops->zspage_units(s->owner, zspage), true);
 }
 
 void zs_span_remove_zspage(struct zs_span *s, uint32_t zspage)
 {
 	unindex(s, zs_span_ref(zspage, 0),
-		s->ops->zspage_units(s->owner, zspage));
+		s->ops->zspage_units(s->owner, zspage), true);
 }
 
 /* Sets or clears the prev_gap bit of the object starting at unit, when
@@ -139,9 +161,15 @@ static void mark_next(struct zs_span *s, uint32_t zspage, unsigned unit,
 	store32(p, gap_before ? tag | TAG_PREV_GAP : tag & ~TAG_PREV_GAP);
 }
 
+/* For the search: the units of an indexed gap, from its tag. */
+static unsigned gap_units(void *ctx, uint32_t ref)
+{
+	return tag_units(load32(ref_addr(ctx, ref)));
+}
+
 uint32_t zs_span_alloc(struct zs_span *s, unsigned units, uint32_t slot)
 {
-	uint32_t ref = zs_gaps_find(&s->gaps, units), zspage;
+	uint32_t ref = zs_gaps_find_fit(&s->gaps, units, gap_units), zspage;
 	unsigned unit, have;
 
 	if (ref == ZS_GAP_NONE)
@@ -150,10 +178,12 @@ uint32_t zs_span_alloc(struct zs_span *s, unsigned units, uint32_t slot)
 	unit = zs_span_ref_unit(ref);
 	have = tag_units(load32(ref_addr(s, ref)));
 	zs_gaps_remove(&s->gaps, ref, have);
+	if (s->ops->poison_gaps)
+		zs_unpoison(ref_addr(s, ref), (size_t)units * ZS_GAP_UNIT);
 	/* the block before a gap is never a gap */
 	store32(ref_addr(s, ref), slot << 2);
 	if (have > units)
-		make_gap(s, zspage, unit + units, have - units);
+		make_gap(s, zspage, unit + units, have - units, true);
 	else
 		mark_next(s, zspage, unit + units, false);
 	return ref;
@@ -168,7 +198,8 @@ static _Noreturn void bad_neighbour(uint32_t zspage, unsigned unit,
 	zs_corruption_abort();
 }
 
-unsigned zs_span_free(struct zs_span *s, uint32_t ref, unsigned units)
+static unsigned span_free(struct zs_span *s, uint32_t ref, unsigned units,
+			  bool indexed)
 {
 	uint32_t zspage = zs_span_ref_zspage(ref);
 	unsigned start = zs_span_ref_unit(ref), end = start + units, n;
@@ -182,7 +213,9 @@ unsigned zs_span_free(struct zs_span *s, uint32_t ref, unsigned units)
 			if (!is_gap_tag(tag))
 				bad_neighbour(zspage, end, tag);
 			n = tag_units(tag);
-			unindex(s, zs_span_ref(zspage, end), n);
+			if (n > zunits - end)
+				bad_neighbour(zspage, end, tag);
+			unindex(s, zs_span_ref(zspage, end), n, indexed);
 			end += n;
 		}
 	}
@@ -197,11 +230,82 @@ unsigned zs_span_free(struct zs_span *s, uint32_t ref, unsigned units)
 		if (!is_gap_tag(tag) || n > start)
 			bad_neighbour(zspage, start, tag);
 		start -= n;
-		unindex(s, zs_span_ref(zspage, start), n);
+		unindex(s, zs_span_ref(zspage, start), n, indexed);
 	}
-	make_gap(s, zspage, start, end - start);
+	make_gap(s, zspage, start, end - start, indexed);
 	mark_next(s, zspage, end, true);
 	return end - start;
+}
+
+unsigned zs_span_free(struct zs_span *s, uint32_t ref, unsigned units)
+{
+	return span_free(s, ref, units, true);
+}
+
+unsigned zs_span_free_isolated(struct zs_span *s, uint32_t ref, unsigned units)
+{
+	return span_free(s, ref, units, false);
+}
+
+uint32_t zs_span_tag(const struct zs_span *s, uint32_t ref)
+{
+	return load32(ref_addr(s, ref));
+}
+
+void zs_span_poison_gap(const struct zs_span *s, uint32_t zspage, unsigned unit,
+			unsigned units)
+{
+	poison_gap(s, unit_addr(s, zspage, unit), units);
+}
+
+void zs_span_block_at(const struct zs_span *s, uint32_t zspage, unsigned unit,
+		      struct zs_span_block *b)
+{
+	uint32_t tag = load32(unit_addr(s, zspage, unit));
+	unsigned room = s->ops->zspage_units(s->owner, zspage) - unit;
+
+	b->gap = tag & TAG_GAP;
+	b->slot = tag >> 2;
+	if (b->gap)
+		b->units = is_gap_tag(tag) ? tag_units(tag) : 0;
+	else
+		b->units = s->ops->object_units(s->owner, b->slot,
+						zs_span_ref(zspage, unit));
+	if (b->units > room)
+		b->units = 0;
+}
+
+/* Indexes or unindexes every gap of zspage; a block that is neither a
+ * gap nor a valid object stops the walk: it cannot be stepped over. */
+static void index_gaps(struct zs_span *s, uint32_t zspage, bool add)
+{
+	unsigned unit = 0, zunits = s->ops->zspage_units(s->owner, zspage);
+	struct zs_span_block b;
+
+	for (; unit < zunits; unit += b.units) {
+		zs_span_block_at(s, zspage, unit, &b);
+		if (!b.units)
+			bad_neighbour(zspage, unit,
+				      load32(unit_addr(s, zspage, unit)));
+		if (!b.gap || b.units < 2)
+			continue;
+		if (add)
+			zs_gaps_insert(&s->gaps, zs_span_ref(zspage, unit),
+				       b.units);
+		else
+			zs_gaps_remove(&s->gaps, zs_span_ref(zspage, unit),
+				       b.units);
+	}
+}
+
+void zs_span_isolate(struct zs_span *s, uint32_t zspage)
+{
+	index_gaps(s, zspage, false);
+}
+
+void zs_span_putback(struct zs_span *s, uint32_t zspage)
+{
+	index_gaps(s, zspage, true);
 }
 
 /* zs_span_check_zspage's findings, as zs_pool_check's. */

@@ -26,6 +26,7 @@
 #ifndef ZS_SPAN_H
 #define ZS_SPAN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "zs/gaps.h"
@@ -70,6 +71,10 @@ struct zs_span_ops {
 	/* for walks: the units of the object of slot, 0 unless slot holds a
 	 * live object placed at ref (the check trusts nothing else) */
 	unsigned (*object_units)(void *owner, uint32_t slot, uint32_t ref);
+	/* Under ASan, keep gap bodies poisoned (all but the tag, the links
+	 * and the footer's granule) and unpoison an object's units when it
+	 * is placed.  A harness that reads every byte of a zspage says no. */
+	bool poison_gaps;
 };
 
 struct zs_span {
@@ -98,6 +103,43 @@ uint32_t zs_span_alloc(struct zs_span *s, unsigned units, uint32_t slot);
  * when the zspage is empty.  A neighbour's tag that is neither an
  * object's nor a gap's is corruption: reported, then abort. */
 unsigned zs_span_free(struct zs_span *s, uint32_t ref, unsigned units);
+
+/* Frees an object of an isolated zspage (one whose gaps are out of the
+ * index, zs_span_isolate): merges as zs_span_free, indexes nothing. */
+unsigned zs_span_free_isolated(struct zs_span *s, uint32_t ref, unsigned units);
+
+/* Takes every gap of zspage out of the index, so no allocation lands in
+ * it while its objects move out; zs_span_putback indexes them again.  A
+ * tag that is neither an object's nor a gap's aborts, as in a free. */
+void zs_span_isolate(struct zs_span *s, uint32_t zspage);
+void zs_span_putback(struct zs_span *s, uint32_t zspage);
+
+/* The raw tag at ref: what a free compares with the slot it expects. */
+uint32_t zs_span_tag(const struct zs_span *s, uint32_t ref);
+
+/* Whether tag is an object's naming slot (the prev_gap bit aside). */
+static inline bool zs_span_tag_names(uint32_t tag, uint32_t slot)
+{
+	return !(tag & 1u) && tag >> 2 == slot;
+}
+
+/* After a run migration copied a zspage: poisons the gap of units at
+ * unit as zs_span_free would have (ops->poison_gaps). */
+void zs_span_poison_gap(const struct zs_span *s, uint32_t zspage, unsigned unit,
+			unsigned units);
+
+/* One block of a zspage, as a walk finds it. */
+struct zs_span_block {
+	unsigned units; /* 0: the tag is neither a gap's nor a valid object's */
+	uint32_t slot; /* an object's handle slot */
+	bool gap;
+};
+
+/* The block starting at unit of zspage (ops->object_units sizes an
+ * object), for the owner's walks under its lock: compaction and run
+ * migration step with b->units. */
+void zs_span_block_at(const struct zs_span *s, uint32_t zspage, unsigned unit,
+		      struct zs_span_block *b);
 
 /* A zspage's blocks, as zs_span_check_zspage counted them. */
 struct zs_span_tally {

@@ -3,14 +3,16 @@
  * zs/zs_internal.h - the structures shared by the zsmalloc sources.
  *
  * Not a public header: layouts here change freely.  The names follow the
- * kernel's where the concept is the same (size class, zspage, fullness
- * group) so readers of mm/zsmalloc.c find their way.
+ * kernel's where the concept is the same (zspage, fullness group, handle)
+ * so readers of mm/zsmalloc.c find their way; where zs departs (objects of
+ * every size share zspages, placed at 8-byte granularity by zs/span.h;
+ * shards instead of size classes) docs/DESIGN.md says why.
  *
  * Lock order (outermost first):
- *   class lock -> pool grow_lock / zsp_lock -> arena lock.
- * zs_pool_check takes every class lock in ascending index order; nothing
- * else holds two class locks.  Readers (map, read_begin, obj_write) take no
- * lock at all: they pin the object with one CAS on its handle slot.
+ *   shard lock -> pool grow_lock / zsp_lock -> arena lock.
+ * zs_pool_check takes every shard lock in ascending index order; nothing
+ * else holds two shard locks.  Readers (map, read_begin, obj_write) take
+ * no lock at all: they pin the object with one CAS on its handle slot.
  */
 #ifndef ZS_ZS_INTERNAL_H
 #define ZS_ZS_INTERNAL_H
@@ -26,23 +28,22 @@
 #include "zs/handle_cipher.h"
 #include "zs/lock.h"
 #include "zs/report_internal.h"
+#include "zs/span.h"
 #include "zs/zsmalloc.h"
 
-#define ZS_MIN_ALLOC_SIZE 32
-#define ZS_CLASS_DELTA 16 /* page size >> 8, as in the kernel */
-#define ZS_NR_SIZE_SLOTS \
-	((ZS_PAGE_SIZE - ZS_MIN_ALLOC_SIZE) / ZS_CLASS_DELTA + 1) /* 255 */
 #define ZS_MAX_CHAIN 16
 #define ZS_DEFAULT_CHAIN 8
-/* Every non-huge object starts with a 4-byte header word:
- * (handle slot index << 1) | 1 while allocated,
- * (next free object index << 1) | 0 while free. */
-#define ZS_OBJ_HEADER 4u
-#define ZS_OBJ_ALLOCATED 1u
-#define ZS_NO_OBJ 0x7fffffffu
+/* Shards per pool: each has its own lock, zspages and free-space index,
+ * and a thread allocates from one of them (zs_shard_of_thread). */
+#define ZS_NR_SHARDS 4u
+/* Objects of this size and up take a page each: from 4093 bytes on, an
+ * object and its 4-byte tag need more than 512 units. */
+#define ZS_HUGE_SIZE (ZS_PAGE_SIZE - ZS_SPAN_TAG_BYTES + 1)
+#define ZS_PAGE_UNITS (ZS_PAGE_SIZE / ZS_GAP_UNIT)
 
-/* Fullness groups by in-use ratio, as the kernel's debugfs shows them:
- * 0 = empty, 1..10 = 0-9% ... 90-99%, 11 = full. */
+/* Fullness groups by the share of a zspage's units that objects hold, as
+ * the kernel's debugfs shows them: 0 = empty, 1..10 = 0-9% ... 90-99%,
+ * 11 = full. */
 #define ZS_NR_FULLNESS 12
 #define ZS_FULLNESS_EMPTY 0
 #define ZS_FULLNESS_FULL 11
@@ -75,7 +76,8 @@ static inline unsigned zs_meta_pins(uint64_t m)
 
 struct zs_hslot {
 	_Atomic uint64_t meta;
-	/* live: (zspage id << 32) | object index; free: next free slot + 1 */
+	/* live: the object's place, zs_span_ref(zspage id, unit) (unit 0 of
+	 * a huge zspage); free: next free slot + 1 */
 	_Atomic uint64_t loc;
 };
 
@@ -93,43 +95,43 @@ enum zspage_state {
 
 struct zspage {
 	struct zspage *prev,
-		*next; /* fullness list (or descriptor free list) */
-	_Atomic uint32_t class_idx;
+		*next; /* fullness, isolated or huge list; descriptor free list */
+	_Atomic uint32_t shard;
 	_Atomic uint32_t state;
 	uint32_t id;
-	uint32_t inuse;
-	uint32_t free_head; /* first freed object, ZS_NO_OBJ when none */
-	uint32_t fresh; /* objects from here on were never used */
+	uint32_t inuse; /* objects */
+	uint32_t used_units; /* units objects take, their tags included */
 	uint8_t fullness;
-	bool isolated; /* taken out of the lists by the compactor */
+	bool huge; /* one object of ZS_HUGE_SIZE and up, on one page */
+	bool isolated; /* taken out of lists and index by the compactor */
 	uint16_t run_isolated; /* arena moves of the run in progress */
-	uint32_t huge_slot; /* huge class: the one object's handle slot */
-	/* The first of the class's pages_per_zspage pages, one arena run:
-	 * contiguous, so every object is one byte range at base + i * size.
-	 * Only a run migration changes it, with every object marked. */
+	uint32_t huge_slot; /* huge: the one object's handle slot */
+	/* The first of the zspage's pages, one arena run: contiguous, so
+	 * every object is one byte range.  Only a run migration changes it,
+	 * with every object marked. */
 	_Atomic(char *) base;
 };
 
 #define ZS_ZSP_CHUNK 256 /* descriptors per table chunk */
-#define ZS_ZSP_MAX_CHUNKS (1u << 16)
+/* Descriptor ids are the zspage half of a span reference. */
+#define ZS_ZSP_MAX_CHUNKS (ZS_SPAN_MAX_ZSPAGES / ZS_ZSP_CHUNK)
 #define ZS_ZSP_DIR_BYTES (ZS_ZSP_MAX_CHUNKS * sizeof(_Atomic(void *)))
 
-/* ---- size classes ---- */
+/* ---- shards ---- */
 
-struct size_class {
+struct zs_shard {
 	zs_lock_t lock;
-	uint32_t size; /* slot size in bytes (object + header) */
-	uint32_t index;
-	uint16_t pages_per_zspage;
-	uint16_t objs_per_zspage;
-	uint64_t group_mul; /* 10 * 2^32 / objs_per_zspage: fullness groups */
-	bool huge;
+	unsigned index;
+	struct zs_span span; /* the free space of its shared zspages */
 	struct zspage *groups[ZS_NR_FULLNESS];
-	struct zspage *isolated_list; /* sources of a running compaction */
 	unsigned long group_count[ZS_NR_FULLNESS];
+	struct zspage *isolated_list; /* sources of a running compaction */
+	struct zspage *huge_list;
 	/* read without the lock by the shrinker's count */
-	_Atomic unsigned long objs_allocated;
-	_Atomic unsigned long objs_used;
+	_Atomic unsigned long huge_count;
+	_Atomic unsigned long zspages; /* shared zspages */
+	_Atomic unsigned long units_used; /* object units in them */
+	_Atomic unsigned long objs_used; /* objects, huge ones included */
 	_Atomic bool compacting;
 	uint64_t bytes_stored;
 	uint32_t free_slots; /* handle slot free list head + 1, 0 = empty */
@@ -141,9 +143,10 @@ struct zs_pool {
 	uint64_t id; /* unique per process lifetime, for thread records */
 	struct zs_arena *arena;
 	int owner_id;
-	unsigned chain_size;
+	unsigned chain_size; /* pages of a shared zspage */
+	unsigned zspage_units; /* units of a shared zspage */
+	uint64_t group_mul; /* 10 * 2^32 / zspage_units: fullness groups */
 	struct zs_handle_key key; /* seals handles (zs/handle_cipher.h) */
-	size_t huge_size; /* requests >= this take a page each */
 
 	_Atomic unsigned long pages;
 	_Atomic unsigned long max_pages;
@@ -153,12 +156,10 @@ struct zs_pool {
 
 	struct zs_fault_counter inject; /* zs_pool_inject_failures */
 
-	unsigned nr_classes;
-	struct size_class *classes;
-	uint16_t size_to_class[ZS_NR_SIZE_SLOTS];
+	struct zs_shard shards[ZS_NR_SHARDS];
 
 	pthread_mutex_t grow_lock; /* handle table growth */
-	_Atomic uint32_t ht_next; /* slots ever handed to classes */
+	_Atomic uint32_t ht_next; /* slots ever handed to shards */
 	_Atomic(struct zs_hslot *) *ht_chunks;
 	_Atomic unsigned long ht_nchunks;
 
@@ -170,11 +171,13 @@ struct zs_pool {
 	_Atomic unsigned long zsp_nchunks;
 };
 
-/* classes.c */
-int zs_classes_init(struct zs_pool *pool);
-struct size_class *zs_class_for_size(struct zs_pool *pool, size_t size);
-void zs_class_geometry(unsigned chain, uint32_t size, uint16_t *pages,
-		       uint16_t *objs);
+/* shards.c */
+void zs_shards_init(struct zs_pool *pool);
+struct zs_shard *zs_shard_of_thread(struct zs_pool *pool);
+struct zs_shard *zs_lock_shard_of(struct zs_pool *pool,
+				  const struct zs_hslot *slot);
+unsigned long zs_shard_freeable(const struct zs_pool *pool,
+				const struct zs_shard *sh);
 
 /* handles.c */
 struct zs_hslot *zs_slot_at(struct zs_pool *pool, uint32_t idx);
@@ -182,9 +185,8 @@ struct zs_hslot *zs_handle_lookup(struct zs_pool *pool, uint64_t handle,
 				  uint32_t *idx, uint32_t *gen);
 uint64_t zs_handle_encode(const struct zs_pool *pool, uint32_t idx,
 			  uint32_t gen);
-int zs_slot_take(struct zs_pool *pool, struct size_class *c, uint32_t *idx);
-void zs_slot_give_back(struct zs_pool *pool, struct size_class *c,
-		       uint32_t idx);
+int zs_slot_take(struct zs_pool *pool, struct zs_shard *sh, uint32_t *idx);
+void zs_slot_give_back(struct zs_pool *pool, struct zs_shard *sh, uint32_t idx);
 int zs_pin(struct zs_pool *pool, uint64_t handle, struct zs_hslot **slot,
 	   uint64_t *meta);
 void zs_unpin(struct zs_hslot *slot);
@@ -193,28 +195,29 @@ void zs_clear_moving(struct zs_hslot *slot);
 void zs_handles_destroy(struct zs_pool *pool);
 
 /* zspage.c */
+extern const struct zs_span_ops zs_pool_span_ops;
 struct zspage *zs_zspage_by_id(struct zs_pool *pool, uint32_t id);
-struct zspage *zs_zspage_create(struct zs_pool *pool, struct size_class *c);
-void zs_zspage_destroy(struct zs_pool *pool, struct size_class *c,
+struct zspage *zs_zspage_create(struct zs_pool *pool, struct zs_shard *sh,
+				bool huge);
+void zs_zspage_destroy(struct zs_pool *pool, struct zs_shard *sh,
 		       struct zspage *zsp);
 void zs_zspages_destroy_all(struct zs_pool *pool);
-void zs_fullness_insert(struct size_class *c, struct zspage *zsp);
-void zs_fullness_remove(struct size_class *c, struct zspage *zsp);
-void zs_fullness_fix(struct size_class *c, struct zspage *zsp);
-unsigned zs_fullness_of(const struct size_class *c, uint32_t inuse);
-struct zspage *zs_find_fullest(struct size_class *c,
-			       const struct zspage *exclude);
-struct zspage *zs_find_emptiest(struct size_class *c);
-uint32_t zs_obj_take(struct size_class *c, struct zspage *zsp,
-		     uint32_t slot_idx, size_t size);
-void zs_obj_release(struct size_class *c, struct zspage *zsp, uint32_t obj);
-uint32_t zs_obj_header(const struct size_class *c, const struct zspage *zsp,
-		       uint32_t obj);
-char *zs_obj_bytes(const struct size_class *c, const struct zspage *zsp,
-		   uint32_t obj);
+void zs_fullness_insert(const struct zs_pool *pool, struct zs_shard *sh,
+			struct zspage *zsp);
+void zs_fullness_remove(struct zs_shard *sh, struct zspage *zsp);
+void zs_fullness_fix(const struct zs_pool *pool, struct zs_shard *sh,
+		     struct zspage *zsp);
+unsigned zs_fullness_of(const struct zs_pool *pool, uint32_t used_units);
+struct zspage *zs_find_emptiest(struct zs_shard *sh);
+int zs_obj_place(struct zs_pool *pool, struct zs_shard *sh, uint32_t slot_idx,
+		 size_t size, uint32_t *ref);
+uint32_t zs_obj_place_in_gap(struct zs_pool *pool, struct zs_shard *sh,
+			     uint32_t slot_idx, size_t size);
+void zs_obj_remove(struct zs_pool *pool, struct zs_shard *sh,
+		   struct zspage *zsp, uint32_t ref, size_t size);
+char *zs_obj_bytes(const struct zspage *zsp, uint32_t ref);
 int zs_pool_reserve(struct zs_pool *pool, unsigned long pages);
 bool zs_inject_fail(struct zs_pool *pool);
-unsigned long zs_class_freeable(const struct size_class *c);
 
 /* map.c */
 void zs_thread_forget_pool(const struct zs_pool *pool);

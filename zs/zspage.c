@@ -1,25 +1,24 @@
 // SPDX-License-Identifier: MIT
 /*
- * zspage.c - zspages: runs of pages holding the objects of one class.
+ * zspage.c - zspages: runs of pages that objects of every size share, and
+ * an object's place in them.
  *
- * Objects are laid end to end across the zspage, so object i of a class of
- * slot size s starts at byte i*s and may straddle two pages (as the 2012
- * zsmalloc review settled; docs/DESIGN.md, Lineage).  The kernel chains
- * scattered pages and must copy a straddling object to read it; here a
- * zspage's pages are one contiguous arena run, so every object is one byte
- * range and is always used in place.
- * Each slot starts with a 4-byte header word: the handle slot index with an
- * allocated tag, or the next free object.  The tag is what lets the
- * compactor walk a page for live objects (the 2015 compaction patch).
+ * A shared zspage is one arena run of chain_size pages, tiled by objects
+ * and gaps at 8-byte granularity (zs/span.h): an object of n bytes takes
+ * n + 4 rounded up to 8, wherever in the zspage a gap fits it, page
+ * boundaries included, and always one contiguous byte range.  A free
+ * merges its bytes with the gaps beside it.  Objects too large to share
+ * (ZS_HUGE_SIZE and up) take a one-page zspage each, without a tag.
  *
  * Descriptors live in a per-pool table that only grows (never freed before
- * the pool), addressed by id.  The run's arena descriptor records the
- * zspage id, so migration can find its zspage from the run alone, and
- * reading a recycled descriptor is never a use-after-free.
+ * the pool), addressed by id, which is also the zspage half of every span
+ * reference.  The run's arena descriptor records the id, so migration can
+ * find its zspage from the run alone, and reading a recycled descriptor is
+ * never a use-after-free.
  *
- * Fullness groups follow the kernel (0-9% ... 90-99%, full); allocation
- * takes the fullest zspage with room, so free space concentrates in few
- * zspages and empties them.  All of this runs under the class lock.
+ * Fullness groups follow the kernel's (0-9% ... 90-99%, full), by the
+ * share of units objects hold; compaction takes its sources from the
+ * emptiest.  All of this runs under the shard's lock.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -42,6 +41,45 @@ struct zspage *zs_zspage_by_id(struct zs_pool *pool, uint32_t id)
 	return (struct zspage *)(chunk +
 				 (id % ZS_ZSP_CHUNK) * pool->zsp_stride);
 }
+
+/* ---- the span's questions about the pool's zspages ---- */
+
+static char *span_base(void *owner, uint32_t id)
+{
+	return atomic_load_explicit(&zs_zspage_by_id(owner, id)->base,
+				    memory_order_relaxed);
+}
+
+static unsigned span_zspage_units(void *owner, uint32_t id)
+{
+	struct zs_pool *pool = owner;
+	struct zspage *zsp = zs_zspage_by_id(pool, id);
+
+	if (!zsp || zsp->huge || atomic_load(&zsp->state) != ZSPAGE_LIVE)
+		return 0;
+	return pool->zspage_units;
+}
+
+static unsigned span_object_units(void *owner, uint32_t idx, uint32_t ref)
+{
+	struct zs_hslot *slot = zs_slot_at(owner, idx);
+	uint64_t m;
+
+	if (!slot)
+		return 0;
+	m = atomic_load_explicit(&slot->meta, memory_order_acquire);
+	if (!(m & ZS_META_LIVE) ||
+	    atomic_load_explicit(&slot->loc, memory_order_relaxed) != ref)
+		return 0;
+	return zs_span_units((unsigned)zs_meta_size(m));
+}
+
+const struct zs_span_ops zs_pool_span_ops = {
+	.base = span_base,
+	.zspage_units = span_zspage_units,
+	.object_units = span_object_units,
+	.poison_gaps = true,
+};
 
 bool zs_inject_fail(struct zs_pool *pool)
 {
@@ -103,43 +141,38 @@ static void desc_free(struct zs_pool *pool, struct zspage *zsp)
 	pthread_mutex_unlock(&pool->zsp_lock);
 }
 
-/* Where slot `obj` starts.  Relaxed: whoever reaches an object either
- * holds the class lock or has pinned it, and both order this load after
- * the release store of a run migration. */
-static char *slot_addr(const struct size_class *c, const struct zspage *zsp,
-		       uint32_t obj)
+static unsigned zspage_pages(const struct zs_pool *pool,
+			     const struct zspage *zsp)
 {
-	return atomic_load_explicit(&zsp->base, memory_order_relaxed) +
-	       (size_t)obj * c->size;
+	return zsp->huge ? 1 : pool->chain_size;
 }
 
-uint32_t zs_obj_header(const struct size_class *c, const struct zspage *zsp,
-		       uint32_t obj)
+static void huge_list_add(struct zs_shard *sh, struct zspage *zsp)
 {
-	return zs_raw_load32(slot_addr(c, zsp, obj));
+	zsp->prev = NULL;
+	zsp->next = sh->huge_list;
+	if (zsp->next)
+		zsp->next->prev = zsp;
+	sh->huge_list = zsp;
+	sh->huge_count++;
 }
 
-static void set_header(const struct size_class *c, const struct zspage *zsp,
-		       uint32_t obj, uint32_t v)
+static void huge_list_del(struct zs_shard *sh, struct zspage *zsp)
 {
-	zs_raw_store32(slot_addr(c, zsp, obj), v);
-}
-
-/* Poisons or unpoisons the bytes of slot `obj` from byte `from` on. */
-static void slot_poison(const struct size_class *c, const struct zspage *zsp,
-			uint32_t obj, size_t from, bool poison)
-{
-	char *p = slot_addr(c, zsp, obj) + from;
-
-	if (poison)
-		zs_poison(p, c->size - from);
+	if (zsp->prev)
+		zsp->prev->next = zsp->next;
 	else
-		zs_unpoison(p, c->size - from);
+		sh->huge_list = zsp->next;
+	if (zsp->next)
+		zsp->next->prev = zsp->prev;
+	zsp->prev = zsp->next = NULL;
+	sh->huge_count--;
 }
 
-struct zspage *zs_zspage_create(struct zs_pool *pool, struct size_class *c)
+struct zspage *zs_zspage_create(struct zs_pool *pool, struct zs_shard *sh,
+				bool huge)
 {
-	unsigned n = c->pages_per_zspage;
+	unsigned n = huge ? 1 : pool->chain_size;
 	struct zspage *zsp;
 	char *base;
 
@@ -157,40 +190,51 @@ struct zspage *zs_zspage_create(struct zs_pool *pool, struct size_class *c)
 		goto unreserve;
 	}
 	atomic_store_explicit(&zsp->base, base, memory_order_relaxed);
-	atomic_store_explicit(&zsp->class_idx, c->index, memory_order_relaxed);
+	atomic_store_explicit(&zsp->shard, sh->index, memory_order_relaxed);
 	zsp->inuse = 0;
+	zsp->used_units = 0;
+	zsp->huge = huge;
 	zsp->isolated = false;
 	zsp->run_isolated = 0;
 	zsp->prev = zsp->next = NULL;
-	/* Slots are handed out from `fresh` upwards before the free list is
-	 * used, so a new zspage costs no walk over its slots; untouched
-	 * slots carry no header and stay poisoned until taken. */
-	zsp->fresh = 0;
-	zsp->free_head = c->huge ? 0 : ZS_NO_OBJ;
 	zs_poison(base, (size_t)n * ZS_PAGE_SIZE);
 	atomic_store_explicit(&zsp->state, ZSPAGE_LIVE, memory_order_release);
-	atomic_fetch_add(&c->objs_allocated, c->objs_per_zspage);
 	atomic_fetch_add(&pool->zspages, 1);
-	zs_fullness_insert(c, zsp);
+	if (huge) {
+		huge_list_add(sh, zsp);
+	} else {
+		zs_span_add_zspage(&sh->span, zsp->id);
+		atomic_fetch_add(&sh->zspages, 1);
+		zs_fullness_insert(pool, sh, zsp);
+	}
 	return zsp;
 unreserve:
 	atomic_fetch_sub(&pool->pages, n);
 	return NULL;
 }
 
-void zs_zspage_destroy(struct zs_pool *pool, struct size_class *c,
+void zs_zspage_destroy(struct zs_pool *pool, struct zs_shard *sh,
 		       struct zspage *zsp)
 {
 	char *base = atomic_load(&zsp->base);
+	unsigned n = zspage_pages(pool, zsp);
 
-	if (!zsp->isolated)
-		zs_fullness_remove(c, zsp);
-	zs_unpoison(base, (size_t)c->pages_per_zspage * ZS_PAGE_SIZE);
+	if (zsp->huge) {
+		huge_list_del(sh, zsp);
+	} else {
+		/* an isolated zspage's gaps are out of the index already,
+		 * and the compactor took it off its list */
+		if (!zsp->isolated) {
+			zs_fullness_remove(sh, zsp);
+			zs_span_remove_zspage(&sh->span, zsp->id);
+		}
+		atomic_fetch_sub(&sh->zspages, 1);
+	}
+	zs_unpoison(base, (size_t)n * ZS_PAGE_SIZE);
 	atomic_store_explicit(&zsp->base, NULL, memory_order_relaxed);
 	zs_arena_free_run(pool->arena, base);
-	atomic_fetch_sub(&c->objs_allocated, c->objs_per_zspage);
 	atomic_fetch_sub(&pool->zspages, 1);
-	atomic_fetch_sub(&pool->pages, c->pages_per_zspage);
+	atomic_fetch_sub(&pool->pages, n);
 	desc_free(pool, zsp);
 }
 
@@ -206,9 +250,7 @@ void zs_zspages_destroy_all(struct zs_pool *pool)
 			continue;
 		base = atomic_load(&zsp->base);
 		zs_unpoison(base,
-			    (size_t)pool->classes[atomic_load(&zsp->class_idx)]
-					    .pages_per_zspage *
-				    ZS_PAGE_SIZE);
+			    (size_t)zspage_pages(pool, zsp) * ZS_PAGE_SIZE);
 		zs_arena_free_run(pool->arena, base);
 	}
 	for (id = 0; id < atomic_load(&pool->zsp_nchunks); id++)
@@ -216,133 +258,143 @@ void zs_zspages_destroy_all(struct zs_pool *pool)
 	zs_host_unmap(pool->zsp_chunks, ZS_ZSP_DIR_BYTES);
 }
 
-unsigned zs_fullness_of(const struct size_class *c, uint32_t inuse)
+unsigned zs_fullness_of(const struct zs_pool *pool, uint32_t used_units)
 {
-	if (inuse == 0)
+	if (used_units == 0)
 		return ZS_FULLNESS_EMPTY;
-	if (inuse == c->objs_per_zspage)
+	if (used_units >= pool->zspage_units)
 		return ZS_FULLNESS_FULL;
-	/* inuse * 10 / objs without a division on every alloc and free */
-	return (unsigned)((inuse * c->group_mul) >> 32) + 1;
+	/* used * 10 / units without a division on every alloc and free */
+	return (unsigned)((used_units * pool->group_mul) >> 32) + 1;
 }
 
-void zs_fullness_insert(struct size_class *c, struct zspage *zsp)
+void zs_fullness_insert(const struct zs_pool *pool, struct zs_shard *sh,
+			struct zspage *zsp)
 {
-	unsigned g = zs_fullness_of(c, zsp->inuse);
+	unsigned g = zs_fullness_of(pool, zsp->used_units);
 
 	zsp->fullness = (uint8_t)g;
 	zsp->prev = NULL;
-	zsp->next = c->groups[g];
+	zsp->next = sh->groups[g];
 	if (zsp->next)
 		zsp->next->prev = zsp;
-	c->groups[g] = zsp;
-	c->group_count[g]++;
+	sh->groups[g] = zsp;
+	sh->group_count[g]++;
 }
 
-void zs_fullness_remove(struct size_class *c, struct zspage *zsp)
+void zs_fullness_remove(struct zs_shard *sh, struct zspage *zsp)
 {
 	unsigned g = zsp->fullness;
 
 	if (zsp->prev)
 		zsp->prev->next = zsp->next;
 	else
-		c->groups[g] = zsp->next;
+		sh->groups[g] = zsp->next;
 	if (zsp->next)
 		zsp->next->prev = zsp->prev;
 	zsp->prev = zsp->next = NULL;
-	c->group_count[g]--;
+	sh->group_count[g]--;
 }
 
-void zs_fullness_fix(struct size_class *c, struct zspage *zsp)
+void zs_fullness_fix(const struct zs_pool *pool, struct zs_shard *sh,
+		     struct zspage *zsp)
 {
-	if (zsp->isolated || zs_fullness_of(c, zsp->inuse) == zsp->fullness)
+	if (zsp->isolated ||
+	    zs_fullness_of(pool, zsp->used_units) == zsp->fullness)
 		return;
-	zs_fullness_remove(c, zsp);
-	zs_fullness_insert(c, zsp);
+	zs_fullness_remove(sh, zsp);
+	zs_fullness_insert(pool, sh, zsp);
 }
 
-struct zspage *zs_find_fullest(struct size_class *c,
-			       const struct zspage *exclude)
-{
-	int g;
-
-	for (g = ZS_FULLNESS_FULL - 1; g > ZS_FULLNESS_EMPTY; g--) {
-		struct zspage *zsp;
-
-		for (zsp = c->groups[g]; zsp; zsp = zsp->next)
-			if (zsp != exclude)
-				return zsp;
-	}
-	return NULL;
-}
-
-struct zspage *zs_find_emptiest(struct size_class *c)
+struct zspage *zs_find_emptiest(struct zs_shard *sh)
 {
 	unsigned g;
 
 	for (g = ZS_FULLNESS_EMPTY + 1; g < ZS_FULLNESS_FULL; g++)
-		if (c->groups[g])
-			return c->groups[g];
+		if (sh->groups[g])
+			return sh->groups[g];
 	return NULL;
 }
 
-uint32_t zs_obj_take(struct size_class *c, struct zspage *zsp,
-		     uint32_t slot_idx, size_t size)
+char *zs_obj_bytes(const struct zspage *zsp, uint32_t ref)
 {
-	uint32_t obj = zsp->free_head;
+	char *base = atomic_load_explicit(&zsp->base, memory_order_relaxed);
 
-	if (c->huge) {
-		zsp->free_head = ZS_NO_OBJ;
-		zsp->huge_slot = slot_idx;
-		zs_unpoison(slot_addr(c, zsp, 0), size);
-	} else if (obj == ZS_NO_OBJ) {
-		obj = zsp->fresh++;
-		slot_poison(c, zsp, obj, 0, false);
-		set_header(c, zsp, obj, (slot_idx << 1) | ZS_OBJ_ALLOCATED);
-		slot_poison(c, zsp, obj, ZS_OBJ_HEADER + size, true);
-	} else {
-		uint32_t h = zs_obj_header(c, zsp, obj);
+	if (zsp->huge)
+		return base;
+	return base + (size_t)zs_span_ref_unit(ref) * ZS_GAP_UNIT +
+	       ZS_SPAN_TAG_BYTES;
+}
 
-		if (h & ZS_OBJ_ALLOCATED) {
-			ZS_REPORT(ZS_FINDING_ABORT_ZSPAGE_FREE_LIST_ALLOCATED,
-				  zsp->id, c->size, obj);
-			zs_corruption_abort();
-		}
-		zsp->free_head = h >> 1;
-		slot_poison(c, zsp, obj, 0, false);
-		set_header(c, zsp, obj, (slot_idx << 1) | ZS_OBJ_ALLOCATED);
-		slot_poison(c, zsp, obj, ZS_OBJ_HEADER + size, true);
-	}
+/* Accounts a newly placed object of size at ref and poisons the bytes
+ * its footprint has past its end. */
+static void placed(struct zs_pool *pool, struct zs_shard *sh, uint32_t ref,
+		   size_t size)
+{
+	struct zspage *zsp = zs_zspage_by_id(pool, zs_span_ref_zspage(ref));
+	unsigned units = zs_span_units((unsigned)size);
+	char *p = zs_obj_bytes(zsp, ref);
+
+	zs_poison(p + size,
+		  (size_t)units * ZS_GAP_UNIT - ZS_SPAN_TAG_BYTES - size);
 	zsp->inuse++;
-	return obj;
+	zsp->used_units += units;
+	atomic_fetch_add_explicit(&sh->units_used, units, memory_order_relaxed);
+	zs_fullness_fix(pool, sh, zsp);
 }
 
-void zs_obj_release(struct size_class *c, struct zspage *zsp, uint32_t obj)
+uint32_t zs_obj_place_in_gap(struct zs_pool *pool, struct zs_shard *sh,
+			     uint32_t slot_idx, size_t size)
 {
-	if (c->huge) {
-		zs_poison(slot_addr(c, zsp, 0), ZS_PAGE_SIZE);
-	} else {
-		set_header(c, zsp, obj, zsp->free_head << 1);
-		slot_poison(c, zsp, obj, 0, true);
-	}
-	zsp->free_head = obj;
-	zsp->inuse--;
+	uint32_t ref = zs_span_alloc(&sh->span, zs_span_units((unsigned)size),
+				     slot_idx);
+
+	if (ref != ZS_GAP_NONE)
+		placed(pool, sh, ref, size);
+	return ref;
 }
 
-char *zs_obj_bytes(const struct size_class *c, const struct zspage *zsp,
-		   uint32_t obj)
+int zs_obj_place(struct zs_pool *pool, struct zs_shard *sh, uint32_t slot_idx,
+		 size_t size, uint32_t *ref)
 {
-	return slot_addr(c, zsp, obj) + (c->huge ? 0 : ZS_OBJ_HEADER);
-}
+	struct zspage *zsp;
 
-unsigned long zs_class_freeable(const struct size_class *c)
-{
-	unsigned long alloc =
-		atomic_load_explicit(&c->objs_allocated, memory_order_relaxed);
-	unsigned long used =
-		atomic_load_explicit(&c->objs_used, memory_order_relaxed);
-
-	if (c->huge || used >= alloc)
+	if (size >= ZS_HUGE_SIZE) {
+		zsp = zs_zspage_create(pool, sh, true);
+		if (!zsp)
+			return -ENOMEM;
+		zsp->inuse = 1;
+		zsp->huge_slot = slot_idx;
+		zs_unpoison(atomic_load_explicit(&zsp->base,
+						 memory_order_relaxed),
+			    size);
+		*ref = zs_span_ref(zsp->id, 0);
 		return 0;
-	return (alloc - used) / c->objs_per_zspage * c->pages_per_zspage;
+	}
+	*ref = zs_obj_place_in_gap(pool, sh, slot_idx, size);
+	if (*ref != ZS_GAP_NONE)
+		return 0;
+	if (!zs_zspage_create(pool, sh, false))
+		return -ENOMEM;
+	*ref = zs_obj_place_in_gap(pool, sh, slot_idx, size);
+	return 0; /* a new zspage is one gap that fits any object */
+}
+
+void zs_obj_remove(struct zs_pool *pool, struct zs_shard *sh,
+		   struct zspage *zsp, uint32_t ref, size_t size)
+{
+	unsigned units = zs_span_units((unsigned)size);
+
+	if (zsp->huge) {
+		zsp->inuse = 0;
+		return;
+	}
+	if (zsp->isolated)
+		zs_span_free_isolated(&sh->span, ref, units);
+	else
+		zs_span_free(&sh->span, ref, units);
+	zsp->inuse--;
+	zsp->used_units -= units;
+	atomic_fetch_sub_explicit(&sh->units_used, units, memory_order_relaxed);
+	zs_fullness_fix(pool, sh, zsp);
 }

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+/*
+ * shards.c - a pool's shards: which lock, zspages and free-space index an
+ * allocation uses, and what the kernel's class calls mean here.
+ *
+ * Objects of every size share zspages, so a pool needs no size classes;
+ * what classes also gave the kernel was many locks.  Shards keep that: a
+ * thread allocates from one shard (chosen once per thread, round robin), so
+ * threads rarely meet on a lock, and each shard compacts on its own.  One
+ * thread's objects stay in one shard, which keeps a single-threaded pool
+ * as dense as one free-space index can make it.  An object never leaves
+ * its shard: compaction and run migration move it within the shard, so
+ * its shard is found from where it lies, under that shard's lock.
+ *
+ * The class functions of zs/zsmalloc.h keep their meaning for callers
+ * sizing things: the footprint of an object (its size and tag rounded to
+ * 8 bytes, or a page from ZS_HUGE_SIZE on) and the number of distinct
+ * footprints.
+ */
+#include <errno.h>
+#include <limits.h>
+
+#include "zs/zs_internal.h"
+
+void zs_shards_init(struct zs_pool *pool)
+{
+	unsigned i;
+
+	for (i = 0; i < ZS_NR_SHARDS; i++) {
+		struct zs_shard *sh = &pool->shards[i];
+
+		sh->index = i;
+		zs_lock_init(&sh->lock);
+		zs_span_init(&sh->span, &zs_pool_span_ops, pool);
+	}
+}
+
+static _Atomic unsigned next_thread_shard;
+static _Thread_local unsigned thread_shard = UINT_MAX;
+
+struct zs_shard *zs_shard_of_thread(struct zs_pool *pool)
+{
+	if (thread_shard == UINT_MAX)
+		thread_shard = atomic_fetch_add_explicit(&next_thread_shard, 1,
+							 memory_order_relaxed) %
+			       ZS_NR_SHARDS;
+	return &pool->shards[thread_shard];
+}
+
+/* The shard the live object of slot lies in, locked.  The shard is read
+ * from the object's zspage, which may be freed and reused by another
+ * shard between the read and the lock (the object moved meanwhile); under
+ * the right lock the object cannot move, so the second read settles it. */
+struct zs_shard *zs_lock_shard_of(struct zs_pool *pool,
+				  const struct zs_hslot *slot)
+{
+	for (;;) {
+		uint64_t loc =
+			atomic_load_explicit(&slot->loc, memory_order_acquire);
+		struct zspage *zsp = zs_zspage_by_id(
+			pool, zs_span_ref_zspage((uint32_t)loc));
+		struct zs_shard *sh;
+
+		if (!zsp)
+			return NULL; /* the slot is not live any more */
+		sh = &pool->shards[atomic_load_explicit(&zsp->shard,
+							memory_order_relaxed) %
+				   ZS_NR_SHARDS];
+		zs_lock(&sh->lock);
+		if (!(atomic_load_explicit(&slot->meta, memory_order_acquire) &
+		      ZS_META_LIVE))
+			return sh; /* the caller's check fails it */
+		loc = atomic_load_explicit(&slot->loc, memory_order_acquire);
+		zsp = zs_zspage_by_id(pool, zs_span_ref_zspage((uint32_t)loc));
+		if (zsp &&
+		    atomic_load_explicit(&zsp->shard, memory_order_relaxed) ==
+			    sh->index)
+			return sh;
+		zs_unlock(&sh->lock);
+	}
+}
+
+/* Pages compaction could give back: whole zspages' worth of free units,
+ * less what it cannot fill.  Compaction stops at a zspage whose gaps are
+ * all smaller than the objects waiting to move, which leaves it half an
+ * object's footprint of gap on average; counting that as free would have
+ * the shrinker ask for pages no move can give.  Read without the lock
+ * (the shrinker's count), so it may be a moment stale. */
+unsigned long zs_shard_freeable(const struct zs_pool *pool,
+				const struct zs_shard *sh)
+{
+	unsigned long zspages =
+		atomic_load_explicit(&sh->zspages, memory_order_relaxed);
+	unsigned long used =
+		atomic_load_explicit(&sh->units_used, memory_order_relaxed);
+	unsigned long objs =
+		atomic_load_explicit(&sh->objs_used, memory_order_relaxed) -
+		atomic_load_explicit(&sh->huge_count, memory_order_relaxed);
+	unsigned long held = zspages * pool->zspage_units, unfillable;
+
+	if (!objs || objs > used)
+		return used < held ? (held - used) / pool->zspage_units *
+					     pool->chain_size :
+				     0;
+	unfillable = zspages * (used / objs) / 2;
+	if (used + unfillable >= held)
+		return 0;
+	return (held - used - unfillable) / pool->zspage_units *
+	       pool->chain_size;
+}
+
+unsigned zs_pool_class_count(struct zs_pool *pool)
+{
+	/* footprints of 1 .. 512 units, and the page of a huge object */
+	return pool ? ZS_PAGE_UNITS + 1 : 0;
+}
+
+size_t zs_class_size_for(struct zs_pool *pool, size_t size)
+{
+	if (!pool || size == 0 || size > ZS_PAGE_SIZE)
+		return 0;
+	if (size >= ZS_HUGE_SIZE)
+		return ZS_PAGE_SIZE;
+	return (size_t)zs_span_units((unsigned)size) * ZS_GAP_UNIT;
+}
+
+size_t zs_huge_class_size(struct zs_pool *pool)
+{
+	return pool ? ZS_HUGE_SIZE : 0;
+}
+
+size_t zs_max_alloc_size(void)
+{
+	return ZS_PAGE_SIZE;
+}
