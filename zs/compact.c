@@ -171,7 +171,7 @@ static unsigned long compact_shard(struct zs_pool *pool, struct zs_shard *sh,
 	if (!atomic_compare_exchange_strong(&sh->compacting, &expected, true))
 		return 0;
 	zs_lock(&sh->lock);
-	while (freed < goal && zs_shard_freeable(pool, sh) &&
+	while (freed < goal && zs_shard_free_zspages(pool, sh) &&
 	       (src = zs_find_emptiest(sh))) {
 		bool room;
 
@@ -195,7 +195,7 @@ static unsigned long compact_some(struct zs_pool *pool, unsigned long goal)
 	unsigned i;
 
 	for (i = 0; i < ZS_NR_SHARDS && freed < goal; i++)
-		if (zs_shard_freeable(pool, &pool->shards[i]))
+		if (zs_shard_free_zspages(pool, &pool->shards[i]))
 			freed += compact_shard(pool, &pool->shards[i],
 					       goal - freed);
 	atomic_fetch_add(&pool->pages_compacted, freed);

@@ -80,6 +80,20 @@ struct zs_shard *zs_lock_shard_of(struct zs_pool *pool,
 	}
 }
 
+/* Whole zspages' worth of free units: while there is one, moving objects
+ * could still empty a zspage, so compaction goes on trying. */
+unsigned long zs_shard_free_zspages(const struct zs_pool *pool,
+				    const struct zs_shard *sh)
+{
+	unsigned long held =
+		atomic_load_explicit(&sh->zspages, memory_order_relaxed) *
+		pool->zspage_units;
+	unsigned long used =
+		atomic_load_explicit(&sh->units_used, memory_order_relaxed);
+
+	return used < held ? (held - used) / pool->zspage_units : 0;
+}
+
 /* Pages compaction could give back: whole zspages' worth of free units,
  * less what it cannot fill.  Compaction stops at a zspage whose gaps are
  * all smaller than the objects waiting to move, which leaves it half an

@@ -176,6 +176,8 @@ void zs_shards_init(struct zs_pool *pool);
 struct zs_shard *zs_shard_of_thread(struct zs_pool *pool);
 struct zs_shard *zs_lock_shard_of(struct zs_pool *pool,
 				  const struct zs_hslot *slot);
+unsigned long zs_shard_free_zspages(const struct zs_pool *pool,
+				    const struct zs_shard *sh);
 unsigned long zs_shard_freeable(const struct zs_pool *pool,
 				const struct zs_shard *sh);
 
