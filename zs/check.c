@@ -69,8 +69,22 @@ struct shard_sums {
 	struct zs_span_tally indexed; /* gaps of zspages not isolated */
 };
 
-/* The handle slots of a zspage's objects: at rest, so never moving, and
- * their sizes are the bytes the shard says it stores. */
+/* A live object's slot, outside any move: never marked moving, and its
+ * size is part of the bytes the shard says it stores. */
+static int check_at_rest(struct zs_pool *pool, uint32_t idx,
+			 struct shard_sums *sum)
+{
+	uint64_t m = atomic_load(&zs_slot_at(pool, idx)->meta);
+	int err = 0;
+
+	if (m & ZS_META_MOVING)
+		FAIL(ZS_FINDING_POOL_SLOT_MOVING_AT_REST, idx);
+	sum->bytes += zs_meta_size(m);
+out:
+	return err;
+}
+
+/* The handle slots of a zspage's objects, all at rest. */
 static int check_objects(struct zs_pool *pool, struct zs_shard *sh,
 			 struct zspage *zsp, struct shard_sums *sum)
 {
@@ -78,18 +92,11 @@ static int check_objects(struct zs_pool *pool, struct zs_shard *sh,
 	unsigned unit;
 	int err = 0;
 
-	for (unit = 0; unit < pool->zspage_units; unit += b.units) {
-		uint64_t m;
-
+	for (unit = 0; unit < pool->zspage_units && !err; unit += b.units) {
 		zs_span_block_at(&sh->span, zsp->id, unit, &b);
-		if (b.gap)
-			continue;
-		m = atomic_load(&zs_slot_at(pool, b.slot)->meta);
-		if (m & ZS_META_MOVING)
-			FAIL(ZS_FINDING_POOL_SLOT_MOVING_AT_REST, b.slot);
-		sum->bytes += zs_meta_size(m);
+		if (!b.gap)
+			err = check_at_rest(pool, b.slot, sum);
 	}
-out:
 	return err;
 }
 
@@ -107,11 +114,9 @@ static int check_huge(struct zs_pool *pool, struct zspage *zsp,
 	    zs_meta_size(m) < ZS_HUGE_SIZE || zsp->inuse != 1)
 		FAIL(ZS_FINDING_POOL_HUGE_SLOT, zsp->id, zsp->huge_slot,
 		     zsp->inuse);
-	if (m & ZS_META_MOVING)
-		FAIL(ZS_FINDING_POOL_SLOT_MOVING_AT_REST, zsp->huge_slot);
 	sum->objects++;
-	sum->bytes += zs_meta_size(m);
 	sum->huge++;
+	return check_at_rest(pool, zsp->huge_slot, sum);
 out:
 	return err;
 }

@@ -33,6 +33,15 @@
 
 enum move_result { MOVED, PINNED, NO_ROOM };
 
+/* A walk of a zspage (compaction's, a run migration's) met a block it
+ * cannot step over: moving bytes on from there would spread the damage. */
+static _Noreturn void bad_block(const struct zspage *zsp, unsigned unit,
+				uint32_t slot)
+{
+	ZS_REPORT(ZS_FINDING_ABORT_COMPACT_BACK_POINTER, unit, zsp->id, slot);
+	zs_corruption_abort();
+}
+
 /* Moves the object of slot idx at ref of the isolated src into a gap of
  * another zspage. */
 static enum move_result move_object(struct zs_pool *pool, struct zs_shard *sh,
@@ -114,11 +123,8 @@ static bool empty_source(struct zs_pool *pool, struct zs_shard *sh,
 		unsigned after;
 
 		zs_span_block_at(&sh->span, src->id, unit, &b);
-		if (!b.units) {
-			ZS_REPORT(ZS_FINDING_ABORT_COMPACT_BACK_POINTER, unit,
-				  src->id, b.slot);
-			zs_corruption_abort();
-		}
+		if (!b.units)
+			bad_block(src, unit, b.slot);
 		if (b.gap) {
 			unit += b.units;
 			continue;
@@ -301,11 +307,8 @@ static unsigned run_walk(struct zs_pool *pool, struct zs_shard *sh,
 		size_t size;
 
 		zs_span_block_at(&sh->span, zsp->id, unit, &b);
-		if (!b.units) {
-			ZS_REPORT(ZS_FINDING_ABORT_COMPACT_BACK_POINTER, unit,
-				  zsp->id, b.slot);
-			zs_corruption_abort();
-		}
+		if (!b.units)
+			bad_block(zsp, unit, b.slot);
 		if (b.gap) {
 			if (step == REPOISON)
 				zs_span_poison_gap(&sh->span, zsp->id, unit,
