@@ -3,9 +3,11 @@
  * zs/zsmalloc.h - the zsmalloc public API.
  *
  * A pool stores many small objects (30 B to 4 KiB, typically compressed
- * pages) densely in "zspages": runs of 1 to 16 contiguous pages holding
- * objects of one size class, objects straddling page boundaries.  Every
- * object is one contiguous byte range, read and written in place.  Objects
+ * pages) densely in "zspages": runs of chain_size contiguous pages that
+ * objects of every size share, each taking its size plus a 4-byte tag
+ * rounded up to 8 bytes, wherever it fits, page boundaries included;
+ * objects of 4093 B and up take a page each.  Every object is one
+ * contiguous byte range, read and written in place.  Objects
  * are named by
  * opaque 64-bit handles (0 is never valid) that stay valid while the object
  * moves (compaction, page migration).  Handles are checked: a handle is a
@@ -48,7 +50,7 @@ enum zs_mapmode {
 /* Zero-initialised = defaults. */
 struct zs_pool_config {
 	const char *name; /* for reports and the class table; may be NULL */
-	unsigned chain_size; /* max pages per zspage, 1..16; 0 = 8 */
+	unsigned chain_size; /* pages per shared zspage, 1..16; 0 = 8 */
 	unsigned long max_pages; /* hard cap on pages held; 0 = none */
 	struct zs_arena *arena; /* NULL = zs_arena_default() */
 };
@@ -56,9 +58,10 @@ struct zs_pool_config {
 struct zs_pool_stats {
 	unsigned long pages_compacted; /* cumulative, by compaction */
 	unsigned long pages_used; /* = zs_get_total_pages() */
-	unsigned long objs_allocated; /* object slots in all zspages */
+	/* what the zspages would hold at the mean footprint; huge: 1 each */
+	unsigned long objs_allocated;
 	unsigned long objs_used; /* live objects */
-	unsigned long zspages; /* zspages in all classes */
+	unsigned long zspages; /* shared and huge zspages */
 	uint64_t bytes_stored; /* sum of live objects' sizes */
 	uint64_t metadata_bytes; /* handle table and descriptors */
 	unsigned long objs_moved; /* cumulative, by compaction */
@@ -128,12 +131,12 @@ const char *zs_pool_name(const struct zs_pool *pool);
  * @size: 1 .. zs_max_alloc_size() bytes; the contents are undefined.
  * @handle: receives the handle; untouched on error.
  *
- * Context: any thread; takes the size class's lock (and, when the pool
- * grows, the pool's table locks and the arena's lock).
+ * Context: any thread; takes the lock of the thread's shard (and, when
+ * the pool grows, the pool's table locks and the arena's lock).
  * Return: 0, -EINVAL (NULL @pool or @handle, @size 0), -ENOSPC (@size above
  * zs_max_alloc_size()) or -ENOMEM (nothing is taken and alloc_failures
  * counts it: the page cap, an injected failure, the host refused memory,
- * or a limit: 2^29 handles or 2^24 zspages per pool, 8192 regions per
+ * or a limit: 2^29 handles or 2^19 zspages per pool, 8192 regions per
  * arena).
  */
 int zs_malloc(struct zs_pool *pool, size_t size, uint64_t *handle);
@@ -154,7 +157,7 @@ size_t zs_max_alloc_size(void);
  * An object that does not carry its own handle slot is corruption: it is
  * reported (zs/report.h) and the process aborts.
  *
- * Context: any thread; takes the size class's lock (and the arena's lock
+ * Context: any thread; takes the object's shard's lock (and the arena's lock
  * when the object's zspage empties and its pages go back).
  * Return: 0, -EINVAL (NULL @pool, or a @handle this pool does not hold
  * live: zero, forged, stale, already freed or another pool's), -EBUSY (the
@@ -284,12 +287,12 @@ unsigned long zs_get_total_pages(struct zs_pool *pool);
  * zs_huge_class_size() - Where objects start taking a page each.
  * @pool: the pool.
  *
- * Objects of this size and up go to the huge class: one per page, stored
- * without a header.  It depends on the pool's chain size.
+ * Objects of this size and up take a page each, stored without a tag:
+ * with their 4-byte tag they would need more than a page.  The same for
+ * every chain size.
  *
  * Context: any thread; takes no lock.
- * Return: the smallest object size the huge class stores, 0 for a NULL
- * @pool.
+ * Return: 4093, 0 for a NULL @pool.
  */
 size_t zs_huge_class_size(struct zs_pool *pool);
 
@@ -298,33 +301,33 @@ size_t zs_huge_class_size(struct zs_pool *pool);
  * @pool: the pool; NULL zero-fills *@st.
  * @st: receives the counters; NULL does nothing.
  *
- * Context: any thread; takes each size class's lock in turn, so counters
- * of different classes may be from different moments.
+ * Context: any thread; takes each shard's lock in turn, so counters of
+ * different shards may be from different moments.
  */
 void zs_pool_stats(struct zs_pool *pool, struct zs_pool_stats *st);
 
 /**
- * zs_pool_class_count() - The number of distinct size classes.
+ * zs_pool_class_count() - The number of distinct footprints.
  * @pool: the pool.
  *
- * Slot sizes whose zspage geometry is the same as the next larger one's
- * are merged into it and counted once; the count depends on the chain
- * size.
+ * Objects are not sorted into size classes; what the kernel's count
+ * becomes is the number of distinct footprints (zs_class_size_for): 512
+ * multiples of 8 bytes and the page of a huge object.
  *
  * Context: any thread; takes no lock.
- * Return: the number of classes, 0 for a NULL @pool.
+ * Return: 513, 0 for a NULL @pool.
  */
 unsigned zs_pool_class_count(struct zs_pool *pool);
 
 /**
- * zs_class_size_for() - The slot size an object would be stored in.
+ * zs_class_size_for() - The bytes an object of @size takes in a zspage.
  * @pool: the pool.
  * @size: an object size.
  *
  * Context: any thread; takes no lock.
- * Return: the slot size in bytes (object and its 4-byte header, rounded up
- * to the class; 4096 for the huge class), or 0 for a NULL @pool or @size 0
- * or above zs_max_alloc_size().
+ * Return: its footprint (@size and its 4-byte tag, rounded up to 8; 4096
+ * from zs_huge_class_size() on), or 0 for a NULL @pool or @size 0 or
+ * above zs_max_alloc_size().
  */
 size_t zs_class_size_for(struct zs_pool *pool, size_t size);
 
@@ -334,13 +337,14 @@ size_t zs_class_size_for(struct zs_pool *pool, size_t size);
  * zs_compact() - Move objects out of sparse zspages and free the emptied.
  * @pool: the pool.
  *
- * Per class, objects move from the emptiest zspages into the fullest ones
- * with room; pinned objects (mapped or being read) stay.  The huge class
- * is never compacted.  A class another thread is compacting is skipped.
+ * Per shard, objects move out of the emptiest zspages into gaps of the
+ * others, while the shard's free space adds up to a whole zspage and the
+ * objects fit; pinned objects (mapped or being read) stay.  Huge zspages
+ * are never compacted.  A shard another thread is compacting is skipped.
  * Adds to pages_compacted, objs_moved and compactions.
  *
- * Context: any thread; takes each size class's lock in turn, releasing it
- * after every object moved.
+ * Context: any thread; takes each shard's lock in turn, releasing it after
+ * every object moved.
  * Return: pages freed, 0 for a NULL @pool.
  */
 unsigned long zs_compact(struct zs_pool *pool);
@@ -349,9 +353,11 @@ unsigned long zs_compact(struct zs_pool *pool);
  * zs_shrinker_count() - The pages compaction could free now.
  * @pool: the pool.
  *
- * Counts, per class, the whole zspages' worth of unused slots; the huge
- * class counts nothing.  Pinned objects may keep compaction from freeing
- * them all.
+ * An estimate from counters, without a walk: per shard, the whole
+ * zspages' worth of free bytes, less half an object's mean footprint per
+ * zspage (the gap compaction typically cannot fill).  Huge zspages count
+ * nothing.  Compaction may free a little more or, when objects do not
+ * fit the gaps or are pinned, less.
  *
  * Context: any thread; takes no lock.
  * Return: the page count, 0 for a NULL @pool.
@@ -363,7 +369,7 @@ unsigned long zs_shrinker_count(struct zs_pool *pool);
  * @pool: the pool.
  * @nr: pages wanted; 0 does nothing.
  *
- * As zs_compact(), largest classes first, stopping once @nr pages are
+ * As zs_compact(), shard by shard, stopping once @nr pages are
  * freed or nothing more can be.  Pages go in whole zspages, so up to one
  * zspage more than @nr may be freed.
  *
@@ -379,10 +385,11 @@ unsigned long zs_shrinker_scan(struct zs_pool *pool, unsigned long nr);
  * @pool: the pool.
  *
  * Recomputes every counter, list, descriptor and handle slot from the
- * stored objects and compares, including each page's description in the
- * arena.  Allocates nothing.
+ * stored objects and compares: every zspage is walked block by block and
+ * every free-space index compared with the gaps found; also each page's
+ * description in the arena.  Allocates nothing.
  *
- * Context: any thread, while others work; holds every size class's lock
+ * Context: any thread, while others work; holds every shard's lock
  * for the walk (allocation and free in the pool wait), then takes the
  * descriptor table's and the arena's locks.
  * Return: 0, -EUCLEAN with one "zs: zs_pool_check(name): ..." report
@@ -395,11 +402,14 @@ int zs_pool_check(struct zs_pool *pool);
  * @pool: the pool; NULL prints nothing.
  * @out: the stream; NULL prints nothing.
  *
- * One row per class: class, size, the zspage count per fullness group
- * (10% .. 90%, 99%, 100%), obj_allocated, obj_used, pages_used,
- * pages_per_zspage and freeable, then a Total row.
+ * The kernel's columns, with one row per shard for its shared zspages
+ * (class: the shard's index; size: 4092, the largest object they take)
+ * and one for the huge zspages (size 4096): the zspage count per
+ * fullness group (10% .. 90%, 99%, 100%, by bytes in use), obj_allocated
+ * (what the zspages would hold at the row's mean footprint), obj_used,
+ * pages_used, pages_per_zspage and freeable, then a Total row.
  *
- * Context: any thread; takes each size class's lock in turn.
+ * Context: any thread; takes each shard's lock in turn.
  */
 void zs_pool_print_classes(struct zs_pool *pool, FILE *out);
 
@@ -409,11 +419,11 @@ void zs_pool_print_classes(struct zs_pool *pool, FILE *out);
  * @out: the stream; NULL prints nothing.
  *
  * An object with pool (the name), chain_size, huge_class_size, pages and
- * classes: per class, class, size, huge, groups (as the text table's),
+ * classes: per row of the text table, class, size, huge, groups,
  * obj_allocated, obj_used, pages_used, pages_per_zspage, objs_per_zspage
- * and freeable.
+ * (at the row's mean footprint) and freeable.
  *
- * Context: any thread; takes each size class's lock in turn.
+ * Context: any thread; takes each shard's lock in turn.
  */
 void zs_pool_print_classes_json(struct zs_pool *pool, FILE *out);
 
