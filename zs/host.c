@@ -4,7 +4,7 @@
  *
  * The fast path is one relaxed load of the fault counter: host allocations
  * are rare (pool creation, table growth, a new arena region), but they
- * happen under class locks, so the check must cost nothing when no test
+ * happen under shard locks, so the check must cost nothing when no test
  * armed it.
  */
 #ifndef _GNU_SOURCE

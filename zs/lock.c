@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * lock.c - the contended paths of the class lock (see zs/lock.h).
+ * lock.c - the contended paths of the shard lock (see zs/lock.h).
  *
  * A waiter spins briefly (a compactor's critical section is one object
  * copy), then marks the lock contended and sleeps on the futex.
