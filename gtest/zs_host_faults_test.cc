@@ -177,7 +177,9 @@ TEST_F(HostFaults, CountZeroDisarmsAndArmingReplacesTheLastArming)
 /* ---- creation paths ---------------------------------------------------- */
 
 /* Host allocations of each creation call, from its source: a pool is its
- * struct, the handle and descriptor directories and the class table; an
+ * struct and the handle and descriptor directories (no class table any
+ * more: objects of every size share zspages, and the shards live in the
+ * struct); an
  * arena is its struct and its two region tables; zbud, a zpool wrapper and
  * a pressure monitor one struct each. */
 
@@ -186,7 +188,7 @@ TEST_F(HostFaults, ZsCreatePool)
 	unsigned n = SweepCreate<zs_pool>(
 		"zs_create_pool", [] { return zs_create_pool("faults"); },
 		zs_destroy_pool);
-	EXPECT_EQ(n, 4u);
+	EXPECT_EQ(n, 3u);
 }
 
 TEST_F(HostFaults, ZsCreatePoolOnItsOwnArena)
@@ -204,7 +206,7 @@ TEST_F(HostFaults, ZsCreatePoolOnItsOwnArena)
 				return zs_create_pool_config(&cfg);
 			},
 			zs_destroy_pool);
-		EXPECT_EQ(n, 4u) << "chain " << chain;
+		EXPECT_EQ(n, 3u) << "chain " << chain;
 	}
 	EXPECT_ERRNO(zs_arena_destroy(arena), 0);
 }
@@ -240,8 +242,8 @@ TEST_F(HostFaults, ZpoolCreatePoolBothBackends)
 		const zpool_ops *ops;
 		unsigned allocs;
 	} cases[] = {
-		{ "zsmalloc", nullptr, 1 + 4 },
-		{ "zsmalloc", &ops, 1 + 4 },
+		{ "zsmalloc", nullptr, 1 + 3 },
+		{ "zsmalloc", &ops, 1 + 3 },
 		{ "zbud", nullptr, 1 + 1 },
 		{ "zbud", &ops, 1 + 1 },
 	};
@@ -444,16 +446,17 @@ struct ZsStats {
 	return same ? ::testing::AssertionSuccess() : r;
 }
 
-/* A zsmalloc pool (chain 8) on an arena of its own, holding objects of
- * size_of(i) bytes, object i with pattern i. */
+/* A zsmalloc pool (chain 8 unless said) on an arena of its own, holding
+ * objects of size_of(i) bytes, object i with pattern i. */
 class ZsRig {
 public:
-	explicit ZsRig(std::function<size_t(size_t)> size_of)
+	explicit ZsRig(std::function<size_t(size_t)> size_of,
+		       unsigned chain = 8)
 	    : size_of_(std::move(size_of)), arena_(zs_arena_create())
 	{
 		zs_pool_config cfg = {};
 		cfg.name = "growth";
-		cfg.chain_size = 8;
+		cfg.chain_size = chain;
 		cfg.arena = arena_;
 		pool_ = arena_ ? zs_create_pool_config(&cfg) : nullptr;
 		hs_ = new zs::Handles(pool_);
@@ -604,6 +607,15 @@ unsigned SweepZsGrowth(size_t n, const std::function<size_t(size_t)> &size_of)
 	return SweepGrowth<ZsRig>(n, size_of);
 }
 
+/* The same on a chain-3 pool, whose zspages do not tile a region. */
+class ZsRig3 : public ZsRig {
+public:
+	explicit ZsRig3(std::function<size_t(size_t)> size_of)
+	    : ZsRig(std::move(size_of), 3)
+	{
+	}
+};
+
 /* The first allocation of a pool on a fresh arena makes the first handle
  * chunk, the first descriptor chunk and the first region (its descriptor
  * and its mmap). */
@@ -613,9 +625,10 @@ TEST_F(HostFaults, ZsFirstAllocation)
 	EXPECT_EQ(SweepZsGrowth(0, [](size_t) { return 4096; }), 4u);
 }
 
-/* 16-byte objects, 128 to a one-page zspage: the 16385th handle needs the
- * second handle chunk, and nothing else (128 zspages need no second
- * descriptor chunk, 128 pages no second region). */
+/* 16-byte objects, 24 bytes with their tag: 1365 to an 8-page zspage.
+ * The 16385th handle needs the second handle chunk, and nothing else: its
+ * object lands in the 13th zspage, which holds only 4 objects so far (13
+ * zspages need no second descriptor chunk, 104 pages no second region). */
 TEST_F(HostFaults, ZsHandleTableChunk)
 {
 	EXPECT_EQ(SweepZsGrowth(kHandleChunk, [](size_t) { return 16; }), 1u);
@@ -633,22 +646,25 @@ TEST_F(HostFaults, ZsZspageTableChunk)
 
 /* Three-page zspages do not tile a region: zspage 170 takes the region's
  * last two pages, then needs a new region for its third.  The failed call
- * must give those two pages back (the arena's stats are compared). */
+ * must give those two pages back (the arena's stats are compared).  Objects
+ * of 380 bytes take 384 (48 units with their tag), so a 3-page zspage
+ * (1536 units) holds exactly 32 and object 170 * 32 opens zspage 170. */
 TEST_F(HostFaults, ZsRegionNeededInTheMiddleOfAZspage)
 {
-	const size_t size = 380;
-	zs::ClassModel model(8);
-	size_t slot = model.SlotFor(size);
-	ASSERT_EQ(model.pages[slot], 3u);
-	const size_t objs = model.objs[slot];
-	ASSERT_EQ(objs, 32u);
+	const size_t size = 380, objs = 32;
 	{
-		ZsRig rig([=](size_t) { return size; });
+		ZsRig3 rig([=](size_t) { return size; });
 		ASSERT_TRUE(rig.ok());
-		ASSERT_EQ(zs_class_size_for(rig.pool(), size), slot);
+		ASSERT_EQ(zs_class_size_for(rig.pool(), size), 384u);
+		ASSERT_TRUE(rig.FillTo(objs));
+		EXPECT_EQ(rig.Stats().pool.zspages, 1u);
+		ASSERT_TRUE(rig.FillTo(objs + 1));
+		EXPECT_EQ(rig.Stats().pool.zspages, 2u);
+		EXPECT_EQ(rig.Stats().pool.pages_used, 6u);
 	}
 	const size_t zspage = kRegionPages / 3; /* 170: pages 510, 511, 512 */
-	EXPECT_EQ(SweepZsGrowth(zspage * objs, [=](size_t) { return size; }),
+	EXPECT_EQ(SweepGrowth<ZsRig3>(zspage * objs,
+				      [=](size_t) { return size; }),
 		  2u);
 }
 

@@ -39,12 +39,24 @@ TEST(ZsApi, CreatePoolWithNullName)
 
 TEST(ZsApi, ZeroConfigMeansDefaults)
 {
+	/* Class count and huge size no longer depend on the chain size
+	 * (every footprint of 1..512 units shares zspages at any chain), so
+	 * the default chain of 8 shows in the pages one small object takes:
+	 * its zspage, one run of chain_size pages. */
 	zs_pool_config cfg = {};
 	zs::Pool zero(cfg);
 	zs::Pool eight = zs::Pool::WithChain(8);
 	zs::Pool named("defaults");
 	ASSERT_NE(zero.get(), nullptr);
 	ASSERT_NE(eight.get(), nullptr);
+	ASSERT_NE(named.get(), nullptr);
+	for (zs_pool *pool : { zero.get(), eight.get(), named.get() }) {
+		uint64_t h = 0;
+		ASSERT_ERRNO(zs_malloc(pool, 100, &h), 0);
+		EXPECT_EQ(zs_get_total_pages(pool), 8u);
+		EXPECT_ERRNO(zs_free(pool, h), 0);
+		EXPECT_EQ(zs_get_total_pages(pool), 0u);
+	}
 	EXPECT_EQ(zs_pool_class_count(zero), zs_pool_class_count(eight));
 	EXPECT_EQ(zs_pool_class_count(named), zs_pool_class_count(eight));
 	EXPECT_EQ(zs_huge_class_size(zero), zs_huge_class_size(eight));
@@ -138,7 +150,8 @@ TEST(ZsApi, ObjSizeOfBadHandleIsZero)
 }
 
 /* Each mode round-trips through an object that straddles two pages and one
- * that does not: a 1000 B slot in a multi-page zspage has both. */
+ * that does not: twelve 1000 B objects (1008 B footprints, packed one
+ * after the other in one zspage) cover three pages, with both kinds. */
 TEST(ZsApi, MapModesRoundTrip)
 {
 	zs::Pool pool;
@@ -330,16 +343,24 @@ TEST(ZsApi, TotalPagesFollowsAllocAndFree)
 
 TEST(ZsApi, ClassQueries)
 {
+	/* Objects of every size share zspages: a "class" is a footprint,
+	 * the object and its 4-byte tag rounded up to 8 bytes (1..512
+	 * units), plus the page a huge object takes. */
 	zs::Pool pool;
-	EXPECT_GT(zs_pool_class_count(pool), 1u);
-	EXPECT_LE(zs_pool_class_count(pool), 255u);
-	size_t huge = zs_huge_class_size(pool);
-	EXPECT_GT(huge, 2048u);
-	EXPECT_LE(huge, 4096u);
+	EXPECT_EQ(zs_pool_class_count(pool), 513u);
+	EXPECT_EQ(zs_huge_class_size(pool), 4093u);
 	EXPECT_EQ(zs_class_size_for(pool, 0), 0u);
 	EXPECT_EQ(zs_class_size_for(pool, 4097), 0u);
-	EXPECT_GE(zs_class_size_for(pool, 1), 5u);
+	EXPECT_EQ(zs_class_size_for(pool, 1), 8u);
+	EXPECT_EQ(zs_class_size_for(pool, 4), 8u);
+	EXPECT_EQ(zs_class_size_for(pool, 5), 16u);
+	EXPECT_EQ(zs_class_size_for(pool, 100), 104u);
+	EXPECT_EQ(zs_class_size_for(pool, 4092), 4096u);
+	EXPECT_EQ(zs_class_size_for(pool, 4093), 4096u);
 	EXPECT_EQ(zs_class_size_for(pool, 4096), 4096u);
+	EXPECT_EQ(zs_pool_class_count(nullptr), 0u);
+	EXPECT_EQ(zs_huge_class_size(nullptr), 0u);
+	EXPECT_EQ(zs_class_size_for(nullptr, 100), 0u);
 }
 
 TEST(ZsApi, PrintClassesWritesSomething)

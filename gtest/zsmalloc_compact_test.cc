@@ -32,7 +32,8 @@ uintptr_t Where(zs_pool *pool, uint64_t h)
 	return reinterpret_cast<uintptr_t>(p);
 }
 
-/* Many objects in a few classes, then 90% freed at random. */
+/* Many objects of a few sizes (sharing zspages), then 90% freed at
+ * random. */
 void MakeSparse(zs::Handles &objs, unsigned n, uint32_t seed)
 {
 	std::mt19937 rng(seed);
@@ -141,14 +142,18 @@ TEST(ZsCompact, CompactionMovesUnpinnedObjects)
 	EXPECT_TRUE(objs.AllIntact());
 }
 
-/* One class, every zspage left with two objects: all are sparse, so any
- * object is a candidate to move. */
+/* One size, packed one after the other in the default 8-page zspages
+ * (zspage bytes / footprint of them to a zspage), then every zspage left
+ * with two objects: all are sparse, so any object is a candidate to
+ * move. */
 void OnePerZspage(zs::Handles &objs, size_t size, unsigned zspages)
 {
-	zs::ClassModel m(8);
-	const unsigned per = m.objs[m.SlotFor(size)];
+	const size_t footprint = zs_class_size_for(objs.pool(), size);
+	ASSERT_GT(footprint, 8u); /* one-unit objects pack one fewer */
+	const unsigned per = (unsigned)(8 * 4096 / footprint);
 	for (unsigned i = 0; i < zspages * per; i++)
 		ASSERT_ERRNO(objs.Alloc(size, i), 0);
+	ASSERT_EQ(zs_get_total_pages(objs.pool()), zspages * 8ul);
 	/* Keep objects 0 and per/2 of each zspage's run. */
 	std::vector<zs::Obj> keep;
 	for (size_t i = 0; i < objs.size(); i++)

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * gtest/zsmalloc_run_migration_threads_test.cc - zspages of 2 to 16 pages
+ * gtest/zsmalloc_run_migration_threads_test.cc - zspages of 1 to 16 pages
  * moved by zs_arena_compact as whole runs.
+ *
+ * Objects of every size share a pool's zspages, so a pool's runs have two
+ * lengths only: its chain size (shared zspages) and one page (objects of
+ * 4093 bytes and up).  Runs of every length come from pools of every chain
+ * size on one arena.
  *
  * A zspage is one arena run, and the arena moves a run as a unit: one
  * isolate / migrate / putback for all its pages, which swings the
@@ -29,19 +34,12 @@ namespace
 
 constexpr unsigned kChain = 16;
 
-/* One object size per zspage length 2 .. 16 that the chain-16 layout
- * has, each filling its slot. */
-std::vector<size_t> SizesByRunLength()
+/* Object sizes for the fills: footprints of many lengths, some filling
+ * their 8-byte units and some not, and huge ones (a one-page run each). */
+std::vector<size_t> FillSizes()
 {
-	zs::ClassModel m(kChain);
-	std::map<unsigned, size_t> by_len;
-	for (size_t s = 32; s < m.largest; s += 16)
-		if (m.rep[s] == s && m.pages[s] >= 2)
-			by_len.emplace(m.pages[s], s - zs::ClassModel::kHeader);
-	std::vector<size_t> out;
-	for (auto &e : by_len)
-		out.push_back(e.second);
-	return out;
+	return { 20,   100,  203,  500,	 1004, 1500, 2045,
+		 2600, 3300, 3900, 4092, 4093, 4096 };
 }
 
 struct Where {
@@ -82,8 +80,7 @@ protected:
 		pool_ = zs_create_pool_config(&cfg);
 		ASSERT_NE(pool_, nullptr);
 		objs_.reset(new zs::Handles(pool_));
-		sizes_ = SizesByRunLength();
-		ASSERT_GE(sizes_.size(), 8u) << "too few zspage lengths";
+		sizes_ = FillSizes();
 	}
 	void TearDown() override
 	{
@@ -93,29 +90,49 @@ protected:
 
 	void Fill(unsigned regions, uint32_t seed)
 	{
+		FillPools({ objs_.get() }, regions, seed);
+	}
+
+	/* Allocates 20 objects of one size at a time in a pool picked at
+	 * random until the arena holds `regions` regions' worth of pages,
+	 * then frees 3 runs in 4 whole, so the regions are sparse. */
+	void FillPools(const std::vector<zs::Handles *> &pools,
+		       unsigned regions, uint32_t seed)
+	{
 		std::mt19937 rng(seed);
 		uint64_t pat = 1;
-		while (zs_get_total_pages(pool_) < regions * 512ul) {
+		while (arena_.Stats().pages_in_use < regions * 512ul) {
+			zs::Handles *hs = pools[rng() % pools.size()];
 			size_t n = sizes_[rng() % sizes_.size()];
 			for (int k = 0; k < 20; k++)
-				ASSERT_ERRNO(objs_->Alloc(n, pat++), 0);
+				ASSERT_ERRNO(hs->Alloc(n, pat++), 0);
 		}
-		/* group by run, free 3 runs in 4 whole */
-		std::map<const char *, std::vector<uint64_t>> runs;
-		for (size_t i = 0; i < objs_->size(); i++)
-			runs[Locate(arena_, pool_, (*objs_)[i].handle).run]
-				.push_back((*objs_)[i].handle);
-		std::vector<uint64_t> drop;
-		for (auto &r : runs)
-			if (rng() % 4 != 0)
-				drop.insert(drop.end(), r.second.begin(),
-					    r.second.end());
-		std::sort(drop.begin(), drop.end());
-		for (size_t i = objs_->size(); i-- > 0;)
-			if (std::binary_search(drop.begin(), drop.end(),
-					       (*objs_)[i].handle)) {
-				ASSERT_ERRNO(objs_->Free(i), 0);
+		/* group by run, free 3 runs in 4 whole, but keep each pool's
+		 * first shared run: every pool's run length stays present */
+		std::map<const char *, bool> drop_run;
+		for (zs::Handles *hs : pools) {
+			bool kept_shared = false;
+			for (size_t i = 0; i < hs->size(); i++) {
+				Where w = Locate(arena_, hs->pool(),
+						 (*hs)[i].handle);
+				ASSERT_NE(w.run, nullptr);
+				if (drop_run.count(w.run))
+					continue;
+				bool drop = rng() % 4 != 0;
+				if (!kept_shared && (*hs)[i].size < 4093) {
+					drop = false;
+					kept_shared = true;
+				}
+				drop_run[w.run] = drop;
 			}
+		}
+		for (zs::Handles *hs : pools)
+			for (size_t i = hs->size(); i-- > 0;)
+				if (drop_run[Locate(arena_, hs->pool(),
+						    (*hs)[i].handle)
+						     .run]) {
+					ASSERT_ERRNO(hs->Free(i), 0);
+				}
 	}
 
 	zs::Arena arena_;
@@ -126,27 +143,57 @@ protected:
 
 TEST_F(RunMigration, RunsOfEveryLengthMoveAsUnits)
 {
-	Fill(6, 1);
-	const size_t n = objs_->size();
-	std::vector<Where> before(n);
-	std::map<unsigned, unsigned> lengths;
-	for (size_t i = 0; i < n; i++) {
-		before[i] = Locate(arena_, pool_, (*objs_)[i].handle);
-		ASSERT_NE(before[i].run, nullptr);
-		lengths[before[i].pages]++;
+	/* the fixture's chain-16 pool, and one pool of each chain 1..15 */
+	struct Extra {
+		zs::Pool pool;
+		std::unique_ptr<zs::Handles> objs;
+	};
+	std::vector<std::unique_ptr<Extra>> extras;
+	std::vector<zs::Handles *> all = { objs_.get() };
+	for (unsigned chain = 1; chain < kChain; chain++) {
+		zs_pool_config cfg = {};
+		cfg.chain_size = chain;
+		cfg.arena = arena_;
+		extras.emplace_back(new Extra{ zs::Pool(cfg), nullptr });
+		ASSERT_NE(extras.back()->pool.get(), nullptr);
+		extras.back()->objs.reset(new zs::Handles(extras.back()->pool));
+		all.push_back(extras.back()->objs.get());
 	}
-	EXPECT_GE(lengths.size(), 8u) << "zspage lengths in the pool";
-	struct zs_pool_stats ps0 = {};
-	zs_pool_stats(pool_, &ps0);
+	FillPools(all, 6, 1);
+
+	std::vector<std::vector<Where>> before(all.size());
+	std::map<unsigned, unsigned> lengths;
+	for (size_t p = 0; p < all.size(); p++) {
+		const zs::Handles &hs = *all[p];
+		for (size_t i = 0; i < hs.size(); i++) {
+			before[p].push_back(
+				Locate(arena_, hs.pool(), hs[i].handle));
+			ASSERT_NE(before[p][i].run, nullptr);
+			lengths[before[p][i].pages]++;
+		}
+	}
+	EXPECT_EQ(lengths.size(), (size_t)kChain) << "zspage lengths";
+	EXPECT_EQ(lengths.begin()->first, 1u);
+	EXPECT_EQ(lengths.rbegin()->first, kChain);
+	unsigned long migrated0 = 0;
+	for (zs::Handles *hs : all) {
+		struct zs_pool_stats ps = {};
+		zs_pool_stats(hs->pool(), &ps);
+		migrated0 += ps.pages_migrated;
+	}
 	struct zs_arena_stats as0 = arena_.Stats();
 
 	const unsigned long moved = zs_arena_compact(arena_);
 	EXPECT_GT(moved, 0u);
 
 	struct zs_arena_stats as1 = arena_.Stats();
-	struct zs_pool_stats ps1 = {};
-	zs_pool_stats(pool_, &ps1);
-	EXPECT_EQ(ps1.pages_migrated - ps0.pages_migrated, moved);
+	unsigned long migrated1 = 0;
+	for (zs::Handles *hs : all) {
+		struct zs_pool_stats ps = {};
+		zs_pool_stats(hs->pool(), &ps);
+		migrated1 += ps.pages_migrated;
+	}
+	EXPECT_EQ(migrated1 - migrated0, moved);
 	EXPECT_EQ(as1.pages_in_use, as0.pages_in_use);
 	EXPECT_LE(as1.regions_mapped, (as1.pages_in_use + 511) / 512 + 1);
 	EXPECT_LT(as1.regions_mapped, as0.regions_mapped);
@@ -154,25 +201,38 @@ TEST_F(RunMigration, RunsOfEveryLengthMoveAsUnits)
 	/* Same offset in a run of the same length; objects that shared a
 	 * run still share one; the bytes are intact. */
 	std::map<const char *, const char *> moved_to;
-	unsigned runs_moved = 0;
-	for (size_t i = 0; i < n; i++) {
-		Where w = Locate(arena_, pool_, (*objs_)[i].handle);
-		ASSERT_NE(w.run, nullptr);
-		EXPECT_EQ(w.pages, before[i].pages) << "object " << i;
-		EXPECT_EQ(w.p - w.run, before[i].p - before[i].run)
-			<< "object " << i;
-		auto it = moved_to.emplace(before[i].run, w.run);
-		EXPECT_EQ(it.first->second, w.run)
-			<< "a zspage's objects split over two runs";
-		if (it.second && w.run != before[i].run)
-			runs_moved++;
+	std::map<unsigned, unsigned> lengths_moved;
+	for (size_t p = 0; p < all.size(); p++) {
+		const zs::Handles &hs = *all[p];
+		for (size_t i = 0; i < hs.size(); i++) {
+			const Where &b = before[p][i];
+			Where w = Locate(arena_, hs.pool(), hs[i].handle);
+			ASSERT_NE(w.run, nullptr);
+			EXPECT_EQ(w.pages, b.pages)
+				<< "pool " << p << ", object " << i;
+			EXPECT_EQ(w.p - w.run, b.p - b.run)
+				<< "pool " << p << ", object " << i;
+			auto it = moved_to.emplace(b.run, w.run);
+			EXPECT_EQ(it.first->second, w.run)
+				<< "a zspage's objects split over two runs";
+			if (it.second && w.run != b.run)
+				lengths_moved[b.pages]++;
+		}
+		EXPECT_TRUE(hs.AllIntact()) << "pool " << p;
+		EXPECT_ERRNO(zs_pool_check(hs.pool()), 0);
 	}
-	EXPECT_GT(runs_moved, 0u);
-	EXPECT_TRUE(objs_->AllIntact());
-	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+	/* most lengths move (which runs move depends on where the sparse
+	 * regions fell, fixed by the seed; all but one did when written) */
+	EXPECT_GE(lengths_moved.size(), 8u);
+	printf("runs moved, by length:");
+	for (auto &e : lengths_moved)
+		printf(" %u:%u", e.first, e.second);
+	printf("\n");
 	EXPECT_ERRNO(zs_arena_check(arena_), 0);
 	/* a second call finds nothing left to do */
 	EXPECT_EQ(zs_arena_compact(arena_), 0u);
+	for (auto &e : extras)
+		e->objs->FreeAll();
 }
 
 /* Runs holding a mapped or read object stay, with the caller's pointers

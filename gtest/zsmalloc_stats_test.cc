@@ -7,7 +7,10 @@
  * read whichever suits them, so they must never disagree.  Checked against
  * the test's own record of live objects after a random workload, and the
  * table's rows against each other (Total = sum of the rows, each row's
- * counts consistent with its zspage shape).
+ * counts consistent with its zspages).  Objects of every size share
+ * zspages, so the table has no class rows: one row per shard (its shared
+ * zspages of chain_size pages) and one for the huge zspages (a page each,
+ * objects of 4093 bytes and up).
  */
 #include "gtest/zs_shim.h"
 
@@ -128,17 +131,38 @@ TEST(ZsStats, StatsFollowLiveObjects)
 
 TEST(ZsStats, ObjectsAllocatedMatchesZspageShapes)
 {
-	/* One class only: objs_allocated is zspages times its capacity. */
-	zs::Pool pool;
+	/* One thread's objects of one size, packed one after the other in
+	 * the shared zspages of one shard: 500 B objects take 504 B (63
+	 * units with their tag), so an 8-page zspage (4096 units) holds 65
+	 * of them.  objs_allocated is what the zspages would hold at the
+	 * mean footprint (there are no fixed slots any more): 16 zspages of
+	 * 4096 units / 63. */
+	const unsigned long chain = 8, units = chain * 512, f = 63;
+	zs::Pool pool = zs::Pool::WithChain(chain);
 	zs::Handles objs(pool);
-	zs::ClassModel m(8);
 	for (int i = 0; i < 1000; i++)
 		ASSERT_ERRNO(objs.Alloc(500, i), 0);
-	size_t slot = m.SlotFor(500);
+	const unsigned long per = units / f;
+	ASSERT_EQ(per, 65u);
 	struct zs_pool_stats st = pool.Stats();
-	EXPECT_EQ(st.zspages, (1000 + m.objs[slot] - 1) / m.objs[slot]);
-	EXPECT_EQ(st.objs_allocated, st.zspages * m.objs[slot]);
-	EXPECT_EQ(st.pages_used, st.zspages * m.pages[slot]);
+	EXPECT_EQ(st.zspages, (1000 + per - 1) / per);
+	EXPECT_EQ(st.pages_used, st.zspages * chain);
+	EXPECT_EQ(st.objs_used, 1000u);
+	EXPECT_EQ(st.objs_allocated, st.zspages * units / f);
+	EXPECT_GE(st.objs_allocated, st.objs_used);
+	EXPECT_EQ(st.bytes_stored, 1000u * 500);
+
+	/* Huge objects take a one-page zspage each, full. */
+	const unsigned long shared = st.zspages;
+	for (int i = 0; i < 5; i++)
+		ASSERT_ERRNO(objs.Alloc(4093 + i % 4, 5000 + i), 0);
+	st = pool.Stats();
+	EXPECT_EQ(st.zspages, shared + 5);
+	EXPECT_EQ(st.pages_used, shared * chain + 5);
+	EXPECT_EQ(st.objs_used, 1005u);
+	EXPECT_EQ(st.objs_allocated, shared * units / f + 5);
+	EXPECT_EQ(st.bytes_stored, objs.BytesLive());
+	EXPECT_TRUE(objs.AllIntact());
 }
 
 TEST(ZsStats, ClassTableHeaderAndTotalMatchStats)
@@ -166,21 +190,40 @@ TEST(ZsStats, ClassTableHeaderAndTotalMatchStats)
 		if (t.header[i].back() == '%')
 			buckets.push_back((int)i);
 
+	/* Rows 0..3 are the shards' shared zspages (size 4092, the largest
+	 * object they take; 8 pages per zspage, the default chain), row 4
+	 * the huge zspages (size 4096, a page each, always full). */
+	ASSERT_EQ(t.rows.size(), 5u) << text;
 	unsigned long sum_alloc = 0, sum_used = 0, sum_pages = 0, sum_free = 0;
 	std::vector<unsigned long> sum_buckets(buckets.size());
-	for (const auto &row : t.rows) {
+	for (size_t r = 0; r < t.rows.size(); r++) {
+		const auto &row = t.rows[r];
 		ASSERT_EQ(row.size(), t.header.size()) << text;
-		unsigned long size = row[c_size], ppz = row[c_ppz];
-		ASSERT_GE(ppz, 1u);
-		ASSERT_LE(ppz, 8u);
-		ASSERT_EQ(row[c_pages] % ppz, 0u) << "size " << size;
+		const bool huge = r == 4;
+		unsigned long cls = row[t.Col("class")], ppz = row[c_ppz];
+		EXPECT_EQ(cls, r) << text;
+		EXPECT_EQ(row[c_size], huge ? 4096u : 4092u) << text;
+		ASSERT_EQ(ppz, huge ? 1u : 8u) << "row " << r;
+		ASSERT_EQ(row[c_pages] % ppz, 0u) << "row " << r;
 		unsigned long zspages = row[c_pages] / ppz;
-		unsigned long per = ppz * 4096 / size;
-		EXPECT_EQ(row[c_alloc], zspages * per) << "size " << size;
-		EXPECT_LE(row[c_used], row[c_alloc]) << "size " << size;
-		/* The kernel's freeable estimate (zs_can_compact). */
-		EXPECT_EQ(row[c_free], (row[c_alloc] - row[c_used]) / per * ppz)
-			<< "size " << size;
+		EXPECT_LE(row[c_used], row[c_alloc]) << "row " << r;
+		/* every object takes one unit at least: no more than a
+		 * zspage's units of them fit (the capacity is at the mean
+		 * footprint, not a slot count) */
+		EXPECT_LE(row[c_alloc], zspages * ppz * 512) << "row " << r;
+		if (huge) {
+			size_t huge_objs = 0;
+			for (size_t i = 0; i < objs.size(); i++)
+				huge_objs += objs[i].size >= 4093;
+			EXPECT_EQ(row[c_used], huge_objs) << text;
+			EXPECT_EQ(row[c_alloc], zspages) << text;
+			EXPECT_EQ(row[c_used], zspages) << text;
+			EXPECT_EQ(row[c_free], 0u) << text;
+		}
+		/* freeable is whole zspages' worth of free units: never more
+		 * than the row holds, and in whole zspages */
+		EXPECT_LE(row[c_free], row[c_pages]) << "row " << r;
+		EXPECT_EQ(row[c_free] % ppz, 0u) << "row " << r;
 		unsigned long in_buckets = 0;
 		for (size_t b = 0; b < buckets.size(); b++) {
 			in_buckets += row[buckets[b]];
@@ -188,7 +231,7 @@ TEST(ZsStats, ClassTableHeaderAndTotalMatchStats)
 		}
 		/* Empty zspages are freed at once: every zspage is in one
 		 * of the 10%..100% groups. */
-		EXPECT_EQ(in_buckets, zspages) << "size " << size;
+		EXPECT_EQ(in_buckets, zspages) << "row " << r;
 		sum_alloc += row[c_alloc];
 		sum_used += row[c_used];
 		sum_pages += row[c_pages];

@@ -2,21 +2,27 @@
 /*
  * gtest/zsmalloc_straddle_test.cc - objects at every offset of a page.
  *
- * In a zspage of several pages the slots run on across page boundaries, so
- * some objects straddle two pages.  A zspage is one contiguous run of
+ * In the shared-zspage layout objects are placed at 8-byte granularity in
+ * zspages of several pages, one after the other, across page boundaries,
+ * so many objects straddle two pages.  A zspage is one contiguous run of
  * pages, so a straddling object is one byte range like any other: map RO /
  * RW / WO and read_begin return a pointer into the pool, the caller's
- * buffer is never written, obj_write copies once.  For several classes the
- * test fills whole zspages with objects that fill their slot exactly
- * (n = slot - 4), so the bytes on both sides of every boundary belong to
- * some object, and pushes each object through every path.
+ * buffer is never written, obj_write copies once.  For objects of many
+ * sizes the test fills whole zspages, and pushes each object through
+ * every path.  Sizes with n + 4 a multiple of 8 fill their footprint
+ * exactly, so the bytes on both sides of every boundary belong to some
+ * object; the others leave 1..7 bytes of padding after each object.
  *
- * Where the objects sit is derived from first principles (zs::ClassModel:
- * slot i of a zspage starts at byte i * slot of its run), and checked
- * against what the API returns and what the arena says of the page: every
- * pointer lies in a run of the class's length, object k of a zspage at
- * byte k * slot + 4 of it.  So the set of in-page offsets seen must be
- * exactly the set of all slot starts, the straddling ones included.
+ * Where the objects sit is derived from first principles: an object of n
+ * bytes takes its footprint f = (n + 4) rounded up to 8, a 4-byte tag then
+ * its bytes, and one thread's objects of one size are packed from the
+ * start of a fresh zspage, so object k of a zspage has its bytes at byte
+ * k * f + 4 of its run and a zspage holds zspage_bytes / f of them (one
+ * fewer for one-unit objects: PerZspage).  That
+ * is checked against what the API returns and what the arena says of the
+ * page: every pointer lies in a run of the chain's length, in place.  So
+ * the set of in-page offsets seen (in 8-byte units) must be exactly the
+ * set of all object starts, the straddling ones included.
  */
 #include "gtest/zs_shim.h"
 
@@ -26,6 +32,24 @@
 
 namespace
 {
+
+constexpr size_t kTag = 4;
+constexpr unsigned kChain = 8;
+constexpr size_t kZspageBytes = kChain * 4096;
+
+size_t Footprint(size_t n)
+{
+	return (n + kTag + 7) / 8 * 8;
+}
+
+/* Objects of footprint f a zspage holds when packed: all that fit, but
+ * for one-unit objects the last unit stays free: a one-unit gap is not in
+ * the free-space index (it has no room for links), so no allocation finds
+ * it until a neighbour's free merges it. */
+unsigned PerZspage(size_t f)
+{
+	return (unsigned)(f == 8 ? kZspageBytes / 8 - 1 : kZspageBytes / f);
+}
 
 /* The run the arena says `p` lies in: its first page and length, or
  * {nullptr, 0} when p is in no allocated page of `arena`. */
@@ -44,19 +68,20 @@ RunSpan RunOf(zs_arena *arena, const void *p)
 }
 
 struct Layout {
-	std::set<size_t> inplace_buckets; /* 16-byte buckets of slot starts */
+	std::set<size_t> inpage_units; /* 8-byte units of footprint starts */
 	unsigned inplace = 0; /* per zspage */
-	unsigned straddling = 0; /* per zspage */
+	unsigned straddling = 0; /* per zspage: bytes on two pages */
 };
 
-Layout Expected(size_t slot, unsigned objs)
+Layout Expected(size_t n, unsigned objs)
 {
+	const size_t f = Footprint(n);
 	Layout l;
 	for (unsigned i = 0; i < objs; i++) {
-		size_t start = (size_t)i * slot;
-		l.inplace_buckets.insert(start % 4096 / 16);
+		size_t start = (size_t)i * f;
+		l.inpage_units.insert(start % 4096 / 8);
 		l.inplace++;
-		if (start / 4096 != (start + slot - 1) / 4096)
+		if ((start + kTag) / 4096 != (start + kTag + n - 1) / 4096)
 			l.straddling++;
 	}
 	return l;
@@ -66,30 +91,29 @@ class ZsStraddle : public ::testing::TestWithParam<size_t> {};
 
 TEST_P(ZsStraddle, EveryAccessPathAtEveryOffset)
 {
-	const size_t want_slot = GetParam();
+	const size_t n = GetParam();
+	const size_t f = Footprint(n);
 	zs::Arena arena;
 	zs_pool_config cfg = {};
-	cfg.chain_size = 8;
+	cfg.chain_size = kChain;
 	cfg.arena = arena;
 	zs::Pool pool(cfg);
 	ASSERT_NE(pool.get(), nullptr);
-	zs::ClassModel model(8);
-	const size_t slot = model.rep[want_slot];
-	const size_t n = slot - zs::ClassModel::kHeader;
-	ASSERT_EQ(zs_class_size_for(pool, n), slot);
-	const unsigned objs_per_zspage = model.objs[slot];
+	ASSERT_EQ(zs_class_size_for(pool, n), f);
+	const unsigned objs_per_zspage = PerZspage(f);
 	const unsigned zspages = objs_per_zspage >= 256 ? 2 : 4;
 	const unsigned count = zspages * objs_per_zspage;
-	Layout want = Expected(slot, objs_per_zspage);
-	if (model.pages[slot] > 1) {
-		ASSERT_GT(want.straddling, 0u) << "slot " << slot;
+	Layout want = Expected(n, objs_per_zspage);
+	/* whenever footprints do not tile pages, some object's bytes run
+	 * over a page boundary: the case this suite is about */
+	if (4096 % f != 0) {
+		ASSERT_GT(want.straddling, 0u) << "size " << n;
 	}
 
 	zs::Handles objs(pool);
 	for (unsigned i = 0; i < count; i++)
 		ASSERT_ERRNO(objs.Alloc(n, i + 1), 0);
-	EXPECT_EQ(zs_get_total_pages(pool),
-		  (unsigned long)zspages * model.pages[slot]);
+	EXPECT_EQ(zs_get_total_pages(pool), (unsigned long)zspages * kChain);
 
 	std::vector<uint8_t> local(n, 0xee);
 	const std::vector<uint8_t> untouched(n, 0xee);
@@ -99,9 +123,9 @@ TEST_P(ZsStraddle, EveryAccessPathAtEveryOffset)
 	for (unsigned i = 0; i < count; i++) {
 		uint64_t h = objs[i].handle;
 		uint64_t s = 1000000 + i * 8;
-		const unsigned k = i % objs_per_zspage; /* its slot */
+		const unsigned k = i % objs_per_zspage; /* its place */
 
-		/* read_begin: in place, in the zspage's run, at its slot; the
+		/* read_begin: in place, in the zspage's run, at its place; the
 		 * local copy is left alone; the bytes are right. */
 		const char *p = static_cast<const char *>(
 			zs_obj_read_begin(pool, h, local.data()));
@@ -111,19 +135,17 @@ TEST_P(ZsStraddle, EveryAccessPathAtEveryOffset)
 		EXPECT_EQ(local, untouched) << "local copy written, obj " << i;
 		RunSpan run = RunOf(arena, p);
 		ASSERT_NE(run.base, nullptr) << "obj " << i;
-		EXPECT_EQ(run.pages, model.pages[slot]);
+		EXPECT_EQ(run.pages, kChain);
 		if (k == 0)
 			zspage = run.base;
 		EXPECT_EQ(run.base, zspage) << "obj " << i;
-		EXPECT_EQ(p, run.base + k * slot + zs::ClassModel::kHeader)
-			<< "obj " << i;
+		EXPECT_EQ(p, run.base + k * f + kTag) << "obj " << i;
 		EXPECT_LE(p + n, run.base + run.pages * 4096) << "obj " << i;
 		inplace++;
-		if ((k * slot) / 4096 != (k * slot + slot - 1) / 4096)
+		const size_t off = (size_t)(p - run.base);
+		if (off / 4096 != (off + n - 1) / 4096)
 			crossing++;
-		seen.insert((reinterpret_cast<uintptr_t>(p) -
-			     zs::ClassModel::kHeader) %
-			    4096 / 16);
+		seen.insert((reinterpret_cast<uintptr_t>(p) - kTag) % 4096 / 8);
 		ASSERT_ERRNO(zs_obj_read_end(pool, h, p), 0);
 
 		/* every map is in place too, whatever the mode */
@@ -178,29 +200,35 @@ TEST_P(ZsStraddle, EveryAccessPathAtEveryOffset)
 	EXPECT_TRUE(objs.AllIntact());
 	EXPECT_ERRNO(zs_pool_check(pool), 0);
 
-	EXPECT_EQ(crossing, zspages * want.straddling) << "slot " << slot;
-	EXPECT_EQ(inplace, zspages * want.inplace) << "slot " << slot;
-	EXPECT_EQ(seen, want.inplace_buckets)
-		<< "in-page offsets of every object, slot " << slot;
-	printf("slot %zu: %u objs/zspage over %u pages, %zu of 256 in-page "
-	       "offsets, %u straddling per zspage, all in place\n",
-	       slot, objs_per_zspage, model.pages[slot], seen.size(),
-	       want.straddling);
+	EXPECT_EQ(crossing, zspages * want.straddling) << "size " << n;
+	EXPECT_EQ(inplace, zspages * want.inplace) << "size " << n;
+	EXPECT_EQ(seen, want.inpage_units)
+		<< "in-page offsets of every object, size " << n;
+	printf("size %zu (footprint %zu): %u objs/zspage over %u pages, %zu "
+	       "of 512 in-page offsets, %u straddling per zspage, all in "
+	       "place\n",
+	       n, f, objs_per_zspage, kChain, seen.size(), want.straddling);
 }
 
-/* Slot sizes of odd multiples of 16 reach every 16-byte offset a page
- * allows; 48 (256 objects over 3 pages) and 80 (256 over 5) reach all 256
- * of them.  1008 is a one-page class: nothing straddles. */
-INSTANTIATE_TEST_SUITE_P(Classes, ZsStraddle,
-			 ::testing::Values(48, 80, 208, 400, 720, 992, 1008,
-					   1488, 2112, 2736, 3264, 3632),
+/* Footprints of an odd number of units reach every 8-byte offset a page
+ * allows once a zspage holds 512 of them: 4 bytes (1 unit, 4095 per
+ * zspage) and 52 (7 units, 585 per zspage) reach all 512.  Others step
+ * coarser (100: 13 units; 1005: 127 units; 2045: 257 units, two per
+ * page and most straddling).  2044 (256 units) and 4092 (512 units) tile
+ * pages exactly: nothing straddles.  Sizes with n + 4 a multiple of 8 (4,
+ * 52, 100, 1004, 2044, 3260, 4092) fill their footprint; the others (1,
+ * 203, 717, 1005, 2045, 2733, 3629) leave padding after each object. */
+INSTANTIATE_TEST_SUITE_P(Sizes, ZsStraddle,
+			 ::testing::Values(1, 4, 52, 100, 203, 717, 1004, 1005,
+					   2044, 2045, 2733, 3260, 3629, 4092),
 			 [](const ::testing::TestParamInfo<size_t> &info) {
-				 return "slot" + std::to_string(info.param);
+				 return "size" + std::to_string(info.param);
 			 });
 
-/* Sizes below the slot: the bytes between the object's end and the next
- * slot are not the object's, and must not leak into it either way. */
-TEST(ZsStraddleMixed, ShortObjectsInEveryClassKeepTheirBytes)
+/* Objects of every size share zspages: the padding between an object's
+ * end and its neighbour's tag is not the object's, and must not leak into
+ * it either way, whatever the neighbour's size. */
+TEST(ZsStraddleMixed, ObjectsOfEverySizeKeepTheirBytes)
 {
 	zs::Pool pool;
 	zs::Handles objs(pool);
