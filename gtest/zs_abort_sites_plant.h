@@ -11,6 +11,7 @@
 #ifndef ZS_GTEST_ZS_ABORT_SITES_PLANT_H
 #define ZS_GTEST_ZS_ABORT_SITES_PLANT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "zs/findings.h"
@@ -22,24 +23,28 @@ extern "C" {
 #endif
 
 /* Where handle h's object lives and which handle slot is its own, as the
- * library's reports number them. */
+ * library's reports number them: zspage id, unit (its tag's place). */
 struct zsa_place {
 	uint32_t zspage;
-	uint32_t obj;
+	uint32_t unit;
 	uint32_t slot;
 };
 
 /* 0, or -EINVAL when h is not a live handle of pool. */
 int zsa_locate(struct zs_pool *pool, uint64_t h, struct zsa_place *at);
-/* Objects per zspage of the class that holds size-byte objects (0 for a
- * class of one object per zspage or more pages, "huge"). */
-unsigned zsa_objs_per_zspage(struct zs_pool *pool, size_t size);
+/* The units of the pool's shared zspages. */
+unsigned zsa_zspage_units(struct zs_pool *pool);
 
-/* Handle a's slot now locates handle b's object, whose header names b's
+/* The 4-byte word at byte offset byte of zspage's bytes (a tag at unit u
+ * is at u * 8, a gap's footer 4 bytes before the block after it), read
+ * and written past ASan's poisoning, as a stray write would. */
+uint32_t zsa_load32(struct zs_pool *pool, uint32_t zspage, size_t byte);
+void zsa_store32(struct zs_pool *pool, uint32_t zspage, size_t byte,
+		 uint32_t v);
+
+/* Handle a's slot now locates handle b's object, whose tag names b's
  * slot: the two disagree. */
 void zsa_point_slot_at(struct zs_pool *pool, uint64_t a, uint64_t b);
-/* The free list of the zspage holding h now starts at h's live object. */
-void zsa_free_head_at(struct zs_pool *pool, uint64_t h);
 /* Every handle slot of the zbud pool forgets its maps. */
 void zsa_zbud_forget_maps(struct zbud_pool *pool);
 

@@ -13,7 +13,7 @@
  * should be seen in review.
  *
  * Layouts are built in the parent, where the numbers the report will carry
- * (object, zspage, class, slot, address) are read; the child (a fork, so
+ * (unit, zspage, slot, tag, address) are read; the child (a fork, so
  * the same addresses) plants the corruption and makes the call that must
  * notice it.  The parent's pools are never corrupted and are freed cleanly.
  */
@@ -265,9 +265,17 @@ TEST_F(AbortSite, ArenaFreePageInRun)
 	EXPECT_ERRNO(zs_arena_destroy(arena), 0);
 }
 
-/* ---- zsmalloc: compact.c, pool.c, zspage.c --------------------------- */
+/* ---- zsmalloc: compact.c, pool.c, span.c ------------------------------ */
 
-/* A pool of one-page zspages in an arena of its own. */
+/* The words of a gap's tag (zs/span.h): pattern, length, the gap bit. */
+constexpr uint32_t GapTag(unsigned units)
+{
+	return 0x5a5au << 16 | units << 2 | 1u;
+}
+
+/* A pool of one-page zspages (512 units) in an arena of its own.  Objects
+ * of kSize bytes take 13 units each (their 4-byte tag included), placed
+ * one after the other from unit 0 of a fresh zspage. */
 class PoolSite : public AbortSite {
 protected:
 	void SetUp() override
@@ -281,9 +289,7 @@ protected:
 		cfg.arena = arena_;
 		pool_ = zs_create_pool_config(&cfg);
 		ASSERT_NE(pool_, nullptr);
-		class_size_ = (unsigned)zs_class_size_for(pool_, kSize);
-		per_zspage_ = zsa_objs_per_zspage(pool_, kSize);
-		ASSERT_GE(per_zspage_, 2u);
+		ASSERT_EQ(zsa_zspage_units(pool_), kZspageUnits);
 	}
 	void TearDown() override
 	{
@@ -298,10 +304,10 @@ protected:
 		}
 	}
 
-	uint64_t Alloc()
+	uint64_t Alloc(size_t size = kSize)
 	{
 		uint64_t h = 0;
-		EXPECT_ERRNO(zs_malloc(pool_, kSize, &h), 0);
+		EXPECT_ERRNO(zs_malloc(pool_, size, &h), 0);
 		handles_.push_back(h);
 		return h;
 	}
@@ -316,77 +322,201 @@ protected:
 		EXPECT_ERRNO(zsa_locate(pool_, h, &at), 0);
 		return at;
 	}
+	/* the tag word at unit of zspage */
+	uint32_t Tag(uint32_t zspage, unsigned unit)
+	{
+		return zsa_load32(pool_, zspage, (size_t)unit * 8);
+	}
 
 	static constexpr size_t kSize = 100;
+	static constexpr unsigned kUnits = 13;
+	static constexpr unsigned kZspageUnits = 512;
 	zs_arena *arena_ = nullptr;
 	zs_pool *pool_ = nullptr;
-	unsigned class_size_ = 0, per_zspage_ = 0;
 	std::vector<uint64_t> handles_;
 };
 
-/* zs_compact moving an object whose handle slot locates another object:
- * moving it would repoint the wrong handle. */
-TEST_F(PoolSite, CompactBackPointer)
-{
-	/* Two full zspages; then the first keeps only its first object and
-	 * the second gets room for it, so compaction moves exactly that. */
-	for (unsigned i = 0; i < 2 * per_zspage_; i++)
-		Alloc();
-	uint64_t moved = handles_[0], other = handles_[per_zspage_ + 1];
-	for (unsigned i = 1; i < per_zspage_ + 1; i++)
-		Free(1);
-	zsa_place at = Place(moved);
-
-	EXPECT_ABORT_SITE(
-		{
-			zsa_point_slot_at(pool_, moved, other);
-			zs_compact(pool_);
-		},
-		ZS_FINDING_ABORT_COMPACT_BACK_POINTER,
-		Format("zs: object %u of zspage %u (class %u) names handle "
-		       "slot %u, which does not point back at it",
-		       at.obj, at.zspage, class_size_, at.slot));
-}
-
-/* zs_free of a handle whose slot locates another object: freeing it would
- * release another handle's object. */
+/* zs_free of a handle whose object's tag names another slot (a write past
+ * the end of the object before it), or whose slot locates another object
+ * (the slot overwritten): freeing it would release another handle's
+ * object.  The report names the place the slot locates. */
 TEST_F(PoolSite, PoolHandleSlot)
 {
 	uint64_t freed = Alloc(), other = Alloc();
 	zsa_place mine = Place(freed), theirs = Place(other);
+	ASSERT_EQ(mine.zspage, theirs.zspage);
+	ASSERT_EQ(mine.unit, 0u);
+	ASSERT_EQ(theirs.unit, kUnits);
+	ASSERT_EQ(Tag(mine.zspage, 0), mine.slot << 2);
+	const char *what = "zs: unit %u of zspage %u does not carry its handle "
+			   "slot %u";
 
+	EXPECT_ABORT_SITE(
+		{
+			zsa_store32(pool_, mine.zspage, 0, theirs.slot << 2);
+			zs_free(pool_, freed);
+		},
+		ZS_FINDING_ABORT_POOL_FREE_HANDLE_SLOT,
+		Format(what, 0u, mine.zspage, mine.slot));
+	/* a gap's tag there is no object's at all */
+	EXPECT_ABORT_SITE(
+		{
+			zsa_store32(pool_, mine.zspage, 0, GapTag(kUnits));
+			zs_free(pool_, freed);
+		},
+		ZS_FINDING_ABORT_POOL_FREE_HANDLE_SLOT,
+		Format(what, 0u, mine.zspage, mine.slot));
 	EXPECT_ABORT_SITE(
 		{
 			zsa_point_slot_at(pool_, freed, other);
 			zs_free(pool_, freed);
 		},
 		ZS_FINDING_ABORT_POOL_FREE_HANDLE_SLOT,
-		Format("zs: object %u of zspage %u (class %u) does not carry "
-		       "its handle slot %u",
-		       theirs.obj, theirs.zspage, class_size_, mine.slot));
+		Format(what, theirs.unit, theirs.zspage, mine.slot));
 }
 
-/* zs_malloc from a zspage whose free list starts at a live object: handing
- * it out would give two handles one object. */
-TEST_F(PoolSite, ZspageFreeList)
+/* zs_free of an object beside a gap whose tag or footer was overwritten:
+ * merging with it would spread the damage (or, for a length past the
+ * zspage's end, write a footer outside it). */
+TEST_F(PoolSite, SpanTagOnFree)
 {
-	Alloc();
-	Alloc();
-	Alloc();
-	Free(1); /* the zspage has a free list, so allocation follows it */
-	uint64_t live = handles_[0];
-	zsa_place at = Place(live);
+	uint64_t first = Alloc(), second = Alloc(), third = Alloc();
+	zsa_place at = Place(second), last = Place(third);
+	ASSERT_EQ(at.unit, kUnits);
+	const unsigned tail = 3 * kUnits; /* the gap after third */
+	const unsigned left = kZspageUnits - tail;
+	ASSERT_EQ(Tag(at.zspage, tail), GapTag(left));
+	const char *what = "zs: free: the block beside zspage %u unit %u has "
+			   "tag 0x%08x, neither an object's nor a gap's";
+
+	/* the gap's pattern broken */
+	EXPECT_ABORT_SITE(
+		{
+			zsa_store32(pool_, at.zspage, tail * 8,
+				    GapTag(left) ^ 0x10000u);
+			zs_free(pool_, third);
+		},
+		ZS_FINDING_ABORT_SPAN_TAG,
+		Format(what, last.zspage, tail, GapTag(left) ^ 0x10000u));
+	/* a gap's pattern, with a length one unit past the zspage's end */
+	EXPECT_ABORT_SITE(
+		{
+			zsa_store32(pool_, at.zspage, tail * 8,
+				    GapTag(left + 1));
+			zs_free(pool_, third);
+		},
+		ZS_FINDING_ABORT_SPAN_TAG,
+		Format(what, last.zspage, tail, GapTag(left + 1)));
+
+	/* the gap before: first freed, second's prev-gap bit set, and the
+	 * gap's footer (just before second's tag) overwritten */
+	Free(0);
+	(void)first;
+	ASSERT_EQ(Tag(at.zspage, at.unit), at.slot << 2 | 2u);
+	ASSERT_EQ(zsa_load32(pool_, at.zspage, at.unit * 8 - 4),
+		  GapTag(kUnits));
+	EXPECT_ABORT_SITE(
+		{
+			zsa_store32(pool_, at.zspage, at.unit * 8 - 4,
+				    0x41414141u);
+			zs_free(pool_, second);
+		},
+		ZS_FINDING_ABORT_SPAN_TAG,
+		Format(what, at.zspage, at.unit, 0x41414141u));
+}
+
+/*
+ * Run migration (zs_arena_compact) walking a zspage whose first block is
+ * an object naming a slot that does not point back at it: marking that
+ * slot moving would pin the wrong object.  The zspage (one page) is alone
+ * at the bottom of the arena with a few huge objects' pages above it, and
+ * more huge objects' pages fill the next region, which is kept: the
+ * zspage's run moves there.
+ */
+TEST_F(PoolSite, CompactBackPointerOnRunMigration)
+{
+	uint64_t obj = Alloc(), other = Alloc();
+	zsa_place at = Place(obj), them = Place(other);
+	for (unsigned i = 0; i < 700; i++)
+		Alloc(4096);
+	/* the first 400 huge pages go: the zspage's region keeps about 112
+	 * pages, the next region about 188 */
+	for (unsigned i = 0; i < 400; i++)
+		Free(2);
+	uintptr_t before;
+	{
+		zs::Mapping m(pool_, obj, ZS_MM_RO);
+		ASSERT_TRUE(m);
+		before = reinterpret_cast<uintptr_t>(m.get());
+	}
 
 	EXPECT_ABORT_SITE(
 		{
-			uint64_t h;
-			zsa_free_head_at(pool_, live);
-			zs_malloc(pool_, kSize, &h);
+			zsa_store32(pool_, at.zspage, 0, them.slot << 2);
+			zs_arena_compact(arena_);
 		},
-		ZS_FINDING_ABORT_ZSPAGE_FREE_LIST_ALLOCATED,
-		Format("zs: free list of zspage %u (class %u) points at "
-		       "allocated object %u",
-		       at.zspage, class_size_, at.obj));
+		ZS_FINDING_ABORT_COMPACT_BACK_POINTER,
+		Format("zs: unit 0 of zspage %u holds a block of slot %u that "
+		       "is neither a gap nor an object whose slot points back "
+		       "at it",
+		       at.zspage, them.slot));
+
+	/* Uncorrupted, the same compaction moves that zspage: the child's
+	 * walk was the one of its run. */
+	EXPECT_GT(zs_arena_compact(arena_), 0u);
+	zs::Mapping m(pool_, obj, ZS_MM_RO);
+	ASSERT_TRUE(m);
+	EXPECT_NE(reinterpret_cast<uintptr_t>(m.get()), before);
+}
+
+/*
+ * zs_compact over the same corruption: two zspages, the first sparse (one
+ * object left) and the second with room for it, so compaction isolates the
+ * first.  Isolation walks the zspage to take its gaps out of the index and
+ * stops at the block it cannot step over, with the span's report (whose
+ * words say "free": the check is the merge's).  The walk that moves the
+ * objects, whose report is ZS_FINDING_ABORT_COMPACT_BACK_POINTER, never
+ * meets a block the isolation walked past: between the two the zspage is
+ * out of the index and the lock held.
+ */
+TEST_F(PoolSite, CompactMeetsAForeignTagWhenIsolating)
+{
+	const unsigned per_zspage = kZspageUnits / kUnits;
+	for (unsigned i = 0; i < 2 * per_zspage; i++)
+		Alloc();
+	uint64_t kept = handles_[0], other = handles_[per_zspage + 1];
+	for (unsigned i = 1; i < per_zspage + 1; i++)
+		Free(1);
+	/* and two more of the second, so that the shard counts a zspage's
+	 * worth of free units beyond what compaction cannot fill */
+	Free(2);
+	Free(2);
+	zsa_place at = Place(kept), them = Place(other);
+	ASSERT_NE(at.zspage, them.zspage);
+	ASSERT_EQ(at.unit, 0u);
+
+	EXPECT_ABORT_SITE(
+		{
+			zsa_store32(pool_, at.zspage, 0, them.slot << 2);
+			zs_compact(pool_);
+		},
+		ZS_FINDING_ABORT_SPAN_TAG,
+		Format("zs: free: the block beside zspage %u unit 0 has tag "
+		       "0x%08x, neither an object's nor a gap's",
+		       at.zspage, them.slot << 2));
+	EXPECT_ABORT_SITE(
+		{
+			zsa_point_slot_at(pool_, kept, other);
+			zs_compact(pool_);
+		},
+		ZS_FINDING_ABORT_SPAN_TAG,
+		Format("zs: free: the block beside zspage %u unit 0 has tag "
+		       "0x%08x, neither an object's nor a gap's",
+		       at.zspage, at.slot << 2));
+
+	/* Uncorrupted, the compaction moves the object and frees a page. */
+	EXPECT_EQ(zs_compact(pool_), 1u);
+	EXPECT_NE(Place(kept).zspage, at.zspage);
 }
 
 /* ---- zs/zbud.c -------------------------------------------------------- */

@@ -7,7 +7,10 @@
  * size maps to a list whose range holds it; a search returns a gap that
  * fits, from the lowest list that guarantees a fit, and finds nothing only
  * when no gap of that list's size or more exists; and zs_gaps_check stays
- * clean through tens of thousands of random inserts and removes.  Then each
+ * clean through tens of thousands of random inserts and removes.
+ * zs_gaps_find_fit is held to the same model with each list's order of
+ * insertion: the newest gap of the request's own list when it fits, else
+ * zs_gaps_find's answer, and nothing only when neither fits.  Then each
  * of the check's findings is planted on a small index, with its exact
  * words.
  */
@@ -15,6 +18,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
@@ -232,8 +236,176 @@ TEST(Gaps, RandomOperationsAgreeWithAModel)
 	}
 }
 
+/* One gap of each size alone, as zs_gaps_find_fit sees it: found by every
+ * request it fits when it shares the request's list (it is that list's
+ * head), else exactly when zs_gaps_find finds it; never by a request it
+ * does not fit. */
+TEST(Gaps, FindFitTakesALoneGapWheneverItFits)
+{
+	Store s;
+	s.nodes.resize(1);
+	zs_gaps g;
+	zs_gaps_init(&g, &Store::Links, &s);
+	unsigned exact_only = 0;
+	for (unsigned size = 2; size <= ZS_GAP_MAX_UNITS;
+	     size += 1 + size / 128) {
+		s.nodes[0].units = size;
+		zs_gaps_insert(&g, 0, size);
+		for (unsigned u = 1; u <= ZS_GAP_MAX_UNITS; u += 1 + u / 64) {
+			uint32_t got = zs_gaps_find_fit(&g, u, &Store::Units);
+			bool same_list = zs_gaps_list_of(u) ==
+					 zs_gaps_list_of(size);
+			if (size >= u &&
+			    (same_list || SearchFloor(u) <= size)) {
+				ASSERT_EQ(got, 0u) << size << " " << u;
+				exact_only += SearchFloor(u) > size;
+			} else {
+				ASSERT_EQ(got, ZS_GAP_NONE) << size << " " << u;
+			}
+		}
+		zs_gaps_remove(&g, 0, size);
+		s.nodes[0].units = 0;
+	}
+	/* requests the rounded-up search alone would have refused */
+	EXPECT_GT(exact_only, 100u);
+}
+
+/* Only the head of the exact list is probed: a gap that fits further down
+ * that list is left to zs_gaps_find, which rounds the request past it. */
+TEST(Gaps, FindFitProbesOnlyTheHeadOfTheExactList)
+{
+	Store s;
+	s.nodes.resize(4);
+	zs_gaps g;
+	zs_gaps_init(&g, &Store::Links, &s);
+	ASSERT_EQ(zs_gaps_list_of(32), zs_gaps_list_of(33));
+	s.nodes[1].units = 33;
+	zs_gaps_insert(&g, 1, 33);
+	s.nodes[2].units = 32;
+	zs_gaps_insert(&g, 2, 32); /* the head now */
+	EXPECT_EQ(zs_gaps_find_fit(&g, 32, &Store::Units), 2u);
+	EXPECT_EQ(zs_gaps_find_fit(&g, 33, &Store::Units), ZS_GAP_NONE);
+	EXPECT_EQ(zs_gaps_find(&g, 33), ZS_GAP_NONE);
+	/* a gap past the rounded-up floor serves the 33 */
+	s.nodes[3].units = 40;
+	zs_gaps_insert(&g, 3, 40);
+	EXPECT_EQ(zs_gaps_find_fit(&g, 33, &Store::Units), 3u);
+	/* and with the 33 at the head, the head serves */
+	zs_gaps_remove(&g, 1, 33);
+	zs_gaps_insert(&g, 1, 33);
+	EXPECT_EQ(zs_gaps_find_fit(&g, 33, &Store::Units), 1u);
+	EXPECT_EQ(zs_gaps_find_fit(&g, 32, &Store::Units), 1u);
+	EXPECT_EQ(zs_gaps_find(&g, 33), 3u);
+	std::vector<Report> got;
+	EXPECT_ERRNO(Check(g, &got), 0);
+}
+
 /*
- * An index of three gaps in one list (40 units: list 2.4, 40 .. 43) and
+ * Random inserts and removes with zs_gaps_find_fit against the multiset
+ * and, per list, the order of insertion (the newest is the head): the
+ * answer fits; it is the exact list's newest gap when that one fits, else
+ * zs_gaps_find's answer; and ZS_GAP_NONE only when no gap reaches the
+ * rounded-up floor and the newest of the exact list is too small.
+ */
+TEST(Gaps, FindFitAgreesWithAModel)
+{
+	for (unsigned seed = 1; seed <= 4; seed++) {
+		std::mt19937 rng(seed);
+		Store s;
+		s.nodes.resize(2048);
+		zs_gaps g;
+		zs_gaps_init(&g, &Store::Links, &s);
+		std::multiset<unsigned> sizes;
+		std::vector<std::vector<uint32_t>> lists(ZS_GAP_LISTS);
+		std::vector<uint32_t> free_refs, used;
+		for (uint32_t r = 0; r < s.nodes.size(); r++)
+			free_refs.push_back(r);
+		/* sizes that crowd a few lists, so heads vary */
+		auto size = [&rng]() {
+			unsigned top = 1u << (2 + rng() % 9);
+			return 2 + rng() % top;
+		};
+		unsigned heads = 0, fallbacks = 0, nones = 0;
+		for (unsigned op = 0; op < 40000; op++) {
+			unsigned what = rng() % 8;
+			if (what < 3 && !free_refs.empty()) {
+				size_t i = rng() % free_refs.size();
+				uint32_t ref = free_refs[i];
+				free_refs[i] = free_refs.back();
+				free_refs.pop_back();
+				unsigned u = size();
+				s.nodes[ref].units = u;
+				zs_gaps_insert(&g, ref, u);
+				sizes.insert(u);
+				lists[zs_gaps_list_of(u)].push_back(ref);
+				used.push_back(ref);
+			} else if (what < 5 && !used.empty()) {
+				size_t i = rng() % used.size();
+				uint32_t ref = used[i];
+				used[i] = used.back();
+				used.pop_back();
+				unsigned u = s.nodes[ref].units;
+				zs_gaps_remove(&g, ref, u);
+				sizes.erase(sizes.find(u));
+				std::vector<uint32_t> &l =
+					lists[zs_gaps_list_of(u)];
+				l.erase(std::find(l.begin(), l.end(), ref));
+				s.nodes[ref].units = 0;
+				free_refs.push_back(ref);
+			} else {
+				/* up to twice the longest gap, so that some
+				 * requests find nothing */
+				unsigned u =
+					1 + rng() % (rng() % 4 ? 600 : 1100);
+				const std::vector<uint32_t> &l =
+					lists[zs_gaps_list_of(u)];
+				uint32_t head = l.empty() ? ZS_GAP_NONE :
+							    l.back();
+				bool head_fits = head != ZS_GAP_NONE &&
+						 s.nodes[head].units >= u;
+				bool floor_fits =
+					sizes.lower_bound(SearchFloor(u)) !=
+					sizes.end();
+				uint32_t ref =
+					zs_gaps_find_fit(&g, u, &Store::Units);
+				if (head_fits) {
+					ASSERT_EQ(ref, head)
+						<< "seed " << seed << " op "
+						<< op << " units " << u;
+					heads++;
+				} else {
+					ASSERT_EQ(ref, zs_gaps_find(&g, u))
+						<< "seed " << seed << " op "
+						<< op << " units " << u;
+					fallbacks += ref != ZS_GAP_NONE;
+				}
+				ASSERT_EQ(ref == ZS_GAP_NONE,
+					  !head_fits && !floor_fits)
+					<< "seed " << seed << " op " << op
+					<< " units " << u;
+				if (ref == ZS_GAP_NONE) {
+					nones++;
+				} else {
+					ASSERT_GE(s.nodes.at(ref).units, u)
+						<< "seed " << seed << " op "
+						<< op;
+				}
+			}
+			if (op % 211 == 0) {
+				std::vector<Report> got;
+				ASSERT_ERRNO(Check(g, &got), 0)
+					<< (got.empty() ? "" : got[0].message);
+			}
+		}
+		/* every branch taken, many times */
+		EXPECT_GT(heads, 100u) << seed;
+		EXPECT_GT(fallbacks, 100u) << seed;
+		EXPECT_GT(nones, 100u) << seed;
+	}
+}
+
+/*
+ * An index of three gaps in one list (40 units: list 2.4, 40 .. 41) and
  * one in row 0 (5 units).  Plant() lets a test change the index or the
  * gaps, requires zs_gaps_check to return -EUCLEAN with exactly one report
  * of the kind and words given, then restores everything and requires a

@@ -334,12 +334,16 @@ TEST_F(ReportHook, ZsPoolCheckFailureIsReportedExactlyToTheHook)
 			ASSERT_TRUE(m);
 			payload = reinterpret_cast<uintptr_t>(m.get());
 		}
-		/* The first object of a fresh zspage starts its first page, in
-		 * place; its 4-byte header word precedes the payload. */
+		/* The first object of a fresh zspage is its first block: its
+		 * 4-byte tag (slot << 2) starts the zspage's first page and
+		 * precedes the payload. */
 		ASSERT_EQ(payload & (ZS_PAGE_SIZE - 1), 4u);
-		uintptr_t hdr = payload - 4;
-		uint32_t old = RawLoad32(hdr);
-		RawStore32(hdr, 0xffffffffu); /* names slot 2^31 - 1 */
+		uintptr_t tag = payload - 4;
+		uint32_t old = RawLoad32(tag);
+		ASSERT_EQ(old & 3u, 0u) << "not an object's tag";
+		/* names slot 2^30 - 1, far beyond the handle table: what a
+		 * stray write (a use after free) would leave */
+		RawStore32(tag, 0xfffffffcu);
 
 		Recorder rec;
 		{
@@ -348,17 +352,15 @@ TEST_F(ReportHook, ZsPoolCheckFailureIsReportedExactlyToTheHook)
 			EXPECT_ERRNO(zs_pool_check(pool), -EUCLEAN);
 			EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
 		}
-		RawStore32(hdr, old);
-		char want[200];
-		snprintf(want, sizeof(want),
-			 "zs: zs_pool_check(hooked): object 0 of zspage 0 "
-			 "(class %zu) names handle slot 2147483647 beyond the "
-			 "table",
-			 zs_class_size_for(pool, 100));
-		EXPECT_EQ(rec.msgs, std::vector<std::string>{ want });
+		RawStore32(tag, old);
+		EXPECT_EQ(rec.msgs,
+			  std::vector<std::string>{
+				  "zs: zs_pool_check(hooked): zspage 0 unit 0: "
+				  "object of slot 1073741823, which holds no "
+				  "live object here" });
 		EXPECT_EQ(rec.kinds,
 			  std::vector<enum zs_finding>{
-				  ZS_FINDING_POOL_OBJECT_SLOT_BEYOND_TABLE });
+				  ZS_FINDING_POOL_SPAN_OBJECT_SLOT });
 
 		/* Repaired: quiet again, and the object is as it was. */
 		HookGuard g(&Recorder::Hook, &rec);

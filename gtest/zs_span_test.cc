@@ -9,16 +9,26 @@
  * each object's bytes filled with its own pattern and read back (an
  * overlap, or a tag written into an object, shows), every zspage walked
  * and the index checked against the walks, and a zspage reported empty
- * exactly when its last object goes.  Then each finding of the walk is
- * planted with its exact words, and a free next to an overwritten tag
- * must abort.
+ * exactly when its last object goes.  zs_span_block_at, the step of
+ * compaction's and migration's walks, is held to the model block by block;
+ * isolation takes exactly a zspage's gaps out of the index and putback
+ * returns them; zs_span_free_isolated merges as zs_span_free does but
+ * indexes nothing; an alloc takes an exact gap at the head of its list
+ * (zs_gaps_find_fit) and never a gap shorter than the request; and
+ * zs_span_tag / zs_span_tag_names read tags as a free compares them.  Then
+ * each finding of the walk is planted with its exact words, and a free
+ * next to an overwritten tag, or a gap whose length runs outside the
+ * zspage, must abort.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <algorithm>
+#include <map>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -72,7 +82,9 @@ struct Owner {
 	}
 };
 
-const zs_span_ops kOps = { &Owner::Base, &Owner::Units, &Owner::ObjectUnits };
+/* No poisoning: the tests read and write every byte of a zspage. */
+const zs_span_ops kOps = { &Owner::Base, &Owner::Units, &Owner::ObjectUnits,
+			   false };
 
 using zs::Report;
 
@@ -92,6 +104,117 @@ int CheckAll(const zs_span &s, Owner &o, zs_span_tally *t,
 		ret = zs_span_check_index(&s, "span", t);
 	zs_set_report_hook(old, old_arg, nullptr);
 	return ret;
+}
+
+/* The words of a gap's tag: pattern 0x5a5a, length, the gap bit. */
+constexpr uint32_t GapTag(unsigned units)
+{
+	return 0x5a5au << 16 | units << 2 | 1u;
+}
+
+/* Every held zspage walked, except skip (an isolated zspage, whose gaps
+ * are out of the index), then the index against that tally. */
+int CheckIndexWithout(const zs_span &s, Owner &o, uint32_t skip,
+		      std::vector<Report> *got)
+{
+	void *old_arg = nullptr;
+	zs_report_hook *old =
+		zs_set_report_hook(&zs::RecordReport, got, &old_arg);
+	int ret = 0;
+	zs_span_tally t = {}, skipped = {};
+	for (uint32_t z = 0; z < o.zspages.size() && !ret; z++)
+		if (!o.zspages[z].empty())
+			ret = zs_span_check_zspage(&s, z, "span",
+						   z == skip ? &skipped : &t);
+	if (!ret)
+		ret = zs_span_check_index(&s, "span", &t);
+	zs_set_report_hook(old, old_arg, nullptr);
+	return ret;
+}
+
+/* The live objects of the model: reference -> slot. */
+std::map<uint32_t, uint32_t> LiveObjects(const Owner &o)
+{
+	std::map<uint32_t, uint32_t> objects;
+	for (uint32_t slot = 0; slot < o.slots.size(); slot++)
+		if (o.slots[slot].live)
+			objects[o.slots[slot].ref] = slot;
+	return objects;
+}
+
+/*
+ * Zspage z as zs_span_block_at steps through it, against the model: each
+ * live object where its slot says, with the slot's units, and between two
+ * objects exactly one gap of every unit they leave free (gaps always
+ * merge, so free space is never split in two gaps).
+ */
+::testing::AssertionResult BlocksMatchModel(const zs_span &s, const Owner &o,
+					    uint32_t z)
+{
+	const std::map<uint32_t, uint32_t> objects = LiveObjects(o);
+	const unsigned zunits = (unsigned)o.zspages.at(z).size();
+	auto it = objects.lower_bound(zs_span_ref(z, 0));
+	auto in_z = [&] {
+		return it != objects.end() &&
+		       zs_span_ref_zspage(it->first) == z;
+	};
+	unsigned unit = 0;
+	while (unit < zunits) {
+		zs_span_block b;
+		zs_span_block_at(&s, z, unit, &b);
+		if (in_z() && it->first == zs_span_ref(z, unit)) {
+			const Owner::Slot &sl = o.slots[it->second];
+			if (b.gap || b.slot != it->second ||
+			    b.units != sl.units)
+				return ::testing::AssertionFailure()
+				       << "zspage " << z << " unit " << unit
+				       << ": block gap=" << b.gap << " slot "
+				       << b.slot << " units " << b.units
+				       << ", model: object of slot "
+				       << it->second << ", " << sl.units
+				       << " units";
+			++it;
+		} else {
+			unsigned next = in_z() ? zs_span_ref_unit(it->first) :
+						 zunits;
+			if (!b.gap || b.units != next - unit)
+				return ::testing::AssertionFailure()
+				       << "zspage " << z << " unit " << unit
+				       << ": block gap=" << b.gap << " units "
+				       << b.units << ", model: a gap of "
+				       << next - unit;
+		}
+		if (!b.units)
+			return ::testing::AssertionFailure() << "no step";
+		unit += b.units;
+	}
+	if (unit != zunits || in_z())
+		return ::testing::AssertionFailure()
+		       << "zspage " << z << ": the walk ends at unit " << unit;
+	return ::testing::AssertionSuccess();
+}
+
+/* Places an object of units for slot in the model and the span. */
+uint32_t Place(zs_span &s, Owner &o, unsigned units, uint32_t slot)
+{
+	uint32_t ref = zs_span_alloc(&s, units, slot);
+	if (ref != ZS_GAP_NONE) {
+		if (o.slots.size() <= slot)
+			o.slots.resize(slot + 1);
+		o.slots[slot] = Owner::Slot{ true, ref, units, 8, 0 };
+	}
+	return ref;
+}
+
+/* Frees slot's object in the span and the model: the merged gap's units. */
+unsigned Unplace(zs_span &s, Owner &o, uint32_t slot, bool isolated = false)
+{
+	Owner::Slot &sl = o.slots.at(slot);
+	unsigned merged = isolated ?
+				  zs_span_free_isolated(&s, sl.ref, sl.units) :
+				  zs_span_free(&s, sl.ref, sl.units);
+	sl.live = false;
+	return merged;
 }
 
 TEST(Span, UnitsCountTheTag)
@@ -237,6 +360,332 @@ TEST(Span, RandomRunsAgreeWithTheWalk)
 	}
 }
 
+/* Random fills of three zspages, walked block by block with
+ * zs_span_block_at (as compaction and run migration walk) against the
+ * model after every few operations. */
+TEST(Span, BlockAtWalksRandomFillsAsTheModelHasThem)
+{
+	for (unsigned seed = 1; seed <= 3; seed++) {
+		std::mt19937 rng(seed);
+		Owner o;
+		zs_span s;
+		zs_span_init(&s, &kOps, &o);
+		for (uint32_t z = 0; z < 3; z++) {
+			o.zspages.emplace_back(512);
+			zs_span_add_zspage(&s, z);
+		}
+		std::vector<uint32_t> live;
+		uint32_t next_slot = 0;
+		unsigned walks = 0;
+		for (unsigned op = 0; op < 6000; op++) {
+			if (rng() % 5 < 3 || live.empty()) {
+				unsigned units = rng() % 4 ? 1 + rng() % 8 :
+							     9 + rng() % 80;
+				uint32_t ref = Place(s, o, units, next_slot);
+				if (ref != ZS_GAP_NONE) {
+					live.push_back(next_slot++);
+					continue;
+				}
+				if (live.empty())
+					continue;
+			}
+			size_t i = rng() % live.size();
+			Unplace(s, o, live[i]);
+			live[i] = live.back();
+			live.pop_back();
+			if (op % 37)
+				continue;
+			for (uint32_t z = 0; z < 3; z++)
+				ASSERT_TRUE(BlocksMatchModel(s, o, z))
+					<< "seed " << seed << " op " << op;
+			walks++;
+		}
+		EXPECT_GT(walks, 50u);
+		EXPECT_GT(live.size(), 100u) << "the zspages were never full";
+	}
+}
+
+/* Blocks a walk cannot step over come back as 0 units. */
+TEST(Span, BlockAtRefusesWhatItCannotStepOver)
+{
+	Owner o;
+	o.zspages.emplace_back(64);
+	zs_span s;
+	zs_span_init(&s, &kOps, &o);
+	zs_span_add_zspage(&s, 0);
+	ASSERT_EQ(Place(s, o, 3, 7), zs_span_ref(0, 0));
+	zs_span_block b;
+	zs_span_block_at(&s, 0, 0, &b);
+	EXPECT_FALSE(b.gap);
+	EXPECT_EQ(b.slot, 7u);
+	EXPECT_EQ(b.units, 3u);
+	zs_span_block_at(&s, 0, 3, &b);
+	EXPECT_TRUE(b.gap);
+	EXPECT_EQ(b.units, 61u);
+	/* the slot no longer holds the object: its tag is left behind */
+	o.slots[7].live = false;
+	zs_span_block_at(&s, 0, 0, &b);
+	EXPECT_FALSE(b.gap);
+	EXPECT_EQ(b.slot, 7u);
+	EXPECT_EQ(b.units, 0u);
+	o.slots[7].live = true;
+	/* an object longer than what is left of the zspage */
+	o.slots[7].units = 65;
+	zs_span_block_at(&s, 0, 0, &b);
+	EXPECT_EQ(b.units, 0u);
+	o.slots[7].units = 3;
+	/* a gap whose length runs past the end, and a tag with the gap bit
+	 * but not a gap's pattern */
+	uint32_t tag = zs_span_tag(&s, zs_span_ref(0, 3)), bad;
+	bad = tag + (1u << 2);
+	memcpy(Owner::Base(&o, 0) + 3 * 8, &bad, 4);
+	zs_span_block_at(&s, 0, 3, &b);
+	EXPECT_TRUE(b.gap);
+	EXPECT_EQ(b.units, 0u);
+	bad = tag ^ 0x10000u;
+	memcpy(Owner::Base(&o, 0) + 3 * 8, &bad, 4);
+	zs_span_block_at(&s, 0, 3, &b);
+	EXPECT_TRUE(b.gap);
+	EXPECT_EQ(b.units, 0u);
+	memcpy(Owner::Base(&o, 0) + 3 * 8, &tag, 4);
+	EXPECT_TRUE(BlocksMatchModel(s, o, 0));
+}
+
+/*
+ * Zspage 0 (128 units) holds objects with gaps of 5, 2 and 1 units between
+ * them and 98 at its end; zspage 1 (128) is empty.  Isolated, zspage 0's
+ * gaps leave the index: the index checks clean against a tally of zspage
+ * 1 alone, and not against both; allocations all land in zspage 1 and then
+ * fail, though zspage 0 has room.  Put back, its gaps are indexed again
+ * and allocations land there.
+ */
+TEST(Span, IsolateTakesEveryGapOutAndPutbackReturnsThem)
+{
+	Owner o;
+	o.zspages.emplace_back(128);
+	zs_span s;
+	zs_span_init(&s, &kOps, &o);
+	zs_span_add_zspage(&s, 0);
+	const unsigned units[8] = { 3, 5, 4, 2, 6, 1, 7, 2 };
+	for (uint32_t i = 0; i < 8; i++)
+		ASSERT_NE(Place(s, o, units[i], 1 + i), ZS_GAP_NONE);
+	Unplace(s, o, 2);
+	Unplace(s, o, 4);
+	Unplace(s, o, 6);
+	o.zspages.emplace_back(128);
+	zs_span_add_zspage(&s, 1);
+	ASSERT_EQ(s.gaps.gaps, 4u);
+	ASSERT_EQ(s.gaps.units, 5u + 2 + 98 + 128);
+	std::vector<Report> got;
+	ASSERT_ERRNO(CheckIndexWithout(s, o, ZS_GAP_NONE, &got), 0);
+
+	zs_span_isolate(&s, 0);
+	EXPECT_EQ(s.gaps.gaps, 1u);
+	EXPECT_EQ(s.gaps.units, 128u);
+	ASSERT_TRUE(BlocksMatchModel(s, o, 0)) << "isolation moved nothing";
+	EXPECT_ERRNO(CheckIndexWithout(s, o, 0, &got), 0)
+		<< (got.empty() ? "" : got[0].message);
+	got.clear();
+	EXPECT_ERRNO(CheckIndexWithout(s, o, ZS_GAP_NONE, &got), -EUCLEAN);
+	ASSERT_EQ(got.size(), 1u);
+	EXPECT_EQ(got[0].kind, ZS_FINDING_POOL_SPAN_INDEX_TOTALS);
+	EXPECT_EQ(got[0].message,
+		  "zs: zs_pool_check(span): zspages hold 4 gaps of 2 units or "
+		  "more (233 units), the index 1 (128)");
+	unsigned placed = 0;
+	for (uint32_t slot = 100;; slot++) {
+		uint32_t ref = Place(s, o, 2, slot);
+		if (ref == ZS_GAP_NONE)
+			break;
+		ASSERT_EQ(zs_span_ref_zspage(ref), 1u) << "slot " << slot;
+		placed++;
+	}
+	EXPECT_EQ(placed, 64u);
+	EXPECT_EQ(Place(s, o, 1, 200), ZS_GAP_NONE);
+	got.clear();
+	EXPECT_ERRNO(CheckIndexWithout(s, o, 0, &got), 0);
+
+	zs_span_putback(&s, 0);
+	EXPECT_EQ(s.gaps.gaps, 3u);
+	EXPECT_EQ(s.gaps.units, 5u + 2 + 98);
+	EXPECT_ERRNO(CheckIndexWithout(s, o, ZS_GAP_NONE, &got), 0);
+	EXPECT_EQ(Place(s, o, 98, 300), zs_span_ref(0, 30));
+	EXPECT_EQ(Place(s, o, 5, 301), zs_span_ref(0, 3));
+	EXPECT_EQ(Place(s, o, 2, 302), zs_span_ref(0, 12));
+	EXPECT_EQ(s.gaps.gaps, 0u);
+	EXPECT_ERRNO(CheckIndexWithout(s, o, ZS_GAP_NONE, &got), 0);
+	EXPECT_TRUE(BlocksMatchModel(s, o, 0));
+	EXPECT_TRUE(BlocksMatchModel(s, o, 1));
+}
+
+/*
+ * Two spans alike: zspage 0 (96 units) filled with objects of random
+ * sizes, zspage 1 (64) empty.  In the first, zspage 0 is isolated and its
+ * objects go by zs_span_free_isolated; in the second by zs_span_free.
+ * Each free merges to the same gap in both, block for block, while the
+ * first index keeps zspage 1's gap alone; the last free leaves zspage 0
+ * one gap of all its units, indexed only at putback.
+ */
+TEST(Span, FreeIsolatedMergesLikeFreeAndIndexesNothing)
+{
+	for (unsigned seed = 1; seed <= 20; seed++) {
+		std::mt19937 rng(seed);
+		Owner oi, of;
+		zs_span si, sf;
+		zs_span_init(&si, &kOps, &oi);
+		zs_span_init(&sf, &kOps, &of);
+		for (auto both :
+		     { std::make_pair(&si, &oi), std::make_pair(&sf, &of) }) {
+			both.second->zspages.emplace_back(96);
+			zs_span_add_zspage(both.first, 0);
+		}
+		std::vector<uint32_t> slots;
+		for (unsigned used = 0, slot = 0; used < 96; slot++) {
+			unsigned u = 1 + rng() % 9;
+			/* a 1-unit gap is in no list: nothing would fill it */
+			if (u + 1 >= 96 - used)
+				u = 96 - used;
+			ASSERT_EQ(Place(si, oi, u, slot), zs_span_ref(0, used));
+			ASSERT_EQ(Place(sf, of, u, slot), zs_span_ref(0, used));
+			slots.push_back(slot);
+			used += u;
+		}
+		std::shuffle(slots.begin(), slots.end(), rng);
+		/* a few gaps before the isolation, for it to take out */
+		for (unsigned k = 0; k < 3; k++) {
+			ASSERT_EQ(Unplace(si, oi, slots.back()),
+				  Unplace(sf, of, slots.back()));
+			slots.pop_back();
+		}
+		for (auto both :
+		     { std::make_pair(&si, &oi), std::make_pair(&sf, &of) }) {
+			both.second->zspages.emplace_back(64);
+			zs_span_add_zspage(both.first, 1);
+		}
+		zs_span_isolate(&si, 0);
+		ASSERT_EQ(si.gaps.gaps, 1u) << seed;
+		ASSERT_EQ(si.gaps.units, 64u) << seed;
+		std::vector<Report> got;
+		while (!slots.empty()) {
+			uint32_t slot = slots.back();
+			slots.pop_back();
+			unsigned mi = Unplace(si, oi, slot, true);
+			unsigned mf = Unplace(sf, of, slot);
+			ASSERT_EQ(mi, mf)
+				<< "seed " << seed << " slot " << slot;
+			ASSERT_EQ(mi == 96, slots.empty()) << seed;
+			ASSERT_TRUE(BlocksMatchModel(si, oi, 0)) << seed;
+			ASSERT_TRUE(BlocksMatchModel(sf, of, 0)) << seed;
+			ASSERT_EQ(si.gaps.gaps, 1u) << seed;
+			ASSERT_EQ(si.gaps.units, 64u) << seed;
+			ASSERT_ERRNO(CheckIndexWithout(si, oi, 0, &got), 0)
+				<< "seed " << seed << ": "
+				<< (got.empty() ? "" : got[0].message);
+			ASSERT_ERRNO(
+				CheckIndexWithout(sf, of, ZS_GAP_NONE, &got), 0)
+				<< seed;
+		}
+		zs_span_block b;
+		zs_span_block_at(&si, 0, 0, &b);
+		EXPECT_TRUE(b.gap);
+		EXPECT_EQ(b.units, 96u);
+		zs_span_putback(&si, 0);
+		EXPECT_EQ(si.gaps.gaps, 2u);
+		EXPECT_EQ(si.gaps.units, 96u + 64);
+		EXPECT_ERRNO(CheckIndexWithout(si, oi, ZS_GAP_NONE, &got), 0);
+		zs_span_remove_zspage(&si, 0);
+		zs_span_remove_zspage(&sf, 0);
+		EXPECT_EQ(si.gaps.units, 64u);
+		EXPECT_EQ(sf.gaps.units, 64u);
+	}
+}
+
+/*
+ * zs_span_alloc searches with zs_gaps_find_fit.  Zspage 0 (256 units):
+ * objects of 2 units at 0, 35 and 69 with gaps of 33 units at 2 and 32 at
+ * 37 between them (both in list 32 .. 33), and a gap of 185 at 71.  A
+ * request of 33 rounds up past that list, so zs_gaps_find offers the 185;
+ * with the 33 newest in its list the alloc takes it whole.  With the 32
+ * newest, it is passed over (never split below the request) and the 185
+ * serves; the 32 then serves a request of its own size.
+ */
+class SpanFit : public ::testing::Test {
+protected:
+	void Build(uint32_t first_freed, uint32_t then_freed)
+	{
+		o_.zspages.emplace_back(256);
+		zs_span_init(&s_, &kOps, &o_);
+		zs_span_add_zspage(&s_, 0);
+		const unsigned units[5] = { 2, 33, 2, 32, 2 };
+		for (uint32_t i = 0; i < 5; i++)
+			ASSERT_NE(Place(s_, o_, units[i], 1 + i), ZS_GAP_NONE);
+		Unplace(s_, o_, first_freed);
+		Unplace(s_, o_, then_freed);
+		ASSERT_EQ(zs_gaps_list_of(32), zs_gaps_list_of(33));
+		ASSERT_EQ(zs_gaps_find(&s_.gaps, 33), zs_span_ref(0, 71));
+	}
+	void ExpectClean()
+	{
+		std::vector<Report> got;
+		EXPECT_ERRNO(CheckIndexWithout(s_, o_, ZS_GAP_NONE, &got), 0)
+			<< (got.empty() ? "" : got[0].message);
+		EXPECT_TRUE(BlocksMatchModel(s_, o_, 0));
+	}
+
+	Owner o_;
+	zs_span s_;
+};
+
+TEST_F(SpanFit, AnExactGapAtTheHeadOfItsListIsTaken)
+{
+	Build(4, 2); /* the 33 is the newest */
+	ASSERT_EQ(s_.gaps.head[zs_gaps_list_of(33)], zs_span_ref(0, 2));
+	EXPECT_EQ(Place(s_, o_, 33, 10), zs_span_ref(0, 2));
+	/* taken whole: no gap left before the object at 35 */
+	EXPECT_EQ(zs_span_tag(&s_, zs_span_ref(0, 35)), 3u << 2);
+	EXPECT_EQ(s_.gaps.units, 32u + 185);
+	ExpectClean();
+}
+
+TEST_F(SpanFit, AHeadSmallerThanTheRequestIsPassedOver)
+{
+	Build(2, 4); /* the 32 is the newest */
+	ASSERT_EQ(s_.gaps.head[zs_gaps_list_of(33)], zs_span_ref(0, 37));
+	EXPECT_EQ(Place(s_, o_, 33, 10), zs_span_ref(0, 71));
+	EXPECT_EQ(zs_span_tag(&s_, zs_span_ref(0, 37)), GapTag(32));
+	EXPECT_EQ(zs_span_tag(&s_, zs_span_ref(0, 2)), GapTag(33));
+	ExpectClean();
+	EXPECT_EQ(Place(s_, o_, 32, 11), zs_span_ref(0, 37));
+	ExpectClean();
+}
+
+/* Requests of every size against gaps of every nearby size: an alloc
+ * never lands in a gap shorter than the request. */
+TEST(Span, AllocNeverTakesAGapSmallerThanTheRequest)
+{
+	for (unsigned gap = 2; gap <= 300; gap++) {
+		for (unsigned want = 1; want <= gap + 40; want++) {
+			Owner o;
+			o.zspages.emplace_back(gap + 4);
+			zs_span s;
+			zs_span_init(&s, &kOps, &o);
+			zs_span_add_zspage(&s, 0);
+			/* the gap of gap units at 0, then an object of 4 */
+			ASSERT_EQ(Place(s, o, gap, 1), zs_span_ref(0, 0));
+			ASSERT_EQ(Place(s, o, 4, 2), zs_span_ref(0, gap));
+			Unplace(s, o, 1);
+			uint32_t ref = Place(s, o, want, 3);
+			if (want <= gap) {
+				ASSERT_EQ(ref, zs_span_ref(0, 0))
+					<< gap << " " << want;
+			} else {
+				ASSERT_EQ(ref, ZS_GAP_NONE)
+					<< gap << " " << want;
+			}
+		}
+	}
+}
+
 /*
  * Zspage 0 of 64 units: A (slot 1, 3 units) at 0, a gap of 5 at 3, B
  * (slot 2, 4 units) at 8, C (slot 3, 2 units) at 12, a gap of 50 at 14.
@@ -304,12 +753,6 @@ protected:
 	Owner o_;
 	zs_span s_;
 };
-
-/* The words of a gap's tag: pattern 0x5a5a, length, the gap bit. */
-constexpr uint32_t GapTag(unsigned units)
-{
-	return 0x5a5au << 16 | units << 2 | 1u;
-}
 
 TEST_F(SpanFinding, LayoutIsAsDescribed)
 {
@@ -407,6 +850,32 @@ TEST_F(SpanFinding, IndexLinkIntoAnObject)
 	      "gap list 2.9 holds 0x00000008, which is no gap");
 }
 
+/* zs_span_tag is the raw word, prev-gap bit and all; a tag names one slot
+ * whatever that bit says, and a gap's tag names none, not even the slot
+ * its bits would spell without the gap bit. */
+TEST_F(SpanFinding, TagIsTheRawWordAndNamesOnlyItsSlot)
+{
+	const uint32_t a = zs_span_tag(&s_, o_.slots[1].ref);
+	const uint32_t b = zs_span_tag(&s_, o_.slots[2].ref);
+	const uint32_t gap = zs_span_tag(&s_, zs_span_ref(0, 3));
+	EXPECT_EQ(a, 1u << 2);
+	EXPECT_EQ(b, 2u << 2 | 2u);
+	EXPECT_EQ(gap, GapTag(5));
+	EXPECT_EQ(zs_span_tag(&s_, zs_span_ref(0, 14)), GapTag(50));
+	EXPECT_TRUE(zs_span_tag_names(a, 1));
+	EXPECT_FALSE(zs_span_tag_names(a, 2));
+	EXPECT_FALSE(zs_span_tag_names(a, 0));
+	EXPECT_TRUE(zs_span_tag_names(b, 2));
+	EXPECT_FALSE(zs_span_tag_names(b, 3));
+	EXPECT_FALSE(zs_span_tag_names(gap, gap >> 2));
+	EXPECT_FALSE(zs_span_tag_names(gap, 5));
+	EXPECT_TRUE(zs_span_tag_names(0, 0));
+	EXPECT_TRUE(zs_span_tag_names(ZS_SPAN_MAX_SLOT << 2 | 2u,
+				      ZS_SPAN_MAX_SLOT));
+	EXPECT_FALSE(zs_span_tag_names(ZS_SPAN_MAX_SLOT << 2 | 1u,
+				       ZS_SPAN_MAX_SLOT));
+}
+
 using SpanDeathTest = SpanFinding;
 
 /* Each report on stderr with its kind's name, so the death test checks
@@ -432,6 +901,49 @@ TEST_F(SpanDeathTest, FreeBesideAnOverwrittenTag)
 		     "ZS_FINDING_ABORT_SPAN_TAG: zs: free: the block beside "
 		     "zspage 0 unit 8 has tag 0x41414141, neither an object's "
 		     "nor a gap's");
+	zs_set_report_hook(nullptr, nullptr, nullptr);
+}
+
+/* A neighbour gap whose length runs past the zspage's end (or, before
+ * the object, past its start): merging would write a footer outside the
+ * zspage.  The free stops before it writes, so the report is the same with
+ * or without ASan; the isolated free checks the same.  A gap of exactly
+ * what is left is no corruption (the frees of ExactFillAndMergeBack). */
+TEST_F(SpanDeathTest, FreeBesideAGapRunningPastTheZspage)
+{
+	zs_set_report_hook(&PrintKind, nullptr, nullptr);
+	SetWord(14 * 8, GapTag(51)); /* 50 units are left from 14 */
+	EXPECT_DEATH(zs_span_free(&s_, o_.slots[3].ref, 2),
+		     "ZS_FINDING_ABORT_SPAN_TAG: zs: free: the block beside "
+		     "zspage 0 unit 14 has tag 0x5a5a00cd, neither an object's "
+		     "nor a gap's");
+	EXPECT_DEATH(zs_span_free_isolated(&s_, o_.slots[3].ref, 2),
+		     "ZS_FINDING_ABORT_SPAN_TAG: zs: free: the block beside "
+		     "zspage 0 unit 14 has tag 0x5a5a00cd, neither an object's "
+		     "nor a gap's");
+	SetWord(14 * 8, GapTag(50));
+	/* the footer before B claims 9 units where 8 precede it */
+	SetWord(8 * 8 - 4, GapTag(9));
+	EXPECT_DEATH(zs_span_free(&s_, o_.slots[2].ref, 4),
+		     "ZS_FINDING_ABORT_SPAN_TAG: zs: free: the block beside "
+		     "zspage 0 unit 8 has tag 0x5a5a0025, neither an object's "
+		     "nor a gap's");
+	SetWord(8 * 8 - 4, GapTag(5));
+	zs_set_report_hook(nullptr, nullptr, nullptr);
+	/* intact, the same frees merge: C with the 50 after it */
+	EXPECT_EQ(zs_span_free(&s_, o_.slots[3].ref, 2), 52u);
+	EXPECT_EQ(zs_span_free(&s_, o_.slots[2].ref, 4), 5u + 4 + 52);
+}
+
+/* Isolation walks the zspage to find its gaps and stops at a tag it
+ * cannot step over, with the same kind as a free. */
+TEST_F(SpanDeathTest, IsolateStopsAtAnOverwrittenTag)
+{
+	zs_set_report_hook(&PrintKind, nullptr, nullptr);
+	SetWord(3 * 8, GapTag(5) ^ 0x10000u);
+	EXPECT_DEATH(zs_span_isolate(&s_, 0),
+		     "ZS_FINDING_ABORT_SPAN_TAG: zs: .*zspage 0 unit 3 has tag "
+		     "0x5a5b0015");
 	zs_set_report_hook(nullptr, nullptr, nullptr);
 }
 
