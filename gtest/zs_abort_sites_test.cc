@@ -456,10 +456,10 @@ TEST_F(PoolSite, CompactBackPointerOnRunMigration)
 			zs_arena_compact(arena_);
 		},
 		ZS_FINDING_ABORT_COMPACT_BACK_POINTER,
-		Format("zs: unit 0 of zspage %u holds a block of slot %u that "
-		       "is neither a gap nor an object whose slot points back "
-		       "at it",
-		       at.zspage, them.slot));
+		Format("zs: unit 0 of zspage %u holds a block of slot %u (tag "
+		       "0x%08x) that is neither a gap nor an object whose slot "
+		       "points back at it",
+		       at.zspage, them.slot, them.slot << 2));
 
 	/* Uncorrupted, the same compaction moves that zspage: the child's
 	 * walk was the one of its run. */
@@ -473,13 +473,9 @@ TEST_F(PoolSite, CompactBackPointerOnRunMigration)
  * zs_compact over the same corruption: two zspages, the first sparse (one
  * object left) and the second with room for it, so compaction isolates the
  * first.  Isolation walks the zspage to take its gaps out of the index and
- * stops at the block it cannot step over, with the span's report (whose
- * words say "free": the check is the merge's).  The walk that moves the
- * objects, whose report is ZS_FINDING_ABORT_COMPACT_BACK_POINTER, never
- * meets a block the isolation walked past: between the two the zspage is
- * out of the index and the lock held.
+ * stops at the block it cannot step over, with the compactor's report.
  */
-TEST_F(PoolSite, CompactMeetsAForeignTagWhenIsolating)
+TEST_F(PoolSite, CompactMeetsABadBlockWhenIsolating)
 {
 	const unsigned per_zspage = kZspageUnits / kUnits;
 	for (unsigned i = 0; i < 2 * per_zspage; i++)
@@ -500,19 +496,21 @@ TEST_F(PoolSite, CompactMeetsAForeignTagWhenIsolating)
 			zsa_store32(pool_, at.zspage, 0, them.slot << 2);
 			zs_compact(pool_);
 		},
-		ZS_FINDING_ABORT_SPAN_TAG,
-		Format("zs: free: the block beside zspage %u unit 0 has tag "
-		       "0x%08x, neither an object's nor a gap's",
-		       at.zspage, them.slot << 2));
+		ZS_FINDING_ABORT_COMPACT_BACK_POINTER,
+		Format("zs: unit 0 of zspage %u holds a block of slot %u (tag "
+		       "0x%08x) that is neither a gap nor an object whose slot "
+		       "points back at it",
+		       at.zspage, them.slot, them.slot << 2));
 	EXPECT_ABORT_SITE(
 		{
 			zsa_point_slot_at(pool_, kept, other);
 			zs_compact(pool_);
 		},
-		ZS_FINDING_ABORT_SPAN_TAG,
-		Format("zs: free: the block beside zspage %u unit 0 has tag "
-		       "0x%08x, neither an object's nor a gap's",
-		       at.zspage, at.slot << 2));
+		ZS_FINDING_ABORT_COMPACT_BACK_POINTER,
+		Format("zs: unit 0 of zspage %u holds a block of slot %u (tag "
+		       "0x%08x) that is neither a gap nor an object whose slot "
+		       "points back at it",
+		       at.zspage, at.slot, at.slot << 2));
 
 	/* Uncorrupted, the compaction moves the object and frees a page. */
 	EXPECT_EQ(zs_compact(pool_), 1u);

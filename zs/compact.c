@@ -35,10 +35,13 @@ enum move_result { MOVED, PINNED, NO_ROOM };
 
 /* A walk of a zspage (compaction's, a run migration's) met a block it
  * cannot step over: moving bytes on from there would spread the damage. */
-static _Noreturn void bad_block(const struct zspage *zsp, unsigned unit,
-				uint32_t slot)
+static _Noreturn void bad_block(const struct zs_shard *sh,
+				const struct zspage *zsp, unsigned unit)
 {
-	ZS_REPORT(ZS_FINDING_ABORT_COMPACT_BACK_POINTER, unit, zsp->id, slot);
+	uint32_t tag = zs_span_tag(&sh->span, zs_span_ref(zsp->id, unit));
+
+	ZS_REPORT(ZS_FINDING_ABORT_COMPACT_BACK_POINTER, unit, zsp->id,
+		  tag >> 2, tag);
 	zs_corruption_abort();
 }
 
@@ -74,10 +77,15 @@ static enum move_result move_object(struct zs_pool *pool, struct zs_shard *sh,
 /* Takes a zspage out of the fullness lists and its gaps out of the index,
  * for the compactor's use: allocation no longer lands in it and free no
  * longer destroys it. */
-static void isolate_zspage(struct zs_shard *sh, struct zspage *zsp)
+static void isolate_zspage(struct zs_pool *pool, struct zs_shard *sh,
+			   struct zspage *zsp)
 {
+	unsigned unit;
+
 	zs_fullness_remove(sh, zsp);
-	zs_span_isolate(&sh->span, zsp->id);
+	unit = zs_span_isolate(&sh->span, zsp->id);
+	if (unit < pool->zspage_units)
+		bad_block(sh, zsp, unit);
 	zsp->isolated = true;
 	zsp->prev = NULL;
 	zsp->next = sh->isolated_list;
@@ -91,6 +99,8 @@ static void isolate_zspage(struct zs_shard *sh, struct zspage *zsp)
 static unsigned long release_zspage(struct zs_pool *pool, struct zs_shard *sh,
 				    struct zspage *zsp)
 {
+	unsigned unit;
+
 	if (zsp->prev)
 		zsp->prev->next = zsp->next;
 	else
@@ -103,7 +113,9 @@ static unsigned long release_zspage(struct zs_pool *pool, struct zs_shard *sh,
 		return pool->chain_size;
 	}
 	zsp->isolated = false;
-	zs_span_putback(&sh->span, zsp->id);
+	unit = zs_span_putback(&sh->span, zsp->id);
+	if (unit < pool->zspage_units)
+		bad_block(sh, zsp, unit);
 	zs_fullness_insert(pool, sh, zsp);
 	return 0;
 }
@@ -124,7 +136,7 @@ static bool empty_source(struct zs_pool *pool, struct zs_shard *sh,
 
 		zs_span_block_at(&sh->span, src->id, unit, &b);
 		if (!b.units)
-			bad_block(src, unit, b.slot);
+			bad_block(sh, src, unit);
 		if (b.gap) {
 			unit += b.units;
 			continue;
@@ -181,7 +193,7 @@ static unsigned long compact_shard(struct zs_pool *pool, struct zs_shard *sh,
 	       (src = zs_find_emptiest(sh))) {
 		bool room;
 
-		isolate_zspage(sh, src);
+		isolate_zspage(pool, sh, src);
 		room = empty_source(pool, sh, src);
 		if (src->inuse == 0 || !room)
 			freed += release_zspage(pool, sh, src);
@@ -308,7 +320,7 @@ static unsigned run_walk(struct zs_pool *pool, struct zs_shard *sh,
 
 		zs_span_block_at(&sh->span, zsp->id, unit, &b);
 		if (!b.units)
-			bad_block(zsp, unit, b.slot);
+			bad_block(sh, zsp, unit);
 		if (b.gap) {
 			if (step == REPOISON)
 				zs_span_poison_gap(&sh->span, zsp->id, unit,

@@ -425,11 +425,12 @@
 #define ZS_FINDING_ABORT_ARENA_FREE_PAGE_IN_RUN_FMT                     \
 	"%s: %p is page %u of a %u-page run (runs are freed whole, by " \
 	"zs_arena_free_run)"
-/* Compaction found an object whose handle slot points elsewhere: its
- * header or the slot was overwritten; moving it would lose data. */
+/* A walk of a zspage (compaction's isolation, putback or moves, a run
+ * migration's marks) met a block it cannot step over: a tag overwritten,
+ * or a slot's location; moving on would lose data. */
 #define ZS_FINDING_ABORT_COMPACT_BACK_POINTER_FMT                          \
-	"unit %u of zspage %u holds a block of slot %u that is neither a " \
-	"gap nor an object whose slot points back at it"
+	"unit %u of zspage %u holds a block of slot %u (tag 0x%08x) that " \
+	"is neither a gap nor an object whose slot points back at it"
 /* A free found the handle's object carrying another slot: the header or
  * the slot's location was overwritten; freeing it would free another
  * object's space. */

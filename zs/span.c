@@ -275,9 +275,10 @@ void zs_span_block_at(const struct zs_span *s, uint32_t zspage, unsigned unit,
 		b->units = 0;
 }
 
-/* Indexes or unindexes every gap of zspage; a block that is neither a
- * gap nor a valid object stops the walk: it cannot be stepped over. */
-static void index_gaps(struct zs_span *s, uint32_t zspage, bool add)
+/* Indexes or unindexes every gap of zspage, up to a block that is neither
+ * a gap nor a valid object (it cannot be stepped over): where the walk
+ * stopped, the zspage's length when it did not. */
+static unsigned index_gaps(struct zs_span *s, uint32_t zspage, bool add)
 {
 	unsigned unit = 0, zunits = s->ops->zspage_units(s->owner, zspage);
 	struct zs_span_block b;
@@ -285,8 +286,7 @@ static void index_gaps(struct zs_span *s, uint32_t zspage, bool add)
 	for (; unit < zunits; unit += b.units) {
 		zs_span_block_at(s, zspage, unit, &b);
 		if (!b.units)
-			bad_neighbour(zspage, unit,
-				      load32(unit_addr(s, zspage, unit)));
+			return unit;
 		if (!b.gap || b.units < 2)
 			continue;
 		if (add)
@@ -296,16 +296,17 @@ static void index_gaps(struct zs_span *s, uint32_t zspage, bool add)
 			zs_gaps_remove(&s->gaps, zs_span_ref(zspage, unit),
 				       b.units);
 	}
+	return zunits;
 }
 
-void zs_span_isolate(struct zs_span *s, uint32_t zspage)
+unsigned zs_span_isolate(struct zs_span *s, uint32_t zspage)
 {
-	index_gaps(s, zspage, false);
+	return index_gaps(s, zspage, false);
 }
 
-void zs_span_putback(struct zs_span *s, uint32_t zspage)
+unsigned zs_span_putback(struct zs_span *s, uint32_t zspage)
 {
-	index_gaps(s, zspage, true);
+	return index_gaps(s, zspage, true);
 }
 
 /* zs_span_check_zspage's findings, as zs_pool_check's. */

@@ -109,10 +109,12 @@ unsigned zs_span_free(struct zs_span *s, uint32_t ref, unsigned units);
 unsigned zs_span_free_isolated(struct zs_span *s, uint32_t ref, unsigned units);
 
 /* Takes every gap of zspage out of the index, so no allocation lands in
- * it while its objects move out; zs_span_putback indexes them again.  A
- * tag that is neither an object's nor a gap's aborts, as in a free. */
-void zs_span_isolate(struct zs_span *s, uint32_t zspage);
-void zs_span_putback(struct zs_span *s, uint32_t zspage);
+ * it while its objects move out; zs_span_putback indexes them again.
+ * Both walk the zspage and return its length, or the unit of a block they
+ * could not step over (neither a gap nor a valid object), where they
+ * stopped halfway: corruption, which the owner reports and aborts on. */
+unsigned zs_span_isolate(struct zs_span *s, uint32_t zspage);
+unsigned zs_span_putback(struct zs_span *s, uint32_t zspage);
 
 /* The raw tag at ref: what a free compares with the slot it expects. */
 uint32_t zs_span_tag(const struct zs_span *s, uint32_t ref);
