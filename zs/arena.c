@@ -69,14 +69,25 @@ static void bit_clear(uint64_t *map, unsigned i)
 	map[i / 64] &= ~(1ull << (i % 64));
 }
 
+#define REGIONS_BYTES (ARENA_MAX_REGIONS * sizeof(struct arena_region *))
+#define BY_ADDR_BYTES (ARENA_MAX_REGIONS * sizeof(unsigned))
+
+/* The resident bytes of a mapped table's first n bytes: whole pages. */
+static size_t touched_bytes(size_t n)
+{
+	return (n + ZS_PAGE_SIZE - 1) / ZS_PAGE_SIZE * ZS_PAGE_SIZE;
+}
+
 struct zs_arena *zs_arena_create(void)
 {
 	struct zs_arena *a = zs_host_calloc(1, sizeof(*a));
 
 	if (!a)
 		goto fail;
-	a->regions = zs_host_calloc(ARENA_MAX_REGIONS, sizeof(*a->regions));
-	a->by_addr = zs_host_calloc(ARENA_MAX_REGIONS, sizeof(*a->by_addr));
+	/* Sized for the limit (96 KiB) but an arena uses a page or two of
+	 * them: mapped, the rest never becomes resident. */
+	a->regions = zs_host_map_zeroed(REGIONS_BYTES);
+	a->by_addr = zs_host_map_zeroed(BY_ADDR_BYTES);
 	if (!a->regions || !a->by_addr)
 		goto fail;
 	pthread_mutex_init(&a->lock, NULL);
@@ -84,8 +95,8 @@ struct zs_arena *zs_arena_create(void)
 	return a;
 fail:
 	if (a) {
-		free(a->regions);
-		free(a->by_addr);
+		zs_host_unmap(a->regions, REGIONS_BYTES);
+		zs_host_unmap(a->by_addr, BY_ADDR_BYTES);
 		free(a);
 	}
 	errno = ENOMEM;
@@ -137,8 +148,8 @@ int zs_arena_destroy(struct zs_arena *arena)
 	pthread_mutex_unlock(&arena->lock);
 	pthread_mutex_destroy(&arena->lock);
 	pthread_cond_destroy(&arena->idle);
-	free(arena->regions);
-	free(arena->by_addr);
+	zs_host_unmap(arena->regions, REGIONS_BYTES);
+	zs_host_unmap(arena->by_addr, BY_ADDR_BYTES);
 	free(arena);
 	return 0;
 }
@@ -741,10 +752,12 @@ void zs_arena_stats(struct zs_arena *arena, struct zs_arena_stats *st)
 	st->regions_released = arena->regions_released;
 	st->pages_migrated = arena->pages_migrated;
 	st->migrate_failures = arena->migrate_failures;
-	st->metadata_bytes = sizeof(*arena) +
-			     ARENA_MAX_REGIONS * (sizeof(*arena->regions) +
-						  sizeof(*arena->by_addr)) +
-			     arena->nregions * sizeof(struct arena_region);
+	/* of the mapped tables, the pages slots were ever written in */
+	st->metadata_bytes =
+		sizeof(*arena) +
+		touched_bytes(arena->slot_limit * sizeof(*arena->regions)) +
+		touched_bytes(arena->slot_limit * sizeof(*arena->by_addr)) +
+		arena->nregions * sizeof(struct arena_region);
 	pthread_mutex_unlock(&arena->lock);
 }
 
