@@ -5,9 +5,11 @@
  *
  * Every placement and every merge is checked against the model's units as
  * it happens, not only by the walk after the op: an allocation must take
- * the start of a gap the model has, at least as long as the index's good
- * fit promises (the request rounded up to its list), and may find nothing
- * only when no gap the index holds is that long; a free must return the
+ * the start of a gap the model has, long enough for it; the newest gap of
+ * the list a gap of exactly its units belongs in when that one is long
+ * enough (zs_gaps_find_fit), else one at least as long as the index's
+ * good fit promises (the request rounded up to its list); and may find
+ * nothing only when neither exists; a free must return the
  * length of the gap the model now has around the object, which is the
  * zspage's length exactly when the object was its last.
  */
@@ -101,8 +103,35 @@ static size_t choose_size(struct sp_fuzz *f, uint8_t kind, uint16_t raw)
 	return size ? size : 1;
 }
 
-/* No gap in the index could take units: the model must agree. */
-static void expect_no_fit(struct sp_fuzz *f, unsigned units)
+/* The gap zs_gaps_find_fit probes first for units: the newest of the list
+ * a gap of exactly units belongs in, with its length from the model (0
+ * when the list is empty). */
+static uint32_t exact_head(struct sp_fuzz *f, unsigned units, unsigned *len)
+{
+	uint32_t head = f->span.gaps.head[zs_gaps_list_of(units)], z;
+	const struct spf_zspage *zp;
+	unsigned u;
+
+	*len = 0;
+	if (head == ZS_GAP_NONE) {
+		return head;
+	}
+	z = zs_span_ref_zspage(head);
+	u = zs_span_ref_unit(head);
+	if (z >= SPF_ZSPAGES || !f->z[z].words || u >= f->z[z].units) {
+		fm_fail("the head of list %u is %#" PRIx32 ", in no zspage "
+			"held",
+			zs_gaps_list_of(units), head);
+	}
+	zp = &f->z[z];
+	*len = spf_next_unit(zp, u, true) - u;
+	return head;
+}
+
+/* No gap in the index could take units: the model must agree (no gap as
+ * long as the search floor, and the exact list's newest gap too short). */
+static void expect_no_fit(struct sp_fuzz *f, unsigned units, uint32_t head,
+			  unsigned head_len)
 {
 	unsigned floor = search_floor(units), unit, n;
 	uint32_t z;
@@ -113,11 +142,18 @@ static void expect_no_fit(struct sp_fuzz *f, unsigned units)
 			"%u and more)",
 			units, z, unit, n, floor);
 	}
+	if (head != ZS_GAP_NONE && head_len >= units) {
+		fm_fail("zs_span_alloc(%u units) found no gap, but the newest "
+			"of its list, %#" PRIx32 ", is a gap of %u",
+			units, head, head_len);
+	}
 }
 
 /* Where zs_span_alloc put units: the start of one of the model's gaps,
- * as long as the good fit promises. */
-static void expect_placed(struct sp_fuzz *f, uint32_t ref, unsigned units)
+ * long enough; the exact list's newest gap when that one was long enough,
+ * else one as long as the good fit promises. */
+static void expect_placed(struct sp_fuzz *f, uint32_t ref, unsigned units,
+			  uint32_t head, unsigned head_len)
 {
 	uint32_t z = zs_span_ref_zspage(ref);
 	unsigned u = zs_span_ref_unit(ref), end;
@@ -136,10 +172,21 @@ static void expect_placed(struct sp_fuzz *f, uint32_t ref, unsigned units)
 			units, z, u);
 	}
 	end = spf_next_unit(zp, u, true);
-	if (end - u < units || end - u < search_floor(units)) {
+	if (end - u < units) {
 		fm_fail("zs_span_alloc(%u units) took the gap of %u units at "
-			"zspage %" PRIu32 " unit %u (a search takes %u and "
-			"more)",
+			"zspage %" PRIu32 " unit %u",
+			units, end - u, z, u);
+	}
+	if (head != ZS_GAP_NONE && head_len >= units && ref != head) {
+		fm_fail("zs_span_alloc(%u units) took zspage %" PRIu32
+			" unit %u, not the newest gap of its list, %#" PRIx32
+			" of %u units",
+			units, z, u, head, head_len);
+	}
+	if (ref != head && end - u < search_floor(units)) {
+		fm_fail("zs_span_alloc(%u units) took the gap of %u units at "
+			"zspage %" PRIu32 " unit %u, neither its list's "
+			"newest nor as long as a search takes (%u and more)",
 			units, end - u, z, u, search_floor(units));
 	}
 }
@@ -149,21 +196,24 @@ bool spf_do_alloc(struct sp_fuzz *f, size_t size, uint8_t seed)
 	unsigned units = zs_span_units((unsigned)size);
 	struct spf_zspage *zp;
 	struct fm_obj *o;
-	uint32_t i, ref;
+	uint32_t i, ref, head;
+	unsigned head_len;
 
 	if (!f->nfree_slot || !fm_has_room(&f->m, size)) {
 		fm_trace("  alloc %zu: the model is full\n", size);
 		return false;
 	}
 	i = f->free_slot[f->nfree_slot - 1];
+	head = exact_head(f, units, &head_len);
 	ref = zs_span_alloc(&f->span, units, spf_span_slot(f, i));
 	if (ref == ZS_GAP_NONE) {
-		expect_no_fit(f, units);
+		expect_no_fit(f, units, head, head_len);
 		if (!spf_add_zspage(f, search_floor(units))) {
 			fm_trace("  alloc %zu: no gap, %u zspages held\n", size,
 				 SPF_ZSPAGES);
 			return false;
 		}
+		head = exact_head(f, units, &head_len);
 		ref = zs_span_alloc(&f->span, units, spf_span_slot(f, i));
 		if (ref == ZS_GAP_NONE) {
 			fm_fail("zs_span_alloc(%u units) found no gap in a "
@@ -171,7 +221,7 @@ bool spf_do_alloc(struct sp_fuzz *f, size_t size, uint8_t seed)
 				units);
 		}
 	}
-	expect_placed(f, ref, units);
+	expect_placed(f, ref, units, head, head_len);
 	f->nfree_slot--;
 	zp = &f->z[zs_span_ref_zspage(ref)];
 	spf_mark_units(zp, zs_span_ref_unit(ref), units, true);

@@ -70,6 +70,8 @@ static const struct zs_span_ops owner_ops = {
 	.base = owner_base,
 	.zspage_units = owner_zspage_units,
 	.object_units = owner_object_units,
+	/* the target reads and hashes every byte of its zspages */
+	.poison_gaps = false,
 };
 
 char *spf_object_bytes(struct sp_fuzz *f, uint32_t i)

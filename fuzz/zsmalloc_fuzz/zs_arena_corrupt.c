@@ -311,7 +311,9 @@ static bool plant_isolated(struct arena_plant *p)
 	struct arena_page_desc *d = used_page(p);
 	unsigned k;
 
-	if (!d)
+	/* a 16-page run (a shared zspage of a chain-16 pool) needs one
+	 * write more than the undo log holds */
+	if (!d || d->run >= FM_PATCHES_MAX)
 		return false;
 	/* the whole run, counted as its owner's pages in flight, as a move
 	 * marks it */

@@ -3,13 +3,14 @@
  * fuzz/zsmalloc_fuzz/zs_corrupt.c - op corrupt (white box, zs/zs_internal.h):
  * every inconsistency zs_pool_check names, planted, reported and undone.
  *
- * One kind per finding of zs/check.c (the table in zs_corrupt.h).  The op
+ * One kind per finding of zs/check.c, zs/span.c's walk and zs/gaps.c's
+ * check (the table in zs_corrupt.h).  The op
  * plants one where the pool's state has room for it, requires
  * zs_pool_check to return -EUCLEAN with exactly one report, of that
  * finding's kind (captured through zs/report.h's hook), then undoes it:
  * the pool must check clean again with every statistic as before.  A
  * finding with two halves (the group a zspage records and the group its
- * count implies; a page described with another owner, zspage, index or
+ * units imply; a page described with another owner, zspage, index or
  * not movable; a slot leaked or claimed twice) gets a variant per half,
  * each planted so that only that half is wrong, so no half can stop
  * working unnoticed behind another.  The kinds past the pool's are
@@ -39,81 +40,97 @@ static const struct {
 #undef ZSF_PLANTER_ROW_
 };
 
-static bool target_fits(const struct size_class *c, const struct zspage *zsp,
-			int want)
+static bool target_fits(const struct zspage *zsp, int want)
 {
 	switch (want) {
 	case T_SMALL:
-		return !c->huge;
+		return !zsp->huge;
 	case T_HUGE:
-		return c->huge;
-	case T_SMALL_FREELIST:
-		return !c->huge && zsp->free_head != ZS_NO_OBJ;
+		return zsp->huge;
 	default:
 		return true;
 	}
 }
 
-/* The sel-th allocated object of a non-huge zspage. */
-static uint32_t pick_object(const struct size_class *c,
-			    const struct zspage *zsp, uint16_t sel,
-			    uint32_t *hdr)
+/* The list of sh that g names (a fullness group, or the huge list). */
+static struct zspage *list_head(const struct zs_shard *sh, unsigned g)
 {
-	uint32_t obj, live = 0, k;
+	return g < ZS_NR_FULLNESS ? sh->groups[g] : sh->huge_list;
+}
 
-	for (obj = 0; obj < zsp->fresh; obj++)
-		live += zs_obj_header(c, zsp, obj) & ZS_OBJ_ALLOCATED;
-	if (!live)
-		fm_fail("corrupt: listed zspage %u holds no object", zsp->id);
-	k = (sel >> 9) % live;
-	for (obj = 0;; obj++) {
-		*hdr = zs_obj_header(c, zsp, obj);
-		if ((*hdr & ZS_OBJ_ALLOCATED) && k-- == 0)
-			return obj;
+/* The sel-th object of a shared zspage, found by walking its blocks as
+ * compaction does; shard lock held. */
+static void pick_object(struct zs_pool *pool, struct corrupt_target *t,
+			uint16_t sel)
+{
+	struct zs_span_block b;
+	unsigned unit, k;
+
+	if (!t->zsp->inuse)
+		fm_fail("corrupt: listed zspage %u holds no object",
+			t->zsp->id);
+	k = (sel >> 9) % t->zsp->inuse;
+	for (unit = 0; unit < pool->zspage_units; unit += b.units) {
+		zs_span_block_at(&t->sh->span, t->zsp->id, unit, &b);
+		if (!b.units)
+			fm_fail("corrupt: zspage %u has a bad block at unit %u",
+				t->zsp->id, unit);
+		if (!b.gap && k-- == 0) {
+			t->unit = unit;
+			t->units = b.units;
+			t->idx = b.slot;
+			return;
+		}
 	}
+	fm_fail("corrupt: zspage %u holds fewer objects than its count %u",
+		t->zsp->id, t->zsp->inuse);
 }
 
 bool zsf_pick_target(struct zs_pool *pool, uint16_t sel, int want,
 		     struct corrupt_target *t)
 {
-	unsigned i, g, n, k, nr = pool->nr_classes;
-	uint32_t hdr;
+	unsigned i, g, n, k;
 
-	for (i = 0; i < nr; i++) {
-		struct size_class *c = &pool->classes[(sel + i) % nr];
+	for (i = 0; i < ZS_NR_SHARDS; i++) {
+		struct zs_shard *sh = &pool->shards[(sel + i) % ZS_NR_SHARDS];
 		struct zspage *zsp;
 
-		zs_lock(&c->lock);
-		for (n = 0, g = 0; g < ZS_NR_FULLNESS; g++)
-			for (zsp = c->groups[g]; zsp; zsp = zsp->next)
-				n += target_fits(c, zsp, want);
+		zs_lock(&sh->lock);
+		for (n = 0, g = 0; g <= ZS_NR_FULLNESS + 1; g++)
+			for (zsp = g == ZS_NR_FULLNESS ? NULL :
+							 list_head(sh, g);
+			     zsp; zsp = zsp->next)
+				n += target_fits(zsp, want);
 		if (!n) {
-			zs_unlock(&c->lock);
+			zs_unlock(&sh->lock);
 			continue;
 		}
 		k = (sel >> 4) % n;
-		for (g = 0; g < ZS_NR_FULLNESS; g++)
-			for (zsp = c->groups[g]; zsp; zsp = zsp->next)
-				if (target_fits(c, zsp, want) && k-- == 0)
+		for (g = 0; g <= ZS_NR_FULLNESS + 1; g++)
+			for (zsp = g == ZS_NR_FULLNESS ? NULL :
+							 list_head(sh, g);
+			     zsp; zsp = zsp->next)
+				if (target_fits(zsp, want) && k-- == 0)
 					goto found;
-		fm_fail("corrupt: class %u lost a zspage while locked",
-			c->size);
+		fm_fail("corrupt: shard %u lost a zspage while locked",
+			sh->index);
 found:
-		t->c = c;
+		t->sh = sh;
 		t->zsp = zsp;
 		t->g = g;
-		if (c->huge) {
-			t->obj = 0;
+		if (zsp->huge) {
+			t->unit = 0;
+			t->units = 0;
 			t->idx = zsp->huge_slot;
 		} else {
-			t->obj = pick_object(c, zsp, sel, &hdr);
-			t->idx = hdr >> 1;
+			pick_object(pool, t, sel);
 		}
+		t->ref = zs_span_ref(zsp->id, t->unit);
 		t->slot = zs_slot_at(pool, t->idx);
 		if (!t->slot)
-			fm_fail("corrupt: object %u of zspage %u names slot %u "
-				"beyond the table",
-				t->obj, zsp->id, t->idx);
+			fm_fail("corrupt: object at unit %u of zspage %u names "
+				"slot %u beyond the table",
+				t->unit, zsp->id, t->idx);
 		return true;
 	}
 	return false;
@@ -123,8 +140,110 @@ bool zsf_plant_pick(struct zs_plant *p, int want)
 {
 	if (!zsf_pick_target(p->pool, p->sel, want, &p->t))
 		return false;
-	p->locked = p->t.c;
+	p->locked = p->t.sh;
 	return true;
+}
+
+/* The gaps of at least min_units in sh's shared zspages: counted, or the
+ * k-th found; shard lock held. */
+static unsigned find_gaps(struct zs_pool *pool, struct zs_shard *sh,
+			  unsigned min_units, unsigned k, struct zspage **zspp,
+			  unsigned *unit, unsigned *units)
+{
+	struct zs_span_block b;
+	struct zspage *zsp;
+	unsigned g, u, n = 0;
+
+	for (g = 0; g < ZS_NR_FULLNESS; g++)
+		for (zsp = sh->groups[g]; zsp; zsp = zsp->next)
+			for (u = 0; u < pool->zspage_units; u += b.units) {
+				zs_span_block_at(&sh->span, zsp->id, u, &b);
+				if (!b.units)
+					fm_fail("corrupt: zspage %u has a bad "
+						"block at unit %u",
+						zsp->id, u);
+				if (!b.gap || b.units < min_units)
+					continue;
+				if (zspp && n == k) {
+					*zspp = zsp;
+					*unit = u;
+					*units = b.units;
+				}
+				n++;
+			}
+	return n;
+}
+
+bool zsf_plant_pick_gap(struct zs_plant *p, unsigned min_units,
+			struct zspage **zsp, unsigned *unit, unsigned *units)
+{
+	unsigned i, n;
+
+	for (i = 0; i < ZS_NR_SHARDS; i++) {
+		struct zs_shard *sh =
+			&p->pool->shards[(p->sel + i) % ZS_NR_SHARDS];
+
+		zs_lock(&sh->lock);
+		n = find_gaps(p->pool, sh, min_units, 0, NULL, NULL, NULL);
+		if (!n) {
+			zs_unlock(&sh->lock);
+			continue;
+		}
+		find_gaps(p->pool, sh, min_units, (p->sel >> 4) % n, zsp, unit,
+			  units);
+		p->locked = sh;
+		p->t.sh = sh;
+		return true;
+	}
+	return false;
+}
+
+struct zs_gap_links *zsf_gap_links(struct zs_shard *sh, uint32_t ref)
+{
+	return sh->span.gaps.links(sh->span.gaps.ctx, ref);
+}
+
+void zsf_plant_save_index(struct zs_plant *p, struct zs_shard *sh)
+{
+	if (p->index_sh && p->index_sh != sh)
+		fm_fail("corrupt: \"%s\" changes two shards' indexes",
+			p->base.name);
+	if (!p->index_sh) {
+		memcpy(&p->index, &sh->span.gaps, sizeof(p->index));
+		p->index_sh = sh;
+	}
+}
+
+bool zsf_plant_log_links(struct zs_plant *p, uint32_t ref)
+{
+	if (ref == ZS_GAP_NONE)
+		return true;
+	if (!p->index_sh)
+		fm_fail("corrupt: \"%s\" logs links before saving the index",
+			p->base.name);
+	if (p->nlinks == ZSF_LINKS_MAX)
+		return false;
+	p->links[p->nlinks].at = zsf_gap_links(p->index_sh, ref);
+	memcpy(&p->links[p->nlinks].old, p->links[p->nlinks].at,
+	       sizeof(p->links[0].old));
+	p->nlinks++;
+	return true;
+}
+
+/* Puts back the links and the index a planting changed, newest first. */
+static void restore_index(struct zs_plant *p)
+{
+	if (!p->index_sh)
+		return;
+	zs_lock(&p->index_sh->lock);
+	while (p->nlinks) {
+		p->nlinks--;
+		memcpy(p->links[p->nlinks].at, &p->links[p->nlinks].old,
+		       sizeof(p->links[0].old));
+	}
+	memcpy(&p->index_sh->span.gaps, &p->index, sizeof(p->index));
+	zs_unlock(&p->index_sh->lock);
+	p->index_sh = NULL;
 }
 
 static int check_pool(void *pool)
@@ -170,10 +289,13 @@ void zsf_op_corrupt(void *state, struct fuzz_cursor *c)
 		return;
 	kind = k % (CK_KINDS + ZSF_ARENA_KINDS);
 	zsf_get_stats(f, &before);
-	if (kind >= CK_KINDS) {
-		corrupt_arena(f, kind - CK_KINDS, sel, &before);
+	if (kind >= ZSF_POOL_KINDS_V1 &&
+	    kind < ZSF_POOL_KINDS_V1 + ZSF_ARENA_KINDS) {
+		corrupt_arena(f, kind - ZSF_POOL_KINDS_V1, sel, &before);
 		return;
 	}
+	if (kind >= ZSF_POOL_KINDS_V1)
+		kind -= ZSF_ARENA_KINDS;
 	memset(&p, 0, sizeof(p));
 	p.base.name = planters[kind].name;
 	p.base.want = planters[kind].want;
@@ -183,12 +305,12 @@ void zsf_op_corrupt(void *state, struct fuzz_cursor *c)
 	p.f = f;
 	p.pool = f->pool;
 	p.sel = sel;
-	p.c = &f->pool->classes[sel % f->pool->nr_classes];
+	p.sh = &f->pool->shards[sel % ZS_NR_SHARDS];
 	planted = planters[kind].plant(&p);
 	if (p.locked)
 		zs_unlock(&p.locked->lock);
 	if (!planted) {
-		if (p.log->n)
+		if (p.log->n || p.index_sh)
 			fm_fail("corruption \"%s\" not planted but written",
 				p.base.name);
 		fm_trace("  corrupt %s: no place for it\n", p.base.name);
@@ -197,6 +319,7 @@ void zsf_op_corrupt(void *state, struct fuzz_cursor *c)
 	ret = fm_plant_check(&p.base, &cap);
 	/* Undone before judging, so a failure leaves a sane pool behind. */
 	fm_unpatch(p.log);
+	restore_index(&p);
 	fm_plant_expect_found(&p.base, ret, &cap);
 	fm_plant_expect_undone(&p.base);
 	zsf_expect_unchanged(f, &before, "a corruption undone", true);

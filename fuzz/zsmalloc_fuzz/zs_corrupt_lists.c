@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * fuzz/zsmalloc_fuzz/zs_corrupt_lists.c - op corrupt's planters for the
- * fullness and isolated lists and for the counters of classes and of the
- * pool (fuzz/zsmalloc_fuzz/zs_corrupt.h).
+ * fullness, huge and isolated lists and for the counters of shards and of
+ * the pool (fuzz/zsmalloc_fuzz/zs_corrupt.h).
  *
  * A list is only as good as its links, its counts and the bound its walk
  * keeps, so each of them is broken alone; a counter is raised by one (or
@@ -36,12 +36,13 @@ bool zsf_plant_list_long(struct zs_plant *p)
 	struct zspage *zsp;
 	unsigned i, g;
 
-	for (i = 0; i < p->pool->nr_classes; i++) {
-		struct size_class *k = &p->pool->classes[i];
+	for (i = 0; i < ZS_NR_SHARDS; i++) {
+		struct zs_shard *k = &p->pool->shards[i];
 
 		zs_lock(&k->lock);
-		for (g = 0; g < ZS_NR_FULLNESS; g++) {
-			for (n = 0, zsp = k->groups[g]; zsp; zsp = zsp->next)
+		for (g = 0; g <= ZS_NR_FULLNESS; g++) {
+			zsp = g < ZS_NR_FULLNESS ? k->groups[g] : k->huge_list;
+			for (n = 0; zsp; zsp = zsp->next)
 				n++;
 			if (n > longest)
 				longest = n;
@@ -54,56 +55,105 @@ bool zsf_plant_list_long(struct zs_plant *p)
 	return true;
 }
 
+/* A fullness group's count, or (group 12) the huge list's, one more than
+ * its list holds. */
 bool zsf_plant_group_count(struct zs_plant *p)
 {
-	unsigned g = (p->sel >> 8) % ZS_NR_FULLNESS;
+	unsigned g = (p->sel >> 8) % (ZS_NR_FULLNESS + 1);
 
-	zs_lock(&p->c->lock);
-	FM_PATCH(p->log, p->c->group_count[g], p->c->group_count[g] + 1);
-	zs_unlock(&p->c->lock);
+	zs_lock(&p->sh->lock);
+	if (g < ZS_NR_FULLNESS)
+		FM_PATCH(p->log, p->sh->group_count[g],
+			 p->sh->group_count[g] + 1);
+	else
+		fm_patch_atomic_ulong(p->log, &p->sh->huge_count,
+				      atomic_load(&p->sh->huge_count) + 1);
+	zs_unlock(&p->sh->lock);
 	return true;
 }
 
-/* Takes t's zspage out of its fullness list onto its class's (empty)
- * isolated list, as compaction leaves a source zspage between two moves:
- * consistent, so a finding planted on top of it is the only one.  Class
- * lock held. */
-static void isolate_target(struct fm_patch_log *log,
-			   const struct corrupt_target *t)
+/* The indexed gaps (2 units and more) of a shared zspage; shard lock
+ * held. */
+static unsigned indexed_gaps(struct zs_pool *pool, struct zs_shard *sh,
+			     const struct zspage *zsp)
 {
-	struct zspage *zsp = t->zsp;
+	struct zs_span_block b;
+	unsigned u, n = 0;
 
+	for (u = 0; u < pool->zspage_units; u += b.units) {
+		zs_span_block_at(&sh->span, zsp->id, u, &b);
+		if (!b.units)
+			fm_fail("corrupt: zspage %u has a bad block at unit %u",
+				zsp->id, u);
+		n += b.gap && b.units >= 2;
+	}
+	return n;
+}
+
+/* Takes t's zspage out of its fullness list onto its shard's (empty)
+ * isolated list and its gaps out of the index, as compaction leaves a
+ * source zspage between two moves: consistent, so a finding planted on
+ * top of it is the only one.  false, writing nothing, when its gaps'
+ * links would not fit the planting's log.  Shard lock held. */
+static bool isolate_target(struct zs_plant *p)
+{
+	const struct corrupt_target *t = &p->t;
+	struct zspage *zsp = t->zsp;
+	struct zs_span_block b;
+	unsigned u;
+
+	if (2 * indexed_gaps(p->pool, t->sh, zsp) > ZSF_LINKS_MAX)
+		return false;
+	zsf_plant_save_index(p, t->sh);
+	for (u = 0; u < p->pool->zspage_units; u += b.units) {
+		struct zs_gap_links *l;
+
+		zs_span_block_at(&t->sh->span, zsp->id, u, &b);
+		if (!b.gap || b.units < 2)
+			continue;
+		l = zsf_gap_links(t->sh, zs_span_ref(zsp->id, u));
+		zsf_plant_log_links(p, l->prev);
+		zsf_plant_log_links(p, l->next);
+	}
+	zs_span_isolate(&t->sh->span, zsp->id);
 	if (zsp->prev)
-		FM_PATCH(log, zsp->prev->next, zsp->next);
+		FM_PATCH(p->log, zsp->prev->next, zsp->next);
 	else
-		FM_PATCH(log, t->c->groups[t->g], zsp->next);
+		FM_PATCH(p->log, t->sh->groups[t->g], zsp->next);
 	if (zsp->next)
-		FM_PATCH(log, zsp->next->prev, zsp->prev);
-	FM_PATCH(log, t->c->group_count[t->g], t->c->group_count[t->g] - 1);
-	FM_PATCH(log, zsp->prev, NULL);
-	FM_PATCH(log, zsp->next, NULL);
-	FM_PATCH(log, zsp->isolated, true);
-	FM_PATCH(log, t->c->isolated_list, zsp);
+		FM_PATCH(p->log, zsp->next->prev, zsp->prev);
+	FM_PATCH(p->log, t->sh->group_count[t->g],
+		 t->sh->group_count[t->g] - 1);
+	FM_PATCH(p->log, zsp->prev, NULL);
+	FM_PATCH(p->log, zsp->next, NULL);
+	FM_PATCH(p->log, zsp->isolated, true);
+	FM_PATCH(p->log, t->sh->isolated_list, zsp);
+	return true;
 }
 
 /* Each half alone: a zspage isolated as compaction does it but not marked
- * isolated, or marked but with a broken back link; or (both at once) one
- * left on its fullness list too. */
+ * isolated, or marked isolated on its fullness list; or (both at once) the
+ * head of a fullness list put on the isolated list too. */
 bool zsf_plant_isolated_list(struct zs_plant *p)
 {
 	struct corrupt_target *t = &p->t;
 
-	if (!zsf_plant_pick(p, T_ANY) || t->c->isolated_list)
+	if (!zsf_plant_pick(p, T_SMALL))
 		return false;
+	if (t->sh->isolated_list)
+		fm_fail("corrupt: shard %u has an isolated zspage at rest",
+			t->sh->index);
 	if (p->sel >> 15) {
-		FM_PATCH(p->log, t->c->isolated_list, t->zsp);
+		FM_PATCH(p->log, t->sh->isolated_list, t->sh->groups[t->g]);
 		return true;
 	}
-	isolate_target(p->log, t);
-	if (p->sel & 0x4000)
-		FM_PATCH(p->log, t->zsp->prev, t->zsp);
-	else
-		FM_PATCH(p->log, t->zsp->isolated, false);
+	if (p->sel & 0x4000) {
+		FM_PATCH(p->log, t->zsp->isolated, true);
+		return true;
+	}
+	if (!isolate_target(p))
+		return false;
+	FM_PATCH(p->log, t->zsp->isolated, false);
 	return true;
 }
 
@@ -113,19 +163,18 @@ bool zsf_plant_isolated_inner(struct zs_plant *p)
 {
 	struct corrupt_target *t = &p->t;
 
-	if (!zsf_plant_pick(p, T_ANY) || t->c->isolated_list)
+	if (!zsf_plant_pick(p, T_SMALL) || !isolate_target(p))
 		return false;
-	isolate_target(p->log, t);
-	zs_unlock(&t->c->lock);
+	zs_unlock(&t->sh->lock);
 	fm_plant_expect_clean(&p->base, "a zspage isolated (as by compaction)");
-	zs_lock(&t->c->lock);
+	zs_lock(&t->sh->lock);
 	fm_patch_atomic64(p->log, &t->slot->meta,
 			  atomic_load(&t->slot->meta) | ZS_META_MOVING);
 	return true;
 }
 
 /* Moved to another list with the group it records and both lists' counts
- * to match: only the second half, the group its count implies, can see
+ * to match: only the second half, the group its units imply, can see
  * it. */
 bool zsf_plant_belongs(struct zs_plant *p)
 {
@@ -133,52 +182,55 @@ bool zsf_plant_belongs(struct zs_plant *p)
 	struct zspage *zsp, *other;
 	unsigned g;
 
-	if (!zsf_plant_pick(p, T_ANY))
+	if (!zsf_plant_pick(p, T_SMALL))
 		return false;
 	zsp = t->zsp;
 	g = (t->g + 1 + (p->sel >> 12) % (ZS_NR_FULLNESS - 1)) % ZS_NR_FULLNESS;
 	if (zsp->prev)
 		FM_PATCH(p->log, zsp->prev->next, zsp->next);
 	else
-		FM_PATCH(p->log, t->c->groups[t->g], zsp->next);
+		FM_PATCH(p->log, t->sh->groups[t->g], zsp->next);
 	if (zsp->next)
 		FM_PATCH(p->log, zsp->next->prev, zsp->prev);
-	FM_PATCH(p->log, t->c->group_count[t->g], t->c->group_count[t->g] - 1);
-	other = t->c->groups[g];
+	FM_PATCH(p->log, t->sh->group_count[t->g],
+		 t->sh->group_count[t->g] - 1);
+	other = t->sh->groups[g];
 	if (other)
 		FM_PATCH(p->log, other->prev, zsp);
 	FM_PATCH(p->log, zsp->next, other);
 	FM_PATCH(p->log, zsp->prev, NULL);
-	FM_PATCH(p->log, t->c->groups[g], zsp);
-	FM_PATCH(p->log, t->c->group_count[g], t->c->group_count[g] + 1);
+	FM_PATCH(p->log, t->sh->groups[g], zsp);
+	FM_PATCH(p->log, t->sh->group_count[g], t->sh->group_count[g] + 1);
 	FM_PATCH(p->log, zsp->fullness, (uint8_t)g);
 	return true;
 }
 
-/* A class counter one above what the class holds, under its lock. */
-static bool class_counter_up(struct zs_plant *p, _Atomic unsigned long *n)
+/* A shard counter one above what the shard holds, under its lock. */
+static bool shard_counter_up(struct zs_plant *p, _Atomic unsigned long *n)
 {
-	zs_lock(&p->c->lock);
+	zs_lock(&p->sh->lock);
 	fm_patch_atomic_ulong(p->log, n, atomic_load(n) + 1);
-	zs_unlock(&p->c->lock);
+	zs_unlock(&p->sh->lock);
 	return true;
 }
 
 bool zsf_plant_live(struct zs_plant *p)
 {
-	return class_counter_up(p, &p->c->objs_used);
+	return shard_counter_up(p, &p->sh->objs_used);
 }
 
-bool zsf_plant_allocated(struct zs_plant *p)
+/* Each half: the units objects take, or the shared zspages counted. */
+bool zsf_plant_units(struct zs_plant *p)
 {
-	return class_counter_up(p, &p->c->objs_allocated);
+	return shard_counter_up(p, p->sel & 0x8000 ? &p->sh->zspages :
+						     &p->sh->units_used);
 }
 
 bool zsf_plant_bytes(struct zs_plant *p)
 {
-	zs_lock(&p->c->lock);
-	FM_PATCH(p->log, p->c->bytes_stored, p->c->bytes_stored + 1);
-	zs_unlock(&p->c->lock);
+	zs_lock(&p->sh->lock);
+	FM_PATCH(p->log, p->sh->bytes_stored, p->sh->bytes_stored + 1);
+	zs_unlock(&p->sh->lock);
 	return true;
 }
 

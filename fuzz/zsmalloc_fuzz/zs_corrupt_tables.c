@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * fuzz/zsmalloc_fuzz/zs_corrupt_tables.c - op corrupt's planters for the
- * pool's two tables: handle slots (their chunks, the classes' free slot
+ * pool's two tables: handle slots (their chunks, the shards' free slot
  * lists and fresh batches) and zspage descriptors (their chunks and free
  * list) (fuzz/zsmalloc_fuzz/zs_corrupt.h).
  *
@@ -25,15 +25,15 @@ static char stray_chunk[64];
 
 /* ---- places ---- */
 
-/* A class, chosen by sel, whose free slot list (or fresh batch) is not
+/* A shard, chosen by sel, whose free slot list (or fresh batch) is not
  * empty; NULL when none. */
-static struct size_class *class_with(struct zs_pool *pool, unsigned sel,
-				     bool fresh)
+static struct zs_shard *shard_with(struct zs_pool *pool, unsigned sel,
+				   bool fresh)
 {
-	unsigned i, nr = pool->nr_classes;
+	unsigned i, nr = ZS_NR_SHARDS;
 
 	for (i = 0; i < nr; i++) {
-		struct size_class *c = &pool->classes[(sel + i) % nr];
+		struct zs_shard *c = &pool->shards[(sel + i) % nr];
 		bool has;
 
 		zs_lock(&c->lock);
@@ -46,8 +46,8 @@ static struct size_class *class_with(struct zs_pool *pool, unsigned sel,
 }
 
 /* The n-th slot of c's free list (n = 0 is the head), its length in *len;
- * class lock held. */
-static uint32_t free_slot_at(struct zs_pool *pool, const struct size_class *c,
+ * shard lock held. */
+static uint32_t free_slot_at(struct zs_pool *pool, const struct zs_shard *c,
 			     unsigned n, unsigned *len)
 {
 	uint32_t f, idx = 0;
@@ -174,17 +174,16 @@ bool zsf_plant_ht_nchunks(struct zs_plant *p)
 	return true;
 }
 
-/* A slot on two classes' lists: a later class's head set to an earlier
+/* A slot on two shards' lists: a later shard's head set to an earlier
  * one's, whose walk claimed it. */
-static bool slot_on_two_lists(struct zs_plant *p, struct size_class *c)
+static bool slot_on_two_lists(struct zs_plant *p, struct zs_shard *c)
 {
-	unsigned nr = p->pool->nr_classes;
-	struct size_class *b;
+	unsigned nr = ZS_NR_SHARDS;
+	struct zs_shard *b;
 
 	if (!c || c->index + 1u >= nr)
 		return false;
-	b = &p->pool->classes[c->index + 1 +
-			      (p->sel >> 4) % (nr - c->index - 1)];
+	b = &p->pool->shards[c->index + 1 + (p->sel >> 4) % (nr - c->index - 1)];
 	zs_lock(&b->lock);
 	FM_PATCH(p->log, b->free_slots, c->free_slots);
 	zs_unlock(&b->lock);
@@ -193,11 +192,11 @@ static bool slot_on_two_lists(struct zs_plant *p, struct size_class *c)
 
 /* A free slot list linking past the table (from its head or its last
  * link), claiming a live object's slot, looping, or sharing a slot with
- * another class's list. */
+ * another shard's list. */
 bool zsf_plant_slot_list(struct zs_plant *p)
 {
 	uint32_t nslots = atomic_load(&p->pool->ht_next), idx;
-	struct size_class *c = class_with(p->pool, p->sel, false);
+	struct zs_shard *c = shard_with(p->pool, p->sel, false);
 	unsigned v = p->sel >> 14, len;
 
 	if (v == 3 && slot_on_two_lists(p, c))
@@ -206,7 +205,7 @@ bool zsf_plant_slot_list(struct zs_plant *p)
 		/* a live object's slot on a free list */
 		if (!zsf_plant_pick(p, T_ANY))
 			return false;
-		FM_PATCH(p->log, p->t.c->free_slots, p->t.idx + 1);
+		FM_PATCH(p->log, p->t.sh->free_slots, p->t.idx + 1);
 		return true;
 	}
 	zs_lock(&c->lock);
@@ -229,7 +228,7 @@ bool zsf_plant_slot_list(struct zs_plant *p)
 bool zsf_plant_fresh_range(struct zs_plant *p)
 {
 	uint32_t nslots = atomic_load(&p->pool->ht_next);
-	struct size_class *c = p->c;
+	struct zs_shard *c = p->sh;
 
 	zs_lock(&c->lock);
 	if (p->sel & 0x8000)
@@ -243,25 +242,25 @@ bool zsf_plant_fresh_range(struct zs_plant *p)
 }
 
 /* c's fresh batch moved to start at slot idx (and reach past it). */
-static void fresh_batch_at(struct zs_plant *p, struct size_class *c,
-			   uint32_t idx, uint32_t end)
+static void fresh_batch_at(struct zs_plant *p, struct zs_shard *c, uint32_t idx,
+			   uint32_t end)
 {
 	FM_PATCH(p->log, c->fresh_next, idx);
 	if (c->fresh_end < end)
 		FM_PATCH(p->log, c->fresh_end, end);
 }
 
-/* A fresh batch over a slot used elsewhere: another class's batch (the
- * later class of the two finds the slot claimed), the head of a free list
+/* A fresh batch over a slot used elsewhere: another shard's batch (the
+ * later shard of the two finds the slot claimed), the head of a free list
  * at or before it, or a live object's slot. */
 bool zsf_plant_fresh_overlap(struct zs_plant *p)
 {
-	struct size_class *c = p->c, *b;
+	struct zs_shard *c = p->sh, *b;
 	unsigned v = p->sel >> 14;
 	uint32_t idx, end;
 
-	b = v == 2 ? class_with(p->pool, p->sel, true) :
-	    v == 1 ? class_with(p->pool, p->sel, false) :
+	b = v == 2 ? shard_with(p->pool, p->sel, true) :
+	    v == 1 ? shard_with(p->pool, p->sel, false) :
 		     NULL;
 	if (v == 2 && b && b != c) {
 		zs_lock(&b->lock);
@@ -288,7 +287,7 @@ bool zsf_plant_fresh_overlap(struct zs_plant *p)
 	}
 	if (!zsf_plant_pick(p, T_ANY))
 		return false;
-	fresh_batch_at(p, p->t.c, p->t.idx, p->t.idx + 1);
+	fresh_batch_at(p, p->t.sh, p->t.idx, p->t.idx + 1);
 	return true;
 }
 
@@ -298,7 +297,7 @@ bool zsf_plant_fresh_overlap(struct zs_plant *p)
 bool zsf_plant_slot_leak(struct zs_plant *p)
 {
 	unsigned v = p->sel >> 14, len;
-	struct size_class *c = class_with(p->pool, p->sel, v >= 2);
+	struct zs_shard *c = shard_with(p->pool, p->sel, v >= 2);
 
 	if (!c)
 		return false;
@@ -329,20 +328,42 @@ bool zsf_plant_slot_leak(struct zs_plant *p)
 
 /* ---- the zspage descriptor table ---- */
 
+/* True when no live zspage's descriptor lies in descriptor chunk ch:
+ * the walks find a zspage's descriptor by its id (its span's questions),
+ * so a chunk missing under a live one would trip them first. */
+static bool zsp_chunk_unused(struct zs_pool *pool, unsigned long ch, uint32_t n)
+{
+	uint32_t id, end = (uint32_t)(ch + 1) * ZS_ZSP_CHUNK;
+
+	for (id = (uint32_t)ch * ZS_ZSP_CHUNK; id < end && id < n; id++)
+		if (atomic_load(&zs_zspage_by_id(pool, id)->state) ==
+		    ZSPAGE_LIVE)
+			return false;
+	return true;
+}
+
 /* The chunks are exactly those the descriptor count needs: one missing
- * below, or one present past them. */
+ * below (where no live zspage's descriptor lies), or one present past
+ * them. */
 bool zsf_plant_zsp_chunk(struct zs_plant *p)
 {
 	struct zs_pool *pool = p->pool;
-	unsigned long n;
+	uint32_t next;
+	unsigned long n, i;
 
 	pthread_mutex_lock(&pool->zsp_lock);
-	n = ((unsigned long)atomic_load(&pool->zsp_next) + ZS_ZSP_CHUNK - 1) /
-	    ZS_ZSP_CHUNK;
-	if ((p->sel & 0x8000) && n)
-		fm_patch_atomic_ptr(p->log, &pool->zsp_chunks[p->sel % n],
-				    NULL);
-	else if (n < ZS_ZSP_MAX_CHUNKS)
+	next = atomic_load(&pool->zsp_next);
+	n = ((unsigned long)next + ZS_ZSP_CHUNK - 1) / ZS_ZSP_CHUNK;
+	for (i = 0; (p->sel & 0x8000) && i < n; i++) {
+		unsigned long ch = (p->sel + i) % n;
+
+		if (zsp_chunk_unused(pool, ch, next)) {
+			fm_patch_atomic_ptr(p->log, &pool->zsp_chunks[ch],
+					    NULL);
+			break;
+		}
+	}
+	if (!p->log->n && n < ZS_ZSP_MAX_CHUNKS)
 		fm_patch_atomic_ptr(p->log, &pool->zsp_chunks[n], stray_chunk);
 	pthread_mutex_unlock(&pool->zsp_lock);
 	return p->log->n != 0;

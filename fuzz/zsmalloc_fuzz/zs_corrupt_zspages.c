@@ -4,9 +4,9 @@
  * zspage: its own fields, its objects and their handle slots, and its run
  * of pages as the arena describes it (fuzz/zsmalloc_fuzz/zs_corrupt.h).
  *
- * Each picks a listed zspage and an allocated object of it (zsf_plant_pick,
- * class lock held) and breaks one thing about them, which is each time
- * what a stray write, a lost update or a migration gone wrong would leave.
+ * Each picks a listed zspage and an object of it (zsf_plant_pick, shard
+ * lock held) and breaks one thing about them, which is each time what a
+ * stray write, a lost update or a migration gone wrong would leave.
  */
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -15,6 +15,7 @@
 
 #include "fuzz/common/fuzz.h"
 #include "fuzz/zsmalloc_fuzz/zs_corrupt.h"
+#include "zs/sanitizer.h"
 #include "zs/zs_internal.h"
 
 bool zsf_plant_not_live(struct zs_plant *p)
@@ -25,27 +26,28 @@ bool zsf_plant_not_live(struct zs_plant *p)
 	return true;
 }
 
-bool zsf_plant_class_index(struct zs_plant *p)
+/* The zspage names another shard than the one whose lists hold it, or
+ * (variant 3) no shard at all. */
+bool zsf_plant_shard(struct zs_plant *p)
 {
-	unsigned nr = p->pool->nr_classes;
-	uint32_t v;
+	unsigned v = (p->sel >> 12) & 3;
+	uint32_t s;
 
 	if (!zsf_plant_pick(p, T_ANY))
 		return false;
-	v = (p->t.c->index + 1 + (p->sel >> 12)) % nr;
-	if (v == p->t.c->index)
-		v = (v + 1) % nr;
-	fm_patch_atomic32(p->log, &p->t.zsp->class_idx, v);
+	s = v == 3 ? ZS_NR_SHARDS + (p->sel >> 14) :
+		     (p->t.sh->index + 1 + v) % ZS_NR_SHARDS;
+	fm_patch_atomic32(p->log, &p->t.zsp->shard, s);
 	return true;
 }
 
-/* Only the recorded group changed: the list and the count still agree, so
+/* Only the recorded group changed: the list and the units still agree, so
  * only the first half of the group test can see it. */
 bool zsf_plant_fullness(struct zs_plant *p)
 {
 	unsigned g;
 
-	if (!zsf_plant_pick(p, T_ANY))
+	if (!zsf_plant_pick(p, T_SMALL))
 		return false;
 	g = (p->t.g + 1 + (p->sel >> 12) % (ZS_NR_FULLNESS - 1)) %
 	    ZS_NR_FULLNESS;
@@ -53,86 +55,130 @@ bool zsf_plant_fullness(struct zs_plant *p)
 	return true;
 }
 
-/* An emptied zspage left in the empty group's list. */
+/* An emptied zspage (no object, no unit used) left in the empty group's
+ * list instead of freed. */
 bool zsf_plant_empty_kept(struct zs_plant *p)
 {
 	struct corrupt_target *t = &p->t;
 
-	if (!zsf_plant_pick(p, T_ANY) || t->c->groups[ZS_FULLNESS_EMPTY])
+	if (!zsf_plant_pick(p, T_SMALL))
 		return false;
-	FM_PATCH(p->log, t->c->groups[ZS_FULLNESS_EMPTY], t->zsp);
+	if (t->sh->groups[ZS_FULLNESS_EMPTY])
+		fm_fail("corrupt: shard %u lists a zspage in the empty group",
+			t->sh->index);
+	FM_PATCH(p->log, t->sh->groups[ZS_FULLNESS_EMPTY], t->zsp);
 	FM_PATCH(p->log, t->zsp->prev, NULL);
 	FM_PATCH(p->log, t->zsp->inuse, 0);
+	FM_PATCH(p->log, t->zsp->used_units, 0);
 	FM_PATCH(p->log, t->zsp->fullness, ZS_FULLNESS_EMPTY);
 	return true;
 }
 
-bool zsf_plant_fresh(struct zs_plant *p)
+/* A shared zspage marked huge on its fullness list, or a huge one marked
+ * shared on the huge list. */
+bool zsf_plant_huge_flag(struct zs_plant *p)
+{
+	int first = p->sel & 0x100 ? T_HUGE : T_SMALL;
+	int second = p->sel & 0x100 ? T_SMALL : T_HUGE;
+
+	if (!zsf_plant_pick(p, first) && !zsf_plant_pick(p, second))
+		return false;
+	FM_PATCH(p->log, p->t.zsp->huge, !p->t.zsp->huge);
+	return true;
+}
+
+/* The tag of the picked object of a shared zspage. */
+static void *tag_at(const struct corrupt_target *t)
+{
+	return zs_obj_bytes(t->zsp, t->ref) - ZS_SPAN_TAG_BYTES;
+}
+
+/* The object's tag made to name slot idx (its prev_gap bit kept). */
+static void retag(struct zs_plant *p, uint32_t idx)
+{
+	void *tag = tag_at(&p->t);
+
+	fm_patch_raw32(p->log, tag, idx << 2 | (zs_raw_load32(tag) & 2u));
+}
+
+/* An object's tag naming a slot past the handle table. */
+bool zsf_plant_slot_beyond(struct zs_plant *p)
 {
 	if (!zsf_plant_pick(p, T_SMALL))
 		return false;
-	FM_PATCH(p->log, p->t.zsp->fresh,
-		 p->t.c->objs_per_zspage + 1 + (p->sel >> 13));
+	retag(p, atomic_load(&p->pool->ht_next) + (p->sel >> 10));
 	return true;
 }
 
-/* The header word of slot `obj`: the zspage is one contiguous run. */
-static void *obj_header_at(const struct size_class *c, const struct zspage *zsp,
-			   uint32_t obj)
-{
-	return atomic_load(&zsp->base) + (size_t)obj * c->size;
-}
-
-bool zsf_plant_slot_beyond(struct zs_plant *p)
-{
-	struct corrupt_target *t = &p->t;
-	uint32_t idx;
-
-	if (!zsf_plant_pick(p, T_ANY))
-		return false;
-	idx = atomic_load(&p->pool->ht_next) + (p->sel >> 10);
-	if (t->c->huge)
-		FM_PATCH(p->log, t->zsp->huge_slot, idx);
-	else
-		fm_patch_raw32(p->log, obj_header_at(t->c, t->zsp, t->obj),
-			       (idx << 1) | ZS_OBJ_ALLOCATED);
-	return true;
-}
-
+/* An object's tag naming a slot that is not live: one on a free list or
+ * in a fresh batch (the first one from sel on), or (when there is none,
+ * or variant bit 15) its own slot marked free under it. */
 bool zsf_plant_slot_free(struct zs_plant *p)
 {
-	if (!zsf_plant_pick(p, T_ANY))
+	uint32_t i, n = atomic_load(&p->pool->ht_next);
+
+	if (!zsf_plant_pick(p, T_SMALL))
 		return false;
+	for (i = 0; !(p->sel & 0x8000) && i < n; i++) {
+		uint32_t idx = (p->sel + i) % n;
+
+		if (!(atomic_load(&zs_slot_at(p->pool, idx)->meta) &
+		      ZS_META_LIVE)) {
+			retag(p, idx);
+			return true;
+		}
+	}
 	fm_patch_atomic64(p->log, &p->t.slot->meta,
 			  atomic_load(&p->t.slot->meta) & ~ZS_META_LIVE);
 	return true;
 }
 
+/* A live object's slot pointing elsewhere: another unit of its zspage,
+ * another zspage, or past the 32 bits of a reference. */
 bool zsf_plant_loc(struct zs_plant *p)
 {
-	if (!zsf_plant_pick(p, T_ANY))
+	static const uint64_t flip[4] = { 1ull, 1ull << ZS_SPAN_UNIT_BITS,
+					  1ull << 32, 8ull };
+
+	if (!zsf_plant_pick(p, T_SMALL))
 		return false;
 	fm_patch_atomic64(p->log, &p->t.slot->loc,
-			  atomic_load(&p->t.slot->loc) ^
-				  (p->sel & 0x8000 ? 1ull << 32 : 1ull));
+			  atomic_load(&p->t.slot->loc) ^ flip[p->sel >> 14]);
 	return true;
 }
 
-bool zsf_plant_size_class(struct zs_plant *p)
+/* A huge zspage's one object wrong: its slot's size below the huge
+ * threshold, its slot pointing elsewhere, the zspage naming another slot
+ * (past the table, or another live object's), or a count of two. */
+bool zsf_plant_huge_slot(struct zs_plant *p)
 {
 	struct corrupt_target *t = &p->t;
-	size_t size;
 	uint64_t m;
 
-	if (!zsf_plant_pick(p, T_ANY))
+	if (!zsf_plant_pick(p, T_HUGE))
 		return false;
-	size = t->c->huge ? 1u + (p->sel >> 12) : ZS_PAGE_SIZE;
-	if (zs_class_for_size(p->pool, size) == t->c)
-		return false;
-	m = atomic_load(&t->slot->meta) &
-	    ~(ZS_META_SIZE_MASK << ZS_META_SIZE_SHIFT);
-	fm_patch_atomic64(p->log, &t->slot->meta,
-			  m | ((uint64_t)size << ZS_META_SIZE_SHIFT));
+	m = atomic_load(&t->slot->meta);
+	switch (p->sel >> 14) {
+	case 0:
+		m &= ~(ZS_META_SIZE_MASK << ZS_META_SIZE_SHIFT);
+		m |= (uint64_t)(ZS_HUGE_SIZE - 1 - (p->sel & 0xff))
+		     << ZS_META_SIZE_SHIFT;
+		fm_patch_atomic64(p->log, &t->slot->meta, m);
+		break;
+	case 1:
+		fm_patch_atomic64(p->log, &t->slot->loc,
+				  atomic_load(&t->slot->loc) ^
+					  (1ull << ZS_SPAN_UNIT_BITS));
+		break;
+	case 2:
+		FM_PATCH(p->log, t->zsp->huge_slot,
+			 p->sel & 1 ? atomic_load(&p->pool->ht_next) :
+				      t->idx ^ (1u + (p->sel & 0xf)));
+		break;
+	default:
+		FM_PATCH(p->log, t->zsp->inuse, 2u);
+		break;
+	}
 	return true;
 }
 
@@ -145,33 +191,28 @@ bool zsf_plant_moving(struct zs_plant *p)
 	return true;
 }
 
-bool zsf_plant_free_broken(struct zs_plant *p)
-{
-	if (!zsf_plant_pick(p, T_SMALL))
-		return false;
-	FM_PATCH(p->log, p->t.zsp->free_head, p->t.zsp->fresh);
-	return true;
-}
-
-bool zsf_plant_free_allocated(struct zs_plant *p)
-{
-	if (!zsf_plant_pick(p, T_SMALL))
-		return false;
-	FM_PATCH(p->log, p->t.zsp->free_head, p->t.obj);
-	return true;
-}
-
-/* The huge object marked free, or a free list dropped: the zspage's count
- * no longer adds up. */
+/* A shared zspage's counts off what its blocks hold: an object more or
+ * less, or a unit more or less within the same fullness group (a
+ * different group would be the group findings, checked first). */
 bool zsf_plant_counts(struct zs_plant *p)
 {
-	int first = p->sel & 0x100 ? T_HUGE : T_SMALL_FREELIST;
-	int second = p->sel & 0x100 ? T_SMALL_FREELIST : T_HUGE;
+	struct zspage *zsp;
+	unsigned v = p->sel >> 14;
 
-	if (!zsf_plant_pick(p, first) && !zsf_plant_pick(p, second))
+	if (!zsf_plant_pick(p, T_SMALL))
 		return false;
-	FM_PATCH(p->log, p->t.zsp->free_head,
-		 p->t.c->huge ? 0u : (uint32_t)ZS_NO_OBJ);
+	zsp = p->t.zsp;
+	if (v == 1 && zsp->inuse >= 2) {
+		FM_PATCH(p->log, zsp->inuse, zsp->inuse - 1);
+	} else if (v >= 2 &&
+		   zs_fullness_of(p->pool, zsp->used_units + 1) == p->t.g) {
+		FM_PATCH(p->log, zsp->used_units, zsp->used_units + 1);
+	} else if (v >= 2 && zsp->used_units > 1 &&
+		   zs_fullness_of(p->pool, zsp->used_units - 1) == p->t.g) {
+		FM_PATCH(p->log, zsp->used_units, zsp->used_units - 1);
+	} else {
+		FM_PATCH(p->log, zsp->inuse, zsp->inuse + 1);
+	}
 	return true;
 }
 
@@ -191,16 +232,19 @@ bool zsf_plant_page_not_arena(struct zs_plant *p)
 	return true;
 }
 
-/* Another zspage of t's class, or NULL. */
+/* Another zspage of t's shard (shared or huge), or NULL. */
 static struct zspage *other_zspage(const struct corrupt_target *t)
 {
 	struct zspage *zsp;
 	unsigned g;
 
 	for (g = 0; g < ZS_NR_FULLNESS; g++)
-		for (zsp = t->c->groups[g]; zsp; zsp = zsp->next)
+		for (zsp = t->sh->groups[g]; zsp; zsp = zsp->next)
 			if (zsp != t->zsp)
 				return zsp;
+	for (zsp = t->sh->huge_list; zsp; zsp = zsp->next)
+		if (zsp != t->zsp)
+			return zsp;
 	return NULL;
 }
 
@@ -219,7 +263,7 @@ bool zsf_plant_page_desc(struct zs_plant *p)
 
 	if (!zsf_plant_pick(p, T_ANY))
 		return false;
-	ppz = t->c->pages_per_zspage;
+	ppz = t->zsp->huge ? 1 : p->pool->chain_size;
 	base = atomic_load(&t->zsp->base);
 	if (v == 4 && ppz < 2)
 		v = 2;

@@ -9,18 +9,28 @@
  * child, which must report the abort site's finding (zs/findings.h), then
  * the abort, and die of SIGABRT.
  *
- * Tests that need a particular layout (an object the compactor will move,
- * a zspage with a free list) build it in a fresh pool inside the child;
- * the others corrupt the fuzzed pool's own objects.
+ * Tests that need a particular layout (a gap between two objects, a
+ * zspage whose run is migrated) build it in a fresh pool inside the
+ * child; the others corrupt the fuzzed pool's own objects.  Words in
+ * zspages are written with the uninstrumented store of zs/sanitizer.h
+ * (ASan poisons what is no tag, link or object byte).
+ *
+ * Compaction's own walk (zs_compact's source zspage) meets a bad block
+ * only when a zspage changes under it between two moves: it isolates the
+ * source first, which walks every block and aborts at a bad one with
+ * ZS_FINDING_ABORT_SPAN_TAG.  The run migration's walk is the one a
+ * single thread reaches, so the back-pointer test drives that one.
  */
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "fuzz/common/fuzz.h"
 #include "fuzz/zsmalloc_fuzz/zs_fuzz.h"
 #include "zs/arena.h"
+#include "zs/sanitizer.h"
 #include "zs/zs_internal.h"
 
 struct fatal {
@@ -115,54 +125,54 @@ static void run_arena_free_pages(void *arg)
 	zs_arena_free_pages(a, pages, n);
 }
 
-/* ---- the fuzzed pool: a handle slot that names another object ---- */
+/* ---- the fuzzed pool: an object whose tag names another slot ---- */
 
-/* Two live objects of one non-huge class, found from position arg on. */
-static bool pick_pair(struct zs_pool *pool, const struct fuzz_model *m,
-		      uint16_t arg, uint64_t *a, uint64_t *b)
+/* The tag of the live object of handle h (NULL for a huge object, which
+ * has none), its zspage and slot index. */
+static uint32_t *object_tag(struct zs_pool *pool, uint64_t h,
+			    struct zspage **zsp, uint32_t *idx)
 {
-	int32_t first[ZS_NR_SIZE_SLOTS];
-	uint32_t i, k;
+	struct zs_hslot *slot;
+	uint32_t gen, ref;
 
-	for (i = 0; i < ZS_NR_SIZE_SLOTS; i++)
-		first[i] = -1;
-	for (k = 0; k < m->nlive; k++) {
-		const struct fm_obj *o = &m->obj[(arg + k) % m->nlive];
-		struct size_class *c = zs_class_for_size(pool, o->size);
-
-		if (c->huge)
-			continue;
-		if (first[c->index] >= 0) {
-			*a = o->handle;
-			*b = m->obj[first[c->index]].handle;
-			return true;
-		}
-		first[c->index] = (int32_t)((arg + k) % m->nlive);
-	}
-	return false;
+	slot = zs_handle_lookup(pool, h, idx, &gen);
+	if (!slot)
+		child_fail("a live handle has no slot");
+	ref = (uint32_t)atomic_load(&slot->loc);
+	*zsp = zs_zspage_by_id(pool, zs_span_ref_zspage(ref));
+	if (!*zsp)
+		child_fail("a live object's slot names no zspage");
+	if ((*zsp)->huge)
+		return NULL;
+	return (uint32_t *)(zs_obj_bytes(*zsp, ref) - ZS_SPAN_TAG_BYTES);
 }
 
+/* A live object's tag (a huge zspage's slot number) overwritten to name
+ * another slot, another live object's or one past it; zs_free of the
+ * object must see that its place does not name its slot. */
 static void run_free_foreign_slot(void *arg)
 {
 	struct fatal *t = arg;
 	struct zs_pool *pool = t->pool;
-	uint64_t a, b;
-	uint32_t gen, idx;
-	struct zs_hslot *sa, *sb;
+	const struct fm_obj *a = &t->m->obj[t->arg % t->m->nlive];
+	const struct fm_obj *b = &t->m->obj[(t->arg + 1) % t->m->nlive];
+	struct zspage *zsp, *other_zsp;
+	uint32_t idx, other, *tag;
 
-	if (!pick_pair(pool, t->m, t->arg, &a, &b))
-		child_fail("no pair (the parent checked)");
-	sa = zs_handle_lookup(pool, a, &idx, &gen);
-	sb = zs_handle_lookup(pool, b, &idx, &gen);
-	/* a's slot now claims b's object, whose header names b's slot */
-	atomic_store(&sa->loc, atomic_load(&sb->loc));
-	zs_free(pool, a);
+	object_tag(pool, b->handle, &other_zsp, &other);
+	tag = object_tag(pool, a->handle, &zsp, &idx);
+	if (other == idx || (t->arg >> 8) & 1)
+		other = idx + 1 + (t->arg >> 9) % 7;
+	if (tag)
+		zs_raw_store32(tag, other << 2 | (zs_raw_load32(tag) & 2u));
+	else
+		zsp->huge_slot = other;
+	zs_free(pool, a->handle);
 }
 
 /* ---- fresh pools: layouts the checks need ---- */
 
-static struct zs_pool *child_pool(size_t size, uint16_t arg,
-				  struct size_class **c)
+static struct zs_pool *child_pool(uint16_t arg)
 {
 	struct zs_pool_config cfg = { 0 };
 	struct zs_pool *pool;
@@ -177,9 +187,6 @@ static struct zs_pool *child_pool(size_t size, uint16_t arg,
 	pool = zs_create_pool_config(&cfg);
 	if (!pool)
 		child_fail("zs_create_pool_config");
-	*c = zs_class_for_size(pool, size);
-	if ((*c)->huge || (*c)->objs_per_zspage < 2)
-		child_fail("size is not a packed class");
 	return pool;
 }
 
@@ -192,50 +199,93 @@ static uint64_t child_alloc(struct zs_pool *pool, size_t size)
 	return h;
 }
 
-/* The compactor moves the last object of a sparse zspage, whose handle
- * slot was pointed elsewhere: the object's header and its slot disagree. */
+/* Run migration (the arena's compaction, calling the pool's movable
+ * operations as it does) walks a zspage whose object at the chosen place
+ * is no valid block: its slot pointing elsewhere, its tag naming another
+ * slot, or its tag a gap's bit without a gap's pattern.  The walk that
+ * marks every object before the copy must stop there. */
 static void run_compact_foreign_slot(void *arg)
 {
 	struct fatal *t = arg;
-	size_t size = 32 + t->arg % 969;
-	struct size_class *c;
-	struct zs_pool *pool = child_pool(size, t->arg >> 10, &c);
-	uint64_t h[2 * ZS_PAGE_SIZE * ZS_MAX_CHAIN / ZS_MIN_ALLOC_SIZE];
-	unsigned n = c->objs_per_zspage, i;
-	struct zs_hslot *sa, *sb;
-	uint32_t gen, idx;
+	size_t size = 1 + t->arg % 1000;
+	struct zs_pool *pool = child_pool(t->arg >> 10);
+	unsigned n = 2 + (t->arg >> 4) % 6, bad = (t->arg >> 7) % n, i;
+	size_t len = (size_t)pool->chain_size * ZS_PAGE_SIZE;
+	uint64_t h[8];
+	struct zs_hslot *slot;
+	struct zspage *zsp;
+	uint32_t idx, gen, *tag;
+	char *base;
+	void *to;
 
-	/* two zspages, filled in order; keep h[0] alone in the first and
-	 * make room for it in the second */
-	for (i = 0; i < 2 * n; i++)
+	for (i = 0; i < n; i++)
 		h[i] = child_alloc(pool, size);
-	for (i = 1; i < n + 1; i++)
-		zs_free(pool, h[i]);
-	sa = zs_handle_lookup(pool, h[0], &idx, &gen);
-	sb = zs_handle_lookup(pool, h[n + 1], &idx, &gen);
-	atomic_store(&sa->loc, atomic_load(&sb->loc));
-	zs_compact(pool);
+	tag = object_tag(pool, h[bad], &zsp, &idx);
+	slot = zs_handle_lookup(pool, h[bad], &idx, &gen);
+	switch ((t->arg >> 13) % 3) {
+	case 0:
+		atomic_store(&slot->loc, atomic_load(&slot->loc) ^ 1u);
+		break;
+	case 1:
+		zs_raw_store32(tag, (idx + n) << 2 | (zs_raw_load32(tag) & 2u));
+		break;
+	default:
+		zs_raw_store32(tag, zs_raw_load32(tag) | 1u);
+		break;
+	}
+	base = atomic_load(&zsp->base);
+	/* where the copy would go, were the walk to let it */
+	to = aligned_alloc(ZS_PAGE_SIZE, len);
+	if (!to)
+		child_fail("aligned_alloc");
+	if (zs_movable_ops.isolate(pool, base, zsp->id, 0))
+		child_fail("isolate of the zspage's run");
+	zs_movable_ops.migrate(pool, base, to, zsp->id, 0);
 }
 
-/* A zspage whose free list was overwritten to name a live object: the next
- * allocation from it would hand out memory already in use. */
-static void run_free_list_allocated(void *arg)
+/* A free merges the object with the gaps beside it, reading their tags:
+ * the gap after it with its tag overwritten (a gap's bit without its
+ * pattern, or a length past the zspage's end), the gap before it with
+ * its footer overwritten, or a prev_gap bit on the zspage's first
+ * object, where no gap can be.  The free must stop at the tag. */
+static void run_free_bad_neighbour(void *arg)
 {
 	struct fatal *t = arg;
-	size_t size = 32 + t->arg % 969;
-	struct size_class *c;
-	struct zs_pool *pool = child_pool(size, t->arg >> 10, &c);
-	uint64_t h[3], loc;
+	size_t size = 1 + t->arg % 1000;
+	struct zs_pool *pool = child_pool(t->arg >> 10);
+	unsigned units = zs_span_units((unsigned)size);
+	uint32_t idx, *tag, *gap;
 	struct zspage *zsp;
-	uint32_t gen, idx, victim = (t->arg >> 13) % 2 ? 2 : 0;
+	uint64_t h[3];
 
-	for (gen = 0; gen < 3; gen++)
-		h[gen] = child_alloc(pool, size);
+	/* three objects in a row from unit 0, the middle one freed: a gap
+	 * of `units` between them */
+	h[0] = child_alloc(pool, size);
+	h[1] = child_alloc(pool, size);
+	h[2] = child_alloc(pool, size);
 	zs_free(pool, h[1]);
-	loc = atomic_load(&zs_handle_lookup(pool, h[victim], &idx, &gen)->loc);
-	zsp = zs_zspage_by_id(pool, (uint32_t)(loc >> 32));
-	zsp->free_head = (uint32_t)loc;
-	child_alloc(pool, size);
+	tag = object_tag(pool, h[0], &zsp, &idx);
+	gap = tag + units * ZS_GAP_UNIT / sizeof(*tag);
+	switch ((t->arg >> 13) % 4) {
+	case 0: /* the next gap's pattern */
+		zs_raw_store32(gap, zs_raw_load32(gap) ^ 0x10000u);
+		zs_free(pool, h[0]);
+		break;
+	case 1: /* the next gap's length past the end */
+		zs_raw_store32(gap, 0x5a5au << 16 |
+					    (pool->zspage_units + 1) << 2 | 1u);
+		zs_free(pool, h[0]);
+		break;
+	case 2: /* the footer of the gap before h[2] */
+		gap += units * ZS_GAP_UNIT / sizeof(*gap) - 1;
+		zs_raw_store32(gap, zs_raw_load32(gap) ^ 0x10000u);
+		zs_free(pool, h[2]);
+		break;
+	default: /* a prev_gap bit on the first object */
+		zs_raw_store32(tag, zs_raw_load32(tag) | 2u);
+		zs_free(pool, h[0]);
+		break;
+	}
 }
 
 /* Each test, the finding its abort site reports, and what it runs. */
@@ -249,13 +299,12 @@ static const struct {
 	{ "arena free_pages with a bad pointer",
 	  ZS_FINDING_ABORT_ARENA_FREE_PAGES_NOT_ALLOCATED,
 	  run_arena_free_pages },
-	{ "zs_free of a slot naming another object",
+	{ "zs_free of an object whose tag names another slot",
 	  ZS_FINDING_ABORT_POOL_FREE_HANDLE_SLOT, run_free_foreign_slot },
-	{ "compaction of an object whose slot points elsewhere",
+	{ "run migration over an object whose slot does not point back",
 	  ZS_FINDING_ABORT_COMPACT_BACK_POINTER, run_compact_foreign_slot },
-	{ "allocation from a free list naming a live object",
-	  ZS_FINDING_ABORT_ZSPAGE_FREE_LIST_ALLOCATED,
-	  run_free_list_allocated },
+	{ "zs_free beside an overwritten gap tag", ZS_FINDING_ABORT_SPAN_TAG,
+	  run_free_bad_neighbour },
 };
 
 const char *zs_fuzz_fatal(struct zs_pool *pool, const struct fuzz_model *m,
@@ -263,10 +312,7 @@ const char *zs_fuzz_fatal(struct zs_pool *pool, const struct fuzz_model *m,
 {
 	struct fatal t = { .pool = pool, .m = m, .arg = arg };
 	unsigned k = kind % (sizeof(kinds) / sizeof(kinds[0]));
-	uint64_t a, b;
-
-	if (kinds[k].run == run_free_foreign_slot &&
-	    !pick_pair(pool, m, arg, &a, &b))
+	if (kinds[k].run == run_free_foreign_slot && !m->nlive)
 		return NULL;
 	fm_expect_abort(kinds[k].name, kinds[k].want, kinds[k].run, &t);
 	return kinds[k].name;

@@ -225,26 +225,29 @@ void zsf_own_release(struct zs_fuzz *f);
 
 /* ---- zs_corrupt.c ---- */
 
-struct size_class;
+struct zs_shard;
 struct zspage;
 struct zs_hslot;
 
-/* A zspage of some class, its list, and one allocated object of it: what
- * a corruption is planted in, or page_ops' callbacks are called about. */
+/* A zspage of some shard, its list, and one object of it: what a
+ * corruption is planted in, or page_ops' callbacks are called about. */
 struct corrupt_target {
-	struct size_class *c;
+	struct zs_shard *sh;
 	struct zspage *zsp;
-	unsigned g; /* fullness group whose list holds zsp */
-	uint32_t obj; /* an allocated object (0 for the huge class) */
+	unsigned g; /* fullness group whose list holds zsp; ZS_NR_FULLNESS + 1
+		       for the huge list */
+	unsigned unit; /* the object's first unit (0 in a huge zspage) */
+	unsigned units; /* its units, tag included (0 in a huge zspage) */
+	uint32_t ref; /* zs_span_ref(zsp's id, unit): its slot's loc */
 	uint32_t idx; /* its handle slot */
 	struct zs_hslot *slot;
 };
 
-/* Which zspages zsf_pick_target may pick. */
-enum { T_ANY, T_SMALL, T_HUGE, T_SMALL_FREELIST };
+/* Which zspages zsf_pick_target may pick: any, shared ones, huge ones. */
+enum { T_ANY, T_SMALL, T_HUGE };
 
 /* Picks a zspage (and an object in it) by sel among those that fit `want`,
- * and returns with its class locked; false (nothing locked) when there is
+ * and returns with its shard locked; false (nothing locked) when there is
  * none. */
 bool zsf_pick_target(struct zs_pool *pool, uint16_t sel, int want,
 		     struct corrupt_target *t);

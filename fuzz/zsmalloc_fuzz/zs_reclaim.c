@@ -6,7 +6,10 @@
  *
  * Each must free exactly the pages it reports, count them in the pool's
  * or the arena's statistics, and leave every object where the model can
- * read it back (the next after-op check reads them all).
+ * read it back (the next after-op check reads them all).  The shrinker's
+ * count is an estimate of what compaction can free (zs/shards.c), so it
+ * is held to what it must be: no more than the pages held, and never
+ * growing when zspages go.
  */
 #include <stdio.h>
 #include <string.h>
@@ -37,15 +40,17 @@ void zsf_op_compact(void *state, struct fuzz_cursor *c)
 		fm_fail("zs_compact returned %lu but pages_compacted went "
 			"%lu -> %lu",
 			ret, before.pages_compacted, after.pages_compacted);
-	if (ret > count)
-		fm_fail("zs_compact freed %lu pages, zs_shrinker_count "
-			"promised %lu",
-			ret, count);
+	/* The count is an estimate (whole zspages' worth of free units, less
+	 * what compaction cannot fill), not a promise: compaction may free
+	 * more or less.  It only shrinks as zspages go. */
+	if (count > before.pages_used)
+		fm_fail("zs_shrinker_count %lu > pages held %lu", count,
+			before.pages_used);
 	left = zs_shrinker_count(f->pool);
-	if (left)
-		fm_fail("zs_shrinker_count is %lu after zs_compact with "
-			"nothing pinned",
-			left);
+	if (left > count)
+		fm_fail("zs_shrinker_count grew from %lu to %lu over "
+			"zs_compact",
+			count, left);
 	zsf_pool_check(f, "after zs_compact");
 	f->verify_pending = true;
 }
@@ -75,9 +80,12 @@ void zsf_op_shrink(void *state, struct fuzz_cursor *c)
 		fm_fail("zs_shrinker_scan returned %lu but pages_compacted "
 			"went %lu -> %lu",
 			ret, before.pages_compacted, after.pages_compacted);
-	if (ret > count)
-		fm_fail("zs_shrinker_scan freed %lu pages, count said %lu", ret,
-			count);
+	if (!nr && ret)
+		fm_fail("zs_shrinker_scan(0) freed %lu pages", ret);
+	if (zs_shrinker_count(f->pool) > count)
+		fm_fail("zs_shrinker_count grew from %lu to %lu over "
+			"zs_shrinker_scan(%u)",
+			count, zs_shrinker_count(f->pool), nr);
 	zsf_pool_check(f, "after zs_shrinker_scan");
 	f->verify_pending = true;
 }

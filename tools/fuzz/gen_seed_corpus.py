@@ -31,7 +31,8 @@ OPS_HEADER = os.path.join(ROOT, "fuzz", "zsmalloc_fuzz", "zs_fuzz.h")
 POOL_PLANTERS = os.path.join(ROOT, "fuzz", "zsmalloc_fuzz", "zs_corrupt.h")
 
 PAGE = 4096
-# the per-object header the class table adds (fuzz/zsmalloc_fuzz/zs_objects.c)
+# the tag each object carries before its bytes (zs/span.h,
+# fuzz/zsmalloc_fuzz/zs_objects.c)
 HEADER = 4
 
 
@@ -58,15 +59,19 @@ OP = read_opcodes(OPS_HEADER)
 
 
 def read_corrupt_kinds():
-    """corrupt's kind count: one per row of zs_corrupt.h's planter table
-    ("X(CK_..." a row), then ZSF_ARENA_KINDS (zs_fuzz.h)."""
+    """corrupt's kinds (zs_corrupt.h, zs_fuzz.h): the pool planter table's
+    rows ("X(CK_..." a row), ZSF_POOL_KINDS_V1 (the rows whose kind bytes
+    come first) and ZSF_ARENA_KINDS (the arena's, next; the later rows take
+    the bytes after them)."""
     with open(POOL_PLANTERS) as f:
-        pool = len(re.findall(r"\bX\(CK_[A-Z_]+,", f.read()))
+        text = f.read()
+    rows = len(re.findall(r"\bX\(CK_[A-Z_]+,", text))
+    v1 = re.search(r"^#define ZSF_POOL_KINDS_V1 (\d+)$", text, re.M)
     with open(OPS_HEADER) as f:
         m = re.search(r"^#define ZSF_ARENA_KINDS (\d+)$", f.read(), re.M)
-    if not pool or not m:
+    if not rows or not m or not v1:
         sys.exit("gen_seed_corpus: cannot count corrupt's kinds")
-    return pool + int(m.group(1))
+    return rows, int(v1.group(1)), int(m.group(1))
 
 
 def u8(v):
@@ -223,10 +228,24 @@ class Seq:
 HF_SIDE, HF_SIDE_ARENA, HF_ARENA_PAGES, HF_MAIN, HF_PRESSURE, HF_COMPACT, \
     HF_OWNERS, HF_NO_FD = (1 << i for i in range(8))
 FORGE_LIVE, FORGE_STALE, FORGE_OTHER, FORGE_INPUT = range(4)
-CORRUPT_KINDS = read_corrupt_kinds()
+POOL_ROWS, POOL_ROWS_V1, ARENA_KINDS = read_corrupt_kinds()
+CORRUPT_KINDS = POOL_ROWS + ARENA_KINDS
 # The kinds there were before the arena's run findings: the scenarios
 # written then keep this count, so their seeds keep their bytes.
 CORRUPT_KINDS_V1 = 58
+
+
+def pool_kind(row):
+    """The kind byte of the pool planter table's row `row`."""
+    return row if row < POOL_ROWS_V1 else row + ARENA_KINDS
+
+
+# The kind bytes of the rows added with the shared-zspage layout: the span
+# walk's and the free-space index's findings.
+SPAN_KINDS = [pool_kind(r) for r in range(POOL_ROWS_V1, POOL_ROWS)]
+# Rows whose variants are the low bits of sel (zs_corrupt_spans.c), and
+# those (the bad tag and footer rows reused from the free list rows).
+CK_BAD_TAG, CK_FOOTER = 10, 11
 FATAL_KINDS = 5  # fuzz/zsmalloc_fuzz/zs_fatal.c's kinds[]
 SIDE_NAMES = 6  # pool names host_fault's second pool is given
 
@@ -444,7 +463,7 @@ def scenarios():
             s.fill(256, 4096).fill(256, 4096).fill(30, 3000)
         else:
             s.fill(10, 4096)
-        for kind in range(CORRUPT_KINDS_V1, CORRUPT_KINDS):
+        for kind in range(CORRUPT_KINDS_V1, POOL_ROWS_V1 + ARENA_KINDS):
             for v in range(8):
                 for pick in (0, 0x0133, 0x1fff):
                     s.corrupt(kind, v << 13 | pick)
@@ -480,6 +499,42 @@ def scenarios():
         s.corrupt(kind, kind)
     out.append(s.bytes())
     out.append(Seq().fill(300, 60).fill(300, 60).corrupt(14, 3).bytes())
+
+    # Corruption in the shared-zspage layout (fuzz/zsmalloc_fuzz/
+    # zs_corrupt_spans.c and the rows reused for it): every pool row with
+    # each variant its sel encodes (the low 2 bits for the span's and the
+    # index's rows, the top bits for the others), in pools of each shape:
+    # small objects with gaps of every length beside huge objects, sizes
+    # whose footprint they fill exactly (an object turned into a gap keeps
+    # its footer in its bytes), only huge objects, one full zspage (no
+    # gap), a fragmented zspage of 16 pages, and an empty pool.
+    shapes = []
+    s = Seq(cfg(1)).fill(40, 100).fill(4, 4096).fill(30, 1500)
+    shapes.append(s.fill(20, 40).free_many(3, 1))
+    s = Seq(cfg(4)).fill(60, 60).fill(60, 124).fill(2, 4093)
+    shapes.append(s.free_many(2, 0).free_many(5, 1))
+    shapes.append(Seq(cfg(2)).fill(8, 4096).fill(3, 4094))
+    shapes.append(Seq(cfg(1)).fill(8, 508))
+    s = Seq(cfg(16)).fill(200, 300).fill(200, 28).fill(3, 4095)
+    shapes.append(s.free_many(2, 1).free_many(7, 3, invert=True))
+    shapes.append(Seq(cfg(8)))
+    for shape in shapes:
+        for row in range(POOL_ROWS):
+            for v in range(4):
+                for pick in (0, 0x01b, 0x2a7):
+                    if row >= POOL_ROWS_V1 or row in (CK_BAD_TAG, CK_FOOTER):
+                        sel = pick << 4 | v << 2 | v
+                    else:
+                        sel = v << 14 | pick << 3 | pick >> 4
+                    shape.corrupt(pool_kind(row), sel)
+        out.append(shape.bytes())
+    # Each new row alone, so a failure names its kind in its own seed.
+    for kind in SPAN_KINDS + [CK_BAD_TAG, CK_FOOTER]:
+        s = Seq(cfg(2)).fill(30, 200).fill(2, 4096).fill(30, 20)
+        s.free_many(3, 2)
+        for sel in (0, 1, 2, 3, 0x0135, 0x0ffe, 0x8003, 0xffff):
+            s.corrupt(kind, sel)
+        out.append(s.bytes())
 
     # Host allocation failures, the k-th of each step's allocations in
     # turn: pool creation and its first objects (default and private
@@ -532,6 +587,14 @@ def scenarios():
         s.fatal(kind, 0x1234).free_many(2).fatal(kind, 7)
         out.append(s.bytes())
     out.append(Seq().fatal(2).fatal(0).bytes())  # empty pool: kind 2 skips
+    # The shared-zspage layout's aborts, each variant (arg >> 13) in a
+    # pool of each chain size (arg >> 10), on small and huge objects of
+    # the fuzzed pool; one child per op, so one seed per test.
+    for kind in (2, 3, 4):
+        for v in range(8):
+            s = Seq(cfg(4)).fill(6, 40).fill(2, 4096).fill(4, 900)
+            s.fatal(kind, v << 13 | (v * 0x0145) & 0x1fff)
+            out.append(s.bytes())
 
     # Forged handles (fuzz/zsmalloc_fuzz/zs_forge.c): every bit of live
     # handles flipped, pairs of bits, stale handles (one whose slot was
@@ -662,10 +725,10 @@ def dictionary():
              "# Opcodes (fuzz/zsmalloc_fuzz/zs_fuzz.h)."]
     for name, code in sorted(OP.items(), key=lambda kv: kv[1]):
         lines.append('op_%s="\\x%02x"' % (name, code))
-    lines.append("# alloc ops of sizes at class, huge and page boundaries.")
+    lines.append("# alloc ops of sizes at footprint, huge and page boundaries.")
     for size in (1, 2, 4, 12, 16, 17, 28, 32, 33, 60, 64, 124, 128, 252, 256,
-                 508, 512, 1020, 1024, 2044, 2048, 3276, 3632, 4092, 4095,
-                 4096):
+                 508, 512, 1020, 1024, 2044, 2048, 3276, 3632, 4092, 4093,
+                 4095, 4096):
         kind, raw = size_arg(size)
         lines.append('alloc_%d="\\x%02x\\x%02x\\x%02x\\x%02x"'
                      % (size, OP["alloc"], kind, raw & 0xff, raw >> 8))
@@ -673,7 +736,7 @@ def dictionary():
         lines.append('alloc_kind_%d="\\x%02x\\x%02x"' % (kind, OP["alloc"],
                                                          kind))
     lines.append("# Sizes as u16 arguments (uniform kind: size - 1).")
-    for size in (1, 16, 32, 3264, 3456, 3632, 4095, 4096):
+    for size in (1, 16, 32, 3264, 3456, 3632, 4092, 4093, 4095, 4096):
         raw = size - 1
         lines.append('raw_%d="\\x%02x\\x%02x"' % (size, raw & 0xff, raw >> 8))
     lines.append("# A fill of 255 objects, a fragmenting free, compaction.")
