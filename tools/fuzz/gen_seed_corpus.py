@@ -65,7 +65,7 @@ def read_corrupt_kinds():
     the bytes after them)."""
     with open(POOL_PLANTERS) as f:
         text = f.read()
-    rows = len(re.findall(r"\bX\(CK_[A-Z_]+,", text))
+    rows = re.findall(r"\bX\((CK_[A-Z_]+),", text)
     v1 = re.search(r"^#define ZSF_POOL_KINDS_V1 (\d+)$", text, re.M)
     with open(OPS_HEADER) as f:
         m = re.search(r"^#define ZSF_ARENA_KINDS (\d+)$", f.read(), re.M)
@@ -228,7 +228,9 @@ class Seq:
 HF_SIDE, HF_SIDE_ARENA, HF_ARENA_PAGES, HF_MAIN, HF_PRESSURE, HF_COMPACT, \
     HF_OWNERS, HF_NO_FD = (1 << i for i in range(8))
 FORGE_LIVE, FORGE_STALE, FORGE_OTHER, FORGE_INPUT = range(4)
-POOL_ROWS, POOL_ROWS_V1, ARENA_KINDS = read_corrupt_kinds()
+ROW_NAMES, POOL_ROWS_V1, ARENA_KINDS = read_corrupt_kinds()
+POOL_ROWS = len(ROW_NAMES)
+ROW = {name: i for i, name in enumerate(ROW_NAMES)}
 CORRUPT_KINDS = POOL_ROWS + ARENA_KINDS
 # The kinds there were before the arena's run findings: the scenarios
 # written then keep this count, so their seeds keep their bytes.
@@ -243,9 +245,10 @@ def pool_kind(row):
 # The kind bytes of the rows added with the shared-zspage layout: the span
 # walk's and the free-space index's findings.
 SPAN_KINDS = [pool_kind(r) for r in range(POOL_ROWS_V1, POOL_ROWS)]
-# Rows whose variants are the low bits of sel (zs_corrupt_spans.c), and
-# those (the bad tag and footer rows reused from the free list rows).
-CK_BAD_TAG, CK_FOOTER = 10, 11
+# Rows whose variants are the low bits of sel (zs_corrupt_spans.c) besides
+# the new ones: the bad tag and footer rows, reused from the free list rows.
+CK_BAD_TAG, CK_FOOTER, CK_PAGE_DESC = (ROW["CK_BAD_TAG"], ROW["CK_FOOTER"],
+                                       ROW["CK_PAGE_DESC"])
 FATAL_KINDS = 5  # fuzz/zsmalloc_fuzz/zs_fatal.c's kinds[]
 SIDE_NAMES = 6  # pool names host_fault's second pool is given
 
@@ -480,9 +483,10 @@ def scenarios():
         s.free_many(3, flags).pressure(flags, flags * 37)
         out.append(s.bytes())
 
-    # Corruption: every kind zs_pool_check names, in pools of every shape
-    # (small and huge objects, free lists, several zspages per list), and
-    # in an empty pool, where most kinds have no place and are skipped.
+    # Corruption: every kind zs_pool_check named before the shared-zspage
+    # layout (and the arena's first 17), in pools of every shape (small and
+    # huge objects, gaps, several zspages per list), and in an empty pool,
+    # where most kinds have no place and are skipped.
     for chain in (1, 4, 8, 16):
         s = Seq(cfg(chain)).fill(40, 100).fill(6, 4096).fill(30, 1500)
         s.fill(20, 40).free_many(3, 1)
@@ -528,6 +532,15 @@ def scenarios():
                         sel = v << 14 | pick << 3 | pick >> 4
                     shape.corrupt(pool_kind(row), sel)
         out.append(shape.bytes())
+    # The page descriptor row's 8 variants (sel's top 3 bits: the arena's
+    # description, or the base inside its run or at another zspage's), in
+    # pools of one chain size and of several, with huge zspages beside.
+    for chain in (1, 4):
+        s = Seq(cfg(chain)).fill(40, 300).fill(3, 4096).free_many(3)
+        for v in range(8):
+            for pick in (0, 0x35, 0x1ff):
+                s.corrupt(CK_PAGE_DESC, v << 13 | pick)
+        out.append(s.bytes())
     # Each new row alone, so a failure names its kind in its own seed.
     for kind in SPAN_KINDS + [CK_BAD_TAG, CK_FOOTER]:
         s = Seq(cfg(2)).fill(30, 200).fill(2, 4096).fill(30, 20)
@@ -578,7 +591,7 @@ def scenarios():
     out.append(Seq().page_ops(3, 5).bytes())
 
     # Death tests in a forked child (fuzz/zsmalloc_fuzz/zs_fatal.c): every
-    # kind, with objects of several classes live so the pool-state kinds
+    # kind, with small and huge objects live so the pool-state kinds
     # apply, and each way of passing the arena a bad page.
     for kind in range(FATAL_KINDS):
         s = Seq(cfg(8)).fill(12, 100).fill(6, 1000).fill(2, 4096)
