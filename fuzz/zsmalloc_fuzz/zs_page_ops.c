@@ -162,10 +162,7 @@ void zsf_op_page_ops(void *state, struct fuzz_cursor *c)
 		return;
 	zsf_get_stats(f, &before);
 	probe_beyond(f, sel);
-	/* A huge zspage emptied with its run isolated is left out: the
-	 * library's zs_pool_check (check_huge) reports that legal state as
-	 * ZS_FINDING_POOL_HUGE_SLOT (reported; take this out with the fix). */
-	if (!pick_page(f, sel, (flags & 3) == 3 ? T_SMALL : T_ANY, &r)) {
+	if (!pick_page(f, sel, T_ANY, &r)) {
 		zsf_expect_unchanged(f, &before,
 				     "page callbacks on an empty pool", true);
 		return;
