@@ -53,7 +53,8 @@ static void read_row(struct zs_pool *pool, unsigned i, struct class_row *r)
 		zs_lock(&sh->lock);
 		for (g = 0; g < ZS_NR_FULLNESS; g++)
 			r->groups[g] = sh->group_count[g];
-		r->used = atomic_load(&sh->objs_used) - sh->huge_count;
+		r->used = zs_shard_shared_objs(sh);
+		r->allocated = zs_shard_capacity(pool, sh);
 		units = atomic_load(&sh->units_used);
 		zspages = atomic_load(&sh->zspages);
 		r->freeable = zs_shard_freeable(pool, sh);
@@ -61,11 +62,6 @@ static void read_row(struct zs_pool *pool, unsigned i, struct class_row *r)
 		r->size = ZS_HUGE_SIZE - 1;
 		r->pages = zspages * pool->chain_size;
 		r->pages_per_zspage = pool->chain_size;
-		r->allocated =
-			units ? (unsigned long)((unsigned long long)zspages *
-						pool->zspage_units * r->used /
-						units) :
-				r->used;
 		r->objs_per_zspage =
 			units && r->used ?
 				(unsigned)((unsigned long long)

@@ -236,21 +236,6 @@ void zs_pool_inject_failures(struct zs_pool *pool, unsigned after,
 		zs_fault_counter_arm(&pool->inject, after, count);
 }
 
-/* Objects the shard's zspages would hold if every gap held objects of
- * the mean footprint: the kernel's obj_allocated, for a layout without
- * fixed slots. */
-static unsigned long shard_capacity(const struct zs_pool *pool,
-				    const struct zs_shard *sh)
-{
-	unsigned long objs = atomic_load(&sh->objs_used) - sh->huge_count;
-	unsigned long used = atomic_load(&sh->units_used);
-	unsigned long held = atomic_load(&sh->zspages) * pool->zspage_units;
-
-	if (!used)
-		return objs;
-	return (unsigned long)((unsigned long long)held * objs / used);
-}
-
 void zs_pool_stats(struct zs_pool *pool, struct zs_pool_stats *st)
 {
 	unsigned i;
@@ -264,7 +249,8 @@ void zs_pool_stats(struct zs_pool *pool, struct zs_pool_stats *st)
 		struct zs_shard *sh = &pool->shards[i];
 
 		zs_lock(&sh->lock);
-		st->objs_allocated += shard_capacity(pool, sh) + sh->huge_count;
+		st->objs_allocated +=
+			zs_shard_capacity(pool, sh) + sh->huge_count;
 		st->objs_used += atomic_load(&sh->objs_used);
 		st->bytes_stored += sh->bytes_stored;
 		zs_unlock(&sh->lock);

@@ -107,20 +107,47 @@ unsigned long zs_shard_freeable(const struct zs_pool *pool,
 		atomic_load_explicit(&sh->zspages, memory_order_relaxed);
 	unsigned long used =
 		atomic_load_explicit(&sh->units_used, memory_order_relaxed);
-	unsigned long objs =
-		atomic_load_explicit(&sh->objs_used, memory_order_relaxed) -
-		atomic_load_explicit(&sh->huge_count, memory_order_relaxed);
+	unsigned long objs = zs_shard_shared_objs(sh);
 	unsigned long held = zspages * pool->zspage_units, unfillable;
 
+	/* objs > used: counters read mid-update; no mean to go by */
 	if (!objs || objs > used)
-		return used < held ? (held - used) / pool->zspage_units *
-					     pool->chain_size :
-				     0;
+		return zs_shard_free_zspages(pool, sh) * pool->chain_size;
 	unfillable = zspages * (used / objs) / 2;
 	if (used + unfillable >= held)
 		return 0;
 	return (held - used - unfillable) / pool->zspage_units *
 	       pool->chain_size;
+}
+
+unsigned long zs_shard_shared_objs(const struct zs_shard *sh)
+{
+	unsigned long objs =
+		atomic_load_explicit(&sh->objs_used, memory_order_relaxed);
+	unsigned long huge =
+		atomic_load_explicit(&sh->huge_count, memory_order_relaxed);
+
+	/* read without the lock, a huge zspage may be counted before its
+	 * object */
+	return objs > huge ? objs - huge : 0;
+}
+
+/* Objects the shard's shared zspages would hold if every gap held objects
+ * of their mean footprint: the kernel's obj_allocated, for a layout
+ * without fixed slots. */
+unsigned long zs_shard_capacity(const struct zs_pool *pool,
+				const struct zs_shard *sh)
+{
+	unsigned long objs = zs_shard_shared_objs(sh);
+	unsigned long used =
+		atomic_load_explicit(&sh->units_used, memory_order_relaxed);
+	unsigned long held =
+		atomic_load_explicit(&sh->zspages, memory_order_relaxed) *
+		pool->zspage_units;
+
+	if (!used)
+		return objs;
+	return (unsigned long)((unsigned long long)held * objs / used);
 }
 
 unsigned zs_pool_class_count(struct zs_pool *pool)

@@ -178,6 +178,9 @@ struct zs_shard *zs_lock_shard_of(struct zs_pool *pool,
 				  const struct zs_hslot *slot);
 unsigned long zs_shard_free_zspages(const struct zs_pool *pool,
 				    const struct zs_shard *sh);
+unsigned long zs_shard_shared_objs(const struct zs_shard *sh);
+unsigned long zs_shard_capacity(const struct zs_pool *pool,
+				const struct zs_shard *sh);
 unsigned long zs_shard_freeable(const struct zs_pool *pool,
 				const struct zs_shard *sh);
 
