@@ -23,7 +23,7 @@ int zsa_locate(struct zs_pool *pool, uint64_t h, struct zsa_place *at)
 
 	if (!slot)
 		return -EINVAL;
-	ref = (uint32_t)atomic_load(&slot->loc);
+	ref = zs_slot_loc(atomic_load(&slot->word));
 	at->zspage = zs_span_ref_zspage(ref);
 	at->unit = zs_span_ref_unit(ref);
 	at->slot = idx;
@@ -77,7 +77,9 @@ void zsa_point_slot_at(struct zs_pool *pool, uint64_t a, uint64_t b)
 	struct zs_hslot *sa = zs_handle_lookup(pool, a, &idx, &gen);
 	struct zs_hslot *sb = zs_handle_lookup(pool, b, &idx, &gen);
 
-	atomic_store(&sa->loc, atomic_load(&sb->loc));
+	atomic_store(&sa->word,
+		     zs_slot_with_loc(atomic_load(&sa->word),
+				      zs_slot_loc(atomic_load(&sb->word))));
 }
 
 const char *zsa_finding_format(enum zs_finding kind)

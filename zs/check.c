@@ -74,12 +74,12 @@ struct shard_sums {
 static int check_at_rest(struct zs_pool *pool, uint32_t idx,
 			 struct shard_sums *sum)
 {
-	uint64_t m = atomic_load(&zs_slot_at(pool, idx)->meta);
+	uint64_t w = atomic_load(&zs_slot_at(pool, idx)->word);
 	int err = 0;
 
-	if (m & ZS_META_MOVING)
+	if (zs_slot_moving(w))
 		FAIL(ZS_FINDING_POOL_SLOT_MOVING_AT_REST, idx);
-	sum->bytes += zs_meta_size(m);
+	sum->bytes += zs_slot_size(w);
 out:
 	return err;
 }
@@ -106,16 +106,16 @@ static int check_huge(struct zs_pool *pool, struct zspage *zsp,
 		      struct shard_sums *sum)
 {
 	struct zs_hslot *slot = zs_slot_at(pool, zsp->huge_slot);
-	uint64_t m = slot ? atomic_load(&slot->meta) : 0;
+	uint64_t w = slot ? atomic_load(&slot->word) : 0;
 	int err = 0;
 
 	sum->huge++;
 	/* freed while an arena move holds its run: the putback frees it */
 	if (zsp->inuse == 0 && zsp->run_isolated)
 		return 0;
-	if (!slot || !(m & ZS_META_LIVE) ||
-	    atomic_load(&slot->loc) != zs_span_ref(zsp->id, 0) ||
-	    zs_meta_size(m) < ZS_HUGE_SIZE || zsp->inuse != 1)
+	if (!slot || !zs_slot_live(w) ||
+	    zs_slot_loc(w) != zs_span_ref(zsp->id, 0) ||
+	    zs_slot_size(w) < ZS_HUGE_SIZE || zsp->inuse != 1)
 		FAIL(ZS_FINDING_POOL_HUGE_SLOT, zsp->id, zsp->huge_slot,
 		     zsp->inuse);
 	sum->objects++;
@@ -180,21 +180,22 @@ out:
 	return err;
 }
 
-/* A mark on a free slot while check_slots walks: readers ignore slots that
- * are not live, and nothing else touches free slots under the class
- * locks, so the walk needs no memory of its own. */
-#define SLOT_CLAIMED ZS_META_MOVING
+/* A mark on a free slot while check_slots walks, in its size field (0
+ * while free): readers ignore slots that are not live, and nothing else
+ * touches free slots under the shard locks, so the walk needs no memory
+ * of its own. */
+#define SLOT_CLAIMED (1ull << ZS_SLOT_SIZE_SHIFT)
 
 /* Claims free slot idx for one owner (a free list or a fresh batch);
  * false when it is live or claimed already. */
 static bool claim_slot(struct zs_pool *pool, uint32_t idx)
 {
 	struct zs_hslot *slot = zs_slot_at(pool, idx);
-	uint64_t m = atomic_load(&slot->meta);
+	uint64_t w = atomic_load(&slot->word);
 
-	if (m & (ZS_META_LIVE | SLOT_CLAIMED))
+	if (zs_slot_live(w) || (w & SLOT_CLAIMED))
 		return false;
-	atomic_store(&slot->meta, m | SLOT_CLAIMED);
+	atomic_store(&slot->word, w | SLOT_CLAIMED);
 	return true;
 }
 
@@ -214,7 +215,8 @@ static int check_slot_owners(struct zs_pool *pool, uint32_t nslots,
 			if (idx >= nslots || !claim_slot(pool, idx))
 				FAIL(ZS_FINDING_POOL_FREE_SLOT_LIST_BROKEN,
 				     cl->index, idx);
-			f = (uint32_t)atomic_load(&zs_slot_at(pool, idx)->loc);
+			f = zs_slot_loc(
+				atomic_load(&zs_slot_at(pool, idx)->word));
 		}
 		*spare += n;
 		if (cl->fresh_next > cl->fresh_end || cl->fresh_end > nslots)
@@ -252,23 +254,24 @@ static int check_slots(struct zs_pool *pool, unsigned long live_total)
 		FAIL(ZS_FINDING_POOL_HANDLE_CHUNK_COUNT, want, nslots,
 		     atomic_load(&pool->ht_nchunks));
 	for (idx = 0; idx < nslots; idx++) {
-		uint64_t m = atomic_load(&zs_slot_at(pool, idx)->meta);
+		uint64_t w = atomic_load(&zs_slot_at(pool, idx)->word);
 
-		if (m & ZS_META_LIVE)
+		/* a free slot keeps only its next link and generation */
+		if (zs_slot_live(w))
 			live++;
-		else if ((uint32_t)m)
+		else if (w & (ZS_SLOT_SIZE_MASK << ZS_SLOT_SIZE_SHIFT))
 			FAIL(ZS_FINDING_POOL_FREE_SLOT_STATE, idx,
-			     (unsigned)(uint32_t)m);
+			     (unsigned)(uint32_t)w);
 	}
 	if (live != live_total)
 		FAIL(ZS_FINDING_POOL_LIVE_SLOT_COUNT, live, live_total);
 	err = check_slot_owners(pool, nslots, &spare);
 	for (idx = 0; idx < nslots; idx++) {
 		struct zs_hslot *slot = zs_slot_at(pool, idx);
-		uint64_t m = atomic_load(&slot->meta);
+		uint64_t w = atomic_load(&slot->word);
 
-		if (!(m & ZS_META_LIVE))
-			atomic_store(&slot->meta, m & ~SLOT_CLAIMED);
+		if (!zs_slot_live(w))
+			atomic_store(&slot->word, w & ~SLOT_CLAIMED);
 	}
 	if (err)
 		goto out;

@@ -58,8 +58,8 @@ static enum move_result move_object(struct zs_pool *pool, struct zs_shard *sh,
 
 	if (!zs_try_mark_moving(slot))
 		return PINNED;
-	size = zs_meta_size(
-		atomic_load_explicit(&slot->meta, memory_order_acquire));
+	size = zs_slot_size(
+		atomic_load_explicit(&slot->word, memory_order_acquire));
 	dref = zs_obj_place_in_gap(pool, sh, idx, size);
 	if (dref == ZS_GAP_NONE) {
 		zs_clear_moving(slot);
@@ -67,8 +67,7 @@ static enum move_result move_object(struct zs_pool *pool, struct zs_shard *sh,
 	}
 	dst = zs_zspage_by_id(pool, zs_span_ref_zspage(dref));
 	memcpy(zs_obj_bytes(dst, dref), zs_obj_bytes(src, ref), size);
-	atomic_store_explicit(&slot->loc, dref, memory_order_release);
-	zs_clear_moving(slot);
+	zs_finish_move(slot, dref);
 	zs_obj_remove(pool, sh, src, ref, size);
 	atomic_fetch_add_explicit(&pool->objs_moved, 1, memory_order_relaxed);
 	return MOVED;
@@ -310,7 +309,7 @@ static unsigned run_walk(struct zs_pool *pool, struct zs_shard *sh,
 			zs_clear_moving(slot);
 		if (step == REPOISON)
 			zs_unpoison(zs_obj_bytes(zsp, 0),
-				    zs_meta_size(atomic_load(&slot->meta)));
+				    zs_slot_size(atomic_load(&slot->word)));
 		return end;
 	}
 	for (unit = 0; unit < end; unit += b.units) {
@@ -335,7 +334,7 @@ static unsigned run_walk(struct zs_pool *pool, struct zs_shard *sh,
 		if (step != REPOISON)
 			continue;
 		p = zs_obj_bytes(zsp, zs_span_ref(zsp->id, unit));
-		size = zs_meta_size(atomic_load(&slot->meta));
+		size = zs_slot_size(atomic_load(&slot->word));
 		zs_unpoison(p - ZS_SPAN_TAG_BYTES, ZS_SPAN_TAG_BYTES + size);
 		zs_poison(p + size, (size_t)b.units * ZS_GAP_UNIT -
 					    ZS_SPAN_TAG_BYTES - size);

@@ -79,7 +79,7 @@
 /* The handle table's chunk count missed a growth. */
 #define ZS_FINDING_POOL_HANDLE_CHUNK_COUNT_FMT \
 	"handle table has %lu chunks for %u slots, counted %lu"
-/* A free slot kept a size or pin count: a free that left it half done. */
+/* A free slot kept a size: a free that left it half done. */
 #define ZS_FINDING_POOL_FREE_SLOT_STATE_FMT \
 	"free handle slot %u has state bits %#x"
 /* A handle slot lives on with no object: a failed call that did not give

@@ -11,11 +11,11 @@
  * from another pool, a forged one or a stale one with bits changed opens
  * to a pair that looks random and matches only by a 2^-32 chance.
  *
- * Each slot's meta word carries generation, live and moving bits, the
- * object's size and a pin count.  Readers pin with one CAS and take no
- * lock; the compactor marks an object "moving" with a CAS that succeeds
- * only while the pin count is zero, so a reader never sees a half-moved
- * object and waits at most for one object copy.
+ * A slot is one word (zs/zs_internal.h): the object's place, size,
+ * generation and state (free, live with a pin count, or moving).  Readers
+ * pin with one CAS and take no lock; the compactor marks an object moving
+ * with a CAS that succeeds only while it has no pins, so a reader never
+ * sees a half-moved object and waits at most for one object copy.
  *
  * Slot allocation is per shard (under the shard's lock): freed slots go
  * back to their shard's free list, and fresh slots come in batches from the
@@ -53,16 +53,18 @@ struct zs_hslot *zs_handle_lookup(struct zs_pool *pool, uint64_t handle,
 				  uint32_t *idx, uint32_t *gen)
 {
 	struct zs_hslot *slot;
-	uint64_t m;
+	uint64_t w;
 
 	if (handle == 0)
 		return NULL;
 	zs_handle_open(&pool->key, handle, idx, gen);
+	if (*gen > ZS_SLOT_GEN_MASK)
+		return NULL; /* never issued: the sealed half's high bits are 0 */
 	slot = zs_slot_at(pool, *idx);
 	if (!slot)
 		return NULL;
-	m = atomic_load_explicit(&slot->meta, memory_order_acquire);
-	if (!(m & ZS_META_LIVE) || zs_meta_gen(m) != *gen)
+	w = atomic_load_explicit(&slot->word, memory_order_acquire);
+	if (!zs_slot_live(w) || zs_slot_gen(w) != *gen)
 		return NULL;
 	return slot;
 }
@@ -93,8 +95,8 @@ int zs_slot_take(struct zs_pool *pool, struct zs_shard *sh, uint32_t *idx)
 		struct zs_hslot *slot = zs_slot_at(pool, sh->free_slots - 1);
 
 		*idx = sh->free_slots - 1;
-		sh->free_slots = (uint32_t)atomic_load_explicit(
-			&slot->loc, memory_order_relaxed);
+		sh->free_slots = zs_slot_loc(atomic_load_explicit(
+			&slot->word, memory_order_relaxed));
 		return 0;
 	}
 	if (sh->fresh_next == sh->fresh_end) {
@@ -123,71 +125,96 @@ int zs_slot_take(struct zs_pool *pool, struct zs_shard *sh, uint32_t *idx)
 	return 0;
 }
 
+/* Back on the shard's free list; the generation was bumped by the free
+ * (or the slot never held an object). */
 void zs_slot_give_back(struct zs_pool *pool, struct zs_shard *sh, uint32_t idx)
 {
 	struct zs_hslot *slot = zs_slot_at(pool, idx);
+	uint64_t w = atomic_load_explicit(&slot->word, memory_order_relaxed);
 
-	atomic_store_explicit(&slot->loc, sh->free_slots, memory_order_relaxed);
+	atomic_store_explicit(&slot->word,
+			      zs_slot_word_free(sh->free_slots, zs_slot_gen(w)),
+			      memory_order_release);
 	sh->free_slots = idx + 1;
 }
 
 int zs_pin(struct zs_pool *pool, uint64_t handle, struct zs_hslot **slotp,
-	   uint64_t *metap)
+	   uint64_t *wordp)
 {
 	struct zs_hslot *slot;
 	uint32_t idx, gen;
 	unsigned spins = 0;
-	uint64_t m;
+	uint64_t w;
 
 	slot = zs_handle_lookup(pool, handle, &idx, &gen);
 	if (!slot)
 		return -EINVAL;
-	m = atomic_load_explicit(&slot->meta, memory_order_acquire);
+	w = atomic_load_explicit(&slot->word, memory_order_acquire);
 	for (;;) {
-		if (!(m & ZS_META_LIVE) || zs_meta_gen(m) != gen)
+		if (!zs_slot_live(w) || zs_slot_gen(w) != gen)
 			return -EINVAL;
-		if (m & ZS_META_MOVING) {
+		if (zs_slot_moving(w)) {
 			/* an object or zspage copy is in flight: wait */
 			if (++spins > 64)
 				sched_yield();
-			m = atomic_load_explicit(&slot->meta,
+			w = atomic_load_explicit(&slot->word,
 						 memory_order_acquire);
 			continue;
 		}
-		if (zs_meta_pins(m) == ZS_META_PINS_MASK)
+		if (zs_slot_pins(w) == ZS_SLOT_MAX_PINS)
 			return -EBUSY;
 		if (atomic_compare_exchange_weak_explicit(
-			    &slot->meta, &m, m + 1, memory_order_acq_rel,
+			    &slot->word, &w, w + 1, memory_order_acq_rel,
 			    memory_order_acquire))
 			break;
 	}
 	*slotp = slot;
-	*metap = m + 1;
+	*wordp = w + 1;
 	return 0;
 }
 
 void zs_unpin(struct zs_hslot *slot)
 {
-	atomic_fetch_sub_explicit(&slot->meta, 1, memory_order_release);
+	atomic_fetch_sub_explicit(&slot->word, 1, memory_order_release);
 }
 
 bool zs_try_mark_moving(struct zs_hslot *slot)
 {
-	uint64_t m = atomic_load_explicit(&slot->meta, memory_order_acquire);
+	uint64_t w = atomic_load_explicit(&slot->word, memory_order_acquire);
 
-	while (zs_meta_pins(m) == 0 && !(m & ZS_META_MOVING)) {
+	while (zs_slot_state(w) == 1) {
 		if (atomic_compare_exchange_weak_explicit(
-			    &slot->meta, &m, m | ZS_META_MOVING,
+			    &slot->word, &w,
+			    zs_slot_with_state(w, ZS_SLOT_MOVING),
 			    memory_order_acq_rel, memory_order_acquire))
 			return true;
 	}
 	return false;
 }
 
+/* Ends a move that left the object where it was.  A run migration's
+ * object may have been freed meanwhile (and its slot reused): only a
+ * slot still moving is touched. */
 void zs_clear_moving(struct zs_hslot *slot)
 {
-	atomic_fetch_and_explicit(&slot->meta, ~ZS_META_MOVING,
-				  memory_order_release);
+	uint64_t w = atomic_load_explicit(&slot->word, memory_order_acquire);
+
+	while (zs_slot_moving(w) &&
+	       !atomic_compare_exchange_weak_explicit(
+		       &slot->word, &w, zs_slot_with_state(w, 1),
+		       memory_order_release, memory_order_acquire))
+		;
+}
+
+/* Ends a move that put the object at loc: readers waiting see both at
+ * once.  The shard lock is held, so nothing else changes the slot. */
+void zs_finish_move(struct zs_hslot *slot, uint32_t loc)
+{
+	uint64_t w = atomic_load_explicit(&slot->word, memory_order_relaxed);
+
+	atomic_store_explicit(&slot->word,
+			      zs_slot_with_state(zs_slot_with_loc(w, loc), 1),
+			      memory_order_release);
 }
 
 void zs_handles_destroy(struct zs_pool *pool)

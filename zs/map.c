@@ -80,17 +80,17 @@ static int pin_and_place(struct zs_pool *pool, uint64_t handle,
 {
 	struct zs_hslot *slot;
 	struct zspage *zsp;
-	uint64_t m, loc;
+	uint64_t w;
 	int err;
 
-	err = zs_pin(pool, handle, &slot, &m);
+	err = zs_pin(pool, handle, &slot, &w);
 	if (err)
 		return err;
-	loc = atomic_load_explicit(&slot->loc, memory_order_acquire);
-	zsp = zs_zspage_by_id(pool, zs_span_ref_zspage((uint32_t)loc));
+	/* pinned: the place in w stays the object's until the unpin */
+	zsp = zs_zspage_by_id(pool, zs_span_ref_zspage(zs_slot_loc(w)));
 	p->slot = slot;
-	p->size = zs_meta_size(m);
-	p->mem = zs_obj_bytes(zsp, (uint32_t)loc);
+	p->size = zs_slot_size(w);
+	p->mem = zs_obj_bytes(zsp, zs_slot_loc(w));
 	return 0;
 }
 

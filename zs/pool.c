@@ -115,7 +115,7 @@ int zs_malloc(struct zs_pool *pool, size_t size, uint64_t *handle)
 	struct zs_shard *sh;
 	struct zs_hslot *slot;
 	uint32_t idx, ref, gen;
-	uint64_t m, h;
+	uint64_t h;
 	int err;
 
 	if (!pool || !handle || size == 0)
@@ -133,15 +133,14 @@ int zs_malloc(struct zs_pool *pool, size_t size, uint64_t *handle)
 		goto fail;
 	}
 	slot = zs_slot_at(pool, idx);
-	m = atomic_load_explicit(&slot->meta, memory_order_relaxed);
-	gen = zs_meta_gen(m);
+	gen = zs_slot_gen(
+		atomic_load_explicit(&slot->word, memory_order_relaxed));
 	h = zs_handle_encode(pool, idx, gen);
-	if (h == 0) /* the one (idx, gen) pair that encodes to 0 is skipped */
-		h = zs_handle_encode(pool, idx, ++gen);
-	atomic_store_explicit(&slot->loc, ref, memory_order_relaxed);
-	atomic_store_explicit(&slot->meta,
-			      ((uint64_t)gen << 32) | ZS_META_LIVE |
-				      ((uint64_t)size << ZS_META_SIZE_SHIFT),
+	if (h == 0) { /* the one (idx, gen) pair that encodes to 0 */
+		gen = (gen + 1) & ZS_SLOT_GEN_MASK;
+		h = zs_handle_encode(pool, idx, gen);
+	}
+	atomic_store_explicit(&slot->word, zs_slot_word_live(ref, size, gen),
 			      memory_order_release);
 	atomic_fetch_add_explicit(&sh->objs_used, 1, memory_order_relaxed);
 	sh->bytes_stored += size;
@@ -160,7 +159,7 @@ int zs_free(struct zs_pool *pool, uint64_t handle)
 	struct zs_shard *sh;
 	struct zspage *zsp;
 	uint32_t gen, idx, ref;
-	uint64_t m;
+	uint64_t w;
 	size_t size;
 
 	if (!pool)
@@ -173,21 +172,24 @@ int zs_free(struct zs_pool *pool, uint64_t handle)
 		return -EINVAL;
 	/* Under the shard's lock the object can be neither freed nor moved
 	 * by anyone else; only pins can still come and go. */
-	m = atomic_load_explicit(&slot->meta, memory_order_acquire);
+	w = atomic_load_explicit(&slot->word, memory_order_acquire);
 	do {
-		if (!(m & ZS_META_LIVE) || zs_meta_gen(m) != gen) {
+		if (!zs_slot_live(w) || zs_slot_gen(w) != gen) {
 			zs_unlock(&sh->lock);
 			return -EINVAL;
 		}
-		if (zs_meta_pins(m)) {
+		if (zs_slot_pins(w)) {
 			zs_unlock(&sh->lock);
 			return -EBUSY;
 		}
+		/* moving here means a run migration, which copies the whole
+		 * run and finds the object gone when it ends */
 	} while (!atomic_compare_exchange_weak_explicit(
-		&slot->meta, &m, (uint64_t)(gen + 1) << 32,
+		&slot->word, &w,
+		zs_slot_word_free(zs_slot_loc(w), zs_slot_gen(w) + 1),
 		memory_order_acq_rel, memory_order_acquire));
-	size = zs_meta_size(m);
-	ref = (uint32_t)atomic_load_explicit(&slot->loc, memory_order_relaxed);
+	size = zs_slot_size(w);
+	ref = zs_slot_loc(w);
 	zsp = zs_zspage_by_id(pool, zs_span_ref_zspage(ref));
 	if (zsp->huge ? zsp->huge_slot != idx :
 			!zs_span_tag_names(zs_span_tag(&sh->span, ref), idx)) {
@@ -209,13 +211,17 @@ size_t zs_obj_size(struct zs_pool *pool, uint64_t handle)
 {
 	struct zs_hslot *slot;
 	uint32_t idx, gen;
+	uint64_t w;
 
 	if (!pool)
 		return 0;
+
 	slot = zs_handle_lookup(pool, handle, &idx, &gen);
 	if (!slot)
 		return 0;
-	return zs_meta_size(atomic_load(&slot->meta));
+	/* freed since the lookup: as bad as a stale handle */
+	w = atomic_load_explicit(&slot->word, memory_order_acquire);
+	return zs_slot_live(w) && zs_slot_gen(w) == gen ? zs_slot_size(w) : 0;
 }
 
 unsigned long zs_get_total_pages(struct zs_pool *pool)

@@ -55,10 +55,11 @@ struct zs_shard *zs_lock_shard_of(struct zs_pool *pool,
 				  const struct zs_hslot *slot)
 {
 	for (;;) {
-		uint64_t loc =
-			atomic_load_explicit(&slot->loc, memory_order_acquire);
-		struct zspage *zsp = zs_zspage_by_id(
-			pool, zs_span_ref_zspage((uint32_t)loc));
+		uint32_t loc = zs_slot_loc(atomic_load_explicit(
+			&slot->word, memory_order_acquire));
+		uint64_t w;
+		struct zspage *zsp =
+			zs_zspage_by_id(pool, zs_span_ref_zspage(loc));
 		struct zs_shard *sh;
 
 		if (!zsp)
@@ -67,11 +68,11 @@ struct zs_shard *zs_lock_shard_of(struct zs_pool *pool,
 							memory_order_relaxed) %
 				   ZS_NR_SHARDS];
 		zs_lock(&sh->lock);
-		if (!(atomic_load_explicit(&slot->meta, memory_order_acquire) &
-		      ZS_META_LIVE))
+		w = atomic_load_explicit(&slot->word, memory_order_acquire);
+		if (!zs_slot_live(w))
 			return sh; /* the caller's check fails it */
-		loc = atomic_load_explicit(&slot->loc, memory_order_acquire);
-		zsp = zs_zspage_by_id(pool, zs_span_ref_zspage((uint32_t)loc));
+		loc = zs_slot_loc(w);
+		zsp = zs_zspage_by_id(pool, zs_span_ref_zspage(loc));
 		if (zsp &&
 		    atomic_load_explicit(&zsp->shard, memory_order_relaxed) ==
 			    sh->index)

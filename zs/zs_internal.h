@@ -50,35 +50,112 @@
 
 /* ---- handle slots ---- */
 
-/* meta word of a handle slot:
- *   [63:32] generation   [31] live   [30] moving
- *   [29:16] object size (1..4096)    [15:0] pins (maps + open reads) */
-#define ZS_META_LIVE (1ull << 31)
-#define ZS_META_MOVING (1ull << 30)
-#define ZS_META_SIZE_SHIFT 16
-#define ZS_META_SIZE_MASK 0x3fffull
-#define ZS_META_PINS_MASK 0xffffull
+/*
+ * A handle slot is one 64-bit word, so that a reader pins an object with
+ * one CAS that also checks its generation, and the table costs 8 bytes
+ * per object:
+ *
+ *   [63:32] place: live, zs_span_ref(zspage id, unit) (unit 0 of a huge
+ *           zspage); free, the next free slot of its shard + 1
+ *   [31:20] object size - 1 (live; 0 while free)
+ *   [19:7]  generation, bumped at every free
+ *   [6:0]   state: 0 free (a fresh, zeroed slot is free), 1 + pins (maps
+ *           and open reads) while live, ZS_SLOT_MOVING while the
+ *           compactor or a run migration copies it (taken only at 0 pins)
+ *
+ * Thirteen bits of generation are enough because the handle is sealed
+ * (zs/handle_cipher.h): the other 19 bits of the sealed generation half
+ * must open to zero, so a forged or damaged handle is still accepted by a
+ * 2^-32 chance; only an exact stale handle comes back to life, after its
+ * slot has been reused 8192 times.
+ */
+#define ZS_SLOT_LOC_SHIFT 32
+#define ZS_SLOT_SIZE_SHIFT 20
+#define ZS_SLOT_SIZE_MASK 0xfffull
+#define ZS_SLOT_GEN_SHIFT 7
+#define ZS_SLOT_GEN_BITS 13
+#define ZS_SLOT_GEN_MASK ((1u << ZS_SLOT_GEN_BITS) - 1)
+#define ZS_SLOT_STATE_MASK 0x7full
+#define ZS_SLOT_FREE 0u
+#define ZS_SLOT_MOVING 0x7fu
+/* pins an object may hold at once: states 1 .. ZS_SLOT_MOVING - 1 */
+#define ZS_SLOT_MAX_PINS (ZS_SLOT_MOVING - 2)
 
-static inline uint32_t zs_meta_gen(uint64_t m)
+static inline uint32_t zs_slot_loc(uint64_t w)
 {
-	return (uint32_t)(m >> 32);
+	return (uint32_t)(w >> ZS_SLOT_LOC_SHIFT);
 }
 
-static inline size_t zs_meta_size(uint64_t m)
+static inline size_t zs_slot_size(uint64_t w)
 {
-	return (size_t)((m >> ZS_META_SIZE_SHIFT) & ZS_META_SIZE_MASK);
+	return (size_t)((w >> ZS_SLOT_SIZE_SHIFT) & ZS_SLOT_SIZE_MASK) + 1;
 }
 
-static inline unsigned zs_meta_pins(uint64_t m)
+static inline uint32_t zs_slot_gen(uint64_t w)
 {
-	return (unsigned)(m & ZS_META_PINS_MASK);
+	return (uint32_t)(w >> ZS_SLOT_GEN_SHIFT) & ZS_SLOT_GEN_MASK;
+}
+
+static inline unsigned zs_slot_state(uint64_t w)
+{
+	return (unsigned)(w & ZS_SLOT_STATE_MASK);
+}
+
+static inline bool zs_slot_live(uint64_t w)
+{
+	return zs_slot_state(w) != ZS_SLOT_FREE;
+}
+
+static inline bool zs_slot_moving(uint64_t w)
+{
+	return zs_slot_state(w) == ZS_SLOT_MOVING;
+}
+
+/* Maps and open reads of a live object (0 while it moves). */
+static inline unsigned zs_slot_pins(uint64_t w)
+{
+	unsigned s = zs_slot_state(w);
+
+	return s == ZS_SLOT_FREE || s == ZS_SLOT_MOVING ? 0 : s - 1;
+}
+
+/* A live object at loc of size bytes (1 .. 4096), not pinned. */
+static inline uint64_t zs_slot_word_live(uint32_t loc, size_t size,
+					 uint32_t gen)
+{
+	return (uint64_t)loc << ZS_SLOT_LOC_SHIFT |
+	       (uint64_t)(size - 1) << ZS_SLOT_SIZE_SHIFT |
+	       (uint64_t)(gen & ZS_SLOT_GEN_MASK) << ZS_SLOT_GEN_SHIFT | 1u;
+}
+
+/* A free slot whose next live object takes generation gen. */
+static inline uint64_t zs_slot_word_free(uint32_t next, uint32_t gen)
+{
+	return (uint64_t)next << ZS_SLOT_LOC_SHIFT |
+	       (uint64_t)(gen & ZS_SLOT_GEN_MASK) << ZS_SLOT_GEN_SHIFT;
+}
+
+/* w with its place changed, nothing else. */
+static inline uint64_t zs_slot_with_loc(uint64_t w, uint32_t loc)
+{
+	return (w & 0xffffffffull) | (uint64_t)loc << ZS_SLOT_LOC_SHIFT;
+}
+
+/* w with its size changed (1 .. 4096), nothing else. */
+static inline uint64_t zs_slot_with_size(uint64_t w, size_t size)
+{
+	return (w & ~(ZS_SLOT_SIZE_MASK << ZS_SLOT_SIZE_SHIFT)) |
+	       (uint64_t)(size - 1) << ZS_SLOT_SIZE_SHIFT;
+}
+
+/* w with its state changed, nothing else. */
+static inline uint64_t zs_slot_with_state(uint64_t w, unsigned state)
+{
+	return (w & ~ZS_SLOT_STATE_MASK) | state;
 }
 
 struct zs_hslot {
-	_Atomic uint64_t meta;
-	/* live: the object's place, zs_span_ref(zspage id, unit) (unit 0 of
-	 * a huge zspage); free: next free slot + 1 */
-	_Atomic uint64_t loc;
+	_Atomic uint64_t word;
 };
 
 #define ZS_HT_CHUNK_SHIFT 14
@@ -193,10 +270,11 @@ uint64_t zs_handle_encode(const struct zs_pool *pool, uint32_t idx,
 int zs_slot_take(struct zs_pool *pool, struct zs_shard *sh, uint32_t *idx);
 void zs_slot_give_back(struct zs_pool *pool, struct zs_shard *sh, uint32_t idx);
 int zs_pin(struct zs_pool *pool, uint64_t handle, struct zs_hslot **slot,
-	   uint64_t *meta);
+	   uint64_t *word);
 void zs_unpin(struct zs_hslot *slot);
 bool zs_try_mark_moving(struct zs_hslot *slot);
 void zs_clear_moving(struct zs_hslot *slot);
+void zs_finish_move(struct zs_hslot *slot, uint32_t loc);
 void zs_handles_destroy(struct zs_pool *pool);
 
 /* zspage.c */

@@ -201,7 +201,7 @@ size_t zs_obj_size(struct zs_pool *pool, uint64_t handle);
  * thread's zs_unmap_object(), or NULL with errno EINVAL (NULL @pool, @mm not one of
  * the three, a @handle the pool does not hold live) or EBUSY (this thread
  * maps @handle already, holds ZS_MAX_THREAD_MAPS maps, or the object has
- * 65535 maps and reads open).
+ * 125 maps and reads open).
  */
 void *zs_map_object(struct zs_pool *pool, uint64_t handle, enum zs_mapmode mm);
 
@@ -233,7 +233,7 @@ int zs_unmap_object(struct zs_pool *pool, uint64_t handle);
  * Return: the object's bytes in the pool, valid until this thread's
  * zs_obj_read_end(), or NULL with errno EINVAL (NULL @pool, a @handle the
  * pool does not hold live) or EBUSY (this thread holds ZS_MAX_THREAD_READS
- * reads, or the object has 65535 maps and reads open).
+ * reads, or the object has 125 maps and reads open).
  */
 const void *zs_obj_read_begin(struct zs_pool *pool, uint64_t handle,
 			      void *local_copy);
@@ -267,7 +267,7 @@ int zs_obj_read_end(struct zs_pool *pool, uint64_t handle, const void *mem);
  * compaction or page migration moves that very object).
  * Return: 0, -EINVAL (NULL @pool, @src NULL with @len above 0, a @handle
  * the pool does not hold live, @len above the object's size) or -EBUSY
- * (the object has 65535 maps and reads open).
+ * (the object has 125 maps and reads open).
  */
 int zs_obj_write(struct zs_pool *pool, uint64_t handle, const void *src,
 		 size_t len);

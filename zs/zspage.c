@@ -63,15 +63,14 @@ static unsigned span_zspage_units(void *owner, uint32_t id)
 static unsigned span_object_units(void *owner, uint32_t idx, uint32_t ref)
 {
 	struct zs_hslot *slot = zs_slot_at(owner, idx);
-	uint64_t m;
+	uint64_t w;
 
 	if (!slot)
 		return 0;
-	m = atomic_load_explicit(&slot->meta, memory_order_acquire);
-	if (!(m & ZS_META_LIVE) ||
-	    atomic_load_explicit(&slot->loc, memory_order_relaxed) != ref)
+	w = atomic_load_explicit(&slot->word, memory_order_acquire);
+	if (!zs_slot_live(w) || zs_slot_loc(w) != ref)
 		return 0;
-	return zs_span_units((unsigned)zs_meta_size(m));
+	return zs_span_units((unsigned)zs_slot_size(w));
 }
 
 const struct zs_span_ops zs_pool_span_ops = {

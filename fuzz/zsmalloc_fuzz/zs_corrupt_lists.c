@@ -168,8 +168,9 @@ bool zsf_plant_isolated_inner(struct zs_plant *p)
 	zs_unlock(&t->sh->lock);
 	fm_plant_expect_clean(&p->base, "a zspage isolated (as by compaction)");
 	zs_lock(&t->sh->lock);
-	fm_patch_atomic64(p->log, &t->slot->meta,
-			  atomic_load(&t->slot->meta) | ZS_META_MOVING);
+	fm_patch_atomic64(p->log, &t->slot->word,
+			  zs_slot_with_state(atomic_load(&t->slot->word),
+					     ZS_SLOT_MOVING));
 	return true;
 }
 

@@ -102,14 +102,13 @@ bool zsf_plant_past_end(struct zs_plant *p)
 		if (!zsf_plant_pick(p, T_SMALL))
 			return false;
 		want = p->pool->zspage_units - p->t.unit + over;
-		if (want * ZS_GAP_UNIT - ZS_SPAN_TAG_BYTES > ZS_META_SIZE_MASK)
+		if (want * ZS_GAP_UNIT - ZS_SPAN_TAG_BYTES > ZS_PAGE_SIZE)
 			return false;
-		m = atomic_load(&p->t.slot->meta) &
-		    ~(ZS_META_SIZE_MASK << ZS_META_SIZE_SHIFT);
-		fm_patch_atomic64(
-			p->log, &p->t.slot->meta,
-			m | (uint64_t)(want * ZS_GAP_UNIT - ZS_SPAN_TAG_BYTES)
-					<< ZS_META_SIZE_SHIFT);
+		m = atomic_load(&p->t.slot->word);
+		fm_patch_atomic64(p->log, &p->t.slot->word,
+				  zs_slot_with_size(m,
+						    want * ZS_GAP_UNIT -
+							    ZS_SPAN_TAG_BYTES));
 		return true;
 	}
 	if (!zsf_plant_pick_gap(p, 1, &zsp, &u, &n))
@@ -142,8 +141,8 @@ static bool object_beside_gap(struct zs_plant *p, unsigned *unit,
 						 u + b.units, &next);
 			if (prev_gap ||
 			    (next.gap &&
-			     zs_meta_size(atomic_load(
-				     &zs_slot_at(p->pool, b.slot)->meta)) +
+			     zs_slot_size(atomic_load(
+				     &zs_slot_at(p->pool, b.slot)->word)) +
 					     ZS_SPAN_TAG_BYTES ==
 				     b.units * ZS_GAP_UNIT)) {
 				*unit = u;

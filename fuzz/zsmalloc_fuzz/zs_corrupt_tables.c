@@ -56,10 +56,19 @@ static uint32_t free_slot_at(struct zs_pool *pool, const struct zs_shard *c,
 	for (f = c->free_slots; f; k++) {
 		if (k == n)
 			idx = f - 1;
-		f = (uint32_t)atomic_load(&zs_slot_at(pool, f - 1)->loc);
+		f = zs_slot_loc(atomic_load(&zs_slot_at(pool, f - 1)->word));
 	}
 	*len = k;
 	return idx;
+}
+
+/* Sets the place (a free slot's next link) of slot idx, undoably. */
+static void patch_loc(struct zs_plant *p, uint32_t idx, uint32_t loc)
+{
+	struct zs_hslot *s = zs_slot_at(p->pool, idx);
+
+	fm_patch_atomic64(p->log, &s->word,
+			  zs_slot_with_loc(atomic_load(&s->word), loc));
 }
 
 /* True when no live handle slot lies in table chunk ch. */
@@ -69,7 +78,7 @@ static bool chunk_unused(struct zs_pool *pool, unsigned long ch,
 	uint32_t idx, end = (uint32_t)(ch + 1) * ZS_HT_CHUNK;
 
 	for (idx = (uint32_t)ch * ZS_HT_CHUNK; idx < end && idx < nslots; idx++)
-		if (atomic_load(&zs_slot_at(pool, idx)->meta) & ZS_META_LIVE)
+		if (zs_slot_live(atomic_load(&zs_slot_at(pool, idx)->word)))
 			return false;
 	return true;
 }
@@ -89,7 +98,7 @@ static struct zspage *free_desc_at(struct zs_pool *pool, unsigned n,
 	return hit;
 }
 
-/* A free (or never used) handle slot chosen by sel with meta bits `set`
+/* A free (or never used) handle slot chosen by sel with word bits `set`
  * added: marked live, or given state a free slot may not have. */
 static bool free_slot_with(struct zs_plant *p, uint64_t set)
 {
@@ -97,11 +106,11 @@ static bool free_slot_with(struct zs_plant *p, uint64_t set)
 
 	for (i = 0; i < nslots; i++) {
 		struct zs_hslot *s = zs_slot_at(p->pool, (p->sel + i) % nslots);
-		uint64_t m = atomic_load(&s->meta);
+		uint64_t w = atomic_load(&s->word);
 
-		if (m & ZS_META_LIVE)
+		if (zs_slot_live(w))
 			continue;
-		fm_patch_atomic64(p->log, &s->meta, m | set);
+		fm_patch_atomic64(p->log, &s->word, w | set);
 		return true;
 	}
 	return false;
@@ -111,30 +120,15 @@ static bool free_slot_with(struct zs_plant *p, uint64_t set)
 
 bool zsf_plant_slots_live(struct zs_plant *p)
 {
-	return free_slot_with(p, ZS_META_LIVE);
+	return free_slot_with(p, 1); /* live, no pins */
 }
 
-/* A pin count, the moving bit, a size, or a pin and the moving bit: what
- * a half-done free leaves. */
+/* A size left on a free slot, what a half-done free leaves (a state would
+ * make the slot live: zsf_plant_slots_live). */
 bool zsf_plant_slot_bits(struct zs_plant *p)
 {
-	uint64_t set;
-
-	switch (p->sel >> 14) {
-	case 0:
-		set = 1u + (p->sel & 0x7f);
-		break;
-	case 1:
-		set = ZS_META_MOVING;
-		break;
-	case 2:
-		set = (uint64_t)(1u + (p->sel & 0xfff)) << ZS_META_SIZE_SHIFT;
-		break;
-	default:
-		set = ZS_META_MOVING | (1u + (p->sel & 0x7f));
-		break;
-	}
-	return free_slot_with(p, set);
+	return free_slot_with(p, (uint64_t)(1u + p->sel % ZS_SLOT_SIZE_MASK)
+					 << ZS_SLOT_SIZE_SHIFT);
 }
 
 /* The chunks are exactly those the slot count needs: one missing below
@@ -212,13 +206,11 @@ bool zsf_plant_slot_list(struct zs_plant *p)
 	free_slot_at(p->pool, c, 0, &len);
 	idx = free_slot_at(p->pool, c, len - 1, &len); /* the last */
 	if (v == 1 && (p->sel & 0x100))
-		fm_patch_atomic64(p->log, &zs_slot_at(p->pool, idx)->loc,
-				  (uint64_t)nslots + 1 + (p->sel & 0xff));
+		patch_loc(p, idx, nslots + 1 + (p->sel & 0xff));
 	else if (v == 1)
 		FM_PATCH(p->log, c->free_slots, nslots + 1 + (p->sel & 0xff));
 	else /* the last slot linked back to the head */
-		fm_patch_atomic64(p->log, &zs_slot_at(p->pool, idx)->loc,
-				  c->free_slots);
+		patch_loc(p, idx, c->free_slots);
 	zs_unlock(&c->lock);
 	return true;
 }
@@ -316,11 +308,12 @@ bool zsf_plant_slot_leak(struct zs_plant *p)
 		uint32_t idx = free_slot_at(p->pool, c,
 					    (p->sel >> 4) % (len - 1), &len);
 
-		fm_patch_atomic64(p->log, &zs_slot_at(p->pool, idx)->loc, 0);
+		patch_loc(p, idx, 0);
 	} else {
-		FM_PATCH(p->log, c->free_slots,
-			 (uint32_t)atomic_load(
-				 &zs_slot_at(p->pool, c->free_slots - 1)->loc));
+		FM_PATCH(
+			p->log, c->free_slots,
+			zs_slot_loc(atomic_load(
+				&zs_slot_at(p->pool, c->free_slots - 1)->word)));
 	}
 	zs_unlock(&c->lock);
 	return true;

@@ -122,28 +122,32 @@ bool zsf_plant_slot_free(struct zs_plant *p)
 	for (i = 0; !(p->sel & 0x8000) && i < n; i++) {
 		uint32_t idx = (p->sel + i) % n;
 
-		if (!(atomic_load(&zs_slot_at(p->pool, idx)->meta) &
-		      ZS_META_LIVE)) {
+		if (!zs_slot_live(
+			    atomic_load(&zs_slot_at(p->pool, idx)->word))) {
 			retag(p, idx);
 			return true;
 		}
 	}
-	fm_patch_atomic64(p->log, &p->t.slot->meta,
-			  atomic_load(&p->t.slot->meta) & ~ZS_META_LIVE);
+	fm_patch_atomic64(p->log, &p->t.slot->word,
+			  zs_slot_with_state(atomic_load(&p->t.slot->word),
+					     ZS_SLOT_FREE));
 	return true;
 }
 
 /* A live object's slot pointing elsewhere: another unit of its zspage,
- * another zspage, or past the 32 bits of a reference. */
+ * another zspage, a zspage past any the pool made, or 8 units on. */
 bool zsf_plant_loc(struct zs_plant *p)
 {
-	static const uint64_t flip[4] = { 1ull, 1ull << ZS_SPAN_UNIT_BITS,
-					  1ull << 32, 8ull };
+	static const uint32_t flip[4] = { 1u, 1u << ZS_SPAN_UNIT_BITS, 1u << 31,
+					  8u };
+	uint64_t w;
 
 	if (!zsf_plant_pick(p, T_SMALL))
 		return false;
-	fm_patch_atomic64(p->log, &p->t.slot->loc,
-			  atomic_load(&p->t.slot->loc) ^ flip[p->sel >> 14]);
+	w = atomic_load(&p->t.slot->word);
+	fm_patch_atomic64(p->log, &p->t.slot->word,
+			  zs_slot_with_loc(w, zs_slot_loc(w) ^
+						      flip[p->sel >> 14]));
 	return true;
 }
 
@@ -157,18 +161,19 @@ bool zsf_plant_huge_slot(struct zs_plant *p)
 
 	if (!zsf_plant_pick(p, T_HUGE))
 		return false;
-	m = atomic_load(&t->slot->meta);
+	m = atomic_load(&t->slot->word);
 	switch (p->sel >> 14) {
 	case 0:
-		m &= ~(ZS_META_SIZE_MASK << ZS_META_SIZE_SHIFT);
-		m |= (uint64_t)(ZS_HUGE_SIZE - 1 - (p->sel & 0xff))
-		     << ZS_META_SIZE_SHIFT;
-		fm_patch_atomic64(p->log, &t->slot->meta, m);
+		fm_patch_atomic64(
+			p->log, &t->slot->word,
+			zs_slot_with_size(m,
+					  ZS_HUGE_SIZE - 1 - (p->sel & 0xff)));
 		break;
 	case 1:
-		fm_patch_atomic64(p->log, &t->slot->loc,
-				  atomic_load(&t->slot->loc) ^
-					  (1ull << ZS_SPAN_UNIT_BITS));
+		fm_patch_atomic64(
+			p->log, &t->slot->word,
+			zs_slot_with_loc(m, zs_slot_loc(m) ^
+						    (1u << ZS_SPAN_UNIT_BITS)));
 		break;
 	case 2:
 		FM_PATCH(p->log, t->zsp->huge_slot,
@@ -186,8 +191,9 @@ bool zsf_plant_moving(struct zs_plant *p)
 {
 	if (!zsf_plant_pick(p, T_ANY))
 		return false;
-	fm_patch_atomic64(p->log, &p->t.slot->meta,
-			  atomic_load(&p->t.slot->meta) | ZS_META_MOVING);
+	fm_patch_atomic64(p->log, &p->t.slot->word,
+			  zs_slot_with_state(atomic_load(&p->t.slot->word),
+					     ZS_SLOT_MOVING));
 	return true;
 }
 

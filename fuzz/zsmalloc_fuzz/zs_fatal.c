@@ -138,7 +138,7 @@ static uint32_t *object_tag(struct zs_pool *pool, uint64_t h,
 	slot = zs_handle_lookup(pool, h, idx, &gen);
 	if (!slot)
 		child_fail("a live handle has no slot");
-	ref = (uint32_t)atomic_load(&slot->loc);
+	ref = zs_slot_loc(atomic_load(&slot->word));
 	*zsp = zs_zspage_by_id(pool, zs_span_ref_zspage(ref));
 	if (!*zsp)
 		child_fail("a live object's slot names no zspage");
@@ -224,7 +224,11 @@ static void run_compact_foreign_slot(void *arg)
 	slot = zs_handle_lookup(pool, h[bad], &idx, &gen);
 	switch ((t->arg >> 13) % 3) {
 	case 0:
-		atomic_store(&slot->loc, atomic_load(&slot->loc) ^ 1u);
+		atomic_store(
+			&slot->word,
+			zs_slot_with_loc(atomic_load(&slot->word),
+					 zs_slot_loc(atomic_load(&slot->word)) ^
+						 1u));
 		break;
 	case 1:
 		zs_raw_store32(tag, (idx + n) << 2 | (zs_raw_load32(tag) & 2u));

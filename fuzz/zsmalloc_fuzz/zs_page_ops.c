@@ -37,7 +37,8 @@ static unsigned free_zspage_objects(struct zs_fuzz *f, uint32_t id)
 		s = zs_slot_at(pool, idx);
 		if (!s)
 			fm_fail("live handle %#" PRIx64 " has no slot", h);
-		if (zs_span_ref_zspage((uint32_t)atomic_load(&s->loc)) == id) {
+		if (zs_span_ref_zspage(zs_slot_loc(atomic_load(&s->word))) ==
+		    id) {
 			zsf_do_free(f, &f->m.obj[i]);
 			freed++;
 		}
