@@ -81,7 +81,8 @@ static int ensure_chunk(struct zs_pool *pool, uint32_t idx)
 		return 0;
 	if (zs_inject_fail(pool))
 		return -ENOMEM;
-	chunk = zs_host_calloc(ZS_HT_CHUNK, sizeof(*chunk));
+	/* mapped: a page of it becomes resident when a slot in it is used */
+	chunk = zs_host_map_zeroed(ZS_HT_CHUNK_BYTES);
 	if (!chunk)
 		return -ENOMEM;
 	atomic_store_explicit(&pool->ht_chunks[c], chunk, memory_order_release);
@@ -223,7 +224,8 @@ void zs_handles_destroy(struct zs_pool *pool)
 
 	/* chunks are made in index order, so the first n are all there are */
 	for (c = 0; c < n; c++)
-		free(atomic_load_explicit(&pool->ht_chunks[c],
-					  memory_order_relaxed));
+		zs_host_unmap(atomic_load_explicit(&pool->ht_chunks[c],
+						   memory_order_relaxed),
+			      ZS_HT_CHUNK_BYTES);
 	zs_host_unmap(pool->ht_chunks, ZS_HT_DIR_BYTES);
 }

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "zs/arena.h" /* ZS_PAGE_SIZE */
+
 /* True when an armed injection says this allocation fails (errno is then
  * ENOMEM).  Callers about to mmap ask this first. */
 bool zs_host_refuses(void);
@@ -24,5 +26,12 @@ void *zs_host_realloc(void *p, size_t size);
  */
 void *zs_host_map_zeroed(size_t size);
 void zs_host_unmap(void *p, size_t size);
+
+/* What the first n bytes of such a mapping, written in order, keep
+ * resident: whole pages. */
+static inline size_t zs_host_resident(size_t n)
+{
+	return (n + ZS_PAGE_SIZE - 1) / ZS_PAGE_SIZE * ZS_PAGE_SIZE;
+}
 
 #endif /* ZS_HOST_H */

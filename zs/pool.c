@@ -46,8 +46,8 @@ struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg)
 		goto free_tables; /* none yet: frees the pool */
 	key = zs_secret_seed(pool->id);
 	zs_handle_key_draw(&pool->key, &key);
-	/* sizeof keeps every field aligned (56 bytes); rounding up to 16
-	 * would make the table, resident for every zspage ever made, 14%
+	/* sizeof keeps every field aligned (48 bytes); rounding up to 64
+	 * would make the table, resident for every zspage ever made, a third
 	 * larger for nothing */
 	pool->zsp_stride = sizeof(struct zspage);
 	/* The chunk directories are sized for the limits (768 KiB) but a
@@ -242,6 +242,28 @@ void zs_pool_inject_failures(struct zs_pool *pool, unsigned after,
 		zs_fault_counter_arm(&pool->inject, after, count);
 }
 
+/* Every byte of metadata the pool keeps resident: the pool, the pages of
+ * its mapped tables written so far.  Handle slots and descriptors are
+ * handed out in index order, so the written pages are the first ones. */
+static size_t pool_metadata_bytes(struct zs_pool *pool)
+{
+	unsigned long zsp_chunks = atomic_load(&pool->zsp_nchunks);
+	uint32_t zspages = atomic_load(&pool->zsp_next);
+	size_t bytes = sizeof(*pool);
+
+	bytes += zs_host_resident(atomic_load(&pool->ht_next) *
+				  sizeof(struct zs_hslot));
+	bytes += zs_host_resident(atomic_load(&pool->ht_nchunks) *
+				  sizeof(void *));
+	if (zsp_chunks)
+		bytes += (zsp_chunks - 1) * zs_zsp_chunk_bytes(pool) +
+			 zs_host_resident(
+				 (zspages - (zsp_chunks - 1) * ZS_ZSP_CHUNK) *
+				 pool->zsp_stride);
+	bytes += zs_host_resident(zsp_chunks * sizeof(void *));
+	return bytes;
+}
+
 void zs_pool_stats(struct zs_pool *pool, struct zs_pool_stats *st)
 {
 	unsigned i;
@@ -268,9 +290,5 @@ void zs_pool_stats(struct zs_pool *pool, struct zs_pool_stats *st)
 	st->pages_migrated = atomic_load(&pool->pages_migrated);
 	st->alloc_failures = atomic_load(&pool->alloc_failures);
 	st->compactions = atomic_load(&pool->compactions);
-	st->metadata_bytes = sizeof(*pool) +
-			     atomic_load(&pool->ht_nchunks) * ZS_HT_CHUNK *
-				     sizeof(struct zs_hslot) +
-			     atomic_load(&pool->zsp_nchunks) * ZS_ZSP_CHUNK *
-				     pool->zsp_stride;
+	st->metadata_bytes = pool_metadata_bytes(pool);
 }

@@ -26,6 +26,7 @@
 #include "zs/arena.h"
 #include "zs/fault_counter.h"
 #include "zs/handle_cipher.h"
+#include "zs/host.h"
 #include "zs/lock.h"
 #include "zs/report_internal.h"
 #include "zs/span.h"
@@ -160,6 +161,7 @@ struct zs_hslot {
 
 #define ZS_HT_CHUNK_SHIFT 14
 #define ZS_HT_CHUNK (1u << ZS_HT_CHUNK_SHIFT) /* slots per chunk */
+#define ZS_HT_CHUNK_BYTES (ZS_HT_CHUNK * sizeof(struct zs_hslot))
 #define ZS_HT_MAX_CHUNKS (1u << 15) /* 2^29 handles per pool */
 #define ZS_HT_DIR_BYTES (ZS_HT_MAX_CHUNKS * sizeof(_Atomic(void *)))
 
@@ -173,26 +175,33 @@ enum zspage_state {
 struct zspage {
 	struct zspage *prev,
 		*next; /* fullness, isolated or huge list; descriptor free list */
-	_Atomic uint32_t shard;
-	_Atomic uint32_t state;
-	uint32_t id;
-	uint32_t inuse; /* objects */
-	uint32_t used_units; /* units objects take, their tags included */
-	uint8_t fullness;
-	bool huge; /* one object of ZS_HUGE_SIZE and up, on one page */
-	bool isolated; /* taken out of lists and index by the compactor */
-	uint16_t run_isolated; /* arena moves of the run in progress */
-	uint32_t huge_slot; /* huge: the one object's handle slot */
 	/* The first of the zspage's pages, one arena run: contiguous, so
 	 * every object is one byte range.  Only a run migration changes it,
 	 * with every object marked. */
 	_Atomic(char *) base;
+	uint32_t id;
+	uint32_t huge_slot; /* huge: the one object's handle slot */
+	_Atomic uint16_t shard;
+	_Atomic uint16_t state;
+	/* at most a zspage's 8192 units each */
+	uint16_t inuse; /* objects */
+	uint16_t used_units; /* units objects take, their tags included */
+	uint16_t run_isolated; /* arena moves of the run in progress */
+	uint8_t fullness;
+	bool huge; /* one object of ZS_HUGE_SIZE and up, on one page */
+	bool isolated; /* taken out of lists and index by the compactor */
 };
+/* 48 bytes, resident for every zspage ever made (huge ones included) */
 
 #define ZS_ZSP_CHUNK 256 /* descriptors per table chunk */
 /* Descriptor ids are the zspage half of a span reference. */
 #define ZS_ZSP_MAX_CHUNKS (ZS_SPAN_MAX_ZSPAGES / ZS_ZSP_CHUNK)
 #define ZS_ZSP_DIR_BYTES (ZS_ZSP_MAX_CHUNKS * sizeof(_Atomic(void *)))
+
+/* A descriptor chunk is mapped whole pages; zs/pool.c counts those
+ * written. */
+#define zs_zsp_chunk_bytes(pool) \
+	zs_host_resident((size_t)ZS_ZSP_CHUNK *(pool)->zsp_stride)
 
 /* ---- shards ---- */
 

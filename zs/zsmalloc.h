@@ -63,7 +63,9 @@ struct zs_pool_stats {
 	unsigned long objs_used; /* live objects */
 	unsigned long zspages; /* shared and huge zspages */
 	uint64_t bytes_stored; /* sum of live objects' sizes */
-	uint64_t metadata_bytes; /* handle table and descriptors */
+	/* resident: the pool, its handle slots and descriptors (pages
+	 * written) */
+	uint64_t metadata_bytes;
 	unsigned long objs_moved; /* cumulative, by compaction */
 	unsigned long pages_migrated; /* cumulative, by run migration */
 	unsigned long alloc_failures; /* -ENOMEM returned by zs_malloc */

@@ -115,7 +115,7 @@ static struct zspage *desc_alloc(struct zs_pool *pool)
 
 		if (id / ZS_ZSP_CHUNK >= ZS_ZSP_MAX_CHUNKS ||
 		    zs_inject_fail(pool) ||
-		    !(chunk = zs_host_calloc(ZS_ZSP_CHUNK, pool->zsp_stride))) {
+		    !(chunk = zs_host_map_zeroed(zs_zsp_chunk_bytes(pool)))) {
 			pthread_mutex_unlock(&pool->zsp_lock);
 			return NULL;
 		}
@@ -253,7 +253,8 @@ void zs_zspages_destroy_all(struct zs_pool *pool)
 		zs_arena_free_run(pool->arena, base);
 	}
 	for (id = 0; id < atomic_load(&pool->zsp_nchunks); id++)
-		free(atomic_load(&pool->zsp_chunks[id]));
+		zs_host_unmap(atomic_load(&pool->zsp_chunks[id]),
+			      zs_zsp_chunk_bytes(pool));
 	zs_host_unmap(pool->zsp_chunks, ZS_ZSP_DIR_BYTES);
 }
 

@@ -33,6 +33,15 @@ void fm_patch(struct fm_patch_log *log, void *addr, const void *val, size_t len)
 	memcpy(addr, val, len);
 }
 
+void fm_patch_atomic16(struct fm_patch_log *log, _Atomic uint16_t *p,
+		       uint16_t v)
+{
+	uint16_t old = atomic_exchange(p, v);
+
+	memcpy(log_entry(log, p, sizeof(old), FM_PATCH_ATOMIC16), &old,
+	       sizeof(old));
+}
+
 void fm_patch_atomic32(struct fm_patch_log *log, _Atomic uint32_t *p,
 		       uint32_t v)
 {
@@ -84,12 +93,17 @@ void fm_unpatch(struct fm_patch_log *log)
 		const unsigned char *old = log->e[log->n].old;
 		uint64_t u64;
 		uint32_t u32;
+		uint16_t u16;
 		unsigned long ul;
 		void *ptr;
 
 		switch (log->e[log->n].how) {
 		case FM_PATCH_PLAIN:
 			memcpy(p, old, log->e[log->n].len);
+			break;
+		case FM_PATCH_ATOMIC16:
+			memcpy(&u16, old, sizeof(u16));
+			atomic_store((_Atomic uint16_t *)p, u16);
 			break;
 		case FM_PATCH_ATOMIC32:
 			memcpy(&u32, old, sizeof(u32));
