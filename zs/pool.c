@@ -142,7 +142,7 @@ int zs_malloc(struct zs_pool *pool, size_t size, uint64_t *handle)
 	}
 	atomic_store_explicit(&slot->word, zs_slot_word_live(ref, size, gen),
 			      memory_order_release);
-	atomic_fetch_add_explicit(&sh->objs_used, 1, memory_order_relaxed);
+	zs_shard_count_add(&sh->objs_used, 1);
 	sh->bytes_stored += size;
 	zs_unlock(&sh->lock);
 	*handle = h;
@@ -199,7 +199,7 @@ int zs_free(struct zs_pool *pool, uint64_t handle)
 	}
 	zs_obj_remove(pool, sh, zsp, ref, size);
 	zs_slot_give_back(pool, sh, idx);
-	atomic_fetch_sub_explicit(&sh->objs_used, 1, memory_order_relaxed);
+	zs_shard_count_add(&sh->objs_used, -1);
 	sh->bytes_stored -= size;
 	if (zsp->inuse == 0 && !zsp->isolated && !zsp->run_isolated)
 		zs_zspage_destroy(pool, sh, zsp);

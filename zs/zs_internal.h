@@ -213,7 +213,8 @@ struct zs_shard {
 	unsigned long group_count[ZS_NR_FULLNESS];
 	struct zspage *isolated_list; /* sources of a running compaction */
 	struct zspage *huge_list;
-	/* read without the lock by the shrinker's count */
+	/* read without the lock by the shrinker's count, written under it
+	 * (zs_shard_count_add) */
 	_Atomic unsigned long huge_count;
 	_Atomic unsigned long zspages; /* shared zspages */
 	_Atomic unsigned long units_used; /* object units in them */
@@ -256,6 +257,18 @@ struct zs_pool {
 	size_t zsp_stride;
 	_Atomic unsigned long zsp_nchunks;
 };
+
+/* Adds d to a shard counter: written only under the shard's lock, read
+ * without it.  A plain load and store, not a locked add: on x86 a locked
+ * instruction drains the store buffer, so it would wait for every store
+ * the operation has made to object memory that missed the cache. */
+static inline void zs_shard_count_add(_Atomic unsigned long *c, long d)
+{
+	atomic_store_explicit(c,
+			      atomic_load_explicit(c, memory_order_relaxed) +
+				      (unsigned long)d,
+			      memory_order_relaxed);
+}
 
 /* shards.c */
 void zs_shards_init(struct zs_pool *pool);

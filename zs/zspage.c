@@ -153,7 +153,7 @@ static void huge_list_add(struct zs_shard *sh, struct zspage *zsp)
 	if (zsp->next)
 		zsp->next->prev = zsp;
 	sh->huge_list = zsp;
-	sh->huge_count++;
+	zs_shard_count_add(&sh->huge_count, 1);
 }
 
 static void huge_list_del(struct zs_shard *sh, struct zspage *zsp)
@@ -165,7 +165,7 @@ static void huge_list_del(struct zs_shard *sh, struct zspage *zsp)
 	if (zsp->next)
 		zsp->next->prev = zsp->prev;
 	zsp->prev = zsp->next = NULL;
-	sh->huge_count--;
+	zs_shard_count_add(&sh->huge_count, -1);
 }
 
 struct zspage *zs_zspage_create(struct zs_pool *pool, struct zs_shard *sh,
@@ -203,7 +203,7 @@ struct zspage *zs_zspage_create(struct zs_pool *pool, struct zs_shard *sh,
 		huge_list_add(sh, zsp);
 	} else {
 		zs_span_add_zspage(&sh->span, zsp->id);
-		atomic_fetch_add(&sh->zspages, 1);
+		zs_shard_count_add(&sh->zspages, 1);
 		zs_fullness_insert(pool, sh, zsp);
 	}
 	return zsp;
@@ -227,7 +227,7 @@ void zs_zspage_destroy(struct zs_pool *pool, struct zs_shard *sh,
 			zs_fullness_remove(sh, zsp);
 			zs_span_remove_zspage(&sh->span, zsp->id);
 		}
-		atomic_fetch_sub(&sh->zspages, 1);
+		zs_shard_count_add(&sh->zspages, -1);
 	}
 	zs_unpoison(base, (size_t)n * ZS_PAGE_SIZE);
 	atomic_store_explicit(&zsp->base, NULL, memory_order_relaxed);
@@ -339,7 +339,7 @@ static void placed(struct zs_pool *pool, struct zs_shard *sh, uint32_t ref,
 		  (size_t)units * ZS_GAP_UNIT - ZS_SPAN_TAG_BYTES - size);
 	zsp->inuse++;
 	zsp->used_units += units;
-	atomic_fetch_add_explicit(&sh->units_used, units, memory_order_relaxed);
+	zs_shard_count_add(&sh->units_used, units);
 	zs_fullness_fix(pool, sh, zsp);
 }
 
@@ -395,6 +395,6 @@ void zs_obj_remove(struct zs_pool *pool, struct zs_shard *sh,
 		zs_span_free(&sh->span, ref, units);
 	zsp->inuse--;
 	zsp->used_units -= units;
-	atomic_fetch_sub_explicit(&sh->units_used, units, memory_order_relaxed);
+	zs_shard_count_add(&sh->units_used, -(long)units);
 	zs_fullness_fix(pool, sh, zsp);
 }
