@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cerrno>
 #include <random>
 #include <thread>
 
@@ -258,6 +259,65 @@ TEST(ZsConcurrency, SameHandleMappedByManyThreads)
 	for (std::thread &x : t)
 		x.join();
 	EXPECT_EQ(bad.load(), 0u);
+	EXPECT_TRUE(objs.AllIntact());
+}
+
+/*
+ * One object's pins (maps and open reads, zs/zsmalloc.h) stop at 125: the
+ * 126th is EBUSY while the others stay held, free is EBUSY too, and one
+ * release makes room again.  Each thread holds a map and a read of the
+ * same object (two pins), so 63 threads reach the limit with one read to
+ * spare.
+ */
+TEST(ZsConcurrency, PinsOfOneObjectStopAtTheLimit)
+{
+	constexpr int kPinners = 63;
+	zs::Pool pool;
+	zs::Handles objs(pool);
+	ASSERT_ERRNO(objs.Alloc(700, 3), 0);
+	const uint64_t h = objs[0].handle;
+	std::atomic<int> map_fails{ 0 }, ebusy_reads{ 0 }, other_fails{ 0 };
+	std::atomic<int> holding{ 0 }, release{ 0 };
+	std::vector<std::thread> t;
+	for (int i = 0; i < kPinners; i++)
+		t.emplace_back([&] {
+			void *m = zs_map_object(pool, h, ZS_MM_RO);
+			if (!m) {
+				map_fails++;
+				holding++;
+				return;
+			}
+			errno = 0;
+			const void *r = zs_obj_read_begin(pool, h, nullptr);
+			if (!r && errno == EBUSY)
+				ebusy_reads++;
+			else if (!r)
+				other_fails++;
+			holding++;
+			while (!release.load())
+				std::this_thread::yield();
+			if (r && zs_obj_read_end(pool, h, r))
+				other_fails++;
+			if (zs_unmap_object(pool, h))
+				other_fails++;
+		});
+	while (holding.load() < kPinners)
+		std::this_thread::yield();
+	EXPECT_EQ(map_fails.load(), 0);
+	EXPECT_EQ(ebusy_reads.load(), 1); /* 63 maps + 62 reads = 125 */
+	EXPECT_EQ(other_fails.load(), 0);
+	errno = 0;
+	EXPECT_EQ(zs_map_object(pool, h, ZS_MM_RO), nullptr);
+	EXPECT_EQ(errno, EBUSY);
+	EXPECT_ERRNO(zs_free(pool, h), -EBUSY);
+	release = 1;
+	for (std::thread &x : t)
+		x.join();
+	EXPECT_EQ(other_fails.load(), 0);
+	void *p = zs_map_object(pool, h, ZS_MM_RO);
+	ASSERT_NE(p, nullptr);
+	EXPECT_TRUE(zs::BytesMatch(p, objs[0].size, objs[0].seed));
+	EXPECT_ERRNO(zs_unmap_object(pool, h), 0);
 	EXPECT_TRUE(objs.AllIntact());
 }
 
