@@ -329,7 +329,10 @@ static struct arena_region *best_fit(const struct zs_arena *a, unsigned n,
 	for (slot = 0; slot < a->slot_limit; slot++) {
 		struct arena_region *r = a->regions[slot];
 
-		if (!r || r->evacuating || ARENA_REGION_PAGES - r->in_use < n)
+		/* a move never grows a table (see zs_arena_compact): a
+		 * region with no spare record takes no run */
+		if (!r || r->evacuating || ARENA_REGION_PAGES - r->in_use < n ||
+		    r->rec_used >= r->rec_cap)
 			continue;
 		for (from = 0; next_gap(r, from, &s, &len); from = s + len) {
 			if (len < n || len >= best_len)
@@ -364,17 +367,37 @@ static struct arena_run_rec *head_rec(const struct arena_region *r, unsigned h)
 	return m && !map_tail(m) && m <= r->rec_top ? &r->recs[m - 1] : NULL;
 }
 
+/* Grows r's table to hold need records (need <= ARENA_REGION_PAGES),
+ * doubling; false, r as it was, when the host refuses. */
+static bool rec_reserve(struct arena_region *r, unsigned need)
+{
+	struct arena_run_rec *recs;
+	unsigned cap = r->rec_cap ? r->rec_cap : ARENA_RECS_MIN;
+
+	if (need <= r->rec_cap)
+		return true;
+	while (cap < need)
+		cap *= 2;
+	recs = zs_host_realloc(r->recs, cap * sizeof(*recs));
+	if (!recs)
+		return false;
+	memset(recs + r->rec_cap, 0, (cap - r->rec_cap) * sizeof(*recs));
+	r->recs = recs;
+	r->rec_cap = (uint16_t)cap;
+	return true;
+}
+
 /*
  * A record for a new run in r: a freed one first, then one never handed
- * out, then the table doubled (zeroed past what it held).  -1, with r as
- * it was, when the host refuses the growth.  A region needs at most one
+ * out, then the table doubled (zeroed past what it held; an emptied
+ * region's starts again at ARENA_RECS_MIN).  -1, with r as it was, when
+ * the host refuses the growth.  A region needs at most one
  * record per page, and a run is only asked for where a page is free, so
  * the table never outgrows ARENA_REGION_PAGES.
  */
 static int rec_take(struct arena_region *r)
 {
-	struct arena_run_rec *recs;
-	unsigned n, cap;
+	unsigned n;
 
 	if (r->rec_free) {
 		n = r->rec_free - 1u;
@@ -382,18 +405,9 @@ static int rec_take(struct arena_region *r)
 		r->recs[n].index = 0;
 		return (int)n;
 	}
-	if (r->rec_top == r->rec_cap) {
-		cap = r->rec_cap * 2u;
-		if (cap > ARENA_REGION_PAGES)
-			return -1;
-		recs = zs_host_realloc(r->recs, cap * sizeof(*recs));
-		if (!recs)
-			return -1;
-		memset(recs + r->rec_cap, 0,
-		       (cap - r->rec_cap) * sizeof(*recs));
-		r->recs = recs;
-		r->rec_cap = (uint16_t)cap;
-	}
+	if (r->rec_top >= ARENA_REGION_PAGES ||
+	    !rec_reserve(r, r->rec_top + 1u))
+		return -1;
 	return r->rec_top++;
 }
 
@@ -405,21 +419,16 @@ static void rec_put(struct arena_region *r, unsigned n)
 	r->rec_used--;
 }
 
-/* r has emptied: its table goes back to ARENA_RECS_MIN records, so a
- * region that once held 512 single pages does not keep 6 KiB of records
- * for ever.  A refused shrink keeps the table, cleared. */
+/* r has emptied: its table is freed, so a region that once held 512
+ * single pages does not keep 6 KiB of records for ever; its next run
+ * grows it again.  free() and no realloc: a free, and a compaction's
+ * moves, must not ask the host for memory (a refusal there could not be
+ * reported). */
 static void rec_reset(struct arena_region *r)
 {
-	struct arena_run_rec *recs = r->recs;
-
-	if (r->rec_cap > ARENA_RECS_MIN) {
-		recs = zs_host_realloc(r->recs, ARENA_RECS_MIN * sizeof(*recs));
-		if (recs) {
-			r->recs = recs;
-			r->rec_cap = ARENA_RECS_MIN;
-		}
-	}
-	memset(r->recs, 0, r->rec_cap * sizeof(*r->recs));
+	free(r->recs);
+	r->recs = NULL;
+	r->rec_cap = 0;
 	r->rec_top = 0;
 	r->rec_used = 0;
 	r->rec_free = 0;
@@ -1030,6 +1039,45 @@ static int cmp_move(const void *x, const void *y)
 	return p->page < q->page ? -1 : p->page > q->page;
 }
 
+/*
+ * Part of a compaction's plan: every kept region (the first keep of
+ * order) given records for every run that could move into it, so that
+ * no move asks the host for memory.  A move that did could not fail
+ * cleanly: runs before it have moved, and a caller that gave the host no
+ * memory is promised that a compaction either plans and moves or does
+ * nothing (zs_arena_compact returns 0).  The most runs that fit in a
+ * region's free pages are the shortest listed ones, so that is what it
+ * gets (a region of 8-page runs with a gap of 8 needs one record more at
+ * most, not one per free page).  false, with tables grown so far kept
+ * (counted in metadata_bytes, used by later runs), when the host refuses.
+ * Lock held.
+ */
+static bool reserve_targets(struct zs_arena *a, const unsigned *order,
+			    unsigned keep, const struct move_item *items,
+			    unsigned nitems)
+{
+	unsigned cnt[ZS_ARENA_MAX_RUN + 1] = { 0 };
+	unsigned k, len, room, runs, take;
+
+	for (k = 0; k < nitems; k++)
+		if (items[k].len <= ZS_ARENA_MAX_RUN)
+			cnt[items[k].len]++;
+	for (k = 0; k < keep; k++) {
+		struct arena_region *r = a->regions[order[k]];
+
+		room = ARENA_REGION_PAGES - r->in_use;
+		runs = 0;
+		for (len = 1; len <= ZS_ARENA_MAX_RUN; len++) {
+			take = room / len < cnt[len] ? room / len : cnt[len];
+			runs += take;
+			room -= take * len;
+		}
+		if (runs && !rec_reserve(r, r->rec_used + runs))
+			return false;
+	}
+	return true;
+}
+
 unsigned long zs_arena_compact(struct zs_arena *arena)
 {
 	struct zs_arena *a = arena;
@@ -1082,6 +1130,12 @@ unsigned long zs_arena_compact(struct zs_arena *arena)
 				};
 		}
 	}
+	if (!reserve_targets(a, order, keep, items, nitems)) {
+		for (k = keep; k < n; k++)
+			a->regions[order[k]]->evacuating = false;
+		a->compacting = false;
+		goto fail;
+	}
 	pthread_mutex_unlock(&a->lock);
 
 	qsort(items, nitems, sizeof(*items), cmp_move);
@@ -1124,6 +1178,7 @@ fail:
 	pthread_mutex_unlock(&a->lock);
 	free(order);
 	free(kept);
+	free(items);
 	return 0;
 }
 
@@ -1246,9 +1301,11 @@ static int check_records(const struct arena_region *r, uint16_t *named,
 {
 	static const struct arena_run_rec zero;
 	unsigned k, f, spare = r->rec_cap;
-	bool sane = r->recs && r->rec_cap >= ARENA_RECS_MIN &&
-		    r->rec_cap <= ARENA_REGION_PAGES &&
-		    r->rec_top <= r->rec_cap;
+	/* no table at all (an emptied region), or one in its bounds */
+	bool sane = r->rec_cap ? r->recs && r->rec_cap >= ARENA_RECS_MIN &&
+					 r->rec_cap <= ARENA_REGION_PAGES :
+				 !r->recs;
+	sane = sane && r->rec_top <= r->rec_cap;
 	const char *why;
 	int err = 0;
 

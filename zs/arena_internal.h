@@ -33,7 +33,7 @@
 #define ARENA_MAX_OWNERS 1024
 /* Free pages kept resident before a purge returns them to the OS. */
 #define ARENA_DIRTY_PURGE_MIN 256
-/* Records a region starts with; its table doubles from there, up to one
+/* Records a region's table starts with; it doubles from there, up to one
  * per page.  Four: a region of 8-page runs then ends at exactly 64. */
 #define ARENA_RECS_MIN 4
 
@@ -74,8 +74,8 @@ struct arena_run_rec {
  * records grown on demand (doubling, under the arena lock).  Records
  * 0 .. rec_top - 1 have been handed out: each is named by exactly one
  * head or is on the free list; records rec_top .. rec_cap - 1 are zero.
- * A region that empties goes back to ARENA_RECS_MIN records.  1192 bytes,
- * plus rec_cap * 12 of records.
+ * A region that empties frees its table (recs NULL, rec_cap 0).  1192
+ * bytes, plus rec_cap * 12 of records.
  */
 struct arena_region {
 	char *base;
