@@ -104,19 +104,20 @@ struct zs_arena *zs_arena_create(void)
 		goto fail;
 	/* Sized for the limits (136 KiB) but an arena uses a page or two of
 	 * each: mapped, the rest never becomes resident. */
-	a->regions = zs_host_map_zeroed(REGIONS_BYTES);
+	a->regions = zs_host_map_zeroed(REGIONS_BYTES + OWNERS_BYTES);
 	a->by_addr = zs_host_map_zeroed(BY_ADDR_BYTES);
-	a->owners = zs_host_map_zeroed(OWNERS_BYTES);
-	if (!a->regions || !a->by_addr || !a->owners)
+	if (!a->regions || !a->by_addr)
 		goto fail;
+	/* REGIONS_BYTES is whole pages: the owners' first page is their own */
+	a->owners = (struct arena_owner *)(void *)((char *)a->regions +
+						   REGIONS_BYTES);
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->idle, NULL);
 	return a;
 fail:
 	if (a) {
-		zs_host_unmap(a->regions, REGIONS_BYTES);
+		zs_host_unmap(a->regions, REGIONS_BYTES + OWNERS_BYTES);
 		zs_host_unmap(a->by_addr, BY_ADDR_BYTES);
-		zs_host_unmap(a->owners, OWNERS_BYTES);
 		free(a);
 	}
 	errno = ENOMEM;
@@ -138,7 +139,8 @@ static void release_region(struct zs_arena *a, unsigned slot)
 			a->pages_dirty--;
 	a->pages_free -= ARENA_REGION_PAGES;
 	munmap(r->base, ARENA_REGION_SIZE);
-	free(r->recs);
+	if (r->recs != r->first_recs)
+		free(r->recs);
 	free(r);
 	a->regions[slot] = NULL;
 	a->regions_released++;
@@ -169,9 +171,8 @@ int zs_arena_destroy(struct zs_arena *arena)
 	pthread_mutex_unlock(&arena->lock);
 	pthread_mutex_destroy(&arena->lock);
 	pthread_cond_destroy(&arena->idle);
-	zs_host_unmap(arena->regions, REGIONS_BYTES);
+	zs_host_unmap(arena->regions, REGIONS_BYTES + OWNERS_BYTES);
 	zs_host_unmap(arena->by_addr, BY_ADDR_BYTES);
-	zs_host_unmap(arena->owners, OWNERS_BYTES);
 	free(arena);
 	return 0;
 }
@@ -209,19 +210,18 @@ static int add_region(struct zs_arena *a)
 	r = zs_host_calloc(1, sizeof(*r));
 	if (!r)
 		return -1;
-	/* a fresh region has records to spare, so a run taken from it never
-	 * waits on its table's growth */
-	r->recs = zs_host_calloc(ARENA_RECS_MIN, sizeof(*r->recs));
-	base = !r->recs || zs_host_refuses() ?
+	base = zs_host_refuses() ?
 		       MAP_FAILED :
 		       mmap(NULL, ARENA_REGION_SIZE, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (base == MAP_FAILED) {
-		free(r->recs);
 		free(r);
 		return -1;
 	}
 	r->base = base;
+	/* a fresh region has records to spare, so a run taken from it never
+	 * waits on its table's growth */
+	r->recs = r->first_recs;
 	r->rec_cap = ARENA_RECS_MIN;
 	r->slot = slot;
 	if (slot + 1 > a->slot_limit)
@@ -367,20 +367,35 @@ static struct arena_run_rec *head_rec(const struct arena_region *r, unsigned h)
 	return m && !map_tail(m) && m <= r->rec_top ? &r->recs[m - 1] : NULL;
 }
 
-/* Grows r's table to hold need records (need <= ARENA_REGION_PAGES),
- * doubling; false, r as it was, when the host refuses. */
+/*
+ * The sizes a region's record table takes: doubling from the region's own
+ * ARENA_RECS_MIN, but through 33 rather than 32.  A region of 8-page runs
+ * needs 64 records and gets 66 (2032 B of metadata, 3.97 B per page), and
+ * the growth points (the 5th, 9th, 17th, 34th, 67th ... run of a region)
+ * stay off the powers of two at which zbud's and the pool's own tables
+ * double, so one allocation does not pay for two growths at once.
+ */
+static const uint16_t rec_caps[] = { ARENA_RECS_MIN,	8, 16, 33, 66, 132, 264,
+				     ARENA_REGION_PAGES };
+
+/* Grows r's table to hold need records (need <= ARENA_REGION_PAGES), to
+ * the next of rec_caps; false, r as it was, when the host refuses. */
 static bool rec_reserve(struct arena_region *r, unsigned need)
 {
 	struct arena_run_rec *recs;
-	unsigned cap = r->rec_cap ? r->rec_cap : ARENA_RECS_MIN;
+	bool first = r->recs == r->first_recs;
+	unsigned cap, k;
 
 	if (need <= r->rec_cap)
 		return true;
-	while (cap < need)
-		cap *= 2;
-	recs = zs_host_realloc(r->recs, cap * sizeof(*recs));
+	for (k = 0; rec_caps[k] < need; k++)
+		;
+	cap = rec_caps[k];
+	recs = zs_host_realloc(first ? NULL : r->recs, cap * sizeof(*recs));
 	if (!recs)
 		return false;
+	if (first)
+		memcpy(recs, r->first_recs, sizeof(r->first_recs));
 	memset(recs + r->rec_cap, 0, (cap - r->rec_cap) * sizeof(*recs));
 	r->recs = recs;
 	r->rec_cap = (uint16_t)cap;
@@ -389,9 +404,8 @@ static bool rec_reserve(struct arena_region *r, unsigned need)
 
 /*
  * A record for a new run in r: a freed one first, then one never handed
- * out, then the table doubled (zeroed past what it held; an emptied
- * region's starts again at ARENA_RECS_MIN).  -1, with r as it was, when
- * the host refuses the growth.  A region needs at most one
+ * out, then the table doubled (zeroed past what it held).  -1, with r as
+ * it was, when the host refuses the growth.  A region needs at most one
  * record per page, and a run is only asked for where a page is free, so
  * the table never outgrows ARENA_REGION_PAGES.
  */
@@ -419,16 +433,18 @@ static void rec_put(struct arena_region *r, unsigned n)
 	r->rec_used--;
 }
 
-/* r has emptied: its table is freed, so a region that once held 512
- * single pages does not keep 6 KiB of records for ever; its next run
- * grows it again.  free() and no realloc: a free, and a compaction's
+/* r has emptied: a grown table is freed, so a region that once held 512
+ * single pages does not keep 6 KiB of records for ever, and r goes back
+ * to its own first records.  No realloc: a free, and a compaction's
  * moves, must not ask the host for memory (a refusal there could not be
  * reported). */
 static void rec_reset(struct arena_region *r)
 {
-	free(r->recs);
-	r->recs = NULL;
-	r->rec_cap = 0;
+	if (r->recs != r->first_recs)
+		free(r->recs);
+	memset(r->first_recs, 0, sizeof(r->first_recs));
+	r->recs = r->first_recs;
+	r->rec_cap = ARENA_RECS_MIN;
 	r->rec_top = 0;
 	r->rec_used = 0;
 	r->rec_free = 0;
@@ -903,17 +919,21 @@ void zs_arena_stats(struct zs_arena *arena, struct zs_arena_stats *st)
 	st->migrate_failures = arena->migrate_failures;
 	/* of the mapped tables, the pages slots were ever written in; of
 	 * each region, its header, map and bitmaps and every record
-	 * allocated (used, free or spare) */
+	 * record allocated past its own (used, free or spare) */
 	st->metadata_bytes =
 		sizeof(*arena) +
 		touched_bytes(arena->slot_limit * sizeof(*arena->regions)) +
 		touched_bytes(arena->slot_limit * sizeof(*arena->by_addr)) +
 		touched_bytes(arena->owner_limit * sizeof(*arena->owners)) +
 		arena->nregions * sizeof(struct arena_region);
-	for (k = 0; k < arena->nregions; k++)
-		st->metadata_bytes +=
-			arena->regions[arena->by_addr[k]]->rec_cap *
-			sizeof(struct arena_run_rec);
+	for (k = 0; k < arena->nregions; k++) {
+		const struct arena_region *r =
+			arena->regions[arena->by_addr[k]];
+
+		if (r->recs != r->first_recs)
+			st->metadata_bytes +=
+				r->rec_cap * sizeof(struct arena_run_rec);
+	}
 	pthread_mutex_unlock(&arena->lock);
 }
 
@@ -1301,10 +1321,12 @@ static int check_records(const struct arena_region *r, uint16_t *named,
 {
 	static const struct arena_run_rec zero;
 	unsigned k, f, spare = r->rec_cap;
-	/* no table at all (an emptied region), or one in its bounds */
-	bool sane = r->rec_cap ? r->recs && r->rec_cap >= ARENA_RECS_MIN &&
-					 r->rec_cap <= ARENA_REGION_PAGES :
-				 !r->recs;
+	/* the region's own first records, or a grown table in bounds */
+	bool sane = r->recs == r->first_recs ?
+			    r->rec_cap == ARENA_RECS_MIN :
+			    r->recs && r->rec_cap > ARENA_RECS_MIN &&
+				    r->rec_cap <= ARENA_REGION_PAGES;
+
 	sane = sane && r->rec_top <= r->rec_cap;
 	const char *why;
 	int err = 0;

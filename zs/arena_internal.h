@@ -13,8 +13,9 @@
  * pool's runs are 8 pages long, so a 12-byte descriptor per page stored it
  * eight times (6 KiB per region, 12.3 B per page).  Now a page costs a
  * 2-byte map entry and a run one 12-byte record: a region of 8-page runs
- * holds 1192 + 64 * 12 = 1960 B of metadata, 3.8 B per page; one of single
- * pages 1192 + 512 * 12 = 7336 B, 14.3 B per page, as before.
+ * holds 1240 + 66 * 12 = 2032 B of metadata (its table grows to 66
+ * records, see rec_caps in arena.c), 3.97 B per page; one of single pages
+ * 1240 + 512 * 12 = 7384 B, 14.4 B per page, as before.
  */
 #ifndef ZS_ARENA_INTERNAL_H
 #define ZS_ARENA_INTERNAL_H
@@ -33,8 +34,8 @@
 #define ARENA_MAX_OWNERS 1024
 /* Free pages kept resident before a purge returns them to the OS. */
 #define ARENA_DIRTY_PURGE_MIN 256
-/* Records a region's table starts with; it doubles from there, up to one
- * per page.  Four: a region of 8-page runs then ends at exactly 64. */
+/* Records a region holds in itself; its table grows from there (about
+ * doubling, rec_caps in arena.c) up to one record per page. */
 #define ARENA_RECS_MIN 4
 
 /*
@@ -74,8 +75,11 @@ struct arena_run_rec {
  * records grown on demand (doubling, under the arena lock).  Records
  * 0 .. rec_top - 1 have been handed out: each is named by exactly one
  * head or is on the free list; records rec_top .. rec_cap - 1 are zero.
- * A region that empties frees its table (recs NULL, rec_cap 0).  1192
- * bytes, plus rec_cap * 12 of records.
+ * The first ARENA_RECS_MIN records live in the region itself (recs ==
+ * first_recs while rec_cap is ARENA_RECS_MIN), so mapping a region and
+ * emptying one make no host allocation beyond what they always made; a
+ * region that empties frees a grown table and goes back to them.  1240
+ * bytes, plus rec_cap * 12 of records once the table has grown.
  */
 struct arena_region {
 	char *base;
@@ -90,6 +94,7 @@ struct arena_region {
 	uint64_t free_map[ARENA_BITMAP_WORDS]; /* 1 = free */
 	uint64_t dirty_map[ARENA_BITMAP_WORDS]; /* 1 = free but still resident */
 	uint16_t map[ARENA_REGION_PAGES]; /* see ARENA_MAP_TAIL */
+	struct arena_run_rec first_recs[ARENA_RECS_MIN];
 };
 
 /* 40 bytes. */
@@ -120,7 +125,9 @@ struct zs_arena {
 	struct arena_region *
 		*regions; /* ARENA_MAX_REGIONS slots, NULL = unused */
 	unsigned *by_addr; /* indexes of used slots, sorted by base */
-	struct arena_owner *owners; /* ARENA_MAX_OWNERS slots */
+	/* ARENA_MAX_OWNERS slots, in the same mapping as regions (after
+	 * its ARENA_MAX_REGIONS slots): one host call for both */
+	struct arena_owner *owners;
 	unsigned nregions; /* used slots in by_addr */
 	unsigned alloc_hint; /* lowest slot that may have a free page */
 	unsigned slot_limit; /* one past the highest slot ever used */
@@ -138,7 +145,7 @@ struct zs_arena {
 };
 
 _Static_assert(sizeof(struct arena_run_rec) == 12, "run record size");
-_Static_assert(sizeof(struct arena_region) == 1192 || sizeof(void *) != 8,
+_Static_assert(sizeof(struct arena_region) == 1240 || sizeof(void *) != 8,
 	       "region header size");
 
 #endif /* ZS_ARENA_INTERNAL_H */

@@ -393,7 +393,7 @@
  * allocated (or no table), or a record never handed out not zero, which
  * a new run would take as it is. */
 #define ZS_FINDING_ARENA_RECORD_TABLE_FMT                                \
-	"region %u has %u of %u records handed out (want 0 or %u .. %u " \
+	"region %u has %u of %u records handed out (want %u .. %u "      \
 	"allocated, at most all handed out); first nonzero record past " \
 	"them %d"
 /* A freed record's link overwritten, or a record freed twice or without
