@@ -7,10 +7,10 @@
  *
  * Each planter writes only what makes its one finding true, so the checks
  * before it in zs_arena_check still pass and it is the report: a finding
- * with two halves (a region slot past the limit or empty, a free page
- * with an owner or flags or a cookie or an index, ...) gets a variant per
- * half.  The findings allowed while a compaction runs (isolated pages,
- * evacuating regions, owners' callbacks in flight, the allocation hint)
+ * with two halves (a region slot past the limit or empty, a run's length
+ * 0 or too long, ...) gets a variant per half.  The findings allowed
+ * while a compaction runs (isolated pages, evacuating regions, owners'
+ * callbacks in flight, the allocation hint)
  * are first planted with the arena marked compacting, where the check must
  * stay clean, so the condition is proven to matter.  Every write is logged
  * and restored newest first, after which the arena must hash as before
