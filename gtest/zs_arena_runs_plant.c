@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * gtest/zs_arena_runs_plant.c - reading and writing a page's descriptor for
+ * gtest/zs_arena_runs_plant.c - reading and writing a page's map entry, a
+ * run record, a region's record counts and the owner limit for
  * zs_arena_runs_test.cc (gtest/zs_arena_runs_plant.h).
  *
  * Each write is what a stray store or a half-done update of a run would
@@ -15,9 +16,9 @@
 
 #include "zs/arena_internal.h"
 
-const unsigned ZSR_MOVABLE = ARENA_PAGE_MOVABLE;
-const unsigned ZSR_ISOLATED = ARENA_PAGE_ISOLATED;
-const unsigned ZSR_TAIL = ARENA_PAGE_TAIL;
+const unsigned ZSR_MOVABLE = ARENA_RUN_MOVABLE;
+const unsigned ZSR_ISOLATED = ARENA_RUN_ISOLATED;
+const unsigned ZSR_TAIL = ARENA_MAP_TAIL;
 
 /* The region holding page and the page's index in it; lock held. */
 static struct arena_region *locate(struct zs_arena *a, const void *page,
@@ -44,7 +45,7 @@ static bool is_free(const struct arena_region *r, unsigned i)
 	return (r->free_map[i / 64] >> (i % 64)) & 1;
 }
 
-int zsr_get(struct zs_arena *a, const void *page, struct zsr_desc *d)
+int zsr_get(struct zs_arena *a, const void *page, struct zsr_page *d)
 {
 	struct arena_region *r;
 	unsigned i;
@@ -52,12 +53,8 @@ int zsr_get(struct zs_arena *a, const void *page, struct zsr_desc *d)
 	pthread_mutex_lock(&a->lock);
 	r = locate(a, page, &i);
 	if (r) {
-		*d = (struct zsr_desc){
-			.cookie = r->desc[i].cookie,
-			.index = r->desc[i].index,
-			.owner = r->desc[i].owner,
-			.flags = r->desc[i].flags,
-			.run = r->desc[i].run,
+		*d = (struct zsr_page){
+			.map = r->map[i],
 			.free_page = is_free(r, i),
 			.slot = r->slot,
 			.page = i,
@@ -67,7 +64,7 @@ int zsr_get(struct zs_arena *a, const void *page, struct zsr_desc *d)
 	return r ? 0 : -EINVAL;
 }
 
-int zsr_set(struct zs_arena *a, const void *page, const struct zsr_desc *d)
+int zsr_set(struct zs_arena *a, const void *page, const struct zsr_page *d)
 {
 	struct arena_region *r;
 	unsigned i;
@@ -75,11 +72,7 @@ int zsr_set(struct zs_arena *a, const void *page, const struct zsr_desc *d)
 	pthread_mutex_lock(&a->lock);
 	r = locate(a, page, &i);
 	if (r) {
-		r->desc[i].cookie = d->cookie;
-		r->desc[i].index = d->index;
-		r->desc[i].owner = (uint16_t)d->owner;
-		r->desc[i].flags = (uint8_t)d->flags;
-		r->desc[i].run = (uint8_t)d->run;
+		r->map[i] = (uint16_t)d->map;
 		if (!d->free_page != !is_free(r, i)) {
 			r->free_map[i / 64] ^= 1ull << (i % 64);
 			if (d->free_page)
@@ -87,6 +80,84 @@ int zsr_set(struct zs_arena *a, const void *page, const struct zsr_desc *d)
 			else
 				r->in_use++;
 		}
+	}
+	pthread_mutex_unlock(&a->lock);
+	return r ? 0 : -EINVAL;
+}
+
+int zsr_get_rec(struct zs_arena *a, const void *page, unsigned n,
+		struct zsr_rec *rec)
+{
+	struct arena_region *r;
+	unsigned i;
+
+	pthread_mutex_lock(&a->lock);
+	r = locate(a, page, &i);
+	if (r && n < r->rec_cap) {
+		*rec = (struct zsr_rec){
+			.cookie = r->recs[n].cookie,
+			.index = r->recs[n].index,
+			.owner = r->recs[n].owner,
+			.flags = r->recs[n].flags,
+			.pages = r->recs[n].pages,
+		};
+	}
+	pthread_mutex_unlock(&a->lock);
+	return r && n < r->rec_cap ? 0 : -EINVAL;
+}
+
+int zsr_set_rec(struct zs_arena *a, const void *page, unsigned n,
+		const struct zsr_rec *rec)
+{
+	struct arena_region *r;
+	unsigned i;
+
+	pthread_mutex_lock(&a->lock);
+	r = locate(a, page, &i);
+	if (r && n < r->rec_cap) {
+		r->recs[n] = (struct arena_run_rec){
+			.cookie = rec->cookie,
+			.index = rec->index,
+			.owner = (uint16_t)rec->owner,
+			.flags = (uint8_t)rec->flags,
+			.pages = (uint8_t)rec->pages,
+		};
+	}
+	pthread_mutex_unlock(&a->lock);
+	return r && n < r->rec_cap ? 0 : -EINVAL;
+}
+
+int zsr_get_table(struct zs_arena *a, const void *page, struct zsr_table *t)
+{
+	struct arena_region *r;
+	unsigned i;
+
+	pthread_mutex_lock(&a->lock);
+	r = locate(a, page, &i);
+	if (r)
+		*t = (struct zsr_table){
+			.cap = r->rec_cap,
+			.top = r->rec_top,
+			.used = r->rec_used,
+			.free_head = r->rec_free,
+		};
+	pthread_mutex_unlock(&a->lock);
+	return r ? 0 : -EINVAL;
+}
+
+int zsr_set_table(struct zs_arena *a, const void *page,
+		  const struct zsr_table *t)
+{
+	struct arena_region *r;
+	unsigned i;
+
+	pthread_mutex_lock(&a->lock);
+	r = locate(a, page, &i);
+	if (r) {
+		r->rec_cap = (uint16_t)t->cap;
+		r->rec_top = (uint16_t)t->top;
+		r->rec_used = (uint16_t)t->used;
+		r->rec_free = (uint16_t)t->free_head;
 	}
 	pthread_mutex_unlock(&a->lock);
 	return r ? 0 : -EINVAL;
@@ -106,6 +177,17 @@ unsigned zsr_set_owner_moving(struct zs_arena *a, int owner_id, unsigned moving)
 	pthread_mutex_lock(&a->lock);
 	old = a->owners[owner_id].moving;
 	a->owners[owner_id].moving = moving;
+	pthread_mutex_unlock(&a->lock);
+	return old;
+}
+
+unsigned zsr_set_owner_limit(struct zs_arena *a, unsigned limit)
+{
+	unsigned old;
+
+	pthread_mutex_lock(&a->lock);
+	old = a->owner_limit;
+	a->owner_limit = limit;
 	pthread_mutex_unlock(&a->lock);
 	return old;
 }

@@ -11,9 +11,10 @@
  * records anything the contract rules out.  The compaction tests count
  * callbacks per run (one isolate and one migrate for each run moved, with
  * its first page) and regions left against the minimum, ceil(pages in use
- * / 512).  The last group writes one descriptor field at a time through
- * white-box helpers (gtest/zs_arena_runs_plant.c) and requires
- * zs_arena_check to name exactly that disagreement.  Threads are in
+ * / 512).  A group measures the arena's metadata per page.  The last
+ * group writes one map entry, record or count at a time through white-box
+ * helpers (gtest/zs_arena_runs_plant.c) and requires zs_arena_check to
+ * name exactly that disagreement.  Threads are in
  * zs_arena_runs_threads_test.cc.
  */
 #include "gtest/zs_shim.h"
@@ -24,6 +25,7 @@
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <random>
 #include <string>
@@ -568,16 +570,94 @@ TEST(ArenaRunsCompact, MixedLengthsPackWithinOneOfTheMinimum)
 		}
 }
 
-/* ---- zs_arena_check's run findings ----------------------------------- */
+/* ---- metadata: what a region of runs costs ------------------------- */
+
+/* A region full of 8-page runs costs at most 4 bytes of arena metadata
+ * per page (its map, bitmaps, header and 64 records), the owner table a
+ * page of slots, not 1024 owners' worth; freeing every run gives the
+ * records back (a region that empties frees its table).  Singles cost their
+ * record each. */
+TEST(ArenaRunsMetadata, EightPageRunsCostUnderFourBytesAPage)
+{
+	zs::Arena arena;
+	RunOwner owner(arena, true);
+	size_t empty = arena.Stats().metadata_bytes;
+	EXPECT_LE(empty, ZS_PAGE_SIZE + 512u)
+		<< "the owner table's first page, the arena itself";
+	std::vector<void *> runs = FillRegions(owner, 2);
+	ASSERT_EQ(arena.Stats().regions_mapped, 2u);
+	size_t full = arena.Stats().metadata_bytes;
+	/* the region tables' first pages, then the regions' own */
+	size_t tables = 2 * ZS_PAGE_SIZE;
+	EXPECT_LE(full - empty - tables, 2 * 4 * kRegionPages)
+		<< "two regions of 8-page runs";
+	printf("arena metadata: %zu B empty, %zu B with two regions of "
+	       "8-page runs (%.2f B per page past the tables)\n",
+	       empty, full,
+	       (double)(full - empty - tables) / (2 * kRegionPages));
+	for (void *run : runs)
+		ASSERT_TRUE(owner.Free(run));
+	size_t freed = arena.Stats().metadata_bytes;
+	EXPECT_LT(freed, full);
+	std::vector<void *> singles;
+	for (unsigned k = 0; k < kRegionPages; k++) {
+		singles.push_back(owner.Alloc(1, k, 1));
+		ASSERT_NE(singles.back(), nullptr);
+	}
+	size_t one = arena.Stats().metadata_bytes - freed;
+	EXPECT_EQ(one, kRegionPages * 12u)
+		<< "a region of single pages: a 12-byte record each";
+	for (void *p : singles)
+		ASSERT_TRUE(owner.Free(p));
+	EXPECT_EQ(arena.Stats().metadata_bytes, freed);
+	EXPECT_ERRNO(zs_arena_check(arena), 0);
+}
+
+/* A run is isolated as one: every page of it reports so at once, and
+ * with no compaction running the run's head is the finding. */
+TEST(ArenaRunsMetadata, IsolatedIsOneMarkPerRun)
+{
+	zs::Arena arena;
+	RunOwner owner(arena, true);
+	void *run = owner.Alloc(4, 5, 1);
+	ASSERT_NE(run, nullptr);
+	zsr_page h = {};
+	zsr_rec rec = {};
+	ASSERT_ERRNO(zsr_get(arena, run, &h), 0);
+	ASSERT_ERRNO(zsr_get_rec(arena, run, h.map - 1, &rec), 0);
+	zsr_rec iso = rec;
+	iso.flags |= ZSR_ISOLATED;
+	ASSERT_ERRNO(zsr_set_rec(arena, run, h.map - 1, &iso), 0);
+	for (unsigned k = 0; k < 4; k++) {
+		struct zs_arena_page_info info = {};
+		ASSERT_ERRNO(zs_arena_page_info(arena, Page(run, k), &info), 0);
+		EXPECT_EQ(info.isolated, 1);
+	}
+	std::vector<zs::Report> got;
+	void *old_arg = nullptr;
+	zs_report_hook *old =
+		zs_set_report_hook(&zs::RecordReport, &got, &old_arg);
+	int ret = zs_arena_check(arena);
+	zs_set_report_hook(old, old_arg, nullptr);
+	ASSERT_ERRNO(zsr_set_rec(arena, run, h.map - 1, &rec), 0);
+	EXPECT_ERRNO(ret, -EUCLEAN);
+	ASSERT_EQ(got.size(), 1u);
+	EXPECT_STREQ(zs_finding_name(got[0].kind),
+		     zs_finding_name(ZS_FINDING_ARENA_PAGE_ISOLATED));
+	EXPECT_ERRNO(zs_arena_check(arena), 0);
+}
+
+/* ---- zs_arena_check's run and record findings ------------------------ */
 
 using zs::Report;
 
 /*
  * An arena holding runs of 4 pages: a movable one at the start of the
- * region, an unmovable one after it, then a free page.  Plant() rewrites
- * one page's descriptor, requires zs_arena_check to return -EUCLEAN with
- * exactly one report of the kind and words given, then restores the page
- * and requires a clean check.
+ * region (record 0), an unmovable one after it (record 1), then a free
+ * page.  Each test writes one map entry, record or count, requires
+ * zs_arena_check to return -EUCLEAN with exactly one report of the kind
+ * and words given, then restores what it wrote and requires a clean
+ * check.
  */
 class RunFinding : public ::testing::Test {
 protected:
@@ -589,6 +669,10 @@ protected:
 		ASSERT_NE(a_, nullptr);
 		ASSERT_EQ(b_, Page(a_, 4));
 		free_ = Page(a_, 8);
+		ASSERT_EQ(Get(a_).map, 1u);
+		ASSERT_EQ(Get(b_).map, 2u);
+		slot_ = Get(a_).slot;
+		ASSERT_EQ(Get(a_).page, 0u);
 		ASSERT_ERRNO(zs_arena_check(arena_), 0);
 	}
 	void TearDown() override
@@ -596,37 +680,100 @@ protected:
 		EXPECT_ERRNO(zs_arena_check(arena_), 0);
 	}
 
-	zsr_desc Get(void *page)
+	zsr_page Get(void *page)
 	{
-		zsr_desc d = {};
+		zsr_page d = {};
 		EXPECT_ERRNO(zsr_get(arena_, page, &d), 0);
 		return d;
 	}
-
-	void Plant(void *page, const zsr_desc &bad, zs_finding want,
-		   const std::string &words, bool compacting = false)
+	zsr_rec Rec(unsigned n)
 	{
-		zsr_desc good = Get(page);
+		zsr_rec r = {};
+		EXPECT_ERRNO(zsr_get_rec(arena_, a_, n, &r), 0);
+		return r;
+	}
+	zsr_table Table()
+	{
+		zsr_table t = {};
+		EXPECT_ERRNO(zsr_get_table(arena_, a_, &t), 0);
+		return t;
+	}
+
+	/* plant() writes, undo() restores; the check between them must
+	 * report exactly `want`, with `words`. */
+	void Expect(const std::function<void()> &plant,
+		    const std::function<void()> &undo, zs_finding want,
+		    const std::string &words, bool compacting = false)
+	{
 		std::vector<Report> got;
 		void *old_arg = nullptr;
 		zs_report_hook *old =
 			zs_set_report_hook(&zs::RecordReport, &got, &old_arg);
 
-		ASSERT_ERRNO(zsr_set(arena_, page, &bad), 0);
+		plant();
 		if (compacting)
 			zsr_set_compacting(arena_, 1);
 		int ret = zs_arena_check(arena_);
 		if (compacting)
 			zsr_set_compacting(arena_, 0);
-		ASSERT_ERRNO(zsr_set(arena_, page, &good), 0);
+		undo();
 		zs_set_report_hook(old, old_arg, nullptr);
 
 		EXPECT_ERRNO(ret, -EUCLEAN);
-		ASSERT_EQ(got.size(), 1u);
+		ASSERT_EQ(got.size(), 1u) << words;
 		EXPECT_STREQ(zs_finding_name(got[0].kind),
 			     zs_finding_name(want));
 		EXPECT_EQ(got[0].message, "zs: zs_arena_check: " + words);
 		EXPECT_ERRNO(zs_arena_check(arena_), 0);
+	}
+
+	void PlantPage(void *page, const zsr_page &bad, zs_finding want,
+		       const std::string &words, bool compacting = false)
+	{
+		zsr_page good = Get(page);
+		Expect([&] { ASSERT_ERRNO(zsr_set(arena_, page, &bad), 0); },
+		       [&] { ASSERT_ERRNO(zsr_set(arena_, page, &good), 0); },
+		       want, words, compacting);
+	}
+
+	void PlantRec(unsigned n, const zsr_rec &bad, zs_finding want,
+		      const std::string &words)
+	{
+		zsr_rec good = Rec(n);
+		Expect(
+			[&] {
+				ASSERT_ERRNO(zsr_set_rec(arena_, a_, n, &bad),
+					     0);
+			},
+			[&] {
+				ASSERT_ERRNO(zsr_set_rec(arena_, a_, n, &good),
+					     0);
+			},
+			want, words);
+	}
+
+	void PlantTable(const zsr_table &bad, zs_finding want,
+			const std::string &words)
+	{
+		zsr_table good = Table();
+		Expect([&] { ASSERT_ERRNO(zsr_set_table(arena_, a_, &bad), 0); },
+		       [&] {
+			       ASSERT_ERRNO(zsr_set_table(arena_, a_, &good),
+					    0);
+		       },
+		       want, words);
+	}
+
+	/* A third run, of one page at free_, freed again: its record (2)
+	 * on the free list. */
+	void FreeOneRecord()
+	{
+		void *c = owner_.Alloc(1, 23, 1);
+		ASSERT_EQ(c, free_);
+		ASSERT_TRUE(owner_.Free(c));
+		zsr_table t = Table();
+		ASSERT_EQ(t.top, 3u);
+		ASSERT_EQ(t.free_head, 3u);
 	}
 
 	std::string Words(const char *fmt, ...)
@@ -643,182 +790,272 @@ protected:
 	zs::Arena arena_;
 	RunOwner owner_{ arena_, true };
 	void *a_ = nullptr, *b_ = nullptr, *free_ = nullptr;
+	unsigned slot_ = 0;
 };
 
-/* A free page left with a run's marks: a length, or a tail flag. */
+/* A free page left with a tail's mark, or naming a record. */
 TEST_F(RunFinding, FreePageMarked)
 {
-	zsr_desc d = Get(free_);
+	zsr_page d = Get(free_);
 	ASSERT_TRUE(d.free_page);
-	d.run = 2;
-	Plant(free_, d, ZS_FINDING_ARENA_RUN_FREE_MARKED,
-	      Words("region %u page %u is free but marked as part of a run "
-		    "(flags 0, run 2)",
-		    d.slot, d.page));
-	d.run = 0;
-	d.flags = ZSR_TAIL;
-	Plant(free_, d, ZS_FINDING_ARENA_RUN_FREE_MARKED,
-	      Words("region %u page %u is free but marked as part of a run "
-		    "(flags 0x4, run 0)",
-		    d.slot, d.page));
+	d.map = ZSR_TAIL | 2;
+	PlantPage(free_, d, ZS_FINDING_ARENA_RUN_FREE_MARKED,
+		  Words("region %u page 8 is free but marked as page 2 of a "
+			"run",
+			slot_));
+	d.map = 2;
+	PlantPage(free_, d, ZS_FINDING_ARENA_FREE_PAGE_OWNED,
+		  Words("region %u page 8 is free but names record 1", slot_));
 }
 
-/* A head's length 0, past the longest run, or reaching past the region. */
+/* A run's length 0, past the longest run, or reaching past the region. */
 TEST_F(RunFinding, Length)
 {
-	zsr_desc d = Get(b_);
+	zsr_rec r = Rec(1);
 	for (unsigned bad : { 0u, (unsigned)ZS_ARENA_MAX_RUN + 1 }) {
-		d.run = bad;
-		Plant(b_, d, ZS_FINDING_ARENA_RUN_LENGTH,
-		      Words("region %u page %u heads a run of %u pages (want "
-			    "1 .. %u, inside the region)",
-			    d.slot, d.page, bad, ZS_ARENA_MAX_RUN));
+		r.pages = bad;
+		PlantRec(1, r, ZS_FINDING_ARENA_RUN_LENGTH,
+			 Words("region %u page 4 heads a run of %u pages (want "
+			       "1 .. %u, inside the region)",
+			       slot_, bad, ZS_ARENA_MAX_RUN));
 	}
-	/* the region's last page, a free one, made a 2-page run's head */
+	/* the region's last page, a free one, made a 2-page run's head
+	 * with record 2, never handed out until now */
 	void *last = Page(a_, kRegionPages - 1);
-	zsr_desc e = Get(last);
+	zsr_page e = Get(last), e_good = e;
 	ASSERT_TRUE(e.free_page);
 	e.free_page = 0;
-	e.owner = (unsigned)owner_.id() + 1;
-	e.run = 2;
-	Plant(last, e, ZS_FINDING_ARENA_RUN_LENGTH,
-	      Words("region %u page %u heads a run of 2 pages (want 1 .. %u, "
-		    "inside the region)",
-		    e.slot, kRegionPages - 1, ZS_ARENA_MAX_RUN));
+	e.map = 3;
+	zsr_table t = Table(), t_good = t;
+	t.top = 3;
+	t.used = 3;
+	zsr_rec rec = {};
+	rec.owner = (unsigned)owner_.id() + 1;
+	rec.pages = 2;
+	zsr_rec zero = {};
+	Expect(
+		[&] {
+			ASSERT_ERRNO(zsr_set(arena_, last, &e), 0);
+			ASSERT_ERRNO(zsr_set_table(arena_, a_, &t), 0);
+			ASSERT_ERRNO(zsr_set_rec(arena_, a_, 2, &rec), 0);
+		},
+		[&] {
+			ASSERT_ERRNO(zsr_set_rec(arena_, a_, 2, &zero), 0);
+			ASSERT_ERRNO(zsr_set_table(arena_, a_, &t_good), 0);
+			ASSERT_ERRNO(zsr_set(arena_, last, &e_good), 0);
+		},
+		ZS_FINDING_ARENA_RUN_LENGTH,
+		Words("region %u page %u heads a run of 2 pages (want 1 .. %u, "
+		      "inside the region)",
+		      slot_, kRegionPages - 1, ZS_ARENA_MAX_RUN));
 }
 
 /* A page inside a run freed on its own, or made a head of its own. */
 TEST_F(RunFinding, TailMissing)
 {
-	zsr_desc d = Get(Page(a_, 2)), h = Get(a_);
-	zsr_desc freed = {};
+	zsr_page d = Get(Page(a_, 2));
+	zsr_page freed = d;
 	freed.free_page = 1;
-	Plant(Page(a_, 2), freed, ZS_FINDING_ARENA_RUN_TAIL_MISSING,
-	      Words("region %u page %u heads a 4-page run whose page 2 is "
-		    "free",
-		    h.slot, h.page));
-	d.flags &= ~ZSR_TAIL;
-	Plant(Page(a_, 2), d, ZS_FINDING_ARENA_RUN_TAIL_MISSING,
-	      Words("region %u page %u heads a 4-page run whose page 2 is "
-		    "not marked as its tail",
-		    h.slot, h.page));
+	PlantPage(Page(a_, 2), freed, ZS_FINDING_ARENA_RUN_TAIL_MISSING,
+		  Words("region %u page 0 heads a 4-page run whose page 2 is "
+			"free",
+			slot_));
+	d.map &= ~ZSR_TAIL;
+	PlantPage(Page(a_, 2), d, ZS_FINDING_ARENA_RUN_TAIL_MISSING,
+		  Words("region %u page 0 heads a 4-page run whose page 2 is "
+			"not marked as its tail",
+			slot_));
 }
 
-/* A tail's place or index overwritten, or a head's index. */
+/* A tail's place overwritten, or a longer run's head index. */
 TEST_F(RunFinding, PageIndex)
 {
-	zsr_desc d = Get(Page(a_, 3));
-	d.index = 9;
-	Plant(Page(a_, 3), d, ZS_FINDING_ARENA_RUN_PAGE_INDEX,
-	      Words("region %u page %u is page 3 of its run, marked as page 3 "
-		    "with index 9",
-		    d.slot, d.page));
-	d.index = 3;
-	d.run = 1;
-	Plant(Page(a_, 3), d, ZS_FINDING_ARENA_RUN_PAGE_INDEX,
-	      Words("region %u page %u is page 3 of its run, marked as page 1 "
-		    "with index 3",
-		    d.slot, d.page));
-	zsr_desc h = Get(b_);
-	h.index = 2;
-	Plant(b_, h, ZS_FINDING_ARENA_RUN_PAGE_INDEX,
-	      Words("region %u page %u is page 0 of its run, marked as page 0 "
-		    "with index 2",
-		    h.slot, h.page));
+	zsr_page d = Get(Page(a_, 3));
+	d.map = ZSR_TAIL | 1;
+	PlantPage(Page(a_, 3), d, ZS_FINDING_ARENA_RUN_PAGE_INDEX,
+		  Words("region %u page 3 is page 3 of its run, marked as page "
+			"1 with index 1",
+			slot_));
+	zsr_rec r = Rec(1);
+	r.index = 2;
+	PlantRec(
+		1, r, ZS_FINDING_ARENA_RUN_PAGE_INDEX,
+		Words("region %u page 4 is page 0 of its run, marked as page 0 "
+		      "with index 2",
+		      slot_));
 }
 
-/* A tail described as another owner's, another cookie's, or not movable
- * when its head is. */
-TEST_F(RunFinding, TailDescription)
-{
-	zsr_desc h = Get(a_), d = Get(Page(a_, 1));
-	int id = owner_.id();
-	zsr_desc bad = d;
-	bad.cookie ^= 1;
-	Plant(Page(a_, 1), bad, ZS_FINDING_ARENA_RUN_TAIL_DESCRIPTION,
-	      Words("region %u page %u: page 1 of its run is described as "
-		    "owner %d's cookie 20 flags 0x5, its head as owner %d's "
-		    "cookie 21 flags 0x1",
-		    h.slot, h.page, id, id));
-	bad = d;
-	bad.owner = d.owner + 1;
-	Plant(Page(a_, 1), bad, ZS_FINDING_ARENA_RUN_TAIL_DESCRIPTION,
-	      Words("region %u page %u: page 1 of its run is described as "
-		    "owner %d's cookie 21 flags 0x5, its head as owner %d's "
-		    "cookie 21 flags 0x1",
-		    h.slot, h.page, id + 1, id));
-	bad = d;
-	bad.flags &= ~ZSR_MOVABLE;
-	Plant(Page(a_, 1), bad, ZS_FINDING_ARENA_RUN_TAIL_DESCRIPTION,
-	      Words("region %u page %u: page 1 of its run is described as "
-		    "owner %d's cookie 21 flags 0x4, its head as owner %d's "
-		    "cookie 21 flags 0x1",
-		    h.slot, h.page, id, id));
-}
-
-/* One page of a run isolated without the rest: a finding even while a
- * compaction runs, which isolates whole runs under one lock. */
-TEST_F(RunFinding, IsolatedPartly)
-{
-	zsr_desc h = Get(a_), d = Get(Page(a_, 2));
-	d.flags |= ZSR_ISOLATED;
-	for (bool compacting : { false, true })
-		Plant(Page(a_, 2), d, ZS_FINDING_ARENA_RUN_ISOLATED_PARTLY,
-		      Words("region %u page %u: page 2 of its run is "
-			    "isolated, its head is not",
-			    h.slot, h.page),
-		      compacting);
-	zsr_desc hi = h;
-	hi.flags |= ZSR_ISOLATED;
-	Plant(a_, hi, ZS_FINDING_ARENA_RUN_ISOLATED_PARTLY,
-	      Words("region %u page %u: page 1 of its run is not isolated, "
-		    "its head is",
-		    h.slot, h.page),
-	      true);
-}
-
-/* Tails no head covers: the head's length shortened, or the head freed. */
+/* Tails no head covers: the run shortened, its head freed, or the head
+ * marked a tail itself. */
 TEST_F(RunFinding, OrphanTail)
 {
-	zsr_desc h = Get(b_);
-	zsr_desc bad = h;
-	bad.run = 2;
-	Plant(b_, bad, ZS_FINDING_ARENA_RUN_ORPHAN_TAIL,
-	      Words("region %u page %u is marked page 2 of a run that no "
-		    "head covers",
-		    h.slot, h.page + 2));
-	zsr_desc freed = {};
+	zsr_rec r = Rec(1);
+	r.pages = 2;
+	PlantRec(1, r, ZS_FINDING_ARENA_RUN_ORPHAN_TAIL,
+		 Words("region %u page 6 is marked page 2 of a run that no "
+		       "head covers",
+		       slot_));
+	zsr_page freed = {};
 	freed.free_page = 1;
-	Plant(b_, freed, ZS_FINDING_ARENA_RUN_ORPHAN_TAIL,
-	      Words("region %u page %u is marked page 1 of a run that no "
-		    "head covers",
-		    h.slot, h.page + 1));
+	PlantPage(b_, freed, ZS_FINDING_ARENA_RUN_ORPHAN_TAIL,
+		  Words("region %u page 5 is marked page 1 of a run that no "
+			"head covers",
+			slot_));
+	zsr_page tail = Get(b_);
+	tail.map |= ZSR_TAIL;
+	PlantPage(b_, tail, ZS_FINDING_ARENA_RUN_ORPHAN_TAIL,
+		  Words("region %u page 4 is marked page 2 of a run that no "
+			"head covers",
+			slot_));
 }
 
-/* A move's pages isolated but not counted as moving, or counted with
+/* A head naming no record, or one never handed out. */
+TEST_F(RunFinding, RecordRange)
+{
+	zsr_page d = Get(a_);
+	d.map = 0;
+	PlantPage(a_, d, ZS_FINDING_ARENA_RUN_RECORD_RANGE,
+		  Words("region %u page 0 heads a run naming record -1, of 2 "
+			"handed out",
+			slot_));
+	d.map = 3;
+	PlantPage(a_, d, ZS_FINDING_ARENA_RUN_RECORD_RANGE,
+		  Words("region %u page 0 heads a run naming record 2, of 2 "
+			"handed out",
+			slot_));
+}
+
+/* A head naming another head's record, or a freed one. */
+TEST_F(RunFinding, RecordShared)
+{
+	zsr_page d = Get(b_);
+	d.map = 1;
+	PlantPage(b_, d, ZS_FINDING_ARENA_RUN_RECORD_SHARED,
+		  Words("region %u page 4 names record 0, which page 0 already "
+			"holds",
+			slot_));
+	FreeOneRecord();
+	zsr_page h = Get(a_);
+	h.map = 3;
+	PlantPage(a_, h, ZS_FINDING_ARENA_RUN_RECORD_SHARED,
+		  Words("region %u page 0 names record 2, which the free list "
+			"already holds",
+			slot_));
+}
+
+/* The table's counts past what is allocated, or a record never handed
+ * out written. */
+TEST_F(RunFinding, RecordTable)
+{
+	zsr_table t = Table();
+	ASSERT_EQ(t.cap, 4u);
+	t.cap = 1024;
+	PlantTable(
+		t, ZS_FINDING_ARENA_RECORD_TABLE,
+		Words("region %u has 2 of 1024 records handed out (want 4 .. "
+		      "512 allocated, at most all handed out); first nonzero "
+		      "record past them -1",
+		      slot_));
+	t = Table();
+	t.top = 5;
+	PlantTable(
+		t, ZS_FINDING_ARENA_RECORD_TABLE,
+		Words("region %u has 5 of 4 records handed out (want 4 .. "
+		      "512 allocated, at most all handed out); first nonzero "
+		      "record past them -1",
+		      slot_));
+	zsr_rec r = Rec(3);
+	r.cookie = 9;
+	PlantRec(
+		3, r, ZS_FINDING_ARENA_RECORD_TABLE,
+		Words("region %u has 2 of 4 records handed out (want 4 .. 512 "
+		      "allocated, at most all handed out); first nonzero record "
+		      "past them 3",
+		      slot_));
+}
+
+/* The free list's head past the records handed out, a loop, or a record
+ * on it not cleared. */
+TEST_F(RunFinding, RecordFreeList)
+{
+	FreeOneRecord();
+	zsr_table t = Table();
+	t.free_head = 9;
+	PlantTable(t, ZS_FINDING_ARENA_RECORD_FREE_LIST,
+		   Words("region %u free record list reaches record 8 never "
+			 "handed out",
+			 slot_));
+	zsr_rec r = Rec(2);
+	ASSERT_EQ(r.owner, 0u);
+	r.index = 3;
+	PlantRec(2, r, ZS_FINDING_ARENA_RECORD_FREE_LIST,
+		 Words("region %u free record list reaches record 2 twice (a "
+		       "loop)",
+		       slot_));
+	r = Rec(2);
+	r.owner = 1;
+	PlantRec(2, r, ZS_FINDING_ARENA_RECORD_FREE_LIST,
+		 Words("region %u free record list reaches record 2 not "
+		       "cleared",
+		       slot_));
+}
+
+/* The count of records in use wrong, or a record leaked (neither a run's
+ * nor free). */
+TEST_F(RunFinding, RecordCount)
+{
+	zsr_table t = Table();
+	t.used = 3;
+	PlantTable(t, ZS_FINDING_ARENA_RECORD_COUNT,
+		   Words("region %u has 2 runs and 0 free records of 2 handed "
+			 "out; 3 counted in use",
+			 slot_));
+	t = Table();
+	t.top = 3;
+	PlantTable(t, ZS_FINDING_ARENA_RECORD_COUNT,
+		   Words("region %u has 2 runs and 0 free records of 3 handed "
+			 "out; 2 counted in use",
+			 slot_));
+}
+
+/* An owner registered past the owner limit (the limit lowered under it),
+ * or the limit past the owner table. */
+TEST_F(RunFinding, OwnerLimit)
+{
+	int id = owner_.id();
+	unsigned good = zsr_set_owner_limit(arena_, 0);
+	zsr_set_owner_limit(arena_, good);
+	ASSERT_EQ(good, (unsigned)id + 1);
+	Expect([&] { zsr_set_owner_limit(arena_, (unsigned)id); },
+	       [&] { zsr_set_owner_limit(arena_, good); },
+	       ZS_FINDING_ARENA_OWNER_BEYOND_LIMIT,
+	       Words("owner %d is registered past the owner limit %d", id, id));
+	Expect([&] { zsr_set_owner_limit(arena_, 1025); },
+	       [&] { zsr_set_owner_limit(arena_, good); },
+	       ZS_FINDING_ARENA_REGION_LIMITS,
+	       "1 regions, slot limit 1, of at most 8192; owner limit 1025 "
+	       "of at most 1024");
+}
+
+/* A move's run isolated but not counted as moving, or counted with
  * nothing isolated: zs_arena_owner_pages would then mislead its owner's
  * page check.  Isolated and counted agree, as in a real move. */
 TEST_F(RunFinding, OwnerMovingPages)
 {
 	int id = owner_.id();
-	zsr_desc run[4];
 	std::vector<Report> got;
 	void *old_arg = nullptr;
 	zs_report_hook *old =
 		zs_set_report_hook(&zs::RecordReport, &got, &old_arg);
 
 	zsr_set_compacting(arena_, 1);
-	for (unsigned k = 0; k < 4; k++) {
-		run[k] = Get(Page(a_, k));
-		zsr_desc d = run[k];
-		d.flags |= ZSR_ISOLATED;
-		ASSERT_ERRNO(zsr_set(arena_, Page(a_, k), &d), 0);
-	}
+	zsr_rec good = Rec(0), iso = good;
+	iso.flags |= ZSR_ISOLATED;
+	ASSERT_ERRNO(zsr_set_rec(arena_, a_, 0, &iso), 0);
 	int uncounted = zs_arena_check(arena_);
 	EXPECT_EQ(zsr_set_owner_moving(arena_, id, 4), 0u);
 	int counted = zs_arena_check(arena_);
-	for (unsigned k = 0; k < 4; k++)
-		ASSERT_ERRNO(zsr_set(arena_, Page(a_, k), &run[k]), 0);
+	ASSERT_ERRNO(zsr_set_rec(arena_, a_, 0, &good), 0);
 	int nothing_isolated = zs_arena_check(arena_);
 	EXPECT_EQ(zsr_set_owner_moving(arena_, id, 0), 4u);
 	zsr_set_compacting(arena_, 0);

@@ -5,10 +5,10 @@
  * Why a layer of our own instead of mmap per page: a page costs a system
  * call and a VMA otherwise, and pages of many pools can be packed into few
  * regions so that whole regions go back to the OS.  Each region is 2 MiB
- * (512 pages) with a side table of page descriptors saying who owns each
- * page, so zs_arena_compact() can ask an owner to move a page (isolate /
- * migrate / putback, the 2015 generic compaction callbacks) without knowing
- * what the owner stores.
+ * (512 pages) with side tables saying who owns each page, so
+ * zs_arena_compact() can ask an owner to move a page (isolate / migrate /
+ * putback, the 2015 generic compaction callbacks) without knowing what the
+ * owner stores.
  *
  * Locking: one mutex per arena guards the region table, bitmaps and owner
  * table.  Owner callbacks are always called without it, so owners may take
@@ -19,11 +19,27 @@
  * Pages are handed out as runs: n contiguous pages of one region (one page
  * for alloc_page and alloc_pages, up to ZS_ARENA_MAX_RUN for alloc_run), so
  * an owner can lay one object over several pages without copying.  A run
- * is described once (its head carries the length, its tails their place)
- * and moves as a unit, only into a gap of its own length.
+ * is described once and moves as a unit, only into a gap of its own length.
  *
- * zs_arena_check recomputes every counter, bitmap and table from the
- * region descriptors; owners' checks (zs_pool_check, zbud_pool_check) ask
+ * Metadata (zs/arena_internal.h): per page a 2-byte map entry (free, the
+ * head of a run with its record's number, or page k of a run), per run a
+ * 12-byte record (owner, cookie, index, flags, length) in a table per
+ * region that doubles on demand and reuses freed records through a free
+ * list.  Why not a descriptor per page, as before: every page of a run
+ * said the same thing, so the pool's 8-page zspages paid 12 B per page
+ * where 3.8 B now do (DESIGN.md); and why not records in one arena-wide
+ * table: a region's table dies with the region, and a record number fits
+ * in the 2-byte entry.  Any page finds its head (entry k back) and its
+ * record (the head's entry) in O(1).  A record is taken before anything
+ * else changes, so a table that cannot grow fails the allocation with
+ * ENOMEM and the arena as it was.  The owner table is mapped for 1024
+ * owners, but only the slots below the highest id ever registered are
+ * written (a page of them for the first hundred owners), and that is what
+ * zs_arena_stats counts; it never moves, so an owner's slot may be held
+ * across the lock's release.
+ *
+ * zs_arena_check recomputes every counter, bitmap and table from the map
+ * and records; owners' checks (zs_pool_check, zbud_pool_check) ask
  * zs_arena_page_info whether each of their pages is described as theirs.
  */
 #ifndef _GNU_SOURCE
@@ -34,6 +50,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -71,6 +88,7 @@ static void bit_clear(uint64_t *map, unsigned i)
 
 #define REGIONS_BYTES (ARENA_MAX_REGIONS * sizeof(struct arena_region *))
 #define BY_ADDR_BYTES (ARENA_MAX_REGIONS * sizeof(unsigned))
+#define OWNERS_BYTES (ARENA_MAX_OWNERS * sizeof(struct arena_owner))
 
 /* The resident bytes of a mapped table's first n bytes: whole pages. */
 static size_t touched_bytes(size_t n)
@@ -84,18 +102,21 @@ struct zs_arena *zs_arena_create(void)
 
 	if (!a)
 		goto fail;
-	/* Sized for the limit (96 KiB) but an arena uses a page or two of
-	 * them: mapped, the rest never becomes resident. */
-	a->regions = zs_host_map_zeroed(REGIONS_BYTES);
+	/* Sized for the limits (136 KiB) but an arena uses a page or two of
+	 * each: mapped, the rest never becomes resident. */
+	a->regions = zs_host_map_zeroed(REGIONS_BYTES + OWNERS_BYTES);
 	a->by_addr = zs_host_map_zeroed(BY_ADDR_BYTES);
 	if (!a->regions || !a->by_addr)
 		goto fail;
+	/* REGIONS_BYTES is whole pages: the owners' first page is their own */
+	a->owners = (struct arena_owner *)(void *)((char *)a->regions +
+						   REGIONS_BYTES);
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->idle, NULL);
 	return a;
 fail:
 	if (a) {
-		zs_host_unmap(a->regions, REGIONS_BYTES);
+		zs_host_unmap(a->regions, REGIONS_BYTES + OWNERS_BYTES);
 		zs_host_unmap(a->by_addr, BY_ADDR_BYTES);
 		free(a);
 	}
@@ -118,6 +139,8 @@ static void release_region(struct zs_arena *a, unsigned slot)
 			a->pages_dirty--;
 	a->pages_free -= ARENA_REGION_PAGES;
 	munmap(r->base, ARENA_REGION_SIZE);
+	if (r->recs != r->first_recs)
+		free(r->recs);
 	free(r);
 	a->regions[slot] = NULL;
 	a->regions_released++;
@@ -138,7 +161,7 @@ int zs_arena_destroy(struct zs_arena *arena)
 		ZS_REPORT(ZS_FINDING_ARENA_DESTROY_BUSY, arena->pages_in_use);
 		return -EBUSY;
 	}
-	for (i = 0; i < ARENA_MAX_OWNERS; i++)
+	for (i = 0; i < arena->owner_limit; i++)
 		if (arena->owners[i].live) {
 			pthread_mutex_unlock(&arena->lock);
 			return -EBUSY;
@@ -148,7 +171,7 @@ int zs_arena_destroy(struct zs_arena *arena)
 	pthread_mutex_unlock(&arena->lock);
 	pthread_mutex_destroy(&arena->lock);
 	pthread_cond_destroy(&arena->idle);
-	zs_host_unmap(arena->regions, REGIONS_BYTES);
+	zs_host_unmap(arena->regions, REGIONS_BYTES + OWNERS_BYTES);
 	zs_host_unmap(arena->by_addr, BY_ADDR_BYTES);
 	free(arena);
 	return 0;
@@ -196,6 +219,10 @@ static int add_region(struct zs_arena *a)
 		return -1;
 	}
 	r->base = base;
+	/* a fresh region has records to spare, so a run taken from it never
+	 * waits on its table's growth */
+	r->recs = r->first_recs;
+	r->rec_cap = ARENA_RECS_MIN;
 	r->slot = slot;
 	if (slot + 1 > a->slot_limit)
 		a->slot_limit = slot + 1;
@@ -302,7 +329,10 @@ static struct arena_region *best_fit(const struct zs_arena *a, unsigned n,
 	for (slot = 0; slot < a->slot_limit; slot++) {
 		struct arena_region *r = a->regions[slot];
 
-		if (!r || r->evacuating || ARENA_REGION_PAGES - r->in_use < n)
+		/* a move never grows a table (see zs_arena_compact): a
+		 * region with no spare record takes no run */
+		if (!r || r->evacuating || ARENA_REGION_PAGES - r->in_use < n ||
+		    r->rec_used >= r->rec_cap)
 			continue;
 		for (from = 0; next_gap(r, from, &s, &len); from = s + len) {
 			if (len < n || len >= best_len)
@@ -317,27 +347,136 @@ static struct arena_region *best_fit(const struct zs_arena *a, unsigned n,
 	return best;
 }
 
+static bool map_tail(uint16_t m)
+{
+	return m & ARENA_MAP_TAIL;
+}
+
+/* A tail's place in its run. */
+static unsigned map_place(uint16_t m)
+{
+	return m & ~ARENA_MAP_TAIL;
+}
+
+/* The record of the run headed by page h of r, or NULL when h's map entry
+ * names none that was handed out (a free page, a tail, corruption). */
+static struct arena_run_rec *head_rec(const struct arena_region *r, unsigned h)
+{
+	uint16_t m = r->map[h];
+
+	return m && !map_tail(m) && m <= r->rec_top ? &r->recs[m - 1] : NULL;
+}
+
+/*
+ * The sizes a region's record table takes: doubling from the region's own
+ * ARENA_RECS_MIN, but through 33 rather than 32.  A region of 8-page runs
+ * needs 64 records and gets 66 (2032 B of metadata, 3.97 B per page), and
+ * the growth points (the 5th, 9th, 17th, 34th, 67th ... run of a region)
+ * stay off the powers of two at which zbud's and the pool's own tables
+ * double, so one allocation does not pay for two growths at once.
+ */
+static const uint16_t rec_caps[] = { ARENA_RECS_MIN,	8, 16, 33, 66, 132, 264,
+				     ARENA_REGION_PAGES };
+
+/* Grows r's table to hold need records (need <= ARENA_REGION_PAGES), to
+ * the next of rec_caps; false, r as it was, when the host refuses. */
+static bool rec_reserve(struct arena_region *r, unsigned need)
+{
+	struct arena_run_rec *recs;
+	bool first = r->recs == r->first_recs;
+	unsigned cap, k;
+
+	if (need <= r->rec_cap)
+		return true;
+	for (k = 0; rec_caps[k] < need; k++)
+		;
+	cap = rec_caps[k];
+	recs = zs_host_realloc(first ? NULL : r->recs, cap * sizeof(*recs));
+	if (!recs)
+		return false;
+	if (first)
+		memcpy(recs, r->first_recs, sizeof(r->first_recs));
+	memset(recs + r->rec_cap, 0, (cap - r->rec_cap) * sizeof(*recs));
+	r->recs = recs;
+	r->rec_cap = (uint16_t)cap;
+	return true;
+}
+
+/*
+ * A record for a new run in r: a freed one first, then one never handed
+ * out, then the table doubled (zeroed past what it held).  -1, with r as
+ * it was, when the host refuses the growth.  A region needs at most one
+ * record per page, and a run is only asked for where a page is free, so
+ * the table never outgrows ARENA_REGION_PAGES.
+ */
+static int rec_take(struct arena_region *r)
+{
+	unsigned n;
+
+	if (r->rec_free) {
+		n = r->rec_free - 1u;
+		r->rec_free = (uint16_t)r->recs[n].index;
+		r->recs[n].index = 0;
+		return (int)n;
+	}
+	if (r->rec_top >= ARENA_REGION_PAGES ||
+	    !rec_reserve(r, r->rec_top + 1u))
+		return -1;
+	return r->rec_top++;
+}
+
+/* Record n of r, its run gone, onto the free list. */
+static void rec_put(struct arena_region *r, unsigned n)
+{
+	r->recs[n] = (struct arena_run_rec){ .index = r->rec_free };
+	r->rec_free = (uint16_t)(n + 1);
+	r->rec_used--;
+}
+
+/* r has emptied: a grown table is freed, so a region that once held 512
+ * single pages does not keep 6 KiB of records for ever, and r goes back
+ * to its own first records.  No realloc: a free, and a compaction's
+ * moves, must not ask the host for memory (a refusal there could not be
+ * reported). */
+static void rec_reset(struct arena_region *r)
+{
+	if (r->recs != r->first_recs)
+		free(r->recs);
+	memset(r->first_recs, 0, sizeof(r->first_recs));
+	r->recs = r->first_recs;
+	r->rec_cap = ARENA_RECS_MIN;
+	r->rec_top = 0;
+	r->rec_used = 0;
+	r->rec_free = 0;
+}
+
 /* Takes pages i .. i+n-1 of r, all free, for owner_id and describes them
- * as one run: page k as (cookie, k; index for a run of one), flags. */
+ * as one run (cookie, index, flags); NULL, with nothing taken, when r's
+ * record table cannot grow. */
 static void *claim_run(struct zs_arena *a, struct arena_region *r, unsigned i,
 		       unsigned n, int owner_id, uint32_t cookie,
 		       uint32_t index, uint8_t flags)
 {
+	int rec = rec_take(r);
 	unsigned k;
 
+	if (rec < 0)
+		return NULL;
+	r->recs[rec] = (struct arena_run_rec){
+		.cookie = cookie,
+		.index = index,
+		.owner = (uint16_t)(owner_id + 1),
+		.flags = flags,
+		.pages = (uint8_t)n,
+	};
+	r->rec_used++;
 	for (k = 0; k < n; k++) {
 		bit_clear(r->free_map, i + k);
 		if (bit_test(r->dirty_map, i + k)) {
 			bit_clear(r->dirty_map, i + k);
 			a->pages_dirty--;
 		}
-		r->desc[i + k] = (struct arena_page_desc){
-			.cookie = cookie,
-			.index = k ? k : index,
-			.owner = (uint16_t)(owner_id + 1),
-			.flags = (uint8_t)(k ? flags | ARENA_PAGE_TAIL : flags),
-			.run = (uint8_t)(k ? k : n),
-		};
+		r->map[i + k] = (uint16_t)(k ? ARENA_MAP_TAIL | k : rec + 1u);
 	}
 	r->in_use += n;
 	a->owners[owner_id].pages += n;
@@ -357,6 +496,8 @@ static void *claim_run(struct zs_arena *a, struct arena_region *r, unsigned i,
  * compaction and the spare-region rule give regions back; frees lower the
  * hint, so holes left low are refilled first.  The hint stays the lowest
  * slot with any free page (a run may not fit there, a later page will).
+ * NULL, the arena as it was, when no region can be mapped or the chosen
+ * one's record table cannot grow (a fresh region's always has room).
  */
 static void *take_run(struct zs_arena *a, int owner_id, unsigned n,
 		      uint32_t cookie, uint32_t index, uint8_t flags)
@@ -391,21 +532,23 @@ static void *take_run(struct zs_arena *a, int owner_id, unsigned n,
  * past the region's start (corruption zs_arena_check reports) gives i. */
 static unsigned run_head(const struct arena_region *r, unsigned i)
 {
-	const struct arena_page_desc *d = &r->desc[i];
+	uint16_t m = r->map[i];
 
-	return (d->flags & ARENA_PAGE_TAIL) && d->run <= i ? i - d->run : i;
+	return map_tail(m) && map_place(m) <= i ? i - map_place(m) : i;
 }
 
 /* Whether allocated page i is part of a run of more than one page. */
 static bool in_long_run(const struct arena_region *r, unsigned i)
 {
-	return (r->desc[i].flags & ARENA_PAGE_TAIL) || r->desc[i].run > 1;
+	const struct arena_run_rec *rec = head_rec(r, i);
+
+	return map_tail(r->map[i]) || (rec && rec->pages > 1);
 }
 
 /* An id that names a registered owner; arena lock held. */
 static bool owner_live(const struct zs_arena *a, int owner_id)
 {
-	return owner_id >= 0 && owner_id < ARENA_MAX_OWNERS &&
+	return owner_id >= 0 && (unsigned)owner_id < a->owner_limit &&
 	       a->owners[owner_id].live;
 }
 
@@ -488,16 +631,22 @@ static void release_empty_regions(struct zs_arena *a, unsigned keep)
 static void put_run(struct zs_arena *a, struct arena_region *r, unsigned i,
 		    unsigned n)
 {
+	const struct arena_run_rec *rec = head_rec(r, i);
 	unsigned slot = r->slot, k;
 
+	if (rec) {
+		if (rec->owner)
+			a->owners[rec->owner - 1].pages -= n;
+		rec_put(r, r->map[i] - 1u);
+	}
 	for (k = i; k < i + n; k++) {
-		if (r->desc[k].owner)
-			a->owners[r->desc[k].owner - 1].pages--;
-		r->desc[k] = (struct arena_page_desc){ 0 };
+		r->map[k] = 0;
 		bit_set(r->free_map, k);
 		bit_set(r->dirty_map, k);
 	}
 	r->in_use -= n;
+	if (r->in_use == 0)
+		rec_reset(r);
 	a->pages_in_use -= n;
 	a->pages_free += n;
 	a->pages_dirty += n;
@@ -518,10 +667,12 @@ static _Noreturn void abort_page_in_run(struct zs_arena *a, const char *fn,
 					unsigned i)
 {
 	unsigned head = run_head(r, i);
+	const struct arena_run_rec *rec = head_rec(r, head);
+	unsigned n = rec ? rec->pages : 0;
 
 	pthread_mutex_unlock(&a->lock);
 	ZS_REPORT(ZS_FINDING_ABORT_ARENA_FREE_PAGE_IN_RUN, fn, page, i - head,
-		  (unsigned)r->desc[head].run);
+		  n);
 	zs_corruption_abort();
 }
 
@@ -534,7 +685,8 @@ void zs_arena_free_page(struct zs_arena *arena, void *page)
 		return;
 	pthread_mutex_lock(&arena->lock);
 	r = find_region(arena, page, &i);
-	if (!r || bit_test(r->free_map, i)) {
+	if (!r || bit_test(r->free_map, i) ||
+	    (!map_tail(r->map[i]) && !head_rec(r, i))) {
 		pthread_mutex_unlock(&arena->lock);
 		ZS_REPORT(ZS_FINDING_ABORT_ARENA_FREE_PAGE_NOT_ALLOCATED, page);
 		zs_corruption_abort();
@@ -561,7 +713,7 @@ int zs_arena_alloc_pages(struct zs_arena *arena, int owner_id, unsigned n,
 		if (zs_fault_counter_fires(&arena->inject))
 			break;
 		pages[i] = take_run(arena, owner_id, 1, cookie, i,
-				    movable ? ARENA_PAGE_MOVABLE : 0);
+				    movable ? ARENA_RUN_MOVABLE : 0);
 		if (!pages[i])
 			break;
 	}
@@ -592,7 +744,8 @@ void zs_arena_free_pages(struct zs_arena *arena, void *const *pages, unsigned n)
 		unsigned pi;
 
 		r = find_region(arena, pages[i], &pi);
-		if (!r || bit_test(r->free_map, pi)) {
+		if (!r || bit_test(r->free_map, pi) ||
+		    (!map_tail(r->map[pi]) && !head_rec(r, pi))) {
 			pthread_mutex_unlock(&arena->lock);
 			ZS_REPORT(
 				ZS_FINDING_ABORT_ARENA_FREE_PAGES_NOT_ALLOCATED,
@@ -630,7 +783,7 @@ void *zs_arena_alloc_run(struct zs_arena *arena, int owner_id, unsigned n,
 			break;
 	if (k == n)
 		run = take_run(arena, owner_id, n, cookie, 0,
-			       movable ? ARENA_PAGE_MOVABLE : 0);
+			       movable ? ARENA_RUN_MOVABLE : 0);
 	pthread_mutex_unlock(&arena->lock);
 	if (!run)
 		errno = ENOMEM;
@@ -646,9 +799,8 @@ void zs_arena_free_run(struct zs_arena *arena, void *run)
 		return;
 	pthread_mutex_lock(&arena->lock);
 	r = find_region(arena, run, &i);
-	if (r && !bit_test(r->free_map, i) &&
-	    !(r->desc[i].flags & ARENA_PAGE_TAIL))
-		n = r->desc[i].run;
+	if (r && !bit_test(r->free_map, i) && head_rec(r, i))
+		n = head_rec(r, i)->pages;
 	/* a length overwritten past the region would free others' pages */
 	if (!n || n > ZS_ARENA_MAX_RUN || i + n > ARENA_REGION_PAGES) {
 		pthread_mutex_unlock(&arena->lock);
@@ -669,13 +821,16 @@ void zs_arena_set_page_owner(struct zs_arena *arena, void *page,
 		return;
 	pthread_mutex_lock(&arena->lock);
 	r = find_region(arena, page, &i);
-	if (r && !bit_test(r->free_map, i) && !in_long_run(r, i)) {
-		r->desc[i].cookie = cookie;
-		r->desc[i].index = index;
+	if (r && !bit_test(r->free_map, i) && head_rec(r, i) &&
+	    !in_long_run(r, i)) {
+		struct arena_run_rec *rec = head_rec(r, i);
+
+		rec->cookie = cookie;
+		rec->index = index;
 		if (movable)
-			r->desc[i].flags |= ARENA_PAGE_MOVABLE;
+			rec->flags |= ARENA_RUN_MOVABLE;
 		else
-			r->desc[i].flags &= (uint8_t)~ARENA_PAGE_MOVABLE;
+			rec->flags &= (uint8_t)~ARENA_RUN_MOVABLE;
 	}
 	pthread_mutex_unlock(&arena->lock);
 }
@@ -700,6 +855,8 @@ int zs_arena_register_owner(struct zs_arena *arena, void *owner,
 	arena->owners[id] = (struct arena_owner){ .owner = owner,
 						  .ops = ops,
 						  .live = true };
+	if ((unsigned)id >= arena->owner_limit)
+		arena->owner_limit = (unsigned)id + 1;
 	pthread_mutex_unlock(&arena->lock);
 	return id;
 }
@@ -712,6 +869,12 @@ void zs_arena_unregister_owner(struct zs_arena *arena, int owner_id)
 		return;
 	o = &arena->owners[owner_id];
 	pthread_mutex_lock(&arena->lock);
+	/* a slot never registered is never written (metadata_bytes counts
+	 * the slots below owner_limit) */
+	if ((unsigned)owner_id >= arena->owner_limit) {
+		pthread_mutex_unlock(&arena->lock);
+		return;
+	}
 	o->live = false;
 	/* A compaction may be inside this owner's callbacks: wait it out so
 	 * the owner can free its structures once we return. */
@@ -739,6 +902,8 @@ void zs_arena_trim(struct zs_arena *arena)
 
 void zs_arena_stats(struct zs_arena *arena, struct zs_arena_stats *st)
 {
+	unsigned k;
+
 	if (!st)
 		return;
 	if (!arena) {
@@ -752,12 +917,23 @@ void zs_arena_stats(struct zs_arena *arena, struct zs_arena_stats *st)
 	st->regions_released = arena->regions_released;
 	st->pages_migrated = arena->pages_migrated;
 	st->migrate_failures = arena->migrate_failures;
-	/* of the mapped tables, the pages slots were ever written in */
+	/* of the mapped tables, the pages slots were ever written in; of
+	 * each region, its header, map and bitmaps and every record
+	 * record allocated past its own (used, free or spare) */
 	st->metadata_bytes =
 		sizeof(*arena) +
 		touched_bytes(arena->slot_limit * sizeof(*arena->regions)) +
 		touched_bytes(arena->slot_limit * sizeof(*arena->by_addr)) +
+		touched_bytes(arena->owner_limit * sizeof(*arena->owners)) +
 		arena->nregions * sizeof(struct arena_region);
+	for (k = 0; k < arena->nregions; k++) {
+		const struct arena_region *r =
+			arena->regions[arena->by_addr[k]];
+
+		if (r->recs != r->first_recs)
+			st->metadata_bytes +=
+				r->rec_cap * sizeof(struct arena_run_rec);
+	}
 	pthread_mutex_unlock(&arena->lock);
 }
 
@@ -777,58 +953,60 @@ static int cmp_in_use_desc(const void *x, const void *y, void *ctx)
  * still gets a fresh region, as before runs existed; a longer run does
  * not, since a region mapped for it would only be one more to empty.
  */
-static void *take_move_target(struct zs_arena *a,
-			      const struct arena_page_desc *d)
+static void *take_move_target(struct zs_arena *a, const struct arena_run_rec *d)
 {
 	struct arena_region *r;
 	unsigned at = 0;
+	uint8_t flags = (uint8_t)(d->flags & ARENA_RUN_MOVABLE);
 
-	r = best_fit(a, d->run, &at);
-	if (!r && d->run == 1)
-		return take_run(a, d->owner - 1, 1, d->cookie, d->index,
-				(uint8_t)(d->flags & ARENA_PAGE_MOVABLE));
+	r = best_fit(a, d->pages, &at);
+	if (!r && d->pages == 1)
+		return take_run(a, d->owner - 1, 1, d->cookie, d->index, flags);
 	if (!r)
 		return NULL;
-	return claim_run(a, r, at, d->run, d->owner - 1, d->cookie, d->index,
-			 (uint8_t)(d->flags & ARENA_PAGE_MOVABLE));
+	return claim_run(a, r, at, d->pages, d->owner - 1, d->cookie, d->index,
+			 flags);
 }
 
 /*
  * Moves the run whose first page is page i of r, one isolate / migrate /
  * putback for the whole run; called without the lock.  Returns the pages
- * moved, 0 when the run is gone, unmovable or refused, or -ENOSPC when no
- * kept region has a gap for it.  The target is taken and described before
- * isolate: once migrate returns the owner may free it at any moment, and
- * a run with nowhere to go is never isolated at all.
+ * moved, 0 when the run is gone, unmovable or refused (or the host
+ * refused a target's record), or -ENOSPC when no kept region has a gap
+ * for it.  The target is taken and described before isolate: once
+ * migrate returns the owner may free it at any moment, and a run with
+ * nowhere to go is never isolated at all.  The run's record is found
+ * again after each unlocked stretch: r's table may have moved (grown)
+ * meanwhile, its number in the head's map entry not.
  */
 static long move_run(struct zs_arena *a, struct arena_region *r, unsigned i)
 {
-	struct arena_page_desc d;
+	struct arena_run_rec d, *rec;
 	struct arena_owner *o;
 	struct arena_region *nr;
 	void *old_run = region_page(r, i), *new_run;
-	unsigned n, k, ni;
+	unsigned n, ni;
 	bool moved = false;
 
 	pthread_mutex_lock(&a->lock);
-	d = r->desc[i];
-	if (bit_test(r->free_map, i) || (d.flags & ARENA_PAGE_TAIL) ||
-	    !(d.flags & ARENA_PAGE_MOVABLE) || !d.owner ||
-	    !a->owners[d.owner - 1].live) {
+	rec = head_rec(r, i);
+	if (bit_test(r->free_map, i) || !rec ||
+	    !(rec->flags & ARENA_RUN_MOVABLE) || !rec->owner ||
+	    !a->owners[rec->owner - 1].live) {
 		pthread_mutex_unlock(&a->lock);
 		return 0;
 	}
-	n = d.run;
+	d = *rec;
+	n = d.pages;
 	new_run = take_move_target(a, &d);
 	if (!new_run) {
 		pthread_mutex_unlock(&a->lock);
-		return n > 1 ? -ENOSPC : 0;
+		return n > 1 && !best_fit(a, n, &ni) ? -ENOSPC : 0;
 	}
 	o = &a->owners[d.owner - 1];
 	o->busy++;
 	o->moving += n;
-	for (k = 0; k < n; k++)
-		r->desc[i + k].flags |= ARENA_PAGE_ISOLATED;
+	head_rec(r, i)->flags |= ARENA_RUN_ISOLATED;
 	pthread_mutex_unlock(&a->lock);
 
 	if (o->ops->isolate(o->owner, old_run, d.cookie, d.index) == 0) {
@@ -844,8 +1022,12 @@ static long move_run(struct zs_arena *a, struct arena_region *r, unsigned i)
 		put_run(a, r, i, n);
 		a->pages_migrated += n;
 	} else {
-		for (k = 0; k < n; k++)
-			r->desc[i + k].flags &= (uint8_t)~ARENA_PAGE_ISOLATED;
+		/* an owner that refused isolate may have freed the run
+		 * meanwhile (and the page may head another run now, which
+		 * no other move can have isolated: one compaction at a time) */
+		rec = head_rec(r, i);
+		if (rec)
+			rec->flags &= (uint8_t)~ARENA_RUN_ISOLATED;
 		nr = find_region(a, new_run, &ni);
 		put_run(a, nr, ni, n);
 		a->migrate_failures++;
@@ -875,6 +1057,45 @@ static int cmp_move(const void *x, const void *y)
 	if (p->src != q->src)
 		return p->src < q->src ? -1 : 1;
 	return p->page < q->page ? -1 : p->page > q->page;
+}
+
+/*
+ * Part of a compaction's plan: every kept region (the first keep of
+ * order) given records for every run that could move into it, so that
+ * no move asks the host for memory.  A move that did could not fail
+ * cleanly: runs before it have moved, and a caller that gave the host no
+ * memory is promised that a compaction either plans and moves or does
+ * nothing (zs_arena_compact returns 0).  The most runs that fit in a
+ * region's free pages are the shortest listed ones, so that is what it
+ * gets (a region of 8-page runs with a gap of 8 needs one record more at
+ * most, not one per free page).  false, with tables grown so far kept
+ * (counted in metadata_bytes, used by later runs), when the host refuses.
+ * Lock held.
+ */
+static bool reserve_targets(struct zs_arena *a, const unsigned *order,
+			    unsigned keep, const struct move_item *items,
+			    unsigned nitems)
+{
+	unsigned cnt[ZS_ARENA_MAX_RUN + 1] = { 0 };
+	unsigned k, len, room, runs, take;
+
+	for (k = 0; k < nitems; k++)
+		if (items[k].len <= ZS_ARENA_MAX_RUN)
+			cnt[items[k].len]++;
+	for (k = 0; k < keep; k++) {
+		struct arena_region *r = a->regions[order[k]];
+
+		room = ARENA_REGION_PAGES - r->in_use;
+		runs = 0;
+		for (len = 1; len <= ZS_ARENA_MAX_RUN; len++) {
+			take = room / len < cnt[len] ? room / len : cnt[len];
+			runs += take;
+			room -= take * len;
+		}
+		if (runs && !rec_reserve(r, r->rec_used + runs))
+			return false;
+	}
+	return true;
 }
 
 unsigned long zs_arena_compact(struct zs_arena *arena)
@@ -917,15 +1138,23 @@ unsigned long zs_arena_compact(struct zs_arena *arena)
 		struct arena_region *r = a->regions[order[k]];
 
 		r->evacuating = true;
-		for (i = 0; i < ARENA_REGION_PAGES; i++)
-			if (!bit_test(r->free_map, i) &&
-			    !(r->desc[i].flags & ARENA_PAGE_TAIL) &&
-			    (r->desc[i].flags & ARENA_PAGE_MOVABLE))
+		for (i = 0; i < ARENA_REGION_PAGES; i++) {
+			const struct arena_run_rec *rec = head_rec(r, i);
+
+			if (!bit_test(r->free_map, i) && rec &&
+			    (rec->flags & ARENA_RUN_MOVABLE))
 				items[nitems++] = (struct move_item){
 					.src = k,
 					.page = (uint16_t)i,
-					.len = r->desc[i].run,
+					.len = rec->pages,
 				};
+		}
+	}
+	if (!reserve_targets(a, order, keep, items, nitems)) {
+		for (k = keep; k < n; k++)
+			a->regions[order[k]]->evacuating = false;
+		a->compacting = false;
+		goto fail;
 	}
 	pthread_mutex_unlock(&a->lock);
 
@@ -969,31 +1198,38 @@ fail:
 	pthread_mutex_unlock(&a->lock);
 	free(order);
 	free(kept);
+	free(items);
 	return 0;
 }
 
 int zs_arena_page_info(struct zs_arena *arena, const void *page,
 		       struct zs_arena_page_info *info)
 {
+	const struct arena_run_rec *rec = NULL;
 	struct arena_region *r;
-	unsigned i;
+	unsigned i, h = 0;
 
 	if (!arena || !page || !info)
 		return -EINVAL;
 	pthread_mutex_lock(&arena->lock);
 	r = find_region(arena, page, &i);
-	if (!r || bit_test(r->free_map, i)) {
+	if (r && !bit_test(r->free_map, i)) {
+		h = run_head(r, i);
+		rec = head_rec(r, h);
+	}
+	/* an allocated page whose head names no record is corruption that
+	 * zs_arena_check reports; here it is described as nobody's */
+	if (!rec) {
 		pthread_mutex_unlock(&arena->lock);
 		return -ENOENT;
 	}
-	info->owner_id = (int)r->desc[i].owner - 1;
-	info->cookie = r->desc[i].cookie;
-	info->index = r->desc[i].index;
-	info->movable = !!(r->desc[i].flags & ARENA_PAGE_MOVABLE);
-	info->isolated = !!(r->desc[i].flags & ARENA_PAGE_ISOLATED);
-	i = run_head(r, i);
-	info->run_pages = r->desc[i].run;
-	info->run = region_page(r, i);
+	info->owner_id = (int)rec->owner - 1;
+	info->cookie = rec->cookie;
+	info->index = i == h ? rec->index : i - h;
+	info->movable = !!(rec->flags & ARENA_RUN_MOVABLE);
+	info->isolated = !!(rec->flags & ARENA_RUN_ISOLATED);
+	info->run_pages = rec->pages;
+	info->run = region_page(r, h);
 	pthread_mutex_unlock(&arena->lock);
 	return 0;
 }
@@ -1030,67 +1266,106 @@ static unsigned popcount_map(const uint64_t *map)
 }
 
 /*
- * The run headed by allocated page i of r: a length in range that ends
- * inside the region, then every other page present, marked as its tail
- * at the right place, described as the head is, and isolated with it (a
- * move marks and clears the whole run under one lock).  Lock held.
+ * The run headed by allocated page i of r, whose record is rec: a length
+ * in range that ends inside the region, a longer run's head told index 0,
+ * then every other page present and marked as its tail at the right
+ * place.  Lock held.
  */
-static int check_run(const struct arena_region *r, unsigned i)
+static int check_run(const struct arena_region *r, unsigned i,
+		     const struct arena_run_rec *rec)
 {
-	const struct arena_page_desc *d = &r->desc[i];
-	unsigned k;
+	unsigned k, n = rec->pages;
 	int err = 0;
 
-	if (!d->run || d->run > ZS_ARENA_MAX_RUN ||
-	    i + d->run > ARENA_REGION_PAGES)
-		CHECK_FAIL(ZS_FINDING_ARENA_RUN_LENGTH, r->slot, i,
-			   (unsigned)d->run, ZS_ARENA_MAX_RUN);
-	for (k = 0; k < d->run; k++) {
-		const struct arena_page_desc *t = &r->desc[i + k];
+	if (!n || n > ZS_ARENA_MAX_RUN || i + n > ARENA_REGION_PAGES)
+		CHECK_FAIL(ZS_FINDING_ARENA_RUN_LENGTH, r->slot, i, n,
+			   ZS_ARENA_MAX_RUN);
+	for (k = 0; k < n; k++) {
+		uint16_t m = r->map[i + k];
 		bool gone = bit_test(r->free_map, i + k);
 
-		if (k && (gone || !(t->flags & ARENA_PAGE_TAIL)))
+		if (k && (gone || !map_tail(m)))
 			CHECK_FAIL(ZS_FINDING_ARENA_RUN_TAIL_MISSING, r->slot,
-				   i, (unsigned)d->run, k,
+				   i, n, k,
 				   gone ? "free" : "not marked as its tail");
 		/* page k of a longer run is told k as its index; a run of
 		 * one keeps whatever index its owner gave it */
-		if (k ? (t->run != k || t->index != k) :
-			(d->run > 1 && d->index))
+		if (k ? map_place(m) != k : (n > 1 && rec->index))
 			CHECK_FAIL(ZS_FINDING_ARENA_RUN_PAGE_INDEX, r->slot,
-				   i + k, k, k ? (unsigned)t->run : 0u,
-				   t->index);
-		if (!k)
-			continue;
-		if (t->owner != d->owner || t->cookie != d->cookie ||
-		    ((t->flags ^ d->flags) & ARENA_PAGE_MOVABLE))
-			CHECK_FAIL(ZS_FINDING_ARENA_RUN_TAIL_DESCRIPTION,
-				   r->slot, i, k, (int)t->owner - 1, t->cookie,
-				   (unsigned)t->flags, (int)d->owner - 1,
-				   d->cookie, (unsigned)d->flags);
-		if ((t->flags ^ d->flags) & ARENA_PAGE_ISOLATED)
-			CHECK_FAIL(ZS_FINDING_ARENA_RUN_ISOLATED_PARTLY,
-				   r->slot, i, k,
-				   t->flags & ARENA_PAGE_ISOLATED ? "" : "not ",
-				   d->flags & ARENA_PAGE_ISOLATED ? "is" :
-								    "is not");
+				   i + k, k, k ? map_place(m) : 0u,
+				   k ? map_place(m) : rec->index);
 	}
 out:
 	return err;
 }
 
-/* What the regions' descriptors say an owner holds. */
+/* What the regions' records say an owner holds. */
 struct owner_tally {
 	unsigned long pages;
 	unsigned long moving; /* pages of isolated runs */
 };
 
-/* One region against its bitmaps and descriptors; lock held. */
+/* Who names a record, as zs_arena_check finds out: nobody yet, the free
+ * list, or head page h (h + 1). */
+#define REC_UNNAMED 0
+#define REC_ON_FREE_LIST 0xffffu
+
+/*
+ * r's record table: its counts within what is allocated, the records
+ * never handed out still zero, then the free list: in range, no loop,
+ * every record on it cleared.  Marks in named[] the records on it and
+ * counts them in *nfree.  Lock held.
+ */
+static int check_records(const struct arena_region *r, uint16_t *named,
+			 unsigned *nfree)
+{
+	static const struct arena_run_rec zero;
+	unsigned k, f, spare = r->rec_cap;
+	/* the region's own first records, or a grown table in bounds */
+	bool sane = r->recs == r->first_recs ?
+			    r->rec_cap == ARENA_RECS_MIN :
+			    r->recs && r->rec_cap > ARENA_RECS_MIN &&
+				    r->rec_cap <= ARENA_REGION_PAGES;
+
+	sane = sane && r->rec_top <= r->rec_cap;
+	const char *why;
+	int err = 0;
+
+	for (k = r->rec_top; sane && k < r->rec_cap; k++)
+		if (memcmp(&r->recs[k], &zero, sizeof(zero))) {
+			spare = k;
+			break;
+		}
+	if (!sane || spare < r->rec_cap)
+		CHECK_FAIL(ZS_FINDING_ARENA_RECORD_TABLE, r->slot, r->rec_top,
+			   r->rec_cap, ARENA_RECS_MIN, ARENA_REGION_PAGES,
+			   spare < r->rec_cap ? (int)spare : -1);
+	for (f = r->rec_free; f; f = r->recs[f - 1].index) {
+		const struct arena_run_rec *x = &r->recs[f - 1];
+
+		why = f > r->rec_top		       ? "never handed out" :
+		      named[f - 1] == REC_ON_FREE_LIST ? "twice (a loop)" :
+		      x->owner || x->flags || x->pages || x->cookie ?
+							 "not cleared" :
+							 NULL;
+		if (why)
+			CHECK_FAIL(ZS_FINDING_ARENA_RECORD_FREE_LIST, r->slot,
+				   f - 1, why);
+		named[f - 1] = REC_ON_FREE_LIST;
+		++*nfree;
+	}
+out:
+	return err;
+}
+
+/* One region against its bitmaps, map and records; lock held. */
 static int check_region(const struct zs_arena *a, const struct arena_region *r,
 			unsigned long *dirty, struct owner_tally *owned)
 {
-	unsigned i, nfree = popcount_map(r->free_map);
+	uint16_t named[ARENA_REGION_PAGES] = { REC_UNNAMED };
+	unsigned i, nfree = popcount_map(r->free_map), freed = 0, heads = 0;
 	unsigned run_end = 0; /* one past the last run seen */
+	char who[32];
 	int err = 0;
 
 	if (nfree != ARENA_REGION_PAGES - r->in_use)
@@ -1098,9 +1373,13 @@ static int check_region(const struct zs_arena *a, const struct arena_region *r,
 			   r->in_use, ARENA_REGION_PAGES - nfree);
 	if (r->evacuating && !a->compacting)
 		CHECK_FAIL(ZS_FINDING_ARENA_REGION_EVACUATING, r->slot);
+	err = check_records(r, named, &freed);
+	if (err)
+		goto out;
 	for (i = 0; i < ARENA_REGION_PAGES; i++) {
-		const struct arena_page_desc *d = &r->desc[i];
+		uint16_t m = r->map[i];
 		bool free_page = bit_test(r->free_map, i);
+		const struct arena_run_rec *rec;
 
 		if (bit_test(r->dirty_map, i) && !free_page)
 			CHECK_FAIL(ZS_FINDING_ARENA_PAGE_IN_USE_DIRTY, r->slot,
@@ -1108,39 +1387,56 @@ static int check_region(const struct zs_arena *a, const struct arena_region *r,
 		if (bit_test(r->dirty_map, i))
 			++*dirty;
 		if (free_page) {
-			if ((d->flags & ARENA_PAGE_TAIL) || d->run)
+			if (map_tail(m))
 				CHECK_FAIL(ZS_FINDING_ARENA_RUN_FREE_MARKED,
-					   r->slot, i, (unsigned)d->flags,
-					   (unsigned)d->run);
-			if (d->owner || d->flags || d->cookie || d->index)
+					   r->slot, i, map_place(m));
+			if (m)
 				CHECK_FAIL(ZS_FINDING_ARENA_FREE_PAGE_OWNED,
-					   r->slot, i, (int)d->owner - 1);
+					   r->slot, i, m - 1u);
 			continue;
 		}
-		if (!d->owner || d->owner > ARENA_MAX_OWNERS)
-			CHECK_FAIL(ZS_FINDING_ARENA_PAGE_NO_OWNER, r->slot, i);
-		owned[d->owner - 1].pages++;
-		if (d->flags & ARENA_PAGE_ISOLATED)
-			owned[d->owner - 1].moving++;
-		if (d->flags &
-		    ~(unsigned)(ARENA_PAGE_MOVABLE | ARENA_PAGE_ISOLATED |
-				ARENA_PAGE_TAIL))
-			CHECK_FAIL(ZS_FINDING_ARENA_PAGE_UNKNOWN_FLAGS, r->slot,
-				   i, (unsigned)d->flags);
-		if ((d->flags & ARENA_PAGE_ISOLATED) && !a->compacting)
-			CHECK_FAIL(ZS_FINDING_ARENA_PAGE_ISOLATED, r->slot, i);
 		/* a tail is checked from its head, which comes first */
-		if (d->flags & ARENA_PAGE_TAIL) {
+		if (map_tail(m)) {
 			if (i >= run_end)
 				CHECK_FAIL(ZS_FINDING_ARENA_RUN_ORPHAN_TAIL,
-					   r->slot, i, (unsigned)d->run);
+					   r->slot, i, map_place(m));
 			continue;
 		}
-		err = check_run(r, i);
+		if (!m || m > r->rec_top)
+			CHECK_FAIL(ZS_FINDING_ARENA_RUN_RECORD_RANGE, r->slot,
+				   i, (int)m - 1, r->rec_top);
+		if (named[m - 1] != REC_UNNAMED) {
+			if (named[m - 1] == REC_ON_FREE_LIST)
+				snprintf(who, sizeof(who), "the free list");
+			else
+				snprintf(who, sizeof(who), "page %u",
+					 named[m - 1] - 1u);
+			CHECK_FAIL(ZS_FINDING_ARENA_RUN_RECORD_SHARED, r->slot,
+				   i, m - 1u, who);
+		}
+		named[m - 1] = (uint16_t)(i + 1);
+		heads++;
+		rec = &r->recs[m - 1];
+		if (!rec->owner || rec->owner > ARENA_MAX_OWNERS)
+			CHECK_FAIL(ZS_FINDING_ARENA_PAGE_NO_OWNER, r->slot, i);
+		if (rec->flags &
+		    ~(unsigned)(ARENA_RUN_MOVABLE | ARENA_RUN_ISOLATED))
+			CHECK_FAIL(ZS_FINDING_ARENA_PAGE_UNKNOWN_FLAGS, r->slot,
+				   i, (unsigned)rec->flags);
+		if ((rec->flags & ARENA_RUN_ISOLATED) && !a->compacting)
+			CHECK_FAIL(ZS_FINDING_ARENA_PAGE_ISOLATED, r->slot, i);
+		err = check_run(r, i, rec);
 		if (err)
 			goto out;
-		run_end = i + d->run;
+		owned[rec->owner - 1].pages += rec->pages;
+		if (rec->flags & ARENA_RUN_ISOLATED)
+			owned[rec->owner - 1].moving += rec->pages;
+		run_end = i + rec->pages;
 	}
+	/* every record handed out is a head's or free: none leaked */
+	if (heads != r->rec_used || heads + freed != r->rec_top)
+		CHECK_FAIL(ZS_FINDING_ARENA_RECORD_COUNT, r->slot, heads, freed,
+			   r->rec_top, r->rec_used);
 out:
 	return err;
 }
@@ -1157,9 +1453,11 @@ int zs_arena_check(struct zs_arena *arena)
 		return -EINVAL;
 	pthread_mutex_lock(&a->lock);
 	if (a->nregions > ARENA_MAX_REGIONS ||
-	    a->slot_limit > ARENA_MAX_REGIONS)
+	    a->slot_limit > ARENA_MAX_REGIONS ||
+	    a->owner_limit > ARENA_MAX_OWNERS)
 		CHECK_FAIL(ZS_FINDING_ARENA_REGION_LIMITS, a->nregions,
-			   a->slot_limit, ARENA_MAX_REGIONS);
+			   a->slot_limit, ARENA_MAX_REGIONS, a->owner_limit,
+			   ARENA_MAX_OWNERS);
 	for (k = 0; k < a->nregions; k++) {
 		struct arena_region *r;
 
@@ -1198,6 +1496,8 @@ int zs_arena_check(struct zs_arena *arena)
 		CHECK_FAIL(ZS_FINDING_ARENA_PAGE_COUNTS, in_use, nfree, dirty,
 			   a->pages_in_use, a->pages_free, a->pages_dirty);
 	for (k = 0; k < ARENA_MAX_OWNERS; k++) {
+		const struct arena_owner *o = &a->owners[k];
+
 		if (owned[k].pages != a->owners[k].pages)
 			CHECK_FAIL(ZS_FINDING_ARENA_OWNER_PAGE_COUNT, k,
 				   owned[k].pages, a->owners[k].pages);
@@ -1207,6 +1507,11 @@ int zs_arena_check(struct zs_arena *arena)
 		if (a->owners[k].busy && !a->compacting)
 			CHECK_FAIL(ZS_FINDING_ARENA_OWNER_BUSY, k,
 				   a->owners[k].busy);
+		/* metadata_bytes counts the slots below the limit only */
+		if (k >= a->owner_limit && (o->live || o->pages))
+			CHECK_FAIL(ZS_FINDING_ARENA_OWNER_BEYOND_LIMIT, k,
+				   o->live ? "is registered" : "holds pages",
+				   a->owner_limit);
 	}
 out:
 	pthread_mutex_unlock(&a->lock);

@@ -314,10 +314,11 @@
  * discard its contents. */
 #define ZS_FINDING_ARENA_PAGE_IN_USE_DIRTY_FMT \
 	"region %u page %u is in use and marked dirty free"
-/* A page was freed without clearing its description. */
+/* A run was freed without clearing its head's map entry; a later
+ * allocation would inherit the record it names. */
 #define ZS_FINDING_ARENA_FREE_PAGE_OWNED_FMT \
-	"region %u page %u is free but described as owner %d's"
-/* A page's owner was overwritten, or it was handed out without one. */
+	"region %u page %u is free but names record %u"
+/* A run's owner was overwritten, or it was handed out without one. */
 #define ZS_FINDING_ARENA_PAGE_NO_OWNER_FMT \
 	"region %u page %u is in use with no owner"
 /* A page's flags were overwritten. */
@@ -327,11 +328,10 @@
  * never move again. */
 #define ZS_FINDING_ARENA_PAGE_ISOLATED_FMT \
 	"region %u page %u is isolated with no compaction running"
-/* A run was freed without clearing its marks (a tail flag, a length or a
- * place in the run left behind); a later allocation would inherit them. */
-#define ZS_FINDING_ARENA_RUN_FREE_MARKED_FMT                                 \
-	"region %u page %u is free but marked as part of a run (flags %#x, " \
-	"run %u)"
+/* A run was freed without clearing a tail's map entry; a later
+ * allocation would inherit it. */
+#define ZS_FINDING_ARENA_RUN_FREE_MARKED_FMT \
+	"region %u page %u is free but marked as page %u of a run"
 /* A run's length was overwritten: 0, longer than any run is, or reaching
  * past its region, so freeing it would free pages it does not own. */
 #define ZS_FINDING_ARENA_RUN_LENGTH_FMT                                        \
@@ -341,28 +341,20 @@
  * another run: the run is no longer one contiguous range of the owner's. */
 #define ZS_FINDING_ARENA_RUN_TAIL_MISSING_FMT \
 	"region %u page %u heads a %u-page run whose page %u is %s"
-/* A run page's place was overwritten (its tail mark's, or the index its
- * owner is told), so a move would hand the owner the wrong page. */
+/* A tail's place in its run was overwritten (the index its owner is told
+ * then too), or a longer run's head told a nonzero index: a move would
+ * hand the owner the wrong page. */
 #define ZS_FINDING_ARENA_RUN_PAGE_INDEX_FMT                                \
 	"region %u page %u is page %u of its run, marked as page %u with " \
 	"index %u"
-/* A run was described page by page, or one page's description was
- * overwritten: a move would take the run for another owner's or another
- * object's. */
-#define ZS_FINDING_ARENA_RUN_TAIL_DESCRIPTION_FMT                           \
-	"region %u page %u: page %u of its run is described as owner %d's " \
-	"cookie %u flags %#x, its head as owner %d's cookie %u flags %#x"
-/* A move marked or cleared only part of a run: the rest could be freed or
- * moved again while the owner copies it. */
-#define ZS_FINDING_ARENA_RUN_ISOLATED_PARTLY_FMT \
-	"region %u page %u: page %u of its run is %sisolated, its head %s"
 /* A run's head was freed or overwritten without its tail pages: they stay
  * allocated, and no free can ever return them. */
 #define ZS_FINDING_ARENA_RUN_ORPHAN_TAIL_FMT \
 	"region %u page %u is marked page %u of a run that no head covers"
-/* The arena's region counts were overwritten. */
-#define ZS_FINDING_ARENA_REGION_LIMITS_FMT \
-	"%u regions, slot limit %u, of at most %u"
+/* The arena's region counts, or its owner limit, were overwritten. */
+#define ZS_FINDING_ARENA_REGION_LIMITS_FMT                                \
+	"%u regions, slot limit %u, of at most %u; owner limit %u of at " \
+	"most %u"
 /* A region was released without leaving the address table. */
 #define ZS_FINDING_ARENA_ADDRESS_ENTRY_UNUSED_FMT \
 	"address table entry %u names unused region slot %u"
@@ -397,6 +389,35 @@
  * pages in flight (zs_arena_owner_pages) are wrong for its page checks. */
 #define ZS_FINDING_ARENA_OWNER_MOVING_PAGES_FMT \
 	"owner %u has %lu pages in isolated runs, counted %u moving"
+/* A region's record table was overwritten: its counts past what is
+ * allocated (or no table), or a record never handed out not zero, which
+ * a new run would take as it is. */
+#define ZS_FINDING_ARENA_RECORD_TABLE_FMT                                \
+	"region %u has %u of %u records handed out (want %u .. %u "      \
+	"allocated, at most all handed out); first nonzero record past " \
+	"them %d"
+/* A freed record's link overwritten, or a record freed twice or without
+ * being cleared: the next run would take a record another still holds,
+ * or inherit its description. */
+#define ZS_FINDING_ARENA_RECORD_FREE_LIST_FMT \
+	"region %u free record list reaches record %u %s"
+/* A head's map entry overwritten: it names no record, or one never handed
+ * out, so the run has no owner or cookie the arena can give back. */
+#define ZS_FINDING_ARENA_RUN_RECORD_RANGE_FMT \
+	"region %u page %u heads a run naming record %d, of %u handed out"
+/* Two runs share one record, or a run names a freed one: freeing either
+ * would free the other's description. */
+#define ZS_FINDING_ARENA_RUN_RECORD_SHARED_FMT \
+	"region %u page %u names record %u, which %s already holds"
+/* A record leaked (a run freed without freeing it), or the count of
+ * records in use missed a run taken or freed. */
+#define ZS_FINDING_ARENA_RECORD_COUNT_FMT                                 \
+	"region %u has %u runs and %u free records of %u handed out; %u " \
+	"counted in use"
+/* An owner registered without raising the owner limit: its slot is past
+ * what zs_arena_stats counts as written. */
+#define ZS_FINDING_ARENA_OWNER_BEYOND_LIMIT_FMT \
+	"owner %u %s past the owner limit %u"
 
 /* ---- zs_arena_destroy, refused (zs/arena.c) ---------------------------- */
 

@@ -121,8 +121,6 @@ extern "C" {
 	X(ZS_FINDING_ARENA_RUN_LENGTH)                     \
 	X(ZS_FINDING_ARENA_RUN_TAIL_MISSING)               \
 	X(ZS_FINDING_ARENA_RUN_PAGE_INDEX)                 \
-	X(ZS_FINDING_ARENA_RUN_TAIL_DESCRIPTION)           \
-	X(ZS_FINDING_ARENA_RUN_ISOLATED_PARTLY)            \
 	X(ZS_FINDING_ARENA_RUN_ORPHAN_TAIL)                \
 	X(ZS_FINDING_ARENA_REGION_LIMITS)                  \
 	X(ZS_FINDING_ARENA_ADDRESS_ENTRY_UNUSED)           \
@@ -135,6 +133,12 @@ extern "C" {
 	X(ZS_FINDING_ARENA_OWNER_PAGE_COUNT)               \
 	X(ZS_FINDING_ARENA_OWNER_BUSY)                     \
 	X(ZS_FINDING_ARENA_OWNER_MOVING_PAGES)             \
+	X(ZS_FINDING_ARENA_RECORD_TABLE)                   \
+	X(ZS_FINDING_ARENA_RECORD_FREE_LIST)               \
+	X(ZS_FINDING_ARENA_RUN_RECORD_RANGE)               \
+	X(ZS_FINDING_ARENA_RUN_RECORD_SHARED)              \
+	X(ZS_FINDING_ARENA_RECORD_COUNT)                   \
+	X(ZS_FINDING_ARENA_OWNER_BEYOND_LIMIT)             \
 	/* zs_arena_destroy, refused */                    \
 	X(ZS_FINDING_ARENA_DESTROY_BUSY)                   \
 	/* corruption met during an operation */           \

@@ -58,10 +58,10 @@ void *fm_arena_free_page(struct zs_arena *a, unsigned sel)
 		       fm_arena_region(a, k)->base + (size_t)i * ZS_PAGE_SIZE;
 }
 
-struct arena_page_desc *fm_arena_desc(struct zs_arena *a, const void *page)
+struct arena_run_rec *fm_arena_rec(struct zs_arena *a, const void *page)
 {
 	uintptr_t p = (uintptr_t)page;
-	unsigned k, i;
+	unsigned k, i, m;
 
 	for (k = 0; k < a->nregions; k++) {
 		struct arena_region *r = fm_arena_region(a, k);
@@ -72,7 +72,14 @@ struct arena_page_desc *fm_arena_desc(struct zs_arena *a, const void *page)
 		if ((p - base) % ZS_PAGE_SIZE)
 			return NULL;
 		i = (unsigned)((p - base) / ZS_PAGE_SIZE);
-		return fm_arena_page_is_free(r, i) ? NULL : &r->desc[i];
+		if (fm_arena_page_is_free(r, i))
+			return NULL;
+		if (r->map[i] & ARENA_MAP_TAIL)
+			i -= r->map[i] & ~ARENA_MAP_TAIL;
+		m = r->map[i];
+		return m && !(m & ARENA_MAP_TAIL) && m <= r->rec_top ?
+			       &r->recs[m - 1] :
+			       NULL;
 	}
 	return NULL;
 }
@@ -101,10 +108,10 @@ void *fm_arena_stray_page(struct zs_arena *a, void *page, unsigned how,
 void fm_arena_misdescribe(struct fm_patch_log *log, struct zs_arena *a,
 			  const void *page, unsigned variant, unsigned amount)
 {
-	struct arena_page_desc *d;
+	struct arena_run_rec *d;
 
 	pthread_mutex_lock(&a->lock);
-	d = fm_arena_desc(a, page);
+	d = fm_arena_rec(a, page);
 	if (!d)
 		fm_fail("corruption: %p is no allocated arena page", page);
 	switch (variant) {
@@ -123,7 +130,7 @@ void fm_arena_misdescribe(struct fm_patch_log *log, struct zs_arena *a,
 		break;
 	default:
 		FM_PATCH(log, d->flags,
-			 (uint8_t)(d->flags & ~ARENA_PAGE_MOVABLE));
+			 (uint8_t)(d->flags & ~ARENA_RUN_MOVABLE));
 		break;
 	}
 	pthread_mutex_unlock(&a->lock);

@@ -20,8 +20,8 @@
 #include "fuzz/common/fuzz_plant.h"
 #include "zs/arena.h"
 
-struct arena_page_desc;
 struct arena_region;
+struct arena_run_rec;
 
 /* Region k in address order (k < a->nregions). */
 struct arena_region *fm_arena_region(const struct zs_arena *a, unsigned k);
@@ -39,9 +39,10 @@ int fm_arena_pick_page(const struct zs_arena *a, unsigned sel, bool want_free,
  * held. */
 void *fm_arena_free_page(struct zs_arena *a, unsigned sel);
 
-/* The descriptor of an allocated page, or NULL (outside every region, not
- * page aligned, or free).  Arena lock held. */
-struct arena_page_desc *fm_arena_desc(struct zs_arena *a, const void *page);
+/* The record of the run holding an allocated page (the arena describes
+ * every page of a run by it), or NULL (outside every region, not page
+ * aligned, free, or its head naming no record).  Arena lock held. */
+struct arena_run_rec *fm_arena_rec(struct zs_arena *a, const void *page);
 
 /* What an owner's page pointer becomes when it points at no allocated
  * arena page, by how: 0 NULL, 1 a page outside every region, 2 a place
@@ -50,10 +51,11 @@ struct arena_page_desc *fm_arena_desc(struct zs_arena *a, const void *page);
 void *fm_arena_stray_page(struct zs_arena *a, void *page, unsigned how,
 			  unsigned sel);
 
-/* The arena's descriptor of `page` (allocated, or fm_fail) made to lie in
- * one field, by variant: 0 another owner (amount further on), 1 another
- * cookie (bit amount % 32 flipped), 2 another index (amount further on),
- * 6 no owner at all, anything else not movable.  Takes the arena lock. */
+/* The arena's record of `page`'s run (allocated, or fm_fail) made to lie
+ * in one field, by variant: 0 another owner (amount further on), 1
+ * another cookie (bit amount % 32 flipped), 2 another index (amount
+ * further on), 6 no owner at all, anything else not movable.  Takes the
+ * arena lock. */
 void fm_arena_misdescribe(struct fm_patch_log *log, struct zs_arena *a,
 			  const void *page, unsigned variant, unsigned amount);
 

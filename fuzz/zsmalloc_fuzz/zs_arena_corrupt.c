@@ -7,10 +7,10 @@
  *
  * Each planter writes only what makes its one finding true, so the checks
  * before it in zs_arena_check still pass and it is the report: a finding
- * with two halves (a region slot past the limit or empty, a free page
- * with an owner or flags or a cookie or an index, ...) gets a variant per
- * half.  The findings allowed while a compaction runs (isolated pages,
- * evacuating regions, owners' callbacks in flight, the allocation hint)
+ * with two halves (a region slot past the limit or empty, a run's length
+ * 0 or too long, ...) gets a variant per half.  The findings allowed
+ * while a compaction runs (isolated pages, evacuating regions, owners'
+ * callbacks in flight, the allocation hint)
  * are first planted with the arena marked compacting, where the check must
  * stay clean, so the condition is proven to matter.  Every write is logged
  * and restored newest first, after which the arena must hash as before
@@ -78,27 +78,43 @@ static bool unused_slot(struct arena_plant *p, unsigned *slot)
 	return true;
 }
 
-/* The first page of a run in use chosen by pick: its descriptor, NULL
- * when none.  A run's first page, because a tail is checked from its head
- * first: a tail broken alone is a run finding (zspages are runs of up to
- * 16 pages), whatever the planter meant. */
-static struct arena_page_desc *used_page(struct arena_plant *p)
+/* Map entry helpers: a tail's place, a head's record. */
+static bool is_tail(uint16_t m)
 {
-	struct arena_page_desc *d;
+	return m & ARENA_MAP_TAIL;
+}
+
+static struct arena_run_rec *rec_of(struct arena_region *r, unsigned h)
+{
+	return &r->recs[r->map[h] - 1];
+}
+
+/* The head of a run in use chosen by pick, its region in *rp and place in
+ * *ip; NULL when none.  A run's head, because a tail is checked from its
+ * head first: a tail broken alone is a run finding (zspages are runs of
+ * up to 16 pages), whatever the planter meant. */
+static struct arena_run_rec *used_page(struct arena_plant *p,
+				       struct arena_region **rp, unsigned *ip)
+{
+	struct arena_region *r;
 	unsigned e;
 	int i = fm_arena_pick_page(p->a, p->pick, false, &e);
 
 	if (i < 0)
 		return NULL;
-	d = &fm_arena_region(p->a, e)->desc[i];
-	return d->flags & ARENA_PAGE_TAIL ? d - d->run : d;
+	r = fm_arena_region(p->a, e);
+	if (is_tail(r->map[i]))
+		i -= r->map[i] & ~ARENA_MAP_TAIL;
+	*rp = r;
+	*ip = (unsigned)i;
+	return rec_of(r, (unsigned)i);
 }
 
 /* The head of a run of at least min pages chosen by pick, its region and
  * place in *rp and *ip; NULL when there is none (zspages of more than one
  * page, and the harness's own runs, are such runs). */
-static struct arena_page_desc *used_run(struct arena_plant *p, unsigned min,
-					struct arena_region **rp, unsigned *ip)
+static struct arena_run_rec *used_run(struct arena_plant *p, unsigned min,
+				      struct arena_region **rp, unsigned *ip)
 {
 	unsigned j, i, pi;
 
@@ -109,13 +125,12 @@ static struct arena_page_desc *used_run(struct arena_plant *p, unsigned min,
 		for (i = 0; i < ARENA_REGION_PAGES; i++) {
 			pi = (p->pick * 7u + i) % ARENA_REGION_PAGES;
 			if (fm_arena_page_is_free(r, pi) ||
-			    (r->desc[pi].flags & ARENA_PAGE_TAIL) ||
-			    r->desc[pi].run < min) {
+			    is_tail(r->map[pi]) || rec_of(r, pi)->pages < min) {
 				continue;
 			}
 			*rp = r;
 			*ip = pi;
-			return &r->desc[pi];
+			return rec_of(r, pi);
 		}
 	}
 	return NULL;
@@ -123,20 +138,29 @@ static struct arena_page_desc *used_run(struct arena_plant *p, unsigned min,
 
 /* As used_run for a run of 2 pages or more, with one of its tails, page
  * *kp of the run, also chosen by pick. */
-static struct arena_page_desc *used_run_tail(struct arena_plant *p,
-					     struct arena_region **rp,
-					     unsigned *ip, unsigned *kp)
+static struct arena_run_rec *used_run_tail(struct arena_plant *p,
+					   struct arena_region **rp,
+					   unsigned *ip, unsigned *kp)
 {
-	struct arena_page_desc *d = used_run(p, 2, rp, ip);
+	struct arena_run_rec *d = used_run(p, 2, rp, ip);
 
 	if (d) {
-		*kp = 1 + p->pick % (d->run - 1u);
+		*kp = 1 + p->pick % (d->pages - 1u);
 	}
 	return d;
 }
 
+/* The first head at or after page from of r, or ARENA_REGION_PAGES. */
+static unsigned next_head(const struct arena_region *r, unsigned from)
+{
+	for (; from < ARENA_REGION_PAGES; from++)
+		if (!fm_arena_page_is_free(r, from) && !is_tail(r->map[from]))
+			return from;
+	return ARENA_REGION_PAGES;
+}
+
 /* Page i of r made free (`free_it`) or in use in its bitmap, the region's
- * own count kept in step, so only what the descriptors say is wrong. */
+ * own count kept in step, so only what the map says is wrong. */
 static void set_free_bit(struct arena_plant *p, struct arena_region *r,
 			 unsigned i, bool free_it)
 {
@@ -150,14 +174,17 @@ static struct arena_region stray_region;
 
 /* ---- the planters, in zs_arena_check's order ---- */
 
-/* Each half alone: the address table's count, or the slot limit, past the
- * table. */
+/* Each third alone: the address table's count, or the slot limit, past
+ * the region table; or the owner limit past the owner table. */
 static bool plant_limits(struct arena_plant *p)
 {
 	unsigned past = ARENA_MAX_REGIONS + 1 + (p->pick & 7);
 
-	if (p->v & 1)
+	if (p->v % 3 == 1)
 		FM_PATCH(p->log, p->a->nregions, past);
+	else if (p->v % 3 == 2)
+		FM_PATCH(p->log, p->a->owner_limit,
+			 ARENA_MAX_OWNERS + 1 + (p->pick & 7));
 	else
 		FM_PATCH(p->log, p->a->slot_limit, past);
 	return true;
@@ -252,40 +279,25 @@ static bool plant_dirty_in_use(struct arena_plant *p)
 	return true;
 }
 
-/* Each of the four fields of a free page's descriptor alone. */
+/* A free page's map entry left naming a record, as a head's would. */
 static bool plant_free_described(struct arena_plant *p)
 {
-	struct arena_page_desc *d;
 	unsigned e;
 	int i = fm_arena_pick_page(p->a, p->pick, true, &e);
 
 	if (i < 0)
 		return false;
-	d = &fm_arena_region(p->a, e)->desc[i];
-	switch (p->v & 3) {
-	case 0:
-		FM_PATCH(p->log, d->owner,
-			 (uint16_t)(1 + p->pick % ARENA_MAX_OWNERS));
-		break;
-	case 1:
-		FM_PATCH(p->log, d->flags,
-			 (uint8_t)(p->v & 4 ? ARENA_PAGE_ISOLATED :
-					      ARENA_PAGE_MOVABLE));
-		break;
-	case 2:
-		FM_PATCH(p->log, d->cookie, 1u + p->pick);
-		break;
-	default:
-		FM_PATCH(p->log, d->index, 1u + p->pick);
-		break;
-	}
+	FM_PATCH(p->log, fm_arena_region(p->a, e)->map[i],
+		 (uint16_t)(1 + p->pick % ARENA_REGION_PAGES));
 	return true;
 }
 
 /* Either half: no owner, or one past the owner table. */
 static bool plant_no_owner(struct arena_plant *p)
 {
-	struct arena_page_desc *d = used_page(p);
+	struct arena_region *r;
+	unsigned i;
+	struct arena_run_rec *d = used_page(p, &r, &i);
 
 	if (!d)
 		return false;
@@ -296,32 +308,31 @@ static bool plant_no_owner(struct arena_plant *p)
 
 static bool plant_unknown_flags(struct arena_plant *p)
 {
-	struct arena_page_desc *d = used_page(p);
+	struct arena_region *r;
+	unsigned i;
+	struct arena_run_rec *d = used_page(p, &r, &i);
 
 	if (!d)
 		return false;
-	/* bits 0 .. 2 are movable, isolated and a run's tail */
+	/* bits 0 and 1 are movable and isolated */
 	FM_PATCH(p->log, d->flags,
-		 (uint8_t)(d->flags | 1u << (3 + p->pick % 5)));
+		 (uint8_t)(d->flags | 1u << (2 + p->pick % 6)));
 	return true;
 }
 
+/* A run isolated, counted as its owner's pages in flight, as a move
+ * marks it. */
 static bool plant_isolated(struct arena_plant *p)
 {
-	struct arena_page_desc *d = used_page(p);
-	unsigned k;
+	struct arena_region *r;
+	unsigned i;
+	struct arena_run_rec *d = used_page(p, &r, &i);
 
-	/* a 16-page run (a shared zspage of a chain-16 pool) needs one
-	 * write more than the undo log holds */
-	if (!d || d->run >= FM_PATCHES_MAX)
+	if (!d)
 		return false;
-	/* the whole run, counted as its owner's pages in flight, as a move
-	 * marks it */
-	for (k = 0; k < d->run; k++)
-		FM_PATCH(p->log, d[k].flags,
-			 (uint8_t)(d[k].flags | ARENA_PAGE_ISOLATED));
+	FM_PATCH(p->log, d->flags, (uint8_t)(d->flags | ARENA_RUN_ISOLATED));
 	FM_PATCH(p->log, p->a->owners[d->owner - 1].moving,
-		 p->a->owners[d->owner - 1].moving + d->run);
+		 p->a->owners[d->owner - 1].moving + d->pages);
 	return true;
 }
 
@@ -381,8 +392,9 @@ static bool plant_counters(struct arena_plant *p)
  * is the report), or an owner's count moved. */
 static bool plant_owner_pages(struct arena_plant *p)
 {
-	struct arena_page_desc *d;
-	unsigned o, j, k;
+	struct arena_run_rec *d;
+	struct arena_region *r;
+	unsigned o, j, i;
 	unsigned long cnt;
 
 	if (!(p->v & 1)) {
@@ -392,16 +404,15 @@ static bool plant_owner_pages(struct arena_plant *p)
 			 cnt && (p->v & 2) ? cnt - 1 : cnt + 1 + (p->v >> 2));
 		return true;
 	}
-	d = used_page(p);
+	d = used_page(p, &r, &i);
 	if (!d)
 		return false;
 	o = d->owner - 1u;
 	j = (p->pick >> 3) % ARENA_MAX_OWNERS;
 	if (j == o)
 		j = (j + 1) % ARENA_MAX_OWNERS;
-	/* the whole run, which the arena describes as one thing */
-	for (k = 0; k < d->run; k++)
-		FM_PATCH(p->log, d[k].owner, (uint16_t)(j + 1));
+	/* the run's record: its every page */
+	FM_PATCH(p->log, d->owner, (uint16_t)(j + 1));
 	return true;
 }
 
@@ -429,81 +440,78 @@ static bool plant_moving(struct arena_plant *p)
  * the finding is a tail's) the way a half-done free, move or overwrite
  * would, so the head's own check (check_run) is what reports it. */
 
-/* A free page left with a run's length, or with a tail's mark. */
+/* A free page left marked as a run's tail. */
 static bool plant_run_free_marked(struct arena_plant *p)
 {
-	struct arena_page_desc *d;
 	unsigned e;
 	int i = fm_arena_pick_page(p->a, p->pick, true, &e);
 
 	if (i < 0) {
 		return false;
 	}
-	d = &fm_arena_region(p->a, e)->desc[i];
-	if (p->v & 1) {
-		FM_PATCH(p->log, d->flags, (uint8_t)ARENA_PAGE_TAIL);
-	} else {
-		FM_PATCH(p->log, d->run,
-			 (uint8_t)(1 + p->pick % ZS_ARENA_MAX_RUN));
-	}
+	FM_PATCH(p->log, fm_arena_region(p->a, e)->map[i],
+		 (uint16_t)(ARENA_MAP_TAIL |
+			    (1 + p->pick % (ZS_ARENA_MAX_RUN - 1))));
 	return true;
 }
 
-/* A head's length 0, past the longest run, or reaching past its region's
+/* A run's length 0, past the longest run, or reaching past its region's
  * end: the run ending the region made one page longer, or the region's
- * last page, when free, taken as the head of a run. */
+ * last page, when free, taken as the head of a 2-page run or longer (with
+ * a record never handed out, when its table has one). */
 static bool plant_run_length(struct arena_plant *p)
 {
-	struct arena_page_desc *d;
+	struct arena_run_rec *d;
 	struct arena_region *r = p->r;
-	unsigned last = ARENA_REGION_PAGES - 1, h;
+	unsigned last = ARENA_REGION_PAGES - 1, h, top;
 
-	if (p->v % 3 == 2) {
-		if (!r) {
-			return false;
+	if (p->v % 3 == 2 && r && fm_arena_page_is_free(r, last) &&
+	    r->rec_top < r->rec_cap) {
+		top = r->rec_top;
+		if ((r->dirty_map[last / 64] >> (last % 64)) & 1) {
+			FM_PATCH(p->log, r->dirty_map[last / 64],
+				 r->dirty_map[last / 64] &
+					 ~(1ull << (last % 64)));
 		}
-		if (fm_arena_page_is_free(r, last)) {
-			d = &r->desc[last];
-			if ((r->dirty_map[last / 64] >> (last % 64)) & 1) {
-				FM_PATCH(p->log, r->dirty_map[last / 64],
-					 r->dirty_map[last / 64] &
-						 ~(1ull << (last % 64)));
-			}
-			set_free_bit(p, r, last, false);
-			FM_PATCH(p->log, d->owner,
-				 (uint16_t)(1 + p->pick % ARENA_MAX_OWNERS));
-			FM_PATCH(p->log, d->run,
-				 (uint8_t)(2 +
-					   p->pick % (ZS_ARENA_MAX_RUN - 1)));
-			return true;
-		}
-		d = &r->desc[last];
-		h = d->flags & ARENA_PAGE_TAIL ? last - d->run : last;
-		d = &r->desc[h];
-		/* a run of the longest length ending there can only be made
-		 * too long */
-		FM_PATCH(p->log, d->run, (uint8_t)(ARENA_REGION_PAGES - h + 1));
+		set_free_bit(p, r, last, false);
+		FM_PATCH(p->log, r->rec_top, (uint16_t)(top + 1));
+		FM_PATCH(p->log, r->recs[top].owner,
+			 (uint16_t)(1 + p->pick % ARENA_MAX_OWNERS));
+		FM_PATCH(p->log, r->recs[top].pages,
+			 (uint8_t)(2 + p->pick % (ZS_ARENA_MAX_RUN - 1)));
+		FM_PATCH(p->log, r->map[last], (uint16_t)(top + 1));
 		return true;
 	}
-	d = used_page(p);
+	if (p->v % 3 == 2 && r && !fm_arena_page_is_free(r, last)) {
+		h = is_tail(r->map[last]) ?
+			    last - (r->map[last] & ~ARENA_MAP_TAIL) :
+			    last;
+		/* a run of the longest length ending there can only be made
+		 * too long */
+		FM_PATCH(p->log, rec_of(r, h)->pages,
+			 (uint8_t)(ARENA_REGION_PAGES - h + 1));
+		return true;
+	}
+	d = used_page(p, &r, &h);
 	if (!d) {
 		return false;
 	}
 	if (p->v % 3 == 0) {
-		FM_PATCH(p->log, d->run, (uint8_t)0);
+		FM_PATCH(p->log, d->pages, (uint8_t)0);
 	} else {
-		FM_PATCH(p->log, d->run,
+		FM_PATCH(p->log, d->pages,
 			 (uint8_t)(ZS_ARENA_MAX_RUN + 1 +
 				   p->pick % (255 - ZS_ARENA_MAX_RUN)));
 	}
 	return true;
 }
 
-/* Page k of a run freed on its own, or no longer marked as a tail. */
+/* Page k of a run freed on its own, or no longer marked as a tail (its
+ * entry then a head's). */
 static bool plant_run_tail_missing(struct arena_plant *p)
 {
 	struct arena_region *r;
-	struct arena_page_desc *d;
+	struct arena_run_rec *d;
 	unsigned i, k;
 
 	d = used_run_tail(p, &r, &i, &k);
@@ -513,78 +521,18 @@ static bool plant_run_tail_missing(struct arena_plant *p)
 	if (p->v & 1) {
 		set_free_bit(p, r, i + k, true);
 	} else {
-		FM_PATCH(p->log, d[k].flags,
-			 (uint8_t)(d[k].flags & ~ARENA_PAGE_TAIL));
+		FM_PATCH(p->log, r->map[i + k],
+			 (uint16_t)(r->map[i + k] & ~ARENA_MAP_TAIL));
 	}
 	return true;
 }
 
-/* A tail's index, or its place in the run, overwritten; or the head's
- * index, which is 0 in a run of more than one page. */
+/* A tail's place in its run overwritten, or the head's index, which is 0
+ * in a run of more than one page. */
 static bool plant_run_page_index(struct arena_plant *p)
 {
 	struct arena_region *r;
-	struct arena_page_desc *d;
-	unsigned i, k;
-
-	d = used_run_tail(p, &r, &i, &k);
-	if (!d) {
-		return false;
-	}
-	switch (p->v % 3) {
-	case 0:
-		FM_PATCH(p->log, d[k].index, k + 1 + p->pick % 7);
-		break;
-	case 1:
-		FM_PATCH(p->log, d[k].run,
-			 (uint8_t)(k + 1 + p->pick % ZS_ARENA_MAX_RUN));
-		break;
-	default:
-		FM_PATCH(p->log, d->index, 1 + p->pick);
-		break;
-	}
-	return true;
-}
-
-/* A tail described as another owner's, another cookie's, or movable when
- * its head is not (or the other way round). */
-static bool plant_run_tail_description(struct arena_plant *p)
-{
-	struct arena_region *r;
-	struct arena_page_desc *d;
-	unsigned i, k;
-
-	d = used_run_tail(p, &r, &i, &k);
-	if (!d) {
-		return false;
-	}
-	switch (p->v % 3) {
-	case 0:
-		FM_PATCH(p->log, d[k].owner,
-			 (uint16_t)(1 + (d->owner +
-					 p->pick % (ARENA_MAX_OWNERS - 1u)) %
-						ARENA_MAX_OWNERS));
-		break;
-	case 1:
-		FM_PATCH(p->log, d[k].cookie,
-			 d[k].cookie ^ (1u << (p->pick % 32)));
-		break;
-	default:
-		FM_PATCH(p->log, d[k].flags,
-			 (uint8_t)(d[k].flags ^ ARENA_PAGE_MOVABLE));
-		break;
-	}
-	return true;
-}
-
-/* A tail isolated without its head (with or without a compaction
- * running), or the head alone while one runs: a move marks and clears
- * the whole run under one lock, so half a run isolated is a finding even
- * then. */
-static bool plant_run_isolated_partly(struct arena_plant *p)
-{
-	struct arena_region *r;
-	struct arena_page_desc *d;
+	struct arena_run_rec *d;
 	unsigned i, k;
 
 	d = used_run_tail(p, &r, &i, &k);
@@ -592,26 +540,68 @@ static bool plant_run_isolated_partly(struct arena_plant *p)
 		return false;
 	}
 	if (p->v & 1) {
-		FM_PATCH(p->log, d->flags,
-			 (uint8_t)(d->flags | ARENA_PAGE_ISOLATED));
+		FM_PATCH(p->log, d->index, 1 + p->pick);
 	} else {
-		FM_PATCH(p->log, d[k].flags,
-			 (uint8_t)(d[k].flags | ARENA_PAGE_ISOLATED));
-	}
-	/* the head alone isolated is PAGE_ISOLATED at rest */
-	if (p->v & 3) {
-		FM_PATCH(p->log, p->a->compacting, true);
+		FM_PATCH(p->log, r->map[i + k],
+			 (uint16_t)(ARENA_MAP_TAIL |
+				    (k + 1 + p->pick % ZS_ARENA_MAX_RUN)));
 	}
 	return true;
 }
 
-/* Tails no head covers: the head's length shortened, the head freed
- * (described as nobody's, as a free leaves a page), or marked a tail
- * itself. */
+/* A head's map entry naming no record, or one past those handed out. */
+static bool plant_run_record_range(struct arena_plant *p)
+{
+	struct arena_region *r;
+	unsigned i;
+
+	if (!used_page(p, &r, &i)) {
+		return false;
+	}
+	FM_PATCH(p->log, r->map[i],
+		 (uint16_t)(p->v & 1 ? 0 : r->rec_top + 1 + p->pick % 64));
+	return true;
+}
+
+/* A head's map entry naming a record on the free list, or (later in the
+ * region than it) another head's. */
+static bool plant_run_record_shared(struct arena_plant *p)
+{
+	unsigned j, h0, h;
+
+	for (j = 0; j < p->n; j++) {
+		struct arena_region *r =
+			fm_arena_region(p->a, (p->pick + j) % p->n);
+
+		h0 = next_head(r, (p->pick * 7u) % ARENA_REGION_PAGES);
+		if (h0 == ARENA_REGION_PAGES)
+			h0 = next_head(r, 0);
+		if (h0 == ARENA_REGION_PAGES)
+			continue;
+		if (r->rec_free && ((p->v & 1) || next_head(r, h0 + 1) ==
+							  ARENA_REGION_PAGES)) {
+			FM_PATCH(p->log, r->map[h0], r->rec_free);
+			return true;
+		}
+		h = next_head(r, h0 + 1);
+		if (h == ARENA_REGION_PAGES) {
+			h = h0;
+			h0 = next_head(r, 0);
+		}
+		if (h0 == h)
+			continue;
+		FM_PATCH(p->log, r->map[h], r->map[h0]);
+		return true;
+	}
+	return false;
+}
+
+/* Tails no head covers: the head's length shortened, the head freed (its
+ * entry cleared, as a free leaves a page), or marked a tail itself. */
 static bool plant_run_orphan_tail(struct arena_plant *p)
 {
 	struct arena_region *r;
-	struct arena_page_desc *d;
+	struct arena_run_rec *d;
 	unsigned i;
 
 	d = used_run(p, 2, &r, &i);
@@ -620,20 +610,16 @@ static bool plant_run_orphan_tail(struct arena_plant *p)
 	}
 	switch (p->v % 3) {
 	case 0:
-		FM_PATCH(p->log, d->run,
-			 (uint8_t)(1 + p->pick % (d->run - 1u)));
+		FM_PATCH(p->log, d->pages,
+			 (uint8_t)(1 + p->pick % (d->pages - 1u)));
 		break;
 	case 1:
 		set_free_bit(p, r, i, true);
-		FM_PATCH(p->log, d->owner, (uint16_t)0);
-		FM_PATCH(p->log, d->flags, (uint8_t)0);
-		FM_PATCH(p->log, d->cookie, 0u);
-		FM_PATCH(p->log, d->index, 0u);
-		FM_PATCH(p->log, d->run, (uint8_t)0);
+		FM_PATCH(p->log, r->map[i], (uint16_t)0);
 		break;
 	default:
-		FM_PATCH(p->log, d->flags,
-			 (uint8_t)(d->flags | ARENA_PAGE_TAIL));
+		FM_PATCH(p->log, r->map[i],
+			 (uint16_t)(r->map[i] | ARENA_MAP_TAIL));
 		break;
 	}
 	return true;
@@ -642,6 +628,12 @@ static bool plant_run_orphan_tail(struct arena_plant *p)
 /* One row per CHECK_FAIL of zs_arena_check (zs/arena.c), which is the kind
  * byte's meaning: the first 17 in its order, then the run findings, added
  * later, in the order of zs/findings.h (a kind byte keeps its meaning).
+ * Rows 21 and 22 planted a tail's own description and half a run
+ * isolated until tails lost their descriptors (a run is one record now);
+ * they plant the two ways a head's record number can be wrong instead,
+ * so the row count (ZSF_ARENA_KINDS) and every later kind byte stay.  The
+ * record table's own findings (its counts, free list, leaks) and the
+ * owner limit are planted in gtest/zs_arena_runs_test.cc.
  * gated: a finding only while no compaction runs. */
 static const struct {
 	const char *name;
@@ -688,10 +680,10 @@ static const struct {
 	  plant_run_tail_missing },
 	{ "run page index", ZS_FINDING_ARENA_RUN_PAGE_INDEX, false,
 	  plant_run_page_index },
-	{ "run tail description", ZS_FINDING_ARENA_RUN_TAIL_DESCRIPTION, false,
-	  plant_run_tail_description },
-	{ "run isolated partly", ZS_FINDING_ARENA_RUN_ISOLATED_PARTLY, false,
-	  plant_run_isolated_partly },
+	{ "run record range", ZS_FINDING_ARENA_RUN_RECORD_RANGE, false,
+	  plant_run_record_range },
+	{ "run record shared", ZS_FINDING_ARENA_RUN_RECORD_SHARED, false,
+	  plant_run_record_shared },
 	{ "run orphan tail", ZS_FINDING_ARENA_RUN_ORPHAN_TAIL, false,
 	  plant_run_orphan_tail },
 	{ "owner moving pages", ZS_FINDING_ARENA_OWNER_MOVING_PAGES, false,
@@ -731,12 +723,18 @@ static uint64_t region_hash(uint64_t h, const struct arena_region *r)
 	MIX(h, r->evacuating);
 	MIX(h, r->free_map);
 	MIX(h, r->dirty_map);
-	for (i = 0; i < ARENA_REGION_PAGES; i++) {
-		MIX(h, r->desc[i].cookie);
-		MIX(h, r->desc[i].index);
-		MIX(h, r->desc[i].owner);
-		MIX(h, r->desc[i].flags);
-		MIX(h, r->desc[i].run);
+	MIX(h, r->map);
+	MIX(h, r->recs);
+	MIX(h, r->rec_cap);
+	MIX(h, r->rec_top);
+	MIX(h, r->rec_used);
+	MIX(h, r->rec_free);
+	for (i = 0; i < r->rec_cap; i++) {
+		MIX(h, r->recs[i].cookie);
+		MIX(h, r->recs[i].index);
+		MIX(h, r->recs[i].owner);
+		MIX(h, r->recs[i].flags);
+		MIX(h, r->recs[i].pages);
 	}
 	return h;
 }
@@ -749,6 +747,7 @@ static uint64_t arena_hash(const struct zs_arena *a)
 	MIX(h, a->nregions);
 	MIX(h, a->alloc_hint);
 	MIX(h, a->slot_limit);
+	MIX(h, a->owner_limit);
 	MIX(h, a->pages_in_use);
 	MIX(h, a->pages_free);
 	MIX(h, a->pages_dirty);
