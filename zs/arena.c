@@ -1000,8 +1000,11 @@ static long move_run(struct zs_arena *a, struct arena_region *r, unsigned i)
 	n = d.pages;
 	new_run = take_move_target(a, &d);
 	if (!new_run) {
+		/* asked under the lock: the regions change once it is let go */
+		int err = n > 1 && !best_fit(a, n, &ni) ? -ENOSPC : 0;
+
 		pthread_mutex_unlock(&a->lock);
-		return n > 1 && !best_fit(a, n, &ni) ? -ENOSPC : 0;
+		return err;
 	}
 	o = &a->owners[d.owner - 1];
 	o->busy++;

@@ -68,7 +68,7 @@ struct zs_arena_stats {
 	unsigned long regions_released; /* regions munmap'd, cumulative */
 	unsigned long pages_migrated; /* by zs_arena_compact, cumulative */
 	unsigned long migrate_failures; /* isolate or migrate refused */
-	size_t metadata_bytes; /* region descriptors and tables */
+	size_t metadata_bytes; /* regions' maps and run records, tables */
 };
 
 /**
@@ -154,8 +154,9 @@ void zs_arena_stats(struct zs_arena *arena, struct zs_arena_stats *st);
  * @arena: the arena.
  *
  * A full consistency walk: region tables, free and dirty bitmaps against
- * the page counters, page descriptors, the allocation hint, owners'
- * callbacks in flight.  Allocates nothing.
+ * the page counters, each page's map entry and each run's record (and
+ * the record tables' free lists), the allocation hint, owners' callbacks
+ * in flight.  Allocates nothing.
  *
  * Context: any thread, while others work; holds the arena's lock for the
  * walk.

@@ -46,8 +46,8 @@ struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg)
 		goto free_tables; /* none yet: frees the pool */
 	key = zs_secret_seed(pool->id);
 	zs_handle_key_draw(&pool->key, &key);
-	/* sizeof keeps every field aligned (48 bytes); rounding up to 64
-	 * would make the table, resident for every zspage ever made, a third
+	/* sizeof keeps every field aligned (40 bytes); rounding up to 64
+	 * would make the table, resident for every zspage ever made, 60%
 	 * larger for nothing */
 	pool->zsp_stride = sizeof(struct zspage);
 	/* The chunk directories are sized for the limits (768 KiB) but a

@@ -180,18 +180,22 @@ struct zspage {
 	 * with every object marked. */
 	_Atomic(char *) base;
 	uint32_t id;
-	uint32_t huge_slot; /* huge: the one object's handle slot */
-	_Atomic uint16_t shard;
-	_Atomic uint16_t state;
-	/* at most a zspage's 8192 units each */
-	uint16_t inuse; /* objects */
-	uint16_t used_units; /* units objects take, their tags included */
-	uint16_t run_isolated; /* arena moves of the run in progress */
-	uint8_t fullness;
+	_Atomic uint8_t shard;
+	_Atomic uint8_t state;
+	uint16_t inuse; /* objects: at most a zspage's 8192 units */
+	uint8_t run_isolated; /* arena moves of the run in progress (0, 1) */
 	bool huge; /* one object of ZS_HUGE_SIZE and up, on one page */
 	bool isolated; /* taken out of lists and index by the compactor */
+	union {
+		uint32_t huge_slot; /* huge: the one object's handle slot */
+		struct { /* shared */
+			/* units objects take, their tags included */
+			uint16_t used_units;
+			uint8_t fullness;
+		};
+	};
 };
-/* 48 bytes, resident for every zspage ever made (huge ones included) */
+/* 40 bytes, resident for every zspage ever made (huge ones included) */
 
 #define ZS_ZSP_CHUNK 256 /* descriptors per table chunk */
 /* Descriptor ids are the zspage half of a span reference. */

@@ -33,12 +33,11 @@ void fm_patch(struct fm_patch_log *log, void *addr, const void *val, size_t len)
 	memcpy(addr, val, len);
 }
 
-void fm_patch_atomic16(struct fm_patch_log *log, _Atomic uint16_t *p,
-		       uint16_t v)
+void fm_patch_atomic8(struct fm_patch_log *log, _Atomic uint8_t *p, uint8_t v)
 {
-	uint16_t old = atomic_exchange(p, v);
+	uint8_t old = atomic_exchange(p, v);
 
-	memcpy(log_entry(log, p, sizeof(old), FM_PATCH_ATOMIC16), &old,
+	memcpy(log_entry(log, p, sizeof(old), FM_PATCH_ATOMIC8), &old,
 	       sizeof(old));
 }
 
@@ -93,7 +92,7 @@ void fm_unpatch(struct fm_patch_log *log)
 		const unsigned char *old = log->e[log->n].old;
 		uint64_t u64;
 		uint32_t u32;
-		uint16_t u16;
+		uint8_t u8;
 		unsigned long ul;
 		void *ptr;
 
@@ -101,9 +100,9 @@ void fm_unpatch(struct fm_patch_log *log)
 		case FM_PATCH_PLAIN:
 			memcpy(p, old, log->e[log->n].len);
 			break;
-		case FM_PATCH_ATOMIC16:
-			memcpy(&u16, old, sizeof(u16));
-			atomic_store((_Atomic uint16_t *)p, u16);
+		case FM_PATCH_ATOMIC8:
+			memcpy(&u8, old, sizeof(u8));
+			atomic_store((_Atomic uint8_t *)p, u8);
 			break;
 		case FM_PATCH_ATOMIC32:
 			memcpy(&u32, old, sizeof(u32));

@@ -24,7 +24,7 @@
 
 enum fm_patch_how {
 	FM_PATCH_PLAIN,
-	FM_PATCH_ATOMIC16,
+	FM_PATCH_ATOMIC8,
 	FM_PATCH_ATOMIC32,
 	FM_PATCH_ATOMIC64,
 	FM_PATCH_ATOMIC_ULONG,
@@ -53,8 +53,7 @@ void fm_patch(struct fm_patch_log *log, void *addr, const void *val,
 		fm_patch((log), &(lvalue), &fm_v_, sizeof(fm_v_)); \
 	} while (0)
 
-void fm_patch_atomic16(struct fm_patch_log *log, _Atomic uint16_t *p,
-		       uint16_t v);
+void fm_patch_atomic8(struct fm_patch_log *log, _Atomic uint8_t *p, uint8_t v);
 void fm_patch_atomic32(struct fm_patch_log *log, _Atomic uint32_t *p,
 		       uint32_t v);
 void fm_patch_atomic64(struct fm_patch_log *log, _Atomic uint64_t *p,

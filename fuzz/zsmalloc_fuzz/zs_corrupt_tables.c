@@ -389,7 +389,7 @@ static bool free_desc_lies(struct zs_plant *p, bool id)
 	if (zsp && id)
 		FM_PATCH(p->log, zsp->id, zsp->id ^ (1u + (p->sel >> 8)));
 	else if (zsp)
-		fm_patch_atomic16(p->log, &zsp->state, ZSPAGE_LIVE);
+		fm_patch_atomic8(p->log, &zsp->state, ZSPAGE_LIVE);
 	pthread_mutex_unlock(&p->pool->zsp_lock);
 	return zsp != NULL;
 }

@@ -22,7 +22,7 @@ bool zsf_plant_not_live(struct zs_plant *p)
 {
 	if (!zsf_plant_pick(p, T_ANY))
 		return false;
-	fm_patch_atomic16(p->log, &p->t.zsp->state, ZSPAGE_FREE);
+	fm_patch_atomic8(p->log, &p->t.zsp->state, ZSPAGE_FREE);
 	return true;
 }
 
@@ -37,7 +37,7 @@ bool zsf_plant_shard(struct zs_plant *p)
 		return false;
 	s = v == 3 ? ZS_NR_SHARDS + (p->sel >> 14) :
 		     (p->t.sh->index + 1 + v) % ZS_NR_SHARDS;
-	fm_patch_atomic16(p->log, &p->t.zsp->shard, (uint16_t)s);
+	fm_patch_atomic8(p->log, &p->t.zsp->shard, (uint8_t)s);
 	return true;
 }
 
