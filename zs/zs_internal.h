@@ -197,9 +197,14 @@ struct zspage {
 };
 /* 40 bytes, resident for every zspage ever made (huge ones included) */
 
-#define ZS_ZSP_CHUNK 256 /* descriptors per table chunk */
+/* Descriptors per table chunk: 408 of 40 bytes fill four pages but 64
+ * bytes, where 256 would leave most of a third page unused; and a chunk
+ * boundary that is not a multiple of a region's 512 pages keeps the two
+ * growth points of one-page zspages apart. */
+#define ZS_ZSP_CHUNK 408
 /* Descriptor ids are the zspage half of a span reference. */
-#define ZS_ZSP_MAX_CHUNKS (ZS_SPAN_MAX_ZSPAGES / ZS_ZSP_CHUNK)
+#define ZS_ZSP_MAX_CHUNKS \
+	((ZS_SPAN_MAX_ZSPAGES + ZS_ZSP_CHUNK - 1) / ZS_ZSP_CHUNK)
 #define ZS_ZSP_DIR_BYTES (ZS_ZSP_MAX_CHUNKS * sizeof(_Atomic(void *)))
 
 /* A descriptor chunk is mapped whole pages; zs/pool.c counts those

@@ -110,6 +110,10 @@ static struct zspage *desc_alloc(struct zs_pool *pool)
 		goto out;
 	}
 	id = atomic_load_explicit(&pool->zsp_next, memory_order_relaxed);
+	if (id >= ZS_SPAN_MAX_ZSPAGES) { /* the last chunk runs past it */
+		pthread_mutex_unlock(&pool->zsp_lock);
+		return NULL;
+	}
 	if (id % ZS_ZSP_CHUNK == 0) {
 		char *chunk;
 
