@@ -90,12 +90,6 @@ static void bit_clear(uint64_t *map, unsigned i)
 #define BY_ADDR_BYTES (ARENA_MAX_REGIONS * sizeof(unsigned))
 #define OWNERS_BYTES (ARENA_MAX_OWNERS * sizeof(struct arena_owner))
 
-/* The resident bytes of a mapped table's first n bytes: whole pages. */
-static size_t touched_bytes(size_t n)
-{
-	return (n + ZS_PAGE_SIZE - 1) / ZS_PAGE_SIZE * ZS_PAGE_SIZE;
-}
-
 struct zs_arena *zs_arena_create(void)
 {
 	struct zs_arena *a = zs_host_calloc(1, sizeof(*a));
@@ -922,9 +916,9 @@ void zs_arena_stats(struct zs_arena *arena, struct zs_arena_stats *st)
 	 * record allocated past its own (used, free or spare) */
 	st->metadata_bytes =
 		sizeof(*arena) +
-		touched_bytes(arena->slot_limit * sizeof(*arena->regions)) +
-		touched_bytes(arena->slot_limit * sizeof(*arena->by_addr)) +
-		touched_bytes(arena->owner_limit * sizeof(*arena->owners)) +
+		zs_host_resident(arena->slot_limit * sizeof(*arena->regions)) +
+		zs_host_resident(arena->slot_limit * sizeof(*arena->by_addr)) +
+		zs_host_resident(arena->owner_limit * sizeof(*arena->owners)) +
 		arena->nregions * sizeof(struct arena_region);
 	for (k = 0; k < arena->nregions; k++) {
 		const struct arena_region *r =

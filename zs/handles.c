@@ -183,7 +183,7 @@ bool zs_try_mark_moving(struct zs_hslot *slot)
 {
 	uint64_t w = atomic_load_explicit(&slot->word, memory_order_acquire);
 
-	while (zs_slot_state(w) == 1) {
+	while (zs_slot_state(w) == ZS_SLOT_UNPINNED) {
 		if (atomic_compare_exchange_weak_explicit(
 			    &slot->word, &w,
 			    zs_slot_with_state(w, ZS_SLOT_MOVING),
@@ -202,7 +202,7 @@ void zs_clear_moving(struct zs_hslot *slot)
 
 	while (zs_slot_moving(w) &&
 	       !atomic_compare_exchange_weak_explicit(
-		       &slot->word, &w, zs_slot_with_state(w, 1),
+		       &slot->word, &w, zs_slot_with_state(w, ZS_SLOT_UNPINNED),
 		       memory_order_release, memory_order_acquire))
 		;
 }
@@ -214,7 +214,8 @@ void zs_finish_move(struct zs_hslot *slot, uint32_t loc)
 	uint64_t w = atomic_load_explicit(&slot->word, memory_order_relaxed);
 
 	atomic_store_explicit(&slot->word,
-			      zs_slot_with_state(zs_slot_with_loc(w, loc), 1),
+			      zs_slot_with_state(zs_slot_with_loc(w, loc),
+						 ZS_SLOT_UNPINNED),
 			      memory_order_release);
 }
 

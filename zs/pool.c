@@ -215,7 +215,6 @@ size_t zs_obj_size(struct zs_pool *pool, uint64_t handle)
 
 	if (!pool)
 		return 0;
-
 	slot = zs_handle_lookup(pool, handle, &idx, &gen);
 	if (!slot)
 		return 0;

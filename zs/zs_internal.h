@@ -78,6 +78,7 @@
 #define ZS_SLOT_GEN_MASK ((1u << ZS_SLOT_GEN_BITS) - 1)
 #define ZS_SLOT_STATE_MASK 0x7full
 #define ZS_SLOT_FREE 0u
+#define ZS_SLOT_UNPINNED 1u /* live, no maps or reads */
 #define ZS_SLOT_MOVING 0x7fu
 /* pins an object may hold at once: states 1 .. ZS_SLOT_MOVING - 1 */
 #define ZS_SLOT_MAX_PINS (ZS_SLOT_MOVING - 2)
@@ -126,7 +127,8 @@ static inline uint64_t zs_slot_word_live(uint32_t loc, size_t size,
 {
 	return (uint64_t)loc << ZS_SLOT_LOC_SHIFT |
 	       (uint64_t)(size - 1) << ZS_SLOT_SIZE_SHIFT |
-	       (uint64_t)(gen & ZS_SLOT_GEN_MASK) << ZS_SLOT_GEN_SHIFT | 1u;
+	       (uint64_t)(gen & ZS_SLOT_GEN_MASK) << ZS_SLOT_GEN_SHIFT |
+	       ZS_SLOT_UNPINNED;
 }
 
 /* A free slot whose next live object takes generation gen. */
