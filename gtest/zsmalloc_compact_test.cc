@@ -242,4 +242,86 @@ TEST(ZsCompact, ReadOpenObjectIsNotMoved)
 	EXPECT_EQ(zs_shrinker_count(pool), 0u);
 }
 
+/* zspages of 8 pages (4096 units) tiled by pairs of a 24-unit object and
+ * a 232-unit one, 16 pairs to a zspage; then every small object freed.
+ * The free units add up to more than two zspages, but in 24-unit gaps
+ * that no remaining object fits: only sliding objects together makes
+ * room. */
+void BigsBetweenShortGaps(zs::Handles &objs, unsigned zspages)
+{
+	const size_t small = 188, big = 1852;
+	ASSERT_EQ(zs_class_size_for(objs.pool(), small), 24u * 8);
+	ASSERT_EQ(zs_class_size_for(objs.pool(), big), 232u * 8);
+	for (unsigned i = 0; i < zspages * 16; i++) {
+		ASSERT_ERRNO(objs.Alloc(small, 2 * i), 0);
+		ASSERT_ERRNO(objs.Alloc(big, 2 * i + 1), 0);
+	}
+	ASSERT_EQ(zs_get_total_pages(objs.pool()), zspages * 8ul);
+	for (size_t i = objs.size(); i-- > 0;)
+		if (objs[i].size == small)
+			ASSERT_ERRNO(objs.Free(i), 0);
+}
+
+TEST(ZsCompact, SlidesObjectsTogetherWhenNoGapFits)
+{
+	zs::Pool pool;
+	zs::Handles objs(pool);
+	BigsBetweenShortGaps(objs, 24);
+	const unsigned long before = zs_get_total_pages(pool);
+	std::vector<uintptr_t> where(objs.size());
+	for (size_t i = 0; i < objs.size(); i++)
+		where[i] = Where(pool, objs[i].handle);
+
+	/* Each slide makes one 384-unit gap, room for one more object, and
+	 * 17 of them fit a zspage: 23 zspages are the fewest. */
+	const unsigned long freed = zs_compact(pool);
+	EXPECT_EQ(freed, 8u);
+	EXPECT_EQ(zs_get_total_pages(pool), before - freed);
+	EXPECT_TRUE(objs.AllIntact());
+	EXPECT_ERRNO(zs_pool_check(pool), 0);
+	/* Objects moved inside their zspages too, not only out of the
+	 * emptied one. */
+	unsigned moved = 0;
+	for (size_t i = 0; i < objs.size(); i++)
+		if (Where(pool, objs[i].handle) != where[i])
+			moved++;
+	EXPECT_GT(moved, 16u);
+	/* Every object is still reachable and freeable. */
+	objs.FreeAll();
+	EXPECT_EQ(zs_get_total_pages(pool), 0u);
+	EXPECT_ERRNO(zs_pool_check(pool), 0);
+}
+
+TEST(ZsCompact, SlidingLeavesMappedObjectsInPlace)
+{
+	zs::Pool pool;
+	zs::Handles objs(pool);
+	BigsBetweenShortGaps(objs, 24);
+	/* Pin the middle object of eight zspages: a slide of one of those
+	 * stops short of a gap long enough, and must not move it. */
+	std::vector<std::pair<size_t, uint8_t *>> maps;
+	for (size_t i = 8; maps.size() < ZS_MAX_THREAD_MAPS; i += 16) {
+		void *p = zs_map_object(pool, objs[i].handle, ZS_MM_RO);
+		ASSERT_NE(p, nullptr);
+		maps.push_back({ i, static_cast<uint8_t *>(p) });
+	}
+	zs_compact(pool);
+	for (auto &m : maps) {
+		EXPECT_EQ(Where(pool, objs[m.first].handle),
+			  reinterpret_cast<uintptr_t>(m.second))
+			<< "a mapped object slid";
+		EXPECT_TRUE(zs::BytesMatch(m.second, objs[m.first].size,
+					   objs[m.first].seed));
+		ASSERT_ERRNO(zs_unmap_object(pool, objs[m.first].handle), 0);
+	}
+	EXPECT_TRUE(objs.AllIntact());
+	EXPECT_ERRNO(zs_pool_check(pool), 0);
+	/* Unpinned, they slide too: at most 17 of the 384 objects fit a
+	 * zspage, so 23 zspages are the fewest that hold them. */
+	zs_compact(pool);
+	EXPECT_EQ(zs_get_total_pages(pool), 23 * 8ul);
+	EXPECT_TRUE(objs.AllIntact());
+	EXPECT_ERRNO(zs_pool_check(pool), 0);
+}
+
 } /* namespace */

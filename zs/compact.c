@@ -119,18 +119,29 @@ static unsigned long release_zspage(struct zs_pool *pool, struct zs_shard *sh,
 	return 0;
 }
 
+/* Lets a reader or an allocation of the shard in between two moves; false
+ * when a free in zsp (isolated, so only frees touch it) came meanwhile:
+ * it may have merged the block the caller's walk was to visit next. */
+static bool yield_lock(struct zs_shard *sh, const struct zspage *zsp)
+{
+	uint32_t inuse = zsp->inuse;
+
+	zs_unlock(&sh->lock);
+	zs_lock(&sh->lock);
+	return zsp->inuse == inuse;
+}
+
 /* Moves every movable object out of the isolated src; false when the
- * other zspages had no gap for one (the smaller ones after it still
- * move: they fill gaps that nothing else would). */
+ * other zspages had no gap for one, whose units go in *need (the smaller
+ * ones after it still move: they fill gaps that nothing else would). */
 static bool empty_source(struct zs_pool *pool, struct zs_shard *sh,
-			 struct zspage *src)
+			 struct zspage *src, unsigned *need)
 {
 	unsigned unit = 0;
 	bool room = true;
 
 	while (unit < pool->zspage_units && src->inuse) {
 		struct zs_span_block b, next;
-		uint32_t inuse;
 		unsigned after;
 
 		zs_span_block_at(&sh->span, src->id, unit, &b);
@@ -152,6 +163,8 @@ static bool empty_source(struct zs_pool *pool, struct zs_shard *sh,
 		switch (move_object(pool, sh, src, zs_span_ref(src->id, unit),
 				    b.slot)) {
 		case NO_ROOM:
+			if (room)
+				*need = b.units;
 			room = false;
 			unit += b.units;
 			continue;
@@ -162,42 +175,126 @@ static bool empty_source(struct zs_pool *pool, struct zs_shard *sh,
 			break;
 		}
 		unit = after;
-		/* let waiting allocs and frees of this shard in: src is
-		 * isolated, nobody else can pick it or place in it */
-		inuse = src->inuse;
-		zs_unlock(&sh->lock);
-		zs_lock(&sh->lock);
-		/* a free in src meanwhile may have merged the walk's next
-		 * block into a gap: start over, skipping what moved */
-		if (src->inuse != inuse)
+		/* src is isolated: nobody else can pick it or place in it;
+		 * after a free in it, start over, skipping what moved */
+		if (!yield_lock(sh, src))
 			unit = 0;
 	}
 	return room;
 }
 
+/* Slides the objects of the isolated zsp toward its start, one at a
+ * time, so that its free units run together into a gap at its end; a
+ * pinned object stays, and the gap before it with it.  Returns the units
+ * of the longest gap left. */
+static unsigned slide_zspage(struct zs_pool *pool, struct zs_shard *sh,
+			     struct zspage *zsp)
+{
+	unsigned unit = 0, longest = 0;
+
+	while (unit < pool->zspage_units) {
+		struct zs_span_block b, obj;
+		struct zs_hslot *slot;
+		size_t size;
+		char *p;
+
+		zs_span_block_at(&sh->span, zsp->id, unit, &b);
+		if (!b.units)
+			bad_block(sh, zsp, unit);
+		if (!b.gap) {
+			unit += b.units;
+			continue;
+		}
+		if (b.units > longest)
+			longest = b.units;
+		if (unit + b.units == pool->zspage_units)
+			break;
+		/* the block after a gap is an object */
+		zs_span_block_at(&sh->span, zsp->id, unit + b.units, &obj);
+		if (!obj.units || obj.gap)
+			bad_block(sh, zsp, unit + b.units);
+		slot = zs_slot_at(pool, obj.slot);
+		if (!zs_try_mark_moving(slot)) {
+			unit += b.units + obj.units;
+			continue;
+		}
+		size = zs_slot_size(
+			atomic_load_explicit(&slot->word, memory_order_relaxed));
+		b.units = zs_span_slide(&sh->span, zsp->id, unit, obj.units);
+		p = zs_obj_bytes(zsp, zs_span_ref(zsp->id, unit));
+		zs_poison(p + size, (size_t)obj.units * ZS_GAP_UNIT -
+					    ZS_SPAN_TAG_BYTES - size);
+		zs_finish_move(slot, zs_span_ref(zsp->id, unit));
+		atomic_fetch_add_explicit(&pool->objs_moved, 1,
+					  memory_order_relaxed);
+		unit += obj.units; /* the gap, now past the object */
+		if (b.units > longest)
+			longest = b.units;
+		if (!yield_lock(sh, zsp))
+			unit = longest = 0;
+	}
+	return longest;
+}
+
+/* Called when no gap fits an object of need units that compaction would
+ * move, though the shard's free units add up to a zspage: they are spread
+ * over gaps too short for it.  Slides together the zspage with the most
+ * free units (other than the next source), whose objects are the fewest
+ * to move for the most room.  True when that left a gap of need units. */
+static bool make_room(struct zs_pool *pool, struct zs_shard *sh,
+		      unsigned need, unsigned long *freed)
+{
+	struct zspage *next_src = zs_find_emptiest(sh), *zsp = NULL;
+	unsigned g, longest;
+
+	for (g = ZS_FULLNESS_EMPTY + 1; g < ZS_FULLNESS_FULL && !zsp; g++)
+		for (zsp = sh->groups[g]; zsp; zsp = zsp->next)
+			if (zsp != next_src &&
+			    pool->zspage_units - zsp->used_units >= need)
+				break;
+	if (!zsp)
+		return false;
+	isolate_zspage(pool, sh, zsp);
+	longest = slide_zspage(pool, sh, zsp);
+	/* frees met while sliding may have emptied it */
+	*freed += release_zspage(pool, sh, zsp);
+	return longest >= need;
+}
+
 /* Empties the emptiest zspages of one shard into the others, until `goal`
  * pages are freed (pages go in whole zspages, so a shrinker asking for nr
- * pages may get up to a zspage more). */
+ * pages may get up to a zspage more).  When the free units are there but
+ * in gaps too short for the next object, one zspage is slid together to
+ * make room, at most once per zspage the shard held when the pass began,
+ * so the pass ends. */
 static unsigned long compact_shard(struct zs_pool *pool, struct zs_shard *sh,
 				   unsigned long goal)
 {
-	unsigned long freed = 0;
+	unsigned long freed = 0, slides;
 	struct zspage *src;
 	bool expected = false;
 
 	if (!atomic_compare_exchange_strong(&sh->compacting, &expected, true))
 		return 0;
 	zs_lock(&sh->lock);
+	slides = atomic_load_explicit(&sh->zspages, memory_order_relaxed);
 	while (freed < goal && zs_shard_free_zspages(pool, sh) &&
 	       (src = zs_find_emptiest(sh))) {
+		unsigned need = 0;
 		bool room;
 
 		isolate_zspage(pool, sh, src);
-		room = empty_source(pool, sh, src);
+		room = empty_source(pool, sh, src, &need);
 		if (src->inuse == 0 || !room)
 			freed += release_zspage(pool, sh, src);
-		if (!room)
-			break; /* no gap fits src's next object */
+		if (room)
+			continue;
+		/* no gap fits src's next object */
+		if (!slides || !zs_shard_free_zspages(pool, sh))
+			break;
+		slides--;
+		if (!make_room(pool, sh, need, &freed))
+			break;
 	}
 	while (sh->isolated_list)
 		freed += release_zspage(pool, sh, sh->isolated_list);

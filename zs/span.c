@@ -247,6 +247,35 @@ unsigned zs_span_free_isolated(struct zs_span *s, uint32_t ref, unsigned units)
 	return span_free(s, ref, units, false);
 }
 
+unsigned zs_span_slide(struct zs_span *s, uint32_t zspage, unsigned unit,
+		       unsigned units)
+{
+	unsigned zunits = s->ops->zspage_units(s->owner, zspage), n;
+	char *gap = unit_addr(s, zspage, unit);
+	char *obj = gap + (size_t)tag_units(load32(gap)) * ZS_GAP_UNIT;
+	unsigned end = unit + tag_units(load32(gap)) + units;
+	uint32_t tag;
+
+	if (end < zunits) {
+		tag = load32(obj + (size_t)units * ZS_GAP_UNIT);
+		if (tag & TAG_GAP) {
+			n = tag_units(tag);
+			if (!is_gap_tag(tag) || n > zunits - end)
+				bad_neighbour(zspage, end, tag);
+			end += n;
+		}
+	}
+	/* the object's bytes past its size and the gaps' bodies are
+	 * poisoned; the new gap's body is poisoned again by make_gap */
+	zs_unpoison(gap, (size_t)(end - unit) * ZS_GAP_UNIT);
+	memmove(gap, obj, (size_t)units * ZS_GAP_UNIT);
+	/* a gap is never preceded by a gap, so now neither is the object */
+	store32(gap, load32(gap) & ~TAG_PREV_GAP);
+	make_gap(s, zspage, unit + units, end - unit - units, false);
+	mark_next(s, zspage, end, true);
+	return end - unit - units;
+}
+
 uint32_t zs_span_tag(const struct zs_span *s, uint32_t ref)
 {
 	return load32(ref_addr(s, ref));

@@ -108,6 +108,16 @@ unsigned zs_span_free(struct zs_span *s, uint32_t ref, unsigned units);
  * index, zs_span_isolate): merges as zs_span_free, indexes nothing. */
 unsigned zs_span_free_isolated(struct zs_span *s, uint32_t ref, unsigned units);
 
+/* In an isolated zspage: moves the object of units right after the gap
+ * at unit to the gap's start, bytes and tag, so that the gap goes past it
+ * and merges with a gap after it.  Returns the units of that gap, which
+ * now starts at unit + units; the object's reference is now
+ * zs_span_ref(zspage, unit).  The owner keeps readers off the object while
+ * it moves, and re-poisons its bytes past its size.  A tag after it that
+ * is neither an object's nor a gap's is corruption: reported, then abort. */
+unsigned zs_span_slide(struct zs_span *s, uint32_t zspage, unsigned unit,
+		       unsigned units);
+
 /* Takes every gap of zspage out of the index, so no allocation lands in
  * it while its objects move out; zs_span_putback indexes them again.
  * Both walk the zspage and return its length, or the unit of a block they
