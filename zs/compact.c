@@ -218,8 +218,8 @@ static unsigned slide_zspage(struct zs_pool *pool, struct zs_shard *sh,
 			unit += b.units + obj.units;
 			continue;
 		}
-		size = zs_slot_size(
-			atomic_load_explicit(&slot->word, memory_order_relaxed));
+		size = zs_slot_size(atomic_load_explicit(&slot->word,
+							 memory_order_relaxed));
 		b.units = zs_span_slide(&sh->span, zsp->id, unit, obj.units);
 		p = zs_obj_bytes(zsp, zs_span_ref(zsp->id, unit));
 		zs_poison(p + size, (size_t)obj.units * ZS_GAP_UNIT -
@@ -241,8 +241,8 @@ static unsigned slide_zspage(struct zs_pool *pool, struct zs_shard *sh,
  * over gaps too short for it.  Slides together the zspage with the most
  * free units (other than the next source), whose objects are the fewest
  * to move for the most room.  True when that left a gap of need units. */
-static bool make_room(struct zs_pool *pool, struct zs_shard *sh,
-		      unsigned need, unsigned long *freed)
+static bool make_room(struct zs_pool *pool, struct zs_shard *sh, unsigned need,
+		      unsigned long *freed)
 {
 	struct zspage *next_src = zs_find_emptiest(sh), *zsp = NULL;
 	unsigned g, longest;
