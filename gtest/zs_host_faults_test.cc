@@ -43,7 +43,7 @@ constexpr unsigned kMaxSteps = 64;
 
 /* zs internals the expectations below are derived from (docs/DESIGN.md). */
 constexpr size_t kHandleChunk = 16384; /* handle-table slots per chunk */
-constexpr size_t kZspageChunk = 408; /* zspage descriptors per chunk */
+constexpr size_t kZspageChunk = 510; /* zspage descriptors per chunk */
 constexpr size_t kRegionPages = 512; /* pages per 2 MiB arena region */
 
 /* Injection armed for one scope; disarmed however the scope ends. */
@@ -635,7 +635,7 @@ TEST_F(HostFaults, ZsHandleTableChunk)
 	EXPECT_EQ(SweepZsGrowth(kHandleChunk, [](size_t) { return 16; }), 1u);
 }
 
-/* Huge objects, one page per zspage: zspage 408 needs the second
+/* Huge objects, one page per zspage: zspage 510 needs the second
  * descriptor chunk; zspage 512, its page 512, a second region. */
 TEST_F(HostFaults, ZsZspageTableChunk)
 {

@@ -311,7 +311,7 @@ static int check_descriptors(struct zs_pool *pool, unsigned long zspages)
 	}
 	if (live != zspages)
 		FAIL(ZS_FINDING_POOL_LIVE_DESCRIPTOR_COUNT, live, zspages);
-	for (zsp = pool->zsp_free; zsp; zsp = zsp->next)
+	for (zsp = pool->zsp_free; zsp; zsp = zs_zsp_next(pool, zsp))
 		if (atomic_load(&zsp->state) != ZSPAGE_FREE || ++nfree > n)
 			FAIL(ZS_FINDING_POOL_DESCRIPTOR_FREE_LIST_BROKEN,
 			     zsp->id);
@@ -348,11 +348,12 @@ static int check_list(struct zs_pool *pool, struct zs_shard *sh, unsigned g,
 		      struct zspage *head, unsigned long count,
 		      struct shard_sums *sum)
 {
-	struct zspage *zsp, *prev = NULL;
+	struct zspage *zsp;
+	uint32_t prev = ZS_ZSP_NONE;
 	unsigned long n = 0;
 	int err = 0;
 
-	for (zsp = head; zsp; prev = zsp, zsp = zsp->next) {
+	for (zsp = head; zsp; prev = zsp->id, zsp = zs_zsp_next(pool, zsp)) {
 		if (zsp->prev != prev)
 			FAIL(ZS_FINDING_POOL_FULLNESS_LIST_BACK_LINK, g,
 			     sh->index, zsp->id);

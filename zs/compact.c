@@ -81,16 +81,12 @@ static void isolate_zspage(struct zs_pool *pool, struct zs_shard *sh,
 {
 	unsigned unit;
 
-	zs_fullness_remove(sh, zsp);
+	zs_fullness_remove(pool, sh, zsp);
 	unit = zs_span_isolate(&sh->span, zsp->id);
 	if (unit < pool->zspage_units)
 		bad_block(sh, zsp, unit);
 	zsp->isolated = true;
-	zsp->prev = NULL;
-	zsp->next = sh->isolated_list;
-	if (zsp->next)
-		zsp->next->prev = zsp;
-	sh->isolated_list = zsp;
+	zs_zsp_list_push(pool, &sh->isolated_list, zsp);
 }
 
 /* Returns an isolated zspage to its lists and the index, or frees it when
@@ -100,13 +96,7 @@ static unsigned long release_zspage(struct zs_pool *pool, struct zs_shard *sh,
 {
 	unsigned unit;
 
-	if (zsp->prev)
-		zsp->prev->next = zsp->next;
-	else
-		sh->isolated_list = zsp->next;
-	if (zsp->next)
-		zsp->next->prev = zsp->prev;
-	zsp->prev = zsp->next = NULL;
+	zs_zsp_list_del(pool, &sh->isolated_list, zsp);
 	if (zsp->inuse == 0 && !zsp->run_isolated) {
 		zs_zspage_destroy(pool, sh, zsp); /* isolated: in no list */
 		return pool->chain_size;
@@ -248,7 +238,7 @@ static bool make_room(struct zs_pool *pool, struct zs_shard *sh, unsigned need,
 	unsigned g, longest;
 
 	for (g = ZS_FULLNESS_EMPTY + 1; g < ZS_FULLNESS_FULL && !zsp; g++)
-		for (zsp = sh->groups[g]; zsp; zsp = zsp->next)
+		for (zsp = sh->groups[g]; zsp; zsp = zs_zsp_next(pool, zsp))
 			if (zsp != next_src &&
 			    pool->zspage_units - zsp->used_units >= need)
 				break;

@@ -46,9 +46,9 @@ struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg)
 		goto free_tables; /* none yet: frees the pool */
 	key = zs_secret_seed(pool->id);
 	zs_handle_key_draw(&pool->key, &key);
-	/* sizeof keeps every field aligned (40 bytes); rounding up to 64
-	 * would make the table, resident for every zspage ever made, 60%
-	 * larger for nothing */
+	/* sizeof keeps every field aligned (32 bytes); rounding up to 64
+	 * would make the table, resident for every zspage ever made, twice
+	 * as large for nothing */
 	pool->zsp_stride = sizeof(struct zspage);
 	/* The chunk directories are sized for the limits (768 KiB) but a
 	 * pool uses a page or two of them: mapped, the rest never becomes

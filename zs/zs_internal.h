@@ -175,8 +175,9 @@ enum zspage_state {
 };
 
 struct zspage {
-	struct zspage *prev,
-		*next; /* fullness, isolated or huge list; descriptor free list */
+	/* ids of the neighbours in its fullness, isolated or huge list, or
+	 * the next free descriptor; ZS_ZSP_NONE at a list's end */
+	uint32_t prev, next;
 	/* The first of the zspage's pages, one arena run: contiguous, so
 	 * every object is one byte range.  Only a run migration changes it,
 	 * with every object marked. */
@@ -197,13 +198,17 @@ struct zspage {
 		};
 	};
 };
-/* 40 bytes, resident for every zspage ever made (huge ones included) */
+/* 32 bytes (zspage.c asserts it), resident for every zspage ever made,
+ * huge ones included */
 
-/* Descriptors per table chunk: 408 of 40 bytes fill four pages but 64
- * bytes, where 256 would leave most of a third page unused; and a chunk
- * boundary that is not a multiple of a region's 512 pages keeps the two
- * growth points of one-page zspages apart. */
-#define ZS_ZSP_CHUNK 408
+/* No zspage: a list's end.  Links are ids, not pointers, to keep a
+ * descriptor at 32 bytes; zs_zspage_by_id() maps it to NULL. */
+#define ZS_ZSP_NONE UINT32_MAX
+
+/* Descriptors per table chunk: 510 of 32 bytes fill four pages but 64
+ * bytes; a chunk boundary that is not a multiple of a region's 512 pages
+ * keeps the two growth points of one-page zspages apart. */
+#define ZS_ZSP_CHUNK 510
 /* Descriptor ids are the zspage half of a span reference. */
 #define ZS_ZSP_MAX_CHUNKS \
 	((ZS_SPAN_MAX_ZSPAGES + ZS_ZSP_CHUNK - 1) / ZS_ZSP_CHUNK)
@@ -313,15 +318,23 @@ void zs_handles_destroy(struct zs_pool *pool);
 /* zspage.c */
 extern const struct zs_span_ops zs_pool_span_ops;
 struct zspage *zs_zspage_by_id(struct zs_pool *pool, uint32_t id);
+/* A list of zspages: a head pointer, and links by id in the descriptors
+ * (the caller holds the list's lock). */
+struct zspage *zs_zsp_next(struct zs_pool *pool, const struct zspage *zsp);
+void zs_zsp_list_push(struct zs_pool *pool, struct zspage **head,
+		      struct zspage *zsp);
+void zs_zsp_list_del(struct zs_pool *pool, struct zspage **head,
+		     struct zspage *zsp);
 struct zspage *zs_zspage_create(struct zs_pool *pool, struct zs_shard *sh,
 				bool huge);
 void zs_zspage_destroy(struct zs_pool *pool, struct zs_shard *sh,
 		       struct zspage *zsp);
 void zs_zspages_destroy_all(struct zs_pool *pool);
-void zs_fullness_insert(const struct zs_pool *pool, struct zs_shard *sh,
+void zs_fullness_insert(struct zs_pool *pool, struct zs_shard *sh,
 			struct zspage *zsp);
-void zs_fullness_remove(struct zs_shard *sh, struct zspage *zsp);
-void zs_fullness_fix(const struct zs_pool *pool, struct zs_shard *sh,
+void zs_fullness_remove(struct zs_pool *pool, struct zs_shard *sh,
+			struct zspage *zsp);
+void zs_fullness_fix(struct zs_pool *pool, struct zs_shard *sh,
 		     struct zspage *zsp);
 unsigned zs_fullness_of(const struct zs_pool *pool, uint32_t used_units);
 struct zspage *zs_find_emptiest(struct zs_shard *sh);

@@ -28,6 +28,9 @@
 #include "zs/sanitizer.h"
 #include "zs/zs_internal.h"
 
+_Static_assert(sizeof(struct zspage) == 32 || sizeof(void *) != 8,
+	       "a zspage descriptor is 32 bytes (ZS_ZSP_CHUNK fills 4 pages)");
+
 struct zspage *zs_zspage_by_id(struct zs_pool *pool, uint32_t id)
 {
 	char *chunk;
@@ -40,6 +43,37 @@ struct zspage *zs_zspage_by_id(struct zs_pool *pool, uint32_t id)
 		return NULL;
 	return (struct zspage *)(chunk +
 				 (id % ZS_ZSP_CHUNK) * pool->zsp_stride);
+}
+
+struct zspage *zs_zsp_next(struct zs_pool *pool, const struct zspage *zsp)
+{
+	return zs_zspage_by_id(pool, zsp->next);
+}
+
+void zs_zsp_list_push(struct zs_pool *pool, struct zspage **head,
+		      struct zspage *zsp)
+{
+	zsp->prev = ZS_ZSP_NONE;
+	zsp->next = *head ? (*head)->id : ZS_ZSP_NONE;
+	if (*head)
+		(*head)->prev = zsp->id;
+	*head = zsp;
+	(void)pool;
+}
+
+void zs_zsp_list_del(struct zs_pool *pool, struct zspage **head,
+		     struct zspage *zsp)
+{
+	struct zspage *prev = zs_zspage_by_id(pool, zsp->prev);
+	struct zspage *next = zs_zspage_by_id(pool, zsp->next);
+
+	if (prev)
+		prev->next = zsp->next;
+	else
+		*head = next;
+	if (next)
+		next->prev = zsp->prev;
+	zsp->prev = zsp->next = ZS_ZSP_NONE;
 }
 
 /* ---- the span's questions about the pool's zspages ---- */
@@ -106,7 +140,7 @@ static struct zspage *desc_alloc(struct zs_pool *pool)
 	pthread_mutex_lock(&pool->zsp_lock);
 	zsp = pool->zsp_free;
 	if (zsp) {
-		pool->zsp_free = zsp->next;
+		pool->zsp_free = zs_zsp_next(pool, zsp);
 		goto out;
 	}
 	id = atomic_load_explicit(&pool->zsp_next, memory_order_relaxed);
@@ -139,7 +173,7 @@ static void desc_free(struct zs_pool *pool, struct zspage *zsp)
 {
 	atomic_store_explicit(&zsp->state, ZSPAGE_FREE, memory_order_release);
 	pthread_mutex_lock(&pool->zsp_lock);
-	zsp->next = pool->zsp_free;
+	zsp->next = pool->zsp_free ? pool->zsp_free->id : ZS_ZSP_NONE;
 	pool->zsp_free = zsp;
 	pthread_mutex_unlock(&pool->zsp_lock);
 }
@@ -150,25 +184,17 @@ static unsigned zspage_pages(const struct zs_pool *pool,
 	return zsp->huge ? 1 : pool->chain_size;
 }
 
-static void huge_list_add(struct zs_shard *sh, struct zspage *zsp)
+static void huge_list_add(struct zs_pool *pool, struct zs_shard *sh,
+			  struct zspage *zsp)
 {
-	zsp->prev = NULL;
-	zsp->next = sh->huge_list;
-	if (zsp->next)
-		zsp->next->prev = zsp;
-	sh->huge_list = zsp;
+	zs_zsp_list_push(pool, &sh->huge_list, zsp);
 	zs_shard_count_add(&sh->huge_count, 1);
 }
 
-static void huge_list_del(struct zs_shard *sh, struct zspage *zsp)
+static void huge_list_del(struct zs_pool *pool, struct zs_shard *sh,
+			  struct zspage *zsp)
 {
-	if (zsp->prev)
-		zsp->prev->next = zsp->next;
-	else
-		sh->huge_list = zsp->next;
-	if (zsp->next)
-		zsp->next->prev = zsp->prev;
-	zsp->prev = zsp->next = NULL;
+	zs_zsp_list_del(pool, &sh->huge_list, zsp);
 	zs_shard_count_add(&sh->huge_count, -1);
 }
 
@@ -199,12 +225,12 @@ struct zspage *zs_zspage_create(struct zs_pool *pool, struct zs_shard *sh,
 	zsp->huge = huge;
 	zsp->isolated = false;
 	zsp->run_isolated = 0;
-	zsp->prev = zsp->next = NULL;
+	zsp->prev = zsp->next = ZS_ZSP_NONE;
 	zs_poison(base, (size_t)n * ZS_PAGE_SIZE);
 	atomic_store_explicit(&zsp->state, ZSPAGE_LIVE, memory_order_release);
 	atomic_fetch_add(&pool->zspages, 1);
 	if (huge) {
-		huge_list_add(sh, zsp);
+		huge_list_add(pool, sh, zsp);
 	} else {
 		zs_span_add_zspage(&sh->span, zsp->id);
 		zs_shard_count_add(&sh->zspages, 1);
@@ -223,12 +249,12 @@ void zs_zspage_destroy(struct zs_pool *pool, struct zs_shard *sh,
 	unsigned n = zspage_pages(pool, zsp);
 
 	if (zsp->huge) {
-		huge_list_del(sh, zsp);
+		huge_list_del(pool, sh, zsp);
 	} else {
 		/* an isolated zspage's gaps are out of the index already,
 		 * and the compactor took it off its list */
 		if (!zsp->isolated) {
-			zs_fullness_remove(sh, zsp);
+			zs_fullness_remove(pool, sh, zsp);
 			zs_span_remove_zspage(&sh->span, zsp->id);
 		}
 		zs_shard_count_add(&sh->zspages, -1);
@@ -272,41 +298,30 @@ unsigned zs_fullness_of(const struct zs_pool *pool, uint32_t used_units)
 	return (unsigned)((used_units * pool->group_mul) >> 32) + 1;
 }
 
-void zs_fullness_insert(const struct zs_pool *pool, struct zs_shard *sh,
+void zs_fullness_insert(struct zs_pool *pool, struct zs_shard *sh,
 			struct zspage *zsp)
 {
 	unsigned g = zs_fullness_of(pool, zsp->used_units);
 
 	zsp->fullness = (uint8_t)g;
-	zsp->prev = NULL;
-	zsp->next = sh->groups[g];
-	if (zsp->next)
-		zsp->next->prev = zsp;
-	sh->groups[g] = zsp;
+	zs_zsp_list_push(pool, &sh->groups[g], zsp);
 	sh->group_count[g]++;
 }
 
-void zs_fullness_remove(struct zs_shard *sh, struct zspage *zsp)
+void zs_fullness_remove(struct zs_pool *pool, struct zs_shard *sh,
+			struct zspage *zsp)
 {
-	unsigned g = zsp->fullness;
-
-	if (zsp->prev)
-		zsp->prev->next = zsp->next;
-	else
-		sh->groups[g] = zsp->next;
-	if (zsp->next)
-		zsp->next->prev = zsp->prev;
-	zsp->prev = zsp->next = NULL;
-	sh->group_count[g]--;
+	zs_zsp_list_del(pool, &sh->groups[zsp->fullness], zsp);
+	sh->group_count[zsp->fullness]--;
 }
 
-void zs_fullness_fix(const struct zs_pool *pool, struct zs_shard *sh,
+void zs_fullness_fix(struct zs_pool *pool, struct zs_shard *sh,
 		     struct zspage *zsp)
 {
 	if (zsp->isolated ||
 	    zs_fullness_of(pool, zsp->used_units) == zsp->fullness)
 		return;
-	zs_fullness_remove(sh, zsp);
+	zs_fullness_remove(pool, sh, zsp);
 	zs_fullness_insert(pool, sh, zsp);
 }
 

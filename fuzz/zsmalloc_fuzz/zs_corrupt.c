@@ -99,7 +99,7 @@ bool zsf_pick_target(struct zs_pool *pool, uint16_t sel, int want,
 		for (n = 0, g = 0; g <= ZS_NR_FULLNESS + 1; g++)
 			for (zsp = g == ZS_NR_FULLNESS ? NULL :
 							 list_head(sh, g);
-			     zsp; zsp = zsp->next)
+			     zsp; zsp = zs_zsp_next(pool, zsp))
 				n += target_fits(zsp, want);
 		if (!n) {
 			zs_unlock(&sh->lock);
@@ -109,7 +109,7 @@ bool zsf_pick_target(struct zs_pool *pool, uint16_t sel, int want,
 		for (g = 0; g <= ZS_NR_FULLNESS + 1; g++)
 			for (zsp = g == ZS_NR_FULLNESS ? NULL :
 							 list_head(sh, g);
-			     zsp; zsp = zsp->next)
+			     zsp; zsp = zs_zsp_next(pool, zsp))
 				if (target_fits(zsp, want) && k-- == 0)
 					goto found;
 		fm_fail("corrupt: shard %u lost a zspage while locked",
@@ -155,7 +155,7 @@ static unsigned find_gaps(struct zs_pool *pool, struct zs_shard *sh,
 	unsigned g, u, n = 0;
 
 	for (g = 0; g < ZS_NR_FULLNESS; g++)
-		for (zsp = sh->groups[g]; zsp; zsp = zsp->next)
+		for (zsp = sh->groups[g]; zsp; zsp = zs_zsp_next(pool, zsp))
 			for (u = 0; u < pool->zspage_units; u += b.units) {
 				zs_span_block_at(&sh->span, zsp->id, u, &b);
 				if (!b.units)

@@ -24,8 +24,25 @@ bool zsf_plant_back_link(struct zs_plant *p)
 {
 	if (!zsf_plant_pick(p, T_ANY))
 		return false;
-	FM_PATCH(p->log, p->t.zsp->prev, p->t.zsp->prev ? NULL : p->t.zsp);
+	FM_PATCH(p->log, p->t.zsp->prev,
+		 p->t.zsp->prev != ZS_ZSP_NONE ? ZS_ZSP_NONE : p->t.zsp->id);
 	return true;
+}
+
+/* Takes zsp out of the list at *head as zs_zsp_list_del would, through
+ * the log (its own links left for the caller). */
+static void log_unlink(struct zs_plant *p, struct zspage **head,
+		       struct zspage *zsp)
+{
+	struct zspage *prev = zs_zspage_by_id(p->pool, zsp->prev);
+	struct zspage *next = zs_zspage_by_id(p->pool, zsp->next);
+
+	if (prev)
+		FM_PATCH(p->log, prev->next, zsp->next);
+	else
+		FM_PATCH(p->log, *head, next);
+	if (next)
+		FM_PATCH(p->log, next->prev, zsp->prev);
 }
 
 /* The pool's count one below the longest list: the walk's bound trips at
@@ -42,7 +59,7 @@ bool zsf_plant_list_long(struct zs_plant *p)
 		zs_lock(&k->lock);
 		for (g = 0; g <= ZS_NR_FULLNESS; g++) {
 			zsp = g < ZS_NR_FULLNESS ? k->groups[g] : k->huge_list;
-			for (n = 0; zsp; zsp = zsp->next)
+			for (n = 0; zsp; zsp = zs_zsp_next(p->pool, zsp))
 				n++;
 			if (n > longest)
 				longest = n;
@@ -116,16 +133,11 @@ static bool isolate_target(struct zs_plant *p)
 		zsf_plant_log_links(p, l->next);
 	}
 	zs_span_isolate(&t->sh->span, zsp->id);
-	if (zsp->prev)
-		FM_PATCH(p->log, zsp->prev->next, zsp->next);
-	else
-		FM_PATCH(p->log, t->sh->groups[t->g], zsp->next);
-	if (zsp->next)
-		FM_PATCH(p->log, zsp->next->prev, zsp->prev);
+	log_unlink(p, &t->sh->groups[t->g], zsp);
 	FM_PATCH(p->log, t->sh->group_count[t->g],
 		 t->sh->group_count[t->g] - 1);
-	FM_PATCH(p->log, zsp->prev, NULL);
-	FM_PATCH(p->log, zsp->next, NULL);
+	FM_PATCH(p->log, zsp->prev, ZS_ZSP_NONE);
+	FM_PATCH(p->log, zsp->next, ZS_ZSP_NONE);
 	FM_PATCH(p->log, zsp->isolated, true);
 	FM_PATCH(p->log, t->sh->isolated_list, zsp);
 	return true;
@@ -187,19 +199,14 @@ bool zsf_plant_belongs(struct zs_plant *p)
 		return false;
 	zsp = t->zsp;
 	g = (t->g + 1 + (p->sel >> 12) % (ZS_NR_FULLNESS - 1)) % ZS_NR_FULLNESS;
-	if (zsp->prev)
-		FM_PATCH(p->log, zsp->prev->next, zsp->next);
-	else
-		FM_PATCH(p->log, t->sh->groups[t->g], zsp->next);
-	if (zsp->next)
-		FM_PATCH(p->log, zsp->next->prev, zsp->prev);
+	log_unlink(p, &t->sh->groups[t->g], zsp);
 	FM_PATCH(p->log, t->sh->group_count[t->g],
 		 t->sh->group_count[t->g] - 1);
 	other = t->sh->groups[g];
 	if (other)
-		FM_PATCH(p->log, other->prev, zsp);
-	FM_PATCH(p->log, zsp->next, other);
-	FM_PATCH(p->log, zsp->prev, NULL);
+		FM_PATCH(p->log, other->prev, zsp->id);
+	FM_PATCH(p->log, zsp->next, other ? other->id : ZS_ZSP_NONE);
+	FM_PATCH(p->log, zsp->prev, ZS_ZSP_NONE);
 	FM_PATCH(p->log, t->sh->groups[g], zsp);
 	FM_PATCH(p->log, t->sh->group_count[g], t->sh->group_count[g] + 1);
 	FM_PATCH(p->log, zsp->fullness, (uint8_t)g);

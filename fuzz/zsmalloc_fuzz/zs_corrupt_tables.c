@@ -91,7 +91,7 @@ static struct zspage *free_desc_at(struct zs_pool *pool, unsigned n,
 	struct zspage *zsp, *hit = NULL;
 	unsigned k = 0;
 
-	for (zsp = pool->zsp_free; zsp; zsp = zsp->next, k++)
+	for (zsp = pool->zsp_free; zsp; zsp = zs_zsp_next(pool, zsp), k++)
 		if (k == n)
 			hit = zsp;
 	*len = k;
@@ -414,7 +414,7 @@ static bool desc_free_list_loop(struct zs_plant *p)
 	free_desc_at(p->pool, 0, &len);
 	if (len)
 		FM_PATCH(p->log, free_desc_at(p->pool, len - 1, &len)->next,
-			 p->pool->zsp_free);
+			 p->pool->zsp_free->id);
 	pthread_mutex_unlock(&p->pool->zsp_lock);
 	return len != 0;
 }
@@ -433,7 +433,7 @@ bool zsf_plant_desc_free_list(struct zs_plant *p)
 	free_desc_at(p->pool, 0, &len);
 	if (v == 1 && len)
 		FM_PATCH(p->log, free_desc_at(p->pool, len - 1, &len)->next,
-			 p->t.zsp);
+			 p->t.zsp->id);
 	else
 		FM_PATCH(p->log, p->pool->zsp_free, p->t.zsp);
 	pthread_mutex_unlock(&p->pool->zsp_lock);
@@ -452,9 +452,10 @@ bool zsf_plant_desc_leak(struct zs_plant *p)
 		FM_PATCH(p->log,
 			 free_desc_at(p->pool, (p->sel >> 4) % (len - 1), &len)
 				 ->next,
-			 NULL);
+			 ZS_ZSP_NONE);
 	else if (len)
-		FM_PATCH(p->log, p->pool->zsp_free, p->pool->zsp_free->next);
+		FM_PATCH(p->log, p->pool->zsp_free,
+			 zs_zsp_next(p->pool, p->pool->zsp_free));
 	pthread_mutex_unlock(&p->pool->zsp_lock);
 	return len != 0;
 }

@@ -67,7 +67,7 @@ bool zsf_plant_empty_kept(struct zs_plant *p)
 		fm_fail("corrupt: shard %u lists a zspage in the empty group",
 			t->sh->index);
 	FM_PATCH(p->log, t->sh->groups[ZS_FULLNESS_EMPTY], t->zsp);
-	FM_PATCH(p->log, t->zsp->prev, NULL);
+	FM_PATCH(p->log, t->zsp->prev, ZS_ZSP_NONE);
 	FM_PATCH(p->log, t->zsp->inuse, 0);
 	FM_PATCH(p->log, t->zsp->used_units, 0);
 	FM_PATCH(p->log, t->zsp->fullness, ZS_FULLNESS_EMPTY);
@@ -239,16 +239,17 @@ bool zsf_plant_page_not_arena(struct zs_plant *p)
 }
 
 /* Another zspage of t's shard (shared or huge), or NULL. */
-static struct zspage *other_zspage(const struct corrupt_target *t)
+static struct zspage *other_zspage(struct zs_pool *pool,
+				   const struct corrupt_target *t)
 {
 	struct zspage *zsp;
 	unsigned g;
 
 	for (g = 0; g < ZS_NR_FULLNESS; g++)
-		for (zsp = t->sh->groups[g]; zsp; zsp = zsp->next)
+		for (zsp = t->sh->groups[g]; zsp; zsp = zs_zsp_next(pool, zsp))
 			if (zsp != t->zsp)
 				return zsp;
-	for (zsp = t->sh->huge_list; zsp; zsp = zsp->next)
+	for (zsp = t->sh->huge_list; zsp; zsp = zs_zsp_next(pool, zsp))
 		if (zsp != t->zsp)
 			return zsp;
 	return NULL;
@@ -274,7 +275,7 @@ bool zsf_plant_page_desc(struct zs_plant *p)
 	if (v == 4 && ppz < 2)
 		v = 2;
 	if (v == 5)
-		other = other_zspage(t);
+		other = other_zspage(p->pool, t);
 	if (v == 5 && !other)
 		v = 1;
 	if (v == 4)
