@@ -15,10 +15,16 @@
  * returns them; zs_span_free_isolated merges as zs_span_free does but
  * indexes nothing; an alloc takes an exact gap at the head of its list
  * (zs_gaps_find_fit) and never a gap shorter than the request; and
- * zs_span_tag / zs_span_tag_names read tags as a free compares them.  Then
- * each finding of the walk is planted with its exact words, and a free
- * next to an overwritten tag, or a gap whose length runs outside the
- * zspage, must abort.
+ * zs_span_tag / zs_span_tag_names read tags as a free compares them.
+ * zs_span_slide, compaction's step inside an isolated zspage, is held to
+ * each shape a slide can take (a 1-unit gap or a longer one before the
+ * object, a gap after it or none, the zspage's first unit or its end):
+ * the gap it returns, the object's tag and every unit of it at its new
+ * place, the prev_gap bit of the block after, the walk, and the index once
+ * the zspage is put back; the random run slides too.  Then each finding of
+ * the walk is planted with its exact words, and a free or a slide next to
+ * an overwritten tag, or a gap whose length runs outside the zspage, must
+ * abort.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -271,7 +277,59 @@ TEST(Span, ExactFillAndMergeBack)
 	}
 }
 
-/* Random sizes across zspages that come and go. */
+/* Compaction's step in zspage z of zunits: isolated, up to `count` of its
+ * objects that follow a gap (picked at random) slid over it, each
+ * returning the gap the model then has after it, and put back. */
+::testing::AssertionResult
+SlideSome(zs_span &s, Owner &o, const std::vector<uint32_t> &live, uint32_t z,
+	  unsigned zunits, unsigned count, std::mt19937 &rng, unsigned *slides)
+{
+	if (zs_span_isolate(&s, z) != zunits)
+		return ::testing::AssertionFailure() << "isolate " << z;
+	for (unsigned k = 0; k < count; k++) {
+		/* the model's objects of z in address order */
+		std::vector<std::pair<unsigned, uint32_t>> objs;
+		for (uint32_t slot : live)
+			if (zs_span_ref_zspage(o.slots[slot].ref) == z)
+				objs.push_back(
+					{ zs_span_ref_unit(o.slots[slot].ref),
+					  slot });
+		std::sort(objs.begin(), objs.end());
+		std::vector<size_t> after_gap;
+		unsigned prev_end = 0;
+		for (size_t i = 0; i < objs.size(); i++) {
+			if (objs[i].first > prev_end)
+				after_gap.push_back(i);
+			prev_end =
+				objs[i].first + o.slots[objs[i].second].units;
+		}
+		if (after_gap.empty())
+			break;
+		size_t i = after_gap[rng() % after_gap.size()];
+		Owner::Slot &sl = o.slots[objs[i].second];
+		unsigned gap =
+			i ? objs[i - 1].first +
+					o.slots[objs[i - 1].second].units :
+			    0;
+		unsigned next = i + 1 < objs.size() ? objs[i + 1].first :
+						      zunits;
+		unsigned merged = zs_span_slide(&s, z, gap, sl.units);
+		if (merged != next - gap - sl.units)
+			return ::testing::AssertionFailure()
+			       << "zspage " << z << ": slot " << objs[i].second
+			       << " slid from unit " << objs[i].first << " to "
+			       << gap << " returned " << merged
+			       << ", the model has " << next - gap - sl.units;
+		sl.ref = zs_span_ref(z, gap);
+		++*slides;
+	}
+	if (zs_span_putback(&s, z) != zunits)
+		return ::testing::AssertionFailure() << "putback " << z;
+	return ::testing::AssertionSuccess();
+}
+
+/* Random sizes across zspages that come and go; now and then a zspage's
+ * objects slide over the gaps before them, as compaction slides them. */
 TEST(Span, RandomRunsAgreeWithTheWalk)
 {
 	for (unsigned seed = 1; seed <= 3; seed++) {
@@ -282,10 +340,24 @@ TEST(Span, RandomRunsAgreeWithTheWalk)
 		std::vector<uint32_t> live;
 		std::vector<unsigned> per_zspage;
 		uint64_t live_units = 0, held_units = 0;
+		unsigned slides = 0;
 		const unsigned zunits = seed == 1 ? 4096 :
 					seed == 2 ? 1024 :
 						    8192;
 		for (unsigned op = 0; op < 20000; op++) {
+			if (op % 41 == 40 && !live.empty()) {
+				uint32_t z = zs_span_ref_zspage(
+					o.slots[live[rng() % live.size()]].ref);
+				ASSERT_TRUE(SlideSome(s, o, live, z, zunits,
+						      1 + rng() % 4, rng,
+						      &slides))
+					<< "seed " << seed << " op " << op;
+				zs_span_tally t;
+				std::vector<Report> got;
+				ASSERT_ERRNO(CheckAll(s, o, &t, &got), 0)
+					<< "seed " << seed << " op " << op
+					<< ": " << got[0].message;
+			}
 			bool grow = live.size() < 300 + (op / 2000 % 2) * 400;
 			if ((rng() % 3 != 0 && grow) || live.empty()) {
 				unsigned size = rng() % 4 ? 30 + rng() % 4066 :
@@ -357,6 +429,7 @@ TEST(Span, RandomRunsAgreeWithTheWalk)
 		/* and the space freed is used again: the pool never holds
 		 * more than the live units plus the gaps it could not fill */
 		EXPECT_GT(live_units, 0u);
+		EXPECT_GT(slides, 500u) << "seed " << seed;
 	}
 }
 
@@ -598,6 +671,224 @@ TEST(Span, FreeIsolatedMergesLikeFreeAndIndexesNothing)
 		EXPECT_EQ(si.gaps.units, 64u);
 		EXPECT_EQ(sf.gaps.units, 64u);
 	}
+}
+
+/*
+ * One slide, built from a layout of a 64-unit zspage 0 (objects' units
+ * positive, gaps' negative, tiling it), beside a 32-unit zspage 1 whose
+ * gap stays in the index.  The object after the gap at unit `gap` slides
+ * over it with zspage 0 isolated; zs_span_slide must return `merged`, the
+ * gap from the object's new end to the next object (or the zspage's end).
+ * Every unit of the object after its tag holds a pattern, so bytes past
+ * its size that did not move show as well as its size's.
+ */
+class SpanSlide : public ::testing::Test {
+protected:
+	static constexpr unsigned kUnits = 64;
+
+	void Build(const std::vector<int> &layout)
+	{
+		o_.zspages.emplace_back(kUnits);
+		o_.zspages.emplace_back(32);
+		zs_span_init(&s_, &kOps, &o_);
+		zs_span_add_zspage(&s_, 0);
+		std::vector<uint32_t> gaps;
+		unsigned unit = 0;
+		uint32_t slot = 1;
+		for (int b : layout) {
+			unsigned n = (unsigned)(b < 0 ? -b : b);
+			ASSERT_EQ(Place(s_, o_, n, slot), zs_span_ref(0, unit))
+				<< "block at unit " << unit;
+			if (b < 0)
+				gaps.push_back(slot);
+			else
+				FillUnits(slot);
+			unit += n;
+			slot++;
+		}
+		ASSERT_EQ(unit, kUnits) << "the layout does not tile zspage 0";
+		for (uint32_t g : gaps)
+			Unplace(s_, o_, g);
+		zs_span_add_zspage(&s_, 1);
+		std::vector<Report> got;
+		ASSERT_ERRNO(CheckIndexWithout(s_, o_, ZS_GAP_NONE, &got), 0);
+		ASSERT_TRUE(BlocksMatchModel(s_, o_, 0));
+	}
+
+	/* slot's units after its tag: a pattern of its own */
+	void FillUnits(uint32_t slot)
+	{
+		const Owner::Slot &sl = o_.slots[slot];
+		char *b = o_.Bytes(sl);
+		for (unsigned k = 0; k < sl.units * ZS_GAP_UNIT - 4; k++)
+			b[k] = (char)(slot * 37 + k);
+	}
+	::testing::AssertionResult UnitsIntact(uint32_t slot)
+	{
+		const Owner::Slot &sl = o_.slots[slot];
+		const char *b = o_.Bytes(sl);
+		for (unsigned k = 0; k < sl.units * ZS_GAP_UNIT - 4; k++)
+			if (b[k] != (char)(slot * 37 + k))
+				return ::testing::AssertionFailure()
+				       << "slot " << slot << " byte " << k;
+		return ::testing::AssertionSuccess();
+	}
+	uint32_t Word(unsigned z, unsigned byte)
+	{
+		uint32_t v;
+		memcpy(&v, Owner::Base(&o_, z) + byte, 4);
+		return v;
+	}
+	/* The live slot whose object starts at unit of zspage 0. */
+	uint32_t SlotAt(unsigned unit)
+	{
+		for (uint32_t i = 0; i < o_.slots.size(); i++)
+			if (o_.slots[i].live &&
+			    o_.slots[i].ref == zs_span_ref(0, unit))
+				return i;
+		ADD_FAILURE() << "no object at unit " << unit;
+		return 0;
+	}
+
+	/* Slides the object after the gap at `gap` (of gap_units) and checks
+	 * everything a slide promises. */
+	void Slide(unsigned gap, unsigned gap_units, unsigned merged)
+	{
+		const uint32_t slot = SlotAt(gap + gap_units);
+		const unsigned units = o_.slots[slot].units;
+		const unsigned end = gap + units + merged;
+		ASSERT_EQ(Word(0, (gap + gap_units) * 8), slot << 2 | 2u)
+			<< "the object to slide has no gap before it";
+		/* the index once it is back: the gap slid over and the one
+		 * after the object (merged - gap_units) out, the merged in */
+		const unsigned after = merged - gap_units;
+		uint64_t want_gaps = s_.gaps.gaps + (merged >= 2);
+		uint64_t want_units =
+			s_.gaps.units + (merged >= 2 ? merged : 0);
+		want_gaps -= (gap_units >= 2) + (after >= 2);
+		want_units -= (gap_units >= 2 ? gap_units : 0) +
+			      (after >= 2 ? after : 0);
+		ASSERT_EQ(zs_span_isolate(&s_, 0), kUnits);
+		const uint32_t next_tag = end < kUnits ? Word(0, end * 8) : 0;
+
+		EXPECT_EQ(zs_span_slide(&s_, 0, gap, units), merged);
+		o_.slots[slot].ref = zs_span_ref(0, gap);
+
+		/* the object at the gap's start: its tag without the
+		 * prev_gap bit, every unit as it was */
+		EXPECT_EQ(zs_span_tag(&s_, zs_span_ref(0, gap)), slot << 2);
+		EXPECT_TRUE(UnitsIntact(slot));
+		/* the gap after it, tag and footer */
+		EXPECT_EQ(Word(0, (gap + units) * 8), GapTag(merged));
+		EXPECT_EQ(Word(0, end * 8 - 4), GapTag(merged));
+		/* the object after the gap knows one precedes it */
+		if (end < kUnits)
+			EXPECT_EQ(Word(0, end * 8), next_tag | 2u);
+		std::vector<Report> got;
+		EXPECT_ERRNO(CheckIndexWithout(s_, o_, 0, &got), 0)
+			<< (got.empty() ? "" : got[0].message);
+		EXPECT_TRUE(BlocksMatchModel(s_, o_, 0));
+		/* isolated: nothing of zspage 0 entered the index */
+		EXPECT_EQ(s_.gaps.gaps, 1u);
+		EXPECT_EQ(s_.gaps.units, 32u);
+
+		ASSERT_EQ(zs_span_putback(&s_, 0), kUnits);
+		zs_span_tally t;
+		got.clear();
+		ASSERT_ERRNO(CheckAll(s_, o_, &t, &got), 0)
+			<< (got.empty() ? "" : got[0].message);
+		EXPECT_EQ(s_.gaps.gaps, t.indexed);
+		EXPECT_EQ(s_.gaps.units, t.indexed_units);
+		EXPECT_EQ(s_.gaps.gaps, want_gaps);
+		EXPECT_EQ(s_.gaps.units, want_units);
+	}
+
+	/* Every object freed at its place, slid ones too: zspage 0 is one
+	 * gap again. */
+	void FreeAll()
+	{
+		/* after a failure the span may hold what a free aborts on */
+		if (HasFailure())
+			return;
+		unsigned merged = 0;
+		for (uint32_t i = 0; i < o_.slots.size(); i++)
+			if (o_.slots[i].live &&
+			    zs_span_ref_zspage(o_.slots[i].ref) == 0)
+				merged = Unplace(s_, o_, i);
+		EXPECT_EQ(merged, kUnits);
+		std::vector<Report> got;
+		EXPECT_ERRNO(CheckIndexWithout(s_, o_, ZS_GAP_NONE, &got), 0);
+	}
+
+	Owner o_;
+	zs_span s_;
+};
+
+TEST_F(SpanSlide, OverAOneUnitGapWithNoGapAfter)
+{
+	Build({ 3, -1, 4, 2, -54 });
+	Slide(3, 1, 1);
+	EXPECT_EQ(Word(0, 8 * 8), SlotAt(8) << 2 | 2u);
+	FreeAll();
+}
+
+TEST_F(SpanSlide, OverAOneUnitGapMergingTheGapAfter)
+{
+	Build({ 3, -1, 4, -5, 2, -49 });
+	Slide(3, 1, 6);
+	FreeAll();
+}
+
+TEST_F(SpanSlide, OverALongerGapWithNoGapAfter)
+{
+	Build({ 3, -5, 4, 2, -50 });
+	Slide(3, 5, 5);
+	FreeAll();
+}
+
+TEST_F(SpanSlide, OverALongerGapMergingTheGapAfter)
+{
+	Build({ 3, -5, 4, -7, 2, -43 });
+	Slide(3, 5, 12);
+	FreeAll();
+}
+
+/* The gap at the zspage's start: the object becomes its first block. */
+TEST_F(SpanSlide, ToTheZspagesFirstUnit)
+{
+	Build({ -2, 6, -3, 53 });
+	Slide(0, 2, 5);
+	FreeAll();
+}
+
+/* The object is the zspage's last block: no tag after it to mark, the
+ * gap now ends the zspage. */
+TEST_F(SpanSlide, TheLastObjectOfTheZspage)
+{
+	Build({ 3, -5, 56 });
+	Slide(3, 5, 5);
+	FreeAll();
+}
+
+/* The gap after the object runs to the zspage's end. */
+TEST_F(SpanSlide, MergingAGapThatEndsTheZspage)
+{
+	Build({ 3, -5, 4, -52 });
+	Slide(3, 5, 57);
+	FreeAll();
+}
+
+/* Slides one after another, as compaction does, until the free units run
+ * into one gap at the end; the index then offers it whole. */
+TEST_F(SpanSlide, OneAfterAnotherUntilOneGapEndsTheZspage)
+{
+	Build({ 2, -1, 3, -4, 5, -2, 1, -6, 7, -33 });
+	Slide(2, 1, 5);
+	Slide(5, 5, 7);
+	Slide(10, 7, 13);
+	Slide(11, 13, 46);
+	EXPECT_EQ(zs_gaps_find(&s_.gaps, 46), zs_span_ref(0, 18));
+	FreeAll();
 }
 
 /*
@@ -942,6 +1233,50 @@ TEST_F(SpanDeathTest, IsolateAndPutbackStopAtAnOverwrittenTag)
 	SetWord(3 * 8, GapTag(5) ^ 0x10000u);
 	EXPECT_EQ(zs_span_isolate(&s_, 0), 3u);
 	EXPECT_EQ(zs_span_putback(&s_, 0), 3u);
+}
+
+/*
+ * A slide reads the tag after the object as a free does: with zspage 0
+ * isolated, B (at 8, after the gap of 5 at 3) slides.  The tag of C after
+ * it with the gap bit but no gap's pattern, and then (C freed, so a gap of
+ * 52 follows B) that gap's tag with a pattern bit flipped, or claiming 53
+ * units where 52 are left, each stop the slide before it moves a byte.
+ */
+TEST_F(SpanDeathTest, SlideBesideAnOverwrittenTag)
+{
+	ASSERT_EQ(zs_span_isolate(&s_, 0), 64u);
+	zs_set_report_hook(&PrintKind, nullptr, nullptr);
+	SetWord(12 * 8, 3u << 2 | 1u);
+	EXPECT_DEATH(zs_span_slide(&s_, 0, 3, 4),
+		     "ZS_FINDING_ABORT_SPAN_TAG: zs: free: the block beside "
+		     "zspage 0 unit 12 has tag 0x0000000d, neither an object's "
+		     "nor a gap's");
+	SetWord(12 * 8, 3u << 2);
+	zs_set_report_hook(nullptr, nullptr, nullptr);
+	ASSERT_EQ(zs_span_free_isolated(&s_, o_.slots[3].ref, 2), 52u);
+	o_.slots[3].live = false;
+	zs_set_report_hook(&PrintKind, nullptr, nullptr);
+	SetWord(12 * 8, GapTag(52) ^ 0x20000u);
+	EXPECT_DEATH(zs_span_slide(&s_, 0, 3, 4),
+		     "ZS_FINDING_ABORT_SPAN_TAG: zs: free: the block beside "
+		     "zspage 0 unit 12 has tag 0x5a5800d1, neither an "
+		     "object's nor a gap's");
+	SetWord(12 * 8, GapTag(53));
+	EXPECT_DEATH(zs_span_slide(&s_, 0, 3, 4),
+		     "ZS_FINDING_ABORT_SPAN_TAG: zs: free: the block beside "
+		     "zspage 0 unit 12 has tag 0x5a5a00d5, neither an object's "
+		     "nor a gap's");
+	SetWord(12 * 8, GapTag(52));
+	zs_set_report_hook(nullptr, nullptr, nullptr);
+	/* intact, the same slide goes through: 5 + 52 units after B */
+	EXPECT_EQ(zs_span_slide(&s_, 0, 3, 4), 57u);
+	o_.slots[2].ref = zs_span_ref(0, 3);
+	EXPECT_EQ(zs_span_putback(&s_, 0), 64u);
+	zs_span_tally t;
+	std::vector<Report> got;
+	EXPECT_ERRNO(CheckAll(s_, o_, &t, &got), 0);
+	EXPECT_EQ(t.gaps, 1u);
+	EXPECT_EQ(t.gap_units, 57u);
 }
 
 /* A prev-gap bit on a zspage's first object has no footer to read: the

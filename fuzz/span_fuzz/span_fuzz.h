@@ -33,6 +33,10 @@
  *                   and of the index's check, judged and undone
  *   span_fatal.c    fatal: a free beside an overwritten tag, in a forked
  *                   child, must abort
+ *   span_slide.c    slide: an isolated zspage's objects moved toward its
+ *                   start (zs_span_slide), a free while it is isolated,
+ *                   and a slide beside an overwritten tag, which must
+ *                   abort
  * Names shared between the files start with spf_ (span fuzz).
  */
 #ifndef ZS_FUZZ_SPAN_FUZZ_H
@@ -56,6 +60,7 @@ enum sp_fuzz_opcode {
 	SP_OP_VERIFY = 0x06, /* (none) */
 	SP_OP_CORRUPT = 0x07, /* u8 kind, u16 arg */
 	SP_OP_FATAL = 0x08, /* u8 kind, u16 sel */
+	SP_OP_SLIDE = 0x09, /* u8 sel, u8 flags, u16 pick */
 	SP_OP_SLOTS = 0x10,
 };
 
@@ -113,6 +118,10 @@ struct sp_fuzz {
 	size_t last_size; /* size kind 7 repeats it */
 	unsigned forks; /* fatal's children so far in this input */
 	bool verify_pending;
+	/* op slide: zspage isolated is, its gaps out of the index, while
+	 * isolating (the checks count them as gaps, not as indexed) */
+	bool isolating;
+	uint32_t isolated;
 };
 
 /*
@@ -150,6 +159,10 @@ unsigned spf_next_unit(const struct spf_zspage *z, unsigned u, bool used);
 unsigned spf_free_run_start(const struct spf_zspage *z, unsigned u);
 /* Units [u, u + n) marked used or free. */
 void spf_mark_units(struct spf_zspage *z, unsigned u, unsigned n, bool used);
+/* Adds the model's gaps of zp to *t, and to its indexed ones unless the
+ * zspage is isolated (indexed false). */
+void spf_gap_tally(const struct spf_zspage *zp, bool indexed,
+		   struct zs_span_tally *t);
 /* The model's gaps: the count, and the k-th (k < count) of those of at
  * least min_units, as zspage, unit, units; false when there is none. */
 bool spf_pick_gap(struct sp_fuzz *f, unsigned min_units, uint32_t sel,
@@ -176,6 +189,9 @@ uint64_t spf_hash(struct sp_fuzz *f);
 bool spf_do_alloc(struct sp_fuzz *f, size_t size, uint8_t seed);
 /* Frees the model's object at position pos. */
 void spf_do_free(struct sp_fuzz *f, uint32_t pos);
+/* The same in the isolated zspage (zs_span_free_isolated): the zspage
+ * stays held even when emptied, for the caller's putback. */
+void spf_do_free_isolated(struct sp_fuzz *f, uint32_t pos);
 void spf_verify_all(struct sp_fuzz *f);
 void spf_op_alloc(void *state, struct fuzz_cursor *c);
 void spf_op_free(void *state, struct fuzz_cursor *c);
@@ -189,5 +205,9 @@ void spf_op_verify(void *state, struct fuzz_cursor *c);
 
 void spf_op_corrupt(void *state, struct fuzz_cursor *c);
 void spf_op_fatal(void *state, struct fuzz_cursor *c);
+
+/* ---- span_slide.c ---- */
+
+void spf_op_slide(void *state, struct fuzz_cursor *c);
 
 #endif /* ZS_FUZZ_SPAN_FUZZ_H */

@@ -241,7 +241,7 @@ bool spf_do_alloc(struct sp_fuzz *f, size_t size, uint8_t seed)
 	return true;
 }
 
-void spf_do_free(struct sp_fuzz *f, uint32_t pos)
+static void free_object(struct sp_fuzz *f, uint32_t pos, bool isolated)
 {
 	struct fm_obj *o = &f->m.obj[pos];
 	uint32_t i = (uint32_t)o->handle;
@@ -251,7 +251,8 @@ void spf_do_free(struct sp_fuzz *f, uint32_t pos)
 	struct spf_zspage *zp = &f->z[z];
 
 	fm_verify(o, spf_object_bytes(f, i), "before its free");
-	merged = zs_span_free(&f->span, s->ref, s->units);
+	merged = isolated ? zs_span_free_isolated(&f->span, s->ref, s->units) :
+			    zs_span_free(&f->span, s->ref, s->units);
 	spf_mark_units(zp, u, s->units, false);
 	zp->live--;
 	zp->live_units -= s->units;
@@ -275,9 +276,19 @@ void spf_do_free(struct sp_fuzz *f, uint32_t pos)
 	s->live = false;
 	f->free_slot[f->nfree_slot++] = i;
 	fm_remove(&f->m, o);
-	if (!zp->live) {
+	if (!zp->live && !isolated) {
 		spf_drop_zspage(f, z);
 	}
+}
+
+void spf_do_free(struct sp_fuzz *f, uint32_t pos)
+{
+	free_object(f, pos, false);
+}
+
+void spf_do_free_isolated(struct sp_fuzz *f, uint32_t pos)
+{
+	free_object(f, pos, true);
 }
 
 void spf_verify_all(struct sp_fuzz *f)

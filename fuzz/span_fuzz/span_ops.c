@@ -252,9 +252,12 @@ void spf_drop_zspage(struct sp_fuzz *f, uint32_t z)
 
 /* ---- the checks ---- */
 
-/* The walk of every held zspage, then the index, into *t. */
+/* The walk of every held zspage, then the index, into *t.  The gaps of
+ * an isolated zspage are out of the index: counted as gaps, not as
+ * indexed ones, or the index's totals could never match. */
 static int check_all(struct sp_fuzz *f, struct zs_span_tally *t)
 {
+	struct zs_span_tally iso;
 	uint32_t z;
 	int ret;
 
@@ -263,7 +266,16 @@ static int check_all(struct sp_fuzz *f, struct zs_span_tally *t)
 		if (!f->z[z].words) {
 			continue;
 		}
-		ret = zs_span_check_zspage(&f->span, z, "span", t);
+		if (f->isolating && z == f->isolated) {
+			memset(&iso, 0, sizeof(iso));
+			ret = zs_span_check_zspage(&f->span, z, "span", &iso);
+			t->objects += iso.objects;
+			t->object_units += iso.object_units;
+			t->gaps += iso.gaps;
+			t->gap_units += iso.gap_units;
+		} else {
+			ret = zs_span_check_zspage(&f->span, z, "span", t);
+		}
 		if (ret) {
 			return ret;
 		}
@@ -278,11 +290,28 @@ int spf_check(void *state)
 	return check_all(state, &t);
 }
 
+SPF_NO_COVERAGE void spf_gap_tally(const struct spf_zspage *zp, bool indexed,
+				   struct zs_span_tally *t)
+{
+	unsigned u, end;
+
+	for (u = spf_next_unit(zp, 0, false); u < zp->units;
+	     u = spf_next_unit(zp, end, false)) {
+		end = spf_next_unit(zp, u, true);
+		t->gaps++;
+		t->gap_units += end - u;
+		if (end - u >= 2 && indexed) {
+			t->indexed++;
+			t->indexed_units += end - u;
+		}
+	}
+}
+
 /* The tally the walk must give: from the model's units alone. */
 static SPF_NO_COVERAGE void model_tally(struct sp_fuzz *f,
 					struct zs_span_tally *t)
 {
-	unsigned z, u, end;
+	unsigned z;
 
 	memset(t, 0, sizeof(*t));
 	t->objects = f->m.nlive;
@@ -293,16 +322,7 @@ static SPF_NO_COVERAGE void model_tally(struct sp_fuzz *f,
 		if (!zp->words) {
 			continue;
 		}
-		for (u = spf_next_unit(zp, 0, false); u < zp->units;
-		     u = spf_next_unit(zp, end, false)) {
-			end = spf_next_unit(zp, u, true);
-			t->gaps++;
-			t->gap_units += end - u;
-			if (end - u >= 2) {
-				t->indexed++;
-				t->indexed_units += end - u;
-			}
-		}
+		spf_gap_tally(zp, !(f->isolating && z == f->isolated), t);
 	}
 }
 
@@ -452,6 +472,7 @@ static const struct fm_op sp_op_table[SP_OP_SLOTS] = {
 	[SP_OP_VERIFY] = { "verify", spf_op_verify },
 	[SP_OP_CORRUPT] = { "corrupt", spf_op_corrupt },
 	[SP_OP_FATAL] = { "fatal", spf_op_fatal },
+	[SP_OP_SLIDE] = { "slide", spf_op_slide },
 };
 
 const struct fm_target sp_fuzz_target =

@@ -8,7 +8,8 @@ format, and longer to fragment zspages enough that gaps of every list, 1-unit
 gaps and merges on both sides are common.  These seeds are short op
 sequences that already do that: every zspage length the config byte names,
 every op and size kind, long allocate-and-free churn, every planted finding
-in each of its variants, and every fatal free.
+in each of its variants, every fatal free, and slides (op slide) of
+every kind.
 
 The opcodes are read from fuzz/span_fuzz/span_fuzz.h (one
 "SP_OP_NAME = 0xNN," a line), so the seeds follow the interpreter.  The
@@ -48,6 +49,14 @@ K_SMALL, K_TRACE, K_UNIFORM, K_BOUNDARY, K_EXACT_GAP, K_GAP_LESS_ONE, \
 
 PLANTERS = 14  # span_corrupt.c's planters[]
 FATAL_KINDS = 5  # span_fatal.c's enum spf_fatal_kind
+
+# Op slide's flags (span_slide.c): slides - 1 in bits 0-3; bit 4 slides
+# until no gap is before an object; bit 5 a free while isolated; bit 6 a
+# slide beside an overwritten tag in a child, of kind (pick >> 8) % 3.
+SLIDE_ALL = 0x10
+SLIDE_FREE = 0x20
+SLIDE_FATAL = 0x40
+SLIDE_FATAL_KINDS = 3
 
 
 def read_opcodes(path):
@@ -200,8 +209,9 @@ def span_seeds(ops):
                 s = fragmented(S(cfg), count=30)
                 s.op("fatal", (1, kind), (2, sel))
                 out.append(s)
-    # Random mixes of every op.
-    names = sorted(ops)
+    # Random mixes of every op but slide (left out so that these seeds
+    # stay what they were before it came; its own mixes are below).
+    names = sorted(n for n in ops if n != "slide")
     for _ in range(40):
         s = S(rnd.choice(configs))
         s.fill(rnd.randrange(10, 80), rnd.randrange(8),
@@ -219,6 +229,80 @@ def span_seeds(ops):
                      (2, rnd.randrange(0x10000)))
             elif name == "fatal":
                 s.op(name, (1, rnd.randrange(FATAL_KINDS)),
+                     (2, rnd.randrange(0x10000)))
+            else:
+                s.b += u8(ops[name])
+                s.b += bytes(rnd.randrange(256) for _ in range(2))
+        out.append(s)
+    out += slide_seeds(ops, configs)
+    return out
+
+
+def slide_seeds(ops, configs):
+    """Op slide on fragmented spans: a few slides, a run to the end of a
+    zspage, a free while isolated, a slide beside each overwritten tag,
+    then random mixes with slides among the other ops."""
+    rnd = random.Random(0x511de)
+    out = []
+
+    def S(cfg=0):
+        return Seq(ops, cfg)
+
+    for cfg in (0, 1, 7, SMALL | 3, SMALL | 5, SMALL | 7, MIXED,
+                MIXED | SMALL | 2, TOP_SLOTS | 2, KEEP_EMPTY | SMALL | 6):
+        for flags in (0, 3, 15, SLIDE_ALL, SLIDE_FREE | 2,
+                      SLIDE_FREE | SLIDE_ALL):
+            s = fragmented(S(cfg))
+            for sel in range(4):
+                s.op("slide", (1, sel), (1, flags), (2, sel * 37 + flags))
+            s.alloc(K_EXACT_GAP, 7).alloc(K_GAP_LESS_ONE, 8)
+            s.op("verify")
+            out.append(s)
+    # Slides in zspages of objects of one size with every other one freed
+    # (each slide then merges with the gap after the object), and of
+    # objects packed after one freed at the start (no gap after it).
+    for cfg in (0, SMALL | 6, SMALL | 7):
+        s = S(cfg)
+        s.fill(64, K_BOUNDARY, 0x40, 1)
+        s.op("free_zspage", (1, 0), (1, 2))
+        s.op("slide", (1, 0), (1, SLIDE_ALL), (2, 0))
+        s.op("free_zspage", (1, 0), (1, 4))
+        s.op("slide", (1, 0), (1, 7), (2, 1))
+        out.append(s)
+        s = S(cfg)
+        s.fill(40, K_SMALL, 9, 2)
+        s.op("free", (2, 0))
+        s.op("slide", (1, 0), (1, SLIDE_ALL), (2, 0))
+        s.op("slide", (1, 0), (1, SLIDE_FREE), (2, 3))
+        out.append(s)
+    # Each slide beside an overwritten tag (one child per input).
+    for kind in range(SLIDE_FATAL_KINDS):
+        for cfg in (0, SMALL | 4):
+            for pick in (0, 3, 17):
+                s = fragmented(S(cfg), count=30)
+                s.op("slide", (1, pick), (1, SLIDE_FATAL),
+                     (2, kind << 8 | pick))
+                out.append(s)
+    # Random mixes of every op, slides among them.
+    names = sorted(ops)
+    for _ in range(30):
+        s = S(rnd.choice(configs))
+        s.fill(rnd.randrange(10, 80), rnd.randrange(8),
+               rnd.randrange(0x10000), 1)
+        for _ in range(rnd.randrange(10, 40)):
+            name = rnd.choice(names + ["slide"] * 3)
+            if name in ("fill", "churn"):
+                s.op(name, (1, rnd.randrange(60)), (1, rnd.randrange(8)),
+                     (2, rnd.randrange(0x10000)), (1, rnd.randrange(256)))
+            elif name == "alloc":
+                s.alloc(rnd.randrange(8), rnd.randrange(0x10000),
+                        rnd.randrange(256))
+            elif name in ("corrupt", "fatal"):
+                s.op(name, (1, rnd.randrange(
+                    PLANTERS if name == "corrupt" else FATAL_KINDS)),
+                     (2, rnd.randrange(0x10000)))
+            elif name == "slide":
+                s.op(name, (1, rnd.randrange(256)), (1, rnd.randrange(256)),
                      (2, rnd.randrange(0x10000)))
             else:
                 s.b += u8(ops[name])
