@@ -298,34 +298,47 @@ static int e2e(struct child *c, int threads, double *store, double *load)
 	enum zb_compressor comp = (enum zb_compressor)c->hdr->comp;
 	struct e2e_arg a[64];
 	uint8_t page[ZB_PAGE];
-	int ld, i, err = 0;
+	int ld, i, rep, err = 0;
 
 	if (!slot || !clen) {
 		free(slot);
 		free(clen);
 		return -ENOMEM;
 	}
+	/* best of reps, as zs_runs.c: a store again into a fresh heap */
 	for (ld = 0; ld < 2 && !err; ld++) {
-		uint64_t busiest = 1;
+		double best = 0;
 
-		for (i = 0; i < threads; i++) {
-			memset(&a[i], 0, sizeof(a[i]));
-			a[i].c = c;
-			a[i].first = nraw * (size_t)i / (size_t)threads;
-			a[i].count = nraw * (size_t)(i + 1) / (size_t)threads -
-				     a[i].first;
-			a[i].slot = slot;
-			a[i].clen = clen;
-			a[i].load = ld;
+		for (rep = 0; rep < c->reps && !err; rep++) {
+			uint64_t busiest = 1;
+
+			for (j = 0; !ld && rep && j < nraw; j++) {
+				free(slot[j]);
+				slot[j] = NULL;
+			}
+			for (i = 0; i < threads; i++) {
+				memset(&a[i], 0, sizeof(a[i]));
+				a[i].c = c;
+				a[i].first = nraw * (size_t)i / (size_t)threads;
+				a[i].count = nraw * (size_t)(i + 1) /
+						     (size_t)threads -
+					     a[i].first;
+				a[i].slot = slot;
+				a[i].clen = clen;
+				a[i].load = ld;
+			}
+			if (zb_run_threads(threads, e2e_thread, a,
+					   sizeof(a[0])))
+				err = -EAGAIN;
+			for (i = 0; i < threads; i++) {
+				err |= a[i].err;
+				if (a[i].cpu_ns > busiest)
+					busiest = a[i].cpu_ns;
+			}
+			if ((double)nraw * 1e9 / (double)busiest > best)
+				best = (double)nraw * 1e9 / (double)busiest;
 		}
-		if (zb_run_threads(threads, e2e_thread, a, sizeof(a[0])))
-			err = -EAGAIN;
-		for (i = 0; i < threads; i++) {
-			err |= a[i].err;
-			if (a[i].cpu_ns > busiest)
-				busiest = a[i].cpu_ns;
-		}
-		*(ld ? load : store) = (double)nraw * 1e9 / (double)busiest;
+		*(ld ? load : store) = best;
 	}
 	for (j = 0; j < nraw; j++) {
 		if (!err &&
