@@ -244,10 +244,10 @@ static int check_slots(struct zs_pool *pool, unsigned long live_total)
 
 	/* Chunks are made in index order as batches reach them. */
 	want = nslots ? ((unsigned long)nslots - 1) / ZS_HT_CHUNK + 1 : 0;
-	for (c = 0; c <= want && c < ZS_HT_MAX_CHUNKS; c++)
-		if (!atomic_load(&pool->ht_chunks[c]) != (c == want))
+	for (c = 0; c <= want && c < zs_ht_dir_cap(pool); c++)
+		if (!atomic_load(&zs_ht_dir(pool)[c]) != (c == want))
 			break;
-	if (c <= want && c < ZS_HT_MAX_CHUNKS)
+	if (c <= want && c < zs_ht_dir_cap(pool))
 		FAIL(ZS_FINDING_POOL_HANDLE_CHUNK, c,
 		     c == want ? "present" : "missing", nslots);
 	if (want != atomic_load(&pool->ht_nchunks))
@@ -293,10 +293,10 @@ static int check_descriptors(struct zs_pool *pool, unsigned long zspages)
 
 	pthread_mutex_lock(&pool->zsp_lock);
 	want = ((unsigned long)n + ZS_ZSP_CHUNK - 1) / ZS_ZSP_CHUNK;
-	for (c = 0; c <= want && c < ZS_ZSP_MAX_CHUNKS; c++)
-		if (!atomic_load(&pool->zsp_chunks[c]) != (c == want))
+	for (c = 0; c <= want && c < zs_zsp_dir_cap(pool); c++)
+		if (!atomic_load(&zs_zsp_dir(pool)[c]) != (c == want))
 			break;
-	if (c <= want && c < ZS_ZSP_MAX_CHUNKS)
+	if (c <= want && c < zs_zsp_dir_cap(pool))
 		FAIL(ZS_FINDING_POOL_ZSPAGE_CHUNK, c,
 		     c == want ? "present" : "missing", n);
 	if (want != atomic_load(&pool->zsp_nchunks))

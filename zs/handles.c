@@ -32,11 +32,18 @@
 
 struct zs_hslot *zs_slot_at(struct zs_pool *pool, uint32_t idx)
 {
+	_Atomic(struct zs_hslot *) *dir;
 	struct zs_hslot *chunk;
 
 	if (idx >= atomic_load_explicit(&pool->ht_next, memory_order_acquire))
 		return NULL;
-	chunk = atomic_load_explicit(&pool->ht_chunks[idx >> ZS_HT_CHUNK_SHIFT],
+	/* ht_next's acquire: the directory holding idx's chunk is seen (a
+	 * count damaged past the inline entries must not read beyond) */
+	dir = zs_ht_dir(pool);
+	if (dir == pool->ht_dir_inline &&
+	    idx >> ZS_HT_CHUNK_SHIFT >= ZS_HT_DIR_INLINE)
+		return NULL;
+	chunk = atomic_load_explicit(&dir[idx >> ZS_HT_CHUNK_SHIFT],
 				     memory_order_acquire);
 	if (!chunk)
 		return NULL;
@@ -69,15 +76,38 @@ struct zs_hslot *zs_handle_lookup(struct zs_pool *pool, uint64_t handle,
 	return slot;
 }
 
+/* Makes room for chunk c in the directory; grow_lock held.  Past the
+ * inline entries, the mapped directory takes over; lock-free readers of
+ * the inline one still read the same chunks there. */
+static int dir_room(struct zs_pool *pool, unsigned c)
+{
+	_Atomic(struct zs_hslot *) *dir;
+	unsigned i;
+
+	if (c < zs_ht_dir_cap(pool))
+		return 0;
+	if (zs_inject_fail(pool) ||
+	    !(dir = zs_host_map_zeroed(ZS_HT_DIR_BYTES)))
+		return -ENOMEM;
+	for (i = 0; i < ZS_HT_DIR_INLINE; i++)
+		atomic_store_explicit(
+			&dir[i],
+			atomic_load_explicit(&pool->ht_dir_inline[i],
+					     memory_order_relaxed),
+			memory_order_relaxed);
+	atomic_store_explicit(&pool->ht_chunks, dir, memory_order_release);
+	return 0;
+}
+
 /* Makes sure the chunk holding slot `idx` exists; grow_lock held. */
 static int ensure_chunk(struct zs_pool *pool, uint32_t idx)
 {
 	unsigned c = idx >> ZS_HT_CHUNK_SHIFT;
 	struct zs_hslot *chunk;
 
-	if (c >= ZS_HT_MAX_CHUNKS)
+	if (c >= ZS_HT_MAX_CHUNKS || dir_room(pool, c))
 		return -ENOMEM;
-	if (atomic_load_explicit(&pool->ht_chunks[c], memory_order_relaxed))
+	if (atomic_load_explicit(&zs_ht_dir(pool)[c], memory_order_relaxed))
 		return 0;
 	if (zs_inject_fail(pool))
 		return -ENOMEM;
@@ -85,7 +115,7 @@ static int ensure_chunk(struct zs_pool *pool, uint32_t idx)
 	chunk = zs_host_map_zeroed(ZS_HT_CHUNK_BYTES);
 	if (!chunk)
 		return -ENOMEM;
-	atomic_store_explicit(&pool->ht_chunks[c], chunk, memory_order_release);
+	atomic_store_explicit(&zs_ht_dir(pool)[c], chunk, memory_order_release);
 	atomic_fetch_add_explicit(&pool->ht_nchunks, 1, memory_order_relaxed);
 	return 0;
 }
@@ -225,8 +255,9 @@ void zs_handles_destroy(struct zs_pool *pool)
 
 	/* chunks are made in index order, so the first n are all there are */
 	for (c = 0; c < n; c++)
-		zs_host_unmap(atomic_load_explicit(&pool->ht_chunks[c],
+		zs_host_unmap(atomic_load_explicit(&zs_ht_dir(pool)[c],
 						   memory_order_relaxed),
 			      ZS_HT_CHUNK_BYTES);
-	zs_host_unmap(pool->ht_chunks, ZS_HT_DIR_BYTES);
+	if (zs_ht_dir(pool) != pool->ht_dir_inline)
+		zs_host_unmap(zs_ht_dir(pool), ZS_HT_DIR_BYTES);
 }

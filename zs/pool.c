@@ -50,14 +50,11 @@ struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg)
 	 * would make the table, resident for every zspage ever made, twice
 	 * as large for nothing */
 	pool->zsp_stride = sizeof(struct zspage);
-	/* The chunk directories are sized for the limits (768 KiB) but a
-	 * pool uses a page or two of them: mapped, the rest never becomes
-	 * resident, while a calloc'd copy is resident in full whenever the
-	 * heap reuses memory for it. */
-	pool->ht_chunks = zs_host_map_zeroed(ZS_HT_DIR_BYTES);
-	pool->zsp_chunks = zs_host_map_zeroed(ZS_ZSP_DIR_BYTES);
-	if (!pool->ht_chunks || !pool->zsp_chunks)
-		goto free_tables;
+	/* The chunk directories start inside the pool; a pool that
+	 * outgrows them maps directories sized for the limits (mapped,
+	 * only the pages written become resident). */
+	atomic_init(&pool->ht_chunks, pool->ht_dir_inline);
+	atomic_init(&pool->zsp_chunks, pool->zsp_dir_inline);
 	pool->zspage_units = pool->chain_size * ZS_PAGE_UNITS;
 	pool->group_mul = (10ull << 32) / pool->zspage_units;
 	zs_shards_init(pool);
@@ -71,8 +68,6 @@ struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg)
 free_tables:
 	pthread_mutex_destroy(&pool->grow_lock);
 	pthread_mutex_destroy(&pool->zsp_lock);
-	zs_host_unmap(pool->ht_chunks, ZS_HT_DIR_BYTES);
-	zs_host_unmap(pool->zsp_chunks, ZS_ZSP_DIR_BYTES);
 	free(pool);
 nomem:
 	errno = err;
@@ -252,14 +247,16 @@ static size_t pool_metadata_bytes(struct zs_pool *pool)
 
 	bytes += zs_host_resident(atomic_load(&pool->ht_next) *
 				  sizeof(struct zs_hslot));
-	bytes += zs_host_resident(atomic_load(&pool->ht_nchunks) *
-				  sizeof(void *));
+	if (zs_ht_dir(pool) != pool->ht_dir_inline)
+		bytes += zs_host_resident(atomic_load(&pool->ht_nchunks) *
+					  sizeof(void *));
 	if (zsp_chunks)
 		bytes += (zsp_chunks - 1) * zs_zsp_chunk_bytes(pool) +
 			 zs_host_resident(
 				 (zspages - (zsp_chunks - 1) * ZS_ZSP_CHUNK) *
 				 pool->zsp_stride);
-	bytes += zs_host_resident(zsp_chunks * sizeof(void *));
+	if (zs_zsp_dir(pool) != pool->zsp_dir_inline)
+		bytes += zs_host_resident(zsp_chunks * sizeof(void *));
 	return bytes;
 }
 

@@ -166,6 +166,10 @@ struct zs_hslot {
 #define ZS_HT_CHUNK_BYTES (ZS_HT_CHUNK * sizeof(struct zs_hslot))
 #define ZS_HT_MAX_CHUNKS (1u << 15) /* 2^29 handles per pool */
 #define ZS_HT_DIR_BYTES (ZS_HT_MAX_CHUNKS * sizeof(_Atomic(void *)))
+/* The first chunks' directory entries live in the pool itself: a pool of
+ * up to 262,144 handles maps no directory (a page resident for a few
+ * words); the mapped one (ZS_HT_DIR_BYTES) replaces it past that. */
+#define ZS_HT_DIR_INLINE 16u
 
 /* ---- zspages ---- */
 
@@ -213,6 +217,8 @@ struct zspage {
 #define ZS_ZSP_MAX_CHUNKS \
 	((ZS_SPAN_MAX_ZSPAGES + ZS_ZSP_CHUNK - 1) / ZS_ZSP_CHUNK)
 #define ZS_ZSP_DIR_BYTES (ZS_ZSP_MAX_CHUNKS * sizeof(_Atomic(void *)))
+/* As for handles: 8160 zspages' chunks in the pool, then a mapping. */
+#define ZS_ZSP_DIR_INLINE 16u
 
 /* A descriptor chunk is mapped whole pages; zs/pool.c counts those
  * written. */
@@ -263,16 +269,45 @@ struct zs_pool {
 
 	pthread_mutex_t grow_lock; /* handle table growth */
 	_Atomic uint32_t ht_next; /* slots ever handed to shards */
-	_Atomic(struct zs_hslot *) *ht_chunks;
+	/* the chunk directory: ht_dir_inline, then a mapping of
+	 * ZS_HT_MAX_CHUNKS entries (zs_ht_dir; swapped under grow_lock
+	 * before ht_next reaches a chunk past the inline ones) */
+	_Atomic(_Atomic(struct zs_hslot *) *) ht_chunks;
+	_Atomic(struct zs_hslot *) ht_dir_inline[ZS_HT_DIR_INLINE];
 	_Atomic unsigned long ht_nchunks;
 
 	pthread_mutex_t zsp_lock; /* zspage descriptor table */
 	struct zspage *zsp_free;
-	_Atomic(char *) *zsp_chunks;
+	/* as ht_chunks: zsp_dir_inline, then ZS_ZSP_MAX_CHUNKS mapped */
+	_Atomic(_Atomic(char *) *) zsp_chunks;
+	_Atomic(char *) zsp_dir_inline[ZS_ZSP_DIR_INLINE];
 	_Atomic uint32_t zsp_next;
 	size_t zsp_stride;
 	_Atomic unsigned long zsp_nchunks;
 };
+
+/* The chunk directories and how many entries they hold now. */
+static inline _Atomic(struct zs_hslot *) *zs_ht_dir(struct zs_pool *pool)
+{
+	return atomic_load_explicit(&pool->ht_chunks, memory_order_acquire);
+}
+
+static inline unsigned long zs_ht_dir_cap(struct zs_pool *pool)
+{
+	return zs_ht_dir(pool) == pool->ht_dir_inline ? ZS_HT_DIR_INLINE :
+							ZS_HT_MAX_CHUNKS;
+}
+
+static inline _Atomic(char *) *zs_zsp_dir(struct zs_pool *pool)
+{
+	return atomic_load_explicit(&pool->zsp_chunks, memory_order_acquire);
+}
+
+static inline unsigned long zs_zsp_dir_cap(struct zs_pool *pool)
+{
+	return zs_zsp_dir(pool) == pool->zsp_dir_inline ? ZS_ZSP_DIR_INLINE :
+							  ZS_ZSP_MAX_CHUNKS;
+}
 
 /* Adds d to a shard counter: written only under the shard's lock, read
  * without it.  A plain load and store, not a locked add: on x86 a locked

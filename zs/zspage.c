@@ -33,11 +33,18 @@ _Static_assert(sizeof(struct zspage) == 32 || sizeof(void *) != 8,
 
 struct zspage *zs_zspage_by_id(struct zs_pool *pool, uint32_t id)
 {
+	_Atomic(char *) *dir;
 	char *chunk;
 
 	if (id >= atomic_load_explicit(&pool->zsp_next, memory_order_acquire))
 		return NULL;
-	chunk = atomic_load_explicit(&pool->zsp_chunks[id / ZS_ZSP_CHUNK],
+	/* zsp_next's acquire: the directory holding id's chunk is seen (a
+	 * count damaged past the inline entries must not read beyond) */
+	dir = zs_zsp_dir(pool);
+	if (dir == pool->zsp_dir_inline &&
+	    id / ZS_ZSP_CHUNK >= ZS_ZSP_DIR_INLINE)
+		return NULL;
+	chunk = atomic_load_explicit(&dir[id / ZS_ZSP_CHUNK],
 				     memory_order_acquire);
 	if (!chunk)
 		return NULL;
@@ -132,6 +139,28 @@ int zs_pool_reserve(struct zs_pool *pool, unsigned long pages)
 	return 0;
 }
 
+/* Makes room for chunk c in the directory (zsp_lock held), as the handle
+ * table's dir_room does. */
+static int dir_room(struct zs_pool *pool, unsigned long c)
+{
+	_Atomic(char *) *dir;
+	unsigned i;
+
+	if (c < zs_zsp_dir_cap(pool))
+		return 0;
+	if (zs_inject_fail(pool) ||
+	    !(dir = zs_host_map_zeroed(ZS_ZSP_DIR_BYTES)))
+		return -ENOMEM;
+	for (i = 0; i < ZS_ZSP_DIR_INLINE; i++)
+		atomic_store_explicit(
+			&dir[i],
+			atomic_load_explicit(&pool->zsp_dir_inline[i],
+					     memory_order_relaxed),
+			memory_order_relaxed);
+	atomic_store_explicit(&pool->zsp_chunks, dir, memory_order_release);
+	return 0;
+}
+
 static struct zspage *desc_alloc(struct zs_pool *pool)
 {
 	struct zspage *zsp;
@@ -152,12 +181,12 @@ static struct zspage *desc_alloc(struct zs_pool *pool)
 		char *chunk;
 
 		if (id / ZS_ZSP_CHUNK >= ZS_ZSP_MAX_CHUNKS ||
-		    zs_inject_fail(pool) ||
+		    dir_room(pool, id / ZS_ZSP_CHUNK) || zs_inject_fail(pool) ||
 		    !(chunk = zs_host_map_zeroed(zs_zsp_chunk_bytes(pool)))) {
 			pthread_mutex_unlock(&pool->zsp_lock);
 			return NULL;
 		}
-		atomic_store_explicit(&pool->zsp_chunks[id / ZS_ZSP_CHUNK],
+		atomic_store_explicit(&zs_zsp_dir(pool)[id / ZS_ZSP_CHUNK],
 				      chunk, memory_order_release);
 		atomic_fetch_add(&pool->zsp_nchunks, 1);
 	}
@@ -283,9 +312,10 @@ void zs_zspages_destroy_all(struct zs_pool *pool)
 		zs_arena_free_run(pool->arena, base);
 	}
 	for (id = 0; id < atomic_load(&pool->zsp_nchunks); id++)
-		zs_host_unmap(atomic_load(&pool->zsp_chunks[id]),
+		zs_host_unmap(atomic_load(&zs_zsp_dir(pool)[id]),
 			      zs_zsp_chunk_bytes(pool));
-	zs_host_unmap(pool->zsp_chunks, ZS_ZSP_DIR_BYTES);
+	if (zs_zsp_dir(pool) != pool->zsp_dir_inline)
+		zs_host_unmap(zs_zsp_dir(pool), ZS_ZSP_DIR_BYTES);
 }
 
 unsigned zs_fullness_of(const struct zs_pool *pool, uint32_t used_units)

@@ -148,12 +148,12 @@ bool zsf_plant_ht_chunk(struct zs_plant *p)
 		unsigned long ch = (p->sel + i) % n;
 
 		if (chunk_unused(pool, ch, nslots)) {
-			fm_patch_atomic_ptr(p->log, &pool->ht_chunks[ch], NULL);
+			fm_patch_atomic_ptr(p->log, &zs_ht_dir(pool)[ch], NULL);
 			break;
 		}
 	}
-	if (!p->log->n && n < ZS_HT_MAX_CHUNKS)
-		fm_patch_atomic_ptr(p->log, &pool->ht_chunks[n], stray_chunk);
+	if (!p->log->n && n < zs_ht_dir_cap(pool))
+		fm_patch_atomic_ptr(p->log, &zs_ht_dir(pool)[n], stray_chunk);
 	pthread_mutex_unlock(&pool->grow_lock);
 	return p->log->n != 0;
 }
@@ -351,13 +351,13 @@ bool zsf_plant_zsp_chunk(struct zs_plant *p)
 		unsigned long ch = (p->sel + i) % n;
 
 		if (zsp_chunk_unused(pool, ch, next)) {
-			fm_patch_atomic_ptr(p->log, &pool->zsp_chunks[ch],
+			fm_patch_atomic_ptr(p->log, &zs_zsp_dir(pool)[ch],
 					    NULL);
 			break;
 		}
 	}
-	if (!p->log->n && n < ZS_ZSP_MAX_CHUNKS)
-		fm_patch_atomic_ptr(p->log, &pool->zsp_chunks[n], stray_chunk);
+	if (!p->log->n && n < zs_zsp_dir_cap(pool))
+		fm_patch_atomic_ptr(p->log, &zs_zsp_dir(pool)[n], stray_chunk);
 	pthread_mutex_unlock(&pool->zsp_lock);
 	return p->log->n != 0;
 }
