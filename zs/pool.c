@@ -46,10 +46,6 @@ struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg)
 		goto free_tables; /* none yet: frees the pool */
 	key = zs_secret_seed(pool->id);
 	zs_handle_key_draw(&pool->key, &key);
-	/* sizeof keeps every field aligned (32 bytes); rounding up to 64
-	 * would make the table, resident for every zspage ever made, twice
-	 * as large for nothing */
-	pool->zsp_stride = sizeof(struct zspage);
 	/* The chunk directories start inside the pool; a pool that
 	 * outgrows them maps directories sized for the limits (mapped,
 	 * only the pages written become resident). */
@@ -254,7 +250,7 @@ static size_t pool_metadata_bytes(struct zs_pool *pool)
 		bytes += (zsp_chunks - 1) * zs_zsp_chunk_bytes(pool) +
 			 zs_host_resident(
 				 (zspages - (zsp_chunks - 1) * ZS_ZSP_CHUNK) *
-				 pool->zsp_stride);
+				 sizeof(struct zspage));
 	if (zs_zsp_dir(pool) != pool->zsp_dir_inline)
 		bytes += zs_host_resident(zsp_chunks * sizeof(void *));
 	return bytes;

@@ -223,7 +223,7 @@ struct zspage {
 /* A descriptor chunk is mapped whole pages; zs/pool.c counts those
  * written. */
 #define zs_zsp_chunk_bytes(pool) \
-	zs_host_resident((size_t)ZS_ZSP_CHUNK *(pool)->zsp_stride)
+	zs_host_resident((size_t)ZS_ZSP_CHUNK * sizeof(struct zspage))
 
 /* ---- shards ---- */
 
@@ -282,7 +282,6 @@ struct zs_pool {
 	_Atomic(_Atomic(char *) *) zsp_chunks;
 	_Atomic(char *) zsp_dir_inline[ZS_ZSP_DIR_INLINE];
 	_Atomic uint32_t zsp_next;
-	size_t zsp_stride;
 	_Atomic unsigned long zsp_nchunks;
 };
 

@@ -49,7 +49,7 @@ struct zspage *zs_zspage_by_id(struct zs_pool *pool, uint32_t id)
 	if (!chunk)
 		return NULL;
 	return (struct zspage *)(chunk +
-				 (id % ZS_ZSP_CHUNK) * pool->zsp_stride);
+				 (id % ZS_ZSP_CHUNK) * sizeof(struct zspage));
 }
 
 struct zspage *zs_zsp_next(struct zs_pool *pool, const struct zspage *zsp)
