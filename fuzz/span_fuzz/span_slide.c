@@ -308,6 +308,35 @@ static void free_isolated(struct sp_fuzz *f, uint32_t z, uint16_t pick)
 		f->z[z].live);
 }
 
+/* zs_span_putback (add) or zs_span_isolate of zspage z, checked: it
+ * returns the zspage's length and adds or takes exactly the zspage's
+ * indexable gaps (as the model has them) to or from the index. */
+static void index_zspage(struct sp_fuzz *f, uint32_t z, bool add)
+{
+	const struct spf_zspage *zp = &f->z[z];
+	struct zs_span_tally own;
+	uint64_t gaps = f->span.gaps.gaps, units = f->span.gaps.units;
+	uint64_t want_gaps, want_units;
+	unsigned got;
+
+	memset(&own, 0, sizeof(own));
+	spf_gap_tally(zp, true, &own);
+	got = add ? zs_span_putback(&f->span, z) : zs_span_isolate(&f->span, z);
+	want_gaps = add ? gaps + own.indexed : gaps - own.indexed;
+	want_units = add ? units + own.indexed_units :
+			   units - own.indexed_units;
+	if (got != zp->units || f->span.gaps.gaps != want_gaps ||
+	    f->span.gaps.units != want_units) {
+		fm_fail("zs_span_%s(%" PRIu32 ") returned %u of %u units and "
+			"left %" PRIu64 " gaps (%" PRIu64 " units) of %" PRIu64
+			" (%" PRIu64 "), the zspage's being %" PRIu64
+			" (%" PRIu64 ")",
+			add ? "putback" : "isolate", z, got, zp->units,
+			f->span.gaps.gaps, f->span.gaps.units, gaps, units,
+			own.indexed, own.indexed_units);
+	}
+}
+
 /*
  * Op slide: u8 sel, u8 flags, u16 pick.  The (sel % held)-th held zspage
  * is isolated; flags bit 6 first slides in a child beside an overwritten
@@ -322,10 +351,8 @@ static void free_isolated(struct sp_fuzz *f, uint32_t z, uint16_t pick)
 void spf_op_slide(void *state, struct fuzz_cursor *c)
 {
 	struct sp_fuzz *f = state;
-	struct zs_span_tally own;
 	struct spf_zspage *zp;
-	unsigned k, n, count, gap = 0, obj = 0, got;
-	uint64_t gaps, units;
+	unsigned k, n, count, gap = 0, obj = 0;
 	uint16_t pick;
 	uint8_t sel, flags;
 	uint32_t z;
@@ -341,21 +368,7 @@ void spf_op_slide(void *state, struct fuzz_cursor *c)
 		}
 	}
 	zp = &f->z[z];
-	memset(&own, 0, sizeof(own));
-	spf_gap_tally(zp, true, &own);
-	gaps = f->span.gaps.gaps;
-	units = f->span.gaps.units;
-	got = zs_span_isolate(&f->span, z);
-	if (got != zp->units || f->span.gaps.gaps != gaps - own.indexed ||
-	    f->span.gaps.units != units - own.indexed_units) {
-		fm_fail("zs_span_isolate(%" PRIu32 ") returned %u of %u units "
-			"and left %" PRIu64 " gaps (%" PRIu64
-			" units) of %" PRIu64 " (%" PRIu64
-			"), the zspage's being %" PRIu64 " (%" PRIu64 ")",
-			z, got, zp->units, f->span.gaps.gaps,
-			f->span.gaps.units, gaps, units, own.indexed,
-			own.indexed_units);
-	}
+	index_zspage(f, z, false);
 	f->isolating = true;
 	f->isolated = z;
 	spf_full_check(f, "with a zspage isolated");
@@ -378,21 +391,7 @@ void spf_op_slide(void *state, struct fuzz_cursor *c)
 	}
 	spf_full_check(f, "after the slides, isolated");
 	f->isolating = false;
-	memset(&own, 0, sizeof(own));
-	spf_gap_tally(zp, true, &own);
-	gaps = f->span.gaps.gaps;
-	units = f->span.gaps.units;
-	got = zs_span_putback(&f->span, z);
-	if (got != zp->units || f->span.gaps.gaps != gaps + own.indexed ||
-	    f->span.gaps.units != units + own.indexed_units) {
-		fm_fail("zs_span_putback(%" PRIu32 ") returned %u of %u units "
-			"and made %" PRIu64 " gaps (%" PRIu64
-			" units) of %" PRIu64 " (%" PRIu64
-			"), the zspage's being %" PRIu64 " (%" PRIu64 ")",
-			z, got, zp->units, f->span.gaps.gaps,
-			f->span.gaps.units, gaps, units, own.indexed,
-			own.indexed_units);
-	}
+	index_zspage(f, z, true);
 	if (!zp->live) {
 		spf_drop_zspage(f, z);
 	}
