@@ -782,8 +782,9 @@ protected:
 		EXPECT_EQ(Word(0, (gap + units) * 8), GapTag(merged));
 		EXPECT_EQ(Word(0, end * 8 - 4), GapTag(merged));
 		/* the object after the gap knows one precedes it */
-		if (end < kUnits)
+		if (end < kUnits) {
 			EXPECT_EQ(Word(0, end * 8), next_tag | 2u);
+		}
 		std::vector<Report> got;
 		EXPECT_ERRNO(CheckIndexWithout(s_, o_, 0, &got), 0)
 			<< (got.empty() ? "" : got[0].message);

@@ -257,9 +257,11 @@ void BigsBetweenShortGaps(zs::Handles &objs, unsigned zspages)
 		ASSERT_ERRNO(objs.Alloc(big, 2 * i + 1), 0);
 	}
 	ASSERT_EQ(zs_get_total_pages(objs.pool()), zspages * 8ul);
-	for (size_t i = objs.size(); i-- > 0;)
-		if (objs[i].size == small)
+	for (size_t i = objs.size(); i-- > 0;) {
+		if (objs[i].size == small) {
 			ASSERT_ERRNO(objs.Free(i), 0);
+		}
+	}
 }
 
 TEST(ZsCompact, SlidesObjectsTogetherWhenNoGapFits)

@@ -64,9 +64,11 @@ void BuildBigsBetweenShortGaps(zs::Handles &objs, zs_pool *pool)
 		ASSERT_ERRNO(objs.Alloc(kBig, 2 * i + 1), 0);
 	}
 	ASSERT_EQ(zs_get_total_pages(pool), kZspages * 8ul);
-	for (size_t i = objs.size(); i-- > 0;)
-		if (objs[i].size == kSmall)
+	for (size_t i = objs.size(); i-- > 0;) {
+		if (objs[i].size == kSmall) {
 			ASSERT_ERRNO(objs.Free(i), 0);
+		}
+	}
 	ASSERT_EQ(objs.size(), kZspages * kPairsPerZspage);
 }
 
