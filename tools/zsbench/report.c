@@ -47,7 +47,7 @@ const struct zb_metric_desc zb_metrics[ZB_NMETRICS] = {
 		     "objects moved per page freed" },
 	[M_CMS50] = { "compact50_ms", "duration of the zs_compact call, ms" },
 	[M_ST50] = { "compact50_stall_us",
-		     "longest read_begin..read_end of a reader thread during compaction, reads the kernel preempted (involuntary context switch) left out, us" },
+		     "longest read_begin..read_end of a reader thread during compaction, reads the kernel preempted (involuntary context switch) or during which it kept the compacting thread waiting for a CPU left out, us" },
 	[M_CF75] = { "compact75_pages_freed",
 		     "as compact50_pages_freed, freeing 75%" },
 	[M_CM75] = { "compact75_moved_per_page",
@@ -262,7 +262,8 @@ static void table_compaction(struct zb_results *r)
 
 	printf("\nCOMPACTION after freeing at random (kernel: modelled, emptiest zspage into fullest)\n");
 	printf("  call ms = wall time of zs_compact; stall = longest read_begin..read_end of a\n");
-	printf("  reader thread meanwhile, reads the kernel preempted left out (raw: all reads);\n");
+	printf("  reader thread meanwhile, reads during which the kernel preempted the reader or\n");
+	printf("  kept the compacting thread waiting for a CPU left out (raw: all reads);\n");
 	printf("  baseline = the same reader for 20 ms with no compaction\n");
 	printf("%-16s %5s %9s %10s %9s %9s %9s %11s\n", "system", "freed",
 	       "pages", "moved/page", "call ms", "stall us", "raw us",
@@ -295,7 +296,8 @@ static void table_stalls(struct zb_results *r)
 	printf("\nREADER STALLS while freeing 75%% at random, zs_compact and zs_arena_compact: a\n");
 	printf("  reader thread maps (RO) and reads random live objects by turns, timing each\n");
 	printf("  call to its release (CLOCK_MONOTONIC); longest calls per phase and overall,\n");
-	printf("  calls the kernel preempted left out; p99.9 and raw include them; us\n");
+	printf("  calls during which the kernel preempted the reader or kept the main\n");
+	printf("  thread waiting for a CPU left out; p99.9 and raw include them; us\n");
 	printf("%-16s %10s %9s %9s %9s %9s %9s %9s\n", "system", "calls",
 	       "frees", "compact", "arena", "max", "p99.9", "raw max");
 	for (i = 0; i < r->nrows; i++) {

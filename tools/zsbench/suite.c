@@ -234,7 +234,8 @@ void zb_suite_report(const struct zb_config *cfg,
 	printf("  utilization: live bytes / pool pages after zs_compact; by RSS: / RSS\n");
 	printf("  growth after zs_compact, zs_arena_compact and trim.  Stall: longest\n");
 	printf("  map or read_begin..end of a reader thread during zs_compact (50, 75, 90%%\n");
-	printf("  freed) and zs_arena_compact, calls the kernel preempted left out.\n");
+	printf("  freed) and zs_arena_compact, calls during which the kernel preempted\n");
+	printf("  the reader or kept the compacting thread waiting left out.\n");
 
 	np = peer_names(s, n, peers, ZB_MAX_ROWS);
 	if (!np)

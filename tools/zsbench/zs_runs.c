@@ -18,6 +18,7 @@
 #define _GNU_SOURCE /* memfd_create, open_memstream, asprintf */
 #endif
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
@@ -27,6 +28,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tools/zsbench/zsbench.h"
 #include "zs/zbud.h"
@@ -1069,6 +1071,8 @@ struct reader {
 	atomic_int phase; /* enum phase, set by the main thread */
 	uint64_t seed;
 	int err;
+	/* the starting (compacting) thread's /proc schedstat, -1 if none */
+	int main_sched_fd;
 	/* added up over every start since reader_reset(): */
 	uint64_t max_ns[PH_N]; /* longest call not preempted */
 	uint64_t raw_ns[PH_N]; /* longest call */
@@ -1117,6 +1121,8 @@ static uint64_t max_of(const uint64_t *v)
 
 /* A call slower than this is checked for preemption. */
 #define SLOW_READ_NS 20000
+/* How often the main thread's wait for a CPU is sampled. */
+#define DELAY_SAMPLE_NS 200000
 
 static long involuntary_switches(void)
 {
@@ -1127,18 +1133,34 @@ static long involuntary_switches(void)
 	return ru.ru_nivcsw;
 }
 
+/* How long the thread whose schedstat fd is open has waited, runnable,
+ * for a CPU (ns, the kernel's run_delay); 0 when unknown. */
+static uint64_t run_delay(int fd)
+{
+	char buf[96];
+	unsigned long long run, wait;
+	ssize_t n;
+
+	if (fd < 0 || (n = pread(fd, buf, sizeof(buf) - 1, 0)) <= 0)
+		return 0;
+	buf[n] = 0;
+	return sscanf(buf, "%llu %llu", &run, &wait) == 2 ? wait : 0;
+}
+
 /* Maps (RO) and reads random live objects by turns and times every call
- * to its release; a slow call during which the kernel switched the
- * reader out involuntarily is the machine's doing (other processes on
- * the cores), not the pool's, and is kept apart: max_ns holds the longest
- * call that was not preempted, raw_ns the longest of all, per phase of
+ * to its release.  A slow call is the machine's doing (other processes
+ * on the two cores), not the pool's, when the kernel switched the reader
+ * out involuntarily, or kept the compacting thread waiting for a CPU
+ * while the call ran (a reader waits for at most one object copy, unless
+ * the copying thread is off its CPU); such calls are kept apart: max_ns
+ * holds the longest call neither, raw_ns the longest of all, per phase of
  * the main thread's work when the call began. */
 static void *reader_main(void *p)
 {
 	struct reader *rd = p;
 	uint8_t local[ZB_PAGE];
 	struct zb_rng rng;
-	uint64_t ops = 0;
+	uint64_t ops = 0, sampled_at = 0, delay = 0;
 	long nivcsw = involuntary_switches();
 
 	zb_rng_seed(&rng, rd->seed + rd->ops);
@@ -1147,6 +1169,15 @@ static void *reader_main(void *p)
 		int ph = atomic_load_explicit(&rd->phase, memory_order_relaxed);
 		volatile const uint8_t *m;
 		uint64_t t0 = zb_now_ns(), dt;
+
+		/* Sampled every DELAY_SAMPLE_NS, not per call: reading another
+		 * thread's schedstat costs about a microsecond and slows that
+		 * thread too.  A wait of the main thread since the sample
+		 * counts against the call (the window covers the call). */
+		if (t0 - sampled_at > DELAY_SAMPLE_NS) {
+			delay = run_delay(rd->main_sched_fd);
+			sampled_at = t0 = zb_now_ns();
+		}
 
 		if (ops & 1)
 			m = be_map_ro(rd->b, h);
@@ -1167,10 +1198,14 @@ static void *reader_main(void *p)
 			rd->raw_ns[ph] = dt;
 		if (dt > SLOW_READ_NS) {
 			long now = involuntary_switches();
+			uint64_t delay_now = run_delay(rd->main_sched_fd);
 
-			if (now == nivcsw && dt > rd->max_ns[ph])
+			if (now == nivcsw && delay_now == delay &&
+			    dt > rd->max_ns[ph])
 				rd->max_ns[ph] = dt;
 			nivcsw = now;
+			delay = delay_now;
+			sampled_at = zb_now_ns();
 		} else if (dt > rd->max_ns[ph]) {
 			rd->max_ns[ph] = dt;
 		}
@@ -1191,9 +1226,14 @@ static int reader_start(struct reader *rd, pthread_t *tid)
 
 	atomic_store(&rd->stop, 0);
 	atomic_store(&rd->started, 0);
+	/* this thread's: it runs the frees and compactions the reader times */
+	rd->main_sched_fd = open("/proc/thread-self/schedstat", O_RDONLY);
 	err = pthread_create(tid, NULL, reader_main, rd);
-	if (err)
+	if (err) {
+		if (rd->main_sched_fd >= 0)
+			close(rd->main_sched_fd);
 		return err;
+	}
 	while (!atomic_load(&rd->started) && zb_now_ns() - t0 < 1000000000ull)
 		sched_yield();
 	return 0;
@@ -1203,6 +1243,9 @@ static void reader_stop(struct reader *rd, pthread_t tid)
 {
 	atomic_store(&rd->stop, 1);
 	pthread_join(tid, NULL);
+	if (rd->main_sched_fd >= 0)
+		close(rd->main_sched_fd);
+	rd->main_sched_fd = -1;
 }
 
 /* The reader's figures for the whole 75% run: frees, zs_compact and
