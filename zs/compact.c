@@ -86,7 +86,7 @@ static void isolate_zspage(struct zs_pool *pool, struct zs_shard *sh,
 	if (unit < pool->zspage_units)
 		bad_block(sh, zsp, unit);
 	zsp->isolated = true;
-	zs_zsp_list_push(pool, &sh->isolated_list, zsp);
+	zs_zsp_list_push(&sh->isolated_list, zsp);
 }
 
 /* Returns an isolated zspage to its lists and the index, or frees it when

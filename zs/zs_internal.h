@@ -355,8 +355,7 @@ struct zspage *zs_zspage_by_id(struct zs_pool *pool, uint32_t id);
 /* A list of zspages: a head pointer, and links by id in the descriptors
  * (the caller holds the list's lock). */
 struct zspage *zs_zsp_next(struct zs_pool *pool, const struct zspage *zsp);
-void zs_zsp_list_push(struct zs_pool *pool, struct zspage **head,
-		      struct zspage *zsp);
+void zs_zsp_list_push(struct zspage **head, struct zspage *zsp);
 void zs_zsp_list_del(struct zs_pool *pool, struct zspage **head,
 		     struct zspage *zsp);
 struct zspage *zs_zspage_create(struct zs_pool *pool, struct zs_shard *sh,

@@ -57,15 +57,13 @@ struct zspage *zs_zsp_next(struct zs_pool *pool, const struct zspage *zsp)
 	return zs_zspage_by_id(pool, zsp->next);
 }
 
-void zs_zsp_list_push(struct zs_pool *pool, struct zspage **head,
-		      struct zspage *zsp)
+void zs_zsp_list_push(struct zspage **head, struct zspage *zsp)
 {
 	zsp->prev = ZS_ZSP_NONE;
 	zsp->next = *head ? (*head)->id : ZS_ZSP_NONE;
 	if (*head)
 		(*head)->prev = zsp->id;
 	*head = zsp;
-	(void)pool;
 }
 
 void zs_zsp_list_del(struct zs_pool *pool, struct zspage **head,
@@ -213,10 +211,9 @@ static unsigned zspage_pages(const struct zs_pool *pool,
 	return zsp->huge ? 1 : pool->chain_size;
 }
 
-static void huge_list_add(struct zs_pool *pool, struct zs_shard *sh,
-			  struct zspage *zsp)
+static void huge_list_add(struct zs_shard *sh, struct zspage *zsp)
 {
-	zs_zsp_list_push(pool, &sh->huge_list, zsp);
+	zs_zsp_list_push(&sh->huge_list, zsp);
 	zs_shard_count_add(&sh->huge_count, 1);
 }
 
@@ -259,7 +256,7 @@ struct zspage *zs_zspage_create(struct zs_pool *pool, struct zs_shard *sh,
 	atomic_store_explicit(&zsp->state, ZSPAGE_LIVE, memory_order_release);
 	atomic_fetch_add(&pool->zspages, 1);
 	if (huge) {
-		huge_list_add(pool, sh, zsp);
+		huge_list_add(sh, zsp);
 	} else {
 		zs_span_add_zspage(&sh->span, zsp->id);
 		zs_shard_count_add(&sh->zspages, 1);
@@ -334,7 +331,7 @@ void zs_fullness_insert(struct zs_pool *pool, struct zs_shard *sh,
 	unsigned g = zs_fullness_of(pool, zsp->used_units);
 
 	zsp->fullness = (uint8_t)g;
-	zs_zsp_list_push(pool, &sh->groups[g], zsp);
+	zs_zsp_list_push(&sh->groups[g], zsp);
 	sh->group_count[g]++;
 }
 
