@@ -28,7 +28,7 @@ static struct arena_region *locate(struct zs_arena *a, const void *page,
 	unsigned k;
 
 	for (k = 0; k < a->nregions; k++) {
-		struct arena_region *r = a->regions[a->by_addr[k]];
+		struct arena_region *r = arena_region_by_addr(a, k);
 		uintptr_t base = (uintptr_t)r->base;
 
 		if (p < base || p >= base + ARENA_REGION_SIZE ||
@@ -175,8 +175,8 @@ unsigned zsr_set_owner_moving(struct zs_arena *a, int owner_id, unsigned moving)
 	unsigned old;
 
 	pthread_mutex_lock(&a->lock);
-	old = a->owners[owner_id].moving;
-	a->owners[owner_id].moving = moving;
+	old = arena_owner_slot(a, (unsigned)owner_id)->moving;
+	arena_owner_slot(a, (unsigned)owner_id)->moving = moving;
 	pthread_mutex_unlock(&a->lock);
 	return old;
 }

@@ -86,47 +86,49 @@ static void bit_clear(uint64_t *map, unsigned i)
 	map[i / 64] &= ~(1ull << (i % 64));
 }
 
-#define REGIONS_BYTES (ARENA_MAX_REGIONS * sizeof(struct arena_region *))
-#define BY_ADDR_BYTES (ARENA_MAX_REGIONS * sizeof(unsigned))
-#define OWNERS_BYTES (ARENA_MAX_OWNERS * sizeof(struct arena_owner))
-
 struct zs_arena *zs_arena_create(void)
 {
+	/* Its tables' first entries are inline: a small arena is this one
+	 * host allocation (see struct zs_arena). */
 	struct zs_arena *a = zs_host_calloc(1, sizeof(*a));
 
-	if (!a)
-		goto fail;
-	/* Sized for the limits (136 KiB) but an arena uses a page or two of
-	 * each: mapped, the rest never becomes resident. */
-	a->regions = zs_host_map_zeroed(REGIONS_BYTES + OWNERS_BYTES);
-	a->by_addr = zs_host_map_zeroed(BY_ADDR_BYTES);
-	if (!a->regions || !a->by_addr)
-		goto fail;
-	/* REGIONS_BYTES is whole pages: the owners' first page is their own */
-	a->owners = (struct arena_owner *)(void *)((char *)a->regions +
-						   REGIONS_BYTES);
+	if (!a) {
+		errno = ENOMEM;
+		return NULL;
+	}
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->idle, NULL);
 	return a;
-fail:
-	if (a) {
-		zs_host_unmap(a->regions, REGIONS_BYTES + OWNERS_BYTES);
-		zs_host_unmap(a->by_addr, BY_ADDR_BYTES);
-		free(a);
-	}
-	errno = ENOMEM;
-	return NULL;
+}
+
+int zs_arena_spill(struct zs_arena *a)
+{
+	char *m;
+
+	if (a->regions_spill)
+		return 0;
+	/* sized for the limits (160 KiB), of which only the pages below the
+	 * high-water marks are ever written */
+	m = zs_host_map_zeroed(ARENA_SPILL_BYTES);
+	if (!m)
+		return -ENOMEM;
+	a->regions_spill = (struct arena_region **)(void *)m;
+	a->by_addr_spill = (unsigned *)(void *)(m + ARENA_SPILL_REGIONS_BYTES);
+	a->owners_spill =
+		(struct arena_owner *)(void *)(m + ARENA_SPILL_REGIONS_BYTES +
+					       ARENA_SPILL_BY_ADDR_BYTES);
+	return 0;
 }
 
 static void release_region(struct zs_arena *a, unsigned slot)
 {
-	struct arena_region *r = a->regions[slot];
+	struct arena_region *r = arena_region_at(a, slot);
 	unsigned k, j;
 
-	for (k = 0; k < a->nregions && a->by_addr[k] != slot; k++)
+	for (k = 0; k < a->nregions && *arena_by_addr(a, k) != slot; k++)
 		;
 	for (j = k; j + 1 < a->nregions; j++)
-		a->by_addr[j] = a->by_addr[j + 1];
+		*arena_by_addr(a, j) = *arena_by_addr(a, j + 1);
 	a->nregions--;
 	for (k = 0; k < ARENA_REGION_PAGES; k++)
 		if (bit_test(r->dirty_map, k))
@@ -136,7 +138,7 @@ static void release_region(struct zs_arena *a, unsigned slot)
 	if (r->recs != r->first_recs)
 		free(r->recs);
 	free(r);
-	a->regions[slot] = NULL;
+	*arena_region_slot(a, slot) = NULL;
 	a->regions_released++;
 }
 
@@ -156,17 +158,17 @@ int zs_arena_destroy(struct zs_arena *arena)
 		return -EBUSY;
 	}
 	for (i = 0; i < arena->owner_limit; i++)
-		if (arena->owners[i].live) {
+		if (arena_owner_slot(arena, i)->live) {
 			pthread_mutex_unlock(&arena->lock);
 			return -EBUSY;
 		}
 	while (arena->nregions)
-		release_region(arena, arena->by_addr[0]);
+		release_region(arena, *arena_by_addr(arena, 0));
 	pthread_mutex_unlock(&arena->lock);
 	pthread_mutex_destroy(&arena->lock);
 	pthread_cond_destroy(&arena->idle);
-	zs_host_unmap(arena->regions, REGIONS_BYTES + OWNERS_BYTES);
-	zs_host_unmap(arena->by_addr, BY_ADDR_BYTES);
+	if (arena->regions_spill)
+		zs_host_unmap(arena->regions_spill, ARENA_SPILL_BYTES);
 	free(arena);
 	return 0;
 }
@@ -197,9 +199,11 @@ static int add_region(struct zs_arena *a)
 	unsigned slot, k;
 	void *base;
 
-	for (slot = 0; slot < ARENA_MAX_REGIONS && a->regions[slot]; slot++)
+	for (slot = 0; slot < ARENA_MAX_REGIONS && arena_region_at(a, slot);
+	     slot++)
 		;
-	if (slot == ARENA_MAX_REGIONS)
+	if (slot == ARENA_MAX_REGIONS ||
+	    (slot >= ARENA_INLINE_REGIONS && zs_arena_spill(a)))
 		return -1;
 	r = zs_host_calloc(1, sizeof(*r));
 	if (!r)
@@ -221,12 +225,14 @@ static int add_region(struct zs_arena *a)
 	if (slot + 1 > a->slot_limit)
 		a->slot_limit = slot + 1;
 	memset(r->free_map, 0xff, sizeof(r->free_map));
-	a->regions[slot] = r;
+	*arena_region_slot(a, slot) = r;
 	/* keep by_addr sorted so a page finds its region by binary search */
 	for (k = a->nregions;
-	     k > 0 && a->regions[a->by_addr[k - 1]]->base > r->base; k--)
-		a->by_addr[k] = a->by_addr[k - 1];
-	a->by_addr[k] = slot;
+	     k > 0 &&
+	     arena_region_at(a, *arena_by_addr(a, k - 1))->base > r->base;
+	     k--)
+		*arena_by_addr(a, k) = *arena_by_addr(a, k - 1);
+	*arena_by_addr(a, k) = slot;
 	a->nregions++;
 	a->pages_free += ARENA_REGION_PAGES;
 	if (slot < a->alloc_hint)
@@ -242,7 +248,8 @@ static struct arena_region *find_region(struct zs_arena *a, const void *page,
 
 	while (lo < hi) {
 		unsigned mid = (lo + hi) / 2;
-		struct arena_region *r = a->regions[a->by_addr[mid]];
+		struct arena_region *r =
+			arena_region_at(a, *arena_by_addr(a, mid));
 
 		if (p < r->base) {
 			hi = mid;
@@ -321,7 +328,7 @@ static struct arena_region *best_fit(const struct zs_arena *a, unsigned n,
 	unsigned best_len = ARENA_REGION_PAGES + 1, slot, from, s, len;
 
 	for (slot = 0; slot < a->slot_limit; slot++) {
-		struct arena_region *r = a->regions[slot];
+		struct arena_region *r = arena_region_at(a, slot);
 
 		/* a move never grows a table (see zs_arena_compact): a
 		 * region with no spare record takes no run */
@@ -473,7 +480,7 @@ static void *claim_run(struct zs_arena *a, struct arena_region *r, unsigned i,
 		r->map[i + k] = (uint16_t)(k ? ARENA_MAP_TAIL | k : rec + 1u);
 	}
 	r->in_use += n;
-	a->owners[owner_id].pages += n;
+	arena_owner_slot(a, owner_id)->pages += n;
 	a->pages_in_use += n;
 	a->pages_free -= n;
 	return region_page(r, i);
@@ -502,7 +509,7 @@ static void *take_run(struct zs_arena *a, int owner_id, unsigned n,
 	int i = -1;
 
 	for (slot = a->alloc_hint; slot < a->slot_limit && i < 0; slot++) {
-		r = a->regions[slot];
+		r = arena_region_at(a, slot);
 		if (!r || r->evacuating || r->in_use == ARENA_REGION_PAGES)
 			continue;
 		if (!hinted && !a->compacting) {
@@ -516,7 +523,7 @@ static void *take_run(struct zs_arena *a, int owner_id, unsigned n,
 
 		if (s < 0)
 			return NULL;
-		r = a->regions[s];
+		r = arena_region_at(a, s);
 		i = 0;
 	}
 	return claim_run(a, r, (unsigned)i, n, owner_id, cookie, index, flags);
@@ -540,10 +547,10 @@ static bool in_long_run(const struct arena_region *r, unsigned i)
 }
 
 /* An id that names a registered owner; arena lock held. */
-static bool owner_live(const struct zs_arena *a, int owner_id)
+static bool owner_live(struct zs_arena *a, int owner_id)
 {
 	return owner_id >= 0 && (unsigned)owner_id < a->owner_limit &&
-	       a->owners[owner_id].live;
+	       arena_owner_slot(a, owner_id)->live;
 }
 
 void *zs_arena_alloc_page(struct zs_arena *arena, int owner_id)
@@ -579,7 +586,8 @@ static void purge_dirty(struct zs_arena *a)
 	unsigned k, i;
 
 	for (k = 0; k < a->nregions; k++) {
-		struct arena_region *r = a->regions[a->by_addr[k]];
+		struct arena_region *r =
+			arena_region_at(a, *arena_by_addr(a, k));
 
 		for (i = 0; i < ARENA_REGION_PAGES;) {
 			unsigned j = i;
@@ -606,8 +614,8 @@ static void release_empty_regions(struct zs_arena *a, unsigned keep)
 	unsigned k = 0;
 
 	while (k < a->nregions) {
-		unsigned slot = a->by_addr[k];
-		struct arena_region *r = a->regions[slot];
+		unsigned slot = *arena_by_addr(a, k);
+		struct arena_region *r = arena_region_at(a, slot);
 
 		if (r->in_use == 0 && !r->evacuating) {
 			if (keep) {
@@ -629,8 +637,14 @@ static void put_run(struct zs_arena *a, struct arena_region *r, unsigned i,
 	unsigned slot = r->slot, k;
 
 	if (rec) {
-		if (rec->owner)
-			a->owners[rec->owner - 1].pages -= n;
+		struct arena_owner *o =
+			rec->owner ? arena_owner_slot(a, rec->owner - 1u) :
+				     NULL;
+
+		/* an owner number past every slot is a damaged record,
+		 * which zs_arena_check reports */
+		if (o)
+			o->pages -= n;
 		rec_put(r, r->map[i] - 1u);
 	}
 	for (k = i; k < i + n; k++) {
@@ -838,17 +852,25 @@ int zs_arena_register_owner(struct zs_arena *arena, void *owner,
 	    !ops->putback)
 		return -EINVAL;
 	pthread_mutex_lock(&arena->lock);
-	for (id = 0; id < ARENA_MAX_OWNERS; id++)
-		if (!arena->owners[id].live && !arena->owners[id].busy &&
-		    !arena->owners[id].pages)
+	/* the lowest slot free for good; past the inline ones while nothing
+	 * is spilled, every slot is */
+	for (id = 0; id < ARENA_MAX_OWNERS; id++) {
+		const struct arena_owner *o = arena_owner_slot(arena, id);
+
+		if (!o || (!o->live && !o->busy && !o->pages))
 			break;
+	}
 	if (id == ARENA_MAX_OWNERS) {
 		pthread_mutex_unlock(&arena->lock);
 		return -ENOSPC;
 	}
-	arena->owners[id] = (struct arena_owner){ .owner = owner,
-						  .ops = ops,
-						  .live = true };
+	if (id >= (int)ARENA_INLINE_OWNERS && zs_arena_spill(arena)) {
+		pthread_mutex_unlock(&arena->lock);
+		return -ENOMEM;
+	}
+	*arena_owner_slot(arena, id) = (struct arena_owner){ .owner = owner,
+							     .ops = ops,
+							     .live = true };
 	if ((unsigned)id >= arena->owner_limit)
 		arena->owner_limit = (unsigned)id + 1;
 	pthread_mutex_unlock(&arena->lock);
@@ -861,7 +883,6 @@ void zs_arena_unregister_owner(struct zs_arena *arena, int owner_id)
 
 	if (!arena || owner_id < 0 || owner_id >= ARENA_MAX_OWNERS)
 		return;
-	o = &arena->owners[owner_id];
 	pthread_mutex_lock(&arena->lock);
 	/* a slot never registered is never written (metadata_bytes counts
 	 * the slots below owner_limit) */
@@ -869,6 +890,7 @@ void zs_arena_unregister_owner(struct zs_arena *arena, int owner_id)
 		pthread_mutex_unlock(&arena->lock);
 		return;
 	}
+	o = arena_owner_slot(arena, owner_id);
 	o->live = false;
 	/* A compaction may be inside this owner's callbacks: wait it out so
 	 * the owner can free its structures once we return. */
@@ -894,6 +916,16 @@ void zs_arena_trim(struct zs_arena *arena)
 	pthread_mutex_unlock(&arena->lock);
 }
 
+/* The resident bytes of a spilled table whose high-water mark is limit
+ * entries of size bytes: the pages of those past the inline ones. */
+static size_t spilled_bytes(unsigned limit, unsigned inline_entries,
+			    size_t size)
+{
+	return limit > inline_entries ?
+		       zs_host_resident((limit - inline_entries) * size) :
+		       0;
+}
+
 void zs_arena_stats(struct zs_arena *arena, struct zs_arena_stats *st)
 {
 	unsigned k;
@@ -911,18 +943,22 @@ void zs_arena_stats(struct zs_arena *arena, struct zs_arena_stats *st)
 	st->regions_released = arena->regions_released;
 	st->pages_migrated = arena->pages_migrated;
 	st->migrate_failures = arena->migrate_failures;
-	/* of the mapped tables, the pages slots were ever written in; of
+	/* the arena with its inline table entries; of the spilled tables,
+	 * the pages slots were ever written in; of
 	 * each region, its header, map and bitmaps and every record
 	 * record allocated past its own (used, free or spare) */
 	st->metadata_bytes =
 		sizeof(*arena) +
-		zs_host_resident(arena->slot_limit * sizeof(*arena->regions)) +
-		zs_host_resident(arena->slot_limit * sizeof(*arena->by_addr)) +
-		zs_host_resident(arena->owner_limit * sizeof(*arena->owners)) +
+		spilled_bytes(arena->slot_limit, ARENA_INLINE_REGIONS,
+			      sizeof(struct arena_region *)) +
+		spilled_bytes(arena->slot_limit, ARENA_INLINE_REGIONS,
+			      sizeof(unsigned)) +
+		spilled_bytes(arena->owner_limit, ARENA_INLINE_OWNERS,
+			      sizeof(struct arena_owner)) +
 		arena->nregions * sizeof(struct arena_region);
 	for (k = 0; k < arena->nregions; k++) {
 		const struct arena_region *r =
-			arena->regions[arena->by_addr[k]];
+			arena_region_at(arena, *arena_by_addr(arena, k));
 
 		if (r->recs != r->first_recs)
 			st->metadata_bytes +=
@@ -934,8 +970,8 @@ void zs_arena_stats(struct zs_arena *arena, struct zs_arena_stats *st)
 static int cmp_in_use_desc(const void *x, const void *y, void *ctx)
 {
 	struct zs_arena *a = ctx;
-	unsigned ux = a->regions[*(const unsigned *)x]->in_use;
-	unsigned uy = a->regions[*(const unsigned *)y]->in_use;
+	unsigned ux = arena_region_at(a, *(const unsigned *)x)->in_use;
+	unsigned uy = arena_region_at(a, *(const unsigned *)y)->in_use;
 
 	return ux < uy ? 1 : ux > uy ? -1 : 0;
 }
@@ -986,7 +1022,7 @@ static long move_run(struct zs_arena *a, struct arena_region *r, unsigned i)
 	rec = head_rec(r, i);
 	if (bit_test(r->free_map, i) || !rec ||
 	    !(rec->flags & ARENA_RUN_MOVABLE) || !rec->owner ||
-	    !a->owners[rec->owner - 1].live) {
+	    !owner_live(a, rec->owner - 1)) {
 		pthread_mutex_unlock(&a->lock);
 		return 0;
 	}
@@ -1000,7 +1036,7 @@ static long move_run(struct zs_arena *a, struct arena_region *r, unsigned i)
 		pthread_mutex_unlock(&a->lock);
 		return err;
 	}
-	o = &a->owners[d.owner - 1];
+	o = arena_owner_slot(a, d.owner - 1u);
 	o->busy++;
 	o->moving += n;
 	head_rec(r, i)->flags |= ARENA_RUN_ISOLATED;
@@ -1080,7 +1116,7 @@ static bool reserve_targets(struct zs_arena *a, const unsigned *order,
 		if (items[k].len <= ZS_ARENA_MAX_RUN)
 			cnt[items[k].len]++;
 	for (k = 0; k < keep; k++) {
-		struct arena_region *r = a->regions[order[k]];
+		struct arena_region *r = arena_region_at(a, order[k]);
 
 		room = ARENA_REGION_PAGES - r->in_use;
 		runs = 0;
@@ -1115,24 +1151,25 @@ unsigned long zs_arena_compact(struct zs_arena *arena)
 	kept = zs_host_calloc(n, sizeof(*kept));
 	if (!order || !kept)
 		goto fail;
-	memcpy(order, a->by_addr, n * sizeof(*order));
+	for (k = 0; k < n; k++)
+		order[k] = *arena_by_addr(a, k);
 	qsort_r(order, n, sizeof(*order), cmp_in_use_desc, a);
 	/* The densest regions that can hold every page in use stay; the
 	 * others are evacuated into them.  Empty ones are marked too, so no
 	 * page moves into a spare region that is about to be unmapped: the
 	 * kept regions have room for every page that leaves. */
 	for (k = 0; k < n; k++)
-		total += a->regions[order[k]]->in_use;
+		total += arena_region_at(a, order[k])->in_use;
 	for (keep = 0; keep < n && capacity < total; keep++)
 		capacity += ARENA_REGION_PAGES;
 	for (k = keep; k < n; k++)
-		listed += a->regions[order[k]]->in_use;
+		listed += arena_region_at(a, order[k])->in_use;
 	items = zs_host_malloc((listed ? listed : 1) * sizeof(*items));
 	if (!items)
 		goto fail;
 	a->compacting = true;
 	for (k = keep; k < n; k++) {
-		struct arena_region *r = a->regions[order[k]];
+		struct arena_region *r = arena_region_at(a, order[k]);
 
 		r->evacuating = true;
 		for (i = 0; i < ARENA_REGION_PAGES; i++) {
@@ -1149,7 +1186,7 @@ unsigned long zs_arena_compact(struct zs_arena *arena)
 	}
 	if (!reserve_targets(a, order, keep, items, nitems)) {
 		for (k = keep; k < n; k++)
-			a->regions[order[k]]->evacuating = false;
+			arena_region_at(a, order[k])->evacuating = false;
 		a->compacting = false;
 		goto fail;
 	}
@@ -1163,7 +1200,8 @@ unsigned long zs_arena_compact(struct zs_arena *arena)
 		/* a kept region may already be unmapped: never touch it */
 		if (kept[src])
 			continue;
-		got = move_run(a, a->regions[order[src]], items[k].page);
+		got = move_run(a, arena_region_at(a, order[src]),
+			       items[k].page);
 		if (got > 0) {
 			moved += (unsigned long)got;
 		} else if (got == -ENOSPC) {
@@ -1173,7 +1211,7 @@ unsigned long zs_arena_compact(struct zs_arena *arena)
 			 * region more than the minimum, instead of one more
 			 * per region holding such a run. */
 			pthread_mutex_lock(&a->lock);
-			a->regions[order[src]]->evacuating = false;
+			arena_region_at(a, order[src])->evacuating = false;
 			pthread_mutex_unlock(&a->lock);
 			kept[src] = true;
 		}
@@ -1182,7 +1220,7 @@ unsigned long zs_arena_compact(struct zs_arena *arena)
 	pthread_mutex_lock(&a->lock);
 	for (k = keep; k < n; k++)
 		if (!kept[k])
-			a->regions[order[k]]->evacuating = false;
+			arena_region_at(a, order[k])->evacuating = false;
 	release_empty_regions(a, 0);
 	a->alloc_hint = 0;
 	a->compacting = false;
@@ -1234,12 +1272,16 @@ int zs_arena_page_info(struct zs_arena *arena, const void *page,
 int zs_arena_owner_pages(struct zs_arena *arena, int owner_id,
 			 unsigned long *pages, unsigned *moving)
 {
+	const struct arena_owner *o;
+
 	if (!arena || !pages || !moving || owner_id < 0 ||
 	    owner_id >= ARENA_MAX_OWNERS)
 		return -EINVAL;
 	pthread_mutex_lock(&arena->lock);
-	*pages = arena->owners[owner_id].pages;
-	*moving = arena->owners[owner_id].moving;
+	o = arena_owner_slot(arena, owner_id);
+	/* a slot never spilled holds nothing */
+	*pages = o ? o->pages : 0;
+	*moving = o ? o->moving : 0;
 	pthread_mutex_unlock(&arena->lock);
 	return 0;
 }
@@ -1458,14 +1500,15 @@ int zs_arena_check(struct zs_arena *arena)
 	for (k = 0; k < a->nregions; k++) {
 		struct arena_region *r;
 
-		slot = a->by_addr[k];
-		if (slot >= a->slot_limit || !(r = a->regions[slot]))
+		slot = *arena_by_addr(a, k);
+		if (slot >= a->slot_limit || !(r = arena_region_at(a, slot)))
 			CHECK_FAIL(ZS_FINDING_ARENA_ADDRESS_ENTRY_UNUSED, k,
 				   slot);
 		if (r->slot != slot)
 			CHECK_FAIL(ZS_FINDING_ARENA_REGION_SLOT_ID, slot,
 				   r->slot);
-		if (k && a->regions[a->by_addr[k - 1]]->base >= r->base)
+		if (k && arena_region_at(a, *arena_by_addr(a, k - 1))->base >=
+				 r->base)
 			CHECK_FAIL(ZS_FINDING_ARENA_ADDRESS_ORDER, k);
 		err = check_region(a, r, &dirty, owned);
 		if (err)
@@ -1480,7 +1523,7 @@ int zs_arena_check(struct zs_arena *arena)
 				   a->alloc_hint);
 	}
 	for (slot = 0; slot < ARENA_MAX_REGIONS; slot++)
-		if (a->regions[slot]) {
+		if (arena_region_at(a, slot)) {
 			if (slot >= a->slot_limit)
 				CHECK_FAIL(ZS_FINDING_ARENA_REGION_BEYOND_LIMIT,
 					   slot, a->slot_limit);
@@ -1493,17 +1536,20 @@ int zs_arena_check(struct zs_arena *arena)
 		CHECK_FAIL(ZS_FINDING_ARENA_PAGE_COUNTS, in_use, nfree, dirty,
 			   a->pages_in_use, a->pages_free, a->pages_dirty);
 	for (k = 0; k < ARENA_MAX_OWNERS; k++) {
-		const struct arena_owner *o = &a->owners[k];
+		/* a slot never spilled is an empty one */
+		static const struct arena_owner unspilled;
+		const struct arena_owner *o = arena_owner_slot(a, k);
 
-		if (owned[k].pages != a->owners[k].pages)
+		if (!o)
+			o = &unspilled;
+		if (owned[k].pages != o->pages)
 			CHECK_FAIL(ZS_FINDING_ARENA_OWNER_PAGE_COUNT, k,
-				   owned[k].pages, a->owners[k].pages);
-		if (owned[k].moving != a->owners[k].moving)
+				   owned[k].pages, o->pages);
+		if (owned[k].moving != o->moving)
 			CHECK_FAIL(ZS_FINDING_ARENA_OWNER_MOVING_PAGES, k,
-				   owned[k].moving, a->owners[k].moving);
-		if (a->owners[k].busy && !a->compacting)
-			CHECK_FAIL(ZS_FINDING_ARENA_OWNER_BUSY, k,
-				   a->owners[k].busy);
+				   owned[k].moving, o->moving);
+		if (o->busy && !a->compacting)
+			CHECK_FAIL(ZS_FINDING_ARENA_OWNER_BUSY, k, o->busy);
 		/* metadata_bytes counts the slots below the limit only */
 		if (k >= a->owner_limit && (o->live || o->pages))
 			CHECK_FAIL(ZS_FINDING_ARENA_OWNER_BEYOND_LIMIT, k,

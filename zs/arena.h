@@ -176,8 +176,9 @@ int zs_arena_check(struct zs_arena *arena);
  *
  * Context: any thread; takes the arena's lock.
  * Return: the owner id (0 .. 1023), -EINVAL (NULL @arena, @owner, @ops or
- * callback) or -ENOSPC (1024 owners registered, or slots whose
- * unregistered owners still hold pages).
+ * callback), -ENOSPC (1024 owners registered, or slots whose
+ * unregistered owners still hold pages) or -ENOMEM (the ninth owner's
+ * slot is the first of a table the host refused to map).
  */
 int zs_arena_register_owner(struct zs_arena *arena, void *owner,
 			    const struct zs_movable_ops *ops);

@@ -112,23 +112,49 @@ struct arena_owner {
 };
 
 /*
- * An arena.  Its three tables are mapped for their limits (ARENA_MAX_*
- * entries) but only the pages below their high-water marks (slot_limit,
- * owner_limit) are ever written, so a small arena keeps a few pages of
- * them resident, and the tables never move (a compaction reads a region
- * pointer, an unregistering owner its slot, without the lock).  About 200
- * bytes.
+ * The first entries of the arena's three tables (region slots, regions by
+ * address, owners) live in the arena itself: an arena of up to 64 regions
+ * (128 MiB of pages) and 8 owners keeps no table page resident, only its
+ * own 1.5 KiB (the tables' first pages were 12 KiB).  The entries past those are in one
+ * mapping (struct arena_spill's layout, ARENA_SPILL_BYTES), made the first
+ * time a table needs one and sized for the limits, of which only the pages
+ * below the high-water marks (slot_limit, owner_limit) are ever written.
+ * Neither part ever moves: a compaction reads a region's slot, and a
+ * callback's caller its owner, across an unlock.
  */
+#define ARENA_INLINE_REGIONS 64u
+#define ARENA_INLINE_OWNERS 8u
+#define ARENA_SPILL_REGIONS (ARENA_MAX_REGIONS - ARENA_INLINE_REGIONS)
+#define ARENA_SPILL_OWNERS (ARENA_MAX_OWNERS - ARENA_INLINE_OWNERS)
+#define ARENA_PAGE_ROUND(b) \
+	(((b) + ZS_PAGE_SIZE - 1) / ZS_PAGE_SIZE * ZS_PAGE_SIZE)
+/* each spilled table starts on a page of its own, so each one's resident
+ * pages are its high-water mark's */
+#define ARENA_SPILL_REGIONS_BYTES \
+	ARENA_PAGE_ROUND(ARENA_SPILL_REGIONS * sizeof(struct arena_region *))
+#define ARENA_SPILL_BY_ADDR_BYTES \
+	ARENA_PAGE_ROUND(ARENA_SPILL_REGIONS * sizeof(unsigned))
+#define ARENA_SPILL_OWNERS_BYTES \
+	ARENA_PAGE_ROUND(ARENA_SPILL_OWNERS * sizeof(struct arena_owner))
+#define ARENA_SPILL_BYTES                                        \
+	(ARENA_SPILL_REGIONS_BYTES + ARENA_SPILL_BY_ADDR_BYTES + \
+	 ARENA_SPILL_OWNERS_BYTES)
+
+/* An arena.  About 1.5 KiB with its inline table entries. */
 struct zs_arena {
 	pthread_mutex_t lock;
 	pthread_cond_t idle; /* an owner's busy count dropped */
-	struct arena_region *
-		*regions; /* ARENA_MAX_REGIONS slots, NULL = unused */
-	unsigned *by_addr; /* indexes of used slots, sorted by base */
-	/* ARENA_MAX_OWNERS slots, in the same mapping as regions (after
-	 * its ARENA_MAX_REGIONS slots): one host call for both */
-	struct arena_owner *owners;
-	unsigned nregions; /* used slots in by_addr */
+	/* region slots (NULL = unused), indexes of the used slots sorted
+	 * by base, owners: the first entries here, the rest spilled (see
+	 * the accessors below) */
+	struct arena_region *regions_inline[ARENA_INLINE_REGIONS];
+	unsigned by_addr_inline[ARENA_INLINE_REGIONS];
+	struct arena_owner owners_inline[ARENA_INLINE_OWNERS];
+	/* the spill mapping's three parts; all NULL until it is made */
+	struct arena_region **regions_spill;
+	unsigned *by_addr_spill;
+	struct arena_owner *owners_spill;
+	unsigned nregions; /* used slots, entries of by_addr */
 	unsigned alloc_hint; /* lowest slot that may have a free page */
 	unsigned slot_limit; /* one past the highest slot ever used */
 	/* one past the highest owner id ever registered: slots at or past
@@ -144,8 +170,87 @@ struct zs_arena {
 	bool compacting;
 };
 
+/* Region slot i's entry, or NULL for a slot past the inline ones while
+ * nothing is spilled (such a slot is unused) or past the limit. */
+static inline struct arena_region **arena_region_slot(struct zs_arena *a,
+						      unsigned i)
+{
+	if (i < ARENA_INLINE_REGIONS)
+		return &a->regions_inline[i];
+	return a->regions_spill && i < ARENA_MAX_REGIONS ?
+		       &a->regions_spill[i - ARENA_INLINE_REGIONS] :
+		       NULL;
+}
+
+/* The region in slot i, NULL for an unused slot. */
+static inline struct arena_region *arena_region_at(const struct zs_arena *a,
+						   unsigned i)
+{
+	if (i < ARENA_INLINE_REGIONS)
+		return a->regions_inline[i];
+	return a->regions_spill && i < ARENA_MAX_REGIONS ?
+		       a->regions_spill[i - ARENA_INLINE_REGIONS] :
+		       NULL;
+}
+
+/* Entry k of the used slots by address.  Below nregions (or at it, while
+ * a region is added) it always exists: more used slots than inline
+ * entries means a slot past them was taken, which made the spill
+ * mapping. */
+static inline unsigned *arena_by_addr(struct zs_arena *a, unsigned k)
+{
+	return k < ARENA_INLINE_REGIONS ?
+		       &a->by_addr_inline[k] :
+		       &a->by_addr_spill[k - ARENA_INLINE_REGIONS];
+}
+
+/* The slot at entry k of the used slots by address (k < nregions). */
+static inline unsigned arena_by_addr_at(const struct zs_arena *a, unsigned k)
+{
+	return k < ARENA_INLINE_REGIONS ?
+		       a->by_addr_inline[k] :
+		       a->by_addr_spill[k - ARENA_INLINE_REGIONS];
+}
+
+/* The region at entry k of the used slots by address (k < nregions). */
+static inline struct arena_region *
+arena_region_by_addr(const struct zs_arena *a, unsigned k)
+{
+	return arena_region_at(a, arena_by_addr_at(a, k));
+}
+
+/* Owner slot id, or NULL for one past the inline ones while nothing is
+ * spilled (such a slot was never registered) or past the limit. */
+static inline struct arena_owner *arena_owner_slot(struct zs_arena *a,
+						   unsigned id)
+{
+	if (id < ARENA_INLINE_OWNERS)
+		return &a->owners_inline[id];
+	return a->owners_spill && id < ARENA_MAX_OWNERS ?
+		       &a->owners_spill[id - ARENA_INLINE_OWNERS] :
+		       NULL;
+}
+
+/* The same, read only. */
+static inline const struct arena_owner *arena_owner_at(const struct zs_arena *a,
+						       unsigned id)
+{
+	if (id < ARENA_INLINE_OWNERS)
+		return &a->owners_inline[id];
+	return a->owners_spill && id < ARENA_MAX_OWNERS ?
+		       &a->owners_spill[id - ARENA_INLINE_OWNERS] :
+		       NULL;
+}
+
+/* Makes the spill mapping if it is not there yet (arena lock held):
+ * 0, or -ENOMEM when the host refuses it. */
+int zs_arena_spill(struct zs_arena *a);
+
 _Static_assert(sizeof(struct arena_run_rec) == 12, "run record size");
 _Static_assert(sizeof(struct arena_region) == 1240 || sizeof(void *) != 8,
 	       "region header size");
+_Static_assert(ARENA_SPILL_REGIONS_BYTES % ZS_PAGE_SIZE == 0 &&
+		       ARENA_SPILL_BY_ADDR_BYTES % ZS_PAGE_SIZE == 0,
+	       "spilled tables start on pages of their own");
 
 #endif /* ZS_ARENA_INTERNAL_H */

@@ -57,7 +57,7 @@ struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg)
 	pool->owner_id =
 		zs_arena_register_owner(pool->arena, pool, &zs_movable_ops);
 	if (pool->owner_id < 0) {
-		err = -pool->owner_id; /* ENOSPC: every owner slot taken */
+		err = -pool->owner_id; /* ENOSPC, or ENOMEM */
 		goto free_tables;
 	}
 	return pool;

@@ -17,7 +17,7 @@ static _Alignas(ZS_PAGE_SIZE) char foreign_page[ZS_PAGE_SIZE];
 
 struct arena_region *fm_arena_region(const struct zs_arena *a, unsigned k)
 {
-	return a->regions[a->by_addr[k]];
+	return arena_region_by_addr(a, k);
 }
 
 bool fm_arena_page_is_free(const struct arena_region *r, unsigned i)
@@ -140,7 +140,7 @@ void fm_arena_miscount_owner(struct fm_plant *p, struct zs_arena *a,
 			     int owner_id, unsigned long n, unsigned variant,
 			     unsigned amount)
 {
-	struct arena_owner *o = &a->owners[owner_id];
+	struct arena_owner *o = arena_owner_slot(a, (unsigned)owner_id);
 	unsigned long pages;
 
 	if (variant == 1 && !n)

@@ -50,11 +50,29 @@ static unsigned top_slot(const struct zs_arena *a, unsigned *kp)
 	unsigned k, top = 0;
 
 	for (k = 0; k < a->nregions; k++)
-		if (a->by_addr[k] >= top) {
-			top = a->by_addr[k];
+		if (arena_by_addr_at(a, k) >= top) {
+			top = arena_by_addr_at(a, k);
 			*kp = k;
 		}
 	return top;
+}
+
+/* Region slot i's entry, the table spilled first when i is past the
+ * inline entries (a spill with nothing in it is a state the arena can be
+ * in); NULL when the host refuses the mapping. */
+static struct arena_region **region_slot(struct zs_arena *a, unsigned i)
+{
+	if (i >= ARENA_INLINE_REGIONS && zs_arena_spill(a))
+		return NULL;
+	return arena_region_slot(a, i);
+}
+
+/* Owner slot id the same way. */
+static struct arena_owner *owner_slot(struct zs_arena *a, unsigned id)
+{
+	if (id >= ARENA_INLINE_OWNERS && zs_arena_spill(a))
+		return NULL;
+	return arena_owner_slot(a, id);
 }
 
 /* An unused region slot below the slot limit, raising the limit by one
@@ -67,7 +85,7 @@ static bool unused_slot(struct arena_plant *p, unsigned *slot)
 	unsigned j, lim = a->slot_limit;
 
 	for (j = 0; j < lim; j++)
-		if (!a->regions[(p->pick + j) % lim]) {
+		if (!arena_region_at(a, (p->pick + j) % lim)) {
 			*slot = (p->pick + j) % lim;
 			return true;
 		}
@@ -205,7 +223,7 @@ static bool plant_addr_unused(struct arena_plant *p)
 	}
 	if (!unused_slot(p, &slot))
 		return false;
-	FM_PATCH(p->log, p->a->by_addr[e], slot);
+	FM_PATCH(p->log, *arena_by_addr(p->a, e), slot);
 	return true;
 }
 
@@ -213,7 +231,8 @@ static bool plant_region_slot(struct arena_plant *p)
 {
 	if (!p->n)
 		return false;
-	FM_PATCH(p->log, p->r->slot, p->a->by_addr[p->e] + 1 + (p->v & 3));
+	FM_PATCH(p->log, p->r->slot,
+		 arena_by_addr_at(p->a, p->e) + 1 + (p->v & 3));
 	return true;
 }
 
@@ -221,20 +240,23 @@ static bool plant_region_slot(struct arena_plant *p)
  * twice. */
 static bool plant_addr_order(struct arena_plant *p)
 {
-	unsigned *by_addr = p->a->by_addr, n = p->n, j, slot;
+	struct zs_arena *a = p->a;
+	unsigned n = p->n, j, slot;
 
 	if (!n)
 		return false;
 	if ((p->v & 1) && n >= 2) {
 		j = 1 + p->pick % (n - 1);
-		slot = by_addr[j];
-		FM_PATCH(p->log, by_addr[j], by_addr[j - 1]);
-		FM_PATCH(p->log, by_addr[j - 1], slot);
+		slot = arena_by_addr_at(a, j);
+		FM_PATCH(p->log, *arena_by_addr(a, j),
+			 arena_by_addr_at(a, j - 1));
+		FM_PATCH(p->log, *arena_by_addr(a, j - 1), slot);
 		return true;
 	}
-	if (n >= ARENA_MAX_REGIONS)
+	if (n >= ARENA_MAX_REGIONS ||
+	    (n >= ARENA_INLINE_REGIONS && zs_arena_spill(a)))
 		return false;
-	FM_PATCH(p->log, by_addr[n], by_addr[n - 1]);
+	FM_PATCH(p->log, *arena_by_addr(a, n), arena_by_addr_at(a, n - 1));
 	FM_PATCH(p->log, p->a->nregions, n + 1);
 	return true;
 }
@@ -331,8 +353,8 @@ static bool plant_isolated(struct arena_plant *p)
 	if (!d)
 		return false;
 	FM_PATCH(p->log, d->flags, (uint8_t)(d->flags | ARENA_RUN_ISOLATED));
-	FM_PATCH(p->log, p->a->owners[d->owner - 1].moving,
-		 p->a->owners[d->owner - 1].moving + d->pages);
+	FM_PATCH(p->log, arena_owner_slot(p->a, d->owner - 1u)->moving,
+		 arena_owner_slot(p->a, d->owner - 1u)->moving + d->pages);
 	return true;
 }
 
@@ -343,7 +365,8 @@ static bool plant_hint(struct arena_plant *p)
 
 	if (fm_arena_pick_page(p->a, p->pick, true, &e) < 0)
 		return false;
-	FM_PATCH(p->log, p->a->alloc_hint, p->a->by_addr[e] + 1 + (p->v & 3));
+	FM_PATCH(p->log, p->a->alloc_hint,
+		 arena_by_addr_at(p->a, e) + 1 + (p->v & 3));
 	return true;
 }
 
@@ -352,11 +375,14 @@ static bool plant_hint(struct arena_plant *p)
 static bool plant_beyond_limit(struct arena_plant *p)
 {
 	unsigned lim = p->a->slot_limit, room = ARENA_MAX_REGIONS - lim;
+	struct arena_region **slot;
 
 	if (lim >= ARENA_MAX_REGIONS)
 		return false;
-	FM_PATCH(p->log, p->a->regions[lim + p->pick % (room < 8 ? room : 8)],
-		 p->r ? p->r : &stray_region);
+	slot = region_slot(p->a, lim + p->pick % (room < 8 ? room : 8));
+	if (!slot)
+		return false;
+	FM_PATCH(p->log, *slot, p->r ? p->r : &stray_region);
 	return true;
 }
 
@@ -364,15 +390,16 @@ static bool plant_beyond_limit(struct arena_plant *p)
  * limit. */
 static bool plant_slots_used(struct arena_plant *p)
 {
+	struct arena_region **entry;
 	unsigned slot;
 
 	if ((p->v & 1) && p->n) {
 		FM_PATCH(p->log, p->a->nregions, p->n - 1);
 		return true;
 	}
-	if (!unused_slot(p, &slot))
+	if (!unused_slot(p, &slot) || !(entry = region_slot(p->a, slot)))
 		return false;
-	FM_PATCH(p->log, p->a->regions[slot], p->r ? p->r : &stray_region);
+	FM_PATCH(p->log, *entry, p->r ? p->r : &stray_region);
 	return true;
 }
 
@@ -394,13 +421,16 @@ static bool plant_owner_pages(struct arena_plant *p)
 {
 	struct arena_run_rec *d;
 	struct arena_region *r;
+	struct arena_owner *owner;
 	unsigned o, j, i;
 	unsigned long cnt;
 
 	if (!(p->v & 1)) {
-		o = p->pick % ARENA_MAX_OWNERS;
-		cnt = p->a->owners[o].pages;
-		FM_PATCH(p->log, p->a->owners[o].pages,
+		owner = owner_slot(p->a, p->pick % ARENA_MAX_OWNERS);
+		if (!owner)
+			return false;
+		cnt = owner->pages;
+		FM_PATCH(p->log, owner->pages,
 			 cnt && (p->v & 2) ? cnt - 1 : cnt + 1 + (p->v >> 2));
 		return true;
 	}
@@ -418,8 +448,11 @@ static bool plant_owner_pages(struct arena_plant *p)
 
 static bool plant_busy(struct arena_plant *p)
 {
-	FM_PATCH(p->log, p->a->owners[p->pick % ARENA_MAX_OWNERS].busy,
-		 1u + (p->v & 3));
+	struct arena_owner *o = owner_slot(p->a, p->pick % ARENA_MAX_OWNERS);
+
+	if (!o)
+		return false;
+	FM_PATCH(p->log, o->busy, 1u + (p->v & 3));
 	return true;
 }
 
@@ -429,8 +462,10 @@ static bool plant_busy(struct arena_plant *p)
  * it isolates them). */
 static bool plant_moving(struct arena_plant *p)
 {
-	struct arena_owner *o = &p->a->owners[p->pick % ARENA_MAX_OWNERS];
+	struct arena_owner *o = owner_slot(p->a, p->pick % ARENA_MAX_OWNERS);
 
+	if (!o)
+		return false;
 	FM_PATCH(p->log, o->moving, o->moving + 1u + (p->v & 15));
 	return true;
 }
@@ -756,8 +791,15 @@ static uint64_t arena_hash(const struct zs_arena *a)
 	MIX(h, a->migrate_failures);
 	MIX(h, a->inject);
 	MIX(h, a->compacting);
+	/* a table not spilled hashes as a spilled one with nothing in it:
+	 * a planter may spill it, which is no change */
+	static const unsigned unspilled_by_addr[ARENA_SPILL_REGIONS];
 	for (i = 0; i < ARENA_MAX_OWNERS; i++) {
-		const struct arena_owner *o = &a->owners[i];
+		static const struct arena_owner unspilled;
+		const struct arena_owner *o = arena_owner_at(a, i);
+
+		if (!o)
+			o = &unspilled;
 
 		MIX(h, o->owner);
 		MIX(h, o->ops);
@@ -766,9 +808,11 @@ static uint64_t arena_hash(const struct zs_arena *a)
 		MIX(h, o->pages);
 		MIX(h, o->moving);
 	}
-	h = mix(h, a->by_addr, ARENA_MAX_REGIONS * sizeof(*a->by_addr));
+	h = mix(h, a->by_addr_inline, sizeof(a->by_addr_inline));
+	h = mix(h, a->by_addr_spill ? a->by_addr_spill : unspilled_by_addr,
+		sizeof(unspilled_by_addr));
 	for (s = 0; s < ARENA_MAX_REGIONS; s++) {
-		const struct arena_region *r = a->regions[s];
+		const struct arena_region *r = arena_region_at(a, s);
 
 		MIX(h, r);
 		if (r && r != &stray_region)

@@ -263,7 +263,8 @@ bool zsf_plant_arena_pages(struct zs_plant *p)
 {
 	unsigned long n = atomic_load(&p->pool->pages);
 	struct zs_arena *a = p->pool->arena;
-	struct arena_owner *o = &a->owners[p->pool->owner_id];
+	struct arena_owner *o =
+		arena_owner_slot(a, (unsigned)p->pool->owner_id);
 
 	if (p->sel >> 14 != 2) {
 		fm_arena_miscount_owner(&p->base, a, p->pool->owner_id, n,

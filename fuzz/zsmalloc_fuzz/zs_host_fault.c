@@ -466,8 +466,12 @@ static void host_pressure(struct zs_fuzz *f, struct zs_pool *side, uint8_t pick)
 
 /* As many owners as an arena takes (docs/DESIGN.md, Limits): one more is
  * refused, and a pool cannot be made on that arena: ENOSPC, as zbud says,
- * unless a host allocation it made before asking for a slot failed. */
+ * unless a host allocation it made before asking for a slot failed.  The
+ * arena holds 8 owners itself; the ninth maps the rest of the table, and
+ * a refusal of that mapping refuses the ninth owner with ENOMEM, leaving
+ * the arena as it was. */
 #define ARENA_MAX_OWNERS 1024
+#define ARENA_INLINE_OWNERS 8
 
 static void host_owners_full(struct zs_fuzz *f)
 {
@@ -480,10 +484,28 @@ static void host_owners_full(struct zs_fuzz *f)
 	t = host_arena_create();
 	if (!t)
 		return;
-	for (n = 0; (id = zs_arena_register_owner(t, f, &unmovable_ops)) >= 0;
-	     n++)
+	for (n = 0;; n++) {
+		mark = zs_host_failures_injected();
+		id = zs_arena_register_owner(t, f, &unmovable_ops);
+		if (id < 0)
+			break;
 		if (id != n)
 			fm_fail("owner %d of a new arena got id %d", n, id);
+	}
+	if (id == -ENOMEM && n == ARENA_INLINE_OWNERS && host_hit(mark)) {
+		ret = zs_arena_check(t);
+		if (ret)
+			fm_fail("zs_arena_check after the ninth owner was "
+				"refused: %d",
+				ret);
+		for (id = 0; id < n; id++)
+			zs_arena_unregister_owner(t, id);
+		ret = zs_arena_destroy(t);
+		if (ret)
+			fm_fail("zs_arena_destroy with every owner gone: %d",
+				ret);
+		return;
+	}
 	if (id != -ENOSPC || n != ARENA_MAX_OWNERS)
 		fm_fail("zs_arena_register_owner refused owner %d with %d, "
 			"expected owner %d refused with %d",
