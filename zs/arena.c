@@ -370,13 +370,29 @@ static struct arena_run_rec *head_rec(const struct arena_region *r, unsigned h)
 
 /*
  * The sizes a region's record table takes: doubling from the region's own
- * ARENA_RECS_MIN, but through 33 rather than 32.  A region of 8-page runs
- * needs 64 records and gets 66 (2032 B of metadata, 3.97 B per page), and
- * the growth points (the 5th, 9th, 17th, 34th, 67th ... run of a region)
- * stay off the powers of two at which zbud's and the pool's own tables
- * double, so one allocation does not pay for two growths at once.
+ * ARENA_RECS_MIN, but through 33 rather than 32, up to the 66 a region of
+ * 8-page runs needs (64 records: 2032 B of metadata, 3.97 B per page);
+ * past that, steps of a quarter to a third, so a region that also holds
+ * single pages (huge objects) leaves at most a quarter of its table
+ * spare, not half.  The growth points (the 5th, 9th, 17th, 34th, 67th,
+ * 84th ... run of a region) stay off the powers of two at which zbud's
+ * and the pool's own tables double, so one allocation does not pay for
+ * two growths at once.
  */
-static const uint16_t rec_caps[] = { ARENA_RECS_MIN,	8, 16, 33, 66, 132, 264,
+static const uint16_t rec_caps[] = { ARENA_RECS_MIN,
+				     8,
+				     16,
+				     33,
+				     66,
+				     83,
+				     99,
+				     132,
+				     165,
+				     198,
+				     264,
+				     330,
+				     396,
+				     462,
 				     ARENA_REGION_PAGES };
 
 /* Grows r's table to hold need records (need <= ARENA_REGION_PAGES), to
