@@ -112,19 +112,44 @@ static void poison_gap(const struct zs_span *s, char *p, unsigned units)
 			  len - GAP_HEAD_BYTES - ZS_GAP_UNIT);
 }
 
-/* Writes a gap of units at (zspage, unit): tag, footer, and into the
- * index when it can hold its links and its zspage is not isolated. */
-static void make_gap(struct zs_span *s, uint32_t zspage, unsigned unit,
+/* A zspage as one operation sees it: its first byte and its length,
+ * asked of the owner once (each ask is a descriptor lookup) and stable
+ * for the operation, which runs under the owner's lock. */
+struct zsp_view {
+	uint32_t zspage;
+	char *base;
+	unsigned units;
+};
+
+static struct zsp_view view_of(const struct zs_span *s, uint32_t zspage)
+{
+	struct zsp_view v = {
+		.zspage = zspage,
+		.base = s->ops->base(s->owner, zspage),
+		.units = s->ops->zspage_units(s->owner, zspage),
+	};
+
+	return v;
+}
+
+static char *view_addr(const struct zsp_view *v, unsigned unit)
+{
+	return v->base + (size_t)unit * ZS_GAP_UNIT;
+}
+
+/* Writes a gap of units at unit of v: tag, footer, and into the index
+ * when it can hold its links and its zspage is not isolated. */
+static void make_gap(struct zs_span *s, const struct zsp_view *v, unsigned unit,
 		     unsigned units, bool indexed)
 {
-	char *p = unit_addr(s, zspage, unit);
+	char *p = view_addr(v, unit);
 
 	poison_gap(s, p, units);
 	store32(p, gap_tag(units));
 	store32(p + (size_t)units * ZS_GAP_UNIT - ZS_SPAN_TAG_BYTES,
 		gap_tag(units));
 	if (units >= 2 && indexed)
-		zs_gaps_insert(&s->gaps, zs_span_ref(zspage, unit), units);
+		zs_gaps_insert(&s->gaps, zs_span_ref(v->zspage, unit), units);
 }
 
 /* Takes the gap of units at ref out of the index, if it is in it. */
@@ -137,7 +162,9 @@ static void unindex(struct zs_span *s, uint32_t ref, unsigned units,
 
 void zs_span_add_zspage(struct zs_span *s, uint32_t zspage)
 {
-	make_gap(s, zspage, 0, s->ops->zspage_units(s->owner, zspage), true);
+	struct zsp_view v = view_of(s, zspage);
+
+	make_gap(s, &v, 0, v.units, true);
 }
 
 void zs_span_remove_zspage(struct zs_span *s, uint32_t zspage)
@@ -148,15 +175,14 @@ void zs_span_remove_zspage(struct zs_span *s, uint32_t zspage)
 
 /* Sets or clears the prev_gap bit of the object starting at unit, when
  * the zspage goes on that far. */
-static void mark_next(struct zs_span *s, uint32_t zspage, unsigned unit,
-		      bool gap_before)
+static void mark_next(const struct zsp_view *v, unsigned unit, bool gap_before)
 {
 	char *p;
 	uint32_t tag;
 
-	if (unit >= s->ops->zspage_units(s->owner, zspage))
+	if (unit >= v->units)
 		return;
-	p = unit_addr(s, zspage, unit);
+	p = view_addr(v, unit);
 	tag = load32(p);
 	store32(p, gap_before ? tag | TAG_PREV_GAP : tag & ~TAG_PREV_GAP);
 }
@@ -169,23 +195,26 @@ static unsigned gap_units(void *ctx, uint32_t ref)
 
 uint32_t zs_span_alloc(struct zs_span *s, unsigned units, uint32_t slot)
 {
-	uint32_t ref = zs_gaps_find_fit(&s->gaps, units, gap_units), zspage;
+	uint32_t ref = zs_gaps_find_fit(&s->gaps, units, gap_units);
+	struct zsp_view v;
 	unsigned unit, have;
+	char *p;
 
 	if (ref == ZS_GAP_NONE)
 		return ZS_GAP_NONE;
-	zspage = zs_span_ref_zspage(ref);
+	v = view_of(s, zs_span_ref_zspage(ref));
 	unit = zs_span_ref_unit(ref);
-	have = tag_units(load32(ref_addr(s, ref)));
+	p = view_addr(&v, unit);
+	have = tag_units(load32(p));
 	zs_gaps_remove(&s->gaps, ref, have);
 	if (s->ops->poison_gaps)
-		zs_unpoison(ref_addr(s, ref), (size_t)units * ZS_GAP_UNIT);
+		zs_unpoison(p, (size_t)units * ZS_GAP_UNIT);
 	/* the block before a gap is never a gap */
-	store32(ref_addr(s, ref), slot << 2);
+	store32(p, slot << 2);
 	if (have > units)
-		make_gap(s, zspage, unit + units, have - units, true);
+		make_gap(s, &v, unit + units, have - units, true);
 	else
-		mark_next(s, zspage, unit + units, false);
+		mark_next(&v, unit + units, false);
 	return ref;
 }
 
@@ -202,9 +231,10 @@ static unsigned span_free(struct zs_span *s, uint32_t ref, unsigned units,
 			  bool indexed)
 {
 	uint32_t zspage = zs_span_ref_zspage(ref);
+	struct zsp_view v = view_of(s, zspage);
 	unsigned start = zs_span_ref_unit(ref), end = start + units, n;
-	unsigned zunits = s->ops->zspage_units(s->owner, zspage);
-	char *p = ref_addr(s, ref);
+	unsigned zunits = v.units;
+	char *p = view_addr(&v, start);
 	uint32_t tag;
 
 	if (end < zunits) {
@@ -232,8 +262,8 @@ static unsigned span_free(struct zs_span *s, uint32_t ref, unsigned units,
 		start -= n;
 		unindex(s, zs_span_ref(zspage, start), n, indexed);
 	}
-	make_gap(s, zspage, start, end - start, indexed);
-	mark_next(s, zspage, end, true);
+	make_gap(s, &v, start, end - start, indexed);
+	mark_next(&v, end, true);
 	return end - start;
 }
 
@@ -250,8 +280,9 @@ unsigned zs_span_free_isolated(struct zs_span *s, uint32_t ref, unsigned units)
 unsigned zs_span_slide(struct zs_span *s, uint32_t zspage, unsigned unit,
 		       unsigned units)
 {
-	unsigned zunits = s->ops->zspage_units(s->owner, zspage), n;
-	char *gap = unit_addr(s, zspage, unit);
+	struct zsp_view v = view_of(s, zspage);
+	unsigned zunits = v.units, n;
+	char *gap = view_addr(&v, unit);
 	char *obj = gap + (size_t)tag_units(load32(gap)) * ZS_GAP_UNIT;
 	unsigned end = unit + tag_units(load32(gap)) + units;
 	uint32_t tag;
@@ -271,8 +302,8 @@ unsigned zs_span_slide(struct zs_span *s, uint32_t zspage, unsigned unit,
 	memmove(gap, obj, (size_t)units * ZS_GAP_UNIT);
 	/* a gap is never preceded by a gap, so now neither is the object */
 	store32(gap, load32(gap) & ~TAG_PREV_GAP);
-	make_gap(s, zspage, unit + units, end - unit - units, false);
-	mark_next(s, zspage, end, true);
+	make_gap(s, &v, unit + units, end - unit - units, false);
+	mark_next(&v, end, true);
 	return end - unit - units;
 }
 
