@@ -182,15 +182,15 @@ static inline struct arena_region **arena_region_slot(struct zs_arena *a,
 		       NULL;
 }
 
-/* The region in slot i, NULL for an unused slot. */
+/* The region in slot i, NULL for an unused slot.  (The read-only
+ * accessors cast const away to share the writers' indexing; they only
+ * read through it.) */
 static inline struct arena_region *arena_region_at(const struct zs_arena *a,
 						   unsigned i)
 {
-	if (i < ARENA_INLINE_REGIONS)
-		return a->regions_inline[i];
-	return a->regions_spill && i < ARENA_MAX_REGIONS ?
-		       a->regions_spill[i - ARENA_INLINE_REGIONS] :
-		       NULL;
+	struct arena_region **slot = arena_region_slot((struct zs_arena *)a, i);
+
+	return slot ? *slot : NULL;
 }
 
 /* Entry k of the used slots by address.  Below nregions (or at it, while
@@ -207,9 +207,7 @@ static inline unsigned *arena_by_addr(struct zs_arena *a, unsigned k)
 /* The slot at entry k of the used slots by address (k < nregions). */
 static inline unsigned arena_by_addr_at(const struct zs_arena *a, unsigned k)
 {
-	return k < ARENA_INLINE_REGIONS ?
-		       a->by_addr_inline[k] :
-		       a->by_addr_spill[k - ARENA_INLINE_REGIONS];
+	return *arena_by_addr((struct zs_arena *)a, k);
 }
 
 /* The region at entry k of the used slots by address (k < nregions). */
@@ -235,11 +233,7 @@ static inline struct arena_owner *arena_owner_slot(struct zs_arena *a,
 static inline const struct arena_owner *arena_owner_at(const struct zs_arena *a,
 						       unsigned id)
 {
-	if (id < ARENA_INLINE_OWNERS)
-		return &a->owners_inline[id];
-	return a->owners_spill && id < ARENA_MAX_OWNERS ?
-		       &a->owners_spill[id - ARENA_INLINE_OWNERS] :
-		       NULL;
+	return arena_owner_slot((struct zs_arena *)a, id);
 }
 
 /* Makes the spill mapping if it is not there yet (arena lock held):
