@@ -660,15 +660,171 @@ static bool plant_run_orphan_tail(struct arena_plant *p)
 	return true;
 }
 
+/* ---- the record table and owner limit planters, added after the run
+ * planters (their rows come last, so older kind bytes keep their
+ * meaning) ---- */
+
+/* The first region from pick's address table entry on whose record table
+ * has spare records (`spare`) or a free list; NULL when none has. */
+static struct arena_region *records_region(struct arena_plant *p, bool spare)
+{
+	unsigned j;
+
+	for (j = 0; j < p->n; j++) {
+		struct arena_region *r =
+			fm_arena_region(p->a, (p->e + j) % p->n);
+
+		if (spare ? r->rec_top < r->rec_cap : r->rec_free != 0)
+			return r;
+	}
+	return NULL;
+}
+
+/* The free record pick lands on, walking r's free list; its number + 1. */
+static unsigned free_record(const struct arena_region *r, unsigned pick)
+{
+	unsigned f, len = 0;
+
+	for (f = r->rec_free; f; f = r->recs[f - 1].index)
+		len++;
+	for (f = r->rec_free, pick %= len; pick; pick--)
+		f = r->recs[f - 1].index;
+	return f;
+}
+
+/* The table's bounds as a botched grow or shrink leaves them (its size
+ * past one record per page, or more records handed out than it holds),
+ * or a record never handed out written through a stale record number. */
+static bool plant_record_table(struct arena_plant *p)
+{
+	struct arena_region *r = p->r;
+	struct arena_run_rec *x;
+
+	if (!p->n)
+		return false;
+	switch (p->v % 3) {
+	case 0:
+		FM_PATCH(p->log, r->rec_cap,
+			 (uint16_t)(ARENA_REGION_PAGES + 1 + p->pick % 64));
+		break;
+	case 1:
+		FM_PATCH(p->log, r->rec_top,
+			 (uint16_t)(r->rec_cap + 1 + p->pick % 64));
+		break;
+	default:
+		r = records_region(p, true);
+		if (!r)
+			return false;
+		x = &r->recs[r->rec_top + p->pick % (r->rec_cap - r->rec_top)];
+		FM_PATCH(p->log, x->cookie, 1u + p->pick);
+		break;
+	}
+	return true;
+}
+
+/* The free list as a bad free leaves it: its head a record never handed
+ * out, a record freed twice (pushed onto the list it is at the head of:
+ * a loop), or a free that did not clear the record. */
+static bool plant_record_free_list(struct arena_plant *p)
+{
+	struct arena_region *r = p->r;
+	struct arena_run_rec *x;
+
+	if (!p->n)
+		return false;
+	if (p->v % 3 == 0) {
+		/* at most one past the table, whose address is never read */
+		FM_PATCH(p->log, r->rec_free,
+			 (uint16_t)(r->rec_top + 1 +
+				    p->pick % (r->rec_cap - r->rec_top + 1u)));
+		return true;
+	}
+	r = records_region(p, false);
+	if (!r)
+		return false;
+	if (p->v % 3 == 1) {
+		FM_PATCH(p->log, r->recs[r->rec_free - 1].index,
+			 (uint32_t)r->rec_free);
+		return true;
+	}
+	x = &r->recs[free_record(r, p->pick) - 1];
+	FM_PATCH(p->log, x->owner, (uint16_t)(1 + p->pick % ARENA_MAX_OWNERS));
+	return true;
+}
+
+/* A record lost from the books: the count of records naming runs off by
+ * one (a run made or freed without it), a record handed out and dropped
+ * (the table's top raised over a zero record), or a free record taken
+ * off the list and never used. */
+static bool plant_record_count(struct arena_plant *p)
+{
+	struct arena_region *r = p->r;
+	uint16_t used;
+
+	if (!p->n)
+		return false;
+	switch (p->v % 3) {
+	case 0:
+		used = r->rec_used;
+		FM_PATCH(p->log, r->rec_used,
+			 (uint16_t)(used && (p->pick & 1) ? used - 1 :
+							    used + 1));
+		break;
+	case 1:
+		r = records_region(p, true);
+		if (!r)
+			return false;
+		FM_PATCH(p->log, r->rec_top, (uint16_t)(r->rec_top + 1));
+		break;
+	default:
+		r = records_region(p, false);
+		if (!r)
+			return false;
+		FM_PATCH(p->log, r->rec_free,
+			 (uint16_t)r->recs[r->rec_free - 1].index);
+		break;
+	}
+	return true;
+}
+
+/* An owner past the owner limit: the limit lowered onto a registered
+ * owner or one still holding pages (a limit computed short), or a slot
+ * past it registered without raising the limit. */
+static bool plant_owner_limit(struct arena_plant *p)
+{
+	struct zs_arena *a = p->a;
+	unsigned lim = a->owner_limit, room = ARENA_MAX_OWNERS - lim, j, id;
+	const struct arena_owner *o;
+	struct arena_owner *slot;
+
+	if ((p->v & 1) && lim < ARENA_MAX_OWNERS) {
+		slot = owner_slot(a, lim + p->pick % (room < 8 ? room : 8));
+		if (!slot)
+			return false;
+		FM_PATCH(p->log, slot->live, true);
+		return true;
+	}
+	for (j = 0; j < lim; j++) {
+		id = (p->pick + j) % lim;
+		o = arena_owner_at(a, id);
+		if (o && (o->live || o->pages)) {
+			FM_PATCH(p->log, a->owner_limit, id);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* One row per CHECK_FAIL of zs_arena_check (zs/arena.c), which is the kind
  * byte's meaning: the first 17 in its order, then the run findings, added
  * later, in the order of zs/findings.h (a kind byte keeps its meaning).
  * Rows 21 and 22 planted a tail's own description and half a run
  * isolated until tails lost their descriptors (a run is one record now);
  * they plant the two ways a head's record number can be wrong instead,
- * so the row count (ZSF_ARENA_KINDS) and every later kind byte stay.  The
- * record table's own findings (its counts, free list, leaks) and the
- * owner limit are planted in gtest/zs_arena_runs_test.cc.
+ * so the row count and every later kind byte stay.  Rows 25 .. 28, the
+ * record table's own findings (its bounds, free list, counts) and the
+ * owner limit, came last: zs_corrupt.c gives them kind bytes past all
+ * the older ones (ZSF_ARENA_KINDS_V1).
  * gated: a finding only while no compaction runs. */
 static const struct {
 	const char *name;
@@ -723,6 +879,14 @@ static const struct {
 	  plant_run_orphan_tail },
 	{ "owner moving pages", ZS_FINDING_ARENA_OWNER_MOVING_PAGES, false,
 	  plant_moving },
+	{ "record table", ZS_FINDING_ARENA_RECORD_TABLE, false,
+	  plant_record_table },
+	{ "record free list", ZS_FINDING_ARENA_RECORD_FREE_LIST, false,
+	  plant_record_free_list },
+	{ "record count", ZS_FINDING_ARENA_RECORD_COUNT, false,
+	  plant_record_count },
+	{ "owner past limit", ZS_FINDING_ARENA_OWNER_BEYOND_LIMIT, false,
+	  plant_owner_limit },
 };
 
 _Static_assert(sizeof(planters) / sizeof(planters[0]) == ZSF_ARENA_KINDS,
@@ -877,5 +1041,8 @@ bool zsf_arena_corrupt(struct zs_arena *a, unsigned kind, uint16_t sel)
 			"bookkeeping differs from before",
 			p.base.name);
 	fm_plant_expect_undone(&p.base);
+	fm_trace("  corrupt arena %s: undone, the arena hashes as before and "
+		 "checks clean\n",
+		 p.base.name);
 	return true;
 }

@@ -246,6 +246,13 @@ static void restore_index(struct zs_plant *p)
 	p->index_sh = NULL;
 }
 
+/* The kinds there were before the record table's arena kinds: a kind
+ * byte below this, or wrapping round at it, means what it always did. */
+#define KINDS_V2 (CK_KINDS + ZSF_ARENA_KINDS_V1)
+
+_Static_assert(KINDS_V2 + ZSF_ARENA_KINDS - ZSF_ARENA_KINDS_V1 <= 256,
+	       "every kind has a kind byte");
+
 static int check_pool(void *pool)
 {
 	return zs_pool_check(pool);
@@ -287,15 +294,25 @@ void zsf_op_corrupt(void *state, struct fuzz_cursor *c)
 
 	if (!fc_u8(c, &k) || !fc_u16(c, &sel))
 		return;
-	kind = k % (CK_KINDS + ZSF_ARENA_KINDS);
 	zsf_get_stats(f, &before);
+	/* The arena kinds added after ZSF_ARENA_KINDS_V1 take the bytes just
+	 * past every older kind; only those few bytes, which used to wrap
+	 * round to the first pool kinds, changed meaning, and every other
+	 * byte still wraps as it did. */
+	if (k >= KINDS_V2 &&
+	    k < KINDS_V2 + ZSF_ARENA_KINDS - ZSF_ARENA_KINDS_V1) {
+		corrupt_arena(f, ZSF_ARENA_KINDS_V1 + (k - KINDS_V2), sel,
+			      &before);
+		return;
+	}
+	kind = k % KINDS_V2;
 	if (kind >= ZSF_POOL_KINDS_V1 &&
-	    kind < ZSF_POOL_KINDS_V1 + ZSF_ARENA_KINDS) {
+	    kind < ZSF_POOL_KINDS_V1 + ZSF_ARENA_KINDS_V1) {
 		corrupt_arena(f, kind - ZSF_POOL_KINDS_V1, sel, &before);
 		return;
 	}
 	if (kind >= ZSF_POOL_KINDS_V1)
-		kind -= ZSF_ARENA_KINDS;
+		kind -= ZSF_ARENA_KINDS_V1;
 	memset(&p, 0, sizeof(p));
 	p.base.name = planters[kind].name;
 	p.base.want = planters[kind].want;

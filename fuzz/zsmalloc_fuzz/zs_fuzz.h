@@ -266,10 +266,18 @@ void zsf_op_forge(void *state, struct fuzz_cursor *c);
 
 /* How many kinds zsf_arena_corrupt takes (0 .. ZSF_ARENA_KINDS - 1), one
  * per finding of zs_arena_check: the first 17 in the checker's order, then
- * its 7 run findings, then the owners' pages in moves in flight (added
- * last, so older inputs keep their kinds).  tools/fuzz/gen_seed_corpus.py
- * reads this line. */
-#define ZSF_ARENA_KINDS 25
+ * its 7 run findings, then the owners' pages in moves in flight, then the
+ * record table's three findings and the owner limit (each added last, so
+ * older inputs keep their kinds).  tools/fuzz/gen_seed_corpus.py reads
+ * this line. */
+#define ZSF_ARENA_KINDS 29
+/* The arena kinds numbered before the record table's: their kind bytes
+ * sit between the pool's first rows and its later ones (zs_corrupt.h).
+ * The kinds after them take the bytes right past every older kind, so
+ * no older kind moves; those few bytes used to wrap round to the first
+ * pool kinds (zs_corrupt.c).  tools/fuzz/gen_seed_corpus.py reads this
+ * line too. */
+#define ZSF_ARENA_KINDS_V1 25
 
 const char *zsf_arena_corrupt_name(unsigned kind);
 

@@ -61,17 +61,21 @@ OP = read_opcodes(OPS_HEADER)
 def read_corrupt_kinds():
     """corrupt's kinds (zs_corrupt.h, zs_fuzz.h): the pool planter table's
     rows ("X(CK_..." a row), ZSF_POOL_KINDS_V1 (the rows whose kind bytes
-    come first) and ZSF_ARENA_KINDS (the arena's, next; the later rows take
-    the bytes after them)."""
+    come first), ZSF_ARENA_KINDS_V1 (the arena's first kinds, next; the
+    later pool rows take the bytes after them) and ZSF_ARENA_KINDS (all
+    the arena's: those past ZSF_ARENA_KINDS_V1 take the bytes after every
+    pool row)."""
     with open(POOL_PLANTERS) as f:
         text = f.read()
     rows = re.findall(r"\bX\((CK_[A-Z_]+),", text)
     v1 = re.search(r"^#define ZSF_POOL_KINDS_V1 (\d+)$", text, re.M)
     with open(OPS_HEADER) as f:
-        m = re.search(r"^#define ZSF_ARENA_KINDS (\d+)$", f.read(), re.M)
-    if not rows or not m or not v1:
+        text = f.read()
+    m = re.search(r"^#define ZSF_ARENA_KINDS (\d+)$", text, re.M)
+    m1 = re.search(r"^#define ZSF_ARENA_KINDS_V1 (\d+)$", text, re.M)
+    if not rows or not m or not v1 or not m1:
         sys.exit("gen_seed_corpus: cannot count corrupt's kinds")
-    return rows, int(v1.group(1)), int(m.group(1))
+    return rows, int(v1.group(1)), int(m1.group(1)), int(m.group(1))
 
 
 def u8(v):
@@ -228,7 +232,7 @@ class Seq:
 HF_SIDE, HF_SIDE_ARENA, HF_ARENA_PAGES, HF_MAIN, HF_PRESSURE, HF_COMPACT, \
     HF_OWNERS, HF_NO_FD = (1 << i for i in range(8))
 FORGE_LIVE, FORGE_STALE, FORGE_OTHER, FORGE_INPUT = range(4)
-ROW_NAMES, POOL_ROWS_V1, ARENA_KINDS = read_corrupt_kinds()
+ROW_NAMES, POOL_ROWS_V1, ARENA_KINDS_V1, ARENA_KINDS = read_corrupt_kinds()
 POOL_ROWS = len(ROW_NAMES)
 ROW = {name: i for i, name in enumerate(ROW_NAMES)}
 CORRUPT_KINDS = POOL_ROWS + ARENA_KINDS
@@ -239,7 +243,14 @@ CORRUPT_KINDS_V1 = 58
 
 def pool_kind(row):
     """The kind byte of the pool planter table's row `row`."""
-    return row if row < POOL_ROWS_V1 else row + ARENA_KINDS
+    return row if row < POOL_ROWS_V1 else row + ARENA_KINDS_V1
+
+
+def arena_kind(row):
+    """The kind byte of the arena planter table's row `row`."""
+    if row < ARENA_KINDS_V1:
+        return POOL_ROWS_V1 + row
+    return POOL_ROWS + row
 
 
 # The kind bytes of the rows added with the shared-zspage layout: the span
@@ -466,7 +477,7 @@ def scenarios():
             s.fill(256, 4096).fill(256, 4096).fill(30, 3000)
         else:
             s.fill(10, 4096)
-        for kind in range(CORRUPT_KINDS_V1, POOL_ROWS_V1 + ARENA_KINDS):
+        for kind in range(CORRUPT_KINDS_V1, POOL_ROWS_V1 + ARENA_KINDS_V1):
             for v in range(8):
                 for pick in (0, 0x0133, 0x1fff):
                     s.corrupt(kind, v << 13 | pick)
@@ -475,6 +486,26 @@ def scenarios():
             s.free_many(2, 1)
             for pick in (0, 0x0133, 0x1fff):
                 s.corrupt(CORRUPT_KINDS_V1 + 1, 2 << 13 | pick)
+        out.append(s.bytes())
+
+    # Corruption: the arena's record table findings and the owner limit
+    # (the arena rows after ARENA_KINDS_V1), each variant (sel's top 3
+    # bits) at a few places, in a table with free records and spare ones
+    # (huge objects freed from beside the harness's runs), in the default
+    # arena's table with no spare record (the variants that need one are
+    # skipped), and in an empty pool (no region: only the owner limit has
+    # a place).
+    for shape in range(3):
+        s = Seq(cfg(4, private_arena=shape != 1))
+        if shape == 0:
+            s.fill(20, 3000).arena_pages(40, 0x02, 0x1234, 3)
+            s.fill(40, 100).fill(30, 1500).fill(60, 4096).free_many(2, 1)
+        elif shape == 1:
+            s.fill(40, 100).fill(30, 1500).fill(20, 3000).free_many(3, 1)
+        for row in range(ARENA_KINDS_V1, ARENA_KINDS):
+            for v in range(8):
+                for pick in (0, 0x0133, 0x1fff):
+                    s.corrupt(arena_kind(row), v << 13 | pick)
         out.append(s.bytes())
 
     # PSI paths that are no PSI files: /dev/null and /dev/full (refused).
