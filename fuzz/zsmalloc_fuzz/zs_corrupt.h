@@ -192,7 +192,8 @@ struct zs_gap_links *zsf_gap_links(struct zs_shard *sh, uint32_t ref);
 	  zsf_plant_gap_totals)
 
 /* Rows numbered before the shared-zspage layout: kind bytes 0 .. 40 are
- * these rows, 41 .. 65 the arena's kinds, 66 and up the rows after these.
+ * these rows, 41 .. 65 the arena's first 25 kinds, 66 .. 76 the rows after
+ * these, 77 .. 80 the arena's later kinds (zs_fuzz.h, ZSF_ARENA_KINDS_V1).
  * tools/fuzz/gen_seed_corpus.py reads this line. */
 #define ZSF_POOL_KINDS_V1 41
 
