@@ -228,9 +228,7 @@ static int add_region(struct zs_arena *a)
 	*arena_region_slot(a, slot) = r;
 	/* keep by_addr sorted so a page finds its region by binary search */
 	for (k = a->nregions;
-	     k > 0 &&
-	     arena_region_at(a, *arena_by_addr(a, k - 1))->base > r->base;
-	     k--)
+	     k > 0 && arena_region_by_addr(a, k - 1)->base > r->base; k--)
 		*arena_by_addr(a, k) = *arena_by_addr(a, k - 1);
 	*arena_by_addr(a, k) = slot;
 	a->nregions++;
@@ -248,8 +246,7 @@ static struct arena_region *find_region(struct zs_arena *a, const void *page,
 
 	while (lo < hi) {
 		unsigned mid = (lo + hi) / 2;
-		struct arena_region *r =
-			arena_region_at(a, *arena_by_addr(a, mid));
+		struct arena_region *r = arena_region_by_addr(a, mid);
 
 		if (p < r->base) {
 			hi = mid;
@@ -563,10 +560,10 @@ static bool in_long_run(const struct arena_region *r, unsigned i)
 }
 
 /* An id that names a registered owner; arena lock held. */
-static bool owner_live(struct zs_arena *a, int owner_id)
+static bool owner_live(const struct zs_arena *a, int owner_id)
 {
 	return owner_id >= 0 && (unsigned)owner_id < a->owner_limit &&
-	       arena_owner_slot(a, owner_id)->live;
+	       arena_owner_at(a, owner_id)->live;
 }
 
 void *zs_arena_alloc_page(struct zs_arena *arena, int owner_id)
@@ -602,8 +599,7 @@ static void purge_dirty(struct zs_arena *a)
 	unsigned k, i;
 
 	for (k = 0; k < a->nregions; k++) {
-		struct arena_region *r =
-			arena_region_at(a, *arena_by_addr(a, k));
+		struct arena_region *r = arena_region_by_addr(a, k);
 
 		for (i = 0; i < ARENA_REGION_PAGES;) {
 			unsigned j = i;
@@ -960,9 +956,9 @@ void zs_arena_stats(struct zs_arena *arena, struct zs_arena_stats *st)
 	st->pages_migrated = arena->pages_migrated;
 	st->migrate_failures = arena->migrate_failures;
 	/* the arena with its inline table entries; of the spilled tables,
-	 * the pages slots were ever written in; of
-	 * each region, its header, map and bitmaps and every record
-	 * record allocated past its own (used, free or spare) */
+	 * the pages slots were ever written in; of each region, its header,
+	 * map and bitmaps and every record allocated past its own (used,
+	 * free or spare) */
 	st->metadata_bytes =
 		sizeof(*arena) +
 		spilled_bytes(arena->slot_limit, ARENA_INLINE_REGIONS,
@@ -973,8 +969,7 @@ void zs_arena_stats(struct zs_arena *arena, struct zs_arena_stats *st)
 			      sizeof(struct arena_owner)) +
 		arena->nregions * sizeof(struct arena_region);
 	for (k = 0; k < arena->nregions; k++) {
-		const struct arena_region *r =
-			arena_region_at(arena, *arena_by_addr(arena, k));
+		const struct arena_region *r = arena_region_by_addr(arena, k);
 
 		if (r->recs != r->first_recs)
 			st->metadata_bytes +=
@@ -1523,8 +1518,7 @@ int zs_arena_check(struct zs_arena *arena)
 		if (r->slot != slot)
 			CHECK_FAIL(ZS_FINDING_ARENA_REGION_SLOT_ID, slot,
 				   r->slot);
-		if (k && arena_region_at(a, *arena_by_addr(a, k - 1))->base >=
-				 r->base)
+		if (k && arena_region_by_addr(a, k - 1)->base >= r->base)
 			CHECK_FAIL(ZS_FINDING_ARENA_ADDRESS_ORDER, k);
 		err = check_region(a, r, &dirty, owned);
 		if (err)

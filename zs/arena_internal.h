@@ -115,10 +115,11 @@ struct arena_owner {
  * The first entries of the arena's three tables (region slots, regions by
  * address, owners) live in the arena itself: an arena of up to 64 regions
  * (128 MiB of pages) and 8 owners keeps no table page resident, only its
- * own 1.5 KiB (the tables' first pages were 12 KiB).  The entries past those are in one
- * mapping (struct arena_spill's layout, ARENA_SPILL_BYTES), made the first
- * time a table needs one and sized for the limits, of which only the pages
- * below the high-water marks (slot_limit, owner_limit) are ever written.
+ * own 1.5 KiB (the tables' first pages were 12 KiB).  The entries past
+ * those are in one mapping of ARENA_SPILL_BYTES (each table's part on
+ * pages of its own), made the first time a table needs one and sized for
+ * the limits, of which only the pages below the high-water marks
+ * (slot_limit, owner_limit) are ever written.
  * Neither part ever moves: a compaction reads a region's slot, and a
  * callback's caller its owner, across an unlock.
  */
