@@ -115,7 +115,7 @@ struct arena_owner {
  * The first entries of the arena's three tables (region slots, regions by
  * address, owners) live in the arena itself: an arena of up to 64 regions
  * (128 MiB of pages) and 8 owners keeps no table page resident, only its
- * own 1.5 KiB (the tables' first pages were 12 KiB).  The entries past
+ * own 1280 bytes (the tables' first pages were 12 KiB).  The entries past
  * those are in one mapping of ARENA_SPILL_BYTES (each table's part on
  * pages of its own), made the first time a table needs one and sized for
  * the limits, of which only the pages below the high-water marks
@@ -141,7 +141,7 @@ struct arena_owner {
 	(ARENA_SPILL_REGIONS_BYTES + ARENA_SPILL_BY_ADDR_BYTES + \
 	 ARENA_SPILL_OWNERS_BYTES)
 
-/* An arena.  About 1.5 KiB with its inline table entries. */
+/* An arena: 1280 bytes with its inline table entries. */
 struct zs_arena {
 	pthread_mutex_t lock;
 	pthread_cond_t idle; /* an owner's busy count dropped */
