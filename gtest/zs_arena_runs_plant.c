@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * gtest/zs_arena_runs_plant.c - reading and writing a page's map entry, a
- * run record, a region's record counts and the owner limit for
+ * run record, a region's record counts and the arena's counts for
  * zs_arena_runs_test.cc (gtest/zs_arena_runs_plant.h).
  *
  * Each write is what a stray store or a half-done update of a run would
@@ -188,6 +188,28 @@ unsigned zsr_set_owner_limit(struct zs_arena *a, unsigned limit)
 	pthread_mutex_lock(&a->lock);
 	old = a->owner_limit;
 	a->owner_limit = limit;
+	pthread_mutex_unlock(&a->lock);
+	return old;
+}
+
+unsigned zsr_set_nregions(struct zs_arena *a, unsigned n)
+{
+	unsigned old;
+
+	pthread_mutex_lock(&a->lock);
+	old = a->nregions;
+	a->nregions = n;
+	pthread_mutex_unlock(&a->lock);
+	return old;
+}
+
+unsigned zsr_set_slot_limit(struct zs_arena *a, unsigned limit)
+{
+	unsigned old;
+
+	pthread_mutex_lock(&a->lock);
+	old = a->slot_limit;
+	a->slot_limit = limit;
 	pthread_mutex_unlock(&a->lock);
 	return old;
 }

@@ -5,7 +5,7 @@
  * A run's map entries and record cannot be made to disagree through the
  * API (that is what zs_arena_check's run and record findings are for), so
  * these read and write one page's map entry, one record, a region's record
- * counts or the arena's owner limit in the arena's internal layout
+ * counts or the arena's counts and limits in the arena's internal layout
  * (zs/arena_internal.h).  They are C because that layout includes C11
  * atomics, which C++ cannot; the test stays C++ and calls them, and
  * restores what it wrote.
@@ -75,6 +75,13 @@ unsigned zsr_set_owner_moving(struct zs_arena *a, int owner_id,
 
 /* Sets the arena's owner limit; returns the old. */
 unsigned zsr_set_owner_limit(struct zs_arena *a, unsigned limit);
+
+/* Sets the arena's count of regions (entries by address), or its region
+ * slot limit; returns the old.  Until restored, only zs_arena_check and
+ * the API may look at the arena: zsr_get and the like walk the regions up
+ * to the count. */
+unsigned zsr_set_nregions(struct zs_arena *a, unsigned n);
+unsigned zsr_set_slot_limit(struct zs_arena *a, unsigned limit);
 
 #ifdef __cplusplus
 }

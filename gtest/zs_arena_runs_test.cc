@@ -27,6 +27,7 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -662,6 +663,69 @@ TEST(ArenaRunsMetadata, TablesSpillAtTheSixtyFifthRegion)
 	EXPECT_ERRNO(zs_arena_check(arena), 0);
 }
 
+/* An arena of exactly its 64 inline regions, nothing spilled: every
+ * inline address entry is a region's, in order, so a count one past them
+ * would have the check read entry 64, which is not there.  The check
+ * reports the count instead, with the table's capacity as mapped. */
+TEST(ArenaRunsMetadata, CheckStopsAtTheInlineTables)
+{
+	const unsigned kInlineRegions = 64, n = kInlineRegions * kRegionPages;
+	zs::Arena arena;
+	RunOwner owner(arena, true);
+	std::vector<void *> pages(n);
+	/* single unmovable pages: nothing written to them, no pattern */
+	ASSERT_ERRNO(zs_arena_alloc_pages(arena, owner.id(), n, pages.data(), 0,
+					  0),
+		     0);
+	ASSERT_EQ(arena.Stats().regions_mapped, kInlineRegions);
+	ASSERT_ERRNO(zs_arena_check(arena), 0);
+
+	std::vector<zs::Report> got;
+	void *old_arg = nullptr;
+	zs_report_hook *old =
+		zs_set_report_hook(&zs::RecordReport, &got, &old_arg);
+	unsigned good = zsr_set_nregions(arena, kInlineRegions + 1);
+	int ret = zs_arena_check(arena);
+	zsr_set_nregions(arena, good);
+	zs_set_report_hook(old, old_arg, nullptr);
+
+	EXPECT_EQ(good, kInlineRegions);
+	EXPECT_ERRNO(ret, -EUCLEAN);
+	ASSERT_EQ(got.size(), 1u);
+	EXPECT_STREQ(zs_finding_name(got[0].kind),
+		     zs_finding_name(ZS_FINDING_ARENA_REGION_LIMITS));
+	EXPECT_EQ(got[0].message,
+		  "zs: zs_arena_check: 65 regions, slot limit 64, of at most "
+		  "64; owner limit 1 of at most 8");
+	EXPECT_ERRNO(zs_arena_check(arena), 0);
+	zs_arena_free_pages(arena, pages.data(), n);
+	EXPECT_ERRNO(zs_arena_check(arena), 0);
+}
+
+/* zs_arena_destroy of an arena whose counts are past its inline tables
+ * (its owner gone, its region kept spare): the owner walk stops at the
+ * owner table's end and the region walk at the first entry naming no
+ * region, so it frees the region and itself (ASan would name a leak)
+ * instead of reading entries that are not there. */
+TEST(ArenaRunsMetadata, DestroyStopsAtTheInlineTables)
+{
+	zs_arena *arena = zs_arena_create();
+	ASSERT_NE(arena, nullptr);
+	{
+		RunOwner owner(arena, true);
+		void *run = owner.Alloc(8, 1, true);
+		ASSERT_NE(run, nullptr);
+		ASSERT_TRUE(owner.Free(run));
+	}
+	struct zs_arena_stats st = {};
+	zs_arena_stats(arena, &st);
+	ASSERT_EQ(st.regions_mapped, 1u);
+	ASSERT_EQ(st.pages_in_use, 0u);
+	EXPECT_EQ(zsr_set_nregions(arena, 65), 1u);
+	EXPECT_EQ(zsr_set_owner_limit(arena, 9), 1u);
+	EXPECT_ERRNO(zs_arena_destroy(arena), 0);
+}
+
 /* A run is isolated as one: every page of it reports so at once, and
  * with no compaction running the run's head is the finding. */
 TEST(ArenaRunsMetadata, IsolatedIsOneMarkPerRun)
@@ -1079,11 +1143,144 @@ TEST_F(RunFinding, OwnerLimit)
 	       [&] { zsr_set_owner_limit(arena_, good); },
 	       ZS_FINDING_ARENA_OWNER_BEYOND_LIMIT,
 	       Words("owner %d is registered past the owner limit %d", id, id));
+	/* nothing spilled: the tables as mapped are the inline entries */
 	Expect([&] { zsr_set_owner_limit(arena_, 1025); },
 	       [&] { zsr_set_owner_limit(arena_, good); },
 	       ZS_FINDING_ARENA_REGION_LIMITS,
-	       "1 regions, slot limit 1, of at most 8192; owner limit 1025 "
-	       "of at most 1024");
+	       "1 regions, slot limit 1, of at most 64; owner limit 1025 "
+	       "of at most 8");
+}
+
+/* The arena's counts past its tables as mapped but not past the limits:
+ * while nothing is spilled only the inline entries exist (64 regions, 8
+ * owners), and the check walks the address table up to nregions.  Each
+ * count one past them, and the address count far past them, is reported
+ * before any table is read up to it. */
+TEST_F(RunFinding, CountsPastTheInlineTables)
+{
+	const unsigned owners = (unsigned)owner_.id() + 1;
+	const unsigned nregions = zsr_set_nregions(arena_, 0);
+	const unsigned slots = zsr_set_slot_limit(arena_, 0);
+	zsr_set_nregions(arena_, nregions);
+	zsr_set_slot_limit(arena_, slots);
+	ASSERT_EQ(nregions, 1u);
+	ASSERT_EQ(slots, 1u);
+	for (unsigned bad : { 65u, 4096u }) {
+		Expect([&] { zsr_set_nregions(arena_, bad); },
+		       [&] { zsr_set_nregions(arena_, nregions); },
+		       ZS_FINDING_ARENA_REGION_LIMITS,
+		       Words("%u regions, slot limit 1, of at most 64; owner "
+			     "limit %u of at most 8",
+			     bad, owners));
+	}
+	Expect([&] { zsr_set_slot_limit(arena_, 65); },
+	       [&] { zsr_set_slot_limit(arena_, slots); },
+	       ZS_FINDING_ARENA_REGION_LIMITS,
+	       Words("1 regions, slot limit 65, of at most 64; owner limit %u "
+		     "of at most 8",
+		     owners));
+	Expect([&] { zsr_set_owner_limit(arena_, 9); },
+	       [&] { zsr_set_owner_limit(arena_, owners); },
+	       ZS_FINDING_ARENA_REGION_LIMITS,
+	       "1 regions, slot limit 1, of at most 64; owner limit 9 of at "
+	       "most 8");
+}
+
+/* Once the owner table has spilled (a ninth owner), the tables as mapped
+ * reach the limits, and only counts past those are the finding. */
+TEST_F(RunFinding, CountsPastTheSpilledTables)
+{
+	std::vector<std::unique_ptr<RunOwner>> more;
+	for (unsigned k = 0; k < 8; k++) {
+		more.push_back(std::make_unique<RunOwner>(arena_, true));
+		ASSERT_GE(more.back()->id(), 0);
+	}
+	const unsigned owners = zsr_set_owner_limit(arena_, 0);
+	zsr_set_owner_limit(arena_, owners);
+	ASSERT_EQ(owners, 9u);
+	Expect([&] { zsr_set_nregions(arena_, 8193); },
+	       [&] { zsr_set_nregions(arena_, 1); },
+	       ZS_FINDING_ARENA_REGION_LIMITS,
+	       "8193 regions, slot limit 1, of at most 8192; owner limit 9 of "
+	       "at most 1024");
+	Expect([&] { zsr_set_owner_limit(arena_, 1025); },
+	       [&] { zsr_set_owner_limit(arena_, owners); },
+	       ZS_FINDING_ARENA_REGION_LIMITS,
+	       "1 regions, slot limit 1, of at most 8192; owner limit 1025 of "
+	       "at most 1024");
+}
+
+/* The rest of the arena with the same counts past the inline tables:
+ * every walk bounded by one stops where the entries stop, every lookup
+ * past them finds nothing, and nothing is reported (no abort) nor
+ * faults.  The region here is slot 0, so the stale inline address
+ * entries past the first all name it: the walks go over it again and
+ * stop at entry 64, the first that is not there. */
+TEST_F(RunFinding, OtherPathsStopAtTheInlineTables)
+{
+	const unsigned owners = zsr_set_owner_limit(arena_, 0);
+	zsr_set_owner_limit(arena_, owners);
+	ASSERT_EQ(slot_, 0u);
+	/* the rest of the region, so a page more needs a region more */
+	const unsigned rest = kRegionPages - 8;
+	std::vector<void *> pages(rest);
+	ASSERT_ERRNO(zs_arena_alloc_pages(arena_, owner_.id(), rest,
+					  pages.data(), 0, 0),
+		     0);
+	std::vector<Report> got;
+	void *old_arg = nullptr;
+	zs_report_hook *old =
+		zs_set_report_hook(&zs::RecordReport, &got, &old_arg);
+
+	zsr_set_nregions(arena_, 65);
+	zsr_set_owner_limit(arena_, 9);
+	struct zs_arena_stats st = arena_.Stats();
+	struct zs_arena_page_info info = {};
+	int found = zs_arena_page_info(arena_, b_, &info);
+	/* past the region: the search runs up the table to its end */
+	int past = zs_arena_page_info(arena_, Page(a_, kRegionPages), &info);
+	errno = 0;
+	void *unowned = zs_arena_alloc_page(arena_, 8);
+	int unowned_err = errno;
+	errno = 0;
+	void *more = zs_arena_alloc_page(arena_, owner_.id());
+	int more_err = errno;
+	unsigned long owned = 1;
+	unsigned moving = 1;
+	int owner_pages = zs_arena_owner_pages(arena_, 8, &owned, &moving);
+	zs_arena_unregister_owner(arena_, 8);
+	unsigned long compacted = zs_arena_compact(arena_);
+	zs_arena_trim(arena_);
+	zs_arena_free_pages(arena_, pages.data(), rest);
+	zsr_set_owner_limit(arena_, owners);
+	zsr_set_nregions(arena_, 1);
+	zs_set_report_hook(old, old_arg, nullptr);
+
+	EXPECT_EQ(Join([&] {
+			  std::vector<std::string> v;
+			  for (const Report &r : got)
+				  v.push_back(r.message);
+			  return v;
+		  }()),
+		  "");
+	EXPECT_EQ(st.regions_mapped, 65u);
+	EXPECT_EQ(st.pages_in_use, (unsigned long)kRegionPages);
+	EXPECT_ERRNO(found, 0);
+	EXPECT_EQ(info.owner_id, owner_.id());
+	EXPECT_EQ(info.run, b_);
+	EXPECT_ERRNO(past, -ENOENT);
+	EXPECT_EQ(unowned, nullptr);
+	EXPECT_EQ(unowned_err, EINVAL);
+	/* the region full, and no region added on the count's word */
+	EXPECT_EQ(more, nullptr);
+	EXPECT_EQ(more_err, ENOMEM);
+	EXPECT_ERRNO(owner_pages, 0);
+	EXPECT_EQ(owned, 0u);
+	EXPECT_EQ(moving, 0u);
+	EXPECT_EQ(compacted, 0u);
+	struct zs_arena_stats after = arena_.Stats();
+	EXPECT_EQ(after.regions_mapped, 1u);
+	EXPECT_EQ(after.pages_in_use, 8u);
 }
 
 /* A move's run isolated but not counted as moving, or counted with

@@ -123,12 +123,17 @@ int zs_arena_spill(struct zs_arena *a)
 static void release_region(struct zs_arena *a, unsigned slot)
 {
 	struct arena_region *r = arena_region_at(a, slot);
+	/* the entries there are: a count past the table as mapped is damage
+	 * (zs_arena_check reports it), and the shift stays inside it */
+	unsigned n = a->nregions < arena_regions_mapped(a) ?
+			     a->nregions :
+			     arena_regions_mapped(a);
 	unsigned k, j;
 
-	for (k = 0; k < a->nregions && *arena_by_addr(a, k) != slot; k++)
+	for (k = 0; k < n && arena_by_addr_at(a, k) != slot; k++)
 		;
-	for (j = k; j + 1 < a->nregions; j++)
-		*arena_by_addr(a, j) = *arena_by_addr(a, j + 1);
+	for (j = k; j + 1 < n; j++)
+		*arena_by_addr(a, j) = arena_by_addr_at(a, j + 1);
 	a->nregions--;
 	for (k = 0; k < ARENA_REGION_PAGES; k++)
 		if (bit_test(r->dirty_map, k))
@@ -157,13 +162,22 @@ int zs_arena_destroy(struct zs_arena *arena)
 		ZS_REPORT(ZS_FINDING_ARENA_DESTROY_BUSY, arena->pages_in_use);
 		return -EBUSY;
 	}
-	for (i = 0; i < arena->owner_limit; i++)
-		if (arena_owner_slot(arena, i)->live) {
+	for (i = 0; i < arena->owner_limit; i++) {
+		const struct arena_owner *o = arena_owner_at(arena, i);
+
+		/* no slot past the table as mapped was ever registered: a
+		 * limit past it is damage (zs_arena_check reports it) */
+		if (!o)
+			break;
+		if (o->live) {
 			pthread_mutex_unlock(&arena->lock);
 			return -EBUSY;
 		}
-	while (arena->nregions)
-		release_region(arena, *arena_by_addr(arena, 0));
+	}
+	/* an entry naming no region ends it: only a count past the regions
+	 * there are (damage, as above) leaves one first */
+	while (arena->nregions && arena_region_by_addr(arena, 0))
+		release_region(arena, arena_by_addr_at(arena, 0));
 	pthread_mutex_unlock(&arena->lock);
 	pthread_mutex_destroy(&arena->lock);
 	pthread_cond_destroy(&arena->idle);
@@ -205,6 +219,11 @@ static int add_region(struct zs_arena *a)
 	if (slot == ARENA_MAX_REGIONS ||
 	    (slot >= ARENA_INLINE_REGIONS && zs_arena_spill(a)))
 		return -1;
+	/* a free slot means an entry by address to spare, unless the count
+	 * is past the table as mapped (damage zs_arena_check reports): no
+	 * region is added on its word */
+	if (!arena_by_addr(a, a->nregions))
+		return -1;
 	r = zs_host_calloc(1, sizeof(*r));
 	if (!r)
 		return -1;
@@ -227,9 +246,15 @@ static int add_region(struct zs_arena *a)
 	memset(r->free_map, 0xff, sizeof(r->free_map));
 	*arena_region_slot(a, slot) = r;
 	/* keep by_addr sorted so a page finds its region by binary search */
-	for (k = a->nregions;
-	     k > 0 && arena_region_by_addr(a, k - 1)->base > r->base; k--)
-		*arena_by_addr(a, k) = *arena_by_addr(a, k - 1);
+	for (k = a->nregions; k > 0; k--) {
+		const struct arena_region *prev =
+			arena_region_by_addr(a, k - 1);
+
+		/* (an entry naming no region is damage: stop at it) */
+		if (!prev || prev->base <= r->base)
+			break;
+		*arena_by_addr(a, k) = arena_by_addr_at(a, k - 1);
+	}
 	*arena_by_addr(a, k) = slot;
 	a->nregions++;
 	a->pages_free += ARENA_REGION_PAGES;
@@ -248,6 +273,10 @@ static struct arena_region *find_region(struct zs_arena *a, const void *page,
 		unsigned mid = (lo + hi) / 2;
 		struct arena_region *r = arena_region_by_addr(a, mid);
 
+		/* an entry naming no region: a count past the table (damage
+		 * zs_arena_check reports); the page is nobody's */
+		if (!r)
+			return NULL;
 		if (p < r->base) {
 			hi = mid;
 		} else if (p >= r->base + ARENA_REGION_SIZE) {
@@ -562,8 +591,14 @@ static bool in_long_run(const struct arena_region *r, unsigned i)
 /* An id that names a registered owner; arena lock held. */
 static bool owner_live(const struct zs_arena *a, int owner_id)
 {
-	return owner_id >= 0 && (unsigned)owner_id < a->owner_limit &&
-	       arena_owner_at(a, owner_id)->live;
+	const struct arena_owner *o;
+
+	if (owner_id < 0 || (unsigned)owner_id >= a->owner_limit)
+		return false;
+	/* NULL past the table as mapped, which only a damaged limit reaches
+	 * (zs_arena_check reports it): no owner */
+	o = arena_owner_at(a, (unsigned)owner_id);
+	return o && o->live;
 }
 
 void *zs_arena_alloc_page(struct zs_arena *arena, int owner_id)
@@ -601,6 +636,10 @@ static void purge_dirty(struct zs_arena *a)
 	for (k = 0; k < a->nregions; k++) {
 		struct arena_region *r = arena_region_by_addr(a, k);
 
+		/* past the regions there are: a damaged count, see
+		 * arena_by_addr */
+		if (!r)
+			break;
 		for (i = 0; i < ARENA_REGION_PAGES;) {
 			unsigned j = i;
 
@@ -626,9 +665,13 @@ static void release_empty_regions(struct zs_arena *a, unsigned keep)
 	unsigned k = 0;
 
 	while (k < a->nregions) {
-		unsigned slot = *arena_by_addr(a, k);
+		unsigned slot = arena_by_addr_at(a, k);
 		struct arena_region *r = arena_region_at(a, slot);
 
+		/* past the regions there are: a damaged count, see
+		 * arena_by_addr */
+		if (!r)
+			break;
 		if (r->in_use == 0 && !r->evacuating) {
 			if (keep) {
 				keep--;
@@ -903,6 +946,11 @@ void zs_arena_unregister_owner(struct zs_arena *arena, int owner_id)
 		return;
 	}
 	o = arena_owner_slot(arena, owner_id);
+	/* past the table as mapped: a damaged limit, never registered */
+	if (!o) {
+		pthread_mutex_unlock(&arena->lock);
+		return;
+	}
 	o->live = false;
 	/* A compaction may be inside this owner's callbacks: wait it out so
 	 * the owner can free its structures once we return. */
@@ -971,6 +1019,10 @@ void zs_arena_stats(struct zs_arena *arena, struct zs_arena_stats *st)
 	for (k = 0; k < arena->nregions; k++) {
 		const struct arena_region *r = arena_region_by_addr(arena, k);
 
+		/* past the regions there are: a damaged count, see
+		 * arena_by_addr */
+		if (!r)
+			break;
 		if (r->recs != r->first_recs)
 			st->metadata_bytes +=
 				r->rec_cap * sizeof(struct arena_run_rec);
@@ -1153,7 +1205,10 @@ unsigned long zs_arena_compact(struct zs_arena *arena)
 	if (!a)
 		return 0;
 	pthread_mutex_lock(&a->lock);
-	if (a->compacting || a->nregions == 0) {
+	/* nothing moves on the word of a count past the table as mapped
+	 * (damage zs_arena_check reports), nor is sized by it */
+	if (a->compacting || a->nregions == 0 ||
+	    a->nregions > arena_regions_mapped(a)) {
 		pthread_mutex_unlock(&a->lock);
 		return 0;
 	}
@@ -1162,8 +1217,12 @@ unsigned long zs_arena_compact(struct zs_arena *arena)
 	kept = zs_host_calloc(n, sizeof(*kept));
 	if (!order || !kept)
 		goto fail;
-	for (k = 0; k < n; k++)
-		order[k] = *arena_by_addr(a, k);
+	for (k = 0; k < n; k++) {
+		order[k] = arena_by_addr_at(a, k);
+		/* an entry naming no region: the count is past them */
+		if (!arena_region_at(a, order[k]))
+			goto fail;
+	}
 	qsort_r(order, n, sizeof(*order), cmp_in_use_desc, a);
 	/* The densest regions that can hold every page in use stay; the
 	 * others are evacuated into them.  Empty ones are marked too, so no
@@ -1502,16 +1561,19 @@ int zs_arena_check(struct zs_arena *arena)
 	if (!a)
 		return -EINVAL;
 	pthread_mutex_lock(&a->lock);
-	if (a->nregions > ARENA_MAX_REGIONS ||
-	    a->slot_limit > ARENA_MAX_REGIONS ||
-	    a->owner_limit > ARENA_MAX_OWNERS)
+	/* Against the tables as mapped, not only the limits: while nothing
+	 * is spilled only the inline entries exist (64 regions, 8 owners),
+	 * and the walks below read up to these counts. */
+	if (a->nregions > arena_regions_mapped(a) ||
+	    a->slot_limit > arena_regions_mapped(a) ||
+	    a->owner_limit > arena_owners_mapped(a))
 		CHECK_FAIL(ZS_FINDING_ARENA_REGION_LIMITS, a->nregions,
-			   a->slot_limit, ARENA_MAX_REGIONS, a->owner_limit,
-			   ARENA_MAX_OWNERS);
+			   a->slot_limit, arena_regions_mapped(a),
+			   a->owner_limit, arena_owners_mapped(a));
 	for (k = 0; k < a->nregions; k++) {
 		struct arena_region *r;
 
-		slot = *arena_by_addr(a, k);
+		slot = arena_by_addr_at(a, k);
 		if (slot >= a->slot_limit || !(r = arena_region_at(a, slot)))
 			CHECK_FAIL(ZS_FINDING_ARENA_ADDRESS_ENTRY_UNUSED, k,
 				   slot);

@@ -194,24 +194,33 @@ static inline struct arena_region *arena_region_at(const struct zs_arena *a,
 	return slot ? *slot : NULL;
 }
 
-/* Entry k of the used slots by address.  Below nregions (or at it, while
- * a region is added) it always exists: more used slots than inline
- * entries means a slot past them was taken, which made the spill
- * mapping. */
+/* Entry k of the used slots by address, or NULL past the inline entries
+ * while nothing is spilled or past the limit.  Below nregions (or at it,
+ * while a region is added) it exists in an intact arena: more used slots
+ * than inline entries means a slot past them was taken, which made the
+ * spill mapping.  A count past the entries mapped is damage
+ * (zs_arena_check reports it), so walks bounded by nregions read through
+ * the accessors below and stop at the first entry naming no region. */
 static inline unsigned *arena_by_addr(struct zs_arena *a, unsigned k)
 {
-	return k < ARENA_INLINE_REGIONS ?
-		       &a->by_addr_inline[k] :
-		       &a->by_addr_spill[k - ARENA_INLINE_REGIONS];
+	if (k < ARENA_INLINE_REGIONS)
+		return &a->by_addr_inline[k];
+	return a->by_addr_spill && k < ARENA_MAX_REGIONS ?
+		       &a->by_addr_spill[k - ARENA_INLINE_REGIONS] :
+		       NULL;
 }
 
-/* The slot at entry k of the used slots by address (k < nregions). */
+/* The slot at entry k of the used slots by address (k < nregions);
+ * ARENA_MAX_REGIONS, a slot no region has, for an entry not mapped. */
 static inline unsigned arena_by_addr_at(const struct zs_arena *a, unsigned k)
 {
-	return *arena_by_addr((struct zs_arena *)a, k);
+	const unsigned *e = arena_by_addr((struct zs_arena *)a, k);
+
+	return e ? *e : ARENA_MAX_REGIONS;
 }
 
-/* The region at entry k of the used slots by address (k < nregions). */
+/* The region at entry k of the used slots by address (k < nregions), or
+ * NULL for an entry not mapped or naming an unused slot (damage). */
 static inline struct arena_region *
 arena_region_by_addr(const struct zs_arena *a, unsigned k)
 {
@@ -235,6 +244,23 @@ static inline const struct arena_owner *arena_owner_at(const struct zs_arena *a,
 						       unsigned id)
 {
 	return arena_owner_slot((struct zs_arena *)a, id);
+}
+
+/* The region entries mapped (slots, and used slots by address): the
+ * inline ones while nothing is spilled, else all up to the limit.  In an
+ * intact arena nregions and slot_limit never pass it (a slot past the
+ * inline ones is taken only once the mapping is made); zs_arena_check
+ * compares them against it before reading a table up to them. */
+static inline unsigned arena_regions_mapped(const struct zs_arena *a)
+{
+	return a->regions_spill ? ARENA_MAX_REGIONS : ARENA_INLINE_REGIONS;
+}
+
+/* The owner slots mapped, the same way; owner_limit never passes it in
+ * an intact arena. */
+static inline unsigned arena_owners_mapped(const struct zs_arena *a)
+{
+	return a->owners_spill ? ARENA_MAX_OWNERS : ARENA_INLINE_OWNERS;
 }
 
 /* Makes the spill mapping if it is not there yet (arena lock held):

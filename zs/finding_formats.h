@@ -351,7 +351,9 @@
  * allocated, and no free can ever return them. */
 #define ZS_FINDING_ARENA_RUN_ORPHAN_TAIL_FMT \
 	"region %u page %u is marked page %u of a run that no head covers"
-/* The arena's region counts, or its owner limit, were overwritten. */
+/* The arena's region counts, or its owner limit, were overwritten: each
+ * must stay within its table as mapped, the inline entries (64 regions, 8
+ * owners) while nothing is spilled, else the limits. */
 #define ZS_FINDING_ARENA_REGION_LIMITS_FMT                                \
 	"%u regions, slot limit %u, of at most %u; owner limit %u of at " \
 	"most %u"

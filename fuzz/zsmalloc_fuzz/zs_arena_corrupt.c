@@ -193,16 +193,25 @@ static struct arena_region stray_region;
 /* ---- the planters, in zs_arena_check's order ---- */
 
 /* Each third alone: the address table's count, or the slot limit, past
- * the region table; or the owner limit past the owner table. */
+ * the region table; or the owner limit past the owner table.  Past the
+ * limits, or (pick bit 3) just past the tables as mapped: while nothing
+ * is spilled only the inline entries exist, and a count a little past
+ * them, far under the limits, would have the check read entries that are
+ * not there.  (Spilled, the two are the same.  Bit 3 was unread here
+ * before, so the row's kind byte and variants keep their meaning; seeds
+ * with it set now plant the nearer count, the same finding.) */
 static bool plant_limits(struct arena_plant *p)
 {
-	unsigned past = ARENA_MAX_REGIONS + 1 + (p->pick & 7);
+	bool near = p->pick & 8;
+	unsigned regions = near ? arena_regions_mapped(p->a) :
+				  ARENA_MAX_REGIONS;
+	unsigned owners = near ? arena_owners_mapped(p->a) : ARENA_MAX_OWNERS;
+	unsigned past = regions + 1 + (p->pick & 7);
 
 	if (p->v % 3 == 1)
 		FM_PATCH(p->log, p->a->nregions, past);
 	else if (p->v % 3 == 2)
-		FM_PATCH(p->log, p->a->owner_limit,
-			 ARENA_MAX_OWNERS + 1 + (p->pick & 7));
+		FM_PATCH(p->log, p->a->owner_limit, owners + 1 + (p->pick & 7));
 	else
 		FM_PATCH(p->log, p->a->slot_limit, past);
 	return true;
