@@ -30,6 +30,11 @@ int zsa_locate(struct zs_pool *pool, uint64_t h, struct zsa_place *at)
 	return 0;
 }
 
+uint32_t zsa_huge_cookie(uint32_t slot)
+{
+	return zs_huge_cookie(slot);
+}
+
 unsigned zsa_zspage_units(struct zs_pool *pool)
 {
 	return pool->zspage_units;

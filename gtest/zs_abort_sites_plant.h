@@ -32,6 +32,8 @@ struct zsa_place {
 
 /* 0, or -EINVAL when h is not a live handle of pool. */
 int zsa_locate(struct zs_pool *pool, uint64_t h, struct zsa_place *at);
+/* The cookie the arena describes slot's huge object's page with. */
+uint32_t zsa_huge_cookie(uint32_t slot);
 /* The units of the pool's shared zspages. */
 unsigned zsa_zspage_units(struct zs_pool *pool);
 

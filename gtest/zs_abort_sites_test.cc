@@ -375,6 +375,47 @@ TEST_F(PoolSite, PoolHandleSlot)
 		Format(what, theirs.unit, theirs.zspage, mine.slot));
 }
 
+/* zs_free of a huge object whose page the arena does not describe as
+ * that object's (its record overwritten), or whose slot names another
+ * huge object's page (the slot overwritten): the arena refuses to free
+ * it, since it would free a page the object does not own. */
+TEST_F(PoolSite, PoolHugePage)
+{
+	uint64_t freed = Alloc(4096), other = Alloc(4096);
+	zsa_place mine = Place(freed), theirs = Place(other);
+	void *page = zs_map_object(pool_, freed, ZS_MM_RO);
+	void *their_page = zs_map_object(pool_, other, ZS_MM_RO);
+	ASSERT_NE(page, nullptr);
+	ASSERT_NE(their_page, nullptr);
+	EXPECT_ERRNO(zs_unmap_object(pool_, freed), 0);
+	EXPECT_ERRNO(zs_unmap_object(pool_, other), 0);
+	uint32_t number = 0, their_number = 0;
+	ASSERT_ERRNO(zs_arena_page_number(arena_, page, &number), 0);
+	ASSERT_ERRNO(zs_arena_page_number(arena_, their_page, &their_number),
+		     0);
+	const char *what = "zs: page %u at %p is not the page of handle slot "
+			   "%u's huge object";
+
+	/* the page's record names the other object's slot */
+	EXPECT_ABORT_SITE(
+		{
+			zs_arena_set_page_owner(arena_, page,
+						zsa_huge_cookie(theirs.slot), 0,
+						1);
+			zs_free(pool_, freed);
+		},
+		ZS_FINDING_ABORT_POOL_FREE_HUGE_PAGE,
+		Format(what, number, page, mine.slot));
+	/* the slot names the other object's page */
+	EXPECT_ABORT_SITE(
+		{
+			zsa_point_slot_at(pool_, freed, other);
+			zs_free(pool_, freed);
+		},
+		ZS_FINDING_ABORT_POOL_FREE_HUGE_PAGE,
+		Format(what, their_number, their_page, mine.slot));
+}
+
 /* zs_free of an object beside a gap whose tag or footer was overwritten:
  * merging with it would spread the damage (or, for a length past the
  * zspage's end, write a footer outside it). */

@@ -277,6 +277,14 @@ TEST(ArenaBoundary, EveryCallWithNull)
 	EXPECT_NULL_ERRNO(zs_arena_alloc_run(nullptr, id, 2, 0, 1), -EINVAL);
 	zs_arena_free_run(nullptr, page);
 	zs_arena_free_run(arena, nullptr);
+	EXPECT_ERRNO(zs_arena_free_run_of(nullptr, page, id, 0), -EINVAL);
+	EXPECT_ERRNO(zs_arena_free_run_of(arena, nullptr, id, 0), -EINVAL);
+	uint32_t number = 7;
+	EXPECT_ERRNO(zs_arena_page_number(nullptr, page, &number), -EINVAL);
+	EXPECT_ERRNO(zs_arena_page_number(arena, nullptr, &number), -EINVAL);
+	EXPECT_ERRNO(zs_arena_page_number(arena, page, nullptr), -EINVAL);
+	EXPECT_EQ(number, 7u);
+	EXPECT_EQ(zs_arena_page_at(nullptr, 0), nullptr);
 
 	struct zs_arena_page_info info = Garbage<struct zs_arena_page_info>();
 	EXPECT_ERRNO(zs_arena_page_info(nullptr, page, &info), -EINVAL);

@@ -874,6 +874,72 @@ void zs_arena_free_run(struct zs_arena *arena, void *run)
 	pthread_mutex_unlock(&arena->lock);
 }
 
+int zs_arena_free_run_of(struct zs_arena *arena, void *run, int owner_id,
+			 uint32_t cookie)
+{
+	struct arena_run_rec *rec = NULL;
+	struct arena_region *r;
+	unsigned i;
+
+	if (!arena || !run)
+		return -EINVAL;
+	pthread_mutex_lock(&arena->lock);
+	r = find_region(arena, run, &i);
+	if (r && !bit_test(r->free_map, i))
+		rec = head_rec(r, i);
+	if (!rec || rec->pages != 1 || (int)rec->owner - 1 != owner_id ||
+	    rec->cookie != cookie || rec->index != 0 ||
+	    (rec->flags & ARENA_RUN_FREED)) {
+		pthread_mutex_unlock(&arena->lock);
+		return -ESTALE;
+	}
+	if (rec->flags & ARENA_RUN_ISOLATED) {
+		/* a move holds it: it stops being the owner's now, and the
+		 * move gives it back when it ends (the owner's migrate,
+		 * finding its object gone, refuses) */
+		rec->flags |= ARENA_RUN_FREED;
+		arena_owner_slot(arena, owner_id)->pages -= 1;
+	} else {
+		put_run(arena, r, i, 1);
+	}
+	pthread_mutex_unlock(&arena->lock);
+	return 0;
+}
+
+/* A page's number is its region's slot and its index there: slots are
+ * never renumbered while a region has pages in use. */
+int zs_arena_page_number(struct zs_arena *arena, const void *page,
+			 uint32_t *number)
+{
+	struct arena_region *r;
+	unsigned i;
+	int err = -ENOENT;
+
+	if (!arena || !page || !number)
+		return -EINVAL;
+	pthread_mutex_lock(&arena->lock);
+	r = find_region(arena, page, &i);
+	if (r && !bit_test(r->free_map, i)) {
+		*number = (uint32_t)r->slot * ARENA_REGION_PAGES + i;
+		err = 0;
+	}
+	pthread_mutex_unlock(&arena->lock);
+	return err;
+}
+
+void *zs_arena_page_at(const struct zs_arena *arena, uint32_t number)
+{
+	const struct arena_region *r;
+
+	if (!arena)
+		return NULL;
+	/* The slot's entry was written, under the lock, before the page
+	 * was handed out, and is cleared only once the region is empty;
+	 * the caller's page keeps it in use. */
+	r = arena_region_at(arena, number / ARENA_REGION_PAGES);
+	return r ? region_page(r, number % ARENA_REGION_PAGES) : NULL;
+}
+
 void zs_arena_set_page_owner(struct zs_arena *arena, void *page,
 			     uint32_t cookie, uint32_t index, int movable)
 {
@@ -1114,16 +1180,22 @@ static long move_run(struct zs_arena *a, struct arena_region *r, unsigned i)
 	}
 
 	pthread_mutex_lock(&a->lock);
-	if (moved) {
+	rec = head_rec(r, i);
+	if (rec && (rec->flags & ARENA_RUN_FREED)) {
+		/* freed while isolated: the owner's count let it go then */
+		rec->owner = 0;
 		put_run(a, r, i, n);
-		a->pages_migrated += n;
-	} else {
+	} else if (moved) {
+		put_run(a, r, i, n);
+	} else if (rec) {
 		/* an owner that refused isolate may have freed the run
 		 * meanwhile (and the page may head another run now, which
 		 * no other move can have isolated: one compaction at a time) */
-		rec = head_rec(r, i);
-		if (rec)
-			rec->flags &= (uint8_t)~ARENA_RUN_ISOLATED;
+		rec->flags &= (uint8_t)~ARENA_RUN_ISOLATED;
+	}
+	if (moved) {
+		a->pages_migrated += n;
+	} else {
 		nr = find_region(a, new_run, &ni);
 		put_run(a, nr, ni, n);
 		a->migrate_failures++;
@@ -1528,8 +1600,12 @@ static int check_region(const struct zs_arena *a, const struct arena_region *r,
 		rec = &r->recs[m - 1];
 		if (!rec->owner || rec->owner > ARENA_MAX_OWNERS)
 			CHECK_FAIL(ZS_FINDING_ARENA_PAGE_NO_OWNER, r->slot, i);
-		if (rec->flags &
-		    ~(unsigned)(ARENA_RUN_MOVABLE | ARENA_RUN_ISOLATED))
+		/* a freed run is one a move still holds */
+		if ((rec->flags &
+		     ~(unsigned)(ARENA_RUN_MOVABLE | ARENA_RUN_ISOLATED |
+				 ARENA_RUN_FREED)) ||
+		    ((rec->flags & ARENA_RUN_FREED) &&
+		     !(rec->flags & ARENA_RUN_ISOLATED)))
 			CHECK_FAIL(ZS_FINDING_ARENA_PAGE_UNKNOWN_FLAGS, r->slot,
 				   i, (unsigned)rec->flags);
 		if ((rec->flags & ARENA_RUN_ISOLATED) && !a->compacting)
@@ -1537,7 +1613,8 @@ static int check_region(const struct zs_arena *a, const struct arena_region *r,
 		err = check_run(r, i, rec);
 		if (err)
 			goto out;
-		owned[rec->owner - 1].pages += rec->pages;
+		if (!(rec->flags & ARENA_RUN_FREED))
+			owned[rec->owner - 1].pages += rec->pages;
 		if (rec->flags & ARENA_RUN_ISOLATED)
 			owned[rec->owner - 1].moving += rec->pages;
 		run_end = i + rec->pages;

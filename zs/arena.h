@@ -318,6 +318,62 @@ void *zs_arena_alloc_run(struct zs_arena *arena, int owner_id, unsigned n,
  */
 void zs_arena_free_run(struct zs_arena *arena, void *run);
 
+/**
+ * zs_arena_free_run_of() - Free a run, if it is the one an owner names.
+ * @arena: the arena.
+ * @run: the run's first page.
+ * @owner_id: the owner the run must be described as belonging to.
+ * @cookie: the cookie it must be described with.
+ *
+ * zs_arena_free_run() for an owner that finds a run through its own
+ * records (a number it stored) rather than a pointer the arena gave it:
+ * a damaged record must not free someone else's pages, so the arena frees
+ * only a one-page run, allocated, described as (@owner_id, @cookie, page
+ * 0), and otherwise changes nothing.  A run a compaction holds isolated
+ * (the owner's isolate accepted it, migrate or putback is still to come)
+ * stops counting as the owner's at once and is freed when the move ends:
+ * the owner's migrate must refuse it then, its object being gone.
+ *
+ * Context: any thread; takes the arena's lock.
+ * Return: 0 (freed), -ESTALE (@run is not such a run: nothing freed) or
+ * -EINVAL (NULL @arena or @run).
+ */
+int zs_arena_free_run_of(struct zs_arena *arena, void *run, int owner_id,
+			 uint32_t cookie);
+
+/**
+ * zs_arena_page_number() - A page's number: its name in 32 bits.
+ * @arena: the arena.
+ * @page: an allocated page of @arena.
+ * @number: receives the number.
+ *
+ * A page's number stays its own while the page is allocated (a move gives
+ * the new page another), and numbers stay below 2^22.  An owner keeping
+ * many single pages can store a number in a 32-bit field where a pointer
+ * would need 64, and turn it back with zs_arena_page_at() without the
+ * lock.
+ *
+ * Context: any thread; takes the arena's lock.
+ * Return: 0, -ENOENT (@page is not an allocated page of @arena) or
+ * -EINVAL (NULL @arena, @page or @number).
+ */
+int zs_arena_page_number(struct zs_arena *arena, const void *page,
+			 uint32_t *number);
+
+/**
+ * zs_arena_page_at() - The page of a number zs_arena_page_number() gave.
+ * @arena: the arena.
+ * @number: the number.
+ *
+ * Without the lock: the caller keeps the page allocated meanwhile (it
+ * owns it), so the region holding it cannot go away.
+ *
+ * Context: any thread; lock-free.
+ * Return: the page, or NULL when @arena is NULL or no region holds
+ * @number (a number never given, or its region released since).
+ */
+void *zs_arena_page_at(const struct zs_arena *arena, uint32_t number);
+
 /* What the arena records of an allocated page, for owners' own checks. */
 struct zs_arena_page_info {
 	int owner_id;

@@ -52,6 +52,9 @@
 enum arena_run_flags {
 	ARENA_RUN_MOVABLE = 1u << 0,
 	ARENA_RUN_ISOLATED = 1u << 1, /* a move of the run is in progress */
+	/* isolated, and freed by its owner meanwhile (zs_arena_free_run_of):
+	 * no longer counted as the owner's, given back when the move ends */
+	ARENA_RUN_FREED = 1u << 2,
 };
 
 /*

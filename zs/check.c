@@ -14,7 +14,8 @@
  * objects' slots pointing back), the free-space index against the gaps
  * the walks found, zspages with their fullness lists,
  * each zspage's run with the arena's description of it (owner, zspage,
- * length, movable), every handle slot with exactly one of: a live object, a
+ * length, movable), every huge object's page likewise (owner, its slot),
+ * every handle slot with exactly one of: a live object, a
  * shard's free slot list, a shard's fresh batch; every zspage descriptor
  * with exactly one of: a shard's lists, the descriptor free list.  A slot
  * or descriptor leaked by a failed call is then a finding, not a silent
@@ -45,7 +46,7 @@
 static int check_run(struct zs_pool *pool, const struct zspage *zsp)
 {
 	char *base = atomic_load(&zsp->base);
-	unsigned pages = zsp->huge ? 1 : pool->chain_size;
+	unsigned pages = pool->chain_size;
 	struct zs_arena_page_info info;
 	int err = 0;
 
@@ -100,26 +101,42 @@ static int check_objects(struct zs_pool *pool, struct zs_shard *sh,
 	return err;
 }
 
-/* A huge zspage holds one object, of a huge size, whose slot points back
- * at it, or none while an arena move holds its emptied run. */
-static int check_huge(struct zs_pool *pool, struct zspage *zsp,
-		      struct shard_sums *sum)
+/* A huge object's page is this pool's in the arena, a run of one, named
+ * by the object's slot (the cookie), movable: migration finds the slot
+ * through exactly these, and a free gives back only such a page.  At
+ * rest like every object, and counted in sums[] by the shard its place
+ * names.  (A slot of a missing handle chunk is check_slots' to report.) */
+static int check_huge_objects(struct zs_pool *pool, struct shard_sums *sums)
 {
-	struct zs_hslot *slot = zs_slot_at(pool, zsp->huge_slot);
-	uint64_t w = slot ? atomic_load(&slot->word) : 0;
+	uint32_t nslots = atomic_load(&pool->ht_next), idx;
 	int err = 0;
 
-	sum->huge++;
-	/* freed while an arena move holds its run: the putback frees it */
-	if (zsp->inuse == 0 && zsp->run_isolated)
-		return 0;
-	if (!slot || !zs_slot_live(w) ||
-	    zs_slot_loc(w) != zs_span_ref(zsp->id, 0) ||
-	    zs_slot_size(w) < ZS_HUGE_SIZE || zsp->inuse != 1)
-		FAIL(ZS_FINDING_POOL_HUGE_SLOT, zsp->id, zsp->huge_slot,
-		     zsp->inuse);
-	sum->objects++;
-	return check_at_rest(pool, zsp->huge_slot, sum);
+	for (idx = 0; idx < nslots; idx++) {
+		struct zs_hslot *slot = zs_slot_at(pool, idx);
+		uint64_t w = slot ? atomic_load(&slot->word) : 0;
+		struct zs_arena_page_info info = { .owner_id = -1 };
+		uint32_t loc = zs_slot_loc(w);
+		struct shard_sums *sum;
+		char *page;
+
+		if (!zs_slot_live(w) || !zs_slot_huge(w))
+			continue;
+		page = zs_huge_bytes(pool, loc);
+		if (!page || zs_arena_page_info(pool->arena, page, &info) ||
+		    info.owner_id != pool->owner_id ||
+		    info.cookie != zs_huge_cookie(idx) || info.index != 0 ||
+		    info.run_pages != 1 || info.run != page || !info.movable)
+			FAIL(ZS_FINDING_POOL_HUGE_SLOT, idx,
+			     zs_huge_loc_page(loc), (void *)page, info.owner_id,
+			     info.cookie, info.index, info.run_pages,
+			     info.movable ? "" : ", not movable");
+		sum = &sums[zs_huge_loc_shard(loc)];
+		sum->huge++;
+		sum->objects++;
+		err = check_at_rest(pool, idx, sum);
+		if (err)
+			goto out;
+	}
 out:
 	return err;
 }
@@ -137,15 +154,9 @@ static int check_zspage(struct zs_pool *pool, struct zs_shard *sh,
 	if (atomic_load(&zsp->shard) != sh->index)
 		FAIL(ZS_FINDING_POOL_ZSPAGE_SHARD, zsp->id, sh->index,
 		     atomic_load(&zsp->shard));
-	if (zsp->huge != (g == ZS_NR_FULLNESS + 1))
-		FAIL(ZS_FINDING_POOL_ZSPAGE_HUGE_FLAG, zsp->id,
-		     zsp->huge ? "" : "not ",
-		     g == ZS_NR_FULLNESS + 1 ? "huge" : "shared");
 	err = check_run(pool, zsp);
 	if (err)
 		goto out;
-	if (zsp->huge)
-		return check_huge(pool, zsp, sum);
 	/* Two halves: the group recorded in the zspage (what removal from
 	 * the list trusts) and the group its units imply (what compaction's
 	 * choice of source trusts). */
@@ -342,8 +353,8 @@ out:
 	return err;
 }
 
-/* One fullness list, or the isolated list (g == ZS_NR_FULLNESS) or the
- * huge list (g == ZS_NR_FULLNESS + 1): links, members, length. */
+/* One fullness list, or the isolated list (g == ZS_NR_FULLNESS): links,
+ * members, length. */
 static int check_list(struct zs_pool *pool, struct zs_shard *sh, unsigned g,
 		      struct zspage *head, unsigned long count,
 		      struct shard_sums *sum)
@@ -391,12 +402,12 @@ static int check_shard(struct zs_pool *pool, struct zs_shard *sh,
 	}
 	err = check_list(pool, sh, ZS_NR_FULLNESS, sh->isolated_list, 0, sum);
 	if (!err)
-		err = check_list(pool, sh, ZS_NR_FULLNESS + 1, sh->huge_list,
-				 sh->huge_count, sum);
-	if (!err)
 		err = zs_span_check_index(&sh->span, pool->name, &sum->indexed);
 	if (err)
 		goto out;
+	if (sum->huge != atomic_load(&sh->huge_count))
+		FAIL(ZS_FINDING_POOL_HUGE_COUNT, sh->index, sum->huge,
+		     atomic_load(&sh->huge_count));
 	if (sum->objects != atomic_load(&sh->objs_used))
 		FAIL(ZS_FINDING_POOL_SHARD_OBJECT_COUNT, sh->index,
 		     sum->objects, atomic_load(&sh->objs_used));
@@ -415,7 +426,8 @@ out:
 
 int zs_pool_check(struct zs_pool *pool)
 {
-	unsigned long live_total = 0, zspages = 0, pages = 0;
+	unsigned long live_total = 0, zspages = 0, huge = 0, pages = 0;
+	struct shard_sums sums[ZS_NR_SHARDS];
 	unsigned i;
 	int err = 0;
 
@@ -423,22 +435,26 @@ int zs_pool_check(struct zs_pool *pool)
 		return -EINVAL;
 	for (i = 0; i < ZS_NR_SHARDS; i++)
 		zs_lock(&pool->shards[i].lock);
+	memset(sums, 0, sizeof(sums));
+	err = check_huge_objects(pool, sums);
+	if (err)
+		goto out;
 	for (i = 0; i < ZS_NR_SHARDS; i++) {
-		struct shard_sums sum;
+		struct shard_sums *sum = &sums[i];
 
-		memset(&sum, 0, sizeof(sum));
-		err = check_shard(pool, &pool->shards[i], &sum);
+		err = check_shard(pool, &pool->shards[i], sum);
 		if (err)
 			goto out;
-		live_total += sum.objects;
-		zspages += sum.zspages + sum.huge;
-		pages += sum.zspages * pool->chain_size + sum.huge;
+		live_total += sum->objects;
+		zspages += sum->zspages;
+		huge += sum->huge;
+		pages += sum->zspages * pool->chain_size + sum->huge;
 	}
 	err = check_slots(pool, live_total);
 	if (err)
 		goto out;
-	if (zspages != atomic_load(&pool->zspages))
-		FAIL(ZS_FINDING_POOL_ZSPAGE_COUNT, zspages,
+	if (zspages + huge != atomic_load(&pool->zspages))
+		FAIL(ZS_FINDING_POOL_ZSPAGE_COUNT, zspages + huge,
 		     atomic_load(&pool->zspages));
 	if (pages != atomic_load(&pool->pages))
 		FAIL(ZS_FINDING_POOL_PAGE_COUNT, pages,

@@ -364,8 +364,13 @@ static int zs_run_isolate(void *owner, void *run, uint32_t id, uint32_t index)
 {
 	struct zs_pool *pool = owner;
 	struct zspage *zsp;
-	struct zs_shard *sh = lock_owner_shard(pool, &zsp, run, id, index);
+	struct zs_shard *sh;
 
+	if (id & ZS_HUGE_COOKIE_BIT)
+		return index ? -EAGAIN :
+			       zs_huge_isolate(pool, run,
+					       id & ~ZS_HUGE_COOKIE_BIT);
+	sh = lock_owner_shard(pool, &zsp, run, id, index);
 	if (!sh)
 		return -EAGAIN;
 	zsp->run_isolated++;
@@ -385,20 +390,6 @@ static unsigned run_walk(struct zs_pool *pool, struct zs_shard *sh,
 	unsigned unit;
 	struct zs_span_block b;
 
-	if (zsp->huge) {
-		struct zs_hslot *slot = zs_slot_at(pool, zsp->huge_slot);
-
-		if (!end || !zsp->inuse)
-			return end;
-		if (step == MARK && !zs_try_mark_moving(slot))
-			return 0;
-		if (step == UNMARK)
-			zs_clear_moving(slot);
-		if (step == REPOISON)
-			zs_unpoison(zs_obj_bytes(zsp, 0),
-				    zs_slot_size(atomic_load(&slot->word)));
-		return end;
-	}
 	for (unit = 0; unit < end; unit += b.units) {
 		struct zs_hslot *slot;
 		char *p;
@@ -438,6 +429,10 @@ static int zs_run_migrate(void *owner, void *old_run, void *new_run,
 	unsigned units, marked;
 	size_t len;
 
+	if (id & ZS_HUGE_COOKIE_BIT)
+		return index ? -EAGAIN :
+			       zs_huge_migrate(pool, old_run, new_run,
+					       id & ~ZS_HUGE_COOKIE_BIT);
 	sh = lock_owner_shard(pool, &zsp, old_run, id, index);
 	if (!sh)
 		return -EAGAIN;
@@ -446,29 +441,25 @@ static int zs_run_migrate(void *owner, void *old_run, void *new_run,
 	/* Every object is marked before a byte moves, so a reader either
 	 * pinned first (and the move is refused, nothing changed) or waits
 	 * for the new base. */
-	units = zsp->huge ? 1 : pool->zspage_units;
+	units = pool->zspage_units;
 	marked = run_walk(pool, sh, zsp, units, MARK);
 	if (marked != units) {
 		run_walk(pool, sh, zsp, marked, UNMARK);
 		goto busy;
 	}
-	len = (size_t)(zsp->huge ? 1 : pool->chain_size) * ZS_PAGE_SIZE;
+	len = (size_t)pool->chain_size * ZS_PAGE_SIZE;
 	zs_raw_copy_page(new_run, old_run, len);
 	atomic_store_explicit(&zsp->base, (char *)new_run,
 			      memory_order_release);
 	/* the new run's poisoning is the old one's: only tags, gap heads
 	 * and objects are addressable, objects only up to their size.  The
-	 * walk sets every block of a shared zspage, and reads their tags. */
-	if (zsp->huge)
-		zs_poison(new_run, len);
-	else
-		zs_unpoison(new_run, len);
+	 * walk sets every block of the zspage, and reads their tags. */
+	zs_unpoison(new_run, len);
 	run_walk(pool, sh, zsp, units, REPOISON);
 	zs_unpoison(old_run, len);
 	run_walk(pool, sh, zsp, units, UNMARK);
 	zsp->run_isolated--;
-	atomic_fetch_add(&pool->pages_migrated,
-			 zsp->huge ? 1 : pool->chain_size);
+	atomic_fetch_add(&pool->pages_migrated, pool->chain_size);
 	zs_unlock(&sh->lock);
 	return 0;
 busy:
@@ -479,11 +470,15 @@ busy:
 static void zs_run_putback(void *owner, void *run, uint32_t id, uint32_t index)
 {
 	struct zs_pool *pool = owner;
-	struct zspage *zsp = zs_zspage_by_id(pool, id);
+	struct zspage *zsp;
 	struct zs_shard *sh;
 
-	(void)run;
 	(void)index;
+	if (id & ZS_HUGE_COOKIE_BIT) {
+		zs_huge_putback(pool, run, id & ~ZS_HUGE_COOKIE_BIT);
+		return;
+	}
+	zsp = zs_zspage_by_id(pool, id);
 	if (!zsp)
 		return;
 	/* isolation kept the zspage alive and in its shard */

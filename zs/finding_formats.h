@@ -32,10 +32,10 @@
  * overwritten (frees would take the wrong lock). */
 #define ZS_FINDING_POOL_ZSPAGE_SHARD_FMT \
 	"zspage %u in shard %u lists says shard %u"
-/* A huge zspage in the shared lists or a shared one in the huge list: the
- * flag was overwritten, and its bytes would be read as the wrong layout. */
-#define ZS_FINDING_POOL_ZSPAGE_HUGE_FLAG_FMT \
-	"zspage %u is %smarked huge but is in the %s lists"
+/* A shard's count of huge objects disagrees with the huge objects whose
+ * places name it (the shrinker and the class table read the count). */
+#define ZS_FINDING_POOL_HUGE_COUNT_FMT \
+	"shard %u holds %lu huge objects but counts %lu"
 /* A zspage moved between fullness lists without its recorded group
  * following (list removal would unlink it from the wrong list). */
 #define ZS_FINDING_POOL_ZSPAGE_RECORDED_GROUP_FMT \
@@ -48,11 +48,12 @@
 /* The last free of a zspage kept it instead of giving its pages back. */
 #define ZS_FINDING_POOL_ZSPAGE_EMPTY_NOT_FREED_FMT \
 	"zspage %u is empty but was not freed"
-/* A huge zspage's slot was overwritten, or the slot's location or size:
- * frees and maps would reach another object. */
+/* A huge object's place was overwritten (it names another page, or none),
+ * or its page's arena record was: migration would not find the slot from
+ * the page, and a free would not give the page back. */
 #define ZS_FINDING_POOL_HUGE_SLOT_FMT                                      \
-	"huge zspage %u names handle slot %u (%u in use), which does not " \
-	"hold a huge object there"
+	"huge object of handle slot %u names page %u at %p, described as " \
+	"owner %d's cookie %#x page %u in a run of %u pages%s"
 /* A compaction or migration ended without clearing its moving mark; the
  * object's readers would wait forever. */
 #define ZS_FINDING_POOL_SLOT_MOVING_AT_REST_FMT \
@@ -459,6 +460,11 @@
  * object's space. */
 #define ZS_FINDING_ABORT_POOL_FREE_HANDLE_SLOT_FMT \
 	"unit %u of zspage %u does not carry its handle slot %u"
+/* A free found that the page a huge object's place names is not the one
+ * the arena gives this pool for the object's slot: the place or the
+ * page's record was overwritten; freeing it would free another page. */
+#define ZS_FINDING_ABORT_POOL_FREE_HUGE_PAGE_FMT \
+	"page %u at %p is not the page of handle slot %u's huge object"
 /* An unmap found the thread's mapped handle with no mapped slot: the
  * pool's slot table was overwritten. */
 #define ZS_FINDING_ABORT_ZBUD_UNMAP_NO_MAPPED_SLOT_FMT                       \

@@ -32,7 +32,7 @@ extern "C" {
 	X(ZS_FINDING_POOL_PAGE_ARENA_DESCRIPTION)          \
 	X(ZS_FINDING_POOL_ZSPAGE_NOT_LIVE)                 \
 	X(ZS_FINDING_POOL_ZSPAGE_SHARD)                    \
-	X(ZS_FINDING_POOL_ZSPAGE_HUGE_FLAG)                \
+	X(ZS_FINDING_POOL_HUGE_COUNT)                      \
 	X(ZS_FINDING_POOL_ZSPAGE_RECORDED_GROUP)           \
 	X(ZS_FINDING_POOL_ZSPAGE_IMPLIED_GROUP)            \
 	X(ZS_FINDING_POOL_ZSPAGE_EMPTY_NOT_FREED)          \
@@ -148,6 +148,7 @@ extern "C" {
 	X(ZS_FINDING_ABORT_ARENA_FREE_PAGE_IN_RUN)         \
 	X(ZS_FINDING_ABORT_COMPACT_BACK_POINTER)           \
 	X(ZS_FINDING_ABORT_POOL_FREE_HANDLE_SLOT)          \
+	X(ZS_FINDING_ABORT_POOL_FREE_HUGE_PAGE)            \
 	X(ZS_FINDING_ABORT_ZBUD_UNMAP_NO_MAPPED_SLOT)      \
 	X(ZS_FINDING_ABORT_SPAN_TAG)                       \
 	/* and the abort that follows each of them */      \

@@ -79,7 +79,7 @@ static int pin_and_place(struct zs_pool *pool, uint64_t handle,
 			 struct thread_pin *p)
 {
 	struct zs_hslot *slot;
-	struct zspage *zsp;
+	uint32_t loc;
 	uint64_t w;
 	int err;
 
@@ -87,10 +87,14 @@ static int pin_and_place(struct zs_pool *pool, uint64_t handle,
 	if (err)
 		return err;
 	/* pinned: the place in w stays the object's until the unpin */
-	zsp = zs_zspage_by_id(pool, zs_span_ref_zspage(zs_slot_loc(w)));
+	loc = zs_slot_loc(w);
 	p->slot = slot;
 	p->size = zs_slot_size(w);
-	p->mem = zs_obj_bytes(zsp, zs_slot_loc(w));
+	p->mem = zs_slot_huge(w) ?
+			 zs_huge_bytes(pool, loc) :
+			 zs_obj_bytes(zs_zspage_by_id(pool,
+						      zs_span_ref_zspage(loc)),
+				      loc);
 	return 0;
 }
 

@@ -85,6 +85,7 @@ void zs_destroy_pool(struct zs_pool *pool)
 	 * nothing can reach the pool but its (misbehaving) users. */
 	zs_arena_unregister_owner(pool->arena, pool->owner_id);
 	zs_thread_forget_pool(pool);
+	zs_huge_destroy_all(pool);
 	zs_zspages_destroy_all(pool);
 	zs_handles_destroy(pool);
 	pthread_mutex_destroy(&pool->grow_lock);
@@ -181,9 +182,16 @@ int zs_free(struct zs_pool *pool, uint64_t handle)
 		memory_order_acq_rel, memory_order_acquire));
 	size = zs_slot_size(w);
 	ref = zs_slot_loc(w);
+	if (size >= ZS_HUGE_SIZE) {
+		zs_huge_remove(pool, sh, idx, ref);
+		zs_slot_give_back(pool, sh, idx);
+		zs_shard_count_add(&sh->objs_used, -1);
+		sh->bytes_stored -= size;
+		zs_unlock(&sh->lock);
+		return 0;
+	}
 	zsp = zs_zspage_by_id(pool, zs_span_ref_zspage(ref));
-	if (zsp->huge ? zsp->huge_slot != idx :
-			!zs_span_tag_names(zs_span_tag(&sh->span, ref), idx)) {
+	if (!zs_span_tag_names(zs_span_tag(&sh->span, ref), idx)) {
 		ZS_REPORT(ZS_FINDING_ABORT_POOL_FREE_HANDLE_SLOT,
 			  zs_span_ref_unit(ref), zsp->id, idx);
 		zs_corruption_abort();

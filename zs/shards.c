@@ -47,36 +47,45 @@ struct zs_shard *zs_shard_of_thread(struct zs_pool *pool)
 	return &pool->shards[thread_shard];
 }
 
+/* The shard a live object lies in, as its slot word w names it: a huge
+ * object's place holds it, a shared one's zspage does.  UINT_MAX when w's
+ * zspage does not exist (the slot is not live any more). */
+static unsigned shard_named(struct zs_pool *pool, uint64_t w)
+{
+	uint32_t loc = zs_slot_loc(w);
+	struct zspage *zsp;
+
+	if (zs_slot_live(w) && zs_slot_huge(w))
+		return zs_huge_loc_shard(loc);
+	zsp = zs_zspage_by_id(pool, zs_span_ref_zspage(loc));
+	if (!zsp)
+		return UINT_MAX;
+	return atomic_load_explicit(&zsp->shard, memory_order_relaxed) %
+	       ZS_NR_SHARDS;
+}
+
 /* The shard the live object of slot lies in, locked.  The shard is read
- * from the object's zspage, which may be freed and reused by another
- * shard between the read and the lock (the object moved meanwhile); under
- * the right lock the object cannot move, so the second read settles it. */
+ * from where the object lies, which may change between the read and the
+ * lock (the object moved, its zspage freed and reused by another shard);
+ * under the right lock the object cannot move, so the second read
+ * settles it. */
 struct zs_shard *zs_lock_shard_of(struct zs_pool *pool,
 				  const struct zs_hslot *slot)
 {
 	for (;;) {
-		uint32_t loc = zs_slot_loc(atomic_load_explicit(
-			&slot->word, memory_order_acquire));
-		uint64_t w;
-		struct zspage *zsp =
-			zs_zspage_by_id(pool, zs_span_ref_zspage(loc));
+		unsigned si = shard_named(
+			pool, atomic_load_explicit(&slot->word,
+						   memory_order_acquire));
 		struct zs_shard *sh;
+		uint64_t w;
 
-		if (!zsp)
-			return NULL; /* the slot is not live any more */
-		sh = &pool->shards[atomic_load_explicit(&zsp->shard,
-							memory_order_relaxed) %
-				   ZS_NR_SHARDS];
+		if (si == UINT_MAX)
+			return NULL;
+		sh = &pool->shards[si];
 		zs_lock(&sh->lock);
 		w = atomic_load_explicit(&slot->word, memory_order_acquire);
-		if (!zs_slot_live(w))
-			return sh; /* the caller's check fails it */
-		loc = zs_slot_loc(w);
-		zsp = zs_zspage_by_id(pool, zs_span_ref_zspage(loc));
-		if (zsp &&
-		    atomic_load_explicit(&zsp->shard, memory_order_relaxed) ==
-			    sh->index)
-			return sh;
+		if (!zs_slot_live(w) || shard_named(pool, w) == sh->index)
+			return sh; /* not live: the caller's check fails it */
 		zs_unlock(&sh->lock);
 	}
 }
@@ -128,8 +137,8 @@ unsigned long zs_shard_shared_objs(const struct zs_shard *sh)
 	unsigned long huge =
 		atomic_load_explicit(&sh->huge_count, memory_order_relaxed);
 
-	/* read without the lock, a huge zspage may be counted before its
-	 * object */
+	/* read without the lock, huge_count may already count an object
+	 * objs_used does not yet */
 	return objs > huge ? objs - huge : 0;
 }
 

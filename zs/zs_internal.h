@@ -56,8 +56,9 @@
  * one CAS that also checks its generation, and the table costs 8 bytes
  * per object:
  *
- *   [63:32] place: live, zs_span_ref(zspage id, unit) (unit 0 of a huge
- *           zspage); free, the next free slot of its shard + 1
+ *   [63:32] place: live, zs_span_ref(zspage id, unit), or for a huge
+ *           object (its size tells) zs_huge_loc(arena page number,
+ *           shard); free, the next free slot of its shard + 1
  *   [31:20] object size - 1 (live; 0 while free)
  *   [19:7]  generation, bumped at every free
  *   [6:0]   state: 0 free (a fresh, zeroed slot is free), 1 + pins (maps
@@ -131,6 +132,38 @@ static inline uint64_t zs_slot_word_live(uint32_t loc, size_t size,
 	       ZS_SLOT_UNPINNED;
 }
 
+/* An object of ZS_HUGE_SIZE and up: a page of its own (zs/huge.c). */
+static inline bool zs_slot_huge(uint64_t w)
+{
+	return zs_slot_size(w) >= ZS_HUGE_SIZE;
+}
+
+/* A huge object's place: its page's arena number (below 2^22) and its
+ * shard, which a free must lock before it can touch anything else. */
+_Static_assert(ZS_NR_SHARDS == 4, "a huge object's place keeps 2 shard bits");
+static inline uint32_t zs_huge_loc(uint32_t page_number, unsigned shard)
+{
+	return page_number << 2 | shard;
+}
+
+static inline uint32_t zs_huge_loc_page(uint32_t loc)
+{
+	return loc >> 2;
+}
+
+static inline unsigned zs_huge_loc_shard(uint32_t loc)
+{
+	return loc & 3u;
+}
+
+/* A huge object's page is described to the arena by its slot with the top
+ * bit set; a shared zspage's run by its id, always below 2^19. */
+#define ZS_HUGE_COOKIE_BIT 0x80000000u
+static inline uint32_t zs_huge_cookie(uint32_t slot_idx)
+{
+	return slot_idx | ZS_HUGE_COOKIE_BIT;
+}
+
 /* A free slot whose next live object takes generation gen. */
 static inline uint64_t zs_slot_word_free(uint32_t next, uint32_t gen)
 {
@@ -179,8 +212,8 @@ enum zspage_state {
 };
 
 struct zspage {
-	/* ids of the neighbours in its fullness, isolated or huge list, or
-	 * the next free descriptor; ZS_ZSP_NONE at a list's end */
+	/* ids of the neighbours in its fullness or isolated list, or the
+	 * next free descriptor; ZS_ZSP_NONE at a list's end */
 	uint32_t prev, next;
 	/* The first of the zspage's pages, one arena run: contiguous, so
 	 * every object is one byte range.  Only a run migration changes it,
@@ -191,19 +224,12 @@ struct zspage {
 	_Atomic uint8_t state;
 	uint16_t inuse; /* objects: at most a zspage's 8192 units */
 	uint8_t run_isolated; /* arena moves of the run in progress (0, 1) */
-	bool huge; /* one object of ZS_HUGE_SIZE and up, on one page */
 	bool isolated; /* taken out of lists and index by the compactor */
-	union {
-		uint32_t huge_slot; /* huge: the one object's handle slot */
-		struct { /* shared */
-			/* units objects take, their tags included */
-			uint16_t used_units;
-			uint8_t fullness;
-		};
-	};
+	uint16_t used_units; /* units objects take, their tags included */
+	uint8_t fullness;
 };
-/* 32 bytes (zspage.c asserts it), resident for every zspage ever made,
- * huge ones included */
+/* 32 bytes (zspage.c asserts it), resident for every zspage ever made;
+ * huge objects have none (zs/huge.c) */
 
 /* No zspage: a list's end.  Links are ids, not pointers, to keep a
  * descriptor at 32 bytes; zs_zspage_by_id() maps it to NULL. */
@@ -234,10 +260,9 @@ struct zs_shard {
 	struct zspage *groups[ZS_NR_FULLNESS];
 	unsigned long group_count[ZS_NR_FULLNESS];
 	struct zspage *isolated_list; /* sources of a running compaction */
-	struct zspage *huge_list;
 	/* read without the lock by the shrinker's count, written under it
 	 * (zs_shard_count_add) */
-	_Atomic unsigned long huge_count;
+	_Atomic unsigned long huge_count; /* huge objects, a page each */
 	_Atomic unsigned long zspages; /* shared zspages */
 	_Atomic unsigned long units_used; /* object units in them */
 	_Atomic unsigned long objs_used; /* objects, huge ones included */
@@ -259,7 +284,7 @@ struct zs_pool {
 
 	_Atomic unsigned long pages;
 	_Atomic unsigned long max_pages;
-	_Atomic unsigned long zspages;
+	_Atomic unsigned long zspages; /* shared zspages and huge pages */
 	_Atomic unsigned long pages_compacted, objs_moved, pages_migrated;
 	_Atomic unsigned long alloc_failures, compactions;
 
@@ -358,8 +383,7 @@ struct zspage *zs_zsp_next(struct zs_pool *pool, const struct zspage *zsp);
 void zs_zsp_list_push(struct zspage **head, struct zspage *zsp);
 void zs_zsp_list_del(struct zs_pool *pool, struct zspage **head,
 		     struct zspage *zsp);
-struct zspage *zs_zspage_create(struct zs_pool *pool, struct zs_shard *sh,
-				bool huge);
+struct zspage *zs_zspage_create(struct zs_pool *pool, struct zs_shard *sh);
 void zs_zspage_destroy(struct zs_pool *pool, struct zs_shard *sh,
 		       struct zspage *zsp);
 void zs_zspages_destroy_all(struct zs_pool *pool);
@@ -380,6 +404,18 @@ void zs_obj_remove(struct zs_pool *pool, struct zs_shard *sh,
 char *zs_obj_bytes(const struct zspage *zsp, uint32_t ref);
 int zs_pool_reserve(struct zs_pool *pool, unsigned long pages);
 bool zs_inject_fail(struct zs_pool *pool);
+
+/* huge.c */
+char *zs_huge_bytes(const struct zs_pool *pool, uint32_t loc);
+int zs_huge_place(struct zs_pool *pool, struct zs_shard *sh, uint32_t slot_idx,
+		  size_t size, uint32_t *loc);
+void zs_huge_remove(struct zs_pool *pool, struct zs_shard *sh,
+		    uint32_t slot_idx, uint32_t loc);
+void zs_huge_destroy_all(struct zs_pool *pool);
+int zs_huge_isolate(struct zs_pool *pool, void *page, uint32_t idx);
+int zs_huge_migrate(struct zs_pool *pool, void *old_page, void *new_page,
+		    uint32_t idx);
+void zs_huge_putback(struct zs_pool *pool, void *page, uint32_t idx);
 
 /* map.c */
 void zs_thread_forget_pool(const struct zs_pool *pool);

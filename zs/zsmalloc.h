@@ -61,7 +61,9 @@ struct zs_pool_stats {
 	/* what the zspages would hold at the mean footprint; huge: 1 each */
 	unsigned long objs_allocated;
 	unsigned long objs_used; /* live objects */
-	unsigned long zspages; /* shared and huge zspages */
+	/* shared zspages, and huge objects' pages (a one-page zspage each
+	 * in the kernel's terms) */
+	unsigned long zspages;
 	uint64_t bytes_stored; /* sum of live objects' sizes */
 	/* resident: the pool, its handle slots and descriptors (pages
 	 * written) */

@@ -8,7 +8,7 @@
  * n + 4 rounded up to 8, wherever in the zspage a gap fits it, page
  * boundaries included, and always one contiguous byte range.  A free
  * merges its bytes with the gaps beside it.  Objects too large to share
- * (ZS_HUGE_SIZE and up) take a one-page zspage each, without a tag.
+ * (ZS_HUGE_SIZE and up) take a page each, with no zspage (zs/huge.c).
  *
  * Descriptors live in a per-pool table that only grows (never freed before
  * the pool), addressed by id, which is also the zspage half of every span
@@ -94,7 +94,7 @@ static unsigned span_zspage_units(void *owner, uint32_t id)
 	struct zs_pool *pool = owner;
 	struct zspage *zsp = zs_zspage_by_id(pool, id);
 
-	if (!zsp || zsp->huge || atomic_load(&zsp->state) != ZSPAGE_LIVE)
+	if (!zsp || atomic_load(&zsp->state) != ZSPAGE_LIVE)
 		return 0;
 	return pool->zspage_units;
 }
@@ -205,29 +205,9 @@ static void desc_free(struct zs_pool *pool, struct zspage *zsp)
 	pthread_mutex_unlock(&pool->zsp_lock);
 }
 
-static unsigned zspage_pages(const struct zs_pool *pool,
-			     const struct zspage *zsp)
+struct zspage *zs_zspage_create(struct zs_pool *pool, struct zs_shard *sh)
 {
-	return zsp->huge ? 1 : pool->chain_size;
-}
-
-static void huge_list_add(struct zs_shard *sh, struct zspage *zsp)
-{
-	zs_zsp_list_push(&sh->huge_list, zsp);
-	zs_shard_count_add(&sh->huge_count, 1);
-}
-
-static void huge_list_del(struct zs_pool *pool, struct zs_shard *sh,
-			  struct zspage *zsp)
-{
-	zs_zsp_list_del(pool, &sh->huge_list, zsp);
-	zs_shard_count_add(&sh->huge_count, -1);
-}
-
-struct zspage *zs_zspage_create(struct zs_pool *pool, struct zs_shard *sh,
-				bool huge)
-{
-	unsigned n = huge ? 1 : pool->chain_size;
+	unsigned n = pool->chain_size;
 	struct zspage *zsp;
 	char *base;
 
@@ -248,20 +228,15 @@ struct zspage *zs_zspage_create(struct zs_pool *pool, struct zs_shard *sh,
 	atomic_store_explicit(&zsp->shard, sh->index, memory_order_relaxed);
 	zsp->inuse = 0;
 	zsp->used_units = 0;
-	zsp->huge = huge;
 	zsp->isolated = false;
 	zsp->run_isolated = 0;
 	zsp->prev = zsp->next = ZS_ZSP_NONE;
 	zs_poison(base, (size_t)n * ZS_PAGE_SIZE);
 	atomic_store_explicit(&zsp->state, ZSPAGE_LIVE, memory_order_release);
 	atomic_fetch_add(&pool->zspages, 1);
-	if (huge) {
-		huge_list_add(sh, zsp);
-	} else {
-		zs_span_add_zspage(&sh->span, zsp->id);
-		zs_shard_count_add(&sh->zspages, 1);
-		zs_fullness_insert(pool, sh, zsp);
-	}
+	zs_span_add_zspage(&sh->span, zsp->id);
+	zs_shard_count_add(&sh->zspages, 1);
+	zs_fullness_insert(pool, sh, zsp);
 	return zsp;
 unreserve:
 	atomic_fetch_sub(&pool->pages, n);
@@ -272,19 +247,15 @@ void zs_zspage_destroy(struct zs_pool *pool, struct zs_shard *sh,
 		       struct zspage *zsp)
 {
 	char *base = atomic_load(&zsp->base);
-	unsigned n = zspage_pages(pool, zsp);
+	unsigned n = pool->chain_size;
 
-	if (zsp->huge) {
-		huge_list_del(pool, sh, zsp);
-	} else {
-		/* an isolated zspage's gaps are out of the index already,
-		 * and the compactor took it off its list */
-		if (!zsp->isolated) {
-			zs_fullness_remove(pool, sh, zsp);
-			zs_span_remove_zspage(&sh->span, zsp->id);
-		}
-		zs_shard_count_add(&sh->zspages, -1);
+	/* an isolated zspage's gaps are out of the index already, and the
+	 * compactor took it off its list */
+	if (!zsp->isolated) {
+		zs_fullness_remove(pool, sh, zsp);
+		zs_span_remove_zspage(&sh->span, zsp->id);
 	}
+	zs_shard_count_add(&sh->zspages, -1);
 	zs_unpoison(base, (size_t)n * ZS_PAGE_SIZE);
 	atomic_store_explicit(&zsp->base, NULL, memory_order_relaxed);
 	zs_arena_free_run(pool->arena, base);
@@ -304,8 +275,7 @@ void zs_zspages_destroy_all(struct zs_pool *pool)
 		if (atomic_load(&zsp->state) != ZSPAGE_LIVE)
 			continue;
 		base = atomic_load(&zsp->base);
-		zs_unpoison(base,
-			    (size_t)zspage_pages(pool, zsp) * ZS_PAGE_SIZE);
+		zs_unpoison(base, (size_t)pool->chain_size * ZS_PAGE_SIZE);
 		zs_arena_free_run(pool->arena, base);
 	}
 	for (id = 0; id < atomic_load(&pool->zsp_nchunks); id++)
@@ -366,8 +336,6 @@ char *zs_obj_bytes(const struct zspage *zsp, uint32_t ref)
 {
 	char *base = atomic_load_explicit(&zsp->base, memory_order_relaxed);
 
-	if (zsp->huge)
-		return base;
 	return base + (size_t)zs_span_ref_unit(ref) * ZS_GAP_UNIT +
 	       ZS_SPAN_TAG_BYTES;
 }
@@ -403,24 +371,12 @@ uint32_t zs_obj_place_in_gap(struct zs_pool *pool, struct zs_shard *sh,
 int zs_obj_place(struct zs_pool *pool, struct zs_shard *sh, uint32_t slot_idx,
 		 size_t size, uint32_t *ref)
 {
-	struct zspage *zsp;
-
-	if (size >= ZS_HUGE_SIZE) {
-		zsp = zs_zspage_create(pool, sh, true);
-		if (!zsp)
-			return -ENOMEM;
-		zsp->inuse = 1;
-		zsp->huge_slot = slot_idx;
-		zs_unpoison(atomic_load_explicit(&zsp->base,
-						 memory_order_relaxed),
-			    size);
-		*ref = zs_span_ref(zsp->id, 0);
-		return 0;
-	}
+	if (size >= ZS_HUGE_SIZE)
+		return zs_huge_place(pool, sh, slot_idx, size, ref);
 	*ref = zs_obj_place_in_gap(pool, sh, slot_idx, size);
 	if (*ref != ZS_GAP_NONE)
 		return 0;
-	if (!zs_zspage_create(pool, sh, false))
+	if (!zs_zspage_create(pool, sh))
 		return -ENOMEM;
 	*ref = zs_obj_place_in_gap(pool, sh, slot_idx, size);
 	return 0; /* a new zspage is one gap that fits any object */
@@ -431,10 +387,6 @@ void zs_obj_remove(struct zs_pool *pool, struct zs_shard *sh,
 {
 	unsigned units = zs_span_units((unsigned)size);
 
-	if (zsp->huge) {
-		zsp->inuse = 0;
-		return;
-	}
 	if (zsp->isolated)
 		zs_span_free_isolated(&sh->span, ref, units);
 	else

@@ -15,9 +15,11 @@
  * each planted so that only that half is wrong, so no half can stop
  * working unnoticed behind another.  The kinds past the pool's are
  * zs_arena_check's, planted in the pool's arena (zs_arena_corrupt.c).
- * zsf_pick_target, which finds a zspage and an object to plant in, also
- * serves page_ops (zs_page_ops.c).
+ * zsf_pick_target, which finds an object to plant in (in a shared zspage,
+ * or a huge one on its page of its own), also serves page_ops
+ * (zs_page_ops.c).
  */
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +28,7 @@
 #include "fuzz/common/fuzz.h"
 #include "fuzz/zsmalloc_fuzz/zs_corrupt.h"
 #include "fuzz/zsmalloc_fuzz/zs_fuzz.h"
+#include "zs/arena.h"
 #include "zs/zs_internal.h"
 #include "zs/zsmalloc.h"
 
@@ -40,22 +43,16 @@ static const struct {
 #undef ZSF_PLANTER_ROW_
 };
 
-static bool target_fits(const struct zspage *zsp, int want)
+/* A huge object of shard sh: the live slot idx whose size is huge and
+ * whose place names sh (zs/huge.c); shard lock held, so neither its free
+ * nor its page's move can change it meanwhile. */
+static bool huge_of(struct zs_pool *pool, const struct zs_shard *sh,
+		    uint32_t idx)
 {
-	switch (want) {
-	case T_SMALL:
-		return !zsp->huge;
-	case T_HUGE:
-		return zsp->huge;
-	default:
-		return true;
-	}
-}
+	uint64_t w = atomic_load(&zs_slot_at(pool, idx)->word);
 
-/* The list of sh that g names (a fullness group, or the huge list). */
-static struct zspage *list_head(const struct zs_shard *sh, unsigned g)
-{
-	return g < ZS_NR_FULLNESS ? sh->groups[g] : sh->huge_list;
+	return zs_slot_live(w) && zs_slot_huge(w) &&
+	       zs_huge_loc_shard(zs_slot_loc(w)) == sh->index;
 }
 
 /* The sel-th object of a shared zspage, found by walking its blocks as
@@ -86,51 +83,83 @@ static void pick_object(struct zs_pool *pool, struct corrupt_target *t,
 		t->zsp->id, t->zsp->inuse);
 }
 
+/* The k-th huge object of sh into t, or the number of them (k past it);
+ * shard lock held. */
+static unsigned pick_huge(struct zs_pool *pool, struct zs_shard *sh, unsigned k,
+			  struct corrupt_target *t)
+{
+	uint32_t nslots = atomic_load(&pool->ht_next), idx;
+	unsigned n = 0;
+
+	for (idx = 0; idx < nslots; idx++) {
+		if (!huge_of(pool, sh, idx))
+			continue;
+		if (t && n == k) {
+			t->g = ZS_NR_FULLNESS + 1;
+			t->zsp = NULL;
+			t->unit = 0;
+			t->units = 0;
+			t->idx = idx;
+			t->ref = zs_slot_loc(
+				atomic_load(&zs_slot_at(pool, idx)->word));
+			t->page = zs_huge_bytes(pool, t->ref);
+			if (!t->page)
+				fm_fail("corrupt: huge object of slot %u names "
+					"page %u, which is in no region",
+					idx, zs_huge_loc_page(t->ref));
+		}
+		n++;
+	}
+	return n;
+}
+
 bool zsf_pick_target(struct zs_pool *pool, uint16_t sel, int want,
 		     struct corrupt_target *t)
 {
-	unsigned i, g, n, k;
+	unsigned i, g, n, nz, k;
 
 	for (i = 0; i < ZS_NR_SHARDS; i++) {
 		struct zs_shard *sh = &pool->shards[(sel + i) % ZS_NR_SHARDS];
 		struct zspage *zsp;
 
 		zs_lock(&sh->lock);
-		for (n = 0, g = 0; g <= ZS_NR_FULLNESS + 1; g++)
-			for (zsp = g == ZS_NR_FULLNESS ? NULL :
-							 list_head(sh, g);
-			     zsp; zsp = zs_zsp_next(pool, zsp))
-				n += target_fits(zsp, want);
+		/* shared zspages in group order, then huge objects in slot
+		 * order */
+		nz = 0;
+		if (want != T_HUGE)
+			for (g = 0; g < ZS_NR_FULLNESS; g++)
+				for (zsp = sh->groups[g]; zsp;
+				     zsp = zs_zsp_next(pool, zsp))
+					nz++;
+		n = nz + (want != T_SMALL ? pick_huge(pool, sh, 0, NULL) : 0);
 		if (!n) {
 			zs_unlock(&sh->lock);
 			continue;
 		}
 		k = (sel >> 4) % n;
-		for (g = 0; g <= ZS_NR_FULLNESS + 1; g++)
-			for (zsp = g == ZS_NR_FULLNESS ? NULL :
-							 list_head(sh, g);
-			     zsp; zsp = zs_zsp_next(pool, zsp))
-				if (target_fits(zsp, want) && k-- == 0)
-					goto found;
-		fm_fail("corrupt: shard %u lost a zspage while locked",
-			sh->index);
-found:
+		memset(t, 0, sizeof(*t));
 		t->sh = sh;
-		t->zsp = zsp;
-		t->g = g;
-		if (zsp->huge) {
-			t->unit = 0;
-			t->units = 0;
-			t->idx = zsp->huge_slot;
+		if (k >= nz) {
+			pick_huge(pool, sh, k - nz, t);
 		} else {
+			for (g = 0; g < ZS_NR_FULLNESS; g++)
+				for (zsp = sh->groups[g]; zsp;
+				     zsp = zs_zsp_next(pool, zsp))
+					if (k-- == 0)
+						goto found;
+			fm_fail("corrupt: shard %u lost a zspage while locked",
+				sh->index);
+found:
+			t->zsp = zsp;
+			t->g = g;
 			pick_object(pool, t, sel);
+			t->ref = zs_span_ref(zsp->id, t->unit);
+			if (!zs_slot_at(pool, t->idx))
+				fm_fail("corrupt: object at unit %u of zspage "
+					"%u names slot %u beyond the table",
+					t->unit, zsp->id, t->idx);
 		}
-		t->ref = zs_span_ref(zsp->id, t->unit);
 		t->slot = zs_slot_at(pool, t->idx);
-		if (!t->slot)
-			fm_fail("corrupt: object at unit %u of zspage %u names "
-				"slot %u beyond the table",
-				t->unit, zsp->id, t->idx);
 		return true;
 	}
 	return false;
@@ -246,6 +275,26 @@ static void restore_index(struct zs_plant *p)
 	p->index_sh = NULL;
 }
 
+void zsf_plant_set_page_owner(struct zs_plant *p, void *page, uint32_t cookie,
+			      uint32_t old_cookie)
+{
+	if (p->owner_page)
+		fm_fail("corrupt: \"%s\" redescribes two pages", p->base.name);
+	p->owner_page = page;
+	p->owner_cookie = old_cookie;
+	zs_arena_set_page_owner(p->pool->arena, page, cookie, 0, 1);
+}
+
+/* Gives back the description a planting changed through the arena. */
+static void restore_owner(struct zs_plant *p)
+{
+	if (!p->owner_page)
+		return;
+	zs_arena_set_page_owner(p->pool->arena, p->owner_page, p->owner_cookie,
+				0, 1);
+	p->owner_page = NULL;
+}
+
 /* The kinds there were before the record table's arena kinds: a kind
  * byte below this, or wrapping round at it, means what it always did. */
 #define KINDS_V2 (CK_KINDS + ZSF_ARENA_KINDS_V1)
@@ -327,7 +376,7 @@ void zsf_op_corrupt(void *state, struct fuzz_cursor *c)
 	if (p.locked)
 		zs_unlock(&p.locked->lock);
 	if (!planted) {
-		if (p.log->n || p.index_sh)
+		if (p.log->n || p.index_sh || p.owner_page)
 			fm_fail("corruption \"%s\" not planted but written",
 				p.base.name);
 		fm_trace("  corrupt %s: no place for it\n", p.base.name);
@@ -337,6 +386,7 @@ void zsf_op_corrupt(void *state, struct fuzz_cursor *c)
 	/* Undone before judging, so a failure leaves a sane pool behind. */
 	fm_unpatch(p.log);
 	restore_index(&p);
+	restore_owner(&p);
 	fm_plant_expect_found(&p.base, ret, &cap);
 	fm_plant_expect_undone(&p.base);
 	zsf_expect_unchanged(f, &before, "a corruption undone", true);

@@ -43,6 +43,12 @@ struct zs_plant {
 	 * logs every gap link those calls may write (zsf_plant_save_index,
 	 * zsf_plant_log_links); zsf_op_corrupt puts them back. */
 	struct zs_shard *index_sh;
+	/* A planting that redescribes a page through the arena's own call
+	 * (zs_arena_set_page_owner) names it here with the cookie to give it
+	 * back (index 0, movable: a huge object's page); zsf_op_corrupt
+	 * restores it the same way. */
+	void *owner_page;
+	uint32_t owner_cookie;
 	struct zs_gaps index;
 	unsigned nlinks;
 	struct {
@@ -68,6 +74,12 @@ bool zsf_plant_pick_gap(struct zs_plant *p, unsigned min_units,
 void zsf_plant_save_index(struct zs_plant *p, struct zs_shard *sh);
 bool zsf_plant_log_links(struct zs_plant *p, uint32_t ref);
 
+/* A huge object's page redescribed through the arena's own call as
+ * (this pool, cookie, index 0, movable), logged so that zsf_op_corrupt
+ * gives it old_cookie back the same way (one page a planting). */
+void zsf_plant_set_page_owner(struct zs_plant *p, void *page, uint32_t cookie,
+			      uint32_t old_cookie);
+
 /* The links of gap ref of sh's index. */
 struct zs_gap_links *zsf_gap_links(struct zs_shard *sh, uint32_t ref);
 
@@ -77,10 +89,11 @@ struct zs_gap_links *zsf_gap_links(struct zs_shard *sh, uint32_t ref);
  * inputs: the first ZSF_POOL_KINDS_V1 rows were numbered when pools had
  * size classes and keep their places where the concept survived the
  * shared-zspage layout (a class index became a shard, a fresh mark the
- * huge flag, a slot the object names wrongly the span walk's object slot
- * finding, a free list's breakage a gap's tag and footer); the kind bytes
- * after them are zs_arena_check's (zs_arena_corrupt.c), and the rows past
- * ZSF_POOL_KINDS_V1 take the bytes after those (the span walk's and the
+ * huge flag and, once huge objects lost their zspages, a shard's count of
+ * huge objects, a slot the object names wrongly the span walk's object
+ * slot finding, a free list's breakage a gap's tag and footer); the kind
+ * bytes after them are zs_arena_check's (zs_arena_corrupt.c), and the rows
+ * past ZSF_POOL_KINDS_V1 take the bytes after those (the span walk's and the
  * free-space index's findings, added with the layout).  A planter returns
  * false, having written nothing, when the pool's state has no place for
  * its kind (an empty pool has no zspage to break).
@@ -94,8 +107,8 @@ struct zs_gap_links *zsf_gap_links(struct zs_shard *sh, uint32_t ref);
 	  ZS_FINDING_POOL_ZSPAGE_RECORDED_GROUP, zsf_plant_fullness)           \
 	X(CK_EMPTY_KEPT, "empty zspage kept",                                  \
 	  ZS_FINDING_POOL_ZSPAGE_EMPTY_NOT_FREED, zsf_plant_empty_kept)        \
-	X(CK_HUGE_FLAG, "huge flag", ZS_FINDING_POOL_ZSPAGE_HUGE_FLAG,         \
-	  zsf_plant_huge_flag)                                                 \
+	X(CK_HUGE_COUNT, "huge count", ZS_FINDING_POOL_HUGE_COUNT,             \
+	  zsf_plant_huge_count)                                                \
 	X(CK_SLOT_BEYOND, "tag names a slot beyond the table",                 \
 	  ZS_FINDING_POOL_SPAN_OBJECT_SLOT, zsf_plant_slot_beyond)             \
 	X(CK_SLOT_FREE, "tag names a free slot",                               \

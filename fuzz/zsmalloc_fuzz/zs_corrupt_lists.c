@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * fuzz/zsmalloc_fuzz/zs_corrupt_lists.c - op corrupt's planters for the
- * fullness, huge and isolated lists and for the counters of shards and of
+ * fullness and isolated lists and for the counters of shards and of
  * the pool (fuzz/zsmalloc_fuzz/zs_corrupt.h).
  *
  * A list is only as good as its links, its counts and the bound its walk
@@ -22,7 +22,7 @@
 
 bool zsf_plant_back_link(struct zs_plant *p)
 {
-	if (!zsf_plant_pick(p, T_ANY))
+	if (!zsf_plant_pick(p, T_SMALL))
 		return false;
 	FM_PATCH(p->log, p->t.zsp->prev,
 		 p->t.zsp->prev != ZS_ZSP_NONE ? ZS_ZSP_NONE : p->t.zsp->id);
@@ -57,8 +57,8 @@ bool zsf_plant_list_long(struct zs_plant *p)
 		struct zs_shard *k = &p->pool->shards[i];
 
 		zs_lock(&k->lock);
-		for (g = 0; g <= ZS_NR_FULLNESS; g++) {
-			zsp = g < ZS_NR_FULLNESS ? k->groups[g] : k->huge_list;
+		for (g = 0; g < ZS_NR_FULLNESS; g++) {
+			zsp = k->groups[g];
 			for (n = 0; zsp; zsp = zs_zsp_next(p->pool, zsp))
 				n++;
 			if (n > longest)
@@ -72,19 +72,18 @@ bool zsf_plant_list_long(struct zs_plant *p)
 	return true;
 }
 
-/* A fullness group's count, or (group 12) the huge list's, one more than
- * its list holds. */
+/* A fullness group's count one more than its list holds.  (Bytes that
+ * picked group 12 once raised the huge list's count; huge objects have no
+ * list now, and their count is kind CK_HUGE_COUNT's: they pick a group
+ * too.) */
 bool zsf_plant_group_count(struct zs_plant *p)
 {
 	unsigned g = (p->sel >> 8) % (ZS_NR_FULLNESS + 1);
 
+	if (g == ZS_NR_FULLNESS)
+		g = (p->sel >> 12) % ZS_NR_FULLNESS;
 	zs_lock(&p->sh->lock);
-	if (g < ZS_NR_FULLNESS)
-		FM_PATCH(p->log, p->sh->group_count[g],
-			 p->sh->group_count[g] + 1);
-	else
-		fm_patch_atomic_ulong(p->log, &p->sh->huge_count,
-				      atomic_load(&p->sh->huge_count) + 1);
+	FM_PATCH(p->log, p->sh->group_count[g], p->sh->group_count[g] + 1);
 	zs_unlock(&p->sh->lock);
 	return true;
 }

@@ -427,7 +427,7 @@ bool zsf_plant_desc_free_list(struct zs_plant *p)
 
 	if (v == 2 && desc_free_list_loop(p))
 		return true;
-	if (!zsf_plant_pick(p, T_ANY))
+	if (!zsf_plant_pick(p, T_SMALL))
 		return false;
 	pthread_mutex_lock(&p->pool->zsp_lock);
 	free_desc_at(p->pool, 0, &len);

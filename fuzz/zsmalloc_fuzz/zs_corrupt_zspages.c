@@ -8,6 +8,7 @@
  * lock held) and breaks one thing about them, which is each time what a
  * stray write, a lost update or a migration gone wrong would leave.
  */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,12 +16,13 @@
 
 #include "fuzz/common/fuzz.h"
 #include "fuzz/zsmalloc_fuzz/zs_corrupt.h"
+#include "zs/arena_internal.h"
 #include "zs/sanitizer.h"
 #include "zs/zs_internal.h"
 
 bool zsf_plant_not_live(struct zs_plant *p)
 {
-	if (!zsf_plant_pick(p, T_ANY))
+	if (!zsf_plant_pick(p, T_SMALL))
 		return false;
 	fm_patch_atomic8(p->log, &p->t.zsp->state, ZSPAGE_FREE);
 	return true;
@@ -33,7 +35,7 @@ bool zsf_plant_shard(struct zs_plant *p)
 	unsigned v = (p->sel >> 12) & 3;
 	uint32_t s;
 
-	if (!zsf_plant_pick(p, T_ANY))
+	if (!zsf_plant_pick(p, T_SMALL))
 		return false;
 	s = v == 3 ? ZS_NR_SHARDS + (p->sel >> 14) :
 		     (p->t.sh->index + 1 + v) % ZS_NR_SHARDS;
@@ -74,16 +76,17 @@ bool zsf_plant_empty_kept(struct zs_plant *p)
 	return true;
 }
 
-/* A shared zspage marked huge on its fullness list, or a huge one marked
- * shared on the huge list. */
-bool zsf_plant_huge_flag(struct zs_plant *p)
+/* A shard's count of huge objects one more or (when it has any) one less
+ * than the huge objects whose places name it. */
+bool zsf_plant_huge_count(struct zs_plant *p)
 {
-	int first = p->sel & 0x100 ? T_HUGE : T_SMALL;
-	int second = p->sel & 0x100 ? T_SMALL : T_HUGE;
+	unsigned long n;
 
-	if (!zsf_plant_pick(p, first) && !zsf_plant_pick(p, second))
-		return false;
-	FM_PATCH(p->log, p->t.zsp->huge, !p->t.zsp->huge);
+	zs_lock(&p->sh->lock);
+	n = atomic_load(&p->sh->huge_count);
+	fm_patch_atomic_ulong(p->log, &p->sh->huge_count,
+			      (p->sel & 0x100) && n ? n - 1 : n + 1);
+	zs_unlock(&p->sh->lock);
 	return true;
 }
 
@@ -151,38 +154,98 @@ bool zsf_plant_loc(struct zs_plant *p)
 	return true;
 }
 
-/* A huge zspage's one object wrong: its slot's size below the huge
- * threshold, its slot pointing elsewhere, the zspage naming another slot
- * (past the table, or another live object's), or a count of two. */
+/* The slot of a live huge object other than t's (any shard), picked by
+ * sel; UINT32_MAX when there is none.  Reads slot words only: a huge
+ * object of another shard may be freed meanwhile, which changes nothing
+ * here but which page is named. */
+static uint32_t other_huge(struct zs_pool *pool, const struct corrupt_target *t,
+			   unsigned sel)
+{
+	uint32_t nslots = atomic_load(&pool->ht_next), i;
+
+	for (i = 0; i < nslots; i++) {
+		uint32_t idx = (sel + i) % nslots;
+		uint64_t w = atomic_load(&zs_slot_at(pool, idx)->word);
+
+		if (idx != t->idx && zs_slot_live(w) && zs_slot_huge(w))
+			return idx;
+	}
+	return UINT32_MAX;
+}
+
+/* A page number naming no allocated page: a free page of a region (by
+ * sel), or past every region the arena can have. */
+static uint32_t unallocated_page(struct zs_arena *a, unsigned sel)
+{
+	uint32_t number =
+		(uint32_t)ARENA_MAX_REGIONS * ARENA_REGION_PAGES + (sel & 0xff);
+	unsigned k;
+	int i;
+
+	pthread_mutex_lock(&a->lock);
+	i = fm_arena_pick_page(a, sel, true, &k);
+	if (i >= 0 && (sel & 0x100))
+		number = (uint32_t)fm_arena_region(a, k)->slot *
+				 ARENA_REGION_PAGES +
+			 (uint32_t)i;
+	pthread_mutex_unlock(&a->lock);
+	return number;
+}
+
+/*
+ * A huge object's page is not its own, as its place and the page's arena
+ * record tell: its place (shard bits kept) naming another huge object's
+ * page, a shared zspage's first page, or a page number no allocated page
+ * has (a free page, or past every region); or its page's record naming
+ * another slot (redescribed through the arena, as a bad migration would),
+ * or lying about the owner, the index or movability.
+ */
 bool zsf_plant_huge_slot(struct zs_plant *p)
 {
+	static const unsigned misdescribe[4] = { 0, 2, 6, 3 };
 	struct corrupt_target *t = &p->t;
+	unsigned v = p->sel >> 14;
+	uint32_t number = UINT32_MAX, other;
 	uint64_t m;
 
 	if (!zsf_plant_pick(p, T_HUGE))
 		return false;
 	m = atomic_load(&t->slot->word);
-	switch (p->sel >> 14) {
-	case 0:
+	other = other_huge(p->pool, t, p->sel >> 4);
+	if (v == 0 && !(p->sel & 0x100) && other != UINT32_MAX) {
+		number = zs_huge_loc_page(zs_slot_loc(
+			atomic_load(&zs_slot_at(p->pool, other)->word)));
+	} else if (v == 0) {
+		/* the first page of a shared zspage of t's shard, if any */
+		unsigned g;
+
+		for (g = 0; g < ZS_NR_FULLNESS && number == UINT32_MAX; g++)
+			if (t->sh->groups[g] &&
+			    zs_arena_page_number(
+				    p->pool->arena,
+				    atomic_load(&t->sh->groups[g]->base),
+				    &number))
+				fm_fail("corrupt: zspage %u's run has no page "
+					"number",
+					t->sh->groups[g]->id);
+	}
+	if (v <= 1 && number == UINT32_MAX)
+		number = unallocated_page(p->pool->arena, p->sel);
+	if (v <= 1) {
 		fm_patch_atomic64(
 			p->log, &t->slot->word,
-			zs_slot_with_size(m,
-					  ZS_HUGE_SIZE - 1 - (p->sel & 0xff)));
-		break;
-	case 1:
-		fm_patch_atomic64(
-			p->log, &t->slot->word,
-			zs_slot_with_loc(m, zs_slot_loc(m) ^
-						    (1u << ZS_SPAN_UNIT_BITS)));
-		break;
-	case 2:
-		FM_PATCH(p->log, t->zsp->huge_slot,
-			 p->sel & 1 ? atomic_load(&p->pool->ht_next) :
-				      t->idx ^ (1u + (p->sel & 0xf)));
-		break;
-	default:
-		FM_PATCH(p->log, t->zsp->inuse, 2u);
-		break;
+			zs_slot_with_loc(
+				m, zs_huge_loc(number,
+					       zs_huge_loc_shard(t->ref))));
+	} else if (v == 2) {
+		if (other == UINT32_MAX)
+			other = t->idx ^ (1u + (p->sel & 0xf));
+		zsf_plant_set_page_owner(p, t->page, zs_huge_cookie(other),
+					 zs_huge_cookie(t->idx));
+	} else {
+		fm_arena_misdescribe(p->log, p->pool->arena, t->page,
+				     misdescribe[(p->sel >> 8) & 3],
+				     p->sel & 0xf);
 	}
 	return true;
 }
@@ -229,7 +292,7 @@ bool zsf_plant_page_not_arena(struct zs_plant *p)
 {
 	struct corrupt_target *t = &p->t;
 
-	if (!zsf_plant_pick(p, T_ANY))
+	if (!zsf_plant_pick(p, T_SMALL))
 		return false;
 	fm_patch_atomic_ptr(p->log, &t->zsp->base,
 			    fm_arena_stray_page(p->pool->arena,
@@ -238,7 +301,7 @@ bool zsf_plant_page_not_arena(struct zs_plant *p)
 	return true;
 }
 
-/* Another zspage of t's shard (shared or huge), or NULL. */
+/* Another shared zspage of t's shard, or NULL. */
 static struct zspage *other_zspage(struct zs_pool *pool,
 				   const struct corrupt_target *t)
 {
@@ -249,9 +312,6 @@ static struct zspage *other_zspage(struct zs_pool *pool,
 		for (zsp = t->sh->groups[g]; zsp; zsp = zs_zsp_next(pool, zsp))
 			if (zsp != t->zsp)
 				return zsp;
-	for (zsp = t->sh->huge_list; zsp; zsp = zs_zsp_next(pool, zsp))
-		if (zsp != t->zsp)
-			return zsp;
 	return NULL;
 }
 
@@ -268,9 +328,9 @@ bool zsf_plant_page_desc(struct zs_plant *p)
 	unsigned v = (p->sel >> 13) & 7, ppz;
 	char *base;
 
-	if (!zsf_plant_pick(p, T_ANY))
+	if (!zsf_plant_pick(p, T_SMALL))
 		return false;
-	ppz = t->zsp->huge ? 1 : p->pool->chain_size;
+	ppz = p->pool->chain_size;
 	base = atomic_load(&t->zsp->base);
 	if (v == 4 && ppz < 2)
 		v = 2;

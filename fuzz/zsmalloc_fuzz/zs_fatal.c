@@ -127,46 +127,98 @@ static void run_arena_free_pages(void *arg)
 
 /* ---- the fuzzed pool: an object whose tag names another slot ---- */
 
-/* The tag of the live object of handle h (NULL for a huge object, which
- * has none), its zspage and slot index. */
-static uint32_t *object_tag(struct zs_pool *pool, uint64_t h,
-			    struct zspage **zsp, uint32_t *idx)
+/* The live object of handle h: its slot word and index. */
+static uint64_t object_word(struct zs_pool *pool, uint64_t h, uint32_t *idx)
 {
 	struct zs_hslot *slot;
-	uint32_t gen, ref;
+	uint32_t gen;
 
 	slot = zs_handle_lookup(pool, h, idx, &gen);
 	if (!slot)
 		child_fail("a live handle has no slot");
-	ref = zs_slot_loc(atomic_load(&slot->word));
+	return atomic_load(&slot->word);
+}
+
+/* The tag of the live object of handle h (NULL for a huge object, which
+ * has neither tag nor zspage: *zsp NULL too), its zspage and slot
+ * index. */
+static uint32_t *object_tag(struct zs_pool *pool, uint64_t h,
+			    struct zspage **zsp, uint32_t *idx)
+{
+	uint64_t w = object_word(pool, h, idx);
+	uint32_t ref = zs_slot_loc(w);
+
+	*zsp = NULL;
+	if (zs_slot_huge(w))
+		return NULL;
 	*zsp = zs_zspage_by_id(pool, zs_span_ref_zspage(ref));
 	if (!*zsp)
 		child_fail("a live object's slot names no zspage");
-	if ((*zsp)->huge)
-		return NULL;
 	return (uint32_t *)(zs_obj_bytes(*zsp, ref) - ZS_SPAN_TAG_BYTES);
 }
 
-/* A live object's tag (a huge zspage's slot number) overwritten to name
- * another slot, another live object's or one past it; zs_free of the
- * object must see that its place does not name its slot. */
+/* The two objects run_free_foreign_slot and run_free_foreign_page use:
+ * the one freed, and the one whose slot it is made to name. */
+static const struct fm_obj *foreign_pair(const struct fatal *t,
+					 const struct fm_obj **b)
+{
+	*b = &t->m->obj[(t->arg + 1) % t->m->nlive];
+	return &t->m->obj[t->arg % t->m->nlive];
+}
+
+/* The slot an object of slot idx is made to name instead of its own:
+ * other's, or (when that is its own, or arg bit 8) one a little past. */
+static uint32_t foreign_slot(const struct fatal *t, uint32_t idx,
+			     uint32_t other)
+{
+	if (other == idx || (t->arg >> 8) & 1)
+		other = idx + 1 + (t->arg >> 9) % 7;
+	return other;
+}
+
+/* A shared object's tag overwritten to name another slot, another live
+ * object's or one past it; zs_free of the object must see that its place
+ * does not name its slot. */
 static void run_free_foreign_slot(void *arg)
 {
 	struct fatal *t = arg;
 	struct zs_pool *pool = t->pool;
-	const struct fm_obj *a = &t->m->obj[t->arg % t->m->nlive];
-	const struct fm_obj *b = &t->m->obj[(t->arg + 1) % t->m->nlive];
-	struct zspage *zsp, *other_zsp;
+	const struct fm_obj *b, *a = foreign_pair(t, &b);
+	struct zspage *zsp;
 	uint32_t idx, other, *tag;
 
-	object_tag(pool, b->handle, &other_zsp, &other);
+	object_word(pool, b->handle, &other);
 	tag = object_tag(pool, a->handle, &zsp, &idx);
-	if (other == idx || (t->arg >> 8) & 1)
-		other = idx + 1 + (t->arg >> 9) % 7;
-	if (tag)
-		zs_raw_store32(tag, other << 2 | (zs_raw_load32(tag) & 2u));
-	else
-		zsp->huge_slot = other;
+	if (!tag)
+		child_fail("the object is huge: it has no tag");
+	other = foreign_slot(t, idx, other);
+	zs_raw_store32(tag, other << 2 | (zs_raw_load32(tag) & 2u));
+	zs_free(pool, a->handle);
+}
+
+/* A huge object's page redescribed in the arena (the arena's own call)
+ * as another slot's, another live object's or one past it, as a bad move
+ * would leave it; zs_free of the object must find that the arena will not
+ * free that page as its slot's, and free nothing. */
+static void run_free_foreign_page(void *arg)
+{
+	struct fatal *t = arg;
+	struct zs_pool *pool = t->pool;
+	const struct fm_obj *b, *a = foreign_pair(t, &b);
+	uint32_t idx, other;
+	uint64_t w;
+	char *page;
+
+	object_word(pool, b->handle, &other);
+	w = object_word(pool, a->handle, &idx);
+	if (!zs_slot_huge(w))
+		child_fail("the object is not huge");
+	page = zs_huge_bytes(pool, zs_slot_loc(w));
+	if (!page)
+		child_fail("a huge object's place names no page");
+	zs_arena_set_page_owner(pool->arena, page,
+				zs_huge_cookie(foreign_slot(t, idx, other)), 0,
+				1);
 	zs_free(pool, a->handle);
 }
 
@@ -292,6 +344,11 @@ static void run_free_bad_neighbour(void *arg)
 	}
 }
 
+/* Kind "zs_free of an object whose tag names another slot" when the
+ * object picked is huge. */
+#define FOREIGN_PAGE_NAME \
+	"zs_free of a huge object whose page is described as another slot's"
+
 /* Each test, the finding its abort site reports, and what it runs. */
 static const struct {
 	const char *name;
@@ -303,6 +360,7 @@ static const struct {
 	{ "arena free_pages with a bad pointer",
 	  ZS_FINDING_ABORT_ARENA_FREE_PAGES_NOT_ALLOCATED,
 	  run_arena_free_pages },
+	/* (FOREIGN_PAGE_NAME's test instead when the object is huge) */
 	{ "zs_free of an object whose tag names another slot",
 	  ZS_FINDING_ABORT_POOL_FREE_HANDLE_SLOT, run_free_foreign_slot },
 	{ "run migration over an object whose slot does not point back",
@@ -316,8 +374,24 @@ const char *zs_fuzz_fatal(struct zs_pool *pool, const struct fuzz_model *m,
 {
 	struct fatal t = { .pool = pool, .m = m, .arg = arg };
 	unsigned k = kind % (sizeof(kinds) / sizeof(kinds[0]));
+	uint32_t idx, gen;
+	struct zs_hslot *slot;
+
 	if (kinds[k].run == run_free_foreign_slot && !m->nlive)
 		return NULL;
+	if (kinds[k].run == run_free_foreign_slot) {
+		/* the freed object huge: no tag, its page's record instead */
+		slot = zs_handle_lookup(pool, m->obj[arg % m->nlive].handle,
+					&idx, &gen);
+		if (!slot)
+			fm_fail("fatal: a live handle has no slot");
+		if (zs_slot_huge(atomic_load(&slot->word))) {
+			fm_expect_abort(FOREIGN_PAGE_NAME,
+					ZS_FINDING_ABORT_POOL_FREE_HUGE_PAGE,
+					run_free_foreign_page, &t);
+			return FOREIGN_PAGE_NAME;
+		}
+	}
 	fm_expect_abort(kinds[k].name, kinds[k].want, kinds[k].run, &t);
 	return kinds[k].name;
 }

@@ -229,24 +229,30 @@ struct zs_shard;
 struct zspage;
 struct zs_hslot;
 
-/* A zspage of some shard, its list, and one object of it: what a
- * corruption is planted in, or page_ops' callbacks are called about. */
+/* An object of some shard and what holds it: a shared zspage and its
+ * list, or (huge, zsp NULL) the page of its own that its place names.
+ * What a corruption is planted in, or page_ops' callbacks are called
+ * about. */
 struct corrupt_target {
 	struct zs_shard *sh;
-	struct zspage *zsp;
+	struct zspage *zsp; /* NULL for a huge object (it has none) */
 	unsigned g; /* fullness group whose list holds zsp; ZS_NR_FULLNESS + 1
-		       for the huge list */
-	unsigned unit; /* the object's first unit (0 in a huge zspage) */
-	unsigned units; /* its units, tag included (0 in a huge zspage) */
-	uint32_t ref; /* zs_span_ref(zsp's id, unit): its slot's loc */
+		       for a huge object */
+	unsigned unit; /* the object's first unit (0 for a huge object) */
+	unsigned units; /* its units, tag included (0 for a huge object) */
+	uint32_t ref; /* its slot's loc: zs_span_ref(zsp's id, unit), or
+			 zs_huge_loc(page number, shard) */
 	uint32_t idx; /* its handle slot */
 	struct zs_hslot *slot;
+	char *page; /* a huge object's page (zs_huge_bytes); NULL otherwise */
 };
 
-/* Which zspages zsf_pick_target may pick: any, shared ones, huge ones. */
+/* Which objects zsf_pick_target may pick: any, those in shared zspages,
+ * huge ones (a page each, no zspage). */
 enum { T_ANY, T_SMALL, T_HUGE };
 
-/* Picks a zspage (and an object in it) by sel among those that fit `want`,
+/* Picks an object by sel among those that fit `want` (shared zspages in
+ * group order, then huge objects in slot order, shard by shard from sel),
  * and returns with its shard locked; false (nothing locked) when there is
  * none. */
 bool zsf_pick_target(struct zs_pool *pool, uint16_t sel, int want,

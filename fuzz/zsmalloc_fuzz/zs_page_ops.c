@@ -4,15 +4,17 @@
  * the pool's movable-page callbacks called late, as by an arena whose view of
  * the pool is out of date.
  *
- * The arena calls a pool back about a zspage's run of pages (isolate,
- * migrate, putback) without holding the pool's locks, so by then the run
- * may belong to another zspage, or its zspage may be gone or emptied.
+ * The arena calls a pool back about a zspage's run of pages, or a huge
+ * object's page (isolate, migrate, putback), without holding the pool's
+ * locks, so by then the run may belong to another zspage or object, or
+ * its zspage or object may be gone or emptied.
  * These calls are made here on purpose, which the arena's own window is
  * too short for.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "fuzz/common/fuzz.h"
@@ -21,40 +23,50 @@
 #include "zs/zs_internal.h"
 #include "zs/zsmalloc.h"
 
-/* The objects of zspage `id` (found through their handle slots) freed. */
-static unsigned free_zspage_objects(struct zs_fuzz *f, uint32_t id)
+/* A page-sized buffer the pool never gave out: the wrong page. */
+static char spare[ZS_PAGE_SIZE] __attribute__((aligned(4096)));
+
+/* One zspage's run, or a huge object's page, as an arena would name it. */
+struct page_ref {
+	uint32_t id, npages; /* id: the run's cookie (zs_huge_cookie(slot)
+				for a huge object's page) */
+	bool huge;
+	uint32_t loc; /* a huge object's place */
+	char *page; /* the run's first page */
+	char *other; /* a page inside the run, or spare for a one-page run */
+};
+
+/* The objects of the run r names (found through their handle slots)
+ * freed: a shared zspage's objects, whose places name its id, or the one
+ * huge object whose place is r's. */
+static unsigned free_run_objects(struct zs_fuzz *f, const struct page_ref *r)
 {
 	struct zs_pool *pool = f->pool;
 	unsigned freed = 0;
 	uint32_t i;
 
 	for (i = f->m.nlive; i-- > 0;) {
-		uint64_t h = f->m.obj[i].handle;
+		uint64_t h = f->m.obj[i].handle, w;
 		uint32_t idx, gen;
 		struct zs_hslot *s;
+		bool ours;
 
 		zs_handle_open(&pool->key, h, &idx, &gen);
 		s = zs_slot_at(pool, idx);
 		if (!s)
 			fm_fail("live handle %#" PRIx64 " has no slot", h);
-		if (zs_span_ref_zspage(zs_slot_loc(atomic_load(&s->word))) ==
-		    id) {
+		w = atomic_load(&s->word);
+		ours = r->huge ? zs_slot_huge(w) && zs_slot_loc(w) == r->loc :
+				 !zs_slot_huge(w) &&
+					 zs_span_ref_zspage(zs_slot_loc(w)) ==
+						 r->id;
+		if (ours) {
 			zsf_do_free(f, &f->m.obj[i]);
 			freed++;
 		}
 	}
 	return freed;
 }
-
-/* A page-sized buffer the pool never gave out: the wrong page. */
-static char spare[ZS_PAGE_SIZE] __attribute__((aligned(4096)));
-
-/* One zspage's run, as an arena would name it. */
-struct page_ref {
-	uint32_t id, npages;
-	char *page; /* the run's first page */
-	char *other; /* a page inside the run, or spare for a one-page run */
-};
 
 /* Callbacks about a zspage id past the table: refused or ignored. */
 static void probe_beyond(struct zs_fuzz *f, uint16_t sel)
@@ -78,9 +90,17 @@ static bool pick_page(struct zs_fuzz *f, uint16_t sel, int want,
 
 	if (!zsf_pick_target(f->pool, sel, want, &t))
 		return false;
-	r->id = t.zsp->id;
-	r->npages = t.zsp->huge ? 1 : f->pool->chain_size;
-	r->page = atomic_load(&t.zsp->base);
+	r->huge = !t.zsp;
+	r->loc = t.ref;
+	if (r->huge) {
+		r->id = zs_huge_cookie(t.idx);
+		r->npages = 1;
+		r->page = t.page;
+	} else {
+		r->id = t.zsp->id;
+		r->npages = f->pool->chain_size;
+		r->page = atomic_load(&t.zsp->base);
+	}
 	r->other =
 		r->npages > 1 ?
 			r->page + (size_t)(1 + (sel >> 8) % (r->npages - 1)) *
@@ -107,35 +127,44 @@ static void probe_stale(struct zs_fuzz *f, const struct page_ref *r)
 }
 
 /* The arena's side of a move: isolate, then (later) putback; with
- * `empty`, every object of the zspage freed in between (the zspage must
- * stay and check clean, migrate is refused, putback frees it). */
+ * `empty`, every object of the run freed in between.  A shared zspage must
+ * stay and check clean, migrate is refused, putback frees it.  A huge
+ * object's page goes at its free (a direct call of the callbacks leaves
+ * the arena's record not isolated, so the arena frees it at once),
+ * migrate is refused, putback has nothing left to do. */
 static void isolate_putback(struct zs_fuzz *f, const struct page_ref *r,
 			    const struct zs_pool_stats *before, bool empty)
 {
 	const struct zs_movable_ops *ops = &zs_movable_ops;
 	struct zs_pool_stats after;
-	unsigned freed;
+	unsigned freed, gone;
 
 	fm_expect_ret(ops->isolate(f->pool, r->page, r->id, 0), 0,
-		      "isolate of a zspage's run", r->id);
-	freed = empty ? free_zspage_objects(f, r->id) : 0;
-	zsf_pool_check(f, freed ? "with an emptied zspage's run isolated" :
+		      r->huge ? "isolate of a huge object's page" :
+				"isolate of a zspage's run",
+		      r->id);
+	freed = empty ? free_run_objects(f, r) : 0;
+	if (r->huge && freed > 1)
+		fm_fail("%u objects freed from huge page %#x", freed, r->id);
+	zsf_pool_check(f, freed ? "with an emptied run isolated" :
 				  "with a run isolated");
 	if (freed) {
 		zsf_get_stats(f, &after);
-		if (after.zspages != before->zspages)
-			fm_fail("zspage %u emptied with its run isolated was "
-				"freed (zspages %lu -> %lu)",
-				r->id, before->zspages, after.zspages);
+		gone = r->huge ? 1 : 0;
+		if (after.zspages != before->zspages - gone ||
+		    after.pages_used != before->pages_used - gone)
+			fm_fail("run %#x emptied while isolated: zspages %lu "
+				"-> %lu, pages %lu -> %lu",
+				r->id, before->zspages, after.zspages,
+				before->pages_used, after.pages_used);
 		fm_expect_ret(ops->migrate(f->pool, r->page, spare, r->id, 0),
-			      -EAGAIN, "migrate of an emptied zspage's run",
-			      r->id);
+			      -EAGAIN, "migrate of an emptied run", r->id);
 	}
 	ops->putback(f->pool, r->page, r->id, 0);
 	zsf_get_stats(f, &after);
 	if (after.zspages != before->zspages - (freed ? 1 : 0) ||
 	    after.pages_used != before->pages_used - (freed ? r->npages : 0))
-		fm_fail("putback of zspage %u (%u objects freed): zspages %lu "
+		fm_fail("putback of run %#x (%u objects freed): zspages %lu "
 			"-> %lu, pages %lu -> %lu",
 			r->id, freed, before->zspages, after.zspages,
 			before->pages_used, after.pages_used);
@@ -148,8 +177,9 @@ static void isolate_putback(struct zs_fuzz *f, const struct page_ref *r,
  * of date would: a zspage id past the table, a nonzero index, a page that
  * is not the run's first; each refused (-EAGAIN) or ignored.  Then
  * (flags & 1) the race the design closes: a run isolated, every object of
- * its zspage freed meanwhile (flags & 2; the zspage must stay, and check
- * clean), migrate refused, and putback freeing the zspage.
+ * it freed meanwhile (flags & 2; a shared zspage must stay, and check
+ * clean; a huge object's page goes at once), migrate refused, and putback
+ * freeing the zspage (or doing nothing for a huge page).
  */
 void zsf_op_page_ops(void *state, struct fuzz_cursor *c)
 {
