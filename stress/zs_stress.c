@@ -126,6 +126,8 @@ static size_t random_size(uint32_t *r)
 		return 1 + x % 64;
 	case 1:
 		return 4096 - x % 512;
+	case 2: /* incompressible pages: a page each, moved by page number */
+		return 4096 - (x >> 8) % 4;
 	default:
 		return 1 + (x >> 8) % 4096;
 	}
