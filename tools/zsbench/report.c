@@ -63,7 +63,7 @@ const struct zb_metric_desc zb_metrics[ZB_NMETRICS] = {
 	[M_ST90] = { "compact90_stall_us",
 		     "as compact50_stall_us, freeing 90%" },
 	[M_STBASE] = { "stall_baseline_us",
-		       "longest reader op with no compaction running (not preempted), us" },
+		       "longest reader op with no compaction running, as long as each compaction took, the main thread busy (not preempted; the longest of the three), us" },
 	[M_STRAW75] = { "compact75_stall_raw_us",
 			"longest reader op during the 75% compaction, preempted ops included, us" },
 	[M_AM75] = { "arena75_pages_migrated",
@@ -264,7 +264,9 @@ static void table_compaction(struct zb_results *r)
 	printf("  call ms = wall time of zs_compact; stall = longest read_begin..read_end of a\n");
 	printf("  reader thread meanwhile, reads during which the kernel preempted the reader or\n");
 	printf("  kept the compacting thread waiting for a CPU left out (raw: all reads);\n");
-	printf("  baseline = the same reader for 20 ms with no compaction\n");
+	printf("  baseline = the same reader, as long as each compaction took, with the\n");
+	printf("  compacting thread copying a private buffer instead (no object moves): the\n");
+	printf("  machine's own longest call, the longest of the three (chain 8)\n");
 	printf("%-16s %5s %9s %10s %9s %9s %9s %11s\n", "system", "freed",
 	       "pages", "moved/page", "call ms", "stall us", "raw us",
 	       "baseline us");
