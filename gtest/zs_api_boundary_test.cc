@@ -285,6 +285,12 @@ TEST(ArenaBoundary, EveryCallWithNull)
 	EXPECT_ERRNO(zs_arena_page_number(arena, page, nullptr), -EINVAL);
 	EXPECT_EQ(number, 7u);
 	EXPECT_EQ(zs_arena_page_at(nullptr, 0), nullptr);
+	EXPECT_NULL_ERRNO(zs_arena_alloc_numbered_page(nullptr, id, 0, 1,
+						       &number),
+			  -EINVAL);
+	EXPECT_NULL_ERRNO(zs_arena_alloc_numbered_page(arena, id, 0, 1,
+						       nullptr),
+			  -EINVAL);
 
 	struct zs_arena_page_info info = Garbage<struct zs_arena_page_info>();
 	EXPECT_ERRNO(zs_arena_page_info(nullptr, page, &info), -EINVAL);

@@ -67,26 +67,39 @@ void CountPutback(void *owner, void *, uint32_t, uint32_t)
 const zs_movable_ops kFreeingOps = { IsolateAndFree, RefuseMigrate,
 				     CountPutback };
 
+/* o registered on arena with the freeing operations (o.id < 0 if not). */
+void Register(zs_arena *arena, FreeingOwner &o)
+{
+	o.arena = arena;
+	o.id = zs_arena_register_owner(arena, &o, &kFreeingOps);
+}
+
 } // namespace
 
 /* Numbers are below 2^22, distinct, stable while the page is allocated,
- * and turn back into their pages without the lock; a free page has none. */
+ * and turn back into their pages without the lock; a free page has none.
+ * Every other page comes with its number (zs_arena_alloc_numbered_page),
+ * which must be the one zs_arena_page_number gives. */
 TEST(ArenaPageNumbers, RoundTrip)
 {
 	zs_arena *arena = zs_arena_create();
 	ASSERT_NE(arena, nullptr);
 	FreeingOwner o;
-	o.arena = arena;
-	o.id = zs_arena_register_owner(arena, &o, &kFreeingOps);
+	Register(arena, o);
 	ASSERT_GE(o.id, 0);
 	std::vector<void *> pages;
 	std::vector<uint32_t> numbers;
 	/* two regions' worth and one more page */
 	for (unsigned i = 0; i < 2 * kRegionPages + 1; i++) {
-		void *p = zs_arena_alloc_run(arena, o.id, 1, i, 1);
+		uint32_t given = UINT32_MAX, n = UINT32_MAX;
+		void *p = i % 2 ? zs_arena_alloc_run(arena, o.id, 1, i, 1) :
+				  zs_arena_alloc_numbered_page(arena, o.id, i,
+							       1, &given);
 		ASSERT_NE(p, nullptr) << i;
-		uint32_t n = UINT32_MAX;
 		ASSERT_ERRNO(zs_arena_page_number(arena, p, &n), 0);
+		if (i % 2 == 0) {
+			EXPECT_EQ(given, n) << i;
+		}
 		EXPECT_LT(n, 1u << 22);
 		EXPECT_EQ(zs_arena_page_at(arena, n), p) << i;
 		for (uint32_t m : numbers)
@@ -123,9 +136,8 @@ TEST(ArenaPageNumbers, CheckedFreeRefusesAnotherPage)
 	zs_arena *arena = zs_arena_create();
 	ASSERT_NE(arena, nullptr);
 	FreeingOwner o, other;
-	o.arena = other.arena = arena;
-	o.id = zs_arena_register_owner(arena, &o, &kFreeingOps);
-	other.id = zs_arena_register_owner(arena, &other, &kFreeingOps);
+	Register(arena, o);
+	Register(arena, other);
 	ASSERT_GE(o.id, 0);
 	ASSERT_GE(other.id, 0);
 	void *page = zs_arena_alloc_run(arena, o.id, 1, 42, 1);
@@ -164,8 +176,7 @@ TEST(ArenaPageNumbers, FreeDuringAMoveIsDeferredToItsEnd)
 	zs_arena *arena = zs_arena_create();
 	ASSERT_NE(arena, nullptr);
 	FreeingOwner o;
-	o.arena = arena;
-	o.id = zs_arena_register_owner(arena, &o, &kFreeingOps);
+	Register(arena, o);
 	ASSERT_GE(o.id, 0);
 	/* a full region and one page in a second: compaction moves that
 	 * page into a gap of the first */

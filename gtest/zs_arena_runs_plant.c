@@ -181,35 +181,29 @@ unsigned zsr_set_owner_moving(struct zs_arena *a, int owner_id, unsigned moving)
 	return old;
 }
 
-unsigned zsr_set_owner_limit(struct zs_arena *a, unsigned limit)
+/* A count of the arena replaced by v under its lock; the old value. */
+static unsigned swap_count(struct zs_arena *a, unsigned *count, unsigned v)
 {
 	unsigned old;
 
 	pthread_mutex_lock(&a->lock);
-	old = a->owner_limit;
-	a->owner_limit = limit;
+	old = *count;
+	*count = v;
 	pthread_mutex_unlock(&a->lock);
 	return old;
+}
+
+unsigned zsr_set_owner_limit(struct zs_arena *a, unsigned limit)
+{
+	return swap_count(a, &a->owner_limit, limit);
 }
 
 unsigned zsr_set_nregions(struct zs_arena *a, unsigned n)
 {
-	unsigned old;
-
-	pthread_mutex_lock(&a->lock);
-	old = a->nregions;
-	a->nregions = n;
-	pthread_mutex_unlock(&a->lock);
-	return old;
+	return swap_count(a, &a->nregions, n);
 }
 
 unsigned zsr_set_slot_limit(struct zs_arena *a, unsigned limit)
 {
-	unsigned old;
-
-	pthread_mutex_lock(&a->lock);
-	old = a->slot_limit;
-	a->slot_limit = limit;
-	pthread_mutex_unlock(&a->lock);
-	return old;
+	return swap_count(a, &a->slot_limit, limit);
 }

@@ -823,8 +823,10 @@ void zs_arena_free_pages(struct zs_arena *arena, void *const *pages, unsigned n)
 	pthread_mutex_unlock(&arena->lock);
 }
 
-void *zs_arena_alloc_run(struct zs_arena *arena, int owner_id, unsigned n,
-			 uint32_t cookie, int movable)
+/* zs_arena_alloc_run, and the run's first page's number into *number
+ * when number is not NULL (found under the same lock). */
+static void *alloc_run(struct zs_arena *arena, int owner_id, unsigned n,
+		       uint32_t cookie, int movable, uint32_t *number)
 {
 	void *run = NULL;
 	unsigned k;
@@ -847,10 +849,32 @@ void *zs_arena_alloc_run(struct zs_arena *arena, int owner_id, unsigned n,
 	if (k == n)
 		run = take_run(arena, owner_id, n, cookie, 0,
 			       movable ? ARENA_RUN_MOVABLE : 0);
+	if (run && number) {
+		const struct arena_region *r = find_region(arena, run, &k);
+
+		*number = (uint32_t)r->slot * ARENA_REGION_PAGES + k;
+	}
 	pthread_mutex_unlock(&arena->lock);
 	if (!run)
 		errno = ENOMEM;
 	return run;
+}
+
+void *zs_arena_alloc_run(struct zs_arena *arena, int owner_id, unsigned n,
+			 uint32_t cookie, int movable)
+{
+	return alloc_run(arena, owner_id, n, cookie, movable, NULL);
+}
+
+void *zs_arena_alloc_numbered_page(struct zs_arena *arena, int owner_id,
+				   uint32_t cookie, int movable,
+				   uint32_t *number)
+{
+	if (!number) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return alloc_run(arena, owner_id, 1, cookie, movable, number);
 }
 
 void zs_arena_free_run(struct zs_arena *arena, void *run)

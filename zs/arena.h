@@ -361,6 +361,26 @@ int zs_arena_page_number(struct zs_arena *arena, const void *page,
 			 uint32_t *number);
 
 /**
+ * zs_arena_alloc_numbered_page() - zs_arena_alloc_run() of one page, with
+ * its number.
+ * @arena: the arena.
+ * @owner_id: a registered owner's id.
+ * @cookie: recorded for the page.
+ * @movable: as for zs_arena_alloc_run().
+ * @number: receives the page's number (zs_arena_page_number()).
+ *
+ * For an owner that keeps the page by number: one call and one lock
+ * where zs_arena_alloc_run() and zs_arena_page_number() take two.
+ *
+ * Context: any thread; takes the arena's lock.
+ * Return: the page, or NULL with errno as zs_arena_alloc_run() (EINVAL
+ * also for a NULL @number); nothing is taken then.
+ */
+void *zs_arena_alloc_numbered_page(struct zs_arena *arena, int owner_id,
+				   uint32_t cookie, int movable,
+				   uint32_t *number);
+
+/**
  * zs_arena_page_at() - The page of a number zs_arena_page_number() gave.
  * @arena: the arena.
  * @number: the number.

@@ -473,11 +473,10 @@ static void zs_run_putback(void *owner, void *run, uint32_t id, uint32_t index)
 	struct zspage *zsp;
 	struct zs_shard *sh;
 
+	(void)run;
 	(void)index;
-	if (id & ZS_HUGE_COOKIE_BIT) {
-		zs_huge_putback(pool, run, id & ~ZS_HUGE_COOKIE_BIT);
-		return;
-	}
+	if (id & ZS_HUGE_COOKIE_BIT)
+		return; /* a huge page's isolate changed nothing (zs/huge.c) */
 	zsp = zs_zspage_by_id(pool, id);
 	if (!zsp)
 		return;

@@ -14,7 +14,8 @@
  * metadata a pool of real compressed pages kept beyond its handle table.
  *
  * Run migration needs no state of its own either.  Isolate only checks
- * that the page is still the object's; migrate marks the object moving
+ * that the page is still the object's (so putback has nothing to undo);
+ * migrate marks the object moving
  * (refused while it is mapped), copies the page and gives the slot the
  * new number, all under the shard's lock, as a shared zspage's move does.
  * A free while the arena holds the page isolated is deferred by the arena
@@ -41,16 +42,10 @@ int zs_huge_place(struct zs_pool *pool, struct zs_shard *sh, uint32_t slot_idx,
 	if (zs_pool_reserve(pool, 1))
 		return -ENOMEM;
 	if (!zs_inject_fail(pool))
-		page = zs_arena_alloc_run(pool->arena, pool->owner_id, 1,
-					  zs_huge_cookie(slot_idx), 1);
+		page = zs_arena_alloc_numbered_page(pool->arena, pool->owner_id,
+						    zs_huge_cookie(slot_idx), 1,
+						    &number);
 	if (!page) {
-		atomic_fetch_sub(&pool->pages, 1);
-		return -ENOMEM;
-	}
-	/* the page is ours and allocated, so it has a number; if the arena
-	 * says otherwise the page is given back rather than kept unnamed */
-	if (zs_arena_page_number(pool->arena, page, &number) != 0) {
-		zs_arena_free_run(pool->arena, page);
 		atomic_fetch_sub(&pool->pages, 1);
 		return -ENOMEM;
 	}
@@ -165,13 +160,4 @@ int zs_huge_migrate(struct zs_pool *pool, void *old_page, void *new_page,
 	atomic_fetch_add(&pool->pages_migrated, 1);
 	zs_unlock(&sh->lock);
 	return 0;
-}
-
-/* Nothing to undo: isolate changed nothing, and a refused migrate left
- * the object unmarked where it was. */
-void zs_huge_putback(struct zs_pool *pool, void *page, uint32_t idx)
-{
-	(void)pool;
-	(void)page;
-	(void)idx;
 }

@@ -182,25 +182,22 @@ int zs_free(struct zs_pool *pool, uint64_t handle)
 		memory_order_acq_rel, memory_order_acquire));
 	size = zs_slot_size(w);
 	ref = zs_slot_loc(w);
-	if (size >= ZS_HUGE_SIZE) {
+	zsp = NULL;
+	if (zs_slot_huge(w)) {
 		zs_huge_remove(pool, sh, idx, ref);
-		zs_slot_give_back(pool, sh, idx);
-		zs_shard_count_add(&sh->objs_used, -1);
-		sh->bytes_stored -= size;
-		zs_unlock(&sh->lock);
-		return 0;
+	} else {
+		zsp = zs_zspage_by_id(pool, zs_span_ref_zspage(ref));
+		if (!zs_span_tag_names(zs_span_tag(&sh->span, ref), idx)) {
+			ZS_REPORT(ZS_FINDING_ABORT_POOL_FREE_HANDLE_SLOT,
+				  zs_span_ref_unit(ref), zsp->id, idx);
+			zs_corruption_abort();
+		}
+		zs_obj_remove(pool, sh, zsp, ref, size);
 	}
-	zsp = zs_zspage_by_id(pool, zs_span_ref_zspage(ref));
-	if (!zs_span_tag_names(zs_span_tag(&sh->span, ref), idx)) {
-		ZS_REPORT(ZS_FINDING_ABORT_POOL_FREE_HANDLE_SLOT,
-			  zs_span_ref_unit(ref), zsp->id, idx);
-		zs_corruption_abort();
-	}
-	zs_obj_remove(pool, sh, zsp, ref, size);
 	zs_slot_give_back(pool, sh, idx);
 	zs_shard_count_add(&sh->objs_used, -1);
 	sh->bytes_stored -= size;
-	if (zsp->inuse == 0 && !zsp->isolated && !zsp->run_isolated)
+	if (zsp && zsp->inuse == 0 && !zsp->isolated && !zsp->run_isolated)
 		zs_zspage_destroy(pool, sh, zsp);
 	zs_unlock(&sh->lock);
 	return 0;

@@ -415,7 +415,6 @@ void zs_huge_destroy_all(struct zs_pool *pool);
 int zs_huge_isolate(struct zs_pool *pool, void *page, uint32_t idx);
 int zs_huge_migrate(struct zs_pool *pool, void *old_page, void *new_page,
 		    uint32_t idx);
-void zs_huge_putback(struct zs_pool *pool, void *page, uint32_t idx);
 
 /* map.c */
 void zs_thread_forget_pool(const struct zs_pool *pool);
