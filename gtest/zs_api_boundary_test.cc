@@ -275,6 +275,13 @@ TEST(ArenaBoundary, EveryCallWithNull)
 	zs_arena_set_page_owner(nullptr, page, 7, 7, 1);
 	zs_arena_set_page_owner(arena, nullptr, 7, 7, 1);
 	EXPECT_NULL_ERRNO(zs_arena_alloc_run(nullptr, id, 2, 0, 1), -EINVAL);
+	unsigned resident = 0;
+	EXPECT_NULL_ERRNO(zs_arena_alloc_run_resident(nullptr, id, 2, 0, 1,
+						      &resident),
+			  -EINVAL);
+	EXPECT_NULL_ERRNO(zs_arena_alloc_run_resident(arena, id, 2, 0, 1,
+						      nullptr),
+			  -EINVAL);
 	zs_arena_free_run(nullptr, page);
 	zs_arena_free_run(arena, nullptr);
 	EXPECT_ERRNO(zs_arena_free_run_of(nullptr, page, id, 0), -EINVAL);

@@ -25,6 +25,7 @@
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <memory>
@@ -179,6 +180,45 @@ TEST(ArenaRuns, FreeAndReuse)
 	EXPECT_EQ(three, Page(r[0], kRegionPages - 3));
 	EXPECT_EQ(Join(owner.Verify()), "");
 	EXPECT_ERRNO(zs_arena_check(arena), 0);
+}
+
+/* zs_arena_alloc_run_resident says how many of a run's first pages may
+ * be resident: the first only on a fresh region; every page of a run
+ * freed and taken again before a purge (the arena marks a freed run's
+ * pages dirty, written or not); the first only again once zs_arena_trim
+ * purged them, and those pages read as zeroes.  A zspage counts that
+ * many pages at once, so a wrong answer either hides resident memory or
+ * charges memory that is not there. */
+TEST(ArenaRuns, ResidentPagesOfARun)
+{
+	/* the arena's own calls: the test owner's would write its pages */
+	zs::Arena arena;
+	RunOwner owner(arena, true);
+	unsigned resident = 0;
+	/* a page that keeps the region mapped through the trim */
+	void *keep = zs_arena_alloc_page(arena, owner.id());
+	ASSERT_NE(keep, nullptr);
+	char *run = static_cast<char *>(zs_arena_alloc_run_resident(
+		arena, owner.id(), 8, 1, 1, &resident));
+	ASSERT_NE(run, nullptr);
+	EXPECT_EQ(resident, 1u) << "a fresh region";
+	memset(run, 0xab, 3 * ZS_PAGE_SIZE);
+	zs_arena_free_run(arena, run);
+	char *again = static_cast<char *>(zs_arena_alloc_run_resident(
+		arena, owner.id(), 8, 2, 1, &resident));
+	ASSERT_EQ(again, run) << "first fit takes the same pages";
+	EXPECT_EQ(resident, 8u) << "freed and not purged";
+	zs_arena_free_run(arena, again);
+	zs_arena_trim(arena);
+	again = static_cast<char *>(zs_arena_alloc_run_resident(
+		arena, owner.id(), 8, 3, 1, &resident));
+	ASSERT_EQ(again, run);
+	EXPECT_EQ(resident, 1u) << "purged";
+	for (size_t i = 0; i < 8 * ZS_PAGE_SIZE; i += 512)
+		ASSERT_EQ(again[i], 0) << "byte " << i << " still resident";
+	EXPECT_ERRNO(zs_arena_check(arena), 0);
+	zs_arena_free_run(arena, again);
+	zs_arena_free_page(arena, keep);
 }
 
 /* Misuse is refused with EINVAL and takes nothing; NULLs are no-ops. */

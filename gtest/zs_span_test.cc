@@ -778,9 +778,15 @@ protected:
 		 * prev_gap bit, every unit as it was */
 		EXPECT_EQ(zs_span_tag(&s_, zs_span_ref(0, gap)), slot << 2);
 		EXPECT_TRUE(UnitsIntact(slot));
-		/* the gap after it, tag and footer */
+		/* the gap after it, tag and footer; a gap that ends the
+		 * zspage has none, and leaves the word untouched */
+		const uint32_t last_word = Word(0, end * 8 - 4);
 		EXPECT_EQ(Word(0, (gap + units) * 8), GapTag(merged));
-		EXPECT_EQ(Word(0, end * 8 - 4), GapTag(merged));
+		if (end < kUnits) {
+			EXPECT_EQ(last_word, GapTag(merged));
+		} else {
+			EXPECT_NE(last_word, GapTag(merged));
+		}
 		/* the object after the gap knows one precedes it */
 		if (end < kUnits) {
 			EXPECT_EQ(Word(0, end * 8), next_tag | 2u);
@@ -1054,7 +1060,9 @@ TEST_F(SpanFinding, LayoutIsAsDescribed)
 	EXPECT_EQ(Word(8 * 8), 2u << 2 | 2u); /* B, after a gap */
 	EXPECT_EQ(Word(12 * 8), 3u << 2); /* C */
 	EXPECT_EQ(Word(14 * 8), GapTag(50));
-	EXPECT_EQ(Word(64 * 8 - 4), GapTag(50));
+	/* the last gap has no footer: nothing follows it to read one, and
+	 * writing one would touch the zspage's last page */
+	EXPECT_NE(Word(64 * 8 - 4), GapTag(50));
 }
 
 TEST_F(SpanFinding, BadTag)

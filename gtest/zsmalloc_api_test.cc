@@ -41,8 +41,10 @@ TEST(ZsApi, ZeroConfigMeansDefaults)
 {
 	/* Class count and huge size no longer depend on the chain size
 	 * (every footprint of 1..512 units shares zspages at any chain), so
-	 * the default chain of 8 shows in the pages one small object takes:
-	 * its zspage, one run of chain_size pages. */
+	 * the default chain of 8 shows in how many objects one zspage
+	 * holds.  A 100 B object reaches the first page of its zspage only
+	 * (13 units); sixteen of 2000 B (251 units each) then fill 8 pages
+	 * to unit 4029 of 4096, and the seventeenth needs a second zspage. */
 	zs_pool_config cfg = {};
 	zs::Pool zero(cfg);
 	zs::Pool eight = zs::Pool::WithChain(8);
@@ -51,11 +53,31 @@ TEST(ZsApi, ZeroConfigMeansDefaults)
 	ASSERT_NE(eight.get(), nullptr);
 	ASSERT_NE(named.get(), nullptr);
 	for (zs_pool *pool : { zero.get(), eight.get(), named.get() }) {
-		uint64_t h = 0;
+		uint64_t h = 0, big[17];
+		struct zs_pool_stats st;
+		/* the runs earlier pools freed, purged: fresh pages count
+		 * as they are reached */
+		zs_arena_trim(zs_arena_default());
+		ASSERT_ERRNO(zs_malloc(pool, 100, &h), 0);
+		EXPECT_EQ(zs_get_total_pages(pool), 1u);
+		for (int i = 0; i < 17; i++) {
+			ASSERT_ERRNO(zs_malloc(pool, 2000, &big[i]), 0);
+			zs_pool_stats(pool, &st);
+			EXPECT_EQ(st.zspages, i < 16 ? 1u : 2u) << i;
+			if (i == 15)
+				EXPECT_EQ(zs_get_total_pages(pool), 8u);
+		}
+		EXPECT_ERRNO(zs_pool_check(pool), 0);
+		EXPECT_ERRNO(zs_free(pool, h), 0);
+		for (uint64_t b : big)
+			EXPECT_ERRNO(zs_free(pool, b), 0);
+		EXPECT_EQ(zs_get_total_pages(pool), 0u);
+		/* a zspage remade at once on the freed run counts all 8 of
+		 * its pages, still resident: none was purged in between */
 		ASSERT_ERRNO(zs_malloc(pool, 100, &h), 0);
 		EXPECT_EQ(zs_get_total_pages(pool), 8u);
+		EXPECT_ERRNO(zs_pool_check(pool), 0);
 		EXPECT_ERRNO(zs_free(pool, h), 0);
-		EXPECT_EQ(zs_get_total_pages(pool), 0u);
 	}
 	EXPECT_EQ(zs_pool_class_count(zero), zs_pool_class_count(eight));
 	EXPECT_EQ(zs_pool_class_count(named), zs_pool_class_count(eight));
@@ -435,9 +457,15 @@ TEST(ZsApi, PrivateArena)
 		zs::Handles objs(pool);
 		for (int i = 0; i < 100; i++)
 			ASSERT_ERRNO(objs.Alloc(1 + 37 * i, i), 0);
+		/* The arena holds each zspage's whole run of 8 pages; the
+		 * pool counts the pages its objects have reached. */
 		struct zs_arena_stats ast;
+		struct zs_pool_stats st;
 		zs_arena_stats(arena, &ast);
-		EXPECT_EQ(ast.pages_in_use, zs_get_total_pages(pool));
+		zs_pool_stats(pool, &st);
+		EXPECT_EQ(ast.pages_in_use, st.zspages * 8);
+		EXPECT_LE(zs_get_total_pages(pool), ast.pages_in_use);
+		EXPECT_GT(zs_get_total_pages(pool), ast.pages_in_use - 8);
 		EXPECT_TRUE(objs.AllIntact());
 		/* The pool still holds pages: the arena refuses to go. */
 		EXPECT_ERRNO(zs_arena_destroy(arena), -EBUSY);

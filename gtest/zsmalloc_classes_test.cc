@@ -33,6 +33,15 @@ constexpr size_t kTag = 4; /* the object's tag: slot << 2 | prev_gap */
 constexpr size_t kUnit = 8;
 constexpr size_t kHuge = kPage - kTag + 1; /* 4093 */
 
+/* Pages counts below are those of fresh zspages: a zspage counts the
+ * pages its objects reach, but a run the arena still has resident from a
+ * freed zspage counts whole at once.  The arena's resident free pages
+ * are purged first, so earlier frees do not change what is counted. */
+void PurgeFreedRuns()
+{
+	zs_arena_trim(zs_arena_default());
+}
+
 /* The model: the bytes an object of n (1..4096) bytes takes. */
 size_t Footprint(size_t n)
 {
@@ -100,6 +109,7 @@ TEST_P(ZsClasses, HugeBoundaryIsExact)
 	const unsigned chain = GetParam();
 	zs::Pool pool = zs::Pool::WithChain(chain);
 	ASSERT_NE(pool.get(), nullptr);
+	PurgeFreedRuns();
 	const size_t huge = zs_huge_class_size(pool);
 	ASSERT_EQ(huge, kHuge);
 
@@ -113,8 +123,11 @@ TEST_P(ZsClasses, HugeBoundaryIsExact)
 		EXPECT_EQ(zs_get_total_pages(pool), chain)
 			<< chain << " objects of " << huge - 1 << " B";
 		EXPECT_EQ(pool.Stats().zspages, 1u);
+		/* the second zspage counts the page its object fills and,
+		 * past it, the page holding the rest's gap tag and links */
 		ASSERT_ERRNO(hs.Alloc(huge - 1, chain), 0);
-		EXPECT_EQ(zs_get_total_pages(pool), 2u * chain);
+		EXPECT_EQ(zs_get_total_pages(pool),
+			  chain + (chain > 1 ? 2 : 1));
 		EXPECT_EQ(pool.Stats().zspages, 2u);
 		EXPECT_TRUE(hs.AllIntact());
 	}
@@ -147,6 +160,7 @@ TEST_P(ZsClasses, PagesUsedMatchFootprints)
 	const unsigned chain = GetParam();
 	zs::Pool pool = zs::Pool::WithChain(chain);
 	ASSERT_NE(pool.get(), nullptr);
+	PurgeFreedRuns();
 	const size_t zspage_bytes = chain * kPage;
 	std::set<size_t> sizes = { 1,	 4,    5,    12,   13,
 				   100,	 101,  1000, 2044, 2045,
@@ -167,17 +181,24 @@ TEST_P(ZsClasses, PagesUsedMatchFootprints)
 		struct zs_pool_stats st = pool.Stats();
 		EXPECT_EQ(st.zspages, 4u)
 			<< "size " << n << ", chain " << chain;
-		EXPECT_EQ(st.pages_used, 4u * chain) << "size " << n;
+		/* the open zspage counts the pages its one object and the
+		 * head of the gap after it (tag and links, 2 units) reach */
+		const size_t rest = (zspage_bytes - f) / 8;
+		const size_t open =
+			(f + 8 * (rest < 2 ? rest : 2) + kPage - 1) / kPage;
+		EXPECT_EQ(st.pages_used, 3u * chain + open) << "size " << n;
 		EXPECT_GE(st.pages_used * kPage, sum) << "size " << n;
 		/* what is not footprint: each full zspage's tail, too short
-		 * for one more object, and the open zspage's free room */
+		 * for one more object, and the open zspage's free room on
+		 * the pages it reached */
 		EXPECT_EQ(st.pages_used * kPage - sum,
-			  3 * (zspage_bytes - per * f) + zspage_bytes - f)
+			  3 * (zspage_bytes - per * f) + open * kPage - f)
 			<< "size " << n;
 		EXPECT_EQ(st.bytes_stored, (uint64_t)count * n);
 		for (uint64_t h : hs)
 			ASSERT_ERRNO(zs_free(pool, h), 0);
 		ASSERT_EQ(zs_get_total_pages(pool), 0u) << "size " << n;
+		PurgeFreedRuns();
 	}
 	EXPECT_ERRNO(zs_pool_check(pool), 0);
 }
@@ -191,7 +212,6 @@ TEST_P(ZsClasses, MixedSizesShareZspages)
 	const unsigned chain = GetParam();
 	zs::Pool pool = zs::Pool::WithChain(chain);
 	ASSERT_NE(pool.get(), nullptr);
-	const size_t zspage_bytes = chain * kPage;
 	zs::Handles hs(pool);
 	uint64_t sum = 0;
 	size_t largest = 0;
@@ -201,11 +221,15 @@ TEST_P(ZsClasses, MixedSizesShareZspages)
 		sum += Footprint(n);
 		largest = std::max(largest, Footprint(n));
 	}
+	/* Without frees, a zspage's only gap is at its end: shorter than
+	 * the object that opened the next zspage in a full one, and in the
+	 * open zspage less than a page past the gap's head (2 units), which
+	 * is all of that zspage's pages it counts. */
 	struct zs_pool_stats st = pool.Stats();
-	EXPECT_EQ(st.pages_used, st.zspages * chain);
+	EXPECT_LE(st.pages_used, st.zspages * chain);
 	EXPECT_GE(st.pages_used * kPage, sum);
 	EXPECT_LT(st.pages_used * kPage,
-		  sum + (st.zspages - 1) * largest + zspage_bytes);
+		  sum + (st.zspages - 1) * largest + kPage + 16);
 	EXPECT_EQ(st.bytes_stored, hs.BytesLive());
 	EXPECT_TRUE(hs.AllIntact());
 	EXPECT_ERRNO(zs_pool_check(pool), 0);
@@ -231,6 +255,7 @@ TEST_P(ZsClasses, PrintedTableListsShardsAndHuge)
 	const unsigned chain = GetParam();
 	zs::Pool pool = zs::Pool::WithChain(chain);
 	ASSERT_NE(pool.get(), nullptr);
+	PurgeFreedRuns();
 	zs::Handles hs(pool);
 	const size_t n = 200, per = chain * kPage / Footprint(n);
 	const size_t count = 2 * per + 3;
@@ -265,14 +290,14 @@ TEST_P(ZsClasses, PrintedTableListsShardsAndHuge)
 		if (cls < 4) {
 			EXPECT_EQ(std::stoul(tok[1]), kHuge - 1) << line;
 			EXPECT_EQ(ppz, chain) << line;
-			EXPECT_EQ(p % chain, 0u) << line;
 			EXPECT_GE(alloc, u) << line;
 			if (u) {
 				/* one thread's objects are all in one shard:
-				 * three zspages, the last with 3 objects */
+				 * three zspages, the last with 3 objects on
+				 * the one page it has reached */
 				busy++;
 				EXPECT_EQ(u, count) << line;
-				EXPECT_EQ(p, 3u * chain) << line;
+				EXPECT_EQ(p, 2u * chain + 1) << line;
 				/* capacity at the mean footprint */
 				EXPECT_EQ(alloc,
 					  3 * chain * kPage / Footprint(n))

@@ -498,10 +498,10 @@ static void rec_reset(struct arena_region *r)
  * record table cannot grow. */
 static void *claim_run(struct zs_arena *a, struct arena_region *r, unsigned i,
 		       unsigned n, int owner_id, uint32_t cookie,
-		       uint32_t index, uint8_t flags)
+		       uint32_t index, uint8_t flags, unsigned *resident)
 {
 	int rec = rec_take(r);
-	unsigned k;
+	unsigned k, last_dirty = 0;
 
 	if (rec < 0)
 		return NULL;
@@ -518,9 +518,16 @@ static void *claim_run(struct zs_arena *a, struct arena_region *r, unsigned i,
 		if (bit_test(r->dirty_map, i + k)) {
 			bit_clear(r->dirty_map, i + k);
 			a->pages_dirty--;
+			last_dirty = k;
 		}
 		r->map[i + k] = (uint16_t)(k ? ARENA_MAP_TAIL | k : rec + 1u);
 	}
+	/* Free pages not dirty were never written since their region was
+	 * mapped, or were purged: past the last dirty one, none of the run
+	 * is resident.  (Purging the dirty ones instead would cost a system
+	 * call and a fault a page each time a run is reused.) */
+	if (resident)
+		*resident = last_dirty + 1;
 	r->in_use += n;
 	arena_owner_slot(a, owner_id)->pages += n;
 	a->pages_in_use += n;
@@ -543,7 +550,8 @@ static void *claim_run(struct zs_arena *a, struct arena_region *r, unsigned i,
  * one's record table cannot grow (a fresh region's always has room).
  */
 static void *take_run(struct zs_arena *a, int owner_id, unsigned n,
-		      uint32_t cookie, uint32_t index, uint8_t flags)
+		      uint32_t cookie, uint32_t index, uint8_t flags,
+		      unsigned *resident)
 {
 	struct arena_region *r = NULL;
 	bool hinted = false;
@@ -568,7 +576,8 @@ static void *take_run(struct zs_arena *a, int owner_id, unsigned n,
 		r = arena_region_at(a, s);
 		i = 0;
 	}
-	return claim_run(a, r, (unsigned)i, n, owner_id, cookie, index, flags);
+	return claim_run(a, r, (unsigned)i, n, owner_id, cookie, index, flags,
+			 resident);
 }
 
 /* Page i's run's first page (i itself unless a tail); lock held.  A place
@@ -620,7 +629,7 @@ void *zs_arena_alloc_page(struct zs_arena *arena, int owner_id)
 		errno = ENOMEM;
 		return NULL;
 	}
-	page = take_run(arena, owner_id, 1, 0, 0, 0);
+	page = take_run(arena, owner_id, 1, 0, 0, 0, NULL);
 	pthread_mutex_unlock(&arena->lock);
 	if (!page)
 		errno = ENOMEM;
@@ -776,7 +785,7 @@ int zs_arena_alloc_pages(struct zs_arena *arena, int owner_id, unsigned n,
 		if (zs_fault_counter_fires(&arena->inject))
 			break;
 		pages[i] = take_run(arena, owner_id, 1, cookie, i,
-				    movable ? ARENA_RUN_MOVABLE : 0);
+				    movable ? ARENA_RUN_MOVABLE : 0, NULL);
 		if (!pages[i])
 			break;
 	}
@@ -824,9 +833,11 @@ void zs_arena_free_pages(struct zs_arena *arena, void *const *pages, unsigned n)
 }
 
 /* zs_arena_alloc_run, and the run's first page's number into *number
- * when number is not NULL (found under the same lock). */
+ * and how many of its first pages may be resident into *resident, each
+ * when not NULL (found under the same lock). */
 static void *alloc_run(struct zs_arena *arena, int owner_id, unsigned n,
-		       uint32_t cookie, int movable, uint32_t *number)
+		       uint32_t cookie, int movable, uint32_t *number,
+		       unsigned *resident)
 {
 	void *run = NULL;
 	unsigned k;
@@ -848,7 +859,7 @@ static void *alloc_run(struct zs_arena *arena, int owner_id, unsigned n,
 			break;
 	if (k == n)
 		run = take_run(arena, owner_id, n, cookie, 0,
-			       movable ? ARENA_RUN_MOVABLE : 0);
+			       movable ? ARENA_RUN_MOVABLE : 0, resident);
 	if (run && number) {
 		const struct arena_region *r = find_region(arena, run, &k);
 
@@ -863,7 +874,18 @@ static void *alloc_run(struct zs_arena *arena, int owner_id, unsigned n,
 void *zs_arena_alloc_run(struct zs_arena *arena, int owner_id, unsigned n,
 			 uint32_t cookie, int movable)
 {
-	return alloc_run(arena, owner_id, n, cookie, movable, NULL);
+	return alloc_run(arena, owner_id, n, cookie, movable, NULL, NULL);
+}
+
+void *zs_arena_alloc_run_resident(struct zs_arena *arena, int owner_id,
+				  unsigned n, uint32_t cookie, int movable,
+				  unsigned *resident)
+{
+	if (!resident) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return alloc_run(arena, owner_id, n, cookie, movable, NULL, resident);
 }
 
 void *zs_arena_alloc_numbered_page(struct zs_arena *arena, int owner_id,
@@ -874,7 +896,7 @@ void *zs_arena_alloc_numbered_page(struct zs_arena *arena, int owner_id,
 		errno = EINVAL;
 		return NULL;
 	}
-	return alloc_run(arena, owner_id, 1, cookie, movable, number);
+	return alloc_run(arena, owner_id, 1, cookie, movable, number, NULL);
 }
 
 void zs_arena_free_run(struct zs_arena *arena, void *run)
@@ -1144,11 +1166,12 @@ static void *take_move_target(struct zs_arena *a, const struct arena_run_rec *d)
 
 	r = best_fit(a, d->pages, &at);
 	if (!r && d->pages == 1)
-		return take_run(a, d->owner - 1, 1, d->cookie, d->index, flags);
+		return take_run(a, d->owner - 1, 1, d->cookie, d->index, flags,
+				NULL);
 	if (!r)
 		return NULL;
 	return claim_run(a, r, at, d->pages, d->owner - 1, d->cookie, d->index,
-			 flags);
+			 flags, NULL);
 }
 
 /*

@@ -305,6 +305,27 @@ void *zs_arena_alloc_run(struct zs_arena *arena, int owner_id, unsigned n,
 			 uint32_t cookie, int movable);
 
 /**
+ * zs_arena_alloc_run_resident() - zs_arena_alloc_run(), telling how much
+ * of the run may already be resident.
+ * @arena, @owner_id, @n, @cookie, @movable: as for zs_arena_alloc_run().
+ * @resident: set to k, 1 <= k <= @n: the run's pages from the k-th on are
+ *            not resident (never written since their region was mapped,
+ *            or purged since) and read as zeroes until written.
+ *
+ * For an owner that fills a run from its start and counts only the pages
+ * it has written (a zspage growing in place): it counts the first k at
+ * once, as they cost memory whether or not it writes them.  A run freed
+ * by zs_arena_free_run() is all resident until the arena purges it, so a
+ * run reused soon after comes back whole.
+ *
+ * Context: any thread; takes the arena's lock.
+ * Return: as zs_arena_alloc_run() (EINVAL also for a NULL @resident).
+ */
+void *zs_arena_alloc_run_resident(struct zs_arena *arena, int owner_id,
+				  unsigned n, uint32_t cookie, int movable,
+				  unsigned *resident);
+
+/**
  * zs_arena_free_run() - Return a whole run to the arena.
  * @arena: the arena; NULL does nothing.
  * @run: the run's first page, as zs_arena_alloc_run() returned it (or a

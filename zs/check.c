@@ -65,7 +65,7 @@ out:
 
 /* What the walks of one shard's zspages add up to. */
 struct shard_sums {
-	unsigned long objects, units, zspages, huge;
+	unsigned long objects, units, zspages, pages, huge;
 	uint64_t bytes;
 	struct zs_span_tally indexed; /* gaps of zspages not isolated */
 };
@@ -147,6 +147,7 @@ static int check_zspage(struct zs_pool *pool, struct zs_shard *sh,
 			struct zspage *zsp, unsigned g, struct shard_sums *sum)
 {
 	struct zs_span_tally t = { 0 };
+	unsigned reach;
 	int err = 0;
 
 	if (atomic_load(&zsp->state) != ZSPAGE_LIVE)
@@ -176,12 +177,18 @@ static int check_zspage(struct zs_pool *pool, struct zs_shard *sh,
 		FAIL(ZS_FINDING_POOL_ZSPAGE_INUSE_COUNT, zsp->id, zsp->inuse,
 		     zsp->used_units, (unsigned long long)t.objects,
 		     (unsigned long long)t.object_units);
+	reach = (t.reach_units + ZS_PAGE_UNITS - 1) / ZS_PAGE_UNITS;
+	if (zsp->pages < 1 || zsp->pages > pool->chain_size ||
+	    zsp->pages < reach)
+		FAIL(ZS_FINDING_POOL_ZSPAGE_PAGES, zsp->id, zsp->pages,
+		     pool->chain_size, reach);
 	err = check_objects(pool, sh, zsp, sum);
 	if (err)
 		goto out;
 	sum->objects += t.objects;
 	sum->units += t.object_units;
 	sum->zspages++;
+	sum->pages += zsp->pages;
 	/* an isolated zspage's gaps are out of the index by design */
 	if (!zsp->isolated) {
 		sum->indexed.indexed += t.indexed;
@@ -334,7 +341,8 @@ out:
 	return err;
 }
 
-/* The arena holds exactly the pool's pages under its owner id, plus the
+/* The arena holds exactly the pool's runs under its owner id (a zspage's
+ * whole run, the pages it has not reached included), plus the
  * target run of each move in flight (the arena counts the run being moved
  * and its copy until the move ends): a page leaked by a failed call, or
  * freed without the pool knowing, shows here.  Shard locks held, so no
@@ -412,10 +420,11 @@ static int check_shard(struct zs_pool *pool, struct zs_shard *sh,
 		FAIL(ZS_FINDING_POOL_SHARD_OBJECT_COUNT, sh->index,
 		     sum->objects, atomic_load(&sh->objs_used));
 	if (sum->units != atomic_load(&sh->units_used) ||
-	    sum->zspages != atomic_load(&sh->zspages))
+	    sum->zspages != atomic_load(&sh->zspages) ||
+	    sum->pages != atomic_load(&sh->pages))
 		FAIL(ZS_FINDING_POOL_SHARD_UNIT_COUNT, sh->index, sum->units,
-		     sum->zspages, atomic_load(&sh->units_used),
-		     atomic_load(&sh->zspages));
+		     sum->zspages, sum->pages, atomic_load(&sh->units_used),
+		     atomic_load(&sh->zspages), atomic_load(&sh->pages));
 	if (sum->bytes != sh->bytes_stored)
 		FAIL(ZS_FINDING_POOL_SHARD_BYTE_COUNT, sh->index,
 		     (unsigned long long)sum->bytes,
@@ -427,6 +436,7 @@ out:
 int zs_pool_check(struct zs_pool *pool)
 {
 	unsigned long live_total = 0, zspages = 0, huge = 0, pages = 0;
+	unsigned long runs = 0; /* the arena's pages: whole runs */
 	struct shard_sums sums[ZS_NR_SHARDS];
 	unsigned i;
 	int err = 0;
@@ -448,7 +458,8 @@ int zs_pool_check(struct zs_pool *pool)
 		live_total += sum->objects;
 		zspages += sum->zspages;
 		huge += sum->huge;
-		pages += sum->zspages * pool->chain_size + sum->huge;
+		pages += sum->pages + sum->huge;
+		runs += sum->zspages * pool->chain_size + sum->huge;
 	}
 	err = check_slots(pool, live_total);
 	if (err)
@@ -462,7 +473,7 @@ int zs_pool_check(struct zs_pool *pool)
 	err = check_descriptors(pool, zspages);
 	if (err)
 		goto out;
-	err = check_arena_pages(pool, pages);
+	err = check_arena_pages(pool, runs);
 out:
 	for (i = ZS_NR_SHARDS; i-- > 0;)
 		zs_unlock(&pool->shards[i].lock);

@@ -48,7 +48,7 @@ static void read_row(struct zs_pool *pool, unsigned i, struct class_row *r)
 	}
 	{
 		struct zs_shard *sh = &pool->shards[i];
-		unsigned long units, zspages;
+		unsigned long units, pages;
 
 		zs_lock(&sh->lock);
 		for (g = 0; g < ZS_NR_FULLNESS; g++)
@@ -56,11 +56,11 @@ static void read_row(struct zs_pool *pool, unsigned i, struct class_row *r)
 		r->used = zs_shard_shared_objs(sh);
 		r->allocated = zs_shard_capacity(pool, sh);
 		units = atomic_load(&sh->units_used);
-		zspages = atomic_load(&sh->zspages);
+		pages = atomic_load(&sh->pages);
 		r->freeable = zs_shard_freeable(pool, sh);
 		zs_unlock(&sh->lock);
 		r->size = ZS_HUGE_SIZE - 1;
-		r->pages = zspages * pool->chain_size;
+		r->pages = pages;
 		r->pages_per_zspage = pool->chain_size;
 		r->objs_per_zspage =
 			units && r->used ?

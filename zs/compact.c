@@ -60,7 +60,7 @@ static enum move_result move_object(struct zs_pool *pool, struct zs_shard *sh,
 		return PINNED;
 	size = zs_slot_size(
 		atomic_load_explicit(&slot->word, memory_order_acquire));
-	dref = zs_obj_place_in_gap(pool, sh, idx, size);
+	dref = zs_obj_place_in_gap(pool, sh, idx, size, false);
 	if (dref == ZS_GAP_NONE) {
 		zs_clear_moving(slot);
 		return NO_ROOM;
@@ -98,8 +98,10 @@ static unsigned long release_zspage(struct zs_pool *pool, struct zs_shard *sh,
 
 	zs_zsp_list_del(pool, &sh->isolated_list, zsp);
 	if (zsp->inuse == 0 && !zsp->run_isolated) {
+		unsigned long pages = zsp->pages;
+
 		zs_zspage_destroy(pool, sh, zsp); /* isolated: in no list */
-		return pool->chain_size;
+		return pages;
 	}
 	zsp->isolated = false;
 	unit = zs_span_putback(&sh->span, zsp->id);
@@ -448,7 +450,9 @@ static int zs_run_migrate(void *owner, void *old_run, void *new_run,
 		goto busy;
 	}
 	len = (size_t)pool->chain_size * ZS_PAGE_SIZE;
-	zs_raw_copy_page(new_run, old_run, len);
+	/* only the pages in use: the others were never written, and copying
+	 * them would make the new run's resident */
+	zs_raw_copy_page(new_run, old_run, (size_t)zsp->pages * ZS_PAGE_SIZE);
 	atomic_store_explicit(&zsp->base, (char *)new_run,
 			      memory_order_release);
 	/* the new run's poisoning is the old one's: only tags, gap heads

@@ -63,6 +63,11 @@
 #define ZS_FINDING_POOL_ZSPAGE_INUSE_COUNT_FMT                    \
 	"zspage %u counts %u objects in %u units, holds %llu in " \
 	"%llu"
+/* A zspage's count of pages in use is outside 1 .. chain_size, or short
+ * of the page its blocks reach: a page written but not counted, which a
+ * run migration would not copy. */
+#define ZS_FINDING_POOL_ZSPAGE_PAGES_FMT \
+	"zspage %u counts %u of its %u pages in use, its blocks reach %u"
 /* A free handle slot's link was overwritten, or a live slot was given
  * back to the free list. */
 #define ZS_FINDING_POOL_FREE_SLOT_LIST_BROKEN_FMT \
@@ -133,9 +138,9 @@
 	"shard %u holds %lu live objects, counted %lu"
 /* The shard's unit or zspage count (what the shrinker's estimate reads)
  * missed an allocation, a free, a move or a zspage made or freed. */
-#define ZS_FINDING_POOL_SHARD_UNIT_COUNT_FMT                           \
-	"shard %u holds %lu object units in %lu zspages, counted %lu " \
-	"in %lu"
+#define ZS_FINDING_POOL_SHARD_UNIT_COUNT_FMT                            \
+	"shard %u holds %lu object units in %lu zspages of %lu pages, " \
+	"counted %lu in %lu of %lu"
 /* The shard's byte count missed an allocation or a free. */
 #define ZS_FINDING_POOL_SHARD_BYTE_COUNT_FMT \
 	"shard %u holds %llu bytes, counted %llu"

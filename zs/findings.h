@@ -39,6 +39,7 @@ extern "C" {
 	X(ZS_FINDING_POOL_HUGE_SLOT)                       \
 	X(ZS_FINDING_POOL_SLOT_MOVING_AT_REST)             \
 	X(ZS_FINDING_POOL_ZSPAGE_INUSE_COUNT)              \
+	X(ZS_FINDING_POOL_ZSPAGE_PAGES)                    \
 	X(ZS_FINDING_POOL_FREE_SLOT_LIST_BROKEN)           \
 	X(ZS_FINDING_POOL_FRESH_BATCH_RANGE)               \
 	X(ZS_FINDING_POOL_FRESH_SLOT_USED)                 \

@@ -90,14 +90,21 @@ struct zs_shard *zs_lock_shard_of(struct zs_pool *pool,
 	}
 }
 
-/* Whole zspages' worth of free units: while there is one, moving objects
- * could still empty a zspage, so compaction goes on trying. */
+/* Units of the pages the shard's zspages have reached: the room
+ * compaction moves objects into (it never reaches a new page). */
+static unsigned long reached_units(const struct zs_shard *sh)
+{
+	return atomic_load_explicit(&sh->pages, memory_order_relaxed) *
+	       ZS_PAGE_UNITS;
+}
+
+/* Whole zspages' worth of free units in the pages reached: while there is
+ * one, moving objects could still empty a zspage, so compaction goes on
+ * trying. */
 unsigned long zs_shard_free_zspages(const struct zs_pool *pool,
 				    const struct zs_shard *sh)
 {
-	unsigned long held =
-		atomic_load_explicit(&sh->zspages, memory_order_relaxed) *
-		pool->zspage_units;
+	unsigned long held = reached_units(sh);
 	unsigned long used =
 		atomic_load_explicit(&sh->units_used, memory_order_relaxed);
 
@@ -118,7 +125,7 @@ unsigned long zs_shard_freeable(const struct zs_pool *pool,
 	unsigned long used =
 		atomic_load_explicit(&sh->units_used, memory_order_relaxed);
 	unsigned long objs = zs_shard_shared_objs(sh);
-	unsigned long held = zspages * pool->zspage_units, unfillable;
+	unsigned long held = reached_units(sh), unfillable;
 
 	/* objs > used: counters read mid-update; no mean to go by */
 	if (!objs || objs > used)

@@ -138,7 +138,10 @@ static char *view_addr(const struct zsp_view *v, unsigned unit)
 }
 
 /* Writes a gap of units at unit of v: tag, footer, and into the index
- * when it can hold its links and its zspage is not isolated. */
+ * when it can hold its links and its zspage is not isolated.  A gap that
+ * ends the zspage has no footer: no object follows it to read one, and
+ * writing it would make the run's last page resident while the zspage's
+ * end is still unreached (zspage.c commits pages as they are reached). */
 static void make_gap(struct zs_span *s, const struct zsp_view *v, unsigned unit,
 		     unsigned units, bool indexed)
 {
@@ -146,8 +149,9 @@ static void make_gap(struct zs_span *s, const struct zsp_view *v, unsigned unit,
 
 	poison_gap(s, p, units);
 	store32(p, gap_tag(units));
-	store32(p + (size_t)units * ZS_GAP_UNIT - ZS_SPAN_TAG_BYTES,
-		gap_tag(units));
+	if (unit + units < v->units)
+		store32(p + (size_t)units * ZS_GAP_UNIT - ZS_SPAN_TAG_BYTES,
+			gap_tag(units));
 	if (units >= 2 && indexed)
 		zs_gaps_insert(&s->gaps, zs_span_ref(v->zspage, unit), units);
 }
@@ -193,18 +197,48 @@ static unsigned gap_units(void *ctx, uint32_t ref)
 	return tag_units(load32(ref_addr(ctx, ref)));
 }
 
-uint32_t zs_span_alloc(struct zs_span *s, unsigned units, uint32_t slot)
+uint32_t zs_span_find(const struct zs_span *s, unsigned units, unsigned *reach)
 {
 	uint32_t ref = zs_gaps_find_fit(&s->gaps, units, gap_units);
-	struct zsp_view v;
-	unsigned unit, have;
-	char *p;
+	unsigned rest;
 
 	if (ref == ZS_GAP_NONE)
 		return ZS_GAP_NONE;
-	v = view_of(s, zs_span_ref_zspage(ref));
-	unit = zs_span_ref_unit(ref);
-	p = view_addr(&v, unit);
+	rest = gap_units((void *)s, ref) - units;
+	*reach = zs_span_ref_unit(ref) + units + (rest < 2 ? rest : 2);
+	return ref;
+}
+
+uint32_t zs_span_find_within(struct zs_span *s, unsigned units, unsigned *reach,
+			     zs_span_limit_fn *limit)
+{
+	uint32_t skipped[ZS_SPAN_FIND_SKIPS], ref = ZS_GAP_NONE;
+	unsigned n = 0, have[ZS_SPAN_FIND_SKIPS];
+
+	while (n < ZS_SPAN_FIND_SKIPS) {
+		ref = zs_span_find(s, units, reach);
+		if (ref == ZS_GAP_NONE ||
+		    *reach <= limit(s->owner, zs_span_ref_zspage(ref)))
+			break;
+		/* out of the index until the search ends, so the next
+		 * find looks past it */
+		have[n] = gap_units(s, ref);
+		zs_gaps_remove(&s->gaps, ref, have[n]);
+		skipped[n++] = ref;
+		ref = ZS_GAP_NONE;
+	}
+	while (n--)
+		zs_gaps_insert(&s->gaps, skipped[n], have[n]);
+	return ref;
+}
+
+void zs_span_take(struct zs_span *s, uint32_t ref, unsigned units,
+		  uint32_t slot)
+{
+	struct zsp_view v = view_of(s, zs_span_ref_zspage(ref));
+	unsigned unit = zs_span_ref_unit(ref), have;
+	char *p = view_addr(&v, unit);
+
 	have = tag_units(load32(p));
 	zs_gaps_remove(&s->gaps, ref, have);
 	if (s->ops->poison_gaps)
@@ -215,6 +249,15 @@ uint32_t zs_span_alloc(struct zs_span *s, unsigned units, uint32_t slot)
 		make_gap(s, &v, unit + units, have - units, true);
 	else
 		mark_next(&v, unit + units, false);
+}
+
+uint32_t zs_span_alloc(struct zs_span *s, unsigned units, uint32_t slot)
+{
+	unsigned reach;
+	uint32_t ref = zs_span_find(s, units, &reach);
+
+	if (ref != ZS_GAP_NONE)
+		zs_span_take(s, ref, units, slot);
 	return ref;
 }
 
@@ -381,7 +424,7 @@ int zs_span_check_zspage(const struct zs_span *s, uint32_t zspage,
 			 const char *pool_name, struct zs_span_tally *t)
 {
 	unsigned zunits = s->ops->zspage_units(s->owner, zspage);
-	unsigned unit = 0, n;
+	unsigned unit = 0, n, reach = 0;
 	bool prev_gap = false;
 
 	while (unit < zunits) {
@@ -412,12 +455,17 @@ int zs_span_check_zspage(const struct zs_span *s, uint32_t zspage,
 		if (n > zunits - unit)
 			SPAN_FAIL(ZS_FINDING_POOL_SPAN_PAST_END, zspage, unit,
 				  n, zunits);
-		if (gap) {
+		if (gap && unit + n < zunits) {
 			footer = load32(p + (size_t)n * ZS_GAP_UNIT -
 					ZS_SPAN_TAG_BYTES);
 			if (footer != tag)
 				SPAN_FAIL(ZS_FINDING_POOL_SPAN_FOOTER, zspage,
 					  unit, n, footer);
+		}
+		/* what the blocks have written: all of each but the last
+		 * gap, whose tag and links are all */
+		reach = unit + (gap && unit + n == zunits && n > 2 ? 2 : n);
+		if (gap) {
 			t->gaps++;
 			t->gap_units += n;
 			if (n >= 2) {
@@ -431,6 +479,7 @@ int zs_span_check_zspage(const struct zs_span *s, uint32_t zspage,
 		prev_gap = gap;
 		unit += n;
 	}
+	t->reach_units = reach;
 	return 0;
 }
 

@@ -9,7 +9,8 @@
  *
  *   object  tag = slot << 2 | prev_gap      then the object's bytes
  *   gap     tag = magic << 16 | units << 2 | 1, the same word as its
- *           last 4 bytes (the footer), and its list links between
+ *           last 4 bytes (the footer, except for the zspage's last gap,
+ *           which no object follows), and its list links between
  *
  * An object's tag names its handle slot: the reverse map that compaction
  * and migration walk, and no more than 4 bytes, so an object of n bytes
@@ -98,6 +99,25 @@ void zs_span_remove_zspage(struct zs_span *s, uint32_t zspage);
  * ZS_GAP_NONE when no gap fits (the owner then adds a zspage). */
 uint32_t zs_span_alloc(struct zs_span *s, unsigned units, uint32_t slot);
 
+/* zs_span_alloc in two steps, for an owner that must make the bytes ready
+ * first: find names the gap it would take (ZS_GAP_NONE: none fits) and
+ * the unit of its zspage up to which placing there writes (the object
+ * and what is left of the gap: its tag and links), changing nothing;
+ * take, with nothing changed in between, places the object there. */
+uint32_t zs_span_find(const struct zs_span *s, unsigned units, unsigned *reach);
+
+/* zs_span_find among the gaps whose placement writes no further than
+ * limit(owner, zspage) units into their zspage: the others found first
+ * are passed over (up to ZS_SPAN_FIND_SKIPS of them, then ZS_GAP_NONE)
+ * and are in the index again on return, though perhaps in another order
+ * within their list. */
+typedef unsigned zs_span_limit_fn(void *owner, uint32_t zspage);
+#define ZS_SPAN_FIND_SKIPS 8u
+uint32_t zs_span_find_within(struct zs_span *s, unsigned units, unsigned *reach,
+			     zs_span_limit_fn *limit);
+void zs_span_take(struct zs_span *s, uint32_t ref, unsigned units,
+		  uint32_t slot);
+
 /* Frees the object of units at ref, merging it with the gaps beside it:
  * the units of the gap it is now part of, which is the zspage's length
  * when the zspage is empty.  A neighbour's tag that is neither an
@@ -158,6 +178,10 @@ struct zs_span_tally {
 	uint64_t objects, object_units;
 	uint64_t gaps, gap_units; /* every gap */
 	uint64_t indexed, indexed_units; /* gaps of 2 units and more */
+	/* the units from the zspage's start that its blocks have written:
+	 * every block whole but a gap at its end, of which only the tag and
+	 * links (2 units) are ever written.  Set by each zspage's walk. */
+	unsigned reach_units;
 };
 
 /* Walks zspage from its first unit to its last: every tag, footer and

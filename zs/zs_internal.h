@@ -227,6 +227,13 @@ struct zspage {
 	bool isolated; /* taken out of lists and index by the compactor */
 	uint16_t used_units; /* units objects take, their tags included */
 	uint8_t fullness;
+	/* Pages of the run in use, from its first: 1 .. chain_size.  A zspage
+	 * is filled from its start, so the pages past these have never been
+	 * written: the arena hands them over not resident, the pool does not
+	 * count them, and a placement that reaches into one commits it
+	 * (zs_obj_place_in_gap).  Never lowered before the zspage is freed:
+	 * a page once written stays resident. */
+	uint8_t pages;
 };
 /* 32 bytes (zspage.c asserts it), resident for every zspage ever made;
  * huge objects have none (zs/huge.c) */
@@ -264,6 +271,7 @@ struct zs_shard {
 	 * (zs_shard_count_add) */
 	_Atomic unsigned long huge_count; /* huge objects, a page each */
 	_Atomic unsigned long zspages; /* shared zspages */
+	_Atomic unsigned long pages; /* their pages in use (zspage.pages) */
 	_Atomic unsigned long units_used; /* object units in them */
 	_Atomic unsigned long objs_used; /* objects, huge ones included */
 	_Atomic bool compacting;
@@ -277,8 +285,8 @@ struct zs_pool {
 	uint64_t id; /* unique per process lifetime, for thread records */
 	struct zs_arena *arena;
 	int owner_id;
-	unsigned chain_size; /* pages of a shared zspage */
-	unsigned zspage_units; /* units of a shared zspage */
+	unsigned chain_size; /* pages of a shared zspage's run */
+	unsigned zspage_units; /* units of a shared zspage, all of its run */
 	uint64_t group_mul; /* 10 * 2^32 / zspage_units: fullness groups */
 	struct zs_handle_key key; /* seals handles (zs/handle_cipher.h) */
 
@@ -397,8 +405,12 @@ unsigned zs_fullness_of(const struct zs_pool *pool, uint32_t used_units);
 struct zspage *zs_find_emptiest(struct zs_shard *sh);
 int zs_obj_place(struct zs_pool *pool, struct zs_shard *sh, uint32_t slot_idx,
 		 size_t size, uint32_t *ref);
+/* Places an object in the gap the index finds for it, committing the
+ * pages that reaches (zspage.pages) unless !may_reach, when a gap that
+ * reaches past them counts as none: compaction's moves never make the
+ * pool hold more pages.  ZS_GAP_NONE when none fits. */
 uint32_t zs_obj_place_in_gap(struct zs_pool *pool, struct zs_shard *sh,
-			     uint32_t slot_idx, size_t size);
+			     uint32_t slot_idx, size_t size, bool may_reach);
 void zs_obj_remove(struct zs_pool *pool, struct zs_shard *sh,
 		   struct zspage *zsp, uint32_t ref, size_t size);
 char *zs_obj_bytes(const struct zspage *zsp, uint32_t ref);

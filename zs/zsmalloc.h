@@ -283,6 +283,10 @@ int zs_obj_write(struct zs_pool *pool, uint64_t handle, const void *src,
  * @pool: the pool.
  *
  * Context: any thread; takes no lock.
+ * A zspage takes its run of chain_size pages at once but counts only the
+ * pages its objects have reached (and keeps counting them until it is
+ * freed); the others are not resident.  A huge object's page counts one.
+ *
  * Return: pages held in zspages (what max_pages caps), 0 for a NULL @pool.
  */
 unsigned long zs_get_total_pages(struct zs_pool *pool);
@@ -411,7 +415,8 @@ int zs_pool_check(struct zs_pool *pool);
  * and one for the huge zspages (size 4096): the zspage count per
  * fullness group (10% .. 90%, 99%, 100%, by bytes in use), obj_allocated
  * (what the zspages would hold at the row's mean footprint), obj_used,
- * pages_used, pages_per_zspage and freeable, then a Total row.
+ * pages_used (the pages reached, see zs_get_total_pages), pages_per_zspage
+ * (chain_size: a zspage's run) and freeable, then a Total row.
  *
  * Context: any thread; takes each shard's lock in turn.
  */

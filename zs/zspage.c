@@ -10,6 +10,20 @@
  * merges its bytes with the gaps beside it.  Objects too large to share
  * (ZS_HUGE_SIZE and up) take a page each, with no zspage (zs/huge.c).
  *
+ * A zspage grows in place: its run is taken whole, but only the pages its
+ * blocks have reached are counted (zspage.pages), and the others are not
+ * resident.  A fresh zspage is one gap whose tag is on its first page; an
+ * object placed at the gap's start commits the pages it and the rest of
+ * the gap's head reach, before a byte is written there.  So the newest
+ * zspage of a shard costs the pages it holds, not chain_size of them:
+ * what was, on a pool just filled, half a zspage of free end per shard.
+ * A run the arena still had resident from an earlier owner counts its
+ * resident pages at once (zs_arena_alloc_run_resident).  A run migration
+ * copies only the pages counted; its target may have pages past them
+ * still resident from the arena's cache, uncounted until the zspage is
+ * freed (at most chain_size - 1 pages per moved zspage that was not
+ * full).
+ *
  * Descriptors live in a per-pool table that only grows (never freed before
  * the pool), addressed by id, which is also the zspage half of every span
  * reference.  The run's arena descriptor records the id, so migration can
@@ -207,19 +221,25 @@ static void desc_free(struct zs_pool *pool, struct zspage *zsp)
 
 struct zspage *zs_zspage_create(struct zs_pool *pool, struct zs_shard *sh)
 {
-	unsigned n = pool->chain_size;
+	unsigned n = pool->chain_size, resident = 1;
 	struct zspage *zsp;
 	char *base;
 
-	if (zs_pool_reserve(pool, n))
+	/* the first page holds the gap's tag; the others count once objects
+	 * reach them, or at once if the arena kept them resident */
+	if (zs_pool_reserve(pool, 1))
 		return NULL;
 	zsp = desc_alloc(pool);
 	if (!zsp)
 		goto unreserve;
 	base = NULL;
 	if (!zs_inject_fail(pool))
-		base = zs_arena_alloc_run(pool->arena, pool->owner_id, n,
-					  zsp->id, 1);
+		base = zs_arena_alloc_run_resident(pool->arena, pool->owner_id,
+						   n, zsp->id, 1, &resident);
+	if (base && resident > 1 && zs_pool_reserve(pool, resident - 1)) {
+		zs_arena_free_run(pool->arena, base);
+		base = NULL;
+	}
 	if (!base) {
 		desc_free(pool, zsp);
 		goto unreserve;
@@ -230,16 +250,18 @@ struct zspage *zs_zspage_create(struct zs_pool *pool, struct zs_shard *sh)
 	zsp->used_units = 0;
 	zsp->isolated = false;
 	zsp->run_isolated = 0;
+	zsp->pages = (uint8_t)resident;
 	zsp->prev = zsp->next = ZS_ZSP_NONE;
 	zs_poison(base, (size_t)n * ZS_PAGE_SIZE);
 	atomic_store_explicit(&zsp->state, ZSPAGE_LIVE, memory_order_release);
 	atomic_fetch_add(&pool->zspages, 1);
 	zs_span_add_zspage(&sh->span, zsp->id);
 	zs_shard_count_add(&sh->zspages, 1);
+	zs_shard_count_add(&sh->pages, resident);
 	zs_fullness_insert(pool, sh, zsp);
 	return zsp;
 unreserve:
-	atomic_fetch_sub(&pool->pages, n);
+	atomic_fetch_sub(&pool->pages, 1);
 	return NULL;
 }
 
@@ -256,11 +278,12 @@ void zs_zspage_destroy(struct zs_pool *pool, struct zs_shard *sh,
 		zs_span_remove_zspage(&sh->span, zsp->id);
 	}
 	zs_shard_count_add(&sh->zspages, -1);
+	zs_shard_count_add(&sh->pages, -(long)zsp->pages);
 	zs_unpoison(base, (size_t)n * ZS_PAGE_SIZE);
 	atomic_store_explicit(&zsp->base, NULL, memory_order_relaxed);
 	zs_arena_free_run(pool->arena, base);
 	atomic_fetch_sub(&pool->zspages, 1);
-	atomic_fetch_sub(&pool->pages, n);
+	atomic_fetch_sub(&pool->pages, zsp->pages);
 	desc_free(pool, zsp);
 }
 
@@ -357,29 +380,66 @@ static void placed(struct zs_pool *pool, struct zs_shard *sh, uint32_t ref,
 	zs_fullness_fix(pool, sh, zsp);
 }
 
-uint32_t zs_obj_place_in_gap(struct zs_pool *pool, struct zs_shard *sh,
-			     uint32_t slot_idx, size_t size)
+/* Counts zsp's pages up to the one holding unit reach - 1, before
+ * anything is written there: -ENOMEM when that would pass the pool's
+ * max_pages. */
+static int commit_pages(struct zs_pool *pool, struct zs_shard *sh,
+			struct zspage *zsp, unsigned reach)
 {
-	uint32_t ref = zs_span_alloc(&sh->span, zs_span_units((unsigned)size),
-				     slot_idx);
+	unsigned need = (reach + ZS_PAGE_UNITS - 1) / ZS_PAGE_UNITS;
 
-	if (ref != ZS_GAP_NONE)
-		placed(pool, sh, ref, size);
+	if (need <= zsp->pages)
+		return 0;
+	if (zs_pool_reserve(pool, need - zsp->pages))
+		return -ENOMEM;
+	zs_shard_count_add(&sh->pages, need - zsp->pages);
+	zsp->pages = (uint8_t)need;
+	return 0;
+}
+
+/* For zs_span_find_within: the units of a zspage's pages reached. */
+static unsigned reached_units(void *owner, uint32_t id)
+{
+	return zs_zspage_by_id(owner, id)->pages * ZS_PAGE_UNITS;
+}
+
+uint32_t zs_obj_place_in_gap(struct zs_pool *pool, struct zs_shard *sh,
+			     uint32_t slot_idx, size_t size, bool may_reach)
+{
+	unsigned units = zs_span_units((unsigned)size), reach;
+	uint32_t ref = may_reach ? zs_span_find(&sh->span, units, &reach) :
+				   zs_span_find_within(&sh->span, units, &reach,
+						       reached_units);
+
+	if (ref == ZS_GAP_NONE ||
+	    commit_pages(pool, sh,
+			 zs_zspage_by_id(pool, zs_span_ref_zspage(ref)), reach))
+		return ZS_GAP_NONE;
+	zs_span_take(&sh->span, ref, units, slot_idx);
+	placed(pool, sh, ref, size);
 	return ref;
 }
 
 int zs_obj_place(struct zs_pool *pool, struct zs_shard *sh, uint32_t slot_idx,
 		 size_t size, uint32_t *ref)
 {
+	struct zspage *zsp;
+
 	if (size >= ZS_HUGE_SIZE)
 		return zs_huge_place(pool, sh, slot_idx, size, ref);
-	*ref = zs_obj_place_in_gap(pool, sh, slot_idx, size);
+	*ref = zs_obj_place_in_gap(pool, sh, slot_idx, size, true);
 	if (*ref != ZS_GAP_NONE)
 		return 0;
-	if (!zs_zspage_create(pool, sh))
+	zsp = zs_zspage_create(pool, sh);
+	if (!zsp)
 		return -ENOMEM;
-	*ref = zs_obj_place_in_gap(pool, sh, slot_idx, size);
-	return 0; /* a new zspage is one gap that fits any object */
+	/* a new zspage is one gap that fits any object, but the pages it
+	 * reaches past the first may be more than max_pages allows */
+	*ref = zs_obj_place_in_gap(pool, sh, slot_idx, size, true);
+	if (*ref != ZS_GAP_NONE)
+		return 0;
+	zs_zspage_destroy(pool, sh, zsp);
+	return -ENOMEM;
 }
 
 void zs_obj_remove(struct zs_pool *pool, struct zs_shard *sh,

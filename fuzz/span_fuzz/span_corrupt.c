@@ -196,8 +196,11 @@ static bool plant_gaps_adjacent(struct spf_plant *p)
 	if (p->variant & 1 && pick_object_beside_gap(p, &i, &z, &u)) {
 		n = p->f->slot[i].units;
 		put_word(p, z, unit_byte(u), gap_tag(n));
-		put_word(p, z, unit_byte(u + n) - ZS_SPAN_TAG_BYTES,
-			 gap_tag(n));
+		/* a gap ending the zspage has no footer */
+		if (u + n < p->f->z[z].units) {
+			put_word(p, z, unit_byte(u + n) - ZS_SPAN_TAG_BYTES,
+				 gap_tag(n));
+		}
 		return true;
 	}
 	if (!pick_gap(p, 2, &z, &u, &n)) {
@@ -207,18 +210,22 @@ static bool plant_gaps_adjacent(struct spf_plant *p)
 	put_word(p, z, unit_byte(u), gap_tag(k));
 	put_word(p, z, unit_byte(u + k) - ZS_SPAN_TAG_BYTES, gap_tag(k));
 	put_word(p, z, unit_byte(u + k), gap_tag(n - k));
-	put_word(p, z, unit_byte(u + n) - ZS_SPAN_TAG_BYTES, gap_tag(n - k));
+	if (u + n < p->f->z[z].units) {
+		put_word(p, z, unit_byte(u + n) - ZS_SPAN_TAG_BYTES,
+			 gap_tag(n - k));
+	}
 	return true;
 }
 
-/* A gap's footer with one bit changed. */
+/* A gap's footer with one bit changed: a gap a block follows, since the
+ * zspage's last gap has none. */
 static bool plant_footer(struct spf_plant *p)
 {
 	uint32_t z;
 	unsigned u, n;
 	size_t at;
 
-	if (!pick_gap(p, 1, &z, &u, &n)) {
+	if (!spf_pick_gap_where(p->f, 1, true, p->sel, &z, &u, &n)) {
 		return false;
 	}
 	at = unit_byte(u + n) - ZS_SPAN_TAG_BYTES;

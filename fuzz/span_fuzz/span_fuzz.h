@@ -160,13 +160,19 @@ unsigned spf_free_run_start(const struct spf_zspage *z, unsigned u);
 /* Units [u, u + n) marked used or free. */
 void spf_mark_units(struct spf_zspage *z, unsigned u, unsigned n, bool used);
 /* Adds the model's gaps of zp to *t, and to its indexed ones unless the
- * zspage is isolated (indexed false). */
+ * zspage is isolated (indexed false); sets t's reach to zp's, as its walk
+ * does. */
 void spf_gap_tally(const struct spf_zspage *zp, bool indexed,
 		   struct zs_span_tally *t);
 /* The model's gaps: the count, and the k-th (k < count) of those of at
  * least min_units, as zspage, unit, units; false when there is none. */
 bool spf_pick_gap(struct sp_fuzz *f, unsigned min_units, uint32_t sel,
 		  uint32_t *zspage, unsigned *unit, unsigned *units);
+/* The same among the gaps a block follows (with inner): a zspage's last
+ * gap has no footer. */
+bool spf_pick_gap_where(struct sp_fuzz *f, unsigned min_units, bool inner,
+			uint32_t sel, uint32_t *zspage, unsigned *unit,
+			unsigned *units);
 /* A new zspage of at least units (a search for an object needs its
  * search floor), held and in the span; false when
  * SPF_ZSPAGES are held. */

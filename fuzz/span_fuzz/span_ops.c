@@ -146,6 +146,15 @@ SPF_NO_COVERAGE bool spf_pick_gap(struct sp_fuzz *f, unsigned min_units,
 				  uint32_t sel, uint32_t *zspage,
 				  unsigned *unit, unsigned *units)
 {
+	return spf_pick_gap_where(f, min_units, false, sel, zspage, unit,
+				  units);
+}
+
+SPF_NO_COVERAGE bool spf_pick_gap_where(struct sp_fuzz *f, unsigned min_units,
+					bool inner, uint32_t sel,
+					uint32_t *zspage, unsigned *unit,
+					unsigned *units)
+{
 	unsigned pass, n = 0, z, u, end;
 
 	/* the first pass counts, the second takes the (sel % n)-th */
@@ -165,7 +174,8 @@ SPF_NO_COVERAGE bool spf_pick_gap(struct sp_fuzz *f, unsigned min_units,
 			for (u = spf_next_unit(zp, 0, false); u < zp->units;
 			     u = spf_next_unit(zp, end, false)) {
 				end = spf_next_unit(zp, u, true);
-				if (end - u < min_units) {
+				if (end - u < min_units ||
+				    (inner && end == zp->units)) {
 					continue;
 				}
 				if (pass == 0) {
@@ -269,6 +279,8 @@ static int check_all(struct sp_fuzz *f, struct zs_span_tally *t)
 		if (f->isolating && z == f->isolated) {
 			memset(&iso, 0, sizeof(iso));
 			ret = zs_span_check_zspage(&f->span, z, "span", &iso);
+			/* set by each zspage's walk, this one's too */
+			t->reach_units = iso.reach_units;
 			t->objects += iso.objects;
 			t->object_units += iso.object_units;
 			t->gaps += iso.gaps;
@@ -295,9 +307,14 @@ SPF_NO_COVERAGE void spf_gap_tally(const struct spf_zspage *zp, bool indexed,
 {
 	unsigned u, end;
 
+	/* the walk's reach: every block whole but a last gap's head */
+	t->reach_units = zp->units;
 	for (u = spf_next_unit(zp, 0, false); u < zp->units;
 	     u = spf_next_unit(zp, end, false)) {
 		end = spf_next_unit(zp, u, true);
+		if (end == zp->units) {
+			t->reach_units = u + (end - u > 2 ? 2 : end - u);
+		}
 		t->gaps++;
 		t->gap_units += end - u;
 		if (end - u >= 2 && indexed) {

@@ -173,11 +173,11 @@ bool zsf_plant_pick(struct zs_plant *p, int want)
 	return true;
 }
 
-/* The gaps of at least min_units in sh's shared zspages: counted, or the
- * k-th found; shard lock held. */
+/* The gaps of at least min_units in sh's shared zspages (with inner, only
+ * those a block follows): counted, or the k-th found; shard lock held. */
 static unsigned find_gaps(struct zs_pool *pool, struct zs_shard *sh,
-			  unsigned min_units, unsigned k, struct zspage **zspp,
-			  unsigned *unit, unsigned *units)
+			  unsigned min_units, bool inner, unsigned k,
+			  struct zspage **zspp, unsigned *unit, unsigned *units)
 {
 	struct zs_span_block b;
 	struct zspage *zsp;
@@ -191,7 +191,9 @@ static unsigned find_gaps(struct zs_pool *pool, struct zs_shard *sh,
 					fm_fail("corrupt: zspage %u has a bad "
 						"block at unit %u",
 						zsp->id, u);
-				if (!b.gap || b.units < min_units)
+				if (!b.gap || b.units < min_units ||
+				    (inner &&
+				     u + b.units == pool->zspage_units))
 					continue;
 				if (zspp && n == k) {
 					*zspp = zsp;
@@ -203,8 +205,8 @@ static unsigned find_gaps(struct zs_pool *pool, struct zs_shard *sh,
 	return n;
 }
 
-bool zsf_plant_pick_gap(struct zs_plant *p, unsigned min_units,
-			struct zspage **zsp, unsigned *unit, unsigned *units)
+static bool pick_gap(struct zs_plant *p, unsigned min_units, bool inner,
+		     struct zspage **zsp, unsigned *unit, unsigned *units)
 {
 	unsigned i, n;
 
@@ -213,18 +215,32 @@ bool zsf_plant_pick_gap(struct zs_plant *p, unsigned min_units,
 			&p->pool->shards[(p->sel + i) % ZS_NR_SHARDS];
 
 		zs_lock(&sh->lock);
-		n = find_gaps(p->pool, sh, min_units, 0, NULL, NULL, NULL);
+		n = find_gaps(p->pool, sh, min_units, inner, 0, NULL, NULL,
+			      NULL);
 		if (!n) {
 			zs_unlock(&sh->lock);
 			continue;
 		}
-		find_gaps(p->pool, sh, min_units, (p->sel >> 4) % n, zsp, unit,
-			  units);
+		find_gaps(p->pool, sh, min_units, inner, (p->sel >> 4) % n, zsp,
+			  unit, units);
 		p->locked = sh;
 		p->t.sh = sh;
 		return true;
 	}
 	return false;
+}
+
+bool zsf_plant_pick_gap(struct zs_plant *p, unsigned min_units,
+			struct zspage **zsp, unsigned *unit, unsigned *units)
+{
+	return pick_gap(p, min_units, false, zsp, unit, units);
+}
+
+bool zsf_plant_pick_inner_gap(struct zs_plant *p, unsigned min_units,
+			      struct zspage **zsp, unsigned *unit,
+			      unsigned *units)
+{
+	return pick_gap(p, min_units, true, zsp, unit, units);
 }
 
 struct zs_gap_links *zsf_gap_links(struct zs_shard *sh, uint32_t ref)
@@ -297,10 +313,15 @@ static void restore_owner(struct zs_plant *p)
 
 /* The kinds there were before the record table's arena kinds: a kind
  * byte below this, or wrapping round at it, means what it always did. */
-#define KINDS_V2 (CK_KINDS + ZSF_ARENA_KINDS_V1)
+#define KINDS_V2 (ZSF_POOL_KINDS_V2 + ZSF_ARENA_KINDS_V1)
+/* The bytes from KINDS_V2 on: the arena's later kinds, then the pool rows
+ * from ZSF_POOL_KINDS_V2 on (zs_corrupt.h). */
+#define LATER_ARENA_KINDS (ZSF_ARENA_KINDS - ZSF_ARENA_KINDS_V1)
+#define LATER_POOL_KINDS (CK_KINDS - ZSF_POOL_KINDS_V2)
 
-_Static_assert(KINDS_V2 + ZSF_ARENA_KINDS - ZSF_ARENA_KINDS_V1 <= 256,
+_Static_assert(KINDS_V2 + LATER_ARENA_KINDS + LATER_POOL_KINDS <= 256,
 	       "every kind has a kind byte");
+_Static_assert(ZSF_POOL_KINDS_V2 <= CK_KINDS, "no row numbered twice");
 
 static int check_pool(void *pool)
 {
@@ -345,23 +366,29 @@ void zsf_op_corrupt(void *state, struct fuzz_cursor *c)
 		return;
 	zsf_get_stats(f, &before);
 	/* The arena kinds added after ZSF_ARENA_KINDS_V1 take the bytes just
-	 * past every older kind; only those few bytes, which used to wrap
-	 * round to the first pool kinds, changed meaning, and every other
-	 * byte still wraps as it did. */
-	if (k >= KINDS_V2 &&
-	    k < KINDS_V2 + ZSF_ARENA_KINDS - ZSF_ARENA_KINDS_V1) {
+	 * past every older kind, and the pool rows added after
+	 * ZSF_POOL_KINDS_V2 the bytes after those; only those few bytes,
+	 * which used to wrap round to the first pool kinds, changed meaning,
+	 * and every other byte still wraps as it did. */
+	if (k >= KINDS_V2 && k < KINDS_V2 + LATER_ARENA_KINDS) {
 		corrupt_arena(f, ZSF_ARENA_KINDS_V1 + (k - KINDS_V2), sel,
 			      &before);
 		return;
 	}
-	kind = k % KINDS_V2;
-	if (kind >= ZSF_POOL_KINDS_V1 &&
-	    kind < ZSF_POOL_KINDS_V1 + ZSF_ARENA_KINDS_V1) {
-		corrupt_arena(f, kind - ZSF_POOL_KINDS_V1, sel, &before);
-		return;
+	if (k >= KINDS_V2 + LATER_ARENA_KINDS &&
+	    k < KINDS_V2 + LATER_ARENA_KINDS + LATER_POOL_KINDS) {
+		kind = ZSF_POOL_KINDS_V2 + (k - KINDS_V2 - LATER_ARENA_KINDS);
+	} else {
+		kind = k % KINDS_V2;
+		if (kind >= ZSF_POOL_KINDS_V1 &&
+		    kind < ZSF_POOL_KINDS_V1 + ZSF_ARENA_KINDS_V1) {
+			corrupt_arena(f, kind - ZSF_POOL_KINDS_V1, sel,
+				      &before);
+			return;
+		}
+		if (kind >= ZSF_POOL_KINDS_V1)
+			kind -= ZSF_ARENA_KINDS_V1;
 	}
-	if (kind >= ZSF_POOL_KINDS_V1)
-		kind -= ZSF_ARENA_KINDS_V1;
 	memset(&p, 0, sizeof(p));
 	p.base.name = planters[kind].name;
 	p.base.want = planters[kind].want;

@@ -66,6 +66,11 @@ bool zsf_plant_pick(struct zs_plant *p, int want);
  * judged.  false (nothing locked) when no shard has one. */
 bool zsf_plant_pick_gap(struct zs_plant *p, unsigned min_units,
 			struct zspage **zsp, unsigned *unit, unsigned *units);
+/* The same among the gaps a block follows: a zspage's last gap has no
+ * footer (zs/span.h). */
+bool zsf_plant_pick_inner_gap(struct zs_plant *p, unsigned min_units,
+			      struct zspage **zsp, unsigned *unit,
+			      unsigned *units);
 
 /* Before a planting changes sh's index with the index's own calls: the
  * index saved whole (once), and the links of gap ref (none for
@@ -92,11 +97,13 @@ struct zs_gap_links *zsf_gap_links(struct zs_shard *sh, uint32_t ref);
  * huge flag and, once huge objects lost their zspages, a shard's count of
  * huge objects, a slot the object names wrongly the span walk's object
  * slot finding, a free list's breakage a gap's tag and footer); the kind
- * bytes after them are zs_arena_check's (zs_arena_corrupt.c), and the rows
- * past ZSF_POOL_KINDS_V1 take the bytes after those (the span walk's and the
- * free-space index's findings, added with the layout).  A planter returns
- * false, having written nothing, when the pool's state has no place for
- * its kind (an empty pool has no zspage to break).
+ * bytes after them are zs_arena_check's (zs_arena_corrupt.c); the rows
+ * from ZSF_POOL_KINDS_V1 to ZSF_POOL_KINDS_V2 take the bytes after those
+ * (the span walk's and the free-space index's findings, added with the
+ * layout), and the rows from ZSF_POOL_KINDS_V2 on (a zspage's pages in
+ * use, added when zspages grew in place) the bytes after the arena's later
+ * kinds.  A planter returns false, having written nothing, when the pool's
+ * state has no place for its kind (an empty pool has no zspage to break).
  */
 #define ZSF_POOL_PLANTERS(X)                                                   \
 	X(CK_NOT_LIVE, "zspage not live", ZS_FINDING_POOL_ZSPAGE_NOT_LIVE,     \
@@ -202,13 +209,18 @@ struct zs_gap_links *zsf_gap_links(struct zs_shard *sh, uint32_t ref);
 	X(CK_GAP_LISTS_LONG, "gap count below the lists",                      \
 	  ZS_FINDING_POOL_GAP_LISTS_TOO_LONG, zsf_plant_gap_lists_long)        \
 	X(CK_GAP_TOTALS, "gap index totals", ZS_FINDING_POOL_GAP_TOTALS,       \
-	  zsf_plant_gap_totals)
+	  zsf_plant_gap_totals)                                                \
+	X(CK_ZSPAGE_PAGES, "zspage pages", ZS_FINDING_POOL_ZSPAGE_PAGES,       \
+	  zsf_plant_zspage_pages)
 
 /* Rows numbered before the shared-zspage layout: kind bytes 0 .. 40 are
  * these rows, 41 .. 65 the arena's first 25 kinds, 66 .. 76 the rows after
- * these, 77 .. 80 the arena's later kinds (zs_fuzz.h, ZSF_ARENA_KINDS_V1).
- * tools/fuzz/gen_seed_corpus.py reads this line. */
+ * these up to ZSF_POOL_KINDS_V2, 77 .. 80 the arena's later kinds
+ * (zs_fuzz.h, ZSF_ARENA_KINDS_V1), and the rows from ZSF_POOL_KINDS_V2 on
+ * (added once zspages grew in place) the bytes from 81.
+ * tools/fuzz/gen_seed_corpus.py reads these lines. */
 #define ZSF_POOL_KINDS_V1 41
+#define ZSF_POOL_KINDS_V2 52
 
 #define ZSF_PLANTER_ENUM_(kind, name, finding, plant) kind,
 #define ZSF_PLANTER_DECL_(kind, name, finding, plant) \

@@ -260,10 +260,16 @@ bool zsf_plant_pages(struct zs_plant *p)
  * moving run's copy as pages in flight, which must pass. */
 bool zsf_plant_arena_pages(struct zs_plant *p)
 {
-	unsigned long n = atomic_load(&p->pool->pages);
 	struct zs_arena *a = p->pool->arena;
 	struct arena_owner *o =
 		arena_owner_slot(a, (unsigned)p->pool->owner_id);
+	unsigned long n;
+
+	/* the arena's count, not the pool's: it holds each zspage's whole
+	 * run, pages not yet reached included */
+	pthread_mutex_lock(&a->lock);
+	n = o->pages;
+	pthread_mutex_unlock(&a->lock);
 
 	if (p->sel >> 14 != 2) {
 		fm_arena_miscount_owner(&p->base, a, p->pool->owner_id, n,

@@ -74,14 +74,15 @@ bool zsf_plant_bad_tag(struct zs_plant *p)
 	return true;
 }
 
-/* A gap's footer with one bit changed. */
+/* A gap's footer with one bit changed: a gap a block follows, since the
+ * zspage's last gap has none. */
 bool zsf_plant_footer(struct zs_plant *p)
 {
 	struct zspage *zsp;
 	unsigned u, n;
 	char *at;
 
-	if (!zsf_plant_pick_gap(p, 1, &zsp, &u, &n))
+	if (!zsf_plant_pick_inner_gap(p, 1, &zsp, &u, &n))
 		return false;
 	at = word_at(zsp, u + n, 0) - ZS_SPAN_TAG_BYTES;
 	fm_patch_raw32(p->log, at,
@@ -167,9 +168,12 @@ bool zsf_plant_gaps_adjacent(struct zs_plant *p)
 		    !object_beside_gap(p, &u, &n))
 			return false;
 		put_word(p, p->t.zsp, u, 0, gap_tag(n));
-		fm_patch_raw32(p->log,
-			       word_at(p->t.zsp, u + n, 0) - ZS_SPAN_TAG_BYTES,
-			       gap_tag(n));
+		/* a gap ending the zspage has no footer */
+		if (u + n < p->pool->zspage_units)
+			fm_patch_raw32(p->log,
+				       word_at(p->t.zsp, u + n, 0) -
+					       ZS_SPAN_TAG_BYTES,
+				       gap_tag(n));
 		return true;
 	}
 	if (!zsf_plant_pick_gap(p, 2, &zsp, &u, &n))
@@ -177,8 +181,10 @@ bool zsf_plant_gaps_adjacent(struct zs_plant *p)
 	put_word(p, zsp, u, 0, gap_tag(1));
 	put_word(p, zsp, u, ZS_SPAN_TAG_BYTES, gap_tag(1));
 	put_word(p, zsp, u + 1, 0, gap_tag(n - 1));
-	fm_patch_raw32(p->log, word_at(zsp, u + n, 0) - ZS_SPAN_TAG_BYTES,
-		       gap_tag(n - 1));
+	if (u + n < p->pool->zspage_units)
+		fm_patch_raw32(p->log,
+			       word_at(zsp, u + n, 0) - ZS_SPAN_TAG_BYTES,
+			       gap_tag(n - 1));
 	return true;
 }
 

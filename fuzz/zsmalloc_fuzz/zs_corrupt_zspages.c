@@ -285,6 +285,48 @@ bool zsf_plant_counts(struct zs_plant *p)
 	return true;
 }
 
+/* The pages zsp's blocks reach: every block whole but a gap ending the
+ * zspage, of which only the head (tag and links, 2 units) is written. */
+static unsigned reached_pages(struct zs_plant *p, const struct zspage *zsp)
+{
+	unsigned zunits = p->pool->zspage_units, u, reach = 0;
+	struct zs_span_block b;
+
+	for (u = 0; u < zunits; u += b.units) {
+		zs_span_block_at(&p->t.sh->span, zsp->id, u, &b);
+		if (!b.units)
+			fm_fail("corrupt: zspage %u has a bad block at unit %u",
+				zsp->id, u);
+		reach = u + (b.gap && u + b.units == zunits && b.units > 2 ?
+				     2 :
+				     b.units);
+	}
+	return (reach + ZS_PAGE_UNITS - 1) / ZS_PAGE_UNITS;
+}
+
+/* A shared zspage's count of its pages in use wrong: none, more than its
+ * run, or (variants 2 and 3, when its blocks reach past its first page)
+ * fewer than its blocks reach.  The shard's and the pool's sums disagree
+ * too, but the zspage is checked before them. */
+bool zsf_plant_zspage_pages(struct zs_plant *p)
+{
+	unsigned v = p->sel >> 14, reach, pages;
+	struct zspage *zsp;
+
+	if (!zsf_plant_pick(p, T_SMALL))
+		return false;
+	zsp = p->t.zsp;
+	reach = reached_pages(p, zsp);
+	if (v >= 2 && reach > 1)
+		pages = reach - 1 - (p->sel >> 4) % (reach - 1);
+	else if (v == 1)
+		pages = p->pool->chain_size + 1 + (p->sel >> 4) % 64;
+	else
+		pages = 0;
+	FM_PATCH(p->log, zsp->pages, (uint8_t)pages);
+	return true;
+}
+
 /* The zspage's base pointing at no allocated arena page: nowhere,
  * outside every region, into the middle of a page, or at a page the arena
  * has free (a run freed behind the zspage's back). */

@@ -30,6 +30,9 @@ static char spare[ZS_PAGE_SIZE] __attribute__((aligned(4096)));
 struct page_ref {
 	uint32_t id, npages; /* id: the run's cookie (zs_huge_cookie(slot)
 				for a huge object's page) */
+	/* the pages the pool counts for it: a zspage's reached ones (its
+	 * run is npages), which only frees follow here, so they stay */
+	uint32_t counted;
 	bool huge;
 	uint32_t loc; /* a huge object's place */
 	char *page; /* the run's first page */
@@ -94,11 +97,12 @@ static bool pick_page(struct zs_fuzz *f, uint16_t sel, int want,
 	r->loc = t.ref;
 	if (r->huge) {
 		r->id = zs_huge_cookie(t.idx);
-		r->npages = 1;
+		r->npages = r->counted = 1;
 		r->page = t.page;
 	} else {
 		r->id = t.zsp->id;
 		r->npages = f->pool->chain_size;
+		r->counted = t.zsp->pages; /* under the shard's lock */
 		r->page = atomic_load(&t.zsp->base);
 	}
 	r->other =
@@ -163,7 +167,7 @@ static void isolate_putback(struct zs_fuzz *f, const struct page_ref *r,
 	ops->putback(f->pool, r->page, r->id, 0);
 	zsf_get_stats(f, &after);
 	if (after.zspages != before->zspages - (freed ? 1 : 0) ||
-	    after.pages_used != before->pages_used - (freed ? r->npages : 0))
+	    after.pages_used != before->pages_used - (freed ? r->counted : 0))
 		fm_fail("putback of run %#x (%u objects freed): zspages %lu "
 			"-> %lu, pages %lu -> %lu",
 			r->id, freed, before->zspages, after.zspages,

@@ -62,20 +62,23 @@ def read_corrupt_kinds():
     """corrupt's kinds (zs_corrupt.h, zs_fuzz.h): the pool planter table's
     rows ("X(CK_..." a row), ZSF_POOL_KINDS_V1 (the rows whose kind bytes
     come first), ZSF_ARENA_KINDS_V1 (the arena's first kinds, next; the
-    later pool rows take the bytes after them) and ZSF_ARENA_KINDS (all
-    the arena's: those past ZSF_ARENA_KINDS_V1 take the bytes after every
-    pool row)."""
+    pool rows up to ZSF_POOL_KINDS_V2 take the bytes after them) and
+    ZSF_ARENA_KINDS (all the arena's: those past ZSF_ARENA_KINDS_V1 take
+    the bytes after those pool rows, and the pool rows from
+    ZSF_POOL_KINDS_V2 on the bytes after them)."""
     with open(POOL_PLANTERS) as f:
         text = f.read()
     rows = re.findall(r"\bX\((CK_[A-Z_]+),", text)
     v1 = re.search(r"^#define ZSF_POOL_KINDS_V1 (\d+)$", text, re.M)
+    v2 = re.search(r"^#define ZSF_POOL_KINDS_V2 (\d+)$", text, re.M)
     with open(OPS_HEADER) as f:
         text = f.read()
     m = re.search(r"^#define ZSF_ARENA_KINDS (\d+)$", text, re.M)
     m1 = re.search(r"^#define ZSF_ARENA_KINDS_V1 (\d+)$", text, re.M)
-    if not rows or not m or not v1 or not m1:
+    if not rows or not m or not v1 or not v2 or not m1:
         sys.exit("gen_seed_corpus: cannot count corrupt's kinds")
-    return rows, int(v1.group(1)), int(m1.group(1)), int(m.group(1))
+    return (rows, int(v1.group(1)), int(v2.group(1)), int(m1.group(1)),
+            int(m.group(1)))
 
 
 def u8(v):
@@ -232,7 +235,8 @@ class Seq:
 HF_SIDE, HF_SIDE_ARENA, HF_ARENA_PAGES, HF_MAIN, HF_PRESSURE, HF_COMPACT, \
     HF_OWNERS, HF_NO_FD = (1 << i for i in range(8))
 FORGE_LIVE, FORGE_STALE, FORGE_OTHER, FORGE_INPUT = range(4)
-ROW_NAMES, POOL_ROWS_V1, ARENA_KINDS_V1, ARENA_KINDS = read_corrupt_kinds()
+ROW_NAMES, POOL_ROWS_V1, POOL_ROWS_V2, ARENA_KINDS_V1, ARENA_KINDS = \
+    read_corrupt_kinds()
 POOL_ROWS = len(ROW_NAMES)
 ROW = {name: i for i, name in enumerate(ROW_NAMES)}
 CORRUPT_KINDS = POOL_ROWS + ARENA_KINDS
@@ -243,19 +247,26 @@ CORRUPT_KINDS_V1 = 58
 
 def pool_kind(row):
     """The kind byte of the pool planter table's row `row`."""
-    return row if row < POOL_ROWS_V1 else row + ARENA_KINDS_V1
+    if row < POOL_ROWS_V1:
+        return row
+    if row < POOL_ROWS_V2:
+        return row + ARENA_KINDS_V1
+    return row + ARENA_KINDS
 
 
 def arena_kind(row):
     """The kind byte of the arena planter table's row `row`."""
     if row < ARENA_KINDS_V1:
         return POOL_ROWS_V1 + row
-    return POOL_ROWS + row
+    return POOL_ROWS_V2 + row
 
 
 # The kind bytes of the rows added with the shared-zspage layout: the span
 # walk's and the free-space index's findings.
-SPAN_KINDS = [pool_kind(r) for r in range(POOL_ROWS_V1, POOL_ROWS)]
+SPAN_KINDS = [pool_kind(r) for r in range(POOL_ROWS_V1, POOL_ROWS_V2)]
+# The kind bytes of the rows added once zspages grew in place: a zspage's
+# count of its pages in use.
+GROWN_KINDS = [pool_kind(r) for r in range(POOL_ROWS_V2, POOL_ROWS)]
 # Rows whose variants are the low bits of sel (zs_corrupt_spans.c) besides
 # the new ones: the bad tag and footer rows, reused from the free list rows.
 CK_BAD_TAG, CK_FOOTER, CK_PAGE_DESC = (ROW["CK_BAD_TAG"], ROW["CK_FOOTER"],
@@ -554,7 +565,8 @@ def scenarios():
     shapes.append(s.free_many(2, 1).free_many(7, 3, invert=True))
     shapes.append(Seq(cfg(8)))
     for shape in shapes:
-        for row in range(POOL_ROWS):
+        # the rows there were then, so these seeds keep their bytes
+        for row in range(POOL_ROWS_V2):
             for v in range(4):
                 for pick in (0, 0x01b, 0x2a7):
                     if row >= POOL_ROWS_V1 or row in (CK_BAD_TAG, CK_FOOTER):
@@ -578,6 +590,20 @@ def scenarios():
         s.free_many(3, 2)
         for sel in (0, 1, 2, 3, 0x0135, 0x0ffe, 0x8003, 0xffff):
             s.corrupt(kind, sel)
+        out.append(s.bytes())
+    # The rows added once zspages grew in place, each variant (sel's top 2
+    # bits: no page, more than the run, fewer than the blocks reach) at a
+    # few places, in pools whose zspages reach one page, a few, or all of a
+    # run of 16 (fragmented), beside huge objects, and in an empty pool.
+    grown = [Seq(cfg(4)).fill(3, 300),
+             Seq(cfg(4)).fill(40, 300).fill(3, 4096).free_many(3, 1),
+             Seq(cfg(16)).fill(200, 300).fill(200, 28).free_many(2, 1),
+             Seq(cfg(8))]
+    for s in grown:
+        for kind in GROWN_KINDS:
+            for v in range(4):
+                for pick in (0, 0x01b, 0x2a7):
+                    s.corrupt(kind, v << 14 | pick << 4 | pick >> 6)
         out.append(s.bytes())
 
     # Host allocation failures, the k-th of each step's allocations in
