@@ -64,8 +64,9 @@ TEST(ZsApi, ZeroConfigMeansDefaults)
 			ASSERT_ERRNO(zs_malloc(pool, 2000, &big[i]), 0);
 			zs_pool_stats(pool, &st);
 			EXPECT_EQ(st.zspages, i < 16 ? 1u : 2u) << i;
-			if (i == 15)
+			if (i == 15) {
 				EXPECT_EQ(zs_get_total_pages(pool), 8u);
+			}
 		}
 		EXPECT_ERRNO(zs_pool_check(pool), 0);
 		EXPECT_ERRNO(zs_free(pool, h), 0);
