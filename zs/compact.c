@@ -111,6 +111,16 @@ static unsigned long release_zspage(struct zs_pool *pool, struct zs_shard *sh,
 	return 0;
 }
 
+/* release_zspage, then, for a zspage put back, the whole pages at its end
+ * that its last gap covers given back (zs_zspage_trim): the pages freed. */
+static unsigned long release_trim(struct zs_pool *pool, struct zs_shard *sh,
+				  struct zspage *zsp)
+{
+	unsigned long freed = release_zspage(pool, sh, zsp);
+
+	return freed ? freed : zs_zspage_trim(pool, sh, zsp);
+}
+
 /* Lets a reader or an allocation of the shard in between two moves; false
  * when a free in zsp (isolated, so only frees touch it) came meanwhile:
  * it may have merged the block the caller's walk was to visit next. */
@@ -290,6 +300,16 @@ static unsigned long compact_shard(struct zs_pool *pool, struct zs_shard *sh,
 	}
 	while (sh->isolated_list)
 		freed += release_zspage(pool, sh, sh->isolated_list);
+	/* Less than a zspage's worth of free units is left, spread over the
+	 * zspages, most of it in the emptiest: its objects packed at its
+	 * start leave whole free pages at its end to give back.  Only now:
+	 * a page given back is no longer room the pass's moves can use (a
+	 * move never reaches a new page). */
+	if (freed < goal && (src = zs_find_emptiest(sh))) {
+		isolate_zspage(pool, sh, src);
+		slide_zspage(pool, sh, src);
+		freed += release_trim(pool, sh, src);
+	}
 	zs_unlock(&sh->lock);
 	atomic_store(&sh->compacting, false);
 	return freed;

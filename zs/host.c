@@ -93,3 +93,8 @@ void zs_host_unmap(void *p, size_t size)
 	lsan_unroot(p, size);
 	munmap(p, size);
 }
+
+void zs_host_purge(void *p, size_t size)
+{
+	madvise(p, size, MADV_DONTNEED);
+}

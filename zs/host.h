@@ -27,6 +27,11 @@ void *zs_host_realloc(void *p, size_t size);
 void *zs_host_map_zeroed(size_t size);
 void zs_host_unmap(void *p, size_t size);
 
+/* Gives the memory of whole pages at p back to the OS; they stay mapped
+ * and read as zeroes until written again.  Not an allocation: it cannot
+ * fail in a way the caller must handle, and no failure is injected. */
+void zs_host_purge(void *p, size_t size);
+
 /* What the first n bytes of such a mapping, written in order, keep
  * resident: whole pages. */
 static inline size_t zs_host_resident(size_t n)

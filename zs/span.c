@@ -378,6 +378,21 @@ void zs_span_block_at(const struct zs_span *s, uint32_t zspage, unsigned unit,
 		b->units = 0;
 }
 
+unsigned zs_span_reach(const struct zs_span *s, uint32_t zspage)
+{
+	unsigned unit = 0, zunits = s->ops->zspage_units(s->owner, zspage);
+	struct zs_span_block b;
+
+	for (; unit < zunits; unit += b.units) {
+		zs_span_block_at(s, zspage, unit, &b);
+		if (!b.units)
+			return zunits; /* a block it cannot step over */
+		if (b.gap && unit + b.units == zunits)
+			return unit + (b.units < 2 ? b.units : 2);
+	}
+	return zunits;
+}
+
 /* Indexes or unindexes every gap of zspage, up to a block that is neither
  * a gap nor a valid object (it cannot be stepped over): where the walk
  * stopped, the zspage's length when it did not. */

@@ -173,6 +173,12 @@ struct zs_span_block {
 void zs_span_block_at(const struct zs_span *s, uint32_t zspage, unsigned unit,
 		      struct zs_span_block *b);
 
+/* The units from zspage's start that its blocks have written, as the
+ * check's walk counts them (struct zs_span_tally's reach_units): all of
+ * it but the body of a gap at its end.  A walk, under the owner's lock;
+ * the whole zspage when a block cannot be stepped over. */
+unsigned zs_span_reach(const struct zs_span *s, uint32_t zspage);
+
 /* A zspage's blocks, as zs_span_check_zspage counted them. */
 struct zs_span_tally {
 	uint64_t objects, object_units;

@@ -402,6 +402,10 @@ void zs_fullness_remove(struct zs_pool *pool, struct zs_shard *sh,
 void zs_fullness_fix(struct zs_pool *pool, struct zs_shard *sh,
 		     struct zspage *zsp);
 unsigned zs_fullness_of(const struct zs_pool *pool, uint32_t used_units);
+/* Gives back the whole pages at zsp's end that only its last gap's body
+ * covers (purged, no longer counted): the pages freed. */
+unsigned long zs_zspage_trim(struct zs_pool *pool, struct zs_shard *sh,
+			     struct zspage *zsp);
 struct zspage *zs_find_emptiest(struct zs_shard *sh);
 int zs_obj_place(struct zs_pool *pool, struct zs_shard *sh, uint32_t slot_idx,
 		 size_t size, uint32_t *ref);

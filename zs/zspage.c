@@ -403,6 +403,33 @@ static unsigned reached_units(void *owner, uint32_t id)
 	return zs_zspage_by_id(owner, id)->pages * ZS_PAGE_UNITS;
 }
 
+unsigned long zs_zspage_trim(struct zs_pool *pool, struct zs_shard *sh,
+			     struct zspage *zsp)
+{
+	unsigned need, drop;
+	char *base;
+
+	/* a page of free units at least, or no page can be free at the end */
+	if (zsp->pages * ZS_PAGE_UNITS < zsp->used_units + ZS_PAGE_UNITS)
+		return 0;
+	need = (zs_span_reach(&sh->span, zsp->id) + ZS_PAGE_UNITS - 1) /
+	       ZS_PAGE_UNITS;
+	if (need < 1)
+		need = 1;
+	if (need >= zsp->pages)
+		return 0;
+	drop = zsp->pages - need;
+	base = atomic_load_explicit(&zsp->base, memory_order_relaxed);
+	/* the end gap's body only: nobody reads it, and it reads back as
+	 * zeroes, which nothing depends on */
+	zs_host_purge(base + (size_t)need * ZS_PAGE_SIZE,
+		      (size_t)drop * ZS_PAGE_SIZE);
+	zsp->pages = (uint8_t)need;
+	zs_shard_count_add(&sh->pages, -(long)drop);
+	atomic_fetch_sub(&pool->pages, drop);
+	return drop;
+}
+
 uint32_t zs_obj_place_in_gap(struct zs_pool *pool, struct zs_shard *sh,
 			     uint32_t slot_idx, size_t size, bool may_reach)
 {
