@@ -347,9 +347,12 @@ size_t zs_class_size_for(struct zs_pool *pool, size_t size);
  *
  * Per shard, objects move out of the emptiest zspages into gaps of the
  * others, while the shard's free space adds up to a whole zspage and the
- * objects fit; pinned objects (mapped or being read) stay.  Huge zspages
- * are never compacted.  A shard another thread is compacting is skipped.
- * Adds to pages_compacted, objs_moved and compactions.
+ * objects fit; pinned objects (mapped or being read) stay.  Then the
+ * emptiest zspage's objects slide to its start and the whole free pages
+ * after them are given back.  A move never makes the pool count a page
+ * more.  Huge objects' pages are never compacted.  A shard another
+ * thread is compacting is skipped.  Adds to pages_compacted, objs_moved
+ * and compactions.
  *
  * Context: any thread; takes each shard's lock in turn, releasing it after
  * every object moved.
