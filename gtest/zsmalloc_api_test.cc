@@ -41,31 +41,31 @@ TEST(ZsApi, ZeroConfigMeansDefaults)
 {
 	/* Class count and huge size no longer depend on the chain size
 	 * (every footprint of 1..512 units shares zspages at any chain), so
-	 * the default chain of 8 shows in how many objects one zspage
+	 * the default chain of 16 shows in how many objects one zspage
 	 * holds.  A 100 B object reaches the first page of its zspage only
-	 * (13 units); sixteen of 2000 B (251 units each) then fill 8 pages
-	 * to unit 4029 of 4096, and the seventeenth needs a second zspage. */
+	 * (13 units); 32 of 2000 B (251 units each) then fill 16 pages to
+	 * unit 8045 of 8192, and the 33rd needs a second zspage. */
 	zs_pool_config cfg = {};
 	zs::Pool zero(cfg);
-	zs::Pool eight = zs::Pool::WithChain(8);
+	zs::Pool sixteen = zs::Pool::WithChain(16);
 	zs::Pool named("defaults");
 	ASSERT_NE(zero.get(), nullptr);
-	ASSERT_NE(eight.get(), nullptr);
+	ASSERT_NE(sixteen.get(), nullptr);
 	ASSERT_NE(named.get(), nullptr);
-	for (zs_pool *pool : { zero.get(), eight.get(), named.get() }) {
-		uint64_t h = 0, big[17];
+	for (zs_pool *pool : { zero.get(), sixteen.get(), named.get() }) {
+		uint64_t h = 0, big[33];
 		struct zs_pool_stats st;
 		/* the runs earlier pools freed, purged: fresh pages count
 		 * as they are reached */
 		zs_arena_trim(zs_arena_default());
 		ASSERT_ERRNO(zs_malloc(pool, 100, &h), 0);
 		EXPECT_EQ(zs_get_total_pages(pool), 1u);
-		for (int i = 0; i < 17; i++) {
+		for (int i = 0; i < 33; i++) {
 			ASSERT_ERRNO(zs_malloc(pool, 2000, &big[i]), 0);
 			zs_pool_stats(pool, &st);
-			EXPECT_EQ(st.zspages, i < 16 ? 1u : 2u) << i;
-			if (i == 15) {
-				EXPECT_EQ(zs_get_total_pages(pool), 8u);
+			EXPECT_EQ(st.zspages, i < 32 ? 1u : 2u) << i;
+			if (i == 31) {
+				EXPECT_EQ(zs_get_total_pages(pool), 16u);
 			}
 		}
 		EXPECT_ERRNO(zs_pool_check(pool), 0);
@@ -73,17 +73,17 @@ TEST(ZsApi, ZeroConfigMeansDefaults)
 		for (uint64_t b : big)
 			EXPECT_ERRNO(zs_free(pool, b), 0);
 		EXPECT_EQ(zs_get_total_pages(pool), 0u);
-		/* a zspage remade at once on the freed run counts all 8 of
+		/* a zspage remade at once on the freed run counts all 16 of
 		 * its pages, still resident: none was purged in between */
 		ASSERT_ERRNO(zs_malloc(pool, 100, &h), 0);
-		EXPECT_EQ(zs_get_total_pages(pool), 8u);
+		EXPECT_EQ(zs_get_total_pages(pool), 16u);
 		EXPECT_ERRNO(zs_pool_check(pool), 0);
 		EXPECT_ERRNO(zs_free(pool, h), 0);
 	}
-	EXPECT_EQ(zs_pool_class_count(zero), zs_pool_class_count(eight));
-	EXPECT_EQ(zs_pool_class_count(named), zs_pool_class_count(eight));
-	EXPECT_EQ(zs_huge_class_size(zero), zs_huge_class_size(eight));
-	EXPECT_EQ(zs_huge_class_size(named), zs_huge_class_size(eight));
+	EXPECT_EQ(zs_pool_class_count(zero), zs_pool_class_count(sixteen));
+	EXPECT_EQ(zs_pool_class_count(named), zs_pool_class_count(sixteen));
+	EXPECT_EQ(zs_huge_class_size(zero), zs_huge_class_size(sixteen));
+	EXPECT_EQ(zs_huge_class_size(named), zs_huge_class_size(sixteen));
 }
 
 TEST(ZsApi, EveryChainSizeInRangeIsAccepted)
@@ -458,15 +458,15 @@ TEST(ZsApi, PrivateArena)
 		zs::Handles objs(pool);
 		for (int i = 0; i < 100; i++)
 			ASSERT_ERRNO(objs.Alloc(1 + 37 * i, i), 0);
-		/* The arena holds each zspage's whole run of 8 pages; the
+		/* The arena holds each zspage's whole run of 16 pages; the
 		 * pool counts the pages its objects have reached. */
 		struct zs_arena_stats ast;
 		struct zs_pool_stats st;
 		zs_arena_stats(arena, &ast);
 		zs_pool_stats(pool, &st);
-		EXPECT_EQ(ast.pages_in_use, st.zspages * 8);
+		EXPECT_EQ(ast.pages_in_use, st.zspages * 16);
 		EXPECT_LE(zs_get_total_pages(pool), ast.pages_in_use);
-		EXPECT_GT(zs_get_total_pages(pool), ast.pages_in_use - 8);
+		EXPECT_GT(zs_get_total_pages(pool), ast.pages_in_use - 16);
 		EXPECT_TRUE(objs.AllIntact());
 		/* The pool still holds pages: the arena refuses to go. */
 		EXPECT_ERRNO(zs_arena_destroy(arena), -EBUSY);

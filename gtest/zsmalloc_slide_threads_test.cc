@@ -132,7 +132,8 @@ TEST(ZsSlideThreads, ReadersSeeEveryByteWhileTheCompactorSlides)
 	     round < kRounds || (reads_racing == 0 && round < kMaxRounds);
 	     round++) {
 		SCOPED_TRACE("round " + std::to_string(round));
-		zs::Pool pool;
+		/* the layout is worked out for 8-page zspages */
+		zs::Pool pool = zs::Pool::WithChain(8);
 		ASSERT_NE(pool.get(), nullptr);
 		zs::Handles objs(pool);
 		BuildBigsBetweenShortGaps(objs, pool);

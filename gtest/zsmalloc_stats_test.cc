@@ -196,7 +196,7 @@ TEST(ZsStats, ClassTableHeaderAndTotalMatchStats)
 			buckets.push_back((int)i);
 
 	/* Rows 0..3 are the shards' shared zspages (size 4092, the largest
-	 * object they take; 8 pages per zspage, the default chain), row 4
+	 * object they take; 16 pages per zspage, the default chain), row 4
 	 * the huge zspages (size 4096, a page each, always full). */
 	ASSERT_EQ(t.rows.size(), 5u) << text;
 	unsigned long sum_alloc = 0, sum_used = 0, sum_pages = 0, sum_free = 0,
@@ -209,7 +209,7 @@ TEST(ZsStats, ClassTableHeaderAndTotalMatchStats)
 		unsigned long cls = row[t.Col("class")], ppz = row[c_ppz];
 		EXPECT_EQ(cls, r) << text;
 		EXPECT_EQ(row[c_size], huge ? 4096u : 4092u) << text;
-		ASSERT_EQ(ppz, huge ? 1u : 8u) << "row " << r;
+		ASSERT_EQ(ppz, huge ? 1u : 16u) << "row " << r;
 		/* every zspage is in one of the 10%..100% groups (empty
 		 * ones are freed at once), and counts from 1 to ppz pages:
 		 * those its blocks have reached */

@@ -73,10 +73,10 @@ for row in zsmalloc-c4 zsmalloc-c8 zsmalloc-c16 zbud kernel-zs-c4 \
 done
 head -1 "$OUT/results.csv" | grep -q "density_pages" ||
 	fail "results.csv has no density_pages column"
-# the density of zsmalloc-c8 is a number near 1 (pages only)
-d="$(awk -F, '$1 == "zsmalloc-c8" { print $4 }' "$OUT/results.csv")"
+# the density of zsmalloc-c16 is a number near 1 (pages only)
+d="$(awk -F, '$1 == "zsmalloc-c16" { print $4 }' "$OUT/results.csv")"
 awk -v d="$d" 'BEGIN { exit !(d > 0.9 && d < 3) }' ||
-	fail "zsmalloc-c8 density_pages '$d' is not a plausible ratio"
+	fail "zsmalloc-c16 density_pages '$d' is not a plausible ratio"
 grep -q "^<svg" "$OUT/zsbench.svg" || fail "zsbench.svg is not an SVG"
 grep -q "</svg>" "$OUT/zsbench.svg" || fail "zsbench.svg is truncated"
 grep -q "DENSITY" "$WORK/stdout" || fail "no density table on stdout"
@@ -144,10 +144,10 @@ for row in zsmalloc-c4 zsmalloc-c8 zsmalloc-c16 kernel-zs-c8; do
 	positive "$(csv_get "$row" stall75_p999_us)" ||
 		fail "results.csv $row stall75_p999_us is not a positive number"
 done
-for what in "objects copied on map, zsmalloc-c8 == 0" \
-	"objects copied on read, zsmalloc-c8 == 0" \
-	"map+unmap crossing / in-page, 1t c8" \
-	"read_begin/end crossing / in-page, 1t c8" \
+for what in "objects copied on map, zsmalloc-c16 == 0" \
+	"objects copied on read, zsmalloc-c16 == 0" \
+	"map+unmap crossing / in-page, 1t c16" \
+	"read_begin/end crossing / in-page, 1t c16" \
 	"over the frees + zs_compact + zs_arena_compact" \
 	"its p99.9 < 1000 us" \
 	"utilization by RSS, 75% freed, arena compact + trim"; do
@@ -268,15 +268,15 @@ for n in 300 900; do
 		fail "--scale: not one zs row for $n in the table"
 	[[ "$(grep -c "^ *$n kernel " "$WORK/scale.out")" -eq 1 ]] ||
 		fail "--scale: not one kernel row for $n in the table"
-	grep -q "^$n,zsmalloc-c8,synthetic-1340," "$WORK/scale/scale.csv" ||
-		fail "--scale: no zsmalloc-c8 row for $n in scale.csv"
-	grep -q "^$n,kernel-zs-c8,synthetic-1340," "$WORK/scale/scale.csv" ||
-		fail "--scale: no kernel-zs-c8 row for $n in scale.csv"
+	grep -q "^$n,zsmalloc-c16,synthetic-1340," "$WORK/scale/scale.csv" ||
+		fail "--scale: no zsmalloc-c16 row for $n in scale.csv"
+	grep -q "^$n,kernel-zs-c16,synthetic-1340," "$WORK/scale/scale.csv" ||
+		fail "--scale: no kernel-zs-c16 row for $n in scale.csv"
 done
 [[ "$(wc -l <"$WORK/scale/scale.csv")" -eq 5 ]] ||
 	fail "scale.csv is not a header and 4 rows"
 # every object read back after compaction, the pool checked: no errors
-awk -F, 'NR > 1 && $2 == "zsmalloc-c8" && $15 != 0 { bad = 1 }
+awk -F, 'NR > 1 && $2 == "zsmalloc-c16" && $15 != 0 { bad = 1 }
 	END { exit bad }' "$WORK/scale/scale.csv" ||
 	fail "--scale reported errors: $(cat "$WORK/scale/scale.csv")"
 
@@ -371,7 +371,7 @@ for label in $SUITE_TRACES; do
 		fail "--suite $label: density all-in '$da' is not >= 1.0"
 	awk -v a="$da" -v p="$dp" 'BEGIN { exit !(a >= p) }' ||
 		fail "--suite $label: all-in $da below pages-only $dp"
-	[[ "$dp" == "$(csv_get zsmalloc-c8 density_pages)" ]] ||
+	[[ "$dp" == "$(csv_get zsmalloc-c16 density_pages)" ]] ||
 		fail "--suite $label: targets.csv density $dp is not results.csv's"
 	for key in util50_after util75_after util90_after util50_rss \
 		util75_rss; do
@@ -382,7 +382,7 @@ for label in $SUITE_TRACES; do
 	m="$(tget metadata_per_object "$label" value)"
 	in_range "$m" 0 100000 ||
 		fail "--suite $label: metadata per object '$m' is not positive"
-	[[ "$m" == "$(csv_get zsmalloc-c8 metadata_bytes_per_object)" ]] ||
+	[[ "$m" == "$(csv_get zsmalloc-c16 metadata_bytes_per_object)" ]] ||
 		fail "--suite $label: metadata $m is not results.csv's"
 	s="$(tget reader_stall_compaction "$label" value)"
 	in_range "$s" 0 10000000 ||

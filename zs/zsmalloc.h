@@ -50,7 +50,7 @@ enum zs_mapmode {
 /* Zero-initialised = defaults. */
 struct zs_pool_config {
 	const char *name; /* for reports and the class table; may be NULL */
-	unsigned chain_size; /* pages per shared zspage, 1..16; 0 = 8 */
+	unsigned chain_size; /* pages per shared zspage, 1..16; 0 = 16 */
 	unsigned long max_pages; /* hard cap on pages held; 0 = none */
 	struct zs_arena *arena; /* NULL = zs_arena_default() */
 };

@@ -28,6 +28,7 @@
 #include "zs/arena.h"
 #include "zs/fault.h"
 #include "zs/pressure.h"
+#include "zs/zs_internal.h"
 #include "zs/zsmalloc.h"
 
 /*
@@ -162,7 +163,7 @@ static void check_pool_name(struct zs_pool *p, const char *name, unsigned chain)
 			got ? got : "(null)", name ? name : "(null)", kept);
 	json_escape(esc, sizeof(esc), kept);
 	snprintf(want, sizeof(want), "{\"pool\":\"%s\",\"chain_size\":%u,", esc,
-		 chain ? chain : 8);
+		 chain ? chain : ZS_DEFAULT_CHAIN);
 	memset(json, 0, sizeof(json));
 	mf = fmemopen(json, sizeof(json) - 1, "w");
 	if (!mf)

@@ -253,7 +253,7 @@ static void zs_model(const struct zb_config *cfg, const struct zb_trace *t,
 	snprintf(row->note, sizeof(row->note),
 		 "model: %u classes, huge >= %u B", m->nclasses,
 		 m->huge_threshold);
-	if (chain == 8)
+	if (chain == ZB_CHAIN)
 		zb_waste_line(r->waste[0], sizeof(r->waste[0]), name, t,
 			      (double)pages, kmodel_slot, m, m->huge_threshold);
 

@@ -218,7 +218,8 @@ static void table_density(const struct zb_trace *t, struct zb_results *r)
 		       zb_fmt(w->v[M_DENS_RSS], 4), w->note);
 	}
 	if (r->waste[0][0] || r->waste[1][0])
-		printf("  pages above the floor, as a share of the stored bytes (chain 8):\n");
+		printf("  pages above the floor, as a share of the stored bytes (chain %d):\n",
+		       ZB_CHAIN);
 	for (i = 0; i < 2; i++)
 		if (r->waste[i][0])
 			printf("    %s\n", r->waste[i]);
@@ -266,7 +267,8 @@ static void table_compaction(struct zb_results *r)
 	printf("  kept the compacting thread waiting for a CPU left out (raw: all reads);\n");
 	printf("  baseline = the same reader, as long as each compaction took, with the\n");
 	printf("  compacting thread copying a private buffer instead (no object moves): the\n");
-	printf("  machine's own longest call, the longest of the three (chain 8)\n");
+	printf("  machine's own longest call, the longest of the three (chain %d)\n",
+	       ZB_CHAIN);
 	printf("%-16s %5s %9s %10s %9s %9s %9s %11s\n", "system", "freed",
 	       "pages", "moved/page", "call ms", "stall us", "raw us",
 	       "baseline us");
@@ -468,8 +470,8 @@ static void table_targets(const struct zb_trace *t, struct zb_results *r)
 			verdict(what, val(r, zs, M_DENS_PAGES), target, 1);
 		}
 		if (t->comp == ZB_LZ4)
-			verdict("density all-in zsmalloc-c8 <= 1.011",
-				val(r, "zsmalloc-c8", M_DENS_ALLIN), 1.011, 1);
+			verdict("density all-in " ZB_ZS_ROW " <= 1.011",
+				val(r, ZB_ZS_ROW, M_DENS_ALLIN), 1.011, 1);
 	} else {
 		printf("  (density targets are set for the real-page trace; comparisons only)\n");
 	}
@@ -490,28 +492,26 @@ static void table_targets(const struct zb_trace *t, struct zb_results *r)
 		if (!isnan(u) && u > peer_util)
 			peer_util = u;
 	}
-	verdict("density all-in zsmalloc-c8 < every malloc peer's RSS",
-		val(r, "zsmalloc-c8", M_DENS_ALLIN),
+	verdict("density all-in " ZB_ZS_ROW " < every malloc peer's RSS",
+		val(r, ZB_ZS_ROW, M_DENS_ALLIN),
 		isinf(best_peer) ? NAN : best_peer, 1);
-	verdict("utilization after freeing 75% + compact, c8 >= 0.97",
-		val(r, "zsmalloc-c8", M_UA75), 0.97, 0);
+	verdict("utilization after freeing 75% + compact, " ZB_CN " >= 0.97",
+		val(r, ZB_ZS_ROW, M_UA75), 0.97, 0);
 	verdict("  the same by RSS (arena compacted and trimmed) >= 0.97",
-		val(r, "zsmalloc-c8", M_UR75), 0.97, 0);
+		val(r, ZB_ZS_ROW, M_UR75), 0.97, 0);
 	verdict("  and far above every malloc peer after trim (best peer)",
-		val(r, "zsmalloc-c8", M_UR75), peer_util < 0 ? NAN : peer_util,
-		0);
-	verdict("alloc+free 1t c8 <= 2x jemalloc (same loop, same run)",
-		val(r, "zsmalloc-c8", M_AF1), 2 * val(r, "jemalloc", M_AF1), 1);
-	verdict("map+unmap straddling 1t c8 <= 2x plain memcpy",
-		val(r, "zsmalloc-c8", M_MS1), 2 * val(r, "memcpy", M_CPY), 1);
+		val(r, ZB_ZS_ROW, M_UR75), peer_util < 0 ? NAN : peer_util, 0);
+	verdict("alloc+free 1t " ZB_CN " <= 2x jemalloc (same loop, same run)",
+		val(r, ZB_ZS_ROW, M_AF1), 2 * val(r, "jemalloc", M_AF1), 1);
+	verdict("map+unmap straddling 1t " ZB_CN " <= 2x plain memcpy",
+		val(r, ZB_ZS_ROW, M_MS1), 2 * val(r, "memcpy", M_CPY), 1);
 	verdict("longest reader stall during compaction (75%) < 1000 us",
-		val(r, "zsmalloc-c8", M_ST75), 1000, 1);
+		val(r, ZB_ZS_ROW, M_ST75), 1000, 1);
 	verdict("  over the frees + zs_compact + zs_arena_compact < 1000 us",
-		val(r, "zsmalloc-c8", M_SWMAX), 1000, 1);
-	verdict("  its p99.9 < 1000 us", val(r, "zsmalloc-c8", M_SWP999), 1000,
-		1);
+		val(r, ZB_ZS_ROW, M_SWMAX), 1000, 1);
+	verdict("  its p99.9 < 1000 us", val(r, ZB_ZS_ROW, M_SWP999), 1000, 1);
 	verdict("utilization by RSS, 75% freed, arena compact + trim >= 0.90",
-		val(r, "zsmalloc-c8", M_UR75), 0.90, 0);
+		val(r, ZB_ZS_ROW, M_UR75), 0.90, 0);
 	for (i = 0; i < 3; i++) {
 		snprintf(zs, sizeof(zs), "zsmalloc-c%s", chains[i]);
 		snprintf(what, sizeof(what),
@@ -521,10 +521,10 @@ static void table_targets(const struct zb_trace *t, struct zb_results *r)
 			 "objects copied on read, %s == 0 (count)", zs);
 		verdict(what, val(r, zs, M_ACC_READCOPY), 0, 1);
 	}
-	verdict("map+unmap crossing / in-page, 1t c8 <= 1.10",
-		val(r, "zsmalloc-c8", M_MAPRATIO), 1.10, 1);
-	verdict("read_begin/end crossing / in-page, 1t c8 <= 1.10",
-		val(r, "zsmalloc-c8", M_READRATIO), 1.10, 1);
+	verdict("map+unmap crossing / in-page, 1t " ZB_CN " <= 1.10",
+		val(r, ZB_ZS_ROW, M_MAPRATIO), 1.10, 1);
+	verdict("read_begin/end crossing / in-page, 1t " ZB_CN " <= 1.10",
+		val(r, ZB_ZS_ROW, M_READRATIO), 1.10, 1);
 }
 
 void zb_report_stdout(const struct zb_config *cfg, const struct zb_trace *t,
@@ -547,7 +547,7 @@ void zb_report_stdout(const struct zb_config *cfg, const struct zb_trace *t,
 	table_e2e(cfg, t, r);
 	table_targets(t, r);
 	if (r->mm_stat_fill[0]) {
-		printf("\nzram mm_stat of the default pool (zsmalloc-c8)\n");
+		printf("\nzram mm_stat of the default pool (" ZB_ZS_ROW ")\n");
 		printf("  orig_data_size compr_data_size mem_used_total mem_limit mem_used_max same_pages pages_compacted huge_pages huge_pages_since\n");
 		printf("  after the fill:                 %s\n",
 		       r->mm_stat_fill);
@@ -556,7 +556,8 @@ void zb_report_stdout(const struct zb_config *cfg, const struct zb_trace *t,
 			       r->mm_stat_after);
 	}
 	if (r->class_table) {
-		printf("\nclass table of the default pool (zsmalloc-c8) after the fill\n");
+		printf("\nclass table of the default pool (" ZB_ZS_ROW
+		       ") after the fill\n");
 		fputs(r->class_table, stdout);
 	}
 	if (r->errors)

@@ -6,10 +6,10 @@
  * that is flat at 100,000 objects can grow at 1,000,000 (longer lists,
  * bigger handle tables, caches missed).  For each size in --scale the
  * trace is resampled to that many objects (every pass over it in a new
- * seeded order, so sizes keep their mix), a fresh pool (chain 8) is
- * filled, 75% of the objects are freed at random and the pool is
- * compacted; the kernel's zsmalloc (the model, chain 8) is given the same
- * objects as the reference.  Times are the calling thread's CPU time, as
+ * seeded order, so sizes keep their mix), a fresh pool (the default
+ * chain, ZB_CHAIN) is filled, 75% of the objects are freed at random and
+ * the pool is compacted; the kernel's zsmalloc (the model, at the same
+ * chain) is given the same objects as the reference.  Times are the calling thread's CPU time, as
  * in the speed tables, so other processes on the machine do not count;
  * the model has no times.  Every live object is read back after the
  * compaction and the pool checked, so a wrong answer is an error, not a
@@ -27,7 +27,7 @@
 #include "zs/arena.h"
 #include "zs/zsmalloc.h"
 
-#define SCALE_CHAIN 8
+#define SCALE_CHAIN ZB_CHAIN
 #define FREE_PCT 75
 
 struct scale_row {

@@ -5,8 +5,8 @@
  * A target met on one trace can be missed on another: density, utilization
  * and metadata per object depend on the size mix and on how many objects
  * share the classes.  So --suite measures the /usr trace at two sizes and a
- * process's anonymous memory in one run, and this file judges zsmalloc-c8
- * on each of them against one list of targets: a column per trace on
+ * process's anonymous memory in one run, and this file judges the default
+ * chain's row (ZB_ZS_ROW) on each of them against one list of targets: a column per trace on
  * stdout and in targets.csv, then the malloc peers' figures the relative
  * targets are bounded by (each from the same trace's run).  main.c runs the
  * traces; zb_judge decides, as in each trace's own TARGETS section.
@@ -15,7 +15,7 @@
 
 #include "tools/zsbench/zsbench.h"
 
-#define ZS_ROW "zsmalloc-c8"
+#define ZS_ROW ZB_ZS_ROW
 #define WHAT_W 50
 #define CELL_W 16
 
@@ -26,13 +26,13 @@ enum bound_kind {
 	B_BEST_PEER, /* the best malloc peer's peer_m: zs must beat them all */
 };
 
-/* zsmalloc-c8's figure is the longest of several stalls, not one metric. */
+/* ZS_ROW's figure is the longest of several stalls, not one metric. */
 #define M_STALL (-1)
 
 struct target {
 	const char *key; /* targets.csv's key */
 	const char *what;
-	int m; /* zsmalloc-c8's figure */
+	int m; /* ZS_ROW's figure */
 	int prec;
 	int lower; /* the bound is a ceiling, else a floor */
 	enum bound_kind kind;

@@ -907,14 +907,14 @@ static void density_run(const struct zb_config *cfg, const struct zb_trace *t,
 				zs_huge_class_size(b.pool), meta / (double)t->n,
 				pool_meta / 1024,
 				(double)as.metadata_bytes / 1024);
-		if (chain == 8)
+		if (chain == ZB_CHAIN)
 			zb_waste_line(r->waste[1], sizeof(r->waste[1]), name, t,
 				      (double)pages, zs_slot, b.pool,
 				      zs_huge_class_size(b.pool));
 		zb_progress("%s: filled, %.0f ns/object (thread CPU time)",
 			    name, (double)t0 / (double)t->n);
 	}
-	if (chain == 8) {
+	if (chain == ZB_CHAIN) {
 		char *buf = NULL;
 		size_t len = 0;
 		FILE *f = open_memstream(&buf, &len);
@@ -993,7 +993,7 @@ static void density_run(const struct zb_config *cfg, const struct zb_trace *t,
 		row->v[M_WRM] = speed(cfg, &b, SP_WRITE, h, t->sizes, all, nall,
 				      cfg->threads, cfg->access_ops);
 	}
-	if (chain == 8) {
+	if (chain == ZB_CHAIN) {
 		struct zb_row *mc = zb_row_add(r, "memcpy", "memcpy");
 
 		if (mc)
@@ -1402,7 +1402,7 @@ static void frag_run(const struct zb_config *cfg, const struct zb_trace *t,
 			if (fi == 1)
 				row->v[M_STRAW75] =
 					(double)rd->raw_ns[PH_COMPACT] / 1000.0;
-			if (chain == 8)
+			if (chain == ZB_CHAIN)
 				stall_baseline(rd, dt, row);
 		}
 		/* a second call picks up what the reader's pins held back */
@@ -1423,7 +1423,7 @@ static void frag_run(const struct zb_config *cfg, const struct zb_trace *t,
 				"note: %s: zs_compact returned %lu freed pages, the page count fell by %ld",
 				name, freed,
 				(long)pages_before - (long)pages_after);
-		if (chain == 8 && fi == 1) {
+		if (chain == ZB_CHAIN && fi == 1) {
 			mm_stat(&b, t, t->n - nfree, fill_pages,
 				t->same_pages - t->same_pages * 75 / 100,
 				r->mm_stat_after, sizeof(r->mm_stat_after));

@@ -19,6 +19,16 @@
 
 #define ZB_PAGE 4096u
 
+/* The chain whose row the targets judge and whose pool the stall, waste
+ * breakdown, mm_stat and class table are taken from: the library's
+ * default (ZS_DEFAULT_CHAIN in zs/zs_internal.h, which users get with
+ * chain_size 0).  ZB_ZS_ROW is that row's name, ZB_CN its short form. */
+#define ZB_CHAIN 16
+#define ZB_STR_(x) #x
+#define ZB_STR(x) ZB_STR_(x)
+#define ZB_ZS_ROW "zsmalloc-c" ZB_STR(ZB_CHAIN)
+#define ZB_CN "c" ZB_STR(ZB_CHAIN)
+
 /* --- the trace --- */
 
 enum zb_trace_kind {
@@ -231,7 +241,7 @@ struct zb_results {
 	char mm_stat_fill[256];
 	char mm_stat_after[256];
 	char compact_note[256];
-	char waste[2][256]; /* where the bytes above the floor go, chain 8 */
+	char waste[2][256]; /* where the bytes above the floor go, ZB_CHAIN */
 	int errors; /* anything that should make the exit non-zero */
 };
 
@@ -347,7 +357,7 @@ struct zb_suite_trace {
 	struct zb_results *r;
 };
 
-/* TARGETS across traces on stdout: zsmalloc-c8 per trace against each
+/* TARGETS across traces on stdout: ZB_ZS_ROW per trace against each
  * target, then the malloc peers' values the relative targets use. */
 void zb_suite_report(const struct zb_config *cfg,
 		     const struct zb_suite_trace *s, int n);
