@@ -177,7 +177,7 @@ static int check_zspage(struct zs_pool *pool, struct zs_shard *sh,
 		FAIL(ZS_FINDING_POOL_ZSPAGE_INUSE_COUNT, zsp->id, zsp->inuse,
 		     zsp->used_units, (unsigned long long)t.objects,
 		     (unsigned long long)t.object_units);
-	reach = (t.reach_units + ZS_PAGE_UNITS - 1) / ZS_PAGE_UNITS;
+	reach = zs_pages_of_units(t.reach_units);
 	if (zsp->pages < 1 || zsp->pages > pool->chain_size ||
 	    zsp->pages < reach)
 		FAIL(ZS_FINDING_POOL_ZSPAGE_PAGES, zsp->id, zsp->pages,

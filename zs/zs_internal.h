@@ -46,6 +46,12 @@
 #define ZS_HUGE_SIZE (ZS_PAGE_SIZE - ZS_SPAN_TAG_BYTES + 1)
 #define ZS_PAGE_UNITS (ZS_PAGE_SIZE / ZS_GAP_UNIT)
 
+/* The pages that hold a zspage's first `units` units. */
+static inline unsigned zs_pages_of_units(unsigned units)
+{
+	return (units + ZS_PAGE_UNITS - 1) / ZS_PAGE_UNITS;
+}
+
 /* Fullness groups by the share of a zspage's units that objects hold, as
  * the kernel's debugfs shows them: 0 = empty, 1..10 = 0-9% ... 90-99%,
  * 11 = full. */

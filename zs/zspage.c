@@ -365,10 +365,9 @@ char *zs_obj_bytes(const struct zspage *zsp, uint32_t ref)
 
 /* Accounts a newly placed object of size at ref and poisons the bytes
  * its footprint has past its end. */
-static void placed(struct zs_pool *pool, struct zs_shard *sh, uint32_t ref,
-		   size_t size)
+static void placed(struct zs_pool *pool, struct zs_shard *sh,
+		   struct zspage *zsp, uint32_t ref, size_t size)
 {
-	struct zspage *zsp = zs_zspage_by_id(pool, zs_span_ref_zspage(ref));
 	unsigned units = zs_span_units((unsigned)size);
 	char *p = zs_obj_bytes(zsp, ref);
 
@@ -386,7 +385,7 @@ static void placed(struct zs_pool *pool, struct zs_shard *sh, uint32_t ref,
 static int commit_pages(struct zs_pool *pool, struct zs_shard *sh,
 			struct zspage *zsp, unsigned reach)
 {
-	unsigned need = (reach + ZS_PAGE_UNITS - 1) / ZS_PAGE_UNITS;
+	unsigned need = zs_pages_of_units(reach);
 
 	if (need <= zsp->pages)
 		return 0;
@@ -412,10 +411,8 @@ unsigned long zs_zspage_trim(struct zs_pool *pool, struct zs_shard *sh,
 	/* a page of free units at least, or no page can be free at the end */
 	if (zsp->pages * ZS_PAGE_UNITS < zsp->used_units + ZS_PAGE_UNITS)
 		return 0;
-	need = (zs_span_reach(&sh->span, zsp->id) + ZS_PAGE_UNITS - 1) /
-	       ZS_PAGE_UNITS;
-	if (need < 1)
-		need = 1;
+	/* at least the first page: the reach takes in the first block */
+	need = zs_pages_of_units(zs_span_reach(&sh->span, zsp->id));
 	if (need >= zsp->pages)
 		return 0;
 	drop = zsp->pages - need;
@@ -438,12 +435,16 @@ uint32_t zs_obj_place_in_gap(struct zs_pool *pool, struct zs_shard *sh,
 				   zs_span_find_within(&sh->span, units, &reach,
 						       reached_units);
 
-	if (ref == ZS_GAP_NONE ||
-	    commit_pages(pool, sh,
-			 zs_zspage_by_id(pool, zs_span_ref_zspage(ref)), reach))
+	struct zspage *zsp;
+
+	if (ref == ZS_GAP_NONE)
+		return ZS_GAP_NONE;
+	/* one lookup for the commit and the accounting */
+	zsp = zs_zspage_by_id(pool, zs_span_ref_zspage(ref));
+	if (commit_pages(pool, sh, zsp, reach))
 		return ZS_GAP_NONE;
 	zs_span_take(&sh->span, ref, units, slot_idx);
-	placed(pool, sh, ref, size);
+	placed(pool, sh, zsp, ref, size);
 	return ref;
 }
 
