@@ -72,8 +72,13 @@ void zs_gaps_init(struct zs_gaps *g, zs_gap_links_fn *links, void *ctx)
 
 void zs_gaps_insert(struct zs_gaps *g, uint32_t ref, unsigned units)
 {
+	zs_gaps_insert_at(g, ref, g->links(g->ctx, ref), units);
+}
+
+void zs_gaps_insert_at(struct zs_gaps *g, uint32_t ref, struct zs_gap_links *l,
+		       unsigned units)
+{
 	unsigned row, col, list;
-	struct zs_gap_links *l = g->links(g->ctx, ref);
 
 	locate(units, &row, &col);
 	list = row * ZS_GAP_SL + col;
@@ -90,8 +95,13 @@ void zs_gaps_insert(struct zs_gaps *g, uint32_t ref, unsigned units)
 
 void zs_gaps_remove(struct zs_gaps *g, uint32_t ref, unsigned units)
 {
+	zs_gaps_remove_at(g, g->links(g->ctx, ref), units);
+}
+
+void zs_gaps_remove_at(struct zs_gaps *g, struct zs_gap_links *l,
+		       unsigned units)
+{
 	unsigned row, col, list;
-	struct zs_gap_links *l = g->links(g->ctx, ref);
 
 	locate(units, &row, &col);
 	list = row * ZS_GAP_SL + col;

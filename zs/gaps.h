@@ -76,6 +76,14 @@ void zs_gaps_insert(struct zs_gaps *g, uint32_t ref, unsigned units);
 /* Removes gap ref of units, which must be in the index. */
 void zs_gaps_remove(struct zs_gaps *g, uint32_t ref, unsigned units);
 
+/* The same, for a caller that holds the gap's links already (it has just
+ * read or written the gap's tag): the index then resolves only the links
+ * of the gap's neighbours in its list, which hold refs, not addresses. */
+void zs_gaps_insert_at(struct zs_gaps *g, uint32_t ref, struct zs_gap_links *l,
+		       unsigned units);
+void zs_gaps_remove_at(struct zs_gaps *g, struct zs_gap_links *l,
+		       unsigned units);
+
 /* A gap of at least units (1 .. ZS_GAP_MAX_UNITS), left in the index, or
  * ZS_GAP_NONE when no gap fits.  Constant time. */
 uint32_t zs_gaps_find(const struct zs_gaps *g, unsigned units);

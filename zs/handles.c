@@ -30,26 +30,6 @@
 
 #define FRESH_BATCH 64u
 
-struct zs_hslot *zs_slot_at(struct zs_pool *pool, uint32_t idx)
-{
-	_Atomic(struct zs_hslot *) *dir;
-	struct zs_hslot *chunk;
-
-	if (idx >= atomic_load_explicit(&pool->ht_next, memory_order_acquire))
-		return NULL;
-	/* ht_next's acquire: the directory holding idx's chunk is seen (a
-	 * count damaged past the inline entries must not read beyond) */
-	dir = zs_ht_dir(pool);
-	if (dir == pool->ht_dir_inline &&
-	    idx >> ZS_HT_CHUNK_SHIFT >= ZS_HT_DIR_INLINE)
-		return NULL;
-	chunk = atomic_load_explicit(&dir[idx >> ZS_HT_CHUNK_SHIFT],
-				     memory_order_acquire);
-	if (!chunk)
-		return NULL;
-	return &chunk[idx & (ZS_HT_CHUNK - 1)];
-}
-
 uint64_t zs_handle_encode(const struct zs_pool *pool, uint32_t idx,
 			  uint32_t gen)
 {

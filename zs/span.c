@@ -65,10 +65,16 @@ static char *ref_addr(const struct zs_span *s, uint32_t ref)
 	return unit_addr(s, zs_span_ref_zspage(ref), zs_span_ref_unit(ref));
 }
 
-/* The gap index's view: links after the tag. */
+/* A gap's links: after its tag at p. */
+static struct zs_gap_links *links_at(char *p)
+{
+	return (struct zs_gap_links *)(p + ZS_SPAN_TAG_BYTES);
+}
+
+/* The gap index's view of them. */
 static struct zs_gap_links *gap_links(void *ctx, uint32_t ref)
 {
-	return (struct zs_gap_links *)(ref_addr(ctx, ref) + ZS_SPAN_TAG_BYTES);
+	return links_at(ref_addr(ctx, ref));
 }
 
 /* For zs_gaps_check: the units of an indexable gap at ref, else 0. */
@@ -153,15 +159,16 @@ static void make_gap(struct zs_span *s, const struct zsp_view *v, unsigned unit,
 		store32(p + (size_t)units * ZS_GAP_UNIT - ZS_SPAN_TAG_BYTES,
 			gap_tag(units));
 	if (units >= 2 && indexed)
-		zs_gaps_insert(&s->gaps, zs_span_ref(v->zspage, unit), units);
+		zs_gaps_insert_at(&s->gaps, zs_span_ref(v->zspage, unit),
+				  links_at(p), units);
 }
 
-/* Takes the gap of units at ref out of the index, if it is in it. */
-static void unindex(struct zs_span *s, uint32_t ref, unsigned units,
-		    bool indexed)
+/* Takes the gap of units whose tag is at p out of the index, if it is in
+ * it. */
+static void unindex(struct zs_span *s, char *p, unsigned units, bool indexed)
 {
 	if (units >= 2 && indexed)
-		zs_gaps_remove(&s->gaps, ref, units);
+		zs_gaps_remove_at(&s->gaps, links_at(p), units);
 }
 
 void zs_span_add_zspage(struct zs_span *s, uint32_t zspage)
@@ -173,8 +180,9 @@ void zs_span_add_zspage(struct zs_span *s, uint32_t zspage)
 
 void zs_span_remove_zspage(struct zs_span *s, uint32_t zspage)
 {
-	unindex(s, zs_span_ref(zspage, 0),
-		s->ops->zspage_units(s->owner, zspage), true);
+	struct zsp_view v = view_of(s, zspage);
+
+	unindex(s, v.base, v.units, true);
 }
 
 /* Sets or clears the prev_gap bit of the object starting at unit, when
@@ -240,7 +248,7 @@ void zs_span_take(struct zs_span *s, uint32_t ref, unsigned units,
 	char *p = view_addr(&v, unit);
 
 	have = tag_units(load32(p));
-	zs_gaps_remove(&s->gaps, ref, have);
+	zs_gaps_remove_at(&s->gaps, links_at(p), have);
 	if (s->ops->poison_gaps)
 		zs_unpoison(p, (size_t)units * ZS_GAP_UNIT);
 	/* the block before a gap is never a gap */
@@ -288,7 +296,7 @@ static unsigned span_free(struct zs_span *s, uint32_t ref, unsigned units,
 			n = tag_units(tag);
 			if (n > zunits - end)
 				bad_neighbour(zspage, end, tag);
-			unindex(s, zs_span_ref(zspage, end), n, indexed);
+			unindex(s, p + (size_t)units * ZS_GAP_UNIT, n, indexed);
 			end += n;
 		}
 	}
@@ -303,7 +311,7 @@ static unsigned span_free(struct zs_span *s, uint32_t ref, unsigned units,
 		if (!is_gap_tag(tag) || n > start)
 			bad_neighbour(zspage, start, tag);
 		start -= n;
-		unindex(s, zs_span_ref(zspage, start), n, indexed);
+		unindex(s, p - (size_t)n * ZS_GAP_UNIT, n, indexed);
 	}
 	make_gap(s, &v, start, end - start, indexed);
 	mark_next(&v, end, true);

@@ -351,6 +351,51 @@ static inline unsigned long zs_zsp_dir_cap(struct zs_pool *pool)
 							  ZS_ZSP_MAX_CHUNKS;
 }
 
+/* The descriptor of zspage id, NULL for an id never handed out.  Inline:
+ * every operation asks it several times (a call each cost a fifth of an
+ * alloc + free pair). */
+static inline struct zspage *zs_zspage_by_id(struct zs_pool *pool, uint32_t id)
+{
+	_Atomic(char *) *dir;
+	char *chunk;
+
+	if (id >= atomic_load_explicit(&pool->zsp_next, memory_order_acquire))
+		return NULL;
+	/* zsp_next's acquire: the directory holding id's chunk is seen (a
+	 * count damaged past the inline entries must not read beyond) */
+	dir = zs_zsp_dir(pool);
+	if (dir == pool->zsp_dir_inline &&
+	    id / ZS_ZSP_CHUNK >= ZS_ZSP_DIR_INLINE)
+		return NULL;
+	chunk = atomic_load_explicit(&dir[id / ZS_ZSP_CHUNK],
+				     memory_order_acquire);
+	if (!chunk)
+		return NULL;
+	return (struct zspage *)(chunk +
+				 (id % ZS_ZSP_CHUNK) * sizeof(struct zspage));
+}
+
+/* The handle slot idx, NULL past the slots handed out. */
+static inline struct zs_hslot *zs_slot_at(struct zs_pool *pool, uint32_t idx)
+{
+	_Atomic(struct zs_hslot *) *dir;
+	struct zs_hslot *chunk;
+
+	if (idx >= atomic_load_explicit(&pool->ht_next, memory_order_acquire))
+		return NULL;
+	/* ht_next's acquire: the directory holding idx's chunk is seen (a
+	 * count damaged past the inline entries must not read beyond) */
+	dir = zs_ht_dir(pool);
+	if (dir == pool->ht_dir_inline &&
+	    idx >> ZS_HT_CHUNK_SHIFT >= ZS_HT_DIR_INLINE)
+		return NULL;
+	chunk = atomic_load_explicit(&dir[idx >> ZS_HT_CHUNK_SHIFT],
+				     memory_order_acquire);
+	if (!chunk)
+		return NULL;
+	return &chunk[idx & (ZS_HT_CHUNK - 1)];
+}
+
 /* Adds d to a shard counter: written only under the shard's lock, read
  * without it.  A plain load and store, not a locked add: on x86 a locked
  * instruction drains the store buffer, so it would wait for every store
@@ -377,7 +422,6 @@ unsigned long zs_shard_freeable(const struct zs_pool *pool,
 				const struct zs_shard *sh);
 
 /* handles.c */
-struct zs_hslot *zs_slot_at(struct zs_pool *pool, uint32_t idx);
 struct zs_hslot *zs_handle_lookup(struct zs_pool *pool, uint64_t handle,
 				  uint32_t *idx, uint32_t *gen);
 uint64_t zs_handle_encode(const struct zs_pool *pool, uint32_t idx,
@@ -394,7 +438,6 @@ void zs_handles_destroy(struct zs_pool *pool);
 
 /* zspage.c */
 extern const struct zs_span_ops zs_pool_span_ops;
-struct zspage *zs_zspage_by_id(struct zs_pool *pool, uint32_t id);
 /* A list of zspages: a head pointer, and links by id in the descriptors
  * (the caller holds the list's lock). */
 struct zspage *zs_zsp_next(struct zs_pool *pool, const struct zspage *zsp);

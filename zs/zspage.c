@@ -45,27 +45,6 @@
 _Static_assert(sizeof(struct zspage) == 32 || sizeof(void *) != 8,
 	       "a zspage descriptor is 32 bytes (ZS_ZSP_CHUNK fills 4 pages)");
 
-struct zspage *zs_zspage_by_id(struct zs_pool *pool, uint32_t id)
-{
-	_Atomic(char *) *dir;
-	char *chunk;
-
-	if (id >= atomic_load_explicit(&pool->zsp_next, memory_order_acquire))
-		return NULL;
-	/* zsp_next's acquire: the directory holding id's chunk is seen (a
-	 * count damaged past the inline entries must not read beyond) */
-	dir = zs_zsp_dir(pool);
-	if (dir == pool->zsp_dir_inline &&
-	    id / ZS_ZSP_CHUNK >= ZS_ZSP_DIR_INLINE)
-		return NULL;
-	chunk = atomic_load_explicit(&dir[id / ZS_ZSP_CHUNK],
-				     memory_order_acquire);
-	if (!chunk)
-		return NULL;
-	return (struct zspage *)(chunk +
-				 (id % ZS_ZSP_CHUNK) * sizeof(struct zspage));
-}
-
 struct zspage *zs_zsp_next(struct zs_pool *pool, const struct zspage *zsp)
 {
 	return zs_zspage_by_id(pool, zsp->next);
