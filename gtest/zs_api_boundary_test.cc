@@ -243,6 +243,7 @@ TEST(ArenaBoundary, EveryCallWithNull)
 	ASSERT_NE(zs_arena_default(), nullptr);
 	EXPECT_EQ(zs_arena_compact(nullptr), 0u);
 	zs_arena_trim(nullptr);
+	zs_arena_set_retain_ms(nullptr, 0);
 	struct zs_arena_stats st = Garbage<struct zs_arena_stats>();
 	zs_arena_stats(nullptr, &st);
 	EXPECT_TRUE(AllZero(st)) << "zs_arena_stats(NULL arena) zero-fills";

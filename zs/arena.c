@@ -38,6 +38,12 @@
  * zs_arena_stats counts; it never moves, so an owner's slot may be held
  * across the lock's release.
  *
+ * Freed memory is retained for reuse a while (zs_arena_set_retain_ms)
+ * before it goes back to the OS: giving it back at once cost a fill after
+ * a free of the same size a system call and a page fault per page, which
+ * on this project's VM made storing pages 1.5x slower than a malloc that
+ * keeps its freed memory.
+ *
  * zs_arena_check recomputes every counter, bitmap and table from the map
  * and records; owners' checks (zs_pool_check, zbud_pool_check) ask
  * zs_arena_page_info whether each of their pages is described as theirs.
@@ -54,6 +60,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "zs/arena.h"
 #include "zs/arena_internal.h"
@@ -98,6 +105,7 @@ struct zs_arena *zs_arena_create(void)
 	}
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->idle, NULL);
+	a->retain_ms = ZS_ARENA_RETAIN_MS_DEFAULT;
 	return a;
 }
 
@@ -549,11 +557,14 @@ static void *claim_run(struct zs_arena *a, struct arena_region *r, unsigned i,
  * NULL, the arena as it was, when no region can be mapped or the chosen
  * one's record table cannot grow (a fresh region's always has room).
  */
+static void give_back_retained(struct zs_arena *a, bool retained);
+
 static void *take_run(struct zs_arena *a, int owner_id, unsigned n,
 		      uint32_t cookie, uint32_t index, uint8_t flags,
 		      unsigned *resident)
 {
 	struct arena_region *r = NULL;
+	void *page;
 	bool hinted = false;
 	unsigned slot;
 	int i = -1;
@@ -576,8 +587,11 @@ static void *take_run(struct zs_arena *a, int owner_id, unsigned n,
 		r = arena_region_at(a, s);
 		i = 0;
 	}
-	return claim_run(a, r, (unsigned)i, n, owner_id, cookie, index, flags,
+	page = claim_run(a, r, (unsigned)i, n, owner_id, cookie, index, flags,
 			 resident);
+	if (page)
+		give_back_retained(a, false);
+	return page;
 }
 
 /* Page i's run's first page (i itself unless a tail); lock held.  A place
@@ -693,6 +707,47 @@ static void release_empty_regions(struct zs_arena *a, unsigned keep)
 	}
 }
 
+/* The arena's clock for retention, in ms; never 0.  The coarse clock is
+ * read without a system call and ticks every few ms, which is plenty for
+ * a period of hundreds. */
+static uint64_t arena_clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u +
+	       1u;
+}
+
+/* More dirty free pages than the arena keeps for ever. */
+static bool dirty_past_floor(const struct zs_arena *a)
+{
+	return a->pages_dirty > ARENA_DIRTY_PURGE_MIN &&
+	       a->pages_dirty > a->pages_in_use / 8;
+}
+
+/* After pages were freed or taken: starts the retention clock when the
+ * caller has just retained free memory past the floor (`retained`), and
+ * once the arena has retained some for retain_ms, gives back every dirty
+ * free page and every empty region but a spare.  Not while a compaction
+ * runs: it holds regions by slot across the lock's release, and gives
+ * back the empty ones itself when it ends. */
+static void give_back_retained(struct zs_arena *a, bool retained)
+{
+	uint64_t now;
+
+	if (!retained && !a->retained_since)
+		return;
+	now = arena_clock_ms();
+	if (!a->retained_since)
+		a->retained_since = now;
+	if (a->compacting || now - a->retained_since < a->retain_ms)
+		return;
+	release_empty_regions(a, 1);
+	purge_dirty(a);
+	a->retained_since = 0;
+}
+
 /* Frees pages i .. i+n-1 of r (a run); r may be unmapped on return. */
 static void put_run(struct zs_arena *a, struct arena_region *r, unsigned i,
 		    unsigned n)
@@ -722,14 +777,10 @@ static void put_run(struct zs_arena *a, struct arena_region *r, unsigned i,
 	a->pages_in_use -= n;
 	a->pages_free += n;
 	a->pages_dirty += n;
-	if (r->in_use == 0 && !r->evacuating) {
-		release_empty_regions(a, 1);
-	} else if (a->pages_dirty > ARENA_DIRTY_PURGE_MIN &&
-		   a->pages_dirty > a->pages_in_use / 8) {
-		purge_dirty(a);
-	}
 	if (slot < a->alloc_hint)
 		a->alloc_hint = slot;
+	give_back_retained(a, (r->in_use == 0 && !r->evacuating) ||
+				      dirty_past_floor(a));
 }
 
 /* free_page or free_pages (fn) met a page of a longer run; lock held. */
@@ -1085,6 +1136,18 @@ void zs_arena_trim(struct zs_arena *arena)
 	pthread_mutex_lock(&arena->lock);
 	release_empty_regions(arena, 0);
 	purge_dirty(arena);
+	arena->retained_since = 0;
+	pthread_mutex_unlock(&arena->lock);
+}
+
+void zs_arena_set_retain_ms(struct zs_arena *arena, unsigned ms)
+{
+	if (!arena)
+		return;
+	pthread_mutex_lock(&arena->lock);
+	arena->retain_ms = ms;
+	/* what is retained now goes by the new period */
+	give_back_retained(arena, false);
 	pthread_mutex_unlock(&arena->lock);
 }
 
@@ -1679,7 +1742,8 @@ int zs_arena_check(struct zs_arena *arena)
 	struct zs_arena *a = arena;
 	unsigned long in_use = 0, nfree = 0, dirty = 0;
 	struct owner_tally owned[ARENA_MAX_OWNERS] = { { 0, 0 } };
-	unsigned k, slot, used = 0;
+	unsigned k, slot, used = 0, empty = 0;
+	uint64_t now;
 	int err = 0;
 
 	if (!a)
@@ -1711,6 +1775,8 @@ int zs_arena_check(struct zs_arena *arena)
 			goto out;
 		in_use += r->in_use;
 		nfree += ARENA_REGION_PAGES - r->in_use;
+		if (r->in_use == 0 && !r->evacuating)
+			empty++;
 		/* Allocation scans from the hint up: a region below it with
 		 * a free page would never be used again. */
 		if (slot < a->alloc_hint && r->in_use < ARENA_REGION_PAGES &&
@@ -1731,6 +1797,16 @@ int zs_arena_check(struct zs_arena *arena)
 	    dirty != a->pages_dirty)
 		CHECK_FAIL(ZS_FINDING_ARENA_PAGE_COUNTS, in_use, nfree, dirty,
 			   a->pages_in_use, a->pages_free, a->pages_dirty);
+	/* Whatever is retained past the floor has its clock running, or
+	 * no later call would ever give it back. */
+	now = arena_clock_ms();
+	if (!a->compacting &&
+	    (a->retained_since > now ||
+	     (!a->retained_since && (dirty_past_floor(a) || empty > 1))))
+		CHECK_FAIL(ZS_FINDING_ARENA_RETAINED_UNCLOCKED, a->pages_dirty,
+			   a->pages_in_use, empty,
+			   (unsigned long long)a->retained_since,
+			   (unsigned long long)now);
 	for (k = 0; k < ARENA_MAX_OWNERS; k++) {
 		/* a slot never spilled is an empty one */
 		static const struct arena_owner unspilled;

@@ -61,6 +61,10 @@ struct zs_movable_ops {
 			uint32_t index);
 };
 
+/* How long an arena retains freed memory for reuse, by default: see
+ * zs_arena_set_retain_ms(). */
+#define ZS_ARENA_RETAIN_MS_DEFAULT 1000u
+
 struct zs_arena_stats {
 	unsigned long pages_in_use; /* pages handed to owners now */
 	unsigned long pages_free; /* mapped, free, kept for reuse */
@@ -134,11 +138,32 @@ unsigned long zs_arena_compact(struct zs_arena *arena);
  * @arena: the arena; NULL does nothing.
  *
  * Unmaps every empty region (the spare one kept for reuse included) and
- * returns the physical memory of every free page (madvise).
+ * returns the physical memory of every free page (madvise), however long
+ * it has been retained (zs_arena_set_retain_ms()).
  *
  * Context: any thread; takes the arena's lock.
  */
 void zs_arena_trim(struct zs_arena *arena);
+
+/**
+ * zs_arena_set_retain_ms() - How long freed memory stays for reuse.
+ * @arena: the arena; NULL does nothing.
+ * @ms: milliseconds; 0 gives memory back as soon as it is freed.
+ *
+ * An arena keeps up to 256 free pages, and up to an eighth of the pages
+ * in use, resident, and one empty region mapped, for as long as they stay
+ * free.  Freed memory past that is retained too, so that a pool that
+ * frees and soon allocates again reuses pages already faulted in instead
+ * of paying a system call and a page fault for each.  Once the arena has
+ * retained some for @ms (ZS_ARENA_RETAIN_MS_DEFAULT for a new arena), the
+ * next page freed or taken gives back every free page and every empty
+ * region but one.  An arena nobody calls keeps what it retains until
+ * zs_arena_trim(), which gives everything back at once (the pressure
+ * monitor of zs/pressure.h calls it).
+ *
+ * Context: any thread; takes the arena's lock.
+ */
+void zs_arena_set_retain_ms(struct zs_arena *arena, unsigned ms);
 
 /**
  * zs_arena_stats() - Read an arena's counters.

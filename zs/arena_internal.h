@@ -32,7 +32,8 @@
 #define ARENA_BITMAP_WORDS (ARENA_REGION_PAGES / 64)
 #define ARENA_MAX_REGIONS 8192 /* 16 GiB of pages per arena */
 #define ARENA_MAX_OWNERS 1024
-/* Free pages kept resident before a purge returns them to the OS. */
+/* Free pages kept resident for ever, however long they stay free: the
+ * floor below which freed memory is never counted as retained. */
 #define ARENA_DIRTY_PURGE_MIN 256
 /* Records a region holds in itself; its table grows from there (about
  * doubling, rec_caps in arena.c) up to one record per page. */
@@ -172,6 +173,12 @@ struct zs_arena {
 	unsigned long migrate_failures;
 	struct zs_fault_counter inject; /* zs_arena_inject_failures */
 	bool compacting;
+	/* Free memory past the floor (dirty pages past it, empty regions
+	 * past the spare) is retained for reuse retain_ms before it goes
+	 * back to the OS; retained_since is when the arena began retaining
+	 * it, by arena_clock_ms(), and 0 while it retains none. */
+	unsigned retain_ms;
+	uint64_t retained_since;
 };
 
 /* Region slot i's entry, or NULL for a slot past the inline ones while

@@ -386,6 +386,11 @@
 #define ZS_FINDING_ARENA_PAGE_COUNTS_FMT                                    \
 	"regions hold %lu pages in use, %lu free, %lu dirty; counted %lu, " \
 	"%lu, %lu"
+/* Free memory past the floor kept with no retention clock running (or a
+ * clock started in the future): it would never go back to the OS. */
+#define ZS_FINDING_ARENA_RETAINED_UNCLOCKED_FMT                            \
+	"retains %lu dirty free pages (%lu in use) and %u empty regions, " \
+	"retention clock %llu ms, now %llu ms"
 /* An owner's page count missed a page taken, freed or migrated. */
 #define ZS_FINDING_ARENA_OWNER_PAGE_COUNT_FMT \
 	"owner %u holds %lu pages, counted %lu"

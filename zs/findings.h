@@ -131,6 +131,7 @@ extern "C" {
 	X(ZS_FINDING_ARENA_REGION_BEYOND_LIMIT)            \
 	X(ZS_FINDING_ARENA_REGION_COUNT)                   \
 	X(ZS_FINDING_ARENA_PAGE_COUNTS)                    \
+	X(ZS_FINDING_ARENA_RETAINED_UNCLOCKED)             \
 	X(ZS_FINDING_ARENA_OWNER_PAGE_COUNT)               \
 	X(ZS_FINDING_ARENA_OWNER_BUSY)                     \
 	X(ZS_FINDING_ARENA_OWNER_MOVING_PAGES)             \

@@ -141,6 +141,12 @@ void zsf_pool_open(struct zs_fuzz *f, uint8_t cfg, unsigned long max_pages)
 		f->arena = zs_arena_create();
 		if (!f->arena)
 			fm_fail("zs_arena_create failed, errno %d", errno);
+		/* Chain bits past 16 (the same chains as their value mod
+		 * 17) make the arena give freed memory back at once, so
+		 * inputs take both paths: memory retained and reused, and
+		 * regions released and purged as pages are freed. */
+		if ((cfg & 0x1f) > 16)
+			zs_arena_set_retain_ms(f->arena, 0);
 	}
 	pc.arena = f->arena;
 	if ((cfg & 0xc0) == 0xc0 && !f->arena && !max_pages && !pc.chain_size) {
