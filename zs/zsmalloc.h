@@ -81,8 +81,9 @@ struct zs_pool_stats {
  * @name: for reports and the class table, copied (at most 31 bytes kept);
  *        NULL means "zs".
  *
- * Same as zs_create_pool_config() with only @name set: chains of up to 8
- * pages, no page cap, pages from zs_arena_default().
+ * Same as zs_create_pool_config() with only @name set: chains of up to
+ * 16 pages (the default chain_size), no page cap, pages from
+ * zs_arena_default().
  *
  * Context: any thread; takes the arena's lock.
  * Return: the pool, or NULL with errno ENOSPC (the arena's owner table is
@@ -352,7 +353,10 @@ size_t zs_class_size_for(struct zs_pool *pool, size_t size);
  * after them are given back.  A move never makes the pool count a page
  * more.  Huge objects' pages are never compacted.  A shard another
  * thread is compacting is skipped.  Adds to pages_compacted, objs_moved
- * and compactions.
+ * and compactions.  The zspages freed go back to the pool's arena, which
+ * retains their memory for reuse a while (zs_arena_set_retain_ms());
+ * zs_arena_trim() after the compaction gives it to the OS at once, as the
+ * pressure monitor does.
  *
  * Context: any thread; takes each shard's lock in turn, releasing it after
  * every object moved.
