@@ -244,6 +244,7 @@ TEST(ArenaBoundary, EveryCallWithNull)
 	EXPECT_EQ(zs_arena_compact(nullptr), 0u);
 	zs_arena_trim(nullptr);
 	zs_arena_set_retain_ms(nullptr, 0);
+	zs_arena_release_retained(nullptr);
 	struct zs_arena_stats st = Garbage<struct zs_arena_stats>();
 	zs_arena_stats(nullptr, &st);
 	EXPECT_TRUE(AllZero(st)) << "zs_arena_stats(NULL arena) zero-fills";

@@ -9,7 +9,8 @@
  * or freed after that gives back every dirty free page and every empty
  * region but one.  The tests fill three regions with runs, free them, and
  * read what is retained from the arena's counters, from where a run taken
- * again says its resident pages end, and from its bytes.  The last group
+ * again says its resident pages end, and from its bytes; a pool's
+ * compaction gives back at once.  The last group
  * stops or moves the retention clock through a white-box helper
  * (gtest/zs_arena_retain_plant.c) and requires zs_arena_check to say so.
  */
@@ -189,6 +190,40 @@ TEST_F(Retain, TrimGivesBackEverything)
 	EXPECT_EQ(arena_.Stats().regions_mapped, 0u);
 	EXPECT_EQ(zsr_dirty_pages(arena_), 0u);
 	EXPECT_EQ(zsr_retained_since(arena_), 0u);
+}
+
+/* zs_compact is asked for to give memory back: what the arena retains,
+ * the zspages the compaction freed among it, goes to the OS before it
+ * returns. */
+TEST_F(Retain, PoolCompactionGivesBackWhatItFrees)
+{
+	zs_arena_set_retain_ms(arena_, 60 * 1000);
+	struct zs_pool_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.name = "retain";
+	cfg.arena = arena_;
+	zs_pool *pool = zs_create_pool_config(&cfg);
+	ASSERT_NE(pool, nullptr);
+	std::vector<uint64_t> h(6000);
+	for (uint64_t &x : h)
+		ASSERT_ERRNO(zs_malloc(pool, 1000, &x), 0);
+	/* the first third whole (their zspages empty), then 3 in 4 */
+	for (size_t i = 0; i < h.size(); i++)
+		if (i < 2000 || i % 4) {
+			ASSERT_ERRNO(zs_free(pool, h[i]), 0);
+			h[i] = 0;
+		}
+	EXPECT_GT(zsr_dirty_pages(arena_), 0u) << "emptied zspages retained";
+	EXPECT_GT(zs_compact(pool), 0u);
+	EXPECT_EQ(zsr_dirty_pages(arena_), 0u);
+	EXPECT_EQ(zsr_retained_since(arena_), 0u);
+	EXPECT_ERRNO(zs_pool_check(pool), 0);
+	EXPECT_ERRNO(zs_arena_check(arena_), 0);
+	for (uint64_t x : h)
+		if (x) {
+			EXPECT_ERRNO(zs_free(pool, x), 0);
+		}
+	zs_destroy_pool(pool);
 }
 
 /* Retained memory whose clock is stopped would never go back; a clock

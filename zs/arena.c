@@ -726,12 +726,22 @@ static bool dirty_past_floor(const struct zs_arena *a)
 	       a->pages_dirty > a->pages_in_use / 8;
 }
 
+/* Gives back every dirty free page and every empty region but a spare,
+ * and stops the retention clock.  Not while a compaction runs: it holds
+ * regions by slot across the lock's release, and gives back the empty
+ * ones itself when it ends. */
+static void give_back_now(struct zs_arena *a)
+{
+	if (a->compacting)
+		return;
+	release_empty_regions(a, 1);
+	purge_dirty(a);
+	a->retained_since = 0;
+}
+
 /* After pages were freed or taken: starts the retention clock when the
  * caller has just retained free memory past the floor (`retained`), and
- * once the arena has retained some for retain_ms, gives back every dirty
- * free page and every empty region but a spare.  Not while a compaction
- * runs: it holds regions by slot across the lock's release, and gives
- * back the empty ones itself when it ends. */
+ * once the arena has retained some for retain_ms, gives it back. */
 static void give_back_retained(struct zs_arena *a, bool retained)
 {
 	uint64_t now;
@@ -741,11 +751,8 @@ static void give_back_retained(struct zs_arena *a, bool retained)
 	now = arena_clock_ms();
 	if (!a->retained_since)
 		a->retained_since = now;
-	if (a->compacting || now - a->retained_since < a->retain_ms)
-		return;
-	release_empty_regions(a, 1);
-	purge_dirty(a);
-	a->retained_since = 0;
+	if (now - a->retained_since >= a->retain_ms)
+		give_back_now(a);
 }
 
 /* Frees pages i .. i+n-1 of r (a run); r may be unmapped on return. */
@@ -1137,6 +1144,15 @@ void zs_arena_trim(struct zs_arena *arena)
 	release_empty_regions(arena, 0);
 	purge_dirty(arena);
 	arena->retained_since = 0;
+	pthread_mutex_unlock(&arena->lock);
+}
+
+void zs_arena_release_retained(struct zs_arena *arena)
+{
+	if (!arena)
+		return;
+	pthread_mutex_lock(&arena->lock);
+	give_back_now(arena);
 	pthread_mutex_unlock(&arena->lock);
 }
 

@@ -166,6 +166,21 @@ void zs_arena_trim(struct zs_arena *arena);
 void zs_arena_set_retain_ms(struct zs_arena *arena, unsigned ms);
 
 /**
+ * zs_arena_release_retained() - Give back what the arena retains now.
+ * @arena: the arena; NULL does nothing.
+ *
+ * What the end of the retention period does, at once: every free page
+ * goes back to the OS (madvise) and every empty region but one spare is
+ * unmapped.  zs_compact() and zs_shrinker_scan() call it when they have
+ * freed pages, since they are asked for to give memory back.  While
+ * zs_arena_compact() runs on @arena it does nothing (the compaction
+ * unmaps the empty regions itself when it ends).
+ *
+ * Context: any thread; takes the arena's lock.
+ */
+void zs_arena_release_retained(struct zs_arena *arena);
+
+/**
  * zs_arena_stats() - Read an arena's counters.
  * @arena: the arena; NULL zero-fills *@st.
  * @st: receives the counters; NULL does nothing.

@@ -326,6 +326,10 @@ static unsigned long compact_some(struct zs_pool *pool, unsigned long goal)
 					       goal - freed);
 	atomic_fetch_add(&pool->pages_compacted, freed);
 	atomic_fetch_add(&pool->compactions, 1);
+	/* Compaction is asked for to give memory back: the zspages it freed
+	 * go to the OS now, not after the arena's retention period. */
+	if (freed)
+		zs_arena_release_retained(pool->arena);
 	return freed;
 }
 

@@ -353,10 +353,9 @@ size_t zs_class_size_for(struct zs_pool *pool, size_t size);
  * after them are given back.  A move never makes the pool count a page
  * more.  Huge objects' pages are never compacted.  A shard another
  * thread is compacting is skipped.  Adds to pages_compacted, objs_moved
- * and compactions.  The zspages freed go back to the pool's arena, which
- * retains their memory for reuse a while (zs_arena_set_retain_ms());
- * zs_arena_trim() after the compaction gives it to the OS at once, as the
- * pressure monitor does.
+ * and compactions.  When it frees pages, their memory goes back to the
+ * OS before it returns, with all else the pool's arena retains for reuse
+ * (zs_arena_release_retained()).
  *
  * Context: any thread; takes each shard's lock in turn, releasing it after
  * every object moved.
