@@ -19,6 +19,7 @@ int zsa_locate(struct zs_pool *pool, uint64_t h, struct zsa_place *at)
 {
 	uint32_t idx, gen;
 	struct zs_hslot *slot = zs_handle_lookup(pool, h, &idx, &gen);
+	struct zspage *zsp;
 	uint32_t ref;
 
 	if (!slot)
@@ -27,6 +28,10 @@ int zsa_locate(struct zs_pool *pool, uint64_t h, struct zsa_place *at)
 	at->zspage = zs_span_ref_zspage(ref);
 	at->unit = zs_span_ref_unit(ref);
 	at->slot = idx;
+	zsp = zs_slot_huge(atomic_load(&slot->word)) ?
+		      NULL :
+		      zs_zspage_by_id(pool, at->zspage);
+	at->shard = zsp ? atomic_load(&zsp->shard) : 0;
 	return 0;
 }
 

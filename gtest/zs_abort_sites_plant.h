@@ -28,6 +28,7 @@ struct zsa_place {
 	uint32_t zspage;
 	uint32_t unit;
 	uint32_t slot;
+	unsigned shard; /* the zspage's */
 };
 
 /* 0, or -EINVAL when h is not a live handle of pool. */

@@ -416,6 +416,35 @@ TEST_F(PoolSite, PoolHugePage)
 		Format(what, their_number, their_page, mine.slot));
 }
 
+/* zs_malloc taking a block from its recycle bin whose link (in the freed
+ * block above it, overwritten through a stale pointer) names a slot that
+ * holds no recycled block of the bin's footprint, here a live object's:
+ * handing it out would give the new object another object's bytes.  36
+ * objects, so that the bins may keep two of them. */
+TEST_F(PoolSite, PoolRecycleLink)
+{
+	for (int i = 0; i < 36; i++)
+		Alloc();
+	zsa_place second = Place(handles_[1]), live = Place(handles_[2]);
+	Free(0);
+	Free(0); /* handles_[1]: on top of the bin, linking the first */
+	const char *what = "zs: recycle bin of %u units of shard %u links "
+			   "handle slot %u, not a recycled block";
+
+	EXPECT_ABORT_SITE(
+		{
+			uint64_t taken = 0;
+			uint64_t damaged = 0;
+
+			zsa_store32(pool_, second.zspage, second.unit * 8 + 4,
+				    live.slot + 1);
+			zs_malloc(pool_, kSize, &taken);
+			zs_malloc(pool_, kSize, &damaged);
+		},
+		ZS_FINDING_ABORT_POOL_RECYCLE_LINK,
+		Format(what, kUnits, live.shard, live.slot));
+}
+
 /* zs_free of an object beside a gap whose tag or footer was overwritten:
  * merging with it would spread the damage (or, for a length past the
  * zspage's end, write a footer outside it). */

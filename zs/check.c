@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zs/sanitizer.h"
 #include "zs/zs_internal.h"
 
 /* One finding of kind (zs/findings.h) with its format's arguments, as
@@ -66,6 +67,7 @@ out:
 /* What the walks of one shard's zspages add up to. */
 struct shard_sums {
 	unsigned long objects, units, zspages, pages, huge;
+	unsigned long recycled, recycled_units; /* of objects, units */
 	uint64_t bytes;
 	struct zs_span_tally indexed; /* gaps of zspages not isolated */
 };
@@ -85,9 +87,11 @@ out:
 	return err;
 }
 
-/* The handle slots of a zspage's objects, all at rest. */
+/* The handle slots of a zspage's objects, all at rest but the recycled
+ * blocks (zs/recycle.c), which it counts in *recycled. */
 static int check_objects(struct zs_pool *pool, struct zs_shard *sh,
-			 struct zspage *zsp, struct shard_sums *sum)
+			 struct zspage *zsp, struct shard_sums *sum,
+			 unsigned long *recycled)
 {
 	struct zs_span_block b;
 	unsigned unit;
@@ -95,8 +99,15 @@ static int check_objects(struct zs_pool *pool, struct zs_shard *sh,
 
 	for (unit = 0; unit < pool->zspage_units && !err; unit += b.units) {
 		zs_span_block_at(&sh->span, zsp->id, unit, &b);
-		if (!b.gap)
+		if (b.gap)
+			continue;
+		if (zs_slot_live(
+			    atomic_load(&zs_slot_at(pool, b.slot)->word))) {
 			err = check_at_rest(pool, b.slot, sum);
+			continue;
+		}
+		++*recycled;
+		sum->recycled_units += b.units;
 	}
 	return err;
 }
@@ -147,6 +158,7 @@ static int check_zspage(struct zs_pool *pool, struct zs_shard *sh,
 			struct zspage *zsp, unsigned g, struct shard_sums *sum)
 {
 	struct zs_span_tally t = { 0 };
+	unsigned long recycled = 0;
 	unsigned reach;
 	int err = 0;
 
@@ -182,9 +194,13 @@ static int check_zspage(struct zs_pool *pool, struct zs_shard *sh,
 	    zsp->pages < reach)
 		FAIL(ZS_FINDING_POOL_ZSPAGE_PAGES, zsp->id, zsp->pages,
 		     pool->chain_size, reach);
-	err = check_objects(pool, sh, zsp, sum);
+	err = check_objects(pool, sh, zsp, sum, &recycled);
 	if (err)
 		goto out;
+	if (recycled != zsp->recycled || (recycled && recycled >= t.objects))
+		FAIL(ZS_FINDING_POOL_ZSPAGE_RECYCLED, zsp->id, zsp->recycled,
+		     zsp->inuse, recycled);
+	sum->recycled += recycled;
 	sum->objects += t.objects;
 	sum->units += t.object_units;
 	sum->zspages++;
@@ -198,23 +214,105 @@ out:
 	return err;
 }
 
-/* A mark on a free slot while check_slots walks, in its size field (0
- * while free): readers ignore slots that are not live, and nothing else
+/* A mark on a free slot while check_slots walks, in its size field's top
+ * bit (0 on a slot of a free list or a fresh batch, which is all the walk
+ * claims): readers ignore slots that are not live, and nothing else
  * touches free slots under the shard locks, so the walk needs no memory
  * of its own. */
-#define SLOT_CLAIMED (1ull << ZS_SLOT_SIZE_SHIFT)
+#define SLOT_CLAIMED (0x800ull << ZS_SLOT_SIZE_SHIFT)
+/* A buried slot's mark while the bins' walk has reached it, in the top
+ * bit of its link (a slot + 1, below 2^29). */
+#define SLOT_BURIED_SEEN (1ull << 63)
+#define SIZE_FIELD (ZS_SLOT_SIZE_MASK << ZS_SLOT_SIZE_SHIFT)
+_Static_assert(ZS_PAGE_UNITS < ZS_SLOT_BURIED && ZS_SLOT_BURIED < 0x800,
+	       "units, the buried mark and the claim bit are apart");
 
-/* Claims free slot idx for one owner (a free list or a fresh batch);
- * false when it is live or claimed already. */
+/* Claims free slot idx for a free list or a fresh batch; false when it is
+ * live, claimed already, or a recycle bin's (its size field not 0). */
 static bool claim_slot(struct zs_pool *pool, uint32_t idx)
 {
 	struct zs_hslot *slot = zs_slot_at(pool, idx);
 	uint64_t w = atomic_load(&slot->word);
 
-	if (zs_slot_live(w) || (w & SLOT_CLAIMED))
+	if (zs_slot_live(w) || (w & SIZE_FIELD))
 		return false;
 	atomic_store(&slot->word, w | SLOT_CLAIMED);
 	return true;
+}
+
+/* Whether slot idx holds a recycled block of units in a zspage of shard
+ * si (ZS_NR_SHARDS: any) whose tag names it, as a link of a bin of units
+ * must. */
+static bool recycled_in(struct zs_pool *pool, unsigned si, uint32_t idx,
+			unsigned units)
+{
+	uint64_t w = atomic_load(&zs_slot_at(pool, idx)->word);
+	struct zspage *zsp =
+		zs_zspage_by_id(pool, zs_span_ref_zspage(zs_slot_loc(w)));
+	unsigned zsi;
+
+	if (!units || zs_slot_recycled_units(w) != units || !zsp ||
+	    atomic_load(&zsp->state) != ZSPAGE_LIVE ||
+	    zs_span_ref_unit(zs_slot_loc(w)) + units > pool->zspage_units)
+		return false;
+	zsi = atomic_load(&zsp->shard);
+	/* the place may be anywhere in the zspage, poisoned or not */
+	return zsi < ZS_NR_SHARDS && (si == ZS_NR_SHARDS || si == zsi) &&
+	       zs_span_tag_names(
+		       zs_raw_load32(zs_obj_bytes(zsp, zs_slot_loc(w)) -
+				     ZS_SPAN_TAG_BYTES),
+		       idx);
+}
+
+/* A shard's recycle bins: each link a recycled block of the bin's
+ * footprint in the shard or a buried slot (marked, so that it is met
+ * once); their totals as the shard and the walks of its zspages count
+ * them.  A block linked twice makes the walk longer than the counts allow
+ * or its totals disagree with the zspages'. */
+static int check_recycle_bins(struct zs_pool *pool, struct zs_shard *sh,
+			      uint32_t nslots, const struct shard_sums *sum,
+			      unsigned long *owned)
+{
+	unsigned long blocks = 0, units = 0, buried = 0;
+	unsigned long most = sh->recycle_blocks + sh->recycle_buried;
+	unsigned u;
+	uint32_t f;
+	int err = 0;
+
+	for (u = 1; u < ZS_RECYCLE_BINS; u++)
+		for (f = sh->recycle_head[u]; f;) {
+			uint32_t idx = f - 1;
+			struct zs_hslot *slot =
+				idx < nslots ? zs_slot_at(pool, idx) : NULL;
+			uint64_t w = slot ? atomic_load(&slot->word) : 0;
+			/* a buried slot keeps the link itself */
+			bool is_buried = zs_slot_buried(w);
+
+			if (!slot || blocks + buried >= most ||
+			    (is_buried ? (w & SLOT_BURIED_SEEN) != 0 :
+					 !recycled_in(pool, sh->index, idx, u)))
+				FAIL(ZS_FINDING_POOL_RECYCLE_BIN_BROKEN, u,
+				     sh->index, idx);
+			if (is_buried) {
+				atomic_store(&slot->word, w | SLOT_BURIED_SEEN);
+				buried++;
+				f = zs_slot_loc(w);
+				continue;
+			}
+			blocks++;
+			units += u;
+			f = zs_recycle_next(pool, zs_slot_loc(w));
+		}
+	if (blocks != sh->recycle_blocks || buried != sh->recycle_buried ||
+	    units != atomic_load(&sh->recycle_units) ||
+	    blocks != sum->recycled || units != sum->recycled_units)
+		FAIL(ZS_FINDING_POOL_RECYCLE_COUNT, sh->index,
+		     sh->recycle_blocks, sh->recycle_buried,
+		     (unsigned)atomic_load(&sh->recycle_units), blocks, buried,
+		     units, sum->recycled);
+	*owned += blocks + buried;
+out:
+	return err;
 }
 
 static int check_slot_owners(struct zs_pool *pool, uint32_t nslots,
@@ -250,14 +348,29 @@ out:
 	return err;
 }
 
-/* Every handle slot is exactly one of: live (counted by the shard walks),
- * on its shard's free slot list, in its shard's unused fresh batch.  Marks
- * catch a slot claimed twice; the sum catches one claimed by nobody (a
- * slot leaked by a failed allocation).  Shard locks held. */
-static int check_slots(struct zs_pool *pool, unsigned long live_total)
+/* A free slot's size field holds nothing (a free list's or a fresh
+ * batch's), a recycled block's units, or a buried slot's mark (one a bin
+ * links, as its walk has just marked). */
+static bool free_state_known(struct zs_pool *pool, uint32_t idx, uint64_t w)
+{
+	if (!(w & SIZE_FIELD))
+		return true;
+	if (zs_slot_buried(w))
+		return (w & SLOT_BURIED_SEEN) != 0;
+	return recycled_in(pool, ZS_NR_SHARDS, idx, zs_slot_recycled_units(w));
+}
+
+/* check_slots' walks, which mark slots: the chunks, the bins (marking
+ * the buried slots they link), every free slot's state, the free lists
+ * and batches (claiming theirs).  Counts the live slots and the others
+ * owned. */
+static int walk_slots(struct zs_pool *pool, unsigned long live_total,
+		      const struct shard_sums *sums, unsigned long *live,
+		      unsigned long *spare)
 {
 	uint32_t nslots = atomic_load(&pool->ht_next), idx;
-	unsigned long live = 0, spare = 0, want, c;
+	unsigned long want, c;
+	unsigned i;
 	int err = 0;
 
 	/* Chunks are made in index order as batches reach them. */
@@ -271,24 +384,50 @@ static int check_slots(struct zs_pool *pool, unsigned long live_total)
 	if (want != atomic_load(&pool->ht_nchunks))
 		FAIL(ZS_FINDING_POOL_HANDLE_CHUNK_COUNT, want, nslots,
 		     atomic_load(&pool->ht_nchunks));
+	for (i = 0; i < ZS_NR_SHARDS; i++) {
+		err = check_recycle_bins(pool, &pool->shards[i], nslots,
+					 &sums[i], spare);
+		if (err)
+			goto out;
+	}
 	for (idx = 0; idx < nslots; idx++) {
 		uint64_t w = atomic_load(&zs_slot_at(pool, idx)->word);
 
-		/* a free slot keeps only its next link and generation */
 		if (zs_slot_live(w))
-			live++;
-		else if (w & (ZS_SLOT_SIZE_MASK << ZS_SLOT_SIZE_SHIFT))
+			++*live;
+		else if (!free_state_known(pool, idx, w))
 			FAIL(ZS_FINDING_POOL_FREE_SLOT_STATE, idx,
 			     (unsigned)(uint32_t)w);
 	}
-	if (live != live_total)
-		FAIL(ZS_FINDING_POOL_LIVE_SLOT_COUNT, live, live_total);
-	err = check_slot_owners(pool, nslots, &spare);
+	if (*live != live_total)
+		FAIL(ZS_FINDING_POOL_LIVE_SLOT_COUNT, *live, live_total);
+	err = check_slot_owners(pool, nslots, spare);
+out:
+	return err;
+}
+
+/* Every handle slot is exactly one of: live (counted by the shard walks),
+ * in one of its shard's recycle bins, on its shard's free slot list, in
+ * its shard's unused fresh batch.  Marks catch a slot linked or claimed
+ * twice; the sum catches one owned by nobody (a slot leaked by a failed
+ * allocation).  Shard locks held. */
+static int check_slots(struct zs_pool *pool, unsigned long live_total,
+		       const struct shard_sums *sums)
+{
+	uint32_t nslots = atomic_load(&pool->ht_next), idx;
+	unsigned long live = 0, spare = 0;
+	int err = walk_slots(pool, live_total, sums, &live, &spare);
+
 	for (idx = 0; idx < nslots; idx++) {
 		struct zs_hslot *slot = zs_slot_at(pool, idx);
-		uint64_t w = atomic_load(&slot->word);
+		uint64_t w = slot ? atomic_load(&slot->word) : 0;
 
-		if (!zs_slot_live(w))
+		/* (a missing chunk is reported before any mark is made) */
+		if (!slot || zs_slot_live(w))
+			continue;
+		if (zs_slot_buried(w))
+			atomic_store(&slot->word, w & ~SLOT_BURIED_SEEN);
+		else
 			atomic_store(&slot->word, w & ~SLOT_CLAIMED);
 	}
 	if (err)
@@ -416,9 +555,10 @@ static int check_shard(struct zs_pool *pool, struct zs_shard *sh,
 	if (sum->huge != atomic_load(&sh->huge_count))
 		FAIL(ZS_FINDING_POOL_HUGE_COUNT, sh->index, sum->huge,
 		     atomic_load(&sh->huge_count));
-	if (sum->objects != atomic_load(&sh->objs_used))
+	/* a recycled block is no object of the user's */
+	if (sum->objects - sum->recycled != atomic_load(&sh->objs_used))
 		FAIL(ZS_FINDING_POOL_SHARD_OBJECT_COUNT, sh->index,
-		     sum->objects, atomic_load(&sh->objs_used));
+		     sum->objects - sum->recycled, atomic_load(&sh->objs_used));
 	if (sum->units != atomic_load(&sh->units_used) ||
 	    sum->zspages != atomic_load(&sh->zspages) ||
 	    sum->pages != atomic_load(&sh->pages))
@@ -455,13 +595,13 @@ int zs_pool_check(struct zs_pool *pool)
 		err = check_shard(pool, &pool->shards[i], sum);
 		if (err)
 			goto out;
-		live_total += sum->objects;
+		live_total += sum->objects - sum->recycled;
 		zspages += sum->zspages;
 		huge += sum->huge;
 		pages += sum->pages + sum->huge;
 		runs += sum->zspages * pool->chain_size + sum->huge;
 	}
-	err = check_slots(pool, live_total);
+	err = check_slots(pool, live_total, sums);
 	if (err)
 		goto out;
 	if (zspages + huge != atomic_load(&pool->zspages))

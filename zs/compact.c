@@ -33,10 +33,11 @@
 
 enum move_result { MOVED, PINNED, NO_ROOM };
 
-/* A walk of a zspage (compaction's, a run migration's) met a block it
- * cannot step over: moving bytes on from there would spread the damage. */
-static _Noreturn void bad_block(const struct zs_shard *sh,
-				const struct zspage *zsp, unsigned unit)
+/* A walk of a zspage (compaction's, a run migration's, the release of
+ * its recycled blocks) met a block it cannot step over: moving or freeing
+ * bytes on from there would spread the damage. */
+_Noreturn void zs_bad_block(const struct zs_shard *sh, const struct zspage *zsp,
+			    unsigned unit)
 {
 	uint32_t tag = zs_span_tag(&sh->span, zs_span_ref(zsp->id, unit));
 
@@ -84,7 +85,7 @@ static void isolate_zspage(struct zs_pool *pool, struct zs_shard *sh,
 	zs_fullness_remove(pool, sh, zsp);
 	unit = zs_span_isolate(&sh->span, zsp->id);
 	if (unit < pool->zspage_units)
-		bad_block(sh, zsp, unit);
+		zs_bad_block(sh, zsp, unit);
 	zsp->isolated = true;
 	zs_zsp_list_push(&sh->isolated_list, zsp);
 }
@@ -106,7 +107,7 @@ static unsigned long release_zspage(struct zs_pool *pool, struct zs_shard *sh,
 	zsp->isolated = false;
 	unit = zs_span_putback(&sh->span, zsp->id);
 	if (unit < pool->zspage_units)
-		bad_block(sh, zsp, unit);
+		zs_bad_block(sh, zsp, unit);
 	zs_fullness_insert(pool, sh, zsp);
 	return 0;
 }
@@ -148,7 +149,7 @@ static bool empty_source(struct zs_pool *pool, struct zs_shard *sh,
 
 		zs_span_block_at(&sh->span, src->id, unit, &b);
 		if (!b.units)
-			bad_block(sh, src, unit);
+			zs_bad_block(sh, src, unit);
 		if (b.gap) {
 			unit += b.units;
 			continue;
@@ -202,7 +203,7 @@ static unsigned slide_zspage(struct zs_pool *pool, struct zs_shard *sh,
 
 		zs_span_block_at(&sh->span, zsp->id, unit, &b);
 		if (!b.units)
-			bad_block(sh, zsp, unit);
+			zs_bad_block(sh, zsp, unit);
 		if (!b.gap) {
 			unit += b.units;
 			continue;
@@ -214,7 +215,7 @@ static unsigned slide_zspage(struct zs_pool *pool, struct zs_shard *sh,
 		/* the block after a gap is an object */
 		zs_span_block_at(&sh->span, zsp->id, unit + b.units, &obj);
 		if (!obj.units || obj.gap)
-			bad_block(sh, zsp, unit + b.units);
+			zs_bad_block(sh, zsp, unit + b.units);
 		slot = zs_slot_at(pool, obj.slot);
 		if (!zs_try_mark_moving(slot)) {
 			unit += b.units + obj.units;
@@ -279,6 +280,9 @@ static unsigned long compact_shard(struct zs_pool *pool, struct zs_shard *sh,
 	if (!atomic_compare_exchange_strong(&sh->compacting, &expected, true))
 		return 0;
 	zs_lock(&sh->lock);
+	/* moves are of live objects: the recycled blocks become gaps, and
+	 * no free recycles while compacting is set */
+	zs_recycle_flush(pool, sh);
 	slides = atomic_load_explicit(&sh->zspages, memory_order_relaxed);
 	while (freed < goal && zs_shard_free_zspages(pool, sh) &&
 	       (src = zs_find_emptiest(sh))) {
@@ -399,6 +403,10 @@ static int zs_run_isolate(void *owner, void *run, uint32_t id, uint32_t index)
 	sh = lock_owner_shard(pool, &zsp, run, id, index);
 	if (!sh)
 		return -EAGAIN;
+	/* the migration marks live objects only; no free recycles into
+	 * the zspage while it is isolated */
+	if (zsp->recycled)
+		zs_recycle_flush(pool, sh);
 	zsp->run_isolated++;
 	zs_unlock(&sh->lock);
 	return 0;
@@ -423,7 +431,7 @@ static unsigned run_walk(struct zs_pool *pool, struct zs_shard *sh,
 
 		zs_span_block_at(&sh->span, zsp->id, unit, &b);
 		if (!b.units)
-			bad_block(sh, zsp, unit);
+			zs_bad_block(sh, zsp, unit);
 		if (b.gap) {
 			if (step == REPOISON)
 				zs_span_poison_gap(&sh->span, zsp->id, unit,

@@ -68,6 +68,11 @@
  * run migration would not copy. */
 #define ZS_FINDING_POOL_ZSPAGE_PAGES_FMT \
 	"zspage %u counts %u of its %u pages in use, its blocks reach %u"
+/* A zspage's count of recycled blocks is not what its walk finds, or
+ * every object it holds is one: a block put in a bin without the count,
+ * or a zspage that would never empty and go back. */
+#define ZS_FINDING_POOL_ZSPAGE_RECYCLED_FMT \
+	"zspage %u counts %u recycled blocks of its %u objects, holds %lu"
 /* A free handle slot's link was overwritten, or a live slot was given
  * back to the free list. */
 #define ZS_FINDING_POOL_FREE_SLOT_LIST_BROKEN_FMT \
@@ -95,6 +100,16 @@
 /* A handle slot belongs to nobody: leaked by a failed allocation. */
 #define ZS_FINDING_POOL_SLOT_LEAK_FMT \
 	"%u handle slots, but %lu live and %lu free or fresh: %lu leaked"
+/* A recycle bin's link (in a freed block) was overwritten, or a slot
+ * was taken from a bin without unlinking it: the next allocation of that
+ * footprint would be handed memory that is not free. */
+#define ZS_FINDING_POOL_RECYCLE_BIN_BROKEN_FMT                           \
+	"recycle bin of %u units of shard %u links handle slot %u, not " \
+	"a recycled block of that footprint in the shard"
+/* A shard's recycle counters missed a put, a take or a burial. */
+#define ZS_FINDING_POOL_RECYCLE_COUNT_FMT                                    \
+	"shard %u counts %u recycled blocks and %u buried slots, %u units; " \
+	"its bins hold %lu and %lu, %lu units, its zspages %lu blocks"
 /* The descriptor table grew without its chunk, or a chunk was freed
  * early. */
 #define ZS_FINDING_POOL_ZSPAGE_CHUNK_FMT \
@@ -475,6 +490,11 @@
  * page's record was overwritten; freeing it would free another page. */
 #define ZS_FINDING_ABORT_POOL_FREE_HUGE_PAGE_FMT \
 	"page %u at %p is not the page of handle slot %u's huge object"
+/* An allocation found its recycle bin's next block not a recycled block
+ * of the bin's footprint in the shard: the link was overwritten (a write
+ * through a stale pointer), and the block may be another object's. */
+#define ZS_FINDING_ABORT_POOL_RECYCLE_LINK_FMT \
+	"recycle bin of %u units of shard %u links handle slot %u, not a recycled block"
 /* An unmap found the thread's mapped handle with no mapped slot: the
  * pool's slot table was overwritten. */
 #define ZS_FINDING_ABORT_ZBUD_UNMAP_NO_MAPPED_SLOT_FMT                       \

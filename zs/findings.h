@@ -40,6 +40,7 @@ extern "C" {
 	X(ZS_FINDING_POOL_SLOT_MOVING_AT_REST)             \
 	X(ZS_FINDING_POOL_ZSPAGE_INUSE_COUNT)              \
 	X(ZS_FINDING_POOL_ZSPAGE_PAGES)                    \
+	X(ZS_FINDING_POOL_ZSPAGE_RECYCLED)                 \
 	X(ZS_FINDING_POOL_FREE_SLOT_LIST_BROKEN)           \
 	X(ZS_FINDING_POOL_FRESH_BATCH_RANGE)               \
 	X(ZS_FINDING_POOL_FRESH_SLOT_USED)                 \
@@ -48,6 +49,8 @@ extern "C" {
 	X(ZS_FINDING_POOL_FREE_SLOT_STATE)                 \
 	X(ZS_FINDING_POOL_LIVE_SLOT_COUNT)                 \
 	X(ZS_FINDING_POOL_SLOT_LEAK)                       \
+	X(ZS_FINDING_POOL_RECYCLE_BIN_BROKEN)              \
+	X(ZS_FINDING_POOL_RECYCLE_COUNT)                   \
 	X(ZS_FINDING_POOL_ZSPAGE_CHUNK)                    \
 	X(ZS_FINDING_POOL_ZSPAGE_CHUNK_COUNT)              \
 	X(ZS_FINDING_POOL_DESCRIPTOR_ID)                   \
@@ -151,6 +154,7 @@ extern "C" {
 	X(ZS_FINDING_ABORT_COMPACT_BACK_POINTER)           \
 	X(ZS_FINDING_ABORT_POOL_FREE_HANDLE_SLOT)          \
 	X(ZS_FINDING_ABORT_POOL_FREE_HUGE_PAGE)            \
+	X(ZS_FINDING_ABORT_POOL_RECYCLE_LINK)              \
 	X(ZS_FINDING_ABORT_ZBUD_UNMAP_NO_MAPPED_SLOT)      \
 	X(ZS_FINDING_ABORT_SPAN_TAG)                       \
 	/* and the abort that follows each of them */      \

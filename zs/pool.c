@@ -116,13 +116,16 @@ int zs_malloc(struct zs_pool *pool, size_t size, uint64_t *handle)
 		return -ENOSPC;
 	sh = zs_shard_of_thread(pool);
 	zs_lock(&sh->lock);
-	err = zs_slot_take(pool, sh, &idx);
-	if (err)
-		goto fail;
-	err = zs_obj_place(pool, sh, idx, size, &ref);
-	if (err) {
-		zs_slot_give_back(pool, sh, idx);
-		goto fail;
+	if (size >= ZS_HUGE_SIZE ||
+	    !zs_recycle_get(pool, sh, size, &idx, &ref)) {
+		err = zs_slot_take(pool, sh, &idx);
+		if (err)
+			goto fail;
+		err = zs_obj_place(pool, sh, idx, size, &ref);
+		if (err) {
+			zs_slot_give_back(pool, sh, idx);
+			goto fail;
+		}
 	}
 	slot = zs_slot_at(pool, idx);
 	gen = zs_slot_gen(
@@ -151,6 +154,8 @@ int zs_free(struct zs_pool *pool, uint64_t handle)
 	struct zs_shard *sh;
 	struct zspage *zsp;
 	uint32_t gen, idx, ref;
+	unsigned units;
+	bool recycle;
 	uint64_t w;
 	size_t size;
 
@@ -165,6 +170,32 @@ int zs_free(struct zs_pool *pool, uint64_t handle)
 	/* Under the shard's lock the object can be neither freed nor moved
 	 * by anyone else; only pins can still come and go. */
 	w = atomic_load_explicit(&slot->word, memory_order_acquire);
+	if (!zs_slot_live(w) || zs_slot_gen(w) != gen) {
+		zs_unlock(&sh->lock);
+		return -EINVAL;
+	}
+	size = zs_slot_size(w);
+	ref = zs_slot_loc(w);
+	units = zs_span_units((unsigned)size);
+	zsp = zs_slot_huge(w) ? NULL :
+				zs_zspage_by_id(pool, zs_span_ref_zspage(ref));
+	if (zsp) {
+		uint32_t tag;
+
+		memcpy(&tag, zs_obj_bytes(zsp, ref) - ZS_SPAN_TAG_BYTES,
+		       sizeof(tag));
+		if (!zs_span_tag_names(tag, idx)) {
+			ZS_REPORT(ZS_FINDING_ABORT_POOL_FREE_HANDLE_SLOT,
+				  zs_span_ref_unit(ref), zsp->id, idx);
+			zs_corruption_abort();
+		}
+	}
+	recycle = zsp && zs_recycle_wants(sh, zsp, units);
+	/* its zspage's last live object: the blocks recycled there go back
+	 * first (while the walk still sees this one live), so that the
+	 * zspage empties now */
+	if (zsp && zsp->recycled && zsp->inuse - zsp->recycled == 1)
+		zs_recycle_release_zspage(pool, sh, zsp);
 	do {
 		if (!zs_slot_live(w) || zs_slot_gen(w) != gen) {
 			zs_unlock(&sh->lock);
@@ -178,23 +209,24 @@ int zs_free(struct zs_pool *pool, uint64_t handle)
 		 * run and finds the object gone when it ends */
 	} while (!atomic_compare_exchange_weak_explicit(
 		&slot->word, &w,
-		zs_slot_word_free(zs_slot_loc(w), zs_slot_gen(w) + 1),
+		recycle ?
+			zs_slot_word_recycled(zs_slot_loc(w), units, gen + 1) :
+			zs_slot_word_free(zs_slot_loc(w), gen + 1),
 		memory_order_acq_rel, memory_order_acquire));
-	size = zs_slot_size(w);
+	/* a huge object's page may have moved meanwhile; a shared one's
+	 * place cannot change under the lock */
 	ref = zs_slot_loc(w);
-	zsp = NULL;
-	if (zs_slot_huge(w)) {
+	if (!zsp) {
 		zs_huge_remove(pool, sh, idx, ref);
 	} else {
-		zsp = zs_zspage_by_id(pool, zs_span_ref_zspage(ref));
-		if (!zs_span_tag_names(zs_span_tag(&sh->span, ref), idx)) {
-			ZS_REPORT(ZS_FINDING_ABORT_POOL_FREE_HANDLE_SLOT,
-				  zs_span_ref_unit(ref), zsp->id, idx);
-			zs_corruption_abort();
+		if (recycle) {
+			zs_recycle_put(pool, sh, zsp, idx, ref, units);
+			goto freed;
 		}
 		zs_obj_remove(pool, sh, zsp, ref, size);
 	}
 	zs_slot_give_back(pool, sh, idx);
+freed:
 	zs_shard_count_add(&sh->objs_used, -1);
 	sh->bytes_stored -= size;
 	if (zsp && zsp->inuse == 0 && !zsp->isolated && !zsp->run_isolated)

@@ -90,6 +90,19 @@ struct zs_shard *zs_lock_shard_of(struct zs_pool *pool,
 	}
 }
 
+/* Units live objects hold: a compaction releases the recycled blocks
+ * first (zs/recycle.c).  Read without the lock; the two counters may be
+ * a moment apart. */
+static unsigned long live_units(const struct zs_shard *sh)
+{
+	unsigned long used =
+		atomic_load_explicit(&sh->units_used, memory_order_relaxed);
+	unsigned long recycled =
+		atomic_load_explicit(&sh->recycle_units, memory_order_relaxed);
+
+	return used > recycled ? used - recycled : 0;
+}
+
 /* Units of the pages the shard's zspages have reached: the room
  * compaction moves objects into (it never reaches a new page). */
 static unsigned long reached_units(const struct zs_shard *sh)
@@ -105,8 +118,7 @@ unsigned long zs_shard_free_zspages(const struct zs_pool *pool,
 				    const struct zs_shard *sh)
 {
 	unsigned long held = reached_units(sh);
-	unsigned long used =
-		atomic_load_explicit(&sh->units_used, memory_order_relaxed);
+	unsigned long used = live_units(sh);
 
 	return used < held ? (held - used) / pool->zspage_units : 0;
 }
@@ -122,8 +134,7 @@ unsigned long zs_shard_freeable(const struct zs_pool *pool,
 {
 	unsigned long zspages =
 		atomic_load_explicit(&sh->zspages, memory_order_relaxed);
-	unsigned long used =
-		atomic_load_explicit(&sh->units_used, memory_order_relaxed);
+	unsigned long used = live_units(sh);
 	unsigned long objs = zs_shard_shared_objs(sh);
 	unsigned long held = reached_units(sh), unfillable;
 
@@ -156,8 +167,7 @@ unsigned long zs_shard_capacity(const struct zs_pool *pool,
 				const struct zs_shard *sh)
 {
 	unsigned long objs = zs_shard_shared_objs(sh);
-	unsigned long used =
-		atomic_load_explicit(&sh->units_used, memory_order_relaxed);
+	unsigned long used = live_units(sh);
 	unsigned long held =
 		atomic_load_explicit(&sh->zspages, memory_order_relaxed) *
 		pool->zspage_units;

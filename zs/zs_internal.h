@@ -174,6 +174,48 @@ static inline uint32_t zs_huge_cookie(uint32_t slot_idx)
 	return slot_idx | ZS_HUGE_COOKIE_BIT;
 }
 
+/* Footprints the recycle bins keep apart: 1 .. ZS_PAGE_UNITS units
+ * (index 0 unused). */
+#define ZS_RECYCLE_BINS (ZS_PAGE_UNITS + 1)
+
+/* A free slot whose object's block waits in its shard's recycle bins
+ * (zs/recycle.c) for an object of the same footprint: the block's place
+ * and units (1 .. ZS_PAGE_UNITS) are kept where a live slot keeps its place
+ * and size, the generation is the next object's, the state is free.  Every
+ * other free slot has 0 in the size field, so the two never mix up. */
+static inline uint64_t zs_slot_word_recycled(uint32_t ref, unsigned units,
+					     uint32_t gen)
+{
+	return (uint64_t)ref << ZS_SLOT_LOC_SHIFT |
+	       (uint64_t)units << ZS_SLOT_SIZE_SHIFT |
+	       (uint64_t)(gen & ZS_SLOT_GEN_MASK) << ZS_SLOT_GEN_SHIFT;
+}
+
+/* The units of a recycled block's slot, 0 for any other slot. */
+static inline unsigned zs_slot_recycled_units(uint64_t w)
+{
+	unsigned f = (unsigned)((w >> ZS_SLOT_SIZE_SHIFT) & ZS_SLOT_SIZE_MASK);
+
+	return !zs_slot_live(w) && f <= ZS_PAGE_UNITS ? f : 0;
+}
+
+/* A free slot whose block was released while it sat in a bin (its zspage
+ * emptied): the bin's link to the next slot + 1 is kept in the place
+ * field, and the slot goes to the free list when the bin reaches it. */
+#define ZS_SLOT_BURIED 0x400u /* in the size field, above any units */
+static inline uint64_t zs_slot_word_buried(uint32_t next, uint32_t gen)
+{
+	return (uint64_t)next << ZS_SLOT_LOC_SHIFT |
+	       (uint64_t)ZS_SLOT_BURIED << ZS_SLOT_SIZE_SHIFT |
+	       (uint64_t)(gen & ZS_SLOT_GEN_MASK) << ZS_SLOT_GEN_SHIFT;
+}
+
+static inline bool zs_slot_buried(uint64_t w)
+{
+	return !zs_slot_live(w) && ((w >> ZS_SLOT_SIZE_SHIFT) &
+				    ZS_SLOT_SIZE_MASK) == ZS_SLOT_BURIED;
+}
+
 /* A free slot whose next live object takes generation gen. */
 static inline uint64_t zs_slot_word_free(uint32_t next, uint32_t gen)
 {
@@ -244,6 +286,10 @@ struct zspage {
 	 * (zs_obj_place_in_gap).  Never lowered before the zspage is freed:
 	 * a page once written stays resident. */
 	uint8_t pages;
+	/* of inuse, the blocks waiting in the shard's recycle bins: freed
+	 * objects whose units stay taken until they are reused or released
+	 * (zs/recycle.c); always fewer than inuse */
+	uint16_t recycled;
 };
 /* 32 bytes (zspage.c asserts it), resident for every zspage ever made;
  * huge objects have none (zs/huge.c) */
@@ -288,6 +334,16 @@ struct zs_shard {
 	uint64_t bytes_stored;
 	uint32_t free_slots; /* handle slot free list head + 1, 0 = empty */
 	uint32_t fresh_next, fresh_end; /* a batch of never-used slots */
+	/* Freed blocks kept for reuse at their exact footprint
+	 * (zs/recycle.c): per footprint in units, the slot + 1 of the newest
+	 * (0: none), each block holding the next one's after its tag. */
+	uint32_t recycle_head[ZS_RECYCLE_BINS];
+	uint32_t recycle_blocks;
+	uint32_t recycle_buried; /* released slots the bins still link */
+	unsigned recycle_cursor; /* the footprint the next eviction tries */
+	/* their units (of units_used), free to compaction: read without the
+	 * lock by the shrinker's count */
+	_Atomic unsigned long recycle_units;
 };
 
 struct zs_pool {
@@ -396,6 +452,15 @@ static inline struct zs_hslot *zs_slot_at(struct zs_pool *pool, uint32_t idx)
 	return &chunk[idx & (ZS_HT_CHUNK - 1)];
 }
 
+/* The first byte of the object whose tag is at ref in zsp. */
+static inline char *zs_obj_bytes(const struct zspage *zsp, uint32_t ref)
+{
+	char *base = atomic_load_explicit(&zsp->base, memory_order_relaxed);
+
+	return base + (size_t)zs_span_ref_unit(ref) * ZS_GAP_UNIT +
+	       ZS_SPAN_TAG_BYTES;
+}
+
 /* Adds d to a shard counter: written only under the shard's lock, read
  * without it.  A plain load and store, not a locked add: on x86 a locked
  * instruction drains the store buffer, so it would wait for every store
@@ -470,9 +535,30 @@ uint32_t zs_obj_place_in_gap(struct zs_pool *pool, struct zs_shard *sh,
 			     uint32_t slot_idx, size_t size, bool may_reach);
 void zs_obj_remove(struct zs_pool *pool, struct zs_shard *sh,
 		   struct zspage *zsp, uint32_t ref, size_t size);
-char *zs_obj_bytes(const struct zspage *zsp, uint32_t ref);
 int zs_pool_reserve(struct zs_pool *pool, unsigned long pages);
 bool zs_inject_fail(struct zs_pool *pool);
+
+/* recycle.c */
+/* Caps on what a shard's bins hold: blocks, and a share of the shard's
+ * object units (1 / 2^ZS_RECYCLE_SHARE_SHIFT). */
+#define ZS_RECYCLE_MAX_BLOCKS 2048u
+#define ZS_RECYCLE_SHARE_SHIFT 4u
+bool zs_recycle_wants(const struct zs_shard *sh, const struct zspage *zsp,
+		      unsigned units);
+void zs_recycle_put(struct zs_pool *pool, struct zs_shard *sh,
+		    struct zspage *zsp, uint32_t slot_idx, uint32_t ref,
+		    unsigned units);
+bool zs_recycle_get(struct zs_pool *pool, struct zs_shard *sh, size_t size,
+		    uint32_t *slot_idx, uint32_t *ref);
+void zs_recycle_flush(struct zs_pool *pool, struct zs_shard *sh);
+/* Releases the recycled blocks of zsp, whose last live object is being
+ * freed, so that it empties: their slots stay linked in the bins, buried
+ * (zs_slot_word_buried), until the bins reach them. */
+void zs_recycle_release_zspage(struct zs_pool *pool, struct zs_shard *sh,
+			       struct zspage *zsp);
+/* The slot + 1 of the block after the one at ref in its bin (the link a
+ * recycled block holds after its tag), for the check's walk. */
+uint32_t zs_recycle_next(struct zs_pool *pool, uint32_t ref);
 
 /* huge.c */
 char *zs_huge_bytes(const struct zs_pool *pool, uint32_t loc);
@@ -490,5 +576,9 @@ void zs_thread_forget_pool(const struct zs_pool *pool);
 
 /* compact.c */
 extern const struct zs_movable_ops zs_movable_ops;
+/* A walk of zsp met a block at unit it cannot step over: reported, then
+ * abort. */
+_Noreturn void zs_bad_block(const struct zs_shard *sh, const struct zspage *zsp,
+			    unsigned unit);
 
 #endif /* ZS_ZS_INTERNAL_H */

@@ -100,8 +100,11 @@ static unsigned span_object_units(void *owner, uint32_t idx, uint32_t ref)
 	if (!slot)
 		return 0;
 	w = atomic_load_explicit(&slot->word, memory_order_acquire);
-	if (!zs_slot_live(w) || zs_slot_loc(w) != ref)
+	if (zs_slot_loc(w) != ref)
 		return 0;
+	/* a recycled block is an object of the layout (zs/recycle.c) */
+	if (!zs_slot_live(w))
+		return zs_slot_recycled_units(w);
 	return zs_span_units((unsigned)zs_slot_size(w));
 }
 
@@ -229,6 +232,7 @@ struct zspage *zs_zspage_create(struct zs_pool *pool, struct zs_shard *sh)
 	zsp->used_units = 0;
 	zsp->isolated = false;
 	zsp->run_isolated = 0;
+	zsp->recycled = 0;
 	zsp->pages = (uint8_t)resident;
 	zsp->prev = zsp->next = ZS_ZSP_NONE;
 	zs_poison(base, (size_t)n * ZS_PAGE_SIZE);
@@ -332,14 +336,6 @@ struct zspage *zs_find_emptiest(struct zs_shard *sh)
 		if (sh->groups[g])
 			return sh->groups[g];
 	return NULL;
-}
-
-char *zs_obj_bytes(const struct zspage *zsp, uint32_t ref)
-{
-	char *base = atomic_load_explicit(&zsp->base, memory_order_relaxed);
-
-	return base + (size_t)zs_span_ref_unit(ref) * ZS_GAP_UNIT +
-	       ZS_SPAN_TAG_BYTES;
 }
 
 /* Accounts a newly placed object of size at ref and poisons the bytes

@@ -63,24 +63,30 @@ static void pick_object(struct zs_pool *pool, struct corrupt_target *t,
 	struct zs_span_block b;
 	unsigned unit, k;
 
-	if (!t->zsp->inuse)
-		fm_fail("corrupt: listed zspage %u holds no object",
+	/* live objects only: a recycled block's slot is free (zs/recycle.c),
+	 * and every listed zspage holds a live object */
+	if (t->zsp->inuse <= t->zsp->recycled)
+		fm_fail("corrupt: listed zspage %u holds no live object",
 			t->zsp->id);
-	k = (sel >> 9) % t->zsp->inuse;
+	k = (sel >> 9) % (t->zsp->inuse - t->zsp->recycled);
 	for (unit = 0; unit < pool->zspage_units; unit += b.units) {
 		zs_span_block_at(&t->sh->span, t->zsp->id, unit, &b);
 		if (!b.units)
 			fm_fail("corrupt: zspage %u has a bad block at unit %u",
 				t->zsp->id, unit);
-		if (!b.gap && k-- == 0) {
+		if (!b.gap &&
+		    zs_slot_live(
+			    atomic_load(&zs_slot_at(pool, b.slot)->word)) &&
+		    k-- == 0) {
 			t->unit = unit;
 			t->units = b.units;
 			t->idx = b.slot;
 			return;
 		}
 	}
-	fm_fail("corrupt: zspage %u holds fewer objects than its count %u",
-		t->zsp->id, t->zsp->inuse);
+	fm_fail("corrupt: zspage %u holds fewer live objects than its "
+		"count %u",
+		t->zsp->id, t->zsp->inuse - t->zsp->recycled);
 }
 
 /* The k-th huge object of sh into t, or the number of them (k past it);

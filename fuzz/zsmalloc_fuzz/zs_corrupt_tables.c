@@ -99,7 +99,8 @@ static struct zspage *free_desc_at(struct zs_pool *pool, unsigned n,
 }
 
 /* A free (or never used) handle slot chosen by sel with word bits `set`
- * added: marked live, or given state a free slot may not have. */
+ * added: marked live, or given state a free slot may not have.  Not a
+ * slot of a recycle bin: those keep units in the size field. */
 static bool free_slot_with(struct zs_plant *p, uint64_t set)
 {
 	uint32_t i, nslots = atomic_load(&p->pool->ht_next);
@@ -108,7 +109,8 @@ static bool free_slot_with(struct zs_plant *p, uint64_t set)
 		struct zs_hslot *s = zs_slot_at(p->pool, (p->sel + i) % nslots);
 		uint64_t w = atomic_load(&s->word);
 
-		if (zs_slot_live(w))
+		if (zs_slot_live(w) ||
+		    (w & (ZS_SLOT_SIZE_MASK << ZS_SLOT_SIZE_SHIFT)))
 			continue;
 		fm_patch_atomic64(p->log, &s->word, w | set);
 		return true;

@@ -131,9 +131,12 @@ bool zsf_plant_slot_free(struct zs_plant *p)
 			return true;
 		}
 	}
-	fm_patch_atomic64(p->log, &p->t.slot->word,
-			  zs_slot_with_state(atomic_load(&p->t.slot->word),
-					     ZS_SLOT_FREE));
+	/* what a half-done free leaves: a free slot's word (no size), the
+	 * place and generation not yet changed */
+	fm_patch_atomic64(
+		p->log, &p->t.slot->word,
+		zs_slot_word_free(zs_slot_loc(atomic_load(&p->t.slot->word)),
+				  zs_slot_gen(atomic_load(&p->t.slot->word))));
 	return true;
 }
 

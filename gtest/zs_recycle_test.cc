@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+/*
+ * gtest/zs_recycle_test.cc - the shards' recycle bins: a freed object's
+ * block kept whole for the next object of its footprint (zs/recycle.c).
+ *
+ * Through the API: the next allocation of the freed object's footprint
+ * gets its bytes, and nothing else does; the freed handle is refused at
+ * once; the last live object of a zspage takes the zspage's recycled
+ * blocks with it, so the zspage goes back when it empties; compaction
+ * releases every block.  Through a white-box helper
+ * (gtest/zs_recycle_plant.c): what the bins hold, their caps, and the
+ * findings zs_pool_check makes of a damaged link or count.
+ */
+#include "gtest/zs_shim.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gtest/zs_recycle_plant.h"
+
+namespace
+{
+
+constexpr size_t kSize = 1000;
+constexpr unsigned kUnits = 126; /* (1000 + 4) rounded up to 8, in 8s */
+constexpr size_t kObjects = 64; /* 16 make the bins' share one block */
+
+class Recycle : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		arena_ = zs_arena_create();
+		ASSERT_NE(arena_, nullptr);
+	}
+	void TearDown() override
+	{
+		if (pool_) {
+			for (uint64_t h : h_)
+				if (h) {
+					EXPECT_ERRNO(zs_free(pool_, h), 0);
+				}
+			EXPECT_ERRNO(zs_pool_check(pool_), 0);
+			zs_destroy_pool(pool_);
+		}
+		EXPECT_ERRNO(zs_arena_destroy(arena_), 0);
+	}
+	void Make(unsigned chain, size_t n, size_t size = kSize)
+	{
+		zs_pool_config cfg = {};
+		cfg.name = "recycle";
+		cfg.chain_size = chain;
+		cfg.arena = arena_;
+		pool_ = zs_create_pool_config(&cfg);
+		ASSERT_NE(pool_, nullptr);
+		h_.assign(n, 0);
+		for (uint64_t &h : h_)
+			ASSERT_ERRNO(zs_malloc(pool_, size, &h), 0);
+	}
+	void Free(size_t i)
+	{
+		ASSERT_ERRNO(zs_free(pool_, h_[i]), 0);
+		h_[i] = 0;
+	}
+	const void *Where(uint64_t h)
+	{
+		const void *p = zs_map_object(pool_, h, ZS_MM_RO);
+		EXPECT_NE(p, nullptr);
+		zs_unmap_object(pool_, h);
+		return p;
+	}
+	struct zsr_bins Bins()
+	{
+		struct zsr_bins b;
+		zsr_read_bins(pool_, &b);
+		return b;
+	}
+
+	zs_arena *arena_ = nullptr;
+	zs_pool *pool_ = nullptr;
+	std::vector<uint64_t> h_;
+};
+
+TEST_F(Recycle, SameFootprintTakesTheFreedBlock)
+{
+	Make(0, kObjects);
+	const void *was = Where(h_[10]);
+	const uint64_t freed = h_[10];
+
+	Free(10);
+	EXPECT_EQ(Bins().blocks, 1u);
+	EXPECT_EQ(Bins().units, kUnits);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+	/* the freed handle is refused at once, its block held or not */
+	EXPECT_ERRNO(zs_free(pool_, freed), -EINVAL);
+	EXPECT_EQ(zs_obj_size(pool_, freed), 0u);
+	EXPECT_EQ(zs_map_object(pool_, freed, ZS_MM_RO), nullptr);
+
+	/* 997 .. 1004 bytes share the footprint */
+	ASSERT_ERRNO(zs_malloc(pool_, 1003, &h_[10]), 0);
+	EXPECT_NE(h_[10], freed);
+	EXPECT_EQ(Where(h_[10]), was);
+	EXPECT_EQ(zs_obj_size(pool_, h_[10]), 1003u);
+	EXPECT_EQ(Bins().blocks, 0u);
+	EXPECT_EQ(Bins().units, 0u);
+	EXPECT_ERRNO(zs_free(pool_, freed), -EINVAL);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+}
+
+TEST_F(Recycle, OtherFootprintsDoNotTakeIt)
+{
+	Make(0, kObjects);
+	const void *was = Where(h_[10]);
+	uint64_t bigger = 0, smaller = 0;
+
+	Free(10);
+	ASSERT_ERRNO(zs_malloc(pool_, kSize + 8, &bigger), 0);
+	ASSERT_ERRNO(zs_malloc(pool_, kSize - 8, &smaller), 0);
+	EXPECT_NE(Where(bigger), was);
+	EXPECT_NE(Where(smaller), was);
+	EXPECT_EQ(Bins().blocks, 1u);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+	EXPECT_ERRNO(zs_free(pool_, bigger), 0);
+	EXPECT_ERRNO(zs_free(pool_, smaller), 0);
+}
+
+/* One-page zspages hold four objects of 126 units.  The first three of a
+ * zspage freed are kept; the fourth, its last live object, releases them
+ * and the zspage goes back.  Their slots wait, buried, in the bin. */
+TEST_F(Recycle, LastLiveObjectEmptiesItsZspage)
+{
+	Make(1, kObjects);
+	std::map<uint32_t, std::vector<size_t>> by_zspage;
+	for (size_t i = 0; i < h_.size(); i++)
+		by_zspage[zsr_zspage_of(pool_, h_[i])].push_back(i);
+	const std::vector<size_t> &mine = by_zspage.begin()->second;
+	ASSERT_EQ(mine.size(), 4u);
+	const unsigned long pages = zs_get_total_pages(pool_);
+
+	for (size_t k = 0; k < 3; k++)
+		Free(mine[k]);
+	EXPECT_EQ(Bins().blocks, 3u);
+	EXPECT_EQ(zs_get_total_pages(pool_), pages);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+
+	Free(mine[3]);
+	EXPECT_EQ(zs_get_total_pages(pool_), pages - 1);
+	EXPECT_EQ(Bins().blocks, 0u);
+	EXPECT_EQ(Bins().buried, 3u);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+
+	/* the bin reaches its buried slots and frees them on the way */
+	uint64_t h = 0;
+	ASSERT_ERRNO(zs_malloc(pool_, kSize, &h), 0);
+	EXPECT_EQ(Bins().buried, 0u);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+	EXPECT_ERRNO(zs_free(pool_, h), 0);
+}
+
+/* Freeing everything gives every page back, whatever the bins held. */
+TEST_F(Recycle, FreeingEverythingGivesEveryPageBack)
+{
+	Make(0, 4 * kObjects);
+	for (size_t i = 0; i < h_.size(); i += 2)
+		Free(i);
+	EXPECT_GT(Bins().blocks, 0u);
+	for (size_t i = 1; i < h_.size(); i += 2)
+		Free(i);
+	EXPECT_EQ(zs_get_total_pages(pool_), 0u);
+	EXPECT_EQ(Bins().blocks, 0u);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+}
+
+/* The bins keep at most a sixteenth of the shard's object units, theirs
+ * included: after 16 of 64 objects of 126 units are freed, three blocks
+ * ((48 live + 3 kept) * 126 / 16 = 401 units). */
+TEST_F(Recycle, TheBinsHoldTheirShareOfUnits)
+{
+	Make(0, kObjects);
+	for (size_t i = 0; i < 16; i++) {
+		Free(i);
+		const struct zsr_bins b = Bins();
+		EXPECT_LE(b.units, b.units_used / 16) << "after " << i + 1;
+		EXPECT_ERRNO(zs_pool_check(pool_), 0);
+	}
+	EXPECT_EQ(Bins().blocks, 3u);
+}
+
+/* ... and at most ZS_RECYCLE_MAX_BLOCKS (2048) blocks: 40,000 objects of
+ * one unit allow 2500 by units, 4000 are freed. */
+TEST_F(Recycle, TheBinsHoldAtMost2048Blocks)
+{
+	Make(0, 40000, 4);
+	for (size_t i = 0; i < h_.size(); i += 10)
+		Free(i);
+	EXPECT_EQ(Bins().blocks, 2048u);
+	EXPECT_EQ(Bins().units, 2048u);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+}
+
+/* Compaction moves live objects only: it releases every block first, and
+ * the shrinker counts what the bins hold as free. */
+TEST_F(Recycle, CompactionReleasesEveryBlock)
+{
+	Make(1, kObjects);
+	for (size_t i = 0; i < h_.size(); i += 4)
+		Free(i);
+	ASSERT_GT(Bins().blocks, 0u);
+	zs_compact(pool_);
+	EXPECT_EQ(Bins().blocks, 0u);
+	EXPECT_EQ(Bins().buried, 0u);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+}
+
+/* Each plant is one damaged word; zs_pool_check must name it exactly. */
+class RecycleCheck : public Recycle {
+protected:
+	void SetUp() override
+	{
+		Recycle::SetUp();
+		Make(0, kObjects);
+		Free(10);
+		Free(20);
+		shard_ = zsr_shard_of(pool_, h_[0]);
+		zspage_ = zsr_zspage_of(pool_, h_[0]);
+	}
+	void ExpectFinding(enum zs_finding kind, const std::string &message)
+	{
+		std::vector<zs::Report> got;
+		void *old_arg = nullptr;
+		zs_report_hook *old =
+			zs_set_report_hook(&zs::RecordReport, &got, &old_arg);
+		int ret = zs_pool_check(pool_);
+		zs_set_report_hook(old, old_arg, nullptr);
+
+		EXPECT_ERRNO(ret, -EUCLEAN);
+		ASSERT_EQ(got.size(), 1u);
+		EXPECT_STREQ(zs_finding_name(got[0].kind),
+			     zs_finding_name(kind));
+		EXPECT_EQ(got[0].message,
+			  "zs: zs_pool_check(recycle): " + message);
+	}
+
+	unsigned shard_ = 0;
+	uint32_t zspage_ = 0;
+};
+
+TEST_F(RecycleCheck, ALinkToALiveObject)
+{
+	const uint32_t live = zsr_slot_of(pool_, h_[0]);
+	const uint32_t was = zsr_set_top_link(pool_, h_[0], kUnits, live + 1);
+
+	ExpectFinding(ZS_FINDING_POOL_RECYCLE_BIN_BROKEN,
+		      "recycle bin of 126 units of shard " +
+			      std::to_string(shard_) + " links handle slot " +
+			      std::to_string(live) +
+			      ", not a recycled block of that footprint in "
+			      "the shard");
+	zsr_set_top_link(pool_, h_[0], kUnits, was);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+}
+
+TEST_F(RecycleCheck, AShardCountOff)
+{
+	const uint32_t was = zsr_set_shard_blocks(pool_, h_[0], 3);
+
+	ExpectFinding(ZS_FINDING_POOL_RECYCLE_COUNT,
+		      "shard " + std::to_string(shard_) +
+			      " counts 3 recycled blocks and 0 buried slots, "
+			      "252 units; its bins hold 2 and 0, 252 units, "
+			      "its zspages 2 blocks");
+	zsr_set_shard_blocks(pool_, h_[0], was);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+}
+
+TEST_F(RecycleCheck, AZspageCountOff)
+{
+	const uint32_t was = zsr_set_zspage_recycled(pool_, h_[0], 7);
+
+	ExpectFinding(ZS_FINDING_POOL_ZSPAGE_RECYCLED,
+		      "zspage " + std::to_string(zspage_) +
+			      " counts 7 recycled blocks of its " +
+			      std::to_string(kObjects) + " objects, holds 2");
+	zsr_set_zspage_recycled(pool_, h_[0], was);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+}
+
+} /* namespace */

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: MIT
+/*
+ * recycle.c - a shard's recycle bins: freed objects' blocks kept whole for
+ * the next object of the same footprint.
+ *
+ * Why: a free that merges its block with the gaps beside it, and an
+ * allocation that searches the free-space index, splits a gap and indexes
+ * what is left, write boundary tags and gap links across the zspage: most
+ * of an alloc + free pair's work.  The objects of a compressed store come
+ * back at the sizes they left with; a block kept whole, its tag still
+ * naming its slot, is handed to the next object of its footprint by one
+ * slot word, with no tag, link or zspage count written.  The fast bins of
+ * Lea's allocator and the size caches of thread-caching mallocs do the
+ * same, at their classes' sizes; these bins are exact to 8 bytes.
+ *
+ * A recycled block stays an object of its zspage's layout: its tag names
+ * its slot, its units count in used_units and inuse, zspage.recycled
+ * counts it.  Its slot is free to handles (state free, generation bumped,
+ * so the freed handle is refused at once) and keeps the block's place and
+ * units (zs_slot_word_recycled).  A bin is a stack linked through its
+ * blocks: the 4 bytes after a block's tag hold the slot + 1 of the next.
+ * A free has just read that line for the tag check.
+ *
+ * The bins must never cost the pool memory it would otherwise give back:
+ *  - they hold at most ZS_RECYCLE_MAX_BLOCKS blocks and 1/16 of the
+ *    shard's object units; past either, a put releases blocks (merges them
+ *    into gaps, as a free would have), one footprint after another;
+ *  - never the last live object of a zspage: that free releases the
+ *    zspage's blocks first, so it empties and goes back at once.  Their
+ *    slots cannot leave the bins' lists in constant time, so each stays
+ *    linked, buried (zs_slot_word_buried: the link moves into the slot),
+ *    and goes to the free list when its bin reaches it;
+ *  - nothing while a compaction runs on the shard, nor in a zspage a run
+ *    migration holds: both release every block when they start, and move
+ *    only live objects;
+ *  - compaction, and with it the shrinker and the pressure monitor,
+ *    releases every block first: what the bins hold is free memory to
+ *    them.  Between compactions a churning pool may hold up to the cap
+ *    more than it would without the bins.
+ * A block is checked before it is handed out (its slot must be a recycled
+ * one of the bin's footprint, its tag must name the slot): a link damaged
+ * by a write through a stale pointer is reported and aborts instead of
+ * handing out memory that is not free.  zs_pool_check walks every bin.
+ */
+#include <string.h>
+
+#include "zs/sanitizer.h"
+#include "zs/zs_internal.h"
+
+#define LINK_BYTES sizeof(uint32_t)
+
+bool zs_recycle_wants(const struct zs_shard *sh, const struct zspage *zsp,
+		      unsigned units)
+{
+	if (zsp->inuse - zsp->recycled <= 1 || zsp->isolated ||
+	    zsp->run_isolated ||
+	    atomic_load_explicit(&sh->compacting, memory_order_relaxed))
+		return false;
+	return units <=
+	       atomic_load_explicit(&sh->units_used, memory_order_relaxed) >>
+	       ZS_RECYCLE_SHARE_SHIFT;
+}
+
+/* A recycled block's tag and link, read together: one line, which the
+ * free that recycled it had read and the allocation is about to write. */
+struct block_head {
+	uint32_t tag, link;
+};
+
+static struct block_head head_at(const struct zspage *zsp, uint32_t ref)
+{
+	struct block_head h;
+
+	memcpy(&h, zs_obj_bytes(zsp, ref) - ZS_SPAN_TAG_BYTES, sizeof(h));
+	return h;
+}
+
+uint32_t zs_recycle_next(struct zs_pool *pool, uint32_t ref)
+{
+	return head_at(zs_zspage_by_id(pool, zs_span_ref_zspage(ref)), ref).link;
+}
+
+/* Drops the buried slots on top of bin units (to the free list): whether
+ * a block is left on top. */
+static bool unbury(struct zs_pool *pool, struct zs_shard *sh, unsigned units)
+{
+	uint32_t f;
+
+	while ((f = sh->recycle_head[units])) {
+		struct zs_hslot *slot = zs_slot_at(pool, f - 1);
+		uint64_t w;
+
+		if (!slot)
+			return true; /* pop reports it */
+		w = atomic_load_explicit(&slot->word, memory_order_relaxed);
+		if (!zs_slot_buried(w))
+			return true;
+		sh->recycle_head[units] = zs_slot_loc(w);
+		sh->recycle_buried--;
+		zs_slot_give_back(pool, sh, f - 1);
+	}
+	return false;
+}
+
+/* Takes the block on top of bin units off it, checked: its slot, with
+ * *ref and *zspp its place and zspage. */
+static uint32_t pop(struct zs_pool *pool, struct zs_shard *sh, unsigned units,
+		    uint32_t *ref, struct zspage **zspp)
+{
+	uint32_t idx = sh->recycle_head[units] - 1;
+	struct zs_hslot *slot = zs_slot_at(pool, idx);
+	uint64_t w =
+		slot ? atomic_load_explicit(&slot->word, memory_order_relaxed) :
+		       0;
+	struct zspage *zsp =
+		zs_zspage_by_id(pool, zs_span_ref_zspage(zs_slot_loc(w)));
+
+	/* the slot may name any place: its tag is read past the poisoning,
+	 * the link only once the tag names the slot */
+	if (zs_slot_recycled_units(w) != units || !zsp ||
+	    atomic_load_explicit(&zsp->state, memory_order_relaxed) !=
+		    ZSPAGE_LIVE ||
+	    atomic_load_explicit(&zsp->shard, memory_order_relaxed) !=
+		    sh->index ||
+	    !zsp->recycled ||
+	    zs_span_ref_unit(zs_slot_loc(w)) + units > pool->zspage_units ||
+	    !zs_span_tag_names(zs_raw_load32(zs_obj_bytes(zsp, zs_slot_loc(w)) -
+					     ZS_SPAN_TAG_BYTES),
+			       idx)) {
+		ZS_REPORT(ZS_FINDING_ABORT_POOL_RECYCLE_LINK, units, sh->index,
+			  idx);
+		zs_corruption_abort();
+	}
+	*ref = zs_slot_loc(w);
+	*zspp = zsp;
+	sh->recycle_head[units] = head_at(zsp, *ref).link;
+	sh->recycle_blocks--;
+	zs_shard_count_add(&sh->recycle_units, -(long)units);
+	zsp->recycled--;
+	return idx;
+}
+
+/* The block of units at ref of zsp, out of the bins' counts, freed for
+ * good: merged into the gaps beside it, as zs_free would have. */
+static void free_block(struct zs_pool *pool, struct zs_shard *sh,
+		       struct zspage *zsp, uint32_t ref, unsigned units)
+{
+	zs_obj_remove(pool, sh, zsp, ref,
+		      (size_t)units * ZS_GAP_UNIT - ZS_SPAN_TAG_BYTES);
+}
+
+/* Releases the block on top of bin units (some is, unburied): freed for
+ * good, its slot on the free list.  Its zspage keeps a live object, so it
+ * is never emptied here. */
+static void release(struct zs_pool *pool, struct zs_shard *sh, unsigned units)
+{
+	struct zspage *zsp;
+	uint32_t ref, idx = pop(pool, sh, units, &ref, &zsp);
+
+	free_block(pool, sh, zsp, ref, units);
+	zs_slot_give_back(pool, sh, idx);
+}
+
+/* Releases one block, from the next footprint at or after the cursor
+ * that has one; the bins hold a block.  Going round the footprints
+ * releases the rare ones as often as the common ones, which is what the
+ * bins keep longest for nothing. */
+static void evict_one(struct zs_pool *pool, struct zs_shard *sh)
+{
+	unsigned u = sh->recycle_cursor;
+
+	while (u == 0 || !sh->recycle_head[u] || !unbury(pool, sh, u))
+		u = u % ZS_PAGE_UNITS + 1;
+	release(pool, sh, u);
+	sh->recycle_cursor = u % ZS_PAGE_UNITS + 1;
+}
+
+void zs_recycle_put(struct zs_pool *pool, struct zs_shard *sh,
+		    struct zspage *zsp, uint32_t slot_idx, uint32_t ref,
+		    unsigned units)
+{
+	char *p = zs_obj_bytes(zsp, ref);
+	uint32_t next;
+
+	while (sh->recycle_blocks &&
+	       (sh->recycle_blocks >= ZS_RECYCLE_MAX_BLOCKS ||
+		atomic_load_explicit(&sh->recycle_units, memory_order_relaxed) +
+				units >
+			(atomic_load_explicit(&sh->units_used,
+					      memory_order_relaxed) >>
+			 ZS_RECYCLE_SHARE_SHIFT)))
+		evict_one(pool, sh);
+	next = sh->recycle_head[units];
+	/* the link is readable, the rest of the block is free memory */
+	zs_unpoison(p, LINK_BYTES);
+	memcpy(p, &next, LINK_BYTES);
+	zs_poison(p + LINK_BYTES,
+		  (size_t)units * ZS_GAP_UNIT - ZS_SPAN_TAG_BYTES - LINK_BYTES);
+	sh->recycle_head[units] = slot_idx + 1;
+	sh->recycle_blocks++;
+	zs_shard_count_add(&sh->recycle_units, units);
+	zsp->recycled++;
+}
+
+bool zs_recycle_get(struct zs_pool *pool, struct zs_shard *sh, size_t size,
+		    uint32_t *slot_idx, uint32_t *ref)
+{
+	unsigned units = zs_span_units((unsigned)size);
+	struct zspage *zsp;
+	char *p;
+
+	if (!sh->recycle_head[units] || !unbury(pool, sh, units))
+		return false;
+	*slot_idx = pop(pool, sh, units, ref, &zsp);
+	p = zs_obj_bytes(zsp, *ref);
+	zs_unpoison(p, size);
+	zs_poison(p + size,
+		  (size_t)units * ZS_GAP_UNIT - ZS_SPAN_TAG_BYTES - size);
+	return true;
+}
+
+void zs_recycle_flush(struct zs_pool *pool, struct zs_shard *sh)
+{
+	unsigned u;
+
+	for (u = 1;
+	     (sh->recycle_blocks || sh->recycle_buried) && u < ZS_RECYCLE_BINS;
+	     u++)
+		while (unbury(pool, sh, u))
+			release(pool, sh, u);
+}
+
+void zs_recycle_release_zspage(struct zs_pool *pool, struct zs_shard *sh,
+			       struct zspage *zsp)
+{
+	unsigned unit = 0, prev = 0;
+	bool prev_gap = false;
+	struct zs_span_block b;
+
+	while (zsp->recycled && unit < pool->zspage_units) {
+		uint64_t w;
+
+		zs_span_block_at(&sh->span, zsp->id, unit, &b);
+		if (!b.units)
+			zs_bad_block(sh, zsp, unit);
+		w = b.gap ? 0 :
+			    atomic_load_explicit(
+				    &zs_slot_at(pool, b.slot)->word,
+				    memory_order_relaxed);
+		if (b.gap || zs_slot_live(w)) {
+			prev = unit;
+			prev_gap = b.gap;
+			unit += b.units;
+			continue;
+		}
+		/* a recycled block (the walk sized it): its link moves into
+		 * its slot, which stays in the bin until the bin reaches it */
+		atomic_store_explicit(
+			&zs_slot_at(pool, b.slot)->word,
+			zs_slot_word_buried(
+				head_at(zsp, zs_span_ref(zsp->id, unit)).link,
+				zs_slot_gen(w)),
+			memory_order_relaxed);
+		sh->recycle_blocks--;
+		sh->recycle_buried++;
+		zs_shard_count_add(&sh->recycle_units, -(long)b.units);
+		zsp->recycled--;
+		free_block(pool, sh, zsp, zs_span_ref(zsp->id, unit), b.units);
+		/* the block is a gap now, merged with a gap before it if
+		 * there was one: the walk goes on from that gap's start */
+		if (prev_gap)
+			unit = prev;
+	}
+}
