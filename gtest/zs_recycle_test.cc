@@ -188,15 +188,15 @@ TEST_F(Recycle, TheBinsHoldTheirShareOfUnits)
 	EXPECT_EQ(Bins().blocks, 3u);
 }
 
-/* ... and at most ZS_RECYCLE_MAX_BLOCKS (2048) blocks: 40,000 objects of
- * one unit allow 2500 by units, 4000 are freed. */
-TEST_F(Recycle, TheBinsHoldAtMost2048Blocks)
+/* ... and at most ZS_RECYCLE_MAX_BLOCKS (4096) blocks: 80,000 objects of
+ * one unit allow 5000 by units, 8000 are freed. */
+TEST_F(Recycle, TheBinsHoldAtMost4096Blocks)
 {
-	Make(0, 40000, 4);
+	Make(0, 80000, 4);
 	for (size_t i = 0; i < h_.size(); i += 10)
 		Free(i);
-	EXPECT_EQ(Bins().blocks, 2048u);
-	EXPECT_EQ(Bins().units, 2048u);
+	EXPECT_EQ(Bins().blocks, 4096u);
+	EXPECT_EQ(Bins().units, 4096u);
 	EXPECT_ERRNO(zs_pool_check(pool_), 0);
 }
 

@@ -49,18 +49,6 @@
 
 #define LINK_BYTES sizeof(uint32_t)
 
-bool zs_recycle_wants(const struct zs_shard *sh, const struct zspage *zsp,
-		      unsigned units)
-{
-	if (zsp->inuse - zsp->recycled <= 1 || zsp->isolated ||
-	    zsp->run_isolated ||
-	    atomic_load_explicit(&sh->compacting, memory_order_relaxed))
-		return false;
-	return units <=
-	       atomic_load_explicit(&sh->units_used, memory_order_relaxed) >>
-	       ZS_RECYCLE_SHARE_SHIFT;
-}
-
 /* A recycled block's tag and link, read together: one line, which the
  * free that recycled it had read and the allocation is about to write. */
 struct block_head {
@@ -81,37 +69,35 @@ uint32_t zs_recycle_next(struct zs_pool *pool, uint32_t ref)
 }
 
 /* Drops the buried slots on top of bin units (to the free list): whether
- * a block is left on top. */
-static bool unbury(struct zs_pool *pool, struct zs_shard *sh, unsigned units)
+ * a block is left on top, *w its slot's word (0 for a slot past the
+ * table, which pop reports). */
+static bool unbury(struct zs_pool *pool, struct zs_shard *sh, unsigned units,
+		   uint64_t *w)
 {
 	uint32_t f;
 
 	while ((f = sh->recycle_head[units])) {
 		struct zs_hslot *slot = zs_slot_at(pool, f - 1);
-		uint64_t w;
 
-		if (!slot)
-			return true; /* pop reports it */
-		w = atomic_load_explicit(&slot->word, memory_order_relaxed);
-		if (!zs_slot_buried(w))
+		*w = slot ? atomic_load_explicit(&slot->word,
+						 memory_order_relaxed) :
+			    0;
+		if (!zs_slot_buried(*w))
 			return true;
-		sh->recycle_head[units] = zs_slot_loc(w);
+		sh->recycle_head[units] = zs_slot_loc(*w);
 		sh->recycle_buried--;
 		zs_slot_give_back(pool, sh, f - 1);
 	}
 	return false;
 }
 
-/* Takes the block on top of bin units off it, checked: its slot, with
- * *ref and *zspp its place and zspage. */
+/* Takes the block on top of bin units off it, checked (w: its slot's
+ * word, as unbury read it): its slot, with *ref and *zspp its place and
+ * zspage. */
 static uint32_t pop(struct zs_pool *pool, struct zs_shard *sh, unsigned units,
-		    uint32_t *ref, struct zspage **zspp)
+		    uint64_t w, uint32_t *ref, struct zspage **zspp)
 {
 	uint32_t idx = sh->recycle_head[units] - 1;
-	struct zs_hslot *slot = zs_slot_at(pool, idx);
-	uint64_t w =
-		slot ? atomic_load_explicit(&slot->word, memory_order_relaxed) :
-		       0;
 	struct zspage *zsp =
 		zs_zspage_by_id(pool, zs_span_ref_zspage(zs_slot_loc(w)));
 
@@ -149,13 +135,14 @@ static void free_block(struct zs_pool *pool, struct zs_shard *sh,
 		      (size_t)units * ZS_GAP_UNIT - ZS_SPAN_TAG_BYTES);
 }
 
-/* Releases the block on top of bin units (some is, unburied): freed for
- * good, its slot on the free list.  Its zspage keeps a live object, so it
- * is never emptied here. */
-static void release(struct zs_pool *pool, struct zs_shard *sh, unsigned units)
+/* Releases the block on top of bin units (unburied, w its slot's word):
+ * freed for good, its slot on the free list.  Its zspage keeps a live
+ * object, so it is never emptied here. */
+static void release(struct zs_pool *pool, struct zs_shard *sh, unsigned units,
+		    uint64_t w)
 {
 	struct zspage *zsp;
-	uint32_t ref, idx = pop(pool, sh, units, &ref, &zsp);
+	uint32_t ref, idx = pop(pool, sh, units, w, &ref, &zsp);
 
 	free_block(pool, sh, zsp, ref, units);
 	zs_slot_give_back(pool, sh, idx);
@@ -168,10 +155,11 @@ static void release(struct zs_pool *pool, struct zs_shard *sh, unsigned units)
 static void evict_one(struct zs_pool *pool, struct zs_shard *sh)
 {
 	unsigned u = sh->recycle_cursor;
+	uint64_t w;
 
-	while (u == 0 || !sh->recycle_head[u] || !unbury(pool, sh, u))
+	while (u == 0 || !sh->recycle_head[u] || !unbury(pool, sh, u, &w))
 		u = u % ZS_PAGE_UNITS + 1;
-	release(pool, sh, u);
+	release(pool, sh, u, w);
 	sh->recycle_cursor = u % ZS_PAGE_UNITS + 1;
 }
 
@@ -207,11 +195,12 @@ bool zs_recycle_get(struct zs_pool *pool, struct zs_shard *sh, size_t size,
 {
 	unsigned units = zs_span_units((unsigned)size);
 	struct zspage *zsp;
+	uint64_t w;
 	char *p;
 
-	if (!sh->recycle_head[units] || !unbury(pool, sh, units))
+	if (!sh->recycle_head[units] || !unbury(pool, sh, units, &w))
 		return false;
-	*slot_idx = pop(pool, sh, units, ref, &zsp);
+	*slot_idx = pop(pool, sh, units, w, ref, &zsp);
 	p = zs_obj_bytes(zsp, *ref);
 	zs_unpoison(p, size);
 	zs_poison(p + size,
@@ -222,12 +211,13 @@ bool zs_recycle_get(struct zs_pool *pool, struct zs_shard *sh, size_t size,
 void zs_recycle_flush(struct zs_pool *pool, struct zs_shard *sh)
 {
 	unsigned u;
+	uint64_t w;
 
 	for (u = 1;
 	     (sh->recycle_blocks || sh->recycle_buried) && u < ZS_RECYCLE_BINS;
 	     u++)
-		while (unbury(pool, sh, u))
-			release(pool, sh, u);
+		while (unbury(pool, sh, u, &w))
+			release(pool, sh, u, w);
 }
 
 void zs_recycle_release_zspage(struct zs_pool *pool, struct zs_shard *sh,

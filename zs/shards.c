@@ -67,26 +67,33 @@ static unsigned shard_named(struct zs_pool *pool, uint64_t w)
 /* The shard the live object of slot lies in, locked.  The shard is read
  * from where the object lies, which may change between the read and the
  * lock (the object moved, its zspage freed and reused by another shard);
- * under the right lock the object cannot move, so the second read
- * settles it. */
+ * under the right lock the object cannot move, so a second read settles
+ * it.  A word that still names the same place, size and generation is
+ * the same object, never freed in between, so its zspage was never freed
+ * either and is still the shard's: the second lookup is needed only when
+ * the word changed. */
 struct zs_shard *zs_lock_shard_of(struct zs_pool *pool,
 				  const struct zs_hslot *slot)
 {
+	uint64_t w = atomic_load_explicit(&slot->word, memory_order_acquire);
+
 	for (;;) {
-		unsigned si = shard_named(
-			pool, atomic_load_explicit(&slot->word,
-						   memory_order_acquire));
+		unsigned si = shard_named(pool, w);
 		struct zs_shard *sh;
-		uint64_t w;
+		uint64_t again;
 
 		if (si == UINT_MAX)
 			return NULL;
 		sh = &pool->shards[si];
 		zs_lock(&sh->lock);
-		w = atomic_load_explicit(&slot->word, memory_order_acquire);
-		if (!zs_slot_live(w) || shard_named(pool, w) == sh->index)
-			return sh; /* not live: the caller's check fails it */
+		again = atomic_load_explicit(&slot->word, memory_order_acquire);
+		/* not live: the caller's check fails it */
+		if (!zs_slot_live(again) ||
+		    !((again ^ w) & ~ZS_SLOT_STATE_MASK) ||
+		    shard_named(pool, again) == sh->index)
+			return sh;
 		zs_unlock(&sh->lock);
+		w = again;
 	}
 }
 

@@ -541,10 +541,23 @@ bool zs_inject_fail(struct zs_pool *pool);
 /* recycle.c */
 /* Caps on what a shard's bins hold: blocks, and a share of the shard's
  * object units (1 / 2^ZS_RECYCLE_SHARE_SHIFT). */
-#define ZS_RECYCLE_MAX_BLOCKS 2048u
+#define ZS_RECYCLE_MAX_BLOCKS 4096u
 #define ZS_RECYCLE_SHARE_SHIFT 4u
-bool zs_recycle_wants(const struct zs_shard *sh, const struct zspage *zsp,
-		      unsigned units);
+/* Whether a free of an object of units in zsp may keep its block: not
+ * the zspage's last live object, nothing isolated or compacting, and a
+ * block no bigger than the bins' share.  Inline: every free asks. */
+static inline bool zs_recycle_wants(const struct zs_shard *sh,
+				    const struct zspage *zsp, unsigned units)
+{
+	if (zsp->inuse - zsp->recycled <= 1 || zsp->isolated ||
+	    zsp->run_isolated ||
+	    atomic_load_explicit(&sh->compacting, memory_order_relaxed))
+		return false;
+	return units <=
+	       atomic_load_explicit(&sh->units_used, memory_order_relaxed) >>
+	       ZS_RECYCLE_SHARE_SHIFT;
+}
+
 void zs_recycle_put(struct zs_pool *pool, struct zs_shard *sh,
 		    struct zspage *zsp, uint32_t slot_idx, uint32_t ref,
 		    unsigned units);
