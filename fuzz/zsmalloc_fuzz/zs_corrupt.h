@@ -211,7 +211,13 @@ struct zs_gap_links *zsf_gap_links(struct zs_shard *sh, uint32_t ref);
 	X(CK_GAP_TOTALS, "gap index totals", ZS_FINDING_POOL_GAP_TOTALS,       \
 	  zsf_plant_gap_totals)                                                \
 	X(CK_ZSPAGE_PAGES, "zspage pages", ZS_FINDING_POOL_ZSPAGE_PAGES,       \
-	  zsf_plant_zspage_pages)
+	  zsf_plant_zspage_pages)                                              \
+	X(CK_RECYCLE_LINK, "recycle bin link",                                 \
+	  ZS_FINDING_POOL_RECYCLE_BIN_BROKEN, zsf_plant_recycle_link)          \
+	X(CK_RECYCLE_COUNT, "recycle counts", ZS_FINDING_POOL_RECYCLE_COUNT,   \
+	  zsf_plant_recycle_count)                                             \
+	X(CK_ZSPAGE_RECYCLED, "zspage recycled count",                         \
+	  ZS_FINDING_POOL_ZSPAGE_RECYCLED, zsf_plant_zspage_recycled)
 
 /* Rows numbered before the shared-zspage layout: kind bytes 0 .. 40 are
  * these rows, 41 .. 65 the arena's first 25 kinds, 66 .. 76 the rows after
@@ -221,6 +227,9 @@ struct zs_gap_links *zsf_gap_links(struct zs_shard *sh, uint32_t ref);
  * tools/fuzz/gen_seed_corpus.py reads these lines. */
 #define ZSF_POOL_KINDS_V1 41
 #define ZSF_POOL_KINDS_V2 52
+/* The rows before the recycle bins' (tools/fuzz/gen_seed_corpus.py keeps
+ * the seeds written before them as they were). */
+#define ZSF_POOL_KINDS_V3 53
 
 #define ZSF_PLANTER_ENUM_(kind, name, finding, plant) kind,
 #define ZSF_PLANTER_DECL_(kind, name, finding, plant) \

@@ -71,14 +71,15 @@ def read_corrupt_kinds():
     rows = re.findall(r"\bX\((CK_[A-Z_]+),", text)
     v1 = re.search(r"^#define ZSF_POOL_KINDS_V1 (\d+)$", text, re.M)
     v2 = re.search(r"^#define ZSF_POOL_KINDS_V2 (\d+)$", text, re.M)
+    v3 = re.search(r"^#define ZSF_POOL_KINDS_V3 (\d+)$", text, re.M)
     with open(OPS_HEADER) as f:
         text = f.read()
     m = re.search(r"^#define ZSF_ARENA_KINDS (\d+)$", text, re.M)
     m1 = re.search(r"^#define ZSF_ARENA_KINDS_V1 (\d+)$", text, re.M)
-    if not rows or not m or not v1 or not v2 or not m1:
+    if not rows or not m or not v1 or not v2 or not v3 or not m1:
         sys.exit("gen_seed_corpus: cannot count corrupt's kinds")
-    return (rows, int(v1.group(1)), int(v2.group(1)), int(m1.group(1)),
-            int(m.group(1)))
+    return (rows, int(v1.group(1)), int(v2.group(1)), int(v3.group(1)),
+            int(m1.group(1)), int(m.group(1)))
 
 
 def u8(v):
@@ -235,8 +236,8 @@ class Seq:
 HF_SIDE, HF_SIDE_ARENA, HF_ARENA_PAGES, HF_MAIN, HF_PRESSURE, HF_COMPACT, \
     HF_OWNERS, HF_NO_FD = (1 << i for i in range(8))
 FORGE_LIVE, FORGE_STALE, FORGE_OTHER, FORGE_INPUT = range(4)
-ROW_NAMES, POOL_ROWS_V1, POOL_ROWS_V2, ARENA_KINDS_V1, ARENA_KINDS = \
-    read_corrupt_kinds()
+ROW_NAMES, POOL_ROWS_V1, POOL_ROWS_V2, POOL_ROWS_V3, ARENA_KINDS_V1, \
+    ARENA_KINDS = read_corrupt_kinds()
 POOL_ROWS = len(ROW_NAMES)
 ROW = {name: i for i, name in enumerate(ROW_NAMES)}
 CORRUPT_KINDS = POOL_ROWS + ARENA_KINDS
@@ -266,7 +267,10 @@ def arena_kind(row):
 SPAN_KINDS = [pool_kind(r) for r in range(POOL_ROWS_V1, POOL_ROWS_V2)]
 # The kind bytes of the rows added once zspages grew in place: a zspage's
 # count of its pages in use.
-GROWN_KINDS = [pool_kind(r) for r in range(POOL_ROWS_V2, POOL_ROWS)]
+GROWN_KINDS = [pool_kind(r) for r in range(POOL_ROWS_V2, POOL_ROWS_V3)]
+# The kind bytes of the recycle bins' rows: a bin's link, the shard's
+# counts, a zspage's count.
+RECYCLE_KINDS = [pool_kind(r) for r in range(POOL_ROWS_V3, POOL_ROWS)]
 # Rows whose variants are the low bits of sel (zs_corrupt_spans.c) besides
 # the new ones: the bad tag and footer rows, reused from the free list rows.
 CK_BAD_TAG, CK_FOOTER, CK_PAGE_DESC = (ROW["CK_BAD_TAG"], ROW["CK_FOOTER"],
@@ -601,6 +605,25 @@ def scenarios():
              Seq(cfg(8))]
     for s in grown:
         for kind in GROWN_KINDS:
+            for v in range(4):
+                for pick in (0, 0x01b, 0x2a7):
+                    s.corrupt(kind, v << 14 | pick << 4 | pick >> 6)
+        out.append(s.bytes())
+    # The recycle bins' rows, each variant (sel's top 2 bits: a link to a
+    # live object, past the table, to its own block; a count one too high
+    # or one too low) at a few places: pools whose bins hold blocks of one
+    # footprint or many, some zspages' blocks buried (one-page zspages
+    # emptied), and pools that recycle nothing (too few objects, only huge
+    # ones).
+    recycling = [Seq(cfg(4)).fill(64, 300).free_many(3, 1),
+                 Seq(cfg(16)).fill(200, 300).fill(200, 28).fill(3, 4095)
+                 .free_many(4, 1),
+                 Seq(cfg(1)).fill(200, 1000).free_many(2, 0)
+                 .free_many(2, 0).free_many(3, 0),
+                 Seq(cfg(2)).fill(5, 300),
+                 Seq(cfg(2)).fill(8, 4096).free_many(2)]
+    for s in recycling:
+        for kind in RECYCLE_KINDS:
             for v in range(4):
                 for pick in (0, 0x01b, 0x2a7):
                     s.corrupt(kind, v << 14 | pick << 4 | pick >> 6)

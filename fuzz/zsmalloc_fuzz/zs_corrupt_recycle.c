@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fuzz/zsmalloc_fuzz/zs_corrupt_recycle.c - op corrupt's planters for the
+ * shards' recycle bins (zs/recycle.c, fuzz/zsmalloc_fuzz/zs_corrupt.h).
+ *
+ * A bin links its blocks through their bytes and the shard counts them,
+ * and so does each zspage; each is planted off by what a stray write or
+ * a forgotten update would leave: a link to a live object, past the
+ * handle table or back to its own block; a shard or zspage count one
+ * too high.
+ */
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fuzz/common/fuzz.h"
+#include "fuzz/zsmalloc_fuzz/zs_corrupt.h"
+#include "zs/zs_internal.h"
+
+/* A shard, chosen by sel, whose bins hold a block, locked (p->locked);
+ * NULL when none does. */
+static struct zs_shard *shard_with_blocks(struct zs_plant *p)
+{
+	unsigned i;
+
+	for (i = 0; i < ZS_NR_SHARDS; i++) {
+		struct zs_shard *sh =
+			&p->pool->shards[(p->sel + i) % ZS_NR_SHARDS];
+
+		zs_lock(&sh->lock);
+		if (sh->recycle_blocks) {
+			p->locked = sh;
+			return sh;
+		}
+		zs_unlock(&sh->lock);
+	}
+	return NULL;
+}
+
+/* The footprint of a bin of sh whose top is a block (not buried), chosen
+ * by sel; 0 when every bin's top is buried. */
+static unsigned bin_with_block_on_top(struct zs_plant *p, struct zs_shard *sh)
+{
+	unsigned i, u;
+
+	for (i = 0; i < ZS_PAGE_UNITS; i++) {
+		u = 1 + (p->sel + i) % ZS_PAGE_UNITS;
+		if (sh->recycle_head[u] &&
+		    !zs_slot_buried(atomic_load(
+			    &zs_slot_at(p->pool, sh->recycle_head[u] - 1)
+				     ->word)))
+			return u;
+	}
+	return 0;
+}
+
+bool zsf_plant_recycle_link(struct zs_plant *p)
+{
+	struct zs_shard *sh = shard_with_blocks(p);
+	uint32_t top, ref, link;
+	unsigned u, v = p->sel >> 14;
+	struct zspage *zsp;
+
+	if (!sh || !(u = bin_with_block_on_top(p, sh)))
+		return false;
+	top = sh->recycle_head[u];
+	ref = zs_slot_loc(atomic_load(&zs_slot_at(p->pool, top - 1)->word));
+	zsp = zs_zspage_by_id(p->pool, zs_span_ref_zspage(ref));
+	if (v == 0) {
+		/* a live object of the zspage, which holds one */
+		struct zs_span_block b;
+		unsigned unit;
+
+		link = top; /* (none found: back to itself) */
+		for (unit = 0; unit < p->pool->zspage_units; unit += b.units) {
+			zs_span_block_at(&sh->span, zsp->id, unit, &b);
+			if (!b.gap &&
+			    zs_slot_live(atomic_load(
+				    &zs_slot_at(p->pool, b.slot)->word))) {
+				link = b.slot + 1;
+				break;
+			}
+		}
+	} else if (v == 1) {
+		link = atomic_load(&p->pool->ht_next) + 1 + (p->sel & 0xff);
+	} else {
+		link = top; /* the block links itself: a cycle */
+	}
+	fm_patch_raw32(p->log, zs_obj_bytes(zsp, ref), link);
+	return true;
+}
+
+bool zsf_plant_recycle_count(struct zs_plant *p)
+{
+	struct zs_shard *sh = shard_with_blocks(p);
+
+	if (!sh)
+		return false;
+	/* one more than the bins hold (fewer would end their walk early,
+	 * which is the link's finding) */
+	if (p->sel & 0x4000)
+		FM_PATCH(p->log, sh->recycle_buried, sh->recycle_buried + 1);
+	else
+		FM_PATCH(p->log, sh->recycle_blocks, sh->recycle_blocks + 1);
+	return true;
+}
+
+bool zsf_plant_zspage_recycled(struct zs_plant *p)
+{
+	struct zs_shard *sh = shard_with_blocks(p);
+	unsigned u;
+	struct zspage *zsp;
+	uint32_t ref;
+
+	if (!sh || !(u = bin_with_block_on_top(p, sh)))
+		return false;
+	ref = zs_slot_loc(atomic_load(
+		&zs_slot_at(p->pool, sh->recycle_head[u] - 1)->word));
+	zsp = zs_zspage_by_id(p->pool, zs_span_ref_zspage(ref));
+	/* one more, or one fewer, than the blocks it holds */
+	FM_PATCH(p->log, zsp->recycled,
+		 (p->sel & 0x4000) ? zsp->recycled - 1 : zsp->recycled + 1);
+	return true;
+}
