@@ -159,8 +159,13 @@ size_t zs_max_alloc_size(void);
  * @pool: the pool.
  * @handle: the object's handle; every copy of it is stale afterwards.
  *
- * An object that does not carry its own handle slot is corruption: it is
- * reported (zs/report.h) and the process aborts.
+ * The object's bytes may be kept whole for the next allocation of the
+ * same footprint (its size plus 4, in 8s) in its shard: at most 1/16 of
+ * the shard's object units, released by zs_compact() and the shrinker.
+ * The last live object of a zspage takes such blocks with it, so a zspage
+ * whose objects are all freed goes back at once.  An object that does not
+ * carry its own handle slot is corruption: it is reported (zs/report.h)
+ * and the process aborts.
  *
  * Context: any thread; takes the object's shard's lock (and the arena's lock
  * when the object's zspage empties and its pages go back).
@@ -346,7 +351,8 @@ size_t zs_class_size_for(struct zs_pool *pool, size_t size);
  * zs_compact() - Move objects out of sparse zspages and free the emptied.
  * @pool: the pool.
  *
- * Per shard, objects move out of the emptiest zspages into gaps of the
+ * Per shard, the blocks kept for reuse (zs_free()) are freed first; then
+ * objects move out of the emptiest zspages into gaps of the
  * others, while the shard's free space adds up to a whole zspage and the
  * objects fit; pinned objects (mapped or being read) stay.  Then the
  * emptiest zspage's objects slide to its start and the whole free pages
