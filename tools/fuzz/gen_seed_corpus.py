@@ -289,6 +289,19 @@ def interesting_sizes():
     return sorted(s for s in sizes if 1 <= s <= PAGE)
 
 
+def each_variant_at_a_few_places(shapes, kinds):
+    """Each shape's bytes after every kind's four variants (sel's top 2
+    bits) at three places each."""
+    out = []
+    for s in shapes:
+        for kind in kinds:
+            for v in range(4):
+                for pick in (0, 0x01b, 0x2a7):
+                    s.corrupt(kind, v << 14 | pick << 4 | pick >> 6)
+        out.append(s.bytes())
+    return out
+
+
 def scenarios():
     """Hand-written sequences: each op, and the paths that need set-up."""
     out = []
@@ -603,12 +616,7 @@ def scenarios():
              Seq(cfg(4)).fill(40, 300).fill(3, 4096).free_many(3, 1),
              Seq(cfg(16)).fill(200, 300).fill(200, 28).free_many(2, 1),
              Seq(cfg(8))]
-    for s in grown:
-        for kind in GROWN_KINDS:
-            for v in range(4):
-                for pick in (0, 0x01b, 0x2a7):
-                    s.corrupt(kind, v << 14 | pick << 4 | pick >> 6)
-        out.append(s.bytes())
+    out.extend(each_variant_at_a_few_places(grown, GROWN_KINDS))
     # The recycle bins' rows, each variant (sel's top 2 bits: a link to a
     # live object, past the table, to its own block; a count one too high
     # or one too low) at a few places: pools whose bins hold blocks of one
@@ -622,12 +630,7 @@ def scenarios():
                  .free_many(2, 0).free_many(3, 0),
                  Seq(cfg(2)).fill(5, 300),
                  Seq(cfg(2)).fill(8, 4096).free_many(2)]
-    for s in recycling:
-        for kind in RECYCLE_KINDS:
-            for v in range(4):
-                for pick in (0, 0x01b, 0x2a7):
-                    s.corrupt(kind, v << 14 | pick << 4 | pick >> 6)
-        out.append(s.bytes())
+    out.extend(each_variant_at_a_few_places(recycling, RECYCLE_KINDS))
 
     # Host allocation failures, the k-th of each step's allocations in
     # turn: pool creation and its first objects (default and private
