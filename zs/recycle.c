@@ -21,7 +21,8 @@
  * blocks: the 4 bytes after a block's tag hold the slot + 1 of the next.
  * A free has just read that line for the tag check.
  *
- * The bins must never cost the pool memory it would otherwise give back:
+ * What the bins may keep, so that an emptied zspage and a compaction give
+ * back what they gave back without them:
  *  - they hold at most ZS_RECYCLE_MAX_BLOCKS blocks and 1/16 of the
  *    shard's object units; past either, a put releases blocks (merges them
  *    into gaps, as a free would have), one footprint after another;
