@@ -179,6 +179,8 @@ int zs_free(struct zs_pool *pool, uint64_t handle)
 	units = zs_span_units((unsigned)size);
 	zsp = zs_slot_huge(w) ? NULL :
 				zs_zspage_by_id(pool, zs_span_ref_zspage(ref));
+	/* the tag read through zsp, already looked up (zs_span_tag would
+	 * look it up again) */
 	if (zsp) {
 		uint32_t tag;
 

@@ -50,23 +50,19 @@
 
 #define LINK_BYTES sizeof(uint32_t)
 
-/* A recycled block's tag and link, read together: one line, which the
- * free that recycled it had read and the allocation is about to write. */
-struct block_head {
-	uint32_t tag, link;
-};
-
-static struct block_head head_at(const struct zspage *zsp, uint32_t ref)
+/* The link a recycled block holds after its tag: the next slot + 1 of
+ * its bin. */
+static uint32_t link_at(const struct zspage *zsp, uint32_t ref)
 {
-	struct block_head h;
+	uint32_t link;
 
-	memcpy(&h, zs_obj_bytes(zsp, ref) - ZS_SPAN_TAG_BYTES, sizeof(h));
-	return h;
+	memcpy(&link, zs_obj_bytes(zsp, ref), LINK_BYTES);
+	return link;
 }
 
 uint32_t zs_recycle_next(struct zs_pool *pool, uint32_t ref)
 {
-	return head_at(zs_zspage_by_id(pool, zs_span_ref_zspage(ref)), ref).link;
+	return link_at(zs_zspage_by_id(pool, zs_span_ref_zspage(ref)), ref);
 }
 
 /* Drops the buried slots on top of bin units (to the free list): whether
@@ -120,7 +116,7 @@ static uint32_t pop(struct zs_pool *pool, struct zs_shard *sh, unsigned units,
 	}
 	*ref = zs_slot_loc(w);
 	*zspp = zsp;
-	sh->recycle_head[units] = head_at(zsp, *ref).link;
+	sh->recycle_head[units] = link_at(zsp, *ref);
 	sh->recycle_blocks--;
 	zs_shard_count_add(&sh->recycle_units, -(long)units);
 	zsp->recycled--;
@@ -158,7 +154,7 @@ static void evict_one(struct zs_pool *pool, struct zs_shard *sh)
 	unsigned u = sh->recycle_cursor;
 	uint64_t w;
 
-	while (u == 0 || !sh->recycle_head[u] || !unbury(pool, sh, u, &w))
+	while (!sh->recycle_head[u] || !unbury(pool, sh, u, &w))
 		u = u % ZS_PAGE_UNITS + 1;
 	release(pool, sh, u, w);
 	sh->recycle_cursor = u % ZS_PAGE_UNITS + 1;
@@ -248,9 +244,9 @@ void zs_recycle_release_zspage(struct zs_pool *pool, struct zs_shard *sh,
 		 * its slot, which stays in the bin until the bin reaches it */
 		atomic_store_explicit(
 			&zs_slot_at(pool, b.slot)->word,
-			zs_slot_word_buried(
-				head_at(zsp, zs_span_ref(zsp->id, unit)).link,
-				zs_slot_gen(w)),
+			zs_slot_word_buried(link_at(zsp,
+						    zs_span_ref(zsp->id, unit)),
+					    zs_slot_gen(w)),
 			memory_order_relaxed);
 		sh->recycle_blocks--;
 		sh->recycle_buried++;

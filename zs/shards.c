@@ -32,6 +32,7 @@ void zs_shards_init(struct zs_pool *pool)
 		sh->index = i;
 		zs_lock_init(&sh->lock);
 		zs_span_init(&sh->span, &zs_pool_span_ops, pool);
+		sh->recycle_cursor = 1; /* footprints are 1 .. ZS_PAGE_UNITS */
 	}
 }
 
