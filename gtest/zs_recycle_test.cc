@@ -5,9 +5,9 @@
  *
  * Through the API: the next allocation of the freed object's footprint
  * gets its bytes, and nothing else does; the freed handle is refused at
- * once; the last live object of a zspage takes the zspage's recycled
- * blocks with it, so the zspage goes back when it empties; compaction
- * releases every block.  Through a white-box helper
+ * once; the last live object of a sparse zspage takes the zspage's
+ * recycled blocks with it, so the zspage goes back when it empties, and
+ * a full one may wait in the bins; compaction releases every block.  Through a white-box helper
  * (gtest/zs_recycle_plant.c): what the bins hold, their caps, and the
  * findings zs_pool_check makes of a damaged link or count.
  */
@@ -26,7 +26,7 @@ namespace
 
 constexpr size_t kSize = 1000;
 constexpr unsigned kUnits = 126; /* (1000 + 4) rounded up to 8, in 8s */
-constexpr size_t kObjects = 64; /* 16 make the bins' share one block */
+constexpr size_t kObjects = 64; /* 8 make the bins' share one block */
 
 class Recycle : public ::testing::Test {
 protected:
@@ -126,10 +126,43 @@ TEST_F(Recycle, OtherFootprintsDoNotTakeIt)
 	EXPECT_ERRNO(zs_free(pool_, smaller), 0);
 }
 
-/* One-page zspages hold four objects of 126 units.  The first three of a
- * zspage freed are kept; the fourth, its last live object, releases them
- * and the zspage goes back.  Their slots wait, buried, in the bin. */
-TEST_F(Recycle, LastLiveObjectEmptiesItsZspage)
+/* One-page zspages hold four objects of 126 units; the pool's last one
+ * holds the two left over (252 of its 512 units, under 3/4).  The first
+ * of those freed is kept; the second, its last live object, releases it
+ * and the zspage goes back.  Its slot waits, buried, in the bin. */
+TEST_F(Recycle, LastLiveObjectEmptiesASparseZspage)
+{
+	Make(1, kObjects + 2);
+	std::map<uint32_t, std::vector<size_t>> by_zspage;
+	for (size_t i = 0; i < h_.size(); i++)
+		by_zspage[zsr_zspage_of(pool_, h_[i])].push_back(i);
+	const std::vector<size_t> &mine = by_zspage.rbegin()->second;
+	ASSERT_EQ(mine.size(), 2u);
+	const unsigned long pages = zs_get_total_pages(pool_);
+
+	Free(mine[0]);
+	EXPECT_EQ(Bins().blocks, 1u);
+	EXPECT_EQ(zs_get_total_pages(pool_), pages);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+
+	Free(mine[1]);
+	EXPECT_EQ(zs_get_total_pages(pool_), pages - 1);
+	EXPECT_EQ(Bins().blocks, 0u);
+	EXPECT_EQ(Bins().buried, 1u);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+
+	/* the bin reaches its buried slot and frees it on the way */
+	uint64_t h = 0;
+	ASSERT_ERRNO(zs_malloc(pool_, kSize, &h), 0);
+	EXPECT_EQ(Bins().buried, 0u);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+	EXPECT_ERRNO(zs_free(pool_, h), 0);
+}
+
+/* A zspage its blocks fill (four of 126 units: 504 of 512) may wait in
+ * the bins with no live object; the next object of the footprint takes
+ * a block of it, and a compaction gives it back. */
+TEST_F(Recycle, AFullZspageMayWaitInTheBins)
 {
 	Make(1, kObjects);
 	std::map<uint32_t, std::vector<size_t>> by_zspage;
@@ -138,25 +171,139 @@ TEST_F(Recycle, LastLiveObjectEmptiesItsZspage)
 	const std::vector<size_t> &mine = by_zspage.begin()->second;
 	ASSERT_EQ(mine.size(), 4u);
 	const unsigned long pages = zs_get_total_pages(pool_);
+	const void *was = Where(h_[mine[3]]);
 
-	for (size_t k = 0; k < 3; k++)
-		Free(mine[k]);
-	EXPECT_EQ(Bins().blocks, 3u);
+	for (size_t i : mine)
+		Free(i);
+	EXPECT_EQ(Bins().blocks, 4u);
+	EXPECT_EQ(Bins().buried, 0u);
 	EXPECT_EQ(zs_get_total_pages(pool_), pages);
 	EXPECT_ERRNO(zs_pool_check(pool_), 0);
 
+	/* the bin is a stack: the last block freed comes back first */
+	ASSERT_ERRNO(zs_malloc(pool_, kSize, &h_[mine[3]]), 0);
+	EXPECT_EQ(Where(h_[mine[3]]), was);
+	EXPECT_EQ(Bins().blocks, 3u);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
 	Free(mine[3]);
-	EXPECT_EQ(zs_get_total_pages(pool_), pages - 1);
+
+	zs_compact(pool_);
 	EXPECT_EQ(Bins().blocks, 0u);
-	EXPECT_EQ(Bins().buried, 3u);
+	EXPECT_EQ(zs_get_total_pages(pool_), pages - 1);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+}
+
+/* The zspages of the pool (one page each at chain 1: four objects of
+ * 126 units), as the objects' indices, from the first. */
+static std::vector<std::vector<size_t>> ByZspage(zs_pool *pool,
+						 const std::vector<uint64_t> &h)
+{
+	std::map<uint32_t, std::vector<size_t>> by;
+	for (size_t i = 0; i < h.size(); i++)
+		by[zsr_zspage_of(pool, h[i])].push_back(i);
+	std::vector<std::vector<size_t>> out;
+	for (auto &z : by)
+		out.push_back(z.second);
+	return out;
+}
+
+/* The bins' share is 8 blocks of 64 objects of 126 units.  B's three
+ * and C's one, then all four of A (idle, on top): 8.  The next free
+ * releases the block on top, A's; A's other three no longer fill 3/4 of
+ * its page, so they go too, and A goes back. */
+TEST_F(Recycle, AnIdleZspageGoesBackWhenABlockOfItIsReleased)
+{
+	Make(1, kObjects);
+	const auto z = ByZspage(pool_, h_);
+	ASSERT_EQ(z[0].size(), 4u);
+	const unsigned long pages = zs_get_total_pages(pool_);
+
+	for (size_t k = 0; k < 3; k++)
+		Free(z[1][k]);
+	Free(z[2][0]);
+	for (size_t i : z[0])
+		Free(i);
+	EXPECT_EQ(Bins().blocks, 8u);
+	EXPECT_EQ(zs_get_total_pages(pool_), pages);
 	EXPECT_ERRNO(zs_pool_check(pool_), 0);
 
-	/* the bin reaches its buried slots and frees them on the way */
-	uint64_t h = 0;
-	ASSERT_ERRNO(zs_malloc(pool_, kSize, &h), 0);
-	EXPECT_EQ(Bins().buried, 0u);
+	Free(z[3][0]);
+	EXPECT_EQ(zs_get_total_pages(pool_), pages - 1);
+	EXPECT_EQ(Bins().blocks, 5u);
+	EXPECT_EQ(Bins().buried, 3u);
 	EXPECT_ERRNO(zs_pool_check(pool_), 0);
-	EXPECT_ERRNO(zs_free(pool_, h), 0);
+}
+
+/* B's three and C's two, then three of A (on top): 8.  A's last live
+ * object could idle its full page, but to make room its free releases
+ * two of A's blocks; what is left fills half the page, so the object is
+ * not kept, A's last block goes and A goes back. */
+TEST_F(Recycle, AZspageWhoseOwnBlocksAreReleasedGoesBack)
+{
+	Make(1, kObjects);
+	const auto z = ByZspage(pool_, h_);
+	const unsigned long pages = zs_get_total_pages(pool_);
+
+	for (size_t k = 0; k < 3; k++)
+		Free(z[1][k]);
+	for (size_t k = 0; k < 2; k++)
+		Free(z[2][k]);
+	for (size_t k = 0; k < 3; k++)
+		Free(z[0][k]);
+	EXPECT_EQ(Bins().blocks, 8u);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+
+	Free(z[0][3]);
+	EXPECT_EQ(zs_get_total_pages(pool_), pages - 1);
+	EXPECT_EQ(Bins().blocks, 5u);
+	EXPECT_EQ(Bins().buried, 1u);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+}
+
+/* A run migration releases the blocks of the run's zspage (buried) and
+ * moves its live objects; a zspage of blocks only is refused and stays
+ * where it is, for the bins or the next compaction to give back.  Two
+ * regions of one-page zspages: twelve holes at the end of the first,
+ * the second emptied but for L (two live objects, two blocks) and I
+ * (four blocks, idle). */
+TEST_F(Recycle, RunMigrationMovesLiveObjectsOnly)
+{
+	Make(1, 2 * 512 * 4);
+	const auto z = ByZspage(pool_, h_);
+	ASSERT_EQ(z.size(), 1024u);
+	const std::vector<size_t> &idle = z[1000], &live = z[1001];
+	for (size_t k = 500; k < 1024; k++)
+		if (k != 1000 && k != 1001)
+			for (size_t i : z[k])
+				Free(i);
+	zs_compact(pool_);
+	ASSERT_EQ(Bins().blocks, 0u);
+	const unsigned long pages = zs_get_total_pages(pool_);
+	ASSERT_EQ(pages, 500u + 2);
+
+	for (size_t i : idle)
+		Free(i);
+	Free(live[0]);
+	Free(live[1]);
+	ASSERT_EQ(Bins().blocks, 6u);
+	const void *was = Where(h_[live[2]]);
+	struct zs_arena_stats before, after;
+	zs_arena_stats(arena_, &before);
+
+	EXPECT_GE(zs_arena_compact(arena_), 1u);
+	zs_arena_stats(arena_, &after);
+	EXPECT_NE(Where(h_[live[2]]), was);
+	EXPECT_EQ(after.migrate_failures, before.migrate_failures + 1);
+	EXPECT_EQ(zs_get_total_pages(pool_), pages);
+	EXPECT_EQ(Bins().blocks, 4u);
+	EXPECT_EQ(Bins().buried, 2u);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+	EXPECT_ERRNO(zs_arena_check(arena_), 0);
+
+	zs_compact(pool_);
+	EXPECT_EQ(Bins().blocks, 0u);
+	EXPECT_EQ(zs_get_total_pages(pool_), pages - 1);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
 }
 
 /* Freeing everything gives every page back, whatever the bins held. */
@@ -173,30 +320,31 @@ TEST_F(Recycle, FreeingEverythingGivesEveryPageBack)
 	EXPECT_ERRNO(zs_pool_check(pool_), 0);
 }
 
-/* The bins keep at most a sixteenth of the shard's object units, theirs
- * included: after 16 of 64 objects of 126 units are freed, three blocks
- * ((48 live + 3 kept) * 126 / 16 = 401 units). */
+/* The bins keep at most an eighth of the shard's object units, theirs
+ * included: after 16 of 64 objects of 126 units are freed, six blocks
+ * ((48 live + 6 kept) * 126 / 8 = 850 units; a seventh would need 866
+ * of 882). */
 TEST_F(Recycle, TheBinsHoldTheirShareOfUnits)
 {
 	Make(0, kObjects);
 	for (size_t i = 0; i < 16; i++) {
 		Free(i);
 		const struct zsr_bins b = Bins();
-		EXPECT_LE(b.units, b.units_used / 16) << "after " << i + 1;
+		EXPECT_LE(b.units, b.units_used / 8) << "after " << i + 1;
 		EXPECT_ERRNO(zs_pool_check(pool_), 0);
 	}
-	EXPECT_EQ(Bins().blocks, 3u);
+	EXPECT_EQ(Bins().blocks, 6u);
 }
 
-/* ... and at most ZS_RECYCLE_MAX_BLOCKS (4096) blocks: 80,000 objects of
- * one unit allow 5000 by units, 8000 are freed. */
-TEST_F(Recycle, TheBinsHoldAtMost4096Blocks)
+/* ... and at most ZS_RECYCLE_MAX_BLOCKS (8192) blocks: 80,000 objects of
+ * one unit allow 9000 or more by units, 16,000 are freed. */
+TEST_F(Recycle, TheBinsHoldAtMost8192Blocks)
 {
 	Make(0, 80000, 4);
-	for (size_t i = 0; i < h_.size(); i += 10)
+	for (size_t i = 0; i < h_.size(); i += 5)
 		Free(i);
-	EXPECT_EQ(Bins().blocks, 4096u);
-	EXPECT_EQ(Bins().units, 4096u);
+	EXPECT_EQ(Bins().blocks, 8192u);
+	EXPECT_EQ(Bins().units, 8192u);
 	EXPECT_ERRNO(zs_pool_check(pool_), 0);
 }
 
@@ -282,7 +430,8 @@ TEST_F(RecycleCheck, AZspageCountOff)
 	ExpectFinding(ZS_FINDING_POOL_ZSPAGE_RECYCLED,
 		      "zspage " + std::to_string(zspage_) +
 			      " counts 7 recycled blocks of its " +
-			      std::to_string(kObjects) + " objects, holds 2");
+			      std::to_string(kObjects) +
+			      " objects (8064 units in 16 pages), holds 2");
 	zsr_set_zspage_recycled(pool_, h_[0], was);
 	EXPECT_ERRNO(zs_pool_check(pool_), 0);
 }

@@ -197,9 +197,10 @@ static int check_zspage(struct zs_pool *pool, struct zs_shard *sh,
 	err = check_objects(pool, sh, zsp, sum, &recycled);
 	if (err)
 		goto out;
-	if (recycled != zsp->recycled || (recycled && recycled >= t.objects))
+	if (recycled != zsp->recycled ||
+	    (recycled && recycled >= t.objects && !zs_recycle_may_idle(zsp)))
 		FAIL(ZS_FINDING_POOL_ZSPAGE_RECYCLED, zsp->id, zsp->recycled,
-		     zsp->inuse, recycled);
+		     zsp->inuse, zsp->used_units, zsp->pages, recycled);
 	sum->recycled += recycled;
 	sum->objects += t.objects;
 	sum->units += t.object_units;

@@ -282,7 +282,7 @@ static unsigned long compact_shard(struct zs_pool *pool, struct zs_shard *sh,
 	zs_lock(&sh->lock);
 	/* moves are of live objects: the recycled blocks become gaps, and
 	 * no free recycles while compacting is set */
-	zs_recycle_flush(pool, sh);
+	freed = zs_recycle_flush(pool, sh);
 	slides = atomic_load_explicit(&sh->zspages, memory_order_relaxed);
 	while (freed < goal && zs_shard_free_zspages(pool, sh) &&
 	       (src = zs_find_emptiest(sh))) {
@@ -404,9 +404,17 @@ static int zs_run_isolate(void *owner, void *run, uint32_t id, uint32_t index)
 	if (!sh)
 		return -EAGAIN;
 	/* the migration marks live objects only; no free recycles into
-	 * the zspage while it is isolated */
-	if (zsp->recycled)
-		zs_recycle_flush(pool, sh);
+	 * the zspage while it is isolated, and its blocks are released (it
+	 * keeps a live object: it does not empty).  A zspage that holds
+	 * only blocks stays where it is: a run migration gives no page
+	 * back, and it is the bins' to release. */
+	if (zsp->recycled) {
+		if (zsp->recycled == zsp->inuse) {
+			zs_unlock(&sh->lock);
+			return -EAGAIN;
+		}
+		zs_recycle_release_zspage(pool, sh, zsp);
+	}
 	zsp->run_isolated++;
 	zs_unlock(&sh->lock);
 	return 0;

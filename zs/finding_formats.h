@@ -69,10 +69,12 @@
 #define ZS_FINDING_POOL_ZSPAGE_PAGES_FMT \
 	"zspage %u counts %u of its %u pages in use, its blocks reach %u"
 /* A zspage's count of recycled blocks is not what its walk finds, or
- * every object it holds is one: a block put in a bin without the count,
- * or a zspage that would never empty and go back. */
-#define ZS_FINDING_POOL_ZSPAGE_RECYCLED_FMT \
-	"zspage %u counts %u recycled blocks of its %u objects, holds %lu"
+ * every object it holds is one though they fill less than 3/4 of its
+ * pages: a block put in a bin without the count, or a zspage that keeps
+ * pages for blocks that would fit in fewer. */
+#define ZS_FINDING_POOL_ZSPAGE_RECYCLED_FMT                                \
+	"zspage %u counts %u recycled blocks of its %u objects (%u units " \
+	"in %u pages), holds %lu"
 /* A free handle slot's link was overwritten, or a live slot was given
  * back to the free list. */
 #define ZS_FINDING_POOL_FREE_SLOT_LIST_BROKEN_FMT \

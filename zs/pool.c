@@ -193,10 +193,15 @@ int zs_free(struct zs_pool *pool, uint64_t handle)
 		}
 	}
 	recycle = zsp && zs_recycle_wants(sh, zsp, units);
-	/* its zspage's last live object: the blocks recycled there go back
-	 * first (while the walk still sees this one live), so that the
-	 * zspage empties now */
-	if (zsp && zsp->recycled && zsp->inuse - zsp->recycled == 1)
+	if (recycle && !zs_recycle_fits(sh, units)) {
+		zs_recycle_make_room(pool, sh, units);
+		recycle = zs_recycle_wants(sh, zsp, units) &&
+			  zs_recycle_fits(sh, units);
+	}
+	/* its zspage's last live object, not kept: the blocks recycled
+	 * there go back first (while the walk still sees this one live), so
+	 * that the zspage empties now */
+	if (zsp && !recycle && zsp->recycled && zsp->inuse - zsp->recycled == 1)
 		zs_recycle_release_zspage(pool, sh, zsp);
 	do {
 		if (!zs_slot_live(w) || zs_slot_gen(w) != gen) {
@@ -222,7 +227,7 @@ int zs_free(struct zs_pool *pool, uint64_t handle)
 		zs_huge_remove(pool, sh, idx, ref);
 	} else {
 		if (recycle) {
-			zs_recycle_put(pool, sh, zsp, idx, ref, units);
+			zs_recycle_put(sh, zsp, idx, ref, units);
 			goto freed;
 		}
 		zs_obj_remove(pool, sh, zsp, ref, size);
@@ -233,6 +238,10 @@ freed:
 	sh->bytes_stored -= size;
 	if (zsp && zsp->inuse == 0 && !zsp->isolated && !zsp->run_isolated)
 		zs_zspage_destroy(pool, sh, zsp);
+	/* an object freed for good shrinks the bins' share with the shard:
+	 * the last one leaves nothing in them */
+	if (!recycle && sh->recycle_blocks)
+		zs_recycle_trim(pool, sh);
 	zs_unlock(&sh->lock);
 	return 0;
 }

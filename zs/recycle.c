@@ -23,20 +23,28 @@
  *
  * What the bins may keep, so that an emptied zspage and a compaction give
  * back what they gave back without them:
- *  - they hold at most ZS_RECYCLE_MAX_BLOCKS blocks and 1/16 of the
- *    shard's object units; past either, a put releases blocks (merges them
- *    into gaps, as a free would have), one footprint after another;
- *  - never the last live object of a zspage: that free releases the
- *    zspage's blocks first, so it empties and goes back at once.  Their
- *    slots cannot leave the bins' lists in constant time, so each stays
- *    linked, buried (zs_slot_word_buried: the link moves into the slot),
- *    and goes to the free list when its bin reaches it;
+ *  - at most ZS_RECYCLE_MAX_BLOCKS blocks and 1/8 of the shard's object
+ *    units (theirs included).  A free that finds no room releases blocks
+ *    (merges them into gaps, as a free would have), one footprint after
+ *    another, before it decides; a free for good shrinks the share, and
+ *    the bins with it: the last object freed leaves them empty;
+ *  - a zspage with no live object only while its blocks fill 3/4 of its
+ *    pages (zs_recycle_may_idle), so such zspages keep at most 4/3 of
+ *    what the bins count.  The last live object of a sparser zspage
+ *    releases the zspage's blocks first, so it empties and goes back at
+ *    once; so does an idle zspage whose blocks, one released, no longer
+ *    fill 3/4 of its pages.  Their slots cannot leave the bins' lists in
+ *    constant time, so each stays linked, buried (zs_slot_word_buried:
+ *    the link moves into the slot), and goes to the free list when its
+ *    bin reaches it;
  *  - nothing while a compaction runs on the shard, nor in a zspage a run
- *    migration holds: both release every block when they start, and move
- *    only live objects;
+ *    migration holds: compaction releases every block when it starts
+ *    (idle zspages go back then), a run's isolation its zspage's blocks
+ *    (a zspage of blocks only is not moved), and both move only live
+ *    objects;
  *  - compaction, and with it the shrinker and the pressure monitor,
  *    releases every block first: what the bins hold is free memory to
- *    them.  Between compactions a churning pool may hold up to the cap
+ *    them.  Between compactions a churning pool may hold up to the caps
  *    more than it would without the bins.
  * A block is checked before it is handed out (its slot must be a recycled
  * one of the bin's footprint, its tag must name the slot): a link damaged
@@ -133,16 +141,29 @@ static void free_block(struct zs_pool *pool, struct zs_shard *sh,
 }
 
 /* Releases the block on top of bin units (unburied, w its slot's word):
- * freed for good, its slot on the free list.  Its zspage keeps a live
- * object, so it is never emptied here. */
-static void release(struct zs_pool *pool, struct zs_shard *sh, unsigned units,
-		    uint64_t w)
+ * freed for good, its slot on the free list.  A zspage that held no live
+ * object then releases its other blocks and goes back: returns the pages
+ * given back. */
+static unsigned long release(struct zs_pool *pool, struct zs_shard *sh,
+			     unsigned units, uint64_t w)
 {
 	struct zspage *zsp;
 	uint32_t ref, idx = pop(pool, sh, units, w, &ref, &zsp);
 
 	free_block(pool, sh, zsp, ref, units);
 	zs_slot_give_back(pool, sh, idx);
+	/* with no live object, the rest may no longer fill 3/4 of its pages
+	 * (zs_recycle_may_idle): they follow, and the zspage goes back */
+	if (zsp->recycled && zsp->recycled == zsp->inuse &&
+	    !zs_recycle_may_idle(zsp))
+		zs_recycle_release_zspage(pool, sh, zsp);
+	if (zsp->inuse == 0 && !zsp->isolated && !zsp->run_isolated) {
+		unsigned long pages = zsp->pages;
+
+		zs_zspage_destroy(pool, sh, zsp);
+		return pages;
+	}
+	return 0;
 }
 
 /* Releases one block, from the next footprint at or after the cursor
@@ -160,22 +181,29 @@ static void evict_one(struct zs_pool *pool, struct zs_shard *sh)
 	sh->recycle_cursor = u % ZS_PAGE_UNITS + 1;
 }
 
-void zs_recycle_put(struct zs_pool *pool, struct zs_shard *sh,
-		    struct zspage *zsp, uint32_t slot_idx, uint32_t ref,
-		    unsigned units)
+void zs_recycle_make_room(struct zs_pool *pool, struct zs_shard *sh,
+			  unsigned units)
+{
+	while (sh->recycle_blocks && !zs_recycle_fits(sh, units))
+		evict_one(pool, sh);
+}
+
+void zs_recycle_trim(struct zs_pool *pool, struct zs_shard *sh)
+{
+	while (sh->recycle_blocks &&
+	       atomic_load_explicit(&sh->recycle_units, memory_order_relaxed) >
+		       atomic_load_explicit(&sh->units_used,
+					    memory_order_relaxed) >>
+		       ZS_RECYCLE_SHARE_SHIFT)
+		evict_one(pool, sh);
+}
+
+void zs_recycle_put(struct zs_shard *sh, struct zspage *zsp, uint32_t slot_idx,
+		    uint32_t ref, unsigned units)
 {
 	char *p = zs_obj_bytes(zsp, ref);
-	uint32_t next;
+	uint32_t next = sh->recycle_head[units];
 
-	while (sh->recycle_blocks &&
-	       (sh->recycle_blocks >= ZS_RECYCLE_MAX_BLOCKS ||
-		atomic_load_explicit(&sh->recycle_units, memory_order_relaxed) +
-				units >
-			(atomic_load_explicit(&sh->units_used,
-					      memory_order_relaxed) >>
-			 ZS_RECYCLE_SHARE_SHIFT)))
-		evict_one(pool, sh);
-	next = sh->recycle_head[units];
 	/* the link is readable, the rest of the block is free memory */
 	zs_unpoison(p, LINK_BYTES);
 	memcpy(p, &next, LINK_BYTES);
@@ -205,8 +233,9 @@ bool zs_recycle_get(struct zs_pool *pool, struct zs_shard *sh, size_t size,
 	return true;
 }
 
-void zs_recycle_flush(struct zs_pool *pool, struct zs_shard *sh)
+unsigned long zs_recycle_flush(struct zs_pool *pool, struct zs_shard *sh)
 {
+	unsigned long pages = 0;
 	unsigned u;
 	uint64_t w;
 
@@ -214,7 +243,8 @@ void zs_recycle_flush(struct zs_pool *pool, struct zs_shard *sh)
 	     (sh->recycle_blocks || sh->recycle_buried) && u < ZS_RECYCLE_BINS;
 	     u++)
 		while (unbury(pool, sh, u, &w))
-			release(pool, sh, u, w);
+			pages += release(pool, sh, u, w);
+	return pages;
 }
 
 void zs_recycle_release_zspage(struct zs_pool *pool, struct zs_shard *sh,

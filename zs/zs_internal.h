@@ -288,7 +288,7 @@ struct zspage {
 	uint8_t pages;
 	/* of inuse, the blocks waiting in the shard's recycle bins: freed
 	 * objects whose units stay taken until they are reused or released
-	 * (zs/recycle.c); always fewer than inuse */
+	 * (zs/recycle.c); fewer than inuse unless zs_recycle_may_idle */
 	uint16_t recycled;
 };
 /* 32 bytes (zspage.c asserts it), resident for every zspage ever made;
@@ -541,16 +541,41 @@ bool zs_inject_fail(struct zs_pool *pool);
 /* recycle.c */
 /* Caps on what a shard's bins hold: blocks, and a share of the shard's
  * object units (1 / 2^ZS_RECYCLE_SHARE_SHIFT). */
-#define ZS_RECYCLE_MAX_BLOCKS 4096u
-#define ZS_RECYCLE_SHARE_SHIFT 4u
+#define ZS_RECYCLE_MAX_BLOCKS 8192u
+#define ZS_RECYCLE_SHARE_SHIFT 3u
+/* Whether zsp may wait in the bins with no live object: its blocks fill
+ * at least 3/4 of the pages it keeps, so such zspages keep at most 4/3
+ * of the units the bins count for them, and the bins' caps bound both.
+ * A sparser zspage's last live object releases its blocks instead, so it
+ * empties and goes back (zs/recycle.c). */
+static inline bool zs_recycle_may_idle(const struct zspage *zsp)
+{
+	return 4u * zsp->used_units >= 3u * zsp->pages * ZS_PAGE_UNITS;
+}
+
+/* Whether the bins have room for a block of units: under their block
+ * cap and their share of the shard's object units, the block's own
+ * included (it is still counted live). */
+static inline bool zs_recycle_fits(const struct zs_shard *sh, unsigned units)
+{
+	return sh->recycle_blocks < ZS_RECYCLE_MAX_BLOCKS &&
+	       atomic_load_explicit(&sh->recycle_units, memory_order_relaxed) +
+			       units <=
+		       atomic_load_explicit(&sh->units_used,
+					    memory_order_relaxed) >>
+		       ZS_RECYCLE_SHARE_SHIFT;
+}
+
 /* Whether a free of an object of units in zsp may keep its block: not
- * the zspage's last live object, nothing isolated or compacting, and a
- * block no bigger than the bins' share.  Inline: every free asks. */
+ * the zspage's last live object unless zsp may idle, nothing isolated or
+ * compacting, and a block no bigger than the bins' share.  Inline: every
+ * free asks. */
 static inline bool zs_recycle_wants(const struct zs_shard *sh,
 				    const struct zspage *zsp, unsigned units)
 {
-	if (zsp->inuse - zsp->recycled <= 1 || zsp->isolated ||
-	    zsp->run_isolated ||
+	if (zsp->inuse - zsp->recycled < 1 ||
+	    (zsp->inuse - zsp->recycled == 1 && !zs_recycle_may_idle(zsp)) ||
+	    zsp->isolated || zsp->run_isolated ||
 	    atomic_load_explicit(&sh->compacting, memory_order_relaxed))
 		return false;
 	return units <=
@@ -558,15 +583,28 @@ static inline bool zs_recycle_wants(const struct zs_shard *sh,
 	       ZS_RECYCLE_SHARE_SHIFT;
 }
 
-void zs_recycle_put(struct zs_pool *pool, struct zs_shard *sh,
-		    struct zspage *zsp, uint32_t slot_idx, uint32_t ref,
-		    unsigned units);
+/* Releases blocks, going round the footprints, until the bins have room
+ * for one of units or are empty.  Before a free decides: the releases
+ * may leave the freed object's zspage sparse, its last live object not
+ * to be kept. */
+void zs_recycle_make_room(struct zs_pool *pool, struct zs_shard *sh,
+			  unsigned units);
+/* Releases blocks until the bins are within their share of the shard's
+ * object units, which shrinks as objects are freed for good. */
+void zs_recycle_trim(struct zs_pool *pool, struct zs_shard *sh);
+/* Keeps the block of units at ref of zsp, slot slot_idx's, in its bin;
+ * the bins have room (zs_recycle_fits). */
+void zs_recycle_put(struct zs_shard *sh, struct zspage *zsp, uint32_t slot_idx,
+		    uint32_t ref, unsigned units);
 bool zs_recycle_get(struct zs_pool *pool, struct zs_shard *sh, size_t size,
 		    uint32_t *slot_idx, uint32_t *ref);
-void zs_recycle_flush(struct zs_pool *pool, struct zs_shard *sh);
-/* Releases the recycled blocks of zsp, whose last live object is being
- * freed, so that it empties: their slots stay linked in the bins, buried
- * (zs_slot_word_buried), until the bins reach them. */
+/* Releases every block and buried slot of the shard's bins: returns the
+ * pages of the zspages that held only blocks, given back. */
+unsigned long zs_recycle_flush(struct zs_pool *pool, struct zs_shard *sh);
+/* Releases the recycled blocks of zsp: before its last live object is
+ * freed (so that it empties), when it has none left and may no longer
+ * idle, and when a run migration isolates it.  Their slots stay linked
+ * in the bins, buried (zs_slot_word_buried), until the bins reach them. */
 void zs_recycle_release_zspage(struct zs_pool *pool, struct zs_shard *sh,
 			       struct zspage *zsp);
 /* The slot + 1 of the block after the one at ref in its bin (the link a

@@ -160,10 +160,11 @@ size_t zs_max_alloc_size(void);
  * @handle: the object's handle; every copy of it is stale afterwards.
  *
  * The object's bytes may be kept whole for the next allocation of the
- * same footprint (its size plus 4, in 8s) in its shard: at most 1/16 of
- * the shard's object units, released by zs_compact() and the shrinker.
- * The last live object of a zspage takes such blocks with it, so a zspage
- * whose objects are all freed goes back at once.  An object that does not
+ * same footprint (its size plus 4, in 8s) in its shard: at most 1/8 of
+ * the shard's object units and 8192 blocks, released by zs_compact() and
+ * the shrinker.  A zspage whose objects are all freed goes back at once
+ * unless such blocks fill 3/4 of its pages; freeing every object gives
+ * every page back.  An object that does not
  * carry its own handle slot is corruption: it is reported (zs/report.h)
  * and the process aborts.
  *
