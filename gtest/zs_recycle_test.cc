@@ -59,6 +59,12 @@ protected:
 		for (uint64_t &h : h_)
 			ASSERT_ERRNO(zs_malloc(pool_, size, &h), 0);
 	}
+	/* one more object, freed at the end */
+	void Allocate(size_t size)
+	{
+		h_.push_back(0);
+		ASSERT_ERRNO(zs_malloc(pool_, size, &h_.back()), 0);
+	}
 	void Free(size_t i)
 	{
 		ASSERT_ERRNO(zs_free(pool_, h_[i]), 0);
@@ -280,6 +286,7 @@ TEST_F(Recycle, RunMigrationMovesLiveObjectsOnly)
 	ASSERT_EQ(Bins().blocks, 0u);
 	const unsigned long pages = zs_get_total_pages(pool_);
 	ASSERT_EQ(pages, 500u + 2);
+	Allocate(4); /* past a burst of frees: keep the next ones */
 
 	for (size_t i : idle)
 		Free(i);
@@ -337,14 +344,38 @@ TEST_F(Recycle, TheBinsHoldTheirShareOfUnits)
 }
 
 /* ... and at most ZS_RECYCLE_MAX_BLOCKS (8192) blocks: 80,000 objects of
- * one unit allow 9000 or more by units, 16,000 are freed. */
+ * one unit allow 9000 or more by units, 16,000 are freed, with an
+ * allocation of another footprint after every 100 (not a burst). */
 TEST_F(Recycle, TheBinsHoldAtMost8192Blocks)
 {
 	Make(0, 80000, 4);
-	for (size_t i = 0; i < h_.size(); i += 5)
+	for (size_t i = 0; i < 80000; i += 5) {
 		Free(i);
+		if (i % 500 == 0)
+			Allocate(100);
+	}
 	EXPECT_EQ(Bins().blocks, 8192u);
 	EXPECT_EQ(Bins().units, 8192u);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+}
+
+/* A burst of frees is not churn: past 256 in a row with no allocation
+ * from the shard between, frees no longer keep their blocks; one
+ * allocation starts the count again.  20,000 one-unit objects allow
+ * 2500 blocks by units. */
+TEST_F(Recycle, ABurstOfFreesStopsKeepingBlocks)
+{
+	Make(0, 20000, 4);
+	for (size_t i = 0; i < 1000; i++)
+		Free(i);
+	EXPECT_EQ(Bins().blocks, 256u);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+
+	ASSERT_ERRNO(zs_malloc(pool_, 4, &h_[0]), 0);
+	EXPECT_EQ(Bins().blocks, 255u);
+	for (size_t i = 1000; i < 1010; i++)
+		Free(i);
+	EXPECT_EQ(Bins().blocks, 265u);
 	EXPECT_ERRNO(zs_pool_check(pool_), 0);
 }
 

@@ -116,6 +116,7 @@ int zs_malloc(struct zs_pool *pool, size_t size, uint64_t *handle)
 		return -ENOSPC;
 	sh = zs_shard_of_thread(pool);
 	zs_lock(&sh->lock);
+	sh->frees_in_a_row = 0;
 	if (size >= ZS_HUGE_SIZE ||
 	    !zs_recycle_get(pool, sh, size, &idx, &ref)) {
 		err = zs_slot_take(pool, sh, &idx);
@@ -234,6 +235,8 @@ int zs_free(struct zs_pool *pool, uint64_t handle)
 	}
 	zs_slot_give_back(pool, sh, idx);
 freed:
+	if (sh->frees_in_a_row < ZS_RECYCLE_BURST)
+		sh->frees_in_a_row++;
 	zs_shard_count_add(&sh->objs_used, -1);
 	sh->bytes_stored -= size;
 	if (zsp && zsp->inuse == 0 && !zsp->isolated && !zsp->run_isolated)

@@ -28,6 +28,9 @@
  *    (merges them into gaps, as a free would have), one footprint after
  *    another, before it decides; a free for good shrinks the share, and
  *    the bins with it: the last object freed leaves them empty;
+ *  - nothing past ZS_RECYCLE_BURST frees in a row with no allocation
+ *    from the shard between: a burst of frees is not churn, and gives
+ *    its memory back as without the bins;
  *  - a zspage with no live object only while its blocks fill 3/4 of its
  *    pages (zs_recycle_may_idle), so such zspages keep at most 4/3 of
  *    what the bins count.  The last live object of a sparser zspage

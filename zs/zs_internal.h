@@ -339,6 +339,8 @@ struct zs_shard {
 	 * (0: none), each block holding the next one's after its tag. */
 	uint32_t recycle_head[ZS_RECYCLE_BINS];
 	uint32_t recycle_blocks;
+	/* frees since the shard's last allocation, up to ZS_RECYCLE_BURST */
+	uint32_t frees_in_a_row;
 	uint32_t recycle_buried; /* released slots the bins still link */
 	unsigned recycle_cursor; /* the footprint the next eviction tries */
 	/* their units (of units_used), free to compaction: read without the
@@ -543,6 +545,13 @@ bool zs_inject_fail(struct zs_pool *pool);
  * object units (1 / 2^ZS_RECYCLE_SHARE_SHIFT). */
 #define ZS_RECYCLE_MAX_BLOCKS 8192u
 #define ZS_RECYCLE_SHARE_SHIFT 3u
+/* Frees in a row, with no allocation from the shard between, past which
+ * a free no longer keeps its block: the bins serve churn, and a burst of
+ * frees (a store emptied, a process's pages dropped) is not churn.  Kept,
+ * its blocks would go back slowly, and the next burst of allocations
+ * would take them in LIFO order all over the pool, where gaps and fresh
+ * zspages place a burst's objects together. */
+#define ZS_RECYCLE_BURST 256u
 /* Whether zsp may wait in the bins with no live object: its blocks fill
  * at least 3/4 of the pages it keeps, so such zspages keep at most 4/3
  * of the units the bins count for them, and the bins' caps bound both.
@@ -568,7 +577,8 @@ static inline bool zs_recycle_fits(const struct zs_shard *sh, unsigned units)
 
 /* Whether a free of an object of units in zsp may keep its block: not
  * the zspage's last live object unless zsp may idle, nothing isolated or
- * compacting, and a block no bigger than the bins' share.  Inline: every
+ * compacting, not past a burst of frees, and a block no bigger than the
+ * bins' share.  Inline: every
  * free asks. */
 static inline bool zs_recycle_wants(const struct zs_shard *sh,
 				    const struct zspage *zsp, unsigned units)
@@ -576,6 +586,7 @@ static inline bool zs_recycle_wants(const struct zs_shard *sh,
 	if (zsp->inuse - zsp->recycled < 1 ||
 	    (zsp->inuse - zsp->recycled == 1 && !zs_recycle_may_idle(zsp)) ||
 	    zsp->isolated || zsp->run_isolated ||
+	    sh->frees_in_a_row >= ZS_RECYCLE_BURST ||
 	    atomic_load_explicit(&sh->compacting, memory_order_relaxed))
 		return false;
 	return units <=
