@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * tools/zsbench/measure.c - clocks, RSS, random numbers and thread starts
- * (one-thread runs pinned to the first CPU).
+ * tools/zsbench/measure.c - clocks, RSS, random numbers and thread starts.
  *
  * Every system is measured with the same helpers, in the parent and in the
  * peer children alike, so that a difference in the table is a difference
@@ -15,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,35 +208,6 @@ static void *thread_main(void *p)
 	return NULL;
 }
 
-/* Runs fn(arg) on the calling thread, pinned for the while to the first
- * CPU the process may use.  Every one-thread figure of every system (zs
- * and each peer's child alike) is then taken on the same CPU: on a
- * virtual machine whose CPUs run at different speeds (one of this
- * project's runs 1.2-1.8x slower than the other), which CPU the
- * scheduler picked would otherwise decide a side-by-side comparison.  No
- * pinning where the affinity cannot be read or set. */
-static void run_on_first_cpu(zb_thread_fn fn, void *arg)
-{
-	cpu_set_t was, one;
-	int cpu;
-
-	if (sched_getaffinity(0, sizeof(was), &was)) {
-		fn(arg);
-		return;
-	}
-	for (cpu = 0; cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &was); cpu++)
-		;
-	CPU_ZERO(&one);
-	if (cpu < CPU_SETSIZE)
-		CPU_SET(cpu, &one);
-	if (cpu == CPU_SETSIZE || sched_setaffinity(0, sizeof(one), &one)) {
-		fn(arg);
-		return;
-	}
-	fn(arg);
-	sched_setaffinity(0, sizeof(was), &was);
-}
-
 int zb_run_threads(int n, zb_thread_fn fn, void *args, size_t arg_size)
 {
 	struct thread_gate gate = { PTHREAD_MUTEX_INITIALIZER,
@@ -250,7 +219,7 @@ int zb_run_threads(int n, zb_thread_fn fn, void *args, size_t arg_size)
 	if (n < 1 || n > 64)
 		return -EINVAL;
 	if (n == 1) {
-		run_on_first_cpu(fn, args);
+		fn(args);
 		return 0;
 	}
 	for (started = 0; started < n; started++) {

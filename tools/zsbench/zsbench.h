@@ -395,9 +395,7 @@ static inline size_t zb_pattern_off(size_t i)
 	return (i * 2654435761u) % ZB_PAGE;
 }
 
-/* Runs fn(arg_i) on n threads started together (one: on the calling
- * thread, pinned to the process's first CPU meanwhile); returns 0 or
- * -errno. */
+/* Runs fn(arg_i) on n threads started together; returns 0 or -errno. */
 typedef void (*zb_thread_fn)(void *arg);
 int zb_run_threads(int n, zb_thread_fn fn, void *args, size_t arg_size);
 
