@@ -15,8 +15,10 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gtest/zs_recycle_plant.h"
@@ -76,6 +78,25 @@ protected:
 		EXPECT_NE(p, nullptr);
 		zs_unmap_object(pool_, h);
 		return p;
+	}
+	/* Frees the first n objects of zspage z[k], for each (k, n) in
+	 * turn. */
+	void FreeFirst(const std::vector<std::vector<size_t>> &z,
+		       std::initializer_list<std::pair<size_t, size_t>> what)
+	{
+		for (const auto &kn : what)
+			for (size_t i = 0; i < kn.second; i++)
+				Free(z[kn.first][i]);
+	}
+	/* The pool's pages and the bins' blocks and buried slots, and a
+	 * clean check. */
+	void ExpectHeld(unsigned long pages, unsigned long blocks,
+			unsigned long buried)
+	{
+		EXPECT_EQ(zs_get_total_pages(pool_), pages);
+		EXPECT_EQ(Bins().blocks, blocks);
+		EXPECT_EQ(Bins().buried, buried);
+		EXPECT_ERRNO(zs_pool_check(pool_), 0);
 	}
 	struct zsr_bins Bins()
 	{
@@ -224,20 +245,10 @@ TEST_F(Recycle, AnIdleZspageGoesBackWhenABlockOfItIsReleased)
 	ASSERT_EQ(z[0].size(), 4u);
 	const unsigned long pages = zs_get_total_pages(pool_);
 
-	for (size_t k = 0; k < 3; k++)
-		Free(z[1][k]);
-	Free(z[2][0]);
-	for (size_t i : z[0])
-		Free(i);
-	EXPECT_EQ(Bins().blocks, 8u);
-	EXPECT_EQ(zs_get_total_pages(pool_), pages);
-	EXPECT_ERRNO(zs_pool_check(pool_), 0);
-
-	Free(z[3][0]);
-	EXPECT_EQ(zs_get_total_pages(pool_), pages - 1);
-	EXPECT_EQ(Bins().blocks, 5u);
-	EXPECT_EQ(Bins().buried, 3u);
-	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+	FreeFirst(z, { { 1, 3 }, { 2, 1 }, { 0, 4 } });
+	ExpectHeld(pages, 8, 0);
+	FreeFirst(z, { { 3, 1 } });
+	ExpectHeld(pages - 1, 5, 3);
 }
 
 /* B's three and C's two, then three of A (on top): 8.  A's last live
@@ -250,20 +261,10 @@ TEST_F(Recycle, AZspageWhoseOwnBlocksAreReleasedGoesBack)
 	const auto z = ByZspage(pool_, h_);
 	const unsigned long pages = zs_get_total_pages(pool_);
 
-	for (size_t k = 0; k < 3; k++)
-		Free(z[1][k]);
-	for (size_t k = 0; k < 2; k++)
-		Free(z[2][k]);
-	for (size_t k = 0; k < 3; k++)
-		Free(z[0][k]);
-	EXPECT_EQ(Bins().blocks, 8u);
-	EXPECT_ERRNO(zs_pool_check(pool_), 0);
-
+	FreeFirst(z, { { 1, 3 }, { 2, 2 }, { 0, 3 } });
+	ExpectHeld(pages, 8, 0);
 	Free(z[0][3]);
-	EXPECT_EQ(zs_get_total_pages(pool_), pages - 1);
-	EXPECT_EQ(Bins().blocks, 5u);
-	EXPECT_EQ(Bins().buried, 1u);
-	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+	ExpectHeld(pages - 1, 5, 1);
 }
 
 /* A run migration releases the blocks of the run's zspage (buried) and
