@@ -30,6 +30,20 @@ constexpr size_t kSize = 1000;
 constexpr unsigned kUnits = 126; /* (1000 + 4) rounded up to 8, in 8s */
 constexpr size_t kObjects = 64; /* 8 make the bins' share one block */
 
+/* The zspages of the pool (one page each at chain 1: four objects of
+ * 126 units), as the objects' indices, from the first. */
+static std::vector<std::vector<size_t>> ByZspage(zs_pool *pool,
+						 const std::vector<uint64_t> &h)
+{
+	std::map<uint32_t, std::vector<size_t>> by;
+	for (size_t i = 0; i < h.size(); i++)
+		by[zsr_zspage_of(pool, h[i])].push_back(i);
+	std::vector<std::vector<size_t>> out;
+	for (auto &z : by)
+		out.push_back(z.second);
+	return out;
+}
+
 class Recycle : public ::testing::Test {
 protected:
 	void SetUp() override
@@ -160,10 +174,7 @@ TEST_F(Recycle, OtherFootprintsDoNotTakeIt)
 TEST_F(Recycle, LastLiveObjectEmptiesASparseZspage)
 {
 	Make(1, kObjects + 2);
-	std::map<uint32_t, std::vector<size_t>> by_zspage;
-	for (size_t i = 0; i < h_.size(); i++)
-		by_zspage[zsr_zspage_of(pool_, h_[i])].push_back(i);
-	const std::vector<size_t> &mine = by_zspage.rbegin()->second;
+	const std::vector<size_t> mine = ByZspage(pool_, h_).back();
 	ASSERT_EQ(mine.size(), 2u);
 	const unsigned long pages = zs_get_total_pages(pool_);
 
@@ -192,10 +203,7 @@ TEST_F(Recycle, LastLiveObjectEmptiesASparseZspage)
 TEST_F(Recycle, AFullZspageMayWaitInTheBins)
 {
 	Make(1, kObjects);
-	std::map<uint32_t, std::vector<size_t>> by_zspage;
-	for (size_t i = 0; i < h_.size(); i++)
-		by_zspage[zsr_zspage_of(pool_, h_[i])].push_back(i);
-	const std::vector<size_t> &mine = by_zspage.begin()->second;
+	const std::vector<size_t> mine = ByZspage(pool_, h_).front();
 	ASSERT_EQ(mine.size(), 4u);
 	const unsigned long pages = zs_get_total_pages(pool_);
 	const void *was = Where(h_[mine[3]]);
@@ -218,20 +226,6 @@ TEST_F(Recycle, AFullZspageMayWaitInTheBins)
 	EXPECT_EQ(Bins().blocks, 0u);
 	EXPECT_EQ(zs_get_total_pages(pool_), pages - 1);
 	EXPECT_ERRNO(zs_pool_check(pool_), 0);
-}
-
-/* The zspages of the pool (one page each at chain 1: four objects of
- * 126 units), as the objects' indices, from the first. */
-static std::vector<std::vector<size_t>> ByZspage(zs_pool *pool,
-						 const std::vector<uint64_t> &h)
-{
-	std::map<uint32_t, std::vector<size_t>> by;
-	for (size_t i = 0; i < h.size(); i++)
-		by[zsr_zspage_of(pool, h[i])].push_back(i);
-	std::vector<std::vector<size_t>> out;
-	for (auto &z : by)
-		out.push_back(z.second);
-	return out;
 }
 
 /* The bins' share is 8 blocks of 64 objects of 126 units.  B's three
