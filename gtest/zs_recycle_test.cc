@@ -352,6 +352,12 @@ TEST_F(Recycle, TheBinsHoldAtMost8192Blocks)
 	EXPECT_EQ(Bins().blocks, 8192u);
 	EXPECT_EQ(Bins().units, 8192u);
 	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+
+	/* compaction releases them 256 at a time, the lock let go between */
+	zs_compact(pool_);
+	EXPECT_EQ(Bins().blocks, 0u);
+	EXPECT_EQ(Bins().buried, 0u);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
 }
 
 /* A burst of frees is not churn: past 256 in a row with no allocation

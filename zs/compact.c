@@ -281,8 +281,12 @@ static unsigned long compact_shard(struct zs_pool *pool, struct zs_shard *sh,
 		return 0;
 	zs_lock(&sh->lock);
 	/* moves are of live objects: the recycled blocks become gaps, and
-	 * no free recycles while compacting is set */
-	freed = zs_recycle_flush(pool, sh);
+	 * no free recycles while compacting is set.  In batches, the lock
+	 * let go between them, as between the moves below. */
+	while (zs_recycle_flush(pool, sh, &freed)) {
+		zs_unlock(&sh->lock);
+		zs_lock(&sh->lock);
+	}
 	slides = atomic_load_explicit(&sh->zspages, memory_order_relaxed);
 	while (freed < goal && zs_shard_free_zspages(pool, sh) &&
 	       (src = zs_find_emptiest(sh))) {

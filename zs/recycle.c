@@ -236,18 +236,21 @@ bool zs_recycle_get(struct zs_pool *pool, struct zs_shard *sh, size_t size,
 	return true;
 }
 
-unsigned long zs_recycle_flush(struct zs_pool *pool, struct zs_shard *sh)
+bool zs_recycle_flush(struct zs_pool *pool, struct zs_shard *sh,
+		      unsigned long *pages)
 {
-	unsigned long pages = 0;
-	unsigned u;
+	unsigned u, budget = ZS_RECYCLE_FLUSH_BATCH;
 	uint64_t w;
 
 	for (u = 1;
 	     (sh->recycle_blocks || sh->recycle_buried) && u < ZS_RECYCLE_BINS;
 	     u++)
-		while (unbury(pool, sh, u, &w))
-			pages += release(pool, sh, u, w);
-	return pages;
+		while (unbury(pool, sh, u, &w)) {
+			if (!budget--)
+				return true;
+			*pages += release(pool, sh, u, w);
+		}
+	return false;
 }
 
 void zs_recycle_release_zspage(struct zs_pool *pool, struct zs_shard *sh,

@@ -609,9 +609,15 @@ void zs_recycle_put(struct zs_shard *sh, struct zspage *zsp, uint32_t slot_idx,
 		    uint32_t ref, unsigned units);
 bool zs_recycle_get(struct zs_pool *pool, struct zs_shard *sh, size_t size,
 		    uint32_t *slot_idx, uint32_t *ref);
-/* Releases every block and buried slot of the shard's bins: returns the
- * pages of the zspages that held only blocks, given back. */
-unsigned long zs_recycle_flush(struct zs_pool *pool, struct zs_shard *sh);
+/* Blocks a flush releases in one hold of the shard's lock: a block is
+ * about a microsecond (cold lines, a merge, the index), and 8192 of them
+ * held the lock for 8 ms. */
+#define ZS_RECYCLE_FLUSH_BATCH 256u
+/* Releases up to ZS_RECYCLE_FLUSH_BATCH blocks of the shard's bins, and
+ * the buried slots it meets, adding to *pages the pages of the zspages
+ * that held only blocks, given back: whether any are left. */
+bool zs_recycle_flush(struct zs_pool *pool, struct zs_shard *sh,
+		      unsigned long *pages);
 /* Releases the recycled blocks of zsp: before its last live object is
  * freed (so that it empties), when it has none left and may no longer
  * idle, and when a run migration isolates it.  Their slots stay linked
