@@ -308,6 +308,25 @@ TEST_F(Recycle, RunMigrationMovesLiveObjectsOnly)
 	EXPECT_ERRNO(zs_pool_check(pool_), 0);
 }
 
+/* A free refused because the object is mapped changes nothing: the last
+ * live object of a sparse zspage keeps the zspage's block in its bin. */
+TEST_F(Recycle, AFreeRefusedChangesNothing)
+{
+	Make(1, kObjects + 2);
+	const std::vector<size_t> mine = ByZspage(pool_, h_).back();
+	ASSERT_EQ(mine.size(), 2u);
+	const unsigned long pages = zs_get_total_pages(pool_);
+	Free(mine[0]);
+	ExpectHeld(pages, 1, 0);
+
+	ASSERT_NE(zs_map_object(pool_, h_[mine[1]], ZS_MM_RO), nullptr);
+	EXPECT_ERRNO(zs_free(pool_, h_[mine[1]]), -EBUSY);
+	ExpectHeld(pages, 1, 0);
+	zs_unmap_object(pool_, h_[mine[1]]);
+	Free(mine[1]);
+	ExpectHeld(pages - 1, 0, 1);
+}
+
 /* Freeing everything gives every page back, whatever the bins held. */
 TEST_F(Recycle, FreeingEverythingGivesEveryPageBack)
 {

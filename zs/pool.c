@@ -193,6 +193,13 @@ int zs_free(struct zs_pool *pool, uint64_t handle)
 			zs_corruption_abort();
 		}
 	}
+	/* a mapped object's free changes nothing, not even the bins (room
+	 * made for its block) or its zspage's blocks (released); a pin
+	 * taken after this is the CAS's to see */
+	if (zs_slot_pins(w)) {
+		zs_unlock(&sh->lock);
+		return -EBUSY;
+	}
 	recycle = zsp && zs_recycle_wants(sh, zsp, units);
 	if (recycle && !zs_recycle_fits(sh, units)) {
 		zs_recycle_make_room(pool, sh, units);
