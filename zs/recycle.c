@@ -195,9 +195,7 @@ void zs_recycle_trim(struct zs_pool *pool, struct zs_shard *sh)
 {
 	while (sh->recycle_blocks &&
 	       atomic_load_explicit(&sh->recycle_units, memory_order_relaxed) >
-		       atomic_load_explicit(&sh->units_used,
-					    memory_order_relaxed) >>
-		       ZS_RECYCLE_SHARE_SHIFT)
+		       zs_recycle_share(sh))
 		evict_one(pool, sh);
 }
 

@@ -562,36 +562,40 @@ static inline bool zs_recycle_may_idle(const struct zspage *zsp)
 	return 4u * zsp->used_units >= 3u * zsp->pages * ZS_PAGE_UNITS;
 }
 
+/* The units the shard's bins may hold: their share of its object units,
+ * theirs included. */
+static inline unsigned long zs_recycle_share(const struct zs_shard *sh)
+{
+	return atomic_load_explicit(&sh->units_used, memory_order_relaxed) >>
+	       ZS_RECYCLE_SHARE_SHIFT;
+}
+
 /* Whether the bins have room for a block of units: under their block
- * cap and their share of the shard's object units, the block's own
- * included (it is still counted live). */
+ * cap and their share, the block's own units included (it is still
+ * counted live). */
 static inline bool zs_recycle_fits(const struct zs_shard *sh, unsigned units)
 {
 	return sh->recycle_blocks < ZS_RECYCLE_MAX_BLOCKS &&
 	       atomic_load_explicit(&sh->recycle_units, memory_order_relaxed) +
 			       units <=
-		       atomic_load_explicit(&sh->units_used,
-					    memory_order_relaxed) >>
-		       ZS_RECYCLE_SHARE_SHIFT;
+		       zs_recycle_share(sh);
 }
 
 /* Whether a free of an object of units in zsp may keep its block: not
  * the zspage's last live object unless zsp may idle, nothing isolated or
  * compacting, not past a burst of frees, and a block no bigger than the
- * bins' share.  Inline: every
- * free asks. */
+ * bins' share.  Inline: every free asks. */
 static inline bool zs_recycle_wants(const struct zs_shard *sh,
 				    const struct zspage *zsp, unsigned units)
 {
-	if (zsp->inuse - zsp->recycled < 1 ||
-	    (zsp->inuse - zsp->recycled == 1 && !zs_recycle_may_idle(zsp)) ||
+	unsigned live = zsp->inuse - zsp->recycled;
+
+	if (live == 0 || (live == 1 && !zs_recycle_may_idle(zsp)) ||
 	    zsp->isolated || zsp->run_isolated ||
 	    sh->frees_in_a_row >= ZS_RECYCLE_BURST ||
 	    atomic_load_explicit(&sh->compacting, memory_order_relaxed))
 		return false;
-	return units <=
-	       atomic_load_explicit(&sh->units_used, memory_order_relaxed) >>
-	       ZS_RECYCLE_SHARE_SHIFT;
+	return units <= zs_recycle_share(sh);
 }
 
 /* Releases blocks, going round the footprints, until the bins have room
