@@ -112,3 +112,51 @@ uint32_t zsr_set_zspage_recycled(struct zs_pool *pool, uint64_t h,
 	zs_unlock(&sh->lock);
 	return old;
 }
+
+uint32_t zsr_bin_blocks(struct zs_pool *pool, uint64_t h, unsigned units)
+{
+	struct zs_shard *sh = &pool->shards[zsr_shard_of(pool, h)];
+	uint32_t f, blocks = 0;
+
+	zs_lock(&sh->lock);
+	for (f = sh->recycle_head[units]; f;) {
+		uint64_t w = atomic_load(&zs_slot_at(pool, f - 1)->word);
+
+		if (zs_slot_buried(w)) {
+			f = zs_slot_loc(w);
+			continue;
+		}
+		blocks++;
+		f = zs_recycle_next(pool, zs_slot_loc(w));
+	}
+	zs_unlock(&sh->lock);
+	return blocks;
+}
+
+uint32_t zsr_set_bin_depth(struct zs_pool *pool, uint64_t h, unsigned units,
+			   uint32_t depth)
+{
+	struct zs_shard *sh = &pool->shards[zsr_shard_of(pool, h)];
+	uint32_t old;
+
+	zs_lock(&sh->lock);
+	old = sh->recycle_count[units];
+	sh->recycle_count[units] = (uint16_t)depth;
+	zs_unlock(&sh->lock);
+	return old;
+}
+
+uint32_t zsr_set_bin_level(struct zs_pool *pool, uint64_t h, unsigned units,
+			   unsigned level, uint32_t in)
+{
+	struct zs_shard *sh = &pool->shards[zsr_shard_of(pool, h)];
+	uint64_t *word = &sh->recycle_deep[level][units / 64];
+	uint64_t bit = 1ull << (units % 64);
+	uint32_t old;
+
+	zs_lock(&sh->lock);
+	old = (*word & bit) != 0;
+	*word = in ? *word | bit : *word & ~bit;
+	zs_unlock(&sh->lock);
+	return old;
+}

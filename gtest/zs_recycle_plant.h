@@ -44,6 +44,15 @@ uint32_t zsr_set_shard_blocks(struct zs_pool *pool, uint64_t h,
 			      uint32_t blocks);
 uint32_t zsr_set_zspage_recycled(struct zs_pool *pool, uint64_t h,
 				 uint32_t recycled);
+/* The blocks the bin of units of h's shard links (buried slots not
+ * counted), by a walk of its list. */
+uint32_t zsr_bin_blocks(struct zs_pool *pool, uint64_t h, unsigned units);
+/* Plants, undone as the ones above: that bin's depth (its count of
+ * blocks); whether it is in depth level `level` (1 or 0). */
+uint32_t zsr_set_bin_depth(struct zs_pool *pool, uint64_t h, unsigned units,
+			   uint32_t depth);
+uint32_t zsr_set_bin_level(struct zs_pool *pool, uint64_t h, unsigned units,
+			   unsigned level, uint32_t in);
 /* The slot + 1 on top of that bin, 0 when it is empty. */
 uint32_t zsr_top(struct zs_pool *pool, uint64_t h, unsigned units);
 

@@ -362,6 +362,30 @@ TEST_F(Recycle, TheBinsHoldAtMost8192Blocks)
 	EXPECT_ERRNO(zs_pool_check(pool_), 0);
 }
 
+/* A free that finds the bins full releases a block of the deepest bin,
+ * not of the next footprint round: 64 objects of 126 units and one of
+ * 125 make a share of 1023 units (8314 / 8), which one block of 125 and
+ * seven of 126 fill (1007).  The eighth of 126 takes the place of one of
+ * its own bin (seven deep), and the single block of 125 stays, though
+ * its footprint comes first. */
+TEST_F(Recycle, AFullFreeReleasesABlockOfTheDeepestBin)
+{
+	Make(0, kObjects);
+	Allocate(kSize - 8);
+	Free(kObjects);
+	for (size_t i = 0; i < 7; i++)
+		Free(i * 8);
+	ASSERT_EQ(zsr_bin_blocks(pool_, h_[1], kUnits - 1), 1u);
+	ASSERT_EQ(zsr_bin_blocks(pool_, h_[1], kUnits), 7u);
+	EXPECT_EQ(Bins().units, kUnits - 1 + 7 * kUnits);
+
+	Free(7 * 8);
+	EXPECT_EQ(zsr_bin_blocks(pool_, h_[1], kUnits - 1), 1u);
+	EXPECT_EQ(zsr_bin_blocks(pool_, h_[1], kUnits), 7u);
+	EXPECT_EQ(Bins().blocks, 8u);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+}
+
 /* A burst of frees is not churn: past 256 in a row with no allocation
  * from the shard between, frees no longer keep their blocks; one
  * allocation starts the count again.  20,000 one-unit objects allow
@@ -468,6 +492,53 @@ TEST_F(RecycleCheck, AZspageCountOff)
 			      " objects (8064 units in 16 pages), holds 2");
 	zsr_set_zspage_recycled(pool_, h_[0], was);
 	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+}
+
+TEST_F(RecycleCheck, ABinDepthOff)
+{
+	const uint32_t was = zsr_set_bin_depth(pool_, h_[0], kUnits, 3);
+
+	ExpectFinding(ZS_FINDING_POOL_RECYCLE_DEPTH,
+		      "shard " + std::to_string(shard_) +
+			      " recycle bin of 126 units counts 3 blocks, "
+			      "depth levels 0x3; it holds 2, levels 0x3");
+	zsr_set_bin_depth(pool_, h_[0], kUnits, was);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+}
+
+TEST_F(RecycleCheck, ABinInADeeperLevel)
+{
+	const uint32_t was = zsr_set_bin_level(pool_, h_[0], kUnits, 2, 1);
+
+	ExpectFinding(ZS_FINDING_POOL_RECYCLE_DEPTH,
+		      "shard " + std::to_string(shard_) +
+			      " recycle bin of 126 units counts 2 blocks, "
+			      "depth levels 0x7; it holds 2, levels 0x3");
+	zsr_set_bin_level(pool_, h_[0], kUnits, 2, was);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+}
+
+/* An eviction that finds the deepest bin, as the levels say, empty: the
+ * levels were damaged, and the bins' counts are not to be trusted
+ * (ZS_FINDING_ABORT_POOL_RECYCLE_DEPTH, then the abort).  The
+ * bin of 5 units is planted in the deepest level; the bins are filled to
+ * their share (eight blocks of 126 units: 64 * 126 / 8 = 1008) and one more
+ * free must make room. */
+TEST_F(RecycleCheck, AnEvictionFromAnEmptyBinAborts)
+{
+	GTEST_FLAG_SET(death_test_style, "fast");
+	zsr_set_bin_level(pool_, h_[0], 5, 7, 1);
+	const std::string message =
+		"zs: recycle bins of shard " + std::to_string(shard_) +
+		" count 8 blocks, but the deepest, of 5 units, holds none";
+
+	EXPECT_DEATH(
+		{
+			for (size_t i = 30; i < 40; i++)
+				zs_free(pool_, h_[i]);
+		},
+		message);
+	zsr_set_bin_level(pool_, h_[0], 5, 7, 0);
 }
 
 } /* namespace */

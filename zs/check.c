@@ -265,10 +265,21 @@ static bool recycled_in(struct zs_pool *pool, unsigned si, uint32_t idx,
 		       idx);
 }
 
+/* The depth levels a bin of depth blocks belongs to (zs/recycle.c). */
+static unsigned depth_levels(unsigned depth)
+{
+	unsigned l, m = 0;
+
+	for (l = 0; l < ZS_RECYCLE_LEVELS; l++)
+		if (depth >= 1u << l)
+			m |= 1u << l;
+	return m;
+}
+
 /* A shard's recycle bins: each link a recycled block of the bin's
  * footprint in the shard or a buried slot (marked, so that it is met
- * once); their totals as the shard and the walks of its zspages count
- * them.  A block linked twice makes the walk longer than the counts allow
+ * once); each bin's depth and depth levels as its walk finds them;
+ * their totals as the shard and the walks of its zspages count them.  A block linked twice makes the walk longer than the counts allow
  * or its totals disagree with the zspages'. */
 static int check_recycle_bins(struct zs_pool *pool, struct zs_shard *sh,
 			      uint32_t nslots, const struct shard_sums *sum,
@@ -280,7 +291,9 @@ static int check_recycle_bins(struct zs_pool *pool, struct zs_shard *sh,
 	uint32_t f;
 	int err = 0;
 
-	for (u = 1; u < ZS_RECYCLE_BINS; u++)
+	for (u = 1; u < ZS_RECYCLE_BINS; u++) {
+		unsigned long before = blocks;
+
 		for (f = sh->recycle_head[u]; f;) {
 			uint32_t idx = f - 1;
 			struct zs_hslot *slot =
@@ -304,6 +317,14 @@ static int check_recycle_bins(struct zs_pool *pool, struct zs_shard *sh,
 			units += u;
 			f = zs_recycle_next(pool, zs_slot_loc(w));
 		}
+		if (sh->recycle_count[u] != blocks - before ||
+		    zs_recycle_levels(sh, u) !=
+			    depth_levels((unsigned)(blocks - before)))
+			FAIL(ZS_FINDING_POOL_RECYCLE_DEPTH, sh->index, u,
+			     sh->recycle_count[u], zs_recycle_levels(sh, u),
+			     blocks - before,
+			     depth_levels((unsigned)(blocks - before)));
+	}
 	if (blocks != sh->recycle_blocks || buried != sh->recycle_buried ||
 	    units != atomic_load(&sh->recycle_units) ||
 	    blocks != sum->recycled || units != sum->recycled_units)

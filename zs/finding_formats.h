@@ -112,6 +112,11 @@
 #define ZS_FINDING_POOL_RECYCLE_COUNT_FMT                                    \
 	"shard %u counts %u recycled blocks and %u buried slots, %u units; " \
 	"its bins hold %lu and %lu, %lu units, its zspages %lu blocks"
+/* A bin's depth, or the depth levels evictions choose from, missed a
+ * put, a take or a burial. */
+#define ZS_FINDING_POOL_RECYCLE_DEPTH_FMT                                  \
+	"shard %u recycle bin of %u units counts %u blocks, depth levels " \
+	"0x%x; it holds %lu, levels 0x%x"
 /* The descriptor table grew without its chunk, or a chunk was freed
  * early. */
 #define ZS_FINDING_POOL_ZSPAGE_CHUNK_FMT \
@@ -497,6 +502,12 @@
  * through a stale pointer), and the block may be another object's. */
 #define ZS_FINDING_ABORT_POOL_RECYCLE_LINK_FMT \
 	"recycle bin of %u units of shard %u links handle slot %u, not a recycled block"
+/* An eviction found no block in the bin the depth levels chose (or no
+ * bin chosen while the shard counts blocks): a depth or a level was
+ * overwritten, and the bins' counts cannot be trusted. */
+#define ZS_FINDING_ABORT_POOL_RECYCLE_DEPTH_FMT                             \
+	"recycle bins of shard %u count %u blocks, but the deepest, of %u " \
+	"units, holds none"
 /* An unmap found the thread's mapped handle with no mapped slot: the
  * pool's slot table was overwritten. */
 #define ZS_FINDING_ABORT_ZBUD_UNMAP_NO_MAPPED_SLOT_FMT                       \

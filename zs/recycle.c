@@ -25,9 +25,13 @@
  * back what they gave back without them:
  *  - at most ZS_RECYCLE_MAX_BLOCKS blocks and 1/8 of the shard's object
  *    units (theirs included).  A free that finds no room releases blocks
- *    (merges them into gaps, as a free would have), one footprint after
- *    another, before it decides; a free for good shrinks the share, and
- *    the bins with it: the last object freed leaves them empty;
+ *    (merges them into gaps, as a free would have) before it decides,
+ *    each from the deepest bins: a bin much deeper than the others holds
+ *    blocks its footprint has not come back for, where a shallow bin's
+ *    next allocation would miss.  Depths are kept per bin and in levels
+ *    (bit u of level l: bin u holds 2^l blocks or more), so the choice is
+ *    a scan of a few words.  A free for good shrinks the share, and the
+ *    bins with it: the last object freed leaves them empty;
  *  - nothing past ZS_RECYCLE_BURST frees in a row with no allocation
  *    from the shard between: a burst of frees is not churn, and gives
  *    its memory back as without the bins;
@@ -74,6 +78,28 @@ static uint32_t link_at(const struct zspage *zsp, uint32_t ref)
 uint32_t zs_recycle_next(struct zs_pool *pool, uint32_t ref)
 {
 	return link_at(zs_zspage_by_id(pool, zs_span_ref_zspage(ref)), ref);
+}
+
+/* One block more in bin units: the bin enters the level of its new
+ * depth when that is a power of two. */
+static void count_up(struct zs_shard *sh, unsigned units)
+{
+	unsigned depth = ++sh->recycle_count[units];
+
+	if (!(depth & (depth - 1)) && depth < 1u << ZS_RECYCLE_LEVELS)
+		sh->recycle_deep[__builtin_ctz(depth)][units / 64] |=
+			1ull << (units % 64);
+}
+
+/* One block less in bin units: the bin leaves the level of its old depth
+ * when that was a power of two. */
+static void count_down(struct zs_shard *sh, unsigned units)
+{
+	unsigned depth = sh->recycle_count[units]--;
+
+	if (!(depth & (depth - 1)) && depth < 1u << ZS_RECYCLE_LEVELS)
+		sh->recycle_deep[__builtin_ctz(depth)][units / 64] &=
+			~(1ull << (units % 64));
 }
 
 /* Drops the buried slots on top of bin units (to the free list): whether
@@ -129,6 +155,7 @@ static uint32_t pop(struct zs_pool *pool, struct zs_shard *sh, unsigned units,
 	*zspp = zsp;
 	sh->recycle_head[units] = link_at(zsp, *ref);
 	sh->recycle_blocks--;
+	count_down(sh, units);
 	zs_shard_count_add(&sh->recycle_units, -(long)units);
 	zsp->recycled--;
 	return idx;
@@ -169,19 +196,54 @@ static unsigned long release(struct zs_pool *pool, struct zs_shard *sh,
 	return 0;
 }
 
-/* Releases one block, from the next footprint at or after the cursor
- * that has one; the bins hold a block.  Going round the footprints
- * releases the rare ones as often as the common ones, which is what the
- * bins keep longest for nothing. */
+/* The footprint the next eviction releases a block of: among the
+ * deepest bins (the highest level any bin reaches), the first at or after
+ * the cursor.  A bin much deeper than the others holds blocks its
+ * footprint's demand has not come back for; the shallow ones are what
+ * the next allocations of their footprints find or miss. */
+static unsigned deepest_bin(const struct zs_shard *sh)
+{
+	unsigned level = ZS_RECYCLE_LEVELS, w, start = sh->recycle_cursor;
+	const uint64_t *deep;
+
+	for (;;) {
+		deep = sh->recycle_deep[--level];
+		for (w = 0; w < ZS_RECYCLE_WORDS && !deep[w]; w++)
+			;
+		if (w < ZS_RECYCLE_WORDS || level == 0)
+			break;
+	}
+	/* the first bit at or after start, else the first of all */
+	w = start / 64;
+	if (w < ZS_RECYCLE_WORDS) {
+		uint64_t rest = deep[w] & (~0ull << (start % 64));
+
+		if (rest)
+			return w * 64 + (unsigned)__builtin_ctzll(rest);
+		for (w++; w < ZS_RECYCLE_WORDS; w++)
+			if (deep[w])
+				return w * 64 +
+				       (unsigned)__builtin_ctzll(deep[w]);
+	}
+	for (w = 0; w < ZS_RECYCLE_WORDS; w++)
+		if (deep[w])
+			return w * 64 + (unsigned)__builtin_ctzll(deep[w]);
+	return 0;
+}
+
+/* Releases one block of the deepest bins; the bins hold a block. */
 static void evict_one(struct zs_pool *pool, struct zs_shard *sh)
 {
-	unsigned u = sh->recycle_cursor;
+	unsigned u = deepest_bin(sh);
 	uint64_t w;
 
-	while (!sh->recycle_head[u] || !unbury(pool, sh, u, &w))
-		u = u % ZS_PAGE_UNITS + 1;
+	if (!u || !unbury(pool, sh, u, &w)) {
+		ZS_REPORT(ZS_FINDING_ABORT_POOL_RECYCLE_DEPTH, sh->index,
+			  sh->recycle_blocks, u);
+		zs_corruption_abort();
+	}
 	release(pool, sh, u, w);
-	sh->recycle_cursor = u % ZS_PAGE_UNITS + 1;
+	sh->recycle_cursor = u + 1;
 }
 
 void zs_recycle_make_room(struct zs_pool *pool, struct zs_shard *sh,
@@ -212,6 +274,7 @@ void zs_recycle_put(struct zs_shard *sh, struct zspage *zsp, uint32_t slot_idx,
 		  (size_t)units * ZS_GAP_UNIT - ZS_SPAN_TAG_BYTES - LINK_BYTES);
 	sh->recycle_head[units] = slot_idx + 1;
 	sh->recycle_blocks++;
+	count_up(sh, units);
 	zs_shard_count_add(&sh->recycle_units, units);
 	zsp->recycled++;
 }
@@ -283,6 +346,7 @@ void zs_recycle_release_zspage(struct zs_pool *pool, struct zs_shard *sh,
 					    zs_slot_gen(w)),
 			memory_order_relaxed);
 		sh->recycle_blocks--;
+		count_down(sh, b.units);
 		sh->recycle_buried++;
 		zs_shard_count_add(&sh->recycle_units, -(long)b.units);
 		zsp->recycled--;

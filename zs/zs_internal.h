@@ -177,6 +177,10 @@ static inline uint32_t zs_huge_cookie(uint32_t slot_idx)
 /* Footprints the recycle bins keep apart: 1 .. ZS_PAGE_UNITS units
  * (index 0 unused). */
 #define ZS_RECYCLE_BINS (ZS_PAGE_UNITS + 1)
+/* The depth levels evictions choose from: bit u of level l is set while
+ * footprint u holds at least 2^l blocks (zs/recycle.c). */
+#define ZS_RECYCLE_LEVELS 8u
+#define ZS_RECYCLE_WORDS ((ZS_RECYCLE_BINS + 63) / 64)
 
 /* A free slot whose object's block waits in its shard's recycle bins
  * (zs/recycle.c) for an object of the same footprint: the block's place
@@ -338,11 +342,16 @@ struct zs_shard {
 	 * (zs/recycle.c): per footprint in units, the slot + 1 of the newest
 	 * (0: none), each block holding the next one's after its tag. */
 	uint32_t recycle_head[ZS_RECYCLE_BINS];
+	/* per footprint, its blocks (buried slots not counted), and the
+	 * footprints by depth: what evictions choose from */
+	uint16_t recycle_count[ZS_RECYCLE_BINS];
+	uint64_t recycle_deep[ZS_RECYCLE_LEVELS][ZS_RECYCLE_WORDS];
 	uint32_t recycle_blocks;
 	/* frees since the shard's last allocation, up to ZS_RECYCLE_BURST */
 	uint32_t frees_in_a_row;
 	uint32_t recycle_buried; /* released slots the bins still link */
-	unsigned recycle_cursor; /* the footprint the next eviction tries */
+	/* where an eviction starts among the deepest bins: round them */
+	unsigned recycle_cursor;
 	/* their units (of units_used), free to compaction: read without the
 	 * lock by the shrinker's count */
 	_Atomic unsigned long recycle_units;
@@ -598,7 +607,19 @@ static inline bool zs_recycle_wants(const struct zs_shard *sh,
 	return units <= zs_recycle_share(sh);
 }
 
-/* Releases blocks, going round the footprints, until the bins have room
+/* The depth levels bin units of sh is in: bit l for level l. */
+static inline unsigned zs_recycle_levels(const struct zs_shard *sh,
+					 unsigned units)
+{
+	unsigned l, m = 0;
+
+	for (l = 0; l < ZS_RECYCLE_LEVELS; l++)
+		if (sh->recycle_deep[l][units / 64] >> (units % 64) & 1)
+			m |= 1u << l;
+	return m;
+}
+
+/* Releases blocks, from the deepest bins, until the bins have room
  * for one of units or are empty.  Before a free decides: the releases
  * may leave the freed object's zspage sparse, its last live object not
  * to be kept. */
