@@ -217,7 +217,9 @@ struct zs_gap_links *zsf_gap_links(struct zs_shard *sh, uint32_t ref);
 	X(CK_RECYCLE_COUNT, "recycle counts", ZS_FINDING_POOL_RECYCLE_COUNT,   \
 	  zsf_plant_recycle_count)                                             \
 	X(CK_ZSPAGE_RECYCLED, "zspage recycled count",                         \
-	  ZS_FINDING_POOL_ZSPAGE_RECYCLED, zsf_plant_zspage_recycled)
+	  ZS_FINDING_POOL_ZSPAGE_RECYCLED, zsf_plant_zspage_recycled)          \
+	X(CK_RECYCLE_DEPTH, "recycle bin depth",                               \
+	  ZS_FINDING_POOL_RECYCLE_DEPTH, zsf_plant_recycle_depth)
 
 /* Rows numbered before the shared-zspage layout: kind bytes 0 .. 40 are
  * these rows, 41 .. 65 the arena's first 25 kinds, 66 .. 76 the rows after

@@ -7,7 +7,8 @@
  * and so does each zspage; each is planted off by what a stray write or
  * a forgotten update would leave: a link to a live object, past the
  * handle table or back to its own block; a shard or zspage count one
- * too high.
+ * too high; a bin's depth one too high, or the bin in a depth level it
+ * does not reach or out of one it does.
  */
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -120,5 +121,26 @@ bool zsf_plant_zspage_recycled(struct zs_plant *p)
 	/* one more, or one fewer, than the blocks it holds */
 	FM_PATCH(p->log, zsp->recycled,
 		 (p->sel & 0x4000) ? zsp->recycled - 1 : zsp->recycled + 1);
+	return true;
+}
+
+bool zsf_plant_recycle_depth(struct zs_plant *p)
+{
+	struct zs_shard *sh = shard_with_blocks(p);
+	unsigned u, level;
+	uint64_t *word;
+
+	if (!sh || !(u = bin_with_block_on_top(p, sh)))
+		return false;
+	if (!(p->sel & 0x4000)) {
+		FM_PATCH(p->log, sh->recycle_count[u],
+			 (uint16_t)(sh->recycle_count[u] + 1));
+		return true;
+	}
+	/* one level's bit flipped: set where the bin is not that deep,
+	 * cleared where it is */
+	level = (p->sel >> 8) % ZS_RECYCLE_LEVELS;
+	word = &sh->recycle_deep[level][u / 64];
+	FM_PATCH(p->log, *word, *word ^ (1ull << (u % 64)));
 	return true;
 }
