@@ -314,6 +314,10 @@ public:
 			}
 			region_objs_.push_back(kept);
 		}
+		/* A freed huge object's page may be kept for the next one
+		 * (zs/huge.c), which no run migration moves: compaction
+		 * gives the kept pages back first. */
+		zs_compact(rig_.zs());
 		struct zs_arena_stats st = rig_.Stats();
 		if (st.pages_in_use != kRegions * kKept ||
 		    st.regions_mapped != kRegions + 1)

@@ -160,3 +160,51 @@ uint32_t zsr_set_bin_level(struct zs_pool *pool, uint64_t h, unsigned units,
 	zs_unlock(&sh->lock);
 	return old;
 }
+
+unsigned long zsr_huge_kept(struct zs_pool *pool)
+{
+	unsigned long kept = 0;
+	unsigned i;
+
+	for (i = 0; i < ZS_NR_SHARDS; i++)
+		kept += atomic_load(&pool->shards[i].huge_kept);
+	return kept;
+}
+
+unsigned zsr_huge_shard_of(struct zs_pool *pool, uint64_t h)
+{
+	uint32_t idx, gen;
+	struct zs_hslot *slot = zs_handle_lookup(pool, h, &idx, &gen);
+
+	return zs_huge_loc_shard(zs_slot_loc(atomic_load(&slot->word)));
+}
+
+uint32_t zsr_set_huge_kept(struct zs_pool *pool, unsigned shard, uint32_t kept)
+{
+	struct zs_shard *sh = &pool->shards[shard];
+	uint32_t old;
+
+	zs_lock(&sh->lock);
+	old = (uint32_t)atomic_load(&sh->huge_kept);
+	atomic_store(&sh->huge_kept, kept);
+	zs_unlock(&sh->lock);
+	return old;
+}
+
+uint32_t zsr_set_huge_link(struct zs_pool *pool, unsigned shard, uint32_t link)
+{
+	struct zs_shard *sh = &pool->shards[shard];
+	uint32_t old = 0;
+
+	zs_lock(&sh->lock);
+	if (sh->huge_bin) {
+		uint64_t w =
+			atomic_load(&zs_slot_at(pool, sh->huge_bin - 1)->word);
+		char *page = zs_huge_bytes(pool, zs_slot_loc(w));
+
+		memcpy(&old, page, sizeof(old));
+		memcpy(page, &link, sizeof(link));
+	}
+	zs_unlock(&sh->lock);
+	return old;
+}

@@ -53,6 +53,13 @@ uint32_t zsr_set_bin_depth(struct zs_pool *pool, uint64_t h, unsigned units,
 			   uint32_t depth);
 uint32_t zsr_set_bin_level(struct zs_pool *pool, uint64_t h, unsigned units,
 			   unsigned level, uint32_t in);
+/* Kept huge pages (zs/huge.c): the pool's, over its shards; the shard
+ * of huge object h; and plants, undone as above, on that shard: its
+ * count of kept pages, and the link in its top kept page. */
+unsigned long zsr_huge_kept(struct zs_pool *pool);
+unsigned zsr_huge_shard_of(struct zs_pool *pool, uint64_t h);
+uint32_t zsr_set_huge_kept(struct zs_pool *pool, unsigned shard, uint32_t kept);
+uint32_t zsr_set_huge_link(struct zs_pool *pool, unsigned shard, uint32_t link);
 /* The slot + 1 on top of that bin, 0 when it is empty. */
 uint32_t zsr_top(struct zs_pool *pool, uint64_t h, unsigned units);
 

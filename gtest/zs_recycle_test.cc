@@ -7,7 +7,8 @@
  * gets its bytes, and nothing else does; the freed handle is refused at
  * once; the last live object of a sparse zspage takes the zspage's
  * recycled blocks with it, so the zspage goes back when it empties, and
- * a full one may wait in the bins; compaction releases every block.  Through a white-box helper
+ * a full one may wait in the bins; compaction releases every block; a
+ * freed huge object's page goes to the next huge object (zs/huge.c).  Through a white-box helper
  * (gtest/zs_recycle_plant.c): what the bins hold, their caps, and the
  * findings zs_pool_check makes of a damaged link or count.
  */
@@ -539,6 +540,156 @@ TEST_F(RecycleCheck, AnEvictionFromAnEmptyBinAborts)
 		},
 		message);
 	zsr_set_bin_level(pool_, h_[0], 5, 7, 0);
+}
+
+/* ---- kept huge pages (zs/huge.c) ---- */
+
+constexpr size_t kHuge = 4096;
+
+/* A freed huge object's page is kept for the next huge object of its
+ * shard: the handle is refused at once, the pool keeps the page, and the
+ * next huge allocation gets it. */
+TEST_F(Recycle, AFreedHugePageGoesToTheNextHugeObject)
+{
+	Make(0, 24, kHuge);
+	const void *was = Where(h_[5]);
+	const uint64_t freed = h_[5];
+	const unsigned long pages = zs_get_total_pages(pool_);
+
+	Free(5);
+	EXPECT_EQ(zsr_huge_kept(pool_), 1u);
+	EXPECT_EQ(zs_get_total_pages(pool_), pages);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+	EXPECT_ERRNO(zs_free(pool_, freed), -EINVAL);
+	EXPECT_EQ(zs_obj_size(pool_, freed), 0u);
+	EXPECT_EQ(zs_map_object(pool_, freed, ZS_MM_RO), nullptr);
+
+	/* a shared object does not take it */
+	Allocate(kSize);
+	EXPECT_EQ(zsr_huge_kept(pool_), 1u);
+	Allocate(kHuge - 1);
+	EXPECT_EQ(Where(h_.back()), was);
+	EXPECT_NE(h_.back(), freed);
+	EXPECT_EQ(zs_obj_size(pool_, h_.back()), kHuge - 1);
+	EXPECT_EQ(zsr_huge_kept(pool_), 0u);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+}
+
+/* At most 1/8 of the shard's huge pages, theirs included: of 24, three;
+ * a huge object freed for good shrinks the share, and the kept pages with
+ * it, so freeing them all keeps none and gives every page back. */
+TEST_F(Recycle, KeptHugePagesHoldTheirShare)
+{
+	Make(0, 24, kHuge);
+	for (size_t i = 0; i < 24; i++) {
+		Free(i);
+		const unsigned long kept = zsr_huge_kept(pool_);
+		EXPECT_LE(kept * 8, zs_get_total_pages(pool_))
+			<< "after " << i + 1;
+		if (i < 3) {
+			EXPECT_EQ(kept, i + 1);
+		}
+		EXPECT_ERRNO(zs_pool_check(pool_), 0);
+	}
+	EXPECT_EQ(zsr_huge_kept(pool_), 0u);
+	EXPECT_EQ(zs_get_total_pages(pool_), 0u);
+}
+
+/* Compaction gives the kept pages back, and counts them. */
+TEST_F(Recycle, CompactionGivesKeptHugePagesBack)
+{
+	Make(0, 24, kHuge);
+	Free(3);
+	Free(4);
+	ASSERT_EQ(zsr_huge_kept(pool_), 2u);
+	EXPECT_EQ(zs_shrinker_count(pool_), 2u);
+	const unsigned long pages = zs_get_total_pages(pool_);
+
+	EXPECT_EQ(zs_compact(pool_), 2u);
+	EXPECT_EQ(zsr_huge_kept(pool_), 0u);
+	EXPECT_EQ(zs_get_total_pages(pool_), pages - 2);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+}
+
+/* The check names a kept page's damaged link and a count off; an
+ * allocation that finds the damaged link aborts
+ * (ZS_FINDING_ABORT_POOL_HUGE_KEPT_LINK). */
+class HugeKeptCheck : public Recycle {
+protected:
+	void SetUp() override
+	{
+		Recycle::SetUp();
+		Make(0, 24, kHuge);
+		shard_ = zsr_huge_shard_of(pool_, h_[0]);
+		live_ = zsr_slot_of(pool_, h_[0]);
+		Free(10);
+		Free(20);
+	}
+	std::string Check()
+	{
+		std::vector<zs::Report> got;
+		void *old_arg = nullptr;
+		zs_report_hook *old =
+			zs_set_report_hook(&zs::RecordReport, &got, &old_arg);
+		int ret = zs_pool_check(pool_);
+		zs_set_report_hook(old, old_arg, nullptr);
+
+		EXPECT_ERRNO(ret, -EUCLEAN);
+		if (got.size() != 1)
+			return "reports: " + std::to_string(got.size());
+		return std::string(zs_finding_name(got[0].kind)) + ": " +
+		       got[0].message;
+	}
+
+	unsigned shard_ = 0;
+	uint32_t live_ = 0;
+};
+
+TEST_F(HugeKeptCheck, ALinkToALiveObject)
+{
+	const uint32_t was = zsr_set_huge_link(pool_, shard_, live_ + 1);
+
+	EXPECT_EQ(Check(), "ZS_FINDING_POOL_HUGE_KEPT_LINK: zs: "
+			   "zs_pool_check(recycle): kept huge pages of shard " +
+				   std::to_string(shard_) +
+				   " link handle slot " +
+				   std::to_string(live_) +
+				   ", not a kept page of the shard");
+	zsr_set_huge_link(pool_, shard_, was);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+}
+
+TEST_F(HugeKeptCheck, ACountOff)
+{
+	const uint32_t was = zsr_set_huge_kept(pool_, shard_, 3);
+
+	EXPECT_EQ(Check(), "ZS_FINDING_POOL_HUGE_KEPT_COUNT: zs: "
+			   "zs_pool_check(recycle): shard " +
+				   std::to_string(shard_) +
+				   " counts 3 kept huge pages; its stack links "
+				   "2, its huge slots hold 2");
+	zsr_set_huge_kept(pool_, shard_, was);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+}
+
+TEST_F(HugeKeptCheck, TakingADamagedLinkAborts)
+{
+	GTEST_FLAG_SET(death_test_style, "fast");
+	const uint32_t was = zsr_set_huge_link(pool_, shard_, live_ + 1);
+	const std::string message = "zs: kept huge pages of shard " +
+				    std::to_string(shard_) +
+				    " link handle slot " +
+				    std::to_string(live_) + ", not a kept page";
+
+	EXPECT_DEATH(
+		{
+			uint64_t taken[2] = {};
+
+			zs_malloc(pool_, kHuge, &taken[0]);
+			zs_malloc(pool_, kHuge, &taken[1]);
+		},
+		message);
+	zsr_set_huge_link(pool_, shard_, was);
 }
 
 } /* namespace */

@@ -67,6 +67,7 @@ out:
 /* What the walks of one shard's zspages add up to. */
 struct shard_sums {
 	unsigned long objects, units, zspages, pages, huge;
+	unsigned long huge_kept; /* of huge, the pages kept (zs/huge.c) */
 	unsigned long recycled, recycled_units; /* of objects, units */
 	uint64_t bytes;
 	struct zs_span_tally indexed; /* gaps of zspages not isolated */
@@ -130,7 +131,9 @@ static int check_huge_objects(struct zs_pool *pool, struct shard_sums *sums)
 		struct shard_sums *sum;
 		char *page;
 
-		if (!zs_slot_live(w) || !zs_slot_huge(w))
+		/* a kept page's record names its slot as a live one's does */
+		if (!(zs_slot_live(w) && zs_slot_huge(w)) &&
+		    !zs_slot_huge_kept(w))
 			continue;
 		page = zs_huge_bytes(pool, loc);
 		if (!page || zs_arena_page_info(pool->arena, page, &info) ||
@@ -143,6 +146,10 @@ static int check_huge_objects(struct zs_pool *pool, struct shard_sums *sums)
 			     info.movable ? "" : ", not movable");
 		sum = &sums[zs_huge_loc_shard(loc)];
 		sum->huge++;
+		if (zs_slot_huge_kept(w)) {
+			sum->huge_kept++;
+			continue;
+		}
 		sum->objects++;
 		err = check_at_rest(pool, idx, sum);
 		if (err)
@@ -337,6 +344,40 @@ out:
 	return err;
 }
 
+/* A shard's kept huge pages: each link a kept page's slot of the shard
+ * (marked, so that it is met once), as many as the shard and the walk of
+ * the huge slots count. */
+static int check_huge_kept(struct zs_pool *pool, struct zs_shard *sh,
+			   uint32_t nslots, const struct shard_sums *sum,
+			   unsigned long *owned)
+{
+	unsigned long linked = 0, kept = atomic_load(&sh->huge_kept);
+	uint32_t f;
+	int err = 0;
+
+	for (f = sh->huge_bin; f; linked++) {
+		uint32_t idx = f - 1;
+		struct zs_hslot *slot = idx < nslots ? zs_slot_at(pool, idx) :
+						       NULL;
+		uint64_t w = slot ? atomic_load(&slot->word) : 0;
+		char *page = NULL;
+
+		if (!slot || linked >= kept || !zs_slot_huge_kept(w) ||
+		    (w & SLOT_BURIED_SEEN) ||
+		    zs_huge_loc_shard(zs_slot_loc(w)) != sh->index ||
+		    !(page = zs_huge_bytes(pool, zs_slot_loc(w))))
+			FAIL(ZS_FINDING_POOL_HUGE_KEPT_LINK, sh->index, idx);
+		atomic_store(&slot->word, w | SLOT_BURIED_SEEN);
+		memcpy(&f, page, sizeof(f));
+	}
+	if (linked != kept || linked != sum->huge_kept)
+		FAIL(ZS_FINDING_POOL_HUGE_KEPT_COUNT, sh->index, kept, linked,
+		     sum->huge_kept);
+	*owned += linked;
+out:
+	return err;
+}
+
 static int check_slot_owners(struct zs_pool *pool, uint32_t nslots,
 			     unsigned long *spare)
 {
@@ -377,7 +418,7 @@ static bool free_state_known(struct zs_pool *pool, uint32_t idx, uint64_t w)
 {
 	if (!(w & SIZE_FIELD))
 		return true;
-	if (zs_slot_buried(w))
+	if (zs_slot_buried(w) || zs_slot_huge_kept(w))
 		return (w & SLOT_BURIED_SEEN) != 0;
 	return recycled_in(pool, ZS_NR_SHARDS, idx, zs_slot_recycled_units(w));
 }
@@ -409,6 +450,9 @@ static int walk_slots(struct zs_pool *pool, unsigned long live_total,
 	for (i = 0; i < ZS_NR_SHARDS; i++) {
 		err = check_recycle_bins(pool, &pool->shards[i], nslots,
 					 &sums[i], spare);
+		if (!err)
+			err = check_huge_kept(pool, &pool->shards[i], nslots,
+					      &sums[i], spare);
 		if (err)
 			goto out;
 	}
@@ -447,7 +491,7 @@ static int check_slots(struct zs_pool *pool, unsigned long live_total,
 		/* (a missing chunk is reported before any mark is made) */
 		if (!slot || zs_slot_live(w))
 			continue;
-		if (zs_slot_buried(w))
+		if (zs_slot_buried(w) || zs_slot_huge_kept(w))
 			atomic_store(&slot->word, w & ~SLOT_BURIED_SEEN);
 		else
 			atomic_store(&slot->word, w & ~SLOT_CLAIMED);

@@ -273,7 +273,7 @@ static bool make_room(struct zs_pool *pool, struct zs_shard *sh, unsigned need,
 static unsigned long compact_shard(struct zs_pool *pool, struct zs_shard *sh,
 				   unsigned long goal)
 {
-	unsigned long freed = 0, slides;
+	unsigned long freed = 0, slides, kept;
 	struct zspage *src;
 	bool expected = false;
 
@@ -287,6 +287,12 @@ static unsigned long compact_shard(struct zs_pool *pool, struct zs_shard *sh,
 		zs_unlock(&sh->lock);
 		zs_lock(&sh->lock);
 	}
+	/* and the kept huge pages, as many a hold */
+	for (kept = 0; zs_huge_release_kept(pool, sh); freed++)
+		if (++kept % ZS_RECYCLE_FLUSH_BATCH == 0) {
+			zs_unlock(&sh->lock);
+			zs_lock(&sh->lock);
+		}
 	slides = atomic_load_explicit(&sh->zspages, memory_order_relaxed);
 	while (freed < goal && zs_shard_free_zspages(pool, sh) &&
 	       (src = zs_find_emptiest(sh))) {
@@ -329,7 +335,9 @@ static unsigned long compact_some(struct zs_pool *pool, unsigned long goal)
 	unsigned i;
 
 	for (i = 0; i < ZS_NR_SHARDS && freed < goal; i++)
-		if (zs_shard_free_zspages(pool, &pool->shards[i]))
+		if (zs_shard_free_zspages(pool, &pool->shards[i]) ||
+		    atomic_load_explicit(&pool->shards[i].huge_kept,
+					 memory_order_relaxed))
 			freed += compact_shard(pool, &pool->shards[i],
 					       goal - freed);
 	atomic_fetch_add(&pool->pages_compacted, freed);

@@ -117,6 +117,14 @@
 #define ZS_FINDING_POOL_RECYCLE_DEPTH_FMT                                  \
 	"shard %u recycle bin of %u units counts %u blocks, depth levels " \
 	"0x%x; it holds %lu, levels 0x%x"
+/* A kept huge page's link (its first 4 bytes) was overwritten, or a
+ * slot was taken from the stack without unlinking it. */
+#define ZS_FINDING_POOL_HUGE_KEPT_LINK_FMT \
+	"kept huge pages of shard %u link handle slot %u, not a kept page of the shard"
+/* A shard's count of kept huge pages missed a keep or a take. */
+#define ZS_FINDING_POOL_HUGE_KEPT_COUNT_FMT                                   \
+	"shard %u counts %lu kept huge pages; its stack links %lu, its huge " \
+	"slots hold %lu"
 /* The descriptor table grew without its chunk, or a chunk was freed
  * early. */
 #define ZS_FINDING_POOL_ZSPAGE_CHUNK_FMT \
@@ -508,6 +516,11 @@
 #define ZS_FINDING_ABORT_POOL_RECYCLE_DEPTH_FMT                             \
 	"recycle bins of shard %u count %u blocks, but the deepest, of %u " \
 	"units, holds none"
+/* An allocation found the kept huge page on top of its shard's stack
+ * not a kept page of the shard: the link was overwritten (a write
+ * through a stale pointer into the page above it). */
+#define ZS_FINDING_ABORT_POOL_HUGE_KEPT_LINK_FMT \
+	"kept huge pages of shard %u link handle slot %u, not a kept page"
 /* An unmap found the thread's mapped handle with no mapped slot: the
  * pool's slot table was overwritten. */
 #define ZS_FINDING_ABORT_ZBUD_UNMAP_NO_MAPPED_SLOT_FMT                       \

@@ -52,6 +52,8 @@ extern "C" {
 	X(ZS_FINDING_POOL_RECYCLE_BIN_BROKEN)              \
 	X(ZS_FINDING_POOL_RECYCLE_COUNT)                   \
 	X(ZS_FINDING_POOL_RECYCLE_DEPTH)                   \
+	X(ZS_FINDING_POOL_HUGE_KEPT_LINK)                  \
+	X(ZS_FINDING_POOL_HUGE_KEPT_COUNT)                 \
 	X(ZS_FINDING_POOL_ZSPAGE_CHUNK)                    \
 	X(ZS_FINDING_POOL_ZSPAGE_CHUNK_COUNT)              \
 	X(ZS_FINDING_POOL_DESCRIPTOR_ID)                   \
@@ -157,6 +159,7 @@ extern "C" {
 	X(ZS_FINDING_ABORT_POOL_FREE_HUGE_PAGE)            \
 	X(ZS_FINDING_ABORT_POOL_RECYCLE_LINK)              \
 	X(ZS_FINDING_ABORT_POOL_RECYCLE_DEPTH)             \
+	X(ZS_FINDING_ABORT_POOL_HUGE_KEPT_LINK)            \
 	X(ZS_FINDING_ABORT_ZBUD_UNMAP_NO_MAPPED_SLOT)      \
 	X(ZS_FINDING_ABORT_SPAN_TAG)                       \
 	/* and the abort that follows each of them */      \

@@ -117,8 +117,9 @@ int zs_malloc(struct zs_pool *pool, size_t size, uint64_t *handle)
 	sh = zs_shard_of_thread(pool);
 	zs_lock(&sh->lock);
 	sh->frees_in_a_row = 0;
-	if (size >= ZS_HUGE_SIZE ||
-	    !zs_recycle_get(pool, sh, size, &idx, &ref)) {
+	if (size >= ZS_HUGE_SIZE ?
+		    !zs_huge_reuse(pool, sh, size, &idx, &ref) :
+		    !zs_recycle_get(pool, sh, size, &idx, &ref)) {
 		err = zs_slot_take(pool, sh, &idx);
 		if (err)
 			goto fail;
@@ -200,8 +201,12 @@ int zs_free(struct zs_pool *pool, uint64_t handle)
 		zs_unlock(&sh->lock);
 		return -EBUSY;
 	}
-	recycle = zsp && zs_recycle_wants(sh, zsp, units);
-	if (recycle && !zs_recycle_fits(sh, units)) {
+	/* a huge object's page may be kept (zs/huge.c); there is no room
+	 * made for it */
+	recycle = zsp ? zs_recycle_wants(sh, zsp, units) : zs_huge_wants(sh);
+	if (!zsp && recycle)
+		zs_huge_check_page(pool, idx, zs_slot_loc(w));
+	if (zsp && recycle && !zs_recycle_fits(sh, units)) {
 		zs_recycle_make_room(pool, sh, units);
 		recycle = zs_recycle_wants(sh, zsp, units) &&
 			  zs_recycle_fits(sh, units);
@@ -224,14 +229,18 @@ int zs_free(struct zs_pool *pool, uint64_t handle)
 		 * run and finds the object gone when it ends */
 	} while (!atomic_compare_exchange_weak_explicit(
 		&slot->word, &w,
-		recycle ?
-			zs_slot_word_recycled(zs_slot_loc(w), units, gen + 1) :
-			zs_slot_word_free(zs_slot_loc(w), gen + 1),
+		!recycle ? zs_slot_word_free(zs_slot_loc(w), gen + 1) :
+		zsp ? zs_slot_word_recycled(zs_slot_loc(w), units, gen + 1) :
+		      zs_slot_word_huge_kept(zs_slot_loc(w), gen + 1),
 		memory_order_acq_rel, memory_order_acquire));
 	/* a huge object's page may have moved meanwhile; a shared one's
 	 * place cannot change under the lock */
 	ref = zs_slot_loc(w);
 	if (!zsp) {
+		if (recycle) {
+			zs_huge_keep(pool, sh, idx, ref);
+			goto freed;
+		}
 		zs_huge_remove(pool, sh, idx, ref);
 	} else {
 		if (recycle) {
@@ -252,6 +261,8 @@ freed:
 	 * the last one leaves nothing in them */
 	if (!recycle && sh->recycle_blocks)
 		zs_recycle_trim(pool, sh);
+	if (!recycle && !zsp && sh->huge_bin)
+		zs_huge_trim(pool, sh);
 	zs_unlock(&sh->lock);
 	return 0;
 }

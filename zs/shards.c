@@ -145,15 +145,19 @@ unsigned long zs_shard_freeable(const struct zs_pool *pool,
 	unsigned long used = live_units(sh);
 	unsigned long objs = zs_shard_shared_objs(sh);
 	unsigned long held = reached_units(sh), unfillable;
+	/* kept huge pages (zs/huge.c) go back whole */
+	unsigned long kept =
+		atomic_load_explicit(&sh->huge_kept, memory_order_relaxed);
 
 	/* objs > used: counters read mid-update; no mean to go by */
 	if (!objs || objs > used)
-		return zs_shard_free_zspages(pool, sh) * pool->chain_size;
+		return kept +
+		       zs_shard_free_zspages(pool, sh) * pool->chain_size;
 	unfillable = zspages * (used / objs) / 2;
 	if (used + unfillable >= held)
-		return 0;
-	return (held - used - unfillable) / pool->zspage_units *
-	       pool->chain_size;
+		return kept;
+	return kept + (held - used - unfillable) / pool->zspage_units *
+			      pool->chain_size;
 }
 
 unsigned long zs_shard_shared_objs(const struct zs_shard *sh)

@@ -220,6 +220,24 @@ static inline bool zs_slot_buried(uint64_t w)
 				    ZS_SLOT_SIZE_MASK) == ZS_SLOT_BURIED;
 }
 
+/* A free slot whose huge object's page is kept for the next huge object
+ * of its shard (zs/huge.c): the page's place is kept in the place field,
+ * so the page and its arena record, which names the slot, stay as they
+ * were. */
+#define ZS_SLOT_HUGE_KEPT 0x600u /* in the size field, above any units */
+static inline uint64_t zs_slot_word_huge_kept(uint32_t loc, uint32_t gen)
+{
+	return (uint64_t)loc << ZS_SLOT_LOC_SHIFT |
+	       (uint64_t)ZS_SLOT_HUGE_KEPT << ZS_SLOT_SIZE_SHIFT |
+	       (uint64_t)(gen & ZS_SLOT_GEN_MASK) << ZS_SLOT_GEN_SHIFT;
+}
+
+static inline bool zs_slot_huge_kept(uint64_t w)
+{
+	return !zs_slot_live(w) && ((w >> ZS_SLOT_SIZE_SHIFT) &
+				    ZS_SLOT_SIZE_MASK) == ZS_SLOT_HUGE_KEPT;
+}
+
 /* A free slot whose next live object takes generation gen. */
 static inline uint64_t zs_slot_word_free(uint32_t next, uint32_t gen)
 {
@@ -330,6 +348,9 @@ struct zs_shard {
 	/* read without the lock by the shrinker's count, written under it
 	 * (zs_shard_count_add) */
 	_Atomic unsigned long huge_count; /* huge objects, a page each */
+	/* of huge_count, the pages kept for the next huge objects
+	 * (zs/huge.c): free to compaction */
+	_Atomic unsigned long huge_kept;
 	_Atomic unsigned long zspages; /* shared zspages */
 	_Atomic unsigned long pages; /* their pages in use (zspage.pages) */
 	_Atomic unsigned long units_used; /* object units in them */
@@ -337,6 +358,7 @@ struct zs_shard {
 	_Atomic bool compacting;
 	uint64_t bytes_stored;
 	uint32_t free_slots; /* handle slot free list head + 1, 0 = empty */
+	uint32_t huge_bin; /* the newest kept huge page's slot + 1, 0 = none */
 	uint32_t fresh_next, fresh_end; /* a batch of never-used slots */
 	/* Freed blocks kept for reuse at their exact footprint
 	 * (zs/recycle.c): per footprint in units, the slot + 1 of the newest
@@ -654,6 +676,42 @@ void zs_recycle_release_zspage(struct zs_pool *pool, struct zs_shard *sh,
 uint32_t zs_recycle_next(struct zs_pool *pool, uint32_t ref);
 
 /* huge.c */
+/* Kept huge pages, at most 1 / 2^ZS_HUGE_KEEP_SHIFT of the shard's huge
+ * pages (theirs included) and ZS_HUGE_KEEP_MAX. */
+#define ZS_HUGE_KEEP_SHIFT 3u
+#define ZS_HUGE_KEEP_MAX 1024u
+/* Whether a huge object's free may keep its page: the rules of the
+ * recycle bins' (zs_recycle_wants), the shard's huge pages its share. */
+static inline bool zs_huge_wants(const struct zs_shard *sh)
+{
+	unsigned long kept =
+		atomic_load_explicit(&sh->huge_kept, memory_order_relaxed);
+
+	return sh->frees_in_a_row < ZS_RECYCLE_BURST &&
+	       !atomic_load_explicit(&sh->compacting, memory_order_relaxed) &&
+	       kept < ZS_HUGE_KEEP_MAX &&
+	       (kept + 1) << ZS_HUGE_KEEP_SHIFT <=
+		       atomic_load_explicit(&sh->huge_count,
+					    memory_order_relaxed);
+}
+/* Aborts, reported, unless the arena gives this pool the page at loc for
+ * slot slot_idx: a free checks it before it keeps the page (a damaged
+ * place must not hand another object's page to the next one). */
+void zs_huge_check_page(struct zs_pool *pool, uint32_t slot_idx, uint32_t loc);
+/* Keeps the page at loc of the huge object just freed from slot slot_idx
+ * (its word already zs_slot_word_huge_kept) for the next huge object. */
+void zs_huge_keep(struct zs_pool *pool, struct zs_shard *sh, uint32_t slot_idx,
+		  uint32_t loc);
+/* Takes the newest kept page for an object of size bytes: its slot and
+ * place, checked; false when none is kept. */
+bool zs_huge_reuse(struct zs_pool *pool, struct zs_shard *sh, size_t size,
+		   uint32_t *slot_idx, uint32_t *loc);
+/* Gives the newest kept page back to the arena, its slot to the free
+ * list; none kept: false. */
+bool zs_huge_release_kept(struct zs_pool *pool, struct zs_shard *sh);
+/* Gives kept pages back until they are within their share: a huge
+ * object freed for good shrinks it, and the last leaves none kept. */
+void zs_huge_trim(struct zs_pool *pool, struct zs_shard *sh);
 char *zs_huge_bytes(const struct zs_pool *pool, uint32_t loc);
 int zs_huge_place(struct zs_pool *pool, struct zs_shard *sh, uint32_t slot_idx,
 		  size_t size, uint32_t *loc);
