@@ -113,6 +113,23 @@ protected:
 		EXPECT_EQ(Bins().buried, buried);
 		EXPECT_ERRNO(zs_pool_check(pool_), 0);
 	}
+	/* One zs_pool_check finding, of kind, with message. */
+	void ExpectFinding(enum zs_finding kind, const std::string &message)
+	{
+		std::vector<zs::Report> got;
+		void *old_arg = nullptr;
+		zs_report_hook *old =
+			zs_set_report_hook(&zs::RecordReport, &got, &old_arg);
+		int ret = zs_pool_check(pool_);
+		zs_set_report_hook(old, old_arg, nullptr);
+
+		EXPECT_ERRNO(ret, -EUCLEAN);
+		ASSERT_EQ(got.size(), 1u);
+		EXPECT_STREQ(zs_finding_name(got[0].kind),
+			     zs_finding_name(kind));
+		EXPECT_EQ(got[0].message,
+			  "zs: zs_pool_check(recycle): " + message);
+	}
 	struct zsr_bins Bins()
 	{
 		struct zsr_bins b;
@@ -433,22 +450,6 @@ protected:
 		shard_ = zsr_shard_of(pool_, h_[0]);
 		zspage_ = zsr_zspage_of(pool_, h_[0]);
 	}
-	void ExpectFinding(enum zs_finding kind, const std::string &message)
-	{
-		std::vector<zs::Report> got;
-		void *old_arg = nullptr;
-		zs_report_hook *old =
-			zs_set_report_hook(&zs::RecordReport, &got, &old_arg);
-		int ret = zs_pool_check(pool_);
-		zs_set_report_hook(old, old_arg, nullptr);
-
-		EXPECT_ERRNO(ret, -EUCLEAN);
-		ASSERT_EQ(got.size(), 1u);
-		EXPECT_STREQ(zs_finding_name(got[0].kind),
-			     zs_finding_name(kind));
-		EXPECT_EQ(got[0].message,
-			  "zs: zs_pool_check(recycle): " + message);
-	}
 
 	unsigned shard_ = 0;
 	uint32_t zspage_ = 0;
@@ -625,21 +626,6 @@ protected:
 		Free(10);
 		Free(20);
 	}
-	std::string Check()
-	{
-		std::vector<zs::Report> got;
-		void *old_arg = nullptr;
-		zs_report_hook *old =
-			zs_set_report_hook(&zs::RecordReport, &got, &old_arg);
-		int ret = zs_pool_check(pool_);
-		zs_set_report_hook(old, old_arg, nullptr);
-
-		EXPECT_ERRNO(ret, -EUCLEAN);
-		if (got.size() != 1)
-			return "reports: " + std::to_string(got.size());
-		return std::string(zs_finding_name(got[0].kind)) + ": " +
-		       got[0].message;
-	}
 
 	unsigned shard_ = 0;
 	uint32_t live_ = 0;
@@ -649,12 +635,10 @@ TEST_F(HugeKeptCheck, ALinkToALiveObject)
 {
 	const uint32_t was = zsr_set_huge_link(pool_, shard_, live_ + 1);
 
-	EXPECT_EQ(Check(), "ZS_FINDING_POOL_HUGE_KEPT_LINK: zs: "
-			   "zs_pool_check(recycle): kept huge pages of shard " +
-				   std::to_string(shard_) +
-				   " link handle slot " +
-				   std::to_string(live_) +
-				   ", not a kept page of the shard");
+	ExpectFinding(ZS_FINDING_POOL_HUGE_KEPT_LINK,
+		      "kept huge pages of shard " + std::to_string(shard_) +
+			      " link handle slot " + std::to_string(live_) +
+			      ", not a kept page of the shard");
 	zsr_set_huge_link(pool_, shard_, was);
 	EXPECT_ERRNO(zs_pool_check(pool_), 0);
 }
@@ -663,11 +647,10 @@ TEST_F(HugeKeptCheck, ACountOff)
 {
 	const uint32_t was = zsr_set_huge_kept(pool_, shard_, 3);
 
-	EXPECT_EQ(Check(), "ZS_FINDING_POOL_HUGE_KEPT_COUNT: zs: "
-			   "zs_pool_check(recycle): shard " +
-				   std::to_string(shard_) +
-				   " counts 3 kept huge pages; its stack links "
-				   "2, its huge slots hold 2");
+	ExpectFinding(ZS_FINDING_POOL_HUGE_KEPT_COUNT,
+		      "shard " + std::to_string(shard_) +
+			      " counts 3 kept huge pages; its stack links 2, "
+			      "its huge slots hold 2");
 	zsr_set_huge_kept(pool_, shard_, was);
 	EXPECT_ERRNO(zs_pool_check(pool_), 0);
 }
