@@ -16,6 +16,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <initializer_list>
 #include <map>
 #include <string>
@@ -605,6 +607,22 @@ TEST_F(Recycle, CompactionGivesKeptHugePagesBack)
 	ASSERT_EQ(zsr_huge_kept(pool_), 2u);
 	EXPECT_EQ(zs_shrinker_count(pool_), 2u);
 	const unsigned long pages = zs_get_total_pages(pool_);
+
+	/* the class table's huge row: 22 used, 2 allocated and freeable */
+	char *table = nullptr;
+	size_t len = 0;
+	FILE *f = open_memstream(&table, &len);
+	ASSERT_NE(f, nullptr);
+	zs_pool_print_classes_json(pool_, f);
+	fclose(f);
+	const std::string json(table, len);
+	free(table);
+	EXPECT_NE(json.find("\"huge\":true"), std::string::npos) << json;
+	EXPECT_NE(json.find("\"obj_allocated\":24,\"obj_used\":22,"
+			    "\"pages_used\":24"),
+		  std::string::npos)
+		<< json;
+	EXPECT_NE(json.find("\"freeable\":2}]"), std::string::npos) << json;
 
 	EXPECT_EQ(zs_compact(pool_), 2u);
 	EXPECT_EQ(zsr_huge_kept(pool_), 0u);

@@ -39,11 +39,17 @@ static void read_row(struct zs_pool *pool, unsigned i, struct class_row *r)
 		for (i = 0; i < ZS_NR_SHARDS; i++) {
 			struct zs_shard *sh = &pool->shards[i];
 
+			/* a kept page (zs/huge.c) is allocated, empty */
 			zs_lock(&sh->lock);
-			r->groups[ZS_FULLNESS_FULL] += sh->huge_count;
+			r->groups[ZS_FULLNESS_FULL] +=
+				sh->huge_count - sh->huge_kept;
+			r->groups[ZS_FULLNESS_EMPTY] += sh->huge_kept;
 			zs_unlock(&sh->lock);
 		}
-		r->allocated = r->used = r->pages = r->groups[ZS_FULLNESS_FULL];
+		r->used = r->groups[ZS_FULLNESS_FULL];
+		r->allocated = r->pages =
+			r->used + r->groups[ZS_FULLNESS_EMPTY];
+		r->freeable = r->groups[ZS_FULLNESS_EMPTY];
 		return;
 	}
 	{

@@ -361,8 +361,11 @@ unsigned long zs_shrinker_count(struct zs_pool *pool)
 
 	if (!pool)
 		return 0;
+	/* and the kept huge pages (zs/huge.c), which go back whole */
 	for (i = 0; i < ZS_NR_SHARDS; i++)
-		n += zs_shard_freeable(pool, &pool->shards[i]);
+		n += zs_shard_freeable(pool, &pool->shards[i]) +
+		     atomic_load_explicit(&pool->shards[i].huge_kept,
+					  memory_order_relaxed);
 	return n;
 }
 

@@ -131,7 +131,7 @@ void zs_huge_keep(struct zs_pool *pool, struct zs_shard *sh, uint32_t slot_idx,
  * write through a stale pointer into the page above it): reported, then
  * abort, rather than hand out a page that may be another object's. */
 static uint32_t pop_kept(struct zs_pool *pool, struct zs_shard *sh,
-			 uint32_t *loc)
+			 uint32_t *loc, char **pagep)
 {
 	uint32_t idx = sh->huge_bin - 1;
 	struct zs_hslot *slot = zs_slot_at(pool, idx);
@@ -149,6 +149,7 @@ static uint32_t pop_kept(struct zs_pool *pool, struct zs_shard *sh,
 	memcpy(&sh->huge_bin, page, LINK_BYTES);
 	zs_shard_count_add(&sh->huge_kept, -1);
 	*loc = zs_slot_loc(w);
+	*pagep = page;
 	return idx;
 }
 
@@ -159,8 +160,7 @@ bool zs_huge_reuse(struct zs_pool *pool, struct zs_shard *sh, size_t size,
 
 	if (!sh->huge_bin)
 		return false;
-	*slot_idx = pop_kept(pool, sh, loc);
-	page = zs_huge_bytes(pool, *loc);
+	*slot_idx = pop_kept(pool, sh, loc, &page);
 	zs_poison(page, ZS_PAGE_SIZE);
 	zs_unpoison(page, size);
 	return true;
@@ -169,10 +169,11 @@ bool zs_huge_reuse(struct zs_pool *pool, struct zs_shard *sh, size_t size,
 bool zs_huge_release_kept(struct zs_pool *pool, struct zs_shard *sh)
 {
 	uint32_t idx, loc;
+	char *page;
 
 	if (!sh->huge_bin)
 		return false;
-	idx = pop_kept(pool, sh, &loc);
+	idx = pop_kept(pool, sh, &loc, &page);
 	zs_huge_remove(pool, sh, idx, loc);
 	zs_slot_give_back(pool, sh, idx);
 	return true;

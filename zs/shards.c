@@ -145,27 +145,27 @@ unsigned long zs_shard_freeable(const struct zs_pool *pool,
 	unsigned long used = live_units(sh);
 	unsigned long objs = zs_shard_shared_objs(sh);
 	unsigned long held = reached_units(sh), unfillable;
-	/* kept huge pages (zs/huge.c) go back whole */
-	unsigned long kept =
-		atomic_load_explicit(&sh->huge_kept, memory_order_relaxed);
 
 	/* objs > used: counters read mid-update; no mean to go by */
 	if (!objs || objs > used)
-		return kept +
-		       zs_shard_free_zspages(pool, sh) * pool->chain_size;
+		return zs_shard_free_zspages(pool, sh) * pool->chain_size;
 	unfillable = zspages * (used / objs) / 2;
 	if (used + unfillable >= held)
-		return kept;
-	return kept + (held - used - unfillable) / pool->zspage_units *
-			      pool->chain_size;
+		return 0;
+	return (held - used - unfillable) / pool->zspage_units *
+	       pool->chain_size;
 }
 
 unsigned long zs_shard_shared_objs(const struct zs_shard *sh)
 {
 	unsigned long objs =
 		atomic_load_explicit(&sh->objs_used, memory_order_relaxed);
-	unsigned long huge =
+	/* huge objects: the huge pages less those kept (zs/huge.c) */
+	unsigned long pages =
 		atomic_load_explicit(&sh->huge_count, memory_order_relaxed);
+	unsigned long kept =
+		atomic_load_explicit(&sh->huge_kept, memory_order_relaxed);
+	unsigned long huge = pages > kept ? pages - kept : 0;
 
 	/* read without the lock, huge_count may already count an object
 	 * objs_used does not yet */
