@@ -229,7 +229,9 @@ out:
  * of its own. */
 #define SLOT_CLAIMED (0x800ull << ZS_SLOT_SIZE_SHIFT)
 /* A buried slot's mark while the bins' walk has reached it, in the top
- * bit of its link (a slot + 1, below 2^29). */
+ * bit of its link (a slot + 1, below 2^29); a kept huge page's slot's
+ * while its stack's walk has (the top bit of its place, a page number
+ * below 2^22 shifted by 2). */
 #define SLOT_BURIED_SEEN (1ull << 63)
 #define SIZE_FIELD (ZS_SLOT_SIZE_MASK << ZS_SLOT_SIZE_SHIFT)
 _Static_assert(ZS_PAGE_UNITS < ZS_SLOT_BURIED && ZS_SLOT_BURIED < 0x800,
@@ -286,7 +288,8 @@ static unsigned depth_levels(unsigned depth)
 /* A shard's recycle bins: each link a recycled block of the bin's
  * footprint in the shard or a buried slot (marked, so that it is met
  * once); each bin's depth and depth levels as its walk finds them;
- * their totals as the shard and the walks of its zspages count them.  A block linked twice makes the walk longer than the counts allow
+ * their totals as the shard and the walks of its zspages count them.
+ * A block linked twice makes the walk longer than the counts allow
  * or its totals disagree with the zspages'. */
 static int check_recycle_bins(struct zs_pool *pool, struct zs_shard *sh,
 			      uint32_t nslots, const struct shard_sums *sum,
