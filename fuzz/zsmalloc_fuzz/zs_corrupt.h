@@ -9,8 +9,9 @@
  * they break: zspages, their objects and pages (zs_corrupt_zspages.c), the
  * blocks of shared zspages and the shards' free-space indexes
  * (zs_corrupt_spans.c), the fullness lists and the counters of shards and
- * the pool (zs_corrupt_lists.c), and the handle and zspage descriptor
- * tables (zs_corrupt_tables.c).
+ * the pool (zs_corrupt_lists.c), the handle and zspage descriptor tables
+ * (zs_corrupt_tables.c), and the shards' recycle bins and kept huge pages
+ * (zs_corrupt_recycle.c).
  */
 #ifndef ZS_FUZZ_ZS_CORRUPT_H
 #define ZS_FUZZ_ZS_CORRUPT_H
@@ -219,7 +220,11 @@ struct zs_gap_links *zsf_gap_links(struct zs_shard *sh, uint32_t ref);
 	X(CK_ZSPAGE_RECYCLED, "zspage recycled count",                         \
 	  ZS_FINDING_POOL_ZSPAGE_RECYCLED, zsf_plant_zspage_recycled)          \
 	X(CK_RECYCLE_DEPTH, "recycle bin depth",                               \
-	  ZS_FINDING_POOL_RECYCLE_DEPTH, zsf_plant_recycle_depth)
+	  ZS_FINDING_POOL_RECYCLE_DEPTH, zsf_plant_recycle_depth)              \
+	X(CK_HUGE_KEPT_LINK, "kept huge page link",                            \
+	  ZS_FINDING_POOL_HUGE_KEPT_LINK, zsf_plant_huge_kept_link)            \
+	X(CK_HUGE_KEPT_COUNT, "kept huge page count",                          \
+	  ZS_FINDING_POOL_HUGE_KEPT_COUNT, zsf_plant_huge_kept_count)
 
 /* Rows numbered before the shared-zspage layout: kind bytes 0 .. 40 are
  * these rows, 41 .. 65 the arena's first 25 kinds, 66 .. 76 the rows after

@@ -8,7 +8,10 @@
  * a forgotten update would leave: a link to a live object, past the
  * handle table or back to its own block; a shard or zspage count one
  * too high; a bin's depth one too high, or the bin in a depth level it
- * does not reach or out of one it does.
+ * does not reach or out of one it does.  A shard's kept huge pages
+ * (zs/huge.c) are linked through their first bytes and counted the same
+ * way: a link to a live object, past the table or back to its own page,
+ * the stack's head at a live object, the count too high.
  */
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -142,5 +145,83 @@ bool zsf_plant_recycle_depth(struct zs_plant *p)
 	level = (p->sel >> 8) % ZS_RECYCLE_LEVELS;
 	word = &sh->recycle_deep[level][u / 64];
 	FM_PATCH(p->log, *word, *word ^ (1ull << (u % 64)));
+	return true;
+}
+
+/* A shard, chosen by sel, that keeps a huge page, locked (p->locked);
+ * NULL when none does. */
+static struct zs_shard *shard_with_kept_pages(struct zs_plant *p)
+{
+	unsigned i;
+
+	for (i = 0; i < ZS_NR_SHARDS; i++) {
+		struct zs_shard *sh =
+			&p->pool->shards[(p->sel + i) % ZS_NR_SHARDS];
+
+		zs_lock(&sh->lock);
+		if (sh->huge_bin) {
+			p->locked = sh;
+			return sh;
+		}
+		zs_unlock(&sh->lock);
+	}
+	return NULL;
+}
+
+/* The slot + 1 of a live object of the pool, chosen by sel; 0 when none
+ * is live. */
+static uint32_t live_slot_link(struct zs_plant *p)
+{
+	uint32_t n = atomic_load(&p->pool->ht_next), i;
+
+	for (i = 0; i < n; i++) {
+		uint32_t idx = (p->sel + i) % n;
+		struct zs_hslot *slot = zs_slot_at(p->pool, idx);
+
+		if (slot && zs_slot_live(atomic_load(&slot->word)))
+			return idx + 1;
+	}
+	return 0;
+}
+
+bool zsf_plant_huge_kept_link(struct zs_plant *p)
+{
+	struct zs_shard *sh = shard_with_kept_pages(p);
+	uint32_t top, link, live;
+	unsigned v = p->sel >> 14;
+	char *page;
+
+	if (!sh)
+		return false;
+	top = sh->huge_bin;
+	page = zs_huge_bytes(
+		p->pool,
+		zs_slot_loc(atomic_load(&zs_slot_at(p->pool, top - 1)->word)));
+	live = live_slot_link(p);
+	if (v == 3 && live) {
+		/* the shard's head, not a page's link */
+		FM_PATCH(p->log, sh->huge_bin, live);
+		return true;
+	}
+	if (v == 0 && live)
+		link = live;
+	else if (v == 1)
+		link = atomic_load(&p->pool->ht_next) + 1 + (p->sel & 0xff);
+	else
+		link = top; /* the page links itself: a cycle */
+	fm_patch_raw32(p->log, page, link);
+	return true;
+}
+
+bool zsf_plant_huge_kept_count(struct zs_plant *p)
+{
+	struct zs_shard *sh = shard_with_kept_pages(p);
+
+	if (!sh)
+		return false;
+	/* more than the stack links (fewer would end the walk early, which
+	 * is the link's finding) */
+	fm_patch_atomic_ulong(p->log, &sh->huge_kept,
+			      atomic_load(&sh->huge_kept) + 1 + (p->sel >> 14));
 	return true;
 }

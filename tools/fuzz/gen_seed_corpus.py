@@ -621,15 +621,18 @@ def scenarios():
     # live object, past the table, to its own block; a count one too high
     # or one too low) at a few places: pools whose bins hold blocks of one
     # footprint or many, some zspages' blocks buried (one-page zspages
-    # emptied), and pools that recycle nothing (too few objects, only huge
-    # ones).
+    # emptied), pools that recycle nothing (too few objects, only huge
+    # ones), and pools that keep freed huge pages (the stack of one page
+    # or several).
     recycling = [Seq(cfg(4)).fill(64, 300).free_many(3, 1),
                  Seq(cfg(16)).fill(200, 300).fill(200, 28).fill(3, 4095)
                  .free_many(4, 1),
                  Seq(cfg(1)).fill(200, 1000).free_many(2, 0)
                  .free_many(2, 0).free_many(3, 0),
                  Seq(cfg(2)).fill(5, 300),
-                 Seq(cfg(2)).fill(8, 4096).free_many(2)]
+                 Seq(cfg(2)).fill(8, 4096).free_many(2),
+                 Seq(cfg(4)).fill(48, 4096).fill(40, 700).free_many(3, 1),
+                 Seq(cfg(1)).fill(16, 4096).free(3)]
     out.extend(each_variant_at_a_few_places(recycling, RECYCLE_KINDS))
 
     # Host allocation failures, the k-th of each step's allocations in
