@@ -32,6 +32,7 @@ namespace
 constexpr size_t kSize = 1000;
 constexpr unsigned kUnits = 126; /* (1000 + 4) rounded up to 8, in 8s */
 constexpr size_t kObjects = 64; /* 8 make the bins' share one block */
+constexpr size_t kHuge = 4096;
 
 /* The zspages of the pool (one page each at chain 1: four objects of
  * 126 units), as the objects' indices, from the first. */
@@ -66,12 +67,15 @@ protected:
 		}
 		EXPECT_ERRNO(zs_arena_destroy(arena_), 0);
 	}
-	void Make(unsigned chain, size_t n, size_t size = kSize)
+	void Make(unsigned chain, size_t n, size_t size = kSize,
+		  unsigned share = 8)
 	{
 		zs_pool_config cfg = {};
 		cfg.name = "recycle";
 		cfg.chain_size = chain;
 		cfg.arena = arena_;
+		/* 1/8 unless asked: the share these tests count with */
+		cfg.recycle_64ths = share;
 		pool_ = zs_create_pool_config(&cfg);
 		ASSERT_NE(pool_, nullptr);
 		h_.assign(n, 0);
@@ -360,6 +364,54 @@ TEST_F(Recycle, TheBinsHoldTheirShareOfUnits)
 	EXPECT_EQ(Bins().blocks, 6u);
 }
 
+/* The share is the pool's (zs_pool_config.recycle_64ths): 48 of the 64
+ * objects freed, the bins fill to it and no further.  0 is the default,
+ * 3/16. */
+class RecycleShare : public Recycle {
+protected:
+	void ExpectFilledTo(unsigned asked, unsigned got)
+	{
+		Make(0, kObjects, kSize, asked);
+		for (size_t i = 0; i < 48; i++)
+			Free(i);
+		const struct zsr_bins b = Bins();
+		EXPECT_LE(b.units * 64, b.units_used * got);
+		EXPECT_GT((b.units + kUnits) * 64, b.units_used * got);
+		EXPECT_GT(b.blocks, 0u);
+	}
+};
+
+TEST_F(RecycleShare, TheDefaultIs3_16)
+{
+	ExpectFilledTo(0, 12);
+}
+
+TEST_F(RecycleShare, OneSixteenth)
+{
+	ExpectFilledTo(4, 4);
+}
+
+TEST_F(RecycleShare, OneHalf)
+{
+	ExpectFilledTo(32, 32);
+}
+
+/* ZS_RECYCLE_NONE keeps nothing: no block, no huge page. */
+TEST_F(RecycleShare, NoneKeepsNothing)
+{
+	Make(0, kObjects, kSize, ZS_RECYCLE_NONE);
+	for (size_t i = 0; i < 48; i++)
+		Free(i);
+	EXPECT_EQ(Bins().blocks, 0u);
+	EXPECT_EQ(Bins().units, 0u);
+	for (size_t i = 0; i < 24; i++)
+		Allocate(kHuge);
+	const unsigned long pages = zs_get_total_pages(pool_);
+	Free(kObjects);
+	EXPECT_EQ(zsr_huge_kept(pool_), 0u);
+	EXPECT_EQ(zs_get_total_pages(pool_), pages - 1);
+}
+
 /* ... and at most ZS_RECYCLE_MAX_BLOCKS (8192) blocks: 80,000 objects of
  * one unit allow 9000 or more by units, 16,000 are freed, with an
  * allocation of another footprint after every 100 (not a burst). */
@@ -546,8 +598,6 @@ TEST_F(RecycleCheck, AnEvictionFromAnEmptyBinAborts)
 }
 
 /* ---- kept huge pages (zs/huge.c) ---- */
-
-constexpr size_t kHuge = 4096;
 
 /* A freed huge object's page is kept for the next huge object of its
  * shard: the handle is refused at once, the pool keeps the page, and the

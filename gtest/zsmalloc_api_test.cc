@@ -104,6 +104,25 @@ TEST(ZsApi, OutOfRangeConfigIsRefused)
 	EXPECT_NULL_ERRNO(zs_create_pool_config(&cfg), -EINVAL);
 	cfg.chain_size = ~0u;
 	EXPECT_NULL_ERRNO(zs_create_pool_config(&cfg), -EINVAL);
+	cfg.chain_size = 0;
+	cfg.recycle_64ths = 33;
+	EXPECT_NULL_ERRNO(zs_create_pool_config(&cfg), -EINVAL);
+	cfg.recycle_64ths = ZS_RECYCLE_NONE - 1;
+	EXPECT_NULL_ERRNO(zs_create_pool_config(&cfg), -EINVAL);
+}
+
+TEST(ZsApi, EveryRecycleShareUpToOneHalfIsTaken)
+{
+	zs_pool_config cfg = {};
+	for (unsigned share : { 0u, 1u, 12u, 32u, ZS_RECYCLE_NONE }) {
+		cfg.recycle_64ths = share;
+		zs_pool *pool = zs_create_pool_config(&cfg);
+		ASSERT_NE(pool, nullptr) << "share " << share;
+		uint64_t h = 0;
+		EXPECT_ERRNO(zs_malloc(pool, 1000, &h), 0);
+		EXPECT_ERRNO(zs_free(pool, h), 0);
+		zs_destroy_pool(pool);
+	}
 }
 
 TEST(ZsApi, DestroyNullIsANoOp)

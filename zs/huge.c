@@ -32,8 +32,8 @@
  * `/usr` trace, whose incompressible pages are 6% of the objects, that
  * was a quarter of an alloc + free pair's time.  The kept pages are a
  * stack linked through their first 4 bytes (the slot + 1 of the next),
- * capped as the recycle bins are (zs_huge_wants): 1/8 of the shard's
- * huge pages and ZS_HUGE_KEEP_MAX, nothing past a burst of frees or while
+ * capped as the recycle bins are (zs_huge_wants): the pool's share of
+ * the shard's huge pages (3/16 by default) and ZS_HUGE_KEEP_MAX, nothing past a burst of frees or while
  * compacting; a huge object freed for good shrinks the share and the
  * last leaves none kept; compaction gives them all back.  A run migration
  * does not move a kept page (its slot holds no live object).
@@ -182,10 +182,11 @@ bool zs_huge_release_kept(struct zs_pool *pool, struct zs_shard *sh)
 void zs_huge_trim(struct zs_pool *pool, struct zs_shard *sh)
 {
 	while (sh->huge_bin &&
-	       atomic_load_explicit(&sh->huge_kept, memory_order_relaxed)
-			       << ZS_HUGE_KEEP_SHIFT >
-		       atomic_load_explicit(&sh->huge_count,
-					    memory_order_relaxed))
+	       zs_huge_over_share(pool,
+				  atomic_load_explicit(&sh->huge_kept,
+						       memory_order_relaxed),
+				  atomic_load_explicit(&sh->huge_count,
+						       memory_order_relaxed)))
 		zs_huge_release_kept(pool, sh);
 }
 

@@ -27,7 +27,9 @@ struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg)
 
 	if (!cfg)
 		cfg = &defaults;
-	if (cfg->chain_size > ZS_MAX_CHAIN) {
+	if (cfg->chain_size > ZS_MAX_CHAIN ||
+	    (cfg->recycle_64ths > ZS_RECYCLE_MAX_64THS &&
+	     cfg->recycle_64ths != ZS_RECYCLE_NONE)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -41,6 +43,9 @@ struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg)
 	pool->id = atomic_fetch_add(&next_pool_id, 1);
 	pool->chain_size = cfg->chain_size ? cfg->chain_size : ZS_DEFAULT_CHAIN;
 	pool->max_pages = cfg->max_pages;
+	pool->recycle_64ths = cfg->recycle_64ths == ZS_RECYCLE_NONE ? 0 :
+			      cfg->recycle_64ths ? cfg->recycle_64ths :
+						   ZS_RECYCLE_DEFAULT_64THS;
 	pool->arena = cfg->arena ? cfg->arena : zs_arena_default();
 	if (!pool->arena)
 		goto free_tables; /* none yet: frees the pool */
@@ -203,13 +208,14 @@ int zs_free(struct zs_pool *pool, uint64_t handle)
 	}
 	/* a huge object's page may be kept (zs/huge.c); there is no room
 	 * made for it */
-	recycle = zsp ? zs_recycle_wants(sh, zsp, units) : zs_huge_wants(sh);
+	recycle = zsp ? zs_recycle_wants(pool, sh, zsp, units) :
+			zs_huge_wants(pool, sh);
 	if (!zsp && recycle)
 		zs_huge_check_page(pool, idx, zs_slot_loc(w));
-	if (zsp && recycle && !zs_recycle_fits(sh, units)) {
+	if (zsp && recycle && !zs_recycle_fits(pool, sh, units)) {
 		zs_recycle_make_room(pool, sh, units);
-		recycle = zs_recycle_wants(sh, zsp, units) &&
-			  zs_recycle_fits(sh, units);
+		recycle = zs_recycle_wants(pool, sh, zsp, units) &&
+			  zs_recycle_fits(pool, sh, units);
 	}
 	/* its zspage's last live object, not kept: the blocks recycled
 	 * there go back first (while the walk still sees this one live), so

@@ -23,8 +23,10 @@
  *
  * What the bins may keep, so that an emptied zspage and a compaction give
  * back what they gave back without them:
- *  - at most ZS_RECYCLE_MAX_BLOCKS blocks and 1/8 of the shard's object
- *    units (theirs included).  A free that finds no room releases blocks
+ *  - at most ZS_RECYCLE_MAX_BLOCKS blocks and the pool's share of the
+ *    shard's object units, theirs included (zs_pool_config.recycle_64ths,
+ *    3/16 by default: the deeper the bins, the more of a trace's mix of
+ *    sizes they serve, and the more free memory they hold).  A free that finds no room releases blocks
  *    (merges them into gaps, as a free would have) before it decides,
  *    each from the deepest bins: a bin much deeper than the others holds
  *    blocks its footprint has not come back for, where a shallow bin's
@@ -249,7 +251,7 @@ static void evict_one(struct zs_pool *pool, struct zs_shard *sh)
 void zs_recycle_make_room(struct zs_pool *pool, struct zs_shard *sh,
 			  unsigned units)
 {
-	while (sh->recycle_blocks && !zs_recycle_fits(sh, units))
+	while (sh->recycle_blocks && !zs_recycle_fits(pool, sh, units))
 		evict_one(pool, sh);
 }
 
@@ -257,7 +259,7 @@ void zs_recycle_trim(struct zs_pool *pool, struct zs_shard *sh)
 {
 	while (sh->recycle_blocks &&
 	       atomic_load_explicit(&sh->recycle_units, memory_order_relaxed) >
-		       zs_recycle_share(sh))
+		       zs_recycle_share(pool, sh))
 		evict_one(pool, sh);
 }
 

@@ -53,7 +53,15 @@ struct zs_pool_config {
 	unsigned chain_size; /* pages per shared zspage, 1..16; 0 = 16 */
 	unsigned long max_pages; /* hard cap on pages held; 0 = none */
 	struct zs_arena *arena; /* NULL = zs_arena_default() */
+	/* freed memory kept whole for the next objects of the same sizes
+	 * (recycled blocks, kept huge pages), between compactions, in 64ths
+	 * of what the live objects take: 1..32; 0 = 12 (3/16);
+	 * ZS_RECYCLE_NONE = none, every free gives its bytes back at once */
+	unsigned recycle_64ths;
 };
+
+/* zs_pool_config.recycle_64ths: keep no freed memory for reuse. */
+#define ZS_RECYCLE_NONE 0xffffffffu
 
 struct zs_pool_stats {
 	unsigned long pages_compacted; /* cumulative, by compaction */
@@ -98,8 +106,8 @@ struct zs_pool *zs_create_pool(const char *name);
  *       zero-initialised one means every default.
  *
  * Context: any thread; takes the arena's lock.
- * Return: the pool, or NULL with errno EINVAL (@cfg->chain_size above 16),
- * ENOSPC (the arena's owner table is full: 1024 pools and zbud pools per
+ * Return: the pool, or NULL with errno EINVAL (@cfg->chain_size above 16,
+ * @cfg->recycle_64ths above 32 and not ZS_RECYCLE_NONE), ENOSPC (the arena's owner table is full: 1024 pools and zbud pools per
  * arena, as for zbud_create_pool()) or ENOMEM (the host refused memory, or
  * the default arena could not be created).
  */

@@ -21,9 +21,20 @@
 #include "fuzz/zsmalloc_fuzz/zs_corrupt.h"
 #include "zs/zs_internal.h"
 
-/* A shard, chosen by sel, whose bins hold a block, locked (p->locked);
- * NULL when none does. */
-static struct zs_shard *shard_with_blocks(struct zs_plant *p)
+static bool holds_blocks(const struct zs_shard *sh)
+{
+	return sh->recycle_blocks != 0;
+}
+
+static bool keeps_huge_pages(const struct zs_shard *sh)
+{
+	return sh->huge_bin != 0;
+}
+
+/* A shard, chosen by sel, that has what `has` asks (looked at under its
+ * lock), locked (p->locked); NULL when none has. */
+static struct zs_shard *shard_where(struct zs_plant *p,
+				    bool (*has)(const struct zs_shard *))
 {
 	unsigned i;
 
@@ -32,7 +43,7 @@ static struct zs_shard *shard_with_blocks(struct zs_plant *p)
 			&p->pool->shards[(p->sel + i) % ZS_NR_SHARDS];
 
 		zs_lock(&sh->lock);
-		if (sh->recycle_blocks) {
+		if (has(sh)) {
 			p->locked = sh;
 			return sh;
 		}
@@ -60,7 +71,7 @@ static unsigned bin_with_block_on_top(struct zs_plant *p, struct zs_shard *sh)
 
 bool zsf_plant_recycle_link(struct zs_plant *p)
 {
-	struct zs_shard *sh = shard_with_blocks(p);
+	struct zs_shard *sh = shard_where(p, holds_blocks);
 	uint32_t top, ref, link;
 	unsigned u, v = p->sel >> 14;
 	struct zspage *zsp;
@@ -96,7 +107,7 @@ bool zsf_plant_recycle_link(struct zs_plant *p)
 
 bool zsf_plant_recycle_count(struct zs_plant *p)
 {
-	struct zs_shard *sh = shard_with_blocks(p);
+	struct zs_shard *sh = shard_where(p, holds_blocks);
 
 	if (!sh)
 		return false;
@@ -111,7 +122,7 @@ bool zsf_plant_recycle_count(struct zs_plant *p)
 
 bool zsf_plant_zspage_recycled(struct zs_plant *p)
 {
-	struct zs_shard *sh = shard_with_blocks(p);
+	struct zs_shard *sh = shard_where(p, holds_blocks);
 	unsigned u;
 	struct zspage *zsp;
 	uint32_t ref;
@@ -129,7 +140,7 @@ bool zsf_plant_zspage_recycled(struct zs_plant *p)
 
 bool zsf_plant_recycle_depth(struct zs_plant *p)
 {
-	struct zs_shard *sh = shard_with_blocks(p);
+	struct zs_shard *sh = shard_where(p, holds_blocks);
 	unsigned u, level;
 	uint64_t *word;
 
@@ -146,26 +157,6 @@ bool zsf_plant_recycle_depth(struct zs_plant *p)
 	word = &sh->recycle_deep[level][u / 64];
 	FM_PATCH(p->log, *word, *word ^ (1ull << (u % 64)));
 	return true;
-}
-
-/* A shard, chosen by sel, that keeps a huge page, locked (p->locked);
- * NULL when none does. */
-static struct zs_shard *shard_with_kept_pages(struct zs_plant *p)
-{
-	unsigned i;
-
-	for (i = 0; i < ZS_NR_SHARDS; i++) {
-		struct zs_shard *sh =
-			&p->pool->shards[(p->sel + i) % ZS_NR_SHARDS];
-
-		zs_lock(&sh->lock);
-		if (sh->huge_bin) {
-			p->locked = sh;
-			return sh;
-		}
-		zs_unlock(&sh->lock);
-	}
-	return NULL;
 }
 
 /* The slot + 1 of a live object of the pool, chosen by sel; 0 when none
@@ -186,7 +177,7 @@ static uint32_t live_slot_link(struct zs_plant *p)
 
 bool zsf_plant_huge_kept_link(struct zs_plant *p)
 {
-	struct zs_shard *sh = shard_with_kept_pages(p);
+	struct zs_shard *sh = shard_where(p, keeps_huge_pages);
 	uint32_t top, link, live;
 	unsigned v = p->sel >> 14;
 	char *page;
@@ -215,7 +206,7 @@ bool zsf_plant_huge_kept_link(struct zs_plant *p)
 
 bool zsf_plant_huge_kept_count(struct zs_plant *p)
 {
-	struct zs_shard *sh = shard_with_kept_pages(p);
+	struct zs_shard *sh = shard_where(p, keeps_huge_pages);
 
 	if (!sh)
 		return false;

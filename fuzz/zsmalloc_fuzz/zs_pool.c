@@ -147,6 +147,11 @@ void zsf_pool_open(struct zs_fuzz *f, uint8_t cfg, unsigned long max_pages)
 		 * regions released and purged as pages are freed. */
 		if ((cfg & 0x1f) > 16)
 			zs_arena_set_retain_ms(f->arena, 0);
+	} else if ((cfg & 0x1f) > 16) {
+		/* With the default arena they keep no freed memory for
+		 * reuse (odd), or half of what the objects take (even): the
+		 * recycle bins' and kept huge pages' share at both ends. */
+		pc.recycle_64ths = cfg & 1 ? ZS_RECYCLE_NONE : 32;
 	}
 	pc.arena = f->arena;
 	if ((cfg & 0xc0) == 0xc0 && !f->arena && !max_pages && !pc.chain_size) {
@@ -173,8 +178,8 @@ void zsf_pool_open(struct zs_fuzz *f, uint8_t cfg, unsigned long max_pages)
 		fm_fail("a new pool holds %lu pages",
 			zs_get_total_pages(f->pool));
 	zsf_pool_check(f, "on a new pool");
-	fm_trace("  pool chain %u cap %lu arena %s\n", pc.chain_size, max_pages,
-		 f->arena ? "private" : "default");
+	fm_trace("  pool chain %u cap %lu arena %s share %u\n", pc.chain_size,
+		 max_pages, f->arena ? "private" : "default", pc.recycle_64ths);
 }
 
 void zsf_drain(struct zs_fuzz *f, bool backwards)

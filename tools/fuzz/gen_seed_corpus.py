@@ -634,6 +634,15 @@ def scenarios():
                  Seq(cfg(4)).fill(48, 4096).fill(40, 700).free_many(3, 1),
                  Seq(cfg(1)).fill(16, 4096).free(3)]
     out.extend(each_variant_at_a_few_places(recycling, RECYCLE_KINDS))
+    # The share of freed memory kept at both ends (chain bits past 16 with
+    # the default arena, fuzz/zsmalloc_fuzz/zs_pool.c): none (odd), half
+    # (even); churn of shared and huge objects, then a compaction.
+    for chain_bits in (17 + 4, 17 + 5, 30, 31):
+        s = Seq(cfg(chain_bits)).fill(64, 300).fill(24, 4096)
+        s.free_many(3, 1).fill(30, 300).fill(6, 4096).free_many(2, 0)
+        out.append(s.compact().bytes())
+    half = Seq(cfg(17 + 5)).fill(64, 300).fill(24, 4096).free_many(3, 1)
+    out.extend(each_variant_at_a_few_places([half], RECYCLE_KINDS))
 
     # Host allocation failures, the k-th of each step's allocations in
     # turn: pool creation and its first objects (default and private
