@@ -182,6 +182,24 @@ static inline uint32_t zs_huge_cookie(uint32_t slot_idx)
 #define ZS_RECYCLE_LEVELS 8u
 #define ZS_RECYCLE_WORDS ((ZS_RECYCLE_BINS + 63) / 64)
 
+/* A free slot (state free, the generation the next object's) that holds
+ * a place and a mark in its size field: what a recycled block, a buried
+ * slot and a kept huge page keep there. */
+static inline uint64_t zs_slot_word_marked(uint32_t place, unsigned mark,
+					   uint32_t gen)
+{
+	return (uint64_t)place << ZS_SLOT_LOC_SHIFT |
+	       (uint64_t)mark << ZS_SLOT_SIZE_SHIFT |
+	       (uint64_t)(gen & ZS_SLOT_GEN_MASK) << ZS_SLOT_GEN_SHIFT;
+}
+
+/* Whether w is a free slot with mark in its size field. */
+static inline bool zs_slot_has_mark(uint64_t w, unsigned mark)
+{
+	return !zs_slot_live(w) &&
+	       ((w >> ZS_SLOT_SIZE_SHIFT) & ZS_SLOT_SIZE_MASK) == mark;
+}
+
 /* A free slot whose object's block waits in its shard's recycle bins
  * (zs/recycle.c) for an object of the same footprint: the block's place
  * and units (1 .. ZS_PAGE_UNITS) are kept where a live slot keeps its place
@@ -190,9 +208,7 @@ static inline uint32_t zs_huge_cookie(uint32_t slot_idx)
 static inline uint64_t zs_slot_word_recycled(uint32_t ref, unsigned units,
 					     uint32_t gen)
 {
-	return (uint64_t)ref << ZS_SLOT_LOC_SHIFT |
-	       (uint64_t)units << ZS_SLOT_SIZE_SHIFT |
-	       (uint64_t)(gen & ZS_SLOT_GEN_MASK) << ZS_SLOT_GEN_SHIFT;
+	return zs_slot_word_marked(ref, units, gen);
 }
 
 /* The units of a recycled block's slot, 0 for any other slot. */
@@ -209,15 +225,12 @@ static inline unsigned zs_slot_recycled_units(uint64_t w)
 #define ZS_SLOT_BURIED 0x400u /* in the size field, above any units */
 static inline uint64_t zs_slot_word_buried(uint32_t next, uint32_t gen)
 {
-	return (uint64_t)next << ZS_SLOT_LOC_SHIFT |
-	       (uint64_t)ZS_SLOT_BURIED << ZS_SLOT_SIZE_SHIFT |
-	       (uint64_t)(gen & ZS_SLOT_GEN_MASK) << ZS_SLOT_GEN_SHIFT;
+	return zs_slot_word_marked(next, ZS_SLOT_BURIED, gen);
 }
 
 static inline bool zs_slot_buried(uint64_t w)
 {
-	return !zs_slot_live(w) && ((w >> ZS_SLOT_SIZE_SHIFT) &
-				    ZS_SLOT_SIZE_MASK) == ZS_SLOT_BURIED;
+	return zs_slot_has_mark(w, ZS_SLOT_BURIED);
 }
 
 /* A free slot whose huge object's page is kept for the next huge object
@@ -227,15 +240,12 @@ static inline bool zs_slot_buried(uint64_t w)
 #define ZS_SLOT_HUGE_KEPT 0x600u /* in the size field, above any units */
 static inline uint64_t zs_slot_word_huge_kept(uint32_t loc, uint32_t gen)
 {
-	return (uint64_t)loc << ZS_SLOT_LOC_SHIFT |
-	       (uint64_t)ZS_SLOT_HUGE_KEPT << ZS_SLOT_SIZE_SHIFT |
-	       (uint64_t)(gen & ZS_SLOT_GEN_MASK) << ZS_SLOT_GEN_SHIFT;
+	return zs_slot_word_marked(loc, ZS_SLOT_HUGE_KEPT, gen);
 }
 
 static inline bool zs_slot_huge_kept(uint64_t w)
 {
-	return !zs_slot_live(w) && ((w >> ZS_SLOT_SIZE_SHIFT) &
-				    ZS_SLOT_SIZE_MASK) == ZS_SLOT_HUGE_KEPT;
+	return zs_slot_has_mark(w, ZS_SLOT_HUGE_KEPT);
 }
 
 /* A free slot whose next live object takes generation gen. */
