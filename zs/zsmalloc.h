@@ -168,9 +168,10 @@ size_t zs_max_alloc_size(void);
  * @handle: the object's handle; every copy of it is stale afterwards.
  *
  * The object's bytes may be kept whole for the next allocation of the
- * same footprint (its size plus 4, in 8s) in its shard: at most 1/8 of
- * the shard's object units and 8192 blocks, released by zs_compact() and
- * the shrinker.  A zspage whose objects are all freed goes back at once
+ * same footprint (its size plus 4, in 8s) in its shard: at most the
+ * pool's share of the shard's object units (zs_pool_config.recycle_64ths,
+ * 3/16 by default) and 8192 blocks, released by zs_compact() and the
+ * shrinker.  A huge object's page may be kept likewise.  A zspage whose objects are all freed goes back at once
  * unless such blocks fill 3/4 of its pages; freeing every object gives
  * every page back.  An object that does not
  * carry its own handle slot is corruption: it is reported (zs/report.h)
