@@ -349,9 +349,9 @@ TEST_F(Recycle, FreeingEverythingGivesEveryPageBack)
 }
 
 /* The bins keep at most their share (1/8 here) of the shard's object
- * units, theirs included: after 16 of 64 objects of 126 units are freed, six blocks
- * ((48 live + 6 kept) * 126 / 8 = 850 units; a seventh would need 866
- * of 882). */
+ * units, theirs included: after 16 of 64 objects of 126 units are freed,
+ * six blocks ((48 live + 6 kept) * 126 / 8 = 850 units; a seventh would
+ * need 866 of 882). */
 TEST_F(Recycle, TheBinsHoldTheirShareOfUnits)
 {
 	Make(0, kObjects);
@@ -628,9 +628,10 @@ TEST_F(Recycle, AFreedHugePageGoesToTheNextHugeObject)
 	EXPECT_ERRNO(zs_pool_check(pool_), 0);
 }
 
-/* At most the share (1/8 here) of the shard's huge pages, theirs included: of 24, three;
- * a huge object freed for good shrinks the share, and the kept pages with
- * it, so freeing them all keeps none and gives every page back. */
+/* At most the share (1/8 here) of the shard's huge pages, theirs
+ * included: of 24, three; a huge object freed for good shrinks the share,
+ * and the kept pages with it, so freeing them all keeps none and gives
+ * every page back. */
 TEST_F(Recycle, KeptHugePagesHoldTheirShare)
 {
 	Make(0, 24, kHuge);

@@ -33,10 +33,11 @@
  * was a quarter of an alloc + free pair's time.  The kept pages are a
  * stack linked through their first 4 bytes (the slot + 1 of the next),
  * capped as the recycle bins are (zs_huge_wants): the pool's share of
- * the shard's huge pages (3/16 by default) and ZS_HUGE_KEEP_MAX, nothing past a burst of frees or while
- * compacting; a huge object freed for good shrinks the share and the
- * last leaves none kept; compaction gives them all back.  A run migration
- * does not move a kept page (its slot holds no live object).
+ * the shard's huge pages (3/16 by default) and ZS_HUGE_KEEP_MAX,
+ * nothing past a burst of frees or while compacting; a huge object freed
+ * for good shrinks the share and the last leaves none kept; compaction
+ * gives them all back.  A run migration does not move a kept page (its
+ * slot holds no live object).
  */
 #include <errno.h>
 #include <string.h>

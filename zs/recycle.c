@@ -26,11 +26,11 @@
  *  - at most ZS_RECYCLE_MAX_BLOCKS blocks and the pool's share of the
  *    shard's object units, theirs included (zs_pool_config.recycle_64ths,
  *    3/16 by default: the deeper the bins, the more of a trace's mix of
- *    sizes they serve, and the more free memory they hold).  A free that finds no room releases blocks
- *    (merges them into gaps, as a free would have) before it decides,
- *    each from the deepest bins: a bin much deeper than the others holds
- *    blocks its footprint has not come back for, where a shallow bin's
- *    next allocation would miss.  Depths are kept per bin and in levels
+ *    sizes they serve, and the more free memory they hold).  A free
+ *    that finds no room releases blocks (merges them into gaps, as a
+ *    free would have) before it decides, each from the deepest bins: a
+ *    bin much deeper than the others holds blocks its footprint has not
+ *    come back for, where a shallow bin's next allocation would miss.  Depths are kept per bin and in levels
  *    (bit u of level l: bin u holds 2^l blocks or more), so the choice is
  *    a scan of a few words.  A free for good shrinks the share, and the
  *    bins with it: the last object freed leaves them empty;

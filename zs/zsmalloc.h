@@ -107,9 +107,10 @@ struct zs_pool *zs_create_pool(const char *name);
  *
  * Context: any thread; takes the arena's lock.
  * Return: the pool, or NULL with errno EINVAL (@cfg->chain_size above 16,
- * @cfg->recycle_64ths above 32 and not ZS_RECYCLE_NONE), ENOSPC (the arena's owner table is full: 1024 pools and zbud pools per
- * arena, as for zbud_create_pool()) or ENOMEM (the host refused memory, or
- * the default arena could not be created).
+ * @cfg->recycle_64ths above 32 and not ZS_RECYCLE_NONE), ENOSPC (the
+ * arena's owner table is full: 1024 pools and zbud pools per arena, as
+ * for zbud_create_pool()) or ENOMEM (the host refused memory, or the
+ * default arena could not be created).
  */
 struct zs_pool *zs_create_pool_config(const struct zs_pool_config *cfg);
 
@@ -171,11 +172,11 @@ size_t zs_max_alloc_size(void);
  * same footprint (its size plus 4, in 8s) in its shard: at most the
  * pool's share of the shard's object units (zs_pool_config.recycle_64ths,
  * 3/16 by default) and 8192 blocks, released by zs_compact() and the
- * shrinker.  A huge object's page may be kept likewise.  A zspage whose objects are all freed goes back at once
- * unless such blocks fill 3/4 of its pages; freeing every object gives
- * every page back.  An object that does not
- * carry its own handle slot is corruption: it is reported (zs/report.h)
- * and the process aborts.
+ * shrinker.  A huge object's page may be kept likewise.  A zspage whose
+ * objects are all freed goes back at once unless such blocks fill 3/4 of
+ * its pages; freeing every object gives every page back.  An object that
+ * does not carry its own handle slot is corruption: it is reported
+ * (zs/report.h) and the process aborts.
  *
  * Context: any thread; takes the object's shard's lock (and the arena's lock
  * when the object's zspage empties and its pages go back).
