@@ -208,3 +208,11 @@ uint32_t zsr_set_huge_link(struct zs_pool *pool, unsigned shard, uint32_t link)
 	zs_unlock(&sh->lock);
 	return old;
 }
+
+unsigned zsr_set_share(struct zs_pool *pool, unsigned share)
+{
+	unsigned old = pool->recycle_64ths;
+
+	pool->recycle_64ths = share;
+	return old;
+}

@@ -60,6 +60,9 @@ unsigned long zsr_huge_kept(struct zs_pool *pool);
 unsigned zsr_huge_shard_of(struct zs_pool *pool, uint64_t h);
 uint32_t zsr_set_huge_kept(struct zs_pool *pool, unsigned shard, uint32_t kept);
 uint32_t zsr_set_huge_link(struct zs_pool *pool, unsigned shard, uint32_t link);
+/* Plants the pool's share (recycle_64ths, in 64ths; undone as above):
+ * what the shards hold past it is for zs_pool_check to find. */
+unsigned zsr_set_share(struct zs_pool *pool, unsigned share);
 /* The slot + 1 on top of that bin, 0 when it is empty. */
 uint32_t zsr_top(struct zs_pool *pool, uint64_t h, unsigned units);
 

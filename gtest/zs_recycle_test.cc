@@ -509,6 +509,22 @@ protected:
 	uint32_t zspage_ = 0;
 };
 
+/* Two blocks of 126 units are past a share of 1/64 of 64 objects' 8064
+ * units. */
+TEST_F(RecycleCheck, BlocksPastTheShare)
+{
+	const unsigned was = zsr_set_share(pool_, 1);
+
+	ExpectFinding(
+		ZS_FINDING_POOL_RECYCLE_SHARE,
+		"shard " + std::to_string(shard_) +
+			" keeps 2 recycled blocks of 252 units and 0 huge "
+			"pages, past its share (1/64 of 8064 object units "
+			"and 0 huge pages)");
+	zsr_set_share(pool_, was);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+}
+
 TEST_F(RecycleCheck, ALinkToALiveObject)
 {
 	const uint32_t live = zsr_slot_of(pool_, h_[0]);
@@ -721,6 +737,21 @@ TEST_F(HugeKeptCheck, ACountOff)
 			      " counts 3 kept huge pages; its stack links 2, "
 			      "its huge slots hold 2");
 	zsr_set_huge_kept(pool_, shard_, was);
+	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+}
+
+/* Two kept pages of 24 are past a share of 4/64. */
+TEST_F(HugeKeptCheck, PagesPastTheShare)
+{
+	const unsigned was = zsr_set_share(pool_, 4);
+
+	ExpectFinding(
+		ZS_FINDING_POOL_RECYCLE_SHARE,
+		"shard " + std::to_string(shard_) +
+			" keeps 0 recycled blocks of 0 units and 2 huge "
+			"pages, past its share (4/64 of 0 object units and "
+			"24 huge pages)");
+	zsr_set_share(pool_, was);
 	EXPECT_ERRNO(zs_pool_check(pool_), 0);
 }
 

@@ -381,6 +381,28 @@ out:
 	return err;
 }
 
+/* What a shard keeps for reuse is within the pool's share at rest: a
+ * keep checks the room first (zs_recycle_fits, zs_huge_wants) and a free
+ * for good trims to the smaller share (zs_recycle_trim, zs_huge_trim).
+ * The counts are the walks' by now. */
+static int check_recycle_share(struct zs_pool *pool, struct zs_shard *sh)
+{
+	unsigned long blocks = sh->recycle_blocks;
+	unsigned long units = atomic_load(&sh->recycle_units);
+	unsigned long kept = atomic_load(&sh->huge_kept);
+	unsigned long huge = atomic_load(&sh->huge_count);
+	int err = 0;
+
+	if (blocks > ZS_RECYCLE_MAX_BLOCKS ||
+	    units > zs_recycle_share(pool, sh) || kept > ZS_HUGE_KEEP_MAX ||
+	    zs_huge_over_share(pool, kept, huge))
+		FAIL(ZS_FINDING_POOL_RECYCLE_SHARE, sh->index, blocks, units,
+		     kept, pool->recycle_64ths, atomic_load(&sh->units_used),
+		     huge);
+out:
+	return err;
+}
+
 static int check_slot_owners(struct zs_pool *pool, uint32_t nslots,
 			     unsigned long *spare)
 {
@@ -456,6 +478,8 @@ static int walk_slots(struct zs_pool *pool, unsigned long live_total,
 		if (!err)
 			err = check_huge_kept(pool, &pool->shards[i], nslots,
 					      &sums[i], spare);
+		if (!err)
+			err = check_recycle_share(pool, &pool->shards[i]);
 		if (err)
 			goto out;
 	}

@@ -125,6 +125,11 @@
 #define ZS_FINDING_POOL_HUGE_KEPT_COUNT_FMT                                   \
 	"shard %u counts %lu kept huge pages; its stack links %lu, its huge " \
 	"slots hold %lu"
+/* A free kept a block or a page past the pool's share, or a free for
+ * good did not trim what the smaller share no longer allows. */
+#define ZS_FINDING_POOL_RECYCLE_SHARE_FMT                                      \
+	"shard %u keeps %lu recycled blocks of %lu units and %lu huge pages, " \
+	"past its share (%u/64 of %lu object units and %lu huge pages)"
 /* The descriptor table grew without its chunk, or a chunk was freed
  * early. */
 #define ZS_FINDING_POOL_ZSPAGE_CHUNK_FMT \

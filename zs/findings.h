@@ -54,6 +54,7 @@ extern "C" {
 	X(ZS_FINDING_POOL_RECYCLE_DEPTH)                   \
 	X(ZS_FINDING_POOL_HUGE_KEPT_LINK)                  \
 	X(ZS_FINDING_POOL_HUGE_KEPT_COUNT)                 \
+	X(ZS_FINDING_POOL_RECYCLE_SHARE)                   \
 	X(ZS_FINDING_POOL_ZSPAGE_CHUNK)                    \
 	X(ZS_FINDING_POOL_ZSPAGE_CHUNK_COUNT)              \
 	X(ZS_FINDING_POOL_DESCRIPTOR_ID)                   \

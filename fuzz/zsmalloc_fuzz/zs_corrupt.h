@@ -224,7 +224,9 @@ struct zs_gap_links *zsf_gap_links(struct zs_shard *sh, uint32_t ref);
 	X(CK_HUGE_KEPT_LINK, "kept huge page link",                            \
 	  ZS_FINDING_POOL_HUGE_KEPT_LINK, zsf_plant_huge_kept_link)            \
 	X(CK_HUGE_KEPT_COUNT, "kept huge page count",                          \
-	  ZS_FINDING_POOL_HUGE_KEPT_COUNT, zsf_plant_huge_kept_count)
+	  ZS_FINDING_POOL_HUGE_KEPT_COUNT, zsf_plant_huge_kept_count)          \
+	X(CK_RECYCLE_SHARE, "recycle share", ZS_FINDING_POOL_RECYCLE_SHARE,    \
+	  zsf_plant_recycle_share)
 
 /* Rows numbered before the shared-zspage layout: kind bytes 0 .. 40 are
  * these rows, 41 .. 65 the arena's first 25 kinds, 66 .. 76 the rows after

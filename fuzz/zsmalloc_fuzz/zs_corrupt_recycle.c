@@ -11,7 +11,9 @@
  * does not reach or out of one it does.  A shard's kept huge pages
  * (zs/huge.c) are linked through their first bytes and counted the same
  * way: a link to a live object, past the table or back to its own page,
- * the stack's head at a live object, the count too high.
+ * the stack's head at a live object, the count too high.  And the pool's
+ * share of what its shards may keep is set to none while one keeps a
+ * block or a page.
  */
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -29,6 +31,11 @@ static bool holds_blocks(const struct zs_shard *sh)
 static bool keeps_huge_pages(const struct zs_shard *sh)
 {
 	return sh->huge_bin != 0;
+}
+
+static bool keeps_anything(const struct zs_shard *sh)
+{
+	return holds_blocks(sh) || keeps_huge_pages(sh);
 }
 
 /* A shard, chosen by sel, that has what `has` asks (looked at under its
@@ -214,5 +221,17 @@ bool zsf_plant_huge_kept_count(struct zs_plant *p)
 	 * is the link's finding) */
 	fm_patch_atomic_ulong(p->log, &sh->huge_kept,
 			      atomic_load(&sh->huge_kept) + 1 + (p->sel >> 14));
+	return true;
+}
+
+bool zsf_plant_recycle_share(struct zs_plant *p)
+{
+	struct zs_shard *sh = shard_where(p, keeps_anything);
+
+	if (!sh)
+		return false;
+	/* no share at all, or one that stops short of what is kept: what
+	 * a keep that skipped its room check would leave */
+	FM_PATCH(p->log, p->pool->recycle_64ths, 0u);
 	return true;
 }
