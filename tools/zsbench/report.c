@@ -92,6 +92,8 @@ const struct zb_metric_desc zb_metrics[ZB_NMETRICS] = {
 		    "alloc + free pair on trace sizes, ns, one thread" },
 	[M_AFM] = { "alloc_free_ns_mt",
 		    "the same, per thread, with --threads threads" },
+	[M_AF_HELD] = { "alloc_free_held",
+			"pages the pool holds after the one-thread alloc + free rings, over the pages before them: what churn keeps until a compaction (zsmalloc and zbud rows)" },
 	[M_MS1] = { "map_straddle_ns_1t",
 		    "map + unmap (RO) of objects spanning two pages, ns" },
 	[M_MSM] = { "map_straddle_ns_mt",
@@ -384,6 +386,13 @@ static void table_speed(const struct zb_config *cfg, struct zb_results *r)
 			printf(" %7s", zb_fmt(w->v[ms[j]], 1));
 		printf("\n");
 	}
+	printf("  held after the 1t alloc + free rings / before them (pages; what churn\n");
+	printf("  keeps until a compaction: recycled blocks, gaps):");
+	for (i = 0; i < r->nrows; i++)
+		if (!isnan(r->rows[i].v[M_AF_HELD]))
+			printf(" %s %.3f", r->rows[i].name,
+			       r->rows[i].v[M_AF_HELD]);
+	printf("\n");
 }
 
 static void table_e2e(const struct zb_config *cfg, const struct zb_trace *t,

@@ -833,6 +833,7 @@ static void density_run(const struct zb_config *cfg, const struct zb_trace *t,
 	uint32_t *strad = malloc(t->n * sizeof(*strad));
 	uint32_t *inpage = malloc(t->n * sizeof(*inpage));
 	size_t rejected = 0, nstrad = 0, ninpage = 0, i, nall = 0;
+	unsigned long before;
 	long rss0, rss1;
 	uint64_t t0;
 	int err;
@@ -965,8 +966,11 @@ static void density_run(const struct zb_config *cfg, const struct zb_trace *t,
 	}
 	zb_progress("%s: speed loops (%zu crossing, %zu in-page objects)", name,
 		    nstrad, ninpage);
+	before = be_pages(&b);
 	row->v[M_AF1] = speed(cfg, &b, SP_AF, h, t->sizes, NULL, t->n, 1,
 			      cfg->pair_ops);
+	if (before)
+		row->v[M_AF_HELD] = (double)be_pages(&b) / (double)before;
 	row->v[M_AFM] = speed(cfg, &b, SP_AF, h, t->sizes, NULL, t->n,
 			      cfg->threads, cfg->pair_ops);
 	speed_pair(cfg, &b, SP_MAP, h, t->sizes, strad, inpage, nstrad, ninpage,

@@ -194,6 +194,9 @@ enum zb_metric {
 	M_ACC_CROSS, /* share of objects crossing a 4 KiB page boundary */
 	M_AF1, /* alloc + free pair */
 	M_AFM,
+	/* pages held after the 1t alloc + free rings over those before:
+	 * what churn keeps until a compaction (zs and zbud rows) */
+	M_AF_HELD,
 	M_MS1, /* map + unmap (RO), object spanning two pages */
 	M_MSM,
 	M_MN1, /* map + unmap (RO), object within one page */
