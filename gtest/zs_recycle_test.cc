@@ -136,6 +136,16 @@ protected:
 		EXPECT_EQ(got[0].message,
 			  "zs: zs_pool_check(recycle): " + message);
 	}
+	/* With the pool's share planted at share, the one finding is
+	 * ZS_FINDING_POOL_RECYCLE_SHARE's message; clean again after. */
+	void ExpectPastShare(unsigned share, const std::string &message)
+	{
+		const unsigned was = zsr_set_share(pool_, share);
+
+		ExpectFinding(ZS_FINDING_POOL_RECYCLE_SHARE, message);
+		zsr_set_share(pool_, was);
+		EXPECT_ERRNO(zs_pool_check(pool_), 0);
+	}
 	struct zsr_bins Bins()
 	{
 		struct zsr_bins b;
@@ -513,16 +523,10 @@ protected:
  * units. */
 TEST_F(RecycleCheck, BlocksPastTheShare)
 {
-	const unsigned was = zsr_set_share(pool_, 1);
-
-	ExpectFinding(
-		ZS_FINDING_POOL_RECYCLE_SHARE,
-		"shard " + std::to_string(shard_) +
-			" keeps 2 recycled blocks of 252 units and 0 huge "
-			"pages, past its share (1/64 of 8064 object units "
-			"and 0 huge pages)");
-	zsr_set_share(pool_, was);
-	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+	ExpectPastShare(1, "shard " + std::to_string(shard_) +
+				   " keeps 2 recycled blocks of 252 units and "
+				   "0 huge pages, past its share (1/64 of "
+				   "8064 object units and 0 huge pages)");
 }
 
 TEST_F(RecycleCheck, ALinkToALiveObject)
@@ -743,16 +747,10 @@ TEST_F(HugeKeptCheck, ACountOff)
 /* Two kept pages of 24 are past a share of 4/64. */
 TEST_F(HugeKeptCheck, PagesPastTheShare)
 {
-	const unsigned was = zsr_set_share(pool_, 4);
-
-	ExpectFinding(
-		ZS_FINDING_POOL_RECYCLE_SHARE,
-		"shard " + std::to_string(shard_) +
-			" keeps 0 recycled blocks of 0 units and 2 huge "
-			"pages, past its share (4/64 of 0 object units and "
-			"24 huge pages)");
-	zsr_set_share(pool_, was);
-	EXPECT_ERRNO(zs_pool_check(pool_), 0);
+	ExpectPastShare(4, "shard " + std::to_string(shard_) +
+				   " keeps 0 recycled blocks of 0 units and "
+				   "2 huge pages, past its share (4/64 of 0 "
+				   "object units and 24 huge pages)");
 }
 
 TEST_F(HugeKeptCheck, TakingADamagedLinkAborts)
