@@ -589,10 +589,11 @@ bool zs_inject_fail(struct zs_pool *pool);
  * object units, the pool's recycle_64ths (zs_pool_config). */
 #define ZS_RECYCLE_MAX_BLOCKS 8192u
 /* The default share, 3/16: on the anonymous-memory trace's ring of
- * alloc + free pairs, 1/8 served 71% of the allocations from the bins,
- * 3/16 84%, 1/4 94% (a pair 110, 89 and 70 ns; pages held after 2M
- * pairs 8117, 8597 and 9029, 6887 with no bins).  The /usr trace's ring
- * is served 99.6% at each. */
+ * alloc + free pairs, a simulation served 71% of the allocations from
+ * the bins at 1/8, 84% at 3/16, 94% at 1/4; measured, a pair took
+ * 109-113, 88-90 and 68-72 ns, and the pool held 8117, 8597 and 9029
+ * pages after 2M pairs.  The /usr trace's ring took 59-63 ns and held
+ * 59,044 pages at each (docs/DESIGN.md, the recycle bins). */
 #define ZS_RECYCLE_DEFAULT_64THS 12u
 #define ZS_RECYCLE_MAX_64THS 32u
 /* Frees in a row, with no allocation from the shard between, past which

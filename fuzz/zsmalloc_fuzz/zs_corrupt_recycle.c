@@ -230,8 +230,8 @@ bool zsf_plant_recycle_share(struct zs_plant *p)
 
 	if (!sh)
 		return false;
-	/* no share at all, or one that stops short of what is kept: what
-	 * a keep that skipped its room check would leave */
+	/* no share at all, so whatever the shard keeps is past it: what a
+	 * keep that skipped its room check would leave */
 	FM_PATCH(p->log, p->pool->recycle_64ths, 0u);
 	return true;
 }
